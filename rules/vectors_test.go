@@ -1,0 +1,163 @@
+package rules
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"reflect"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+// vectorFile is testdata/vectors.json: the expressions, declarations and expected results that
+// the Go evaluator (here) and the JavaScript one (rules/js/rules.test.js) must both give.
+type vectorFile struct {
+	Schema
+	Context jsonContext `json:"context"`
+	Vectors []struct {
+		Name    string          `json:"name,omitempty"`
+		Expr    string          `json:"expr"`
+		Data    map[string]any  `json:"data,omitempty"`
+		Context json.RawMessage `json:"context,omitempty"`
+		Want    any             `json:"want"`
+	} `json:"vectors"`
+}
+
+// jsonContext is a Context as the vectors and the browser write it.
+type jsonContext struct {
+	Today  string `json:"today"`
+	Record *struct {
+		Status string   `json:"status"`
+		Flags  []string `json:"flags"`
+	} `json:"record,omitempty"`
+	User *struct {
+		Role   string `json:"role"`
+		Office string `json:"office"`
+		Area   string `json:"area"`
+	} `json:"user,omitempty"`
+}
+
+func (j jsonContext) context(t *testing.T) *Context {
+	d, ok := ParseDate(j.Today)
+	if !ok {
+		t.Fatalf("context: bad today %q", j.Today)
+	}
+	c := &Context{Today: d}
+	if j.Record != nil {
+		c.Status, c.Flags = j.Record.Status, j.Record.Flags
+	}
+	if j.User != nil {
+		c.Role, c.Office, c.Area = j.User.Role, j.User.Office, j.User.Area
+	}
+	return c
+}
+
+// compiledVector is one entry of testdata/vectors.compiled.json, what node reads: the compiled
+// tree instead of the source, and the context with the vector's overrides applied.
+type compiledVector struct {
+	Name    string         `json:"name"`
+	Expr    string         `json:"expr"`
+	IR      *Node          `json:"ir"`
+	Data    map[string]any `json:"data"`
+	Context jsonContext    `json:"context"`
+	Want    any            `json:"want"`
+}
+
+func TestVectors(t *testing.T) {
+	raw, err := os.ReadFile("testdata/vectors.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var file vectorFile
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&file); err != nil {
+		t.Fatalf("testdata/vectors.json: %v", err)
+	}
+	env, err := NewEnv(file.Schema)
+	if err != nil {
+		t.Fatalf("testdata/vectors.json: %v", err)
+	}
+	if len(file.Vectors) < 200 {
+		t.Errorf("only %d vectors; the browser parity promise needs at least 200", len(file.Vectors))
+	}
+	var compiled []compiledVector
+	for i, v := range file.Vectors {
+		name := v.Name
+		if name == "" {
+			name = v.Expr
+		}
+		name = fmt.Sprintf("%03d %s", i, name)
+		ctx := file.Context
+		if len(v.Context) > 0 {
+			// A vector's context replaces the top-level keys it names.
+			if err := json.Unmarshal(v.Context, &ctx); err != nil {
+				t.Fatalf("%s: context: %v", name, err)
+			}
+		}
+		if v.Data == nil {
+			v.Data = map[string]any{}
+		}
+		t.Run(name, func(t *testing.T) {
+			expr, errs := env.Check(v.Expr, AnyKind)
+			if len(errs) > 0 {
+				t.Fatalf("check %q: %v", v.Expr, errs)
+			}
+			// The tree must survive the round trip through JSON that a bundle makes.
+			var ir Node
+			if err := json.Unmarshal([]byte(expr.Node.String()), &ir); err != nil {
+				t.Fatalf("reading back %s: %v", expr.Node, err)
+			}
+			if !reflect.DeepEqual(&ir, expr.Node) {
+				t.Fatalf("round trip changed the tree:\n%s\n%s", expr.Node, &ir)
+			}
+			prog, err := Compile(&ir)
+			if err != nil {
+				t.Fatalf("compile %s: %v", expr.Node, err)
+			}
+			got := prog.Eval(v.Data, ctx.context(t)).Encode()
+			if !sameJSON(got, v.Want) {
+				t.Errorf("%s\n  data %v\n  got  %s\n  want %s", v.Expr, v.Data, jsonString(got), jsonString(v.Want))
+			}
+			compiled = append(compiled, compiledVector{Name: name, Expr: v.Expr, IR: expr.Node, Data: v.Data, Context: ctx, Want: v.Want})
+		})
+	}
+	if t.Failed() {
+		return
+	}
+	golden(t, "testdata/vectors.compiled.json", map[string]any{"vectors": compiled})
+}
+
+// sameJSON compares two values by their JSON encoding.
+func sameJSON(a, b any) bool { return jsonString(a) == jsonString(b) }
+
+func jsonString(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprintf("<%v>", err)
+	}
+	return string(b)
+}
+
+// golden compares v, as indented JSON, with a file of testdata, or rewrites it with -update.
+func golden(t *testing.T, path string, v any) {
+	t.Helper()
+	want, err := json.MarshalIndent(v, "", " ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = append(want, '\n')
+	if *update {
+		if err := os.WriteFile(path, want, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	got, err := os.ReadFile(path)
+	if err != nil || !bytes.Equal(got, want) {
+		t.Errorf("%s is out of date: run go test ./rules -update and review the diff", path)
+	}
+}

@@ -499,6 +499,8 @@ func (c *checker) call(e ast.Expr) (*Node, Type) {
 		return nil, invalid
 	}
 	switch name {
+	case "today":
+		return &Node{Op: opCtx, Name: "today"}, Type{Kind: Date}
 	case "coalesce":
 		if !c.sameType(e, "coalesce", args, typs) {
 			return nil, invalid

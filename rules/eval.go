@@ -22,7 +22,12 @@ type Context struct {
 
 // evalFn evaluates one compiled node. Compiling a tree into nested closures once, when the
 // bundle is loaded, makes evaluation a chain of direct calls with no interpretation left.
-type evalFn func(a *activation) Value
+//
+// A node's result is a pointer: to a constant (literals, true, false, unanswered, errors), to a
+// field's slot, or to the node's own result cell in the activation. Returning the 40-byte Value
+// itself made every step copy it through the stack, which cost more than the rule's own work;
+// a parent only reads what its children point to and never writes through those pointers.
+type evalFn func(a *activation) *Value
 
 // activation is one declaration being evaluated. A field is read from the declaration the first
 // time a rule needs it and kept in its slot, so every field is decoded at most once per
@@ -30,8 +35,9 @@ type evalFn func(a *activation) Value
 type activation struct {
 	data  map[string]any
 	ctx   *Context
-	vals  []Value
+	vals  []Value // the fields' slots
 	state []uint8
+	cells []Value // the result cells of the nodes that compute a value
 }
 
 const (
@@ -43,21 +49,48 @@ const (
 // slot is a field (or one part of a compound field) that the rules read.
 type slot struct {
 	field, part string
-	kind        string // as in a field node: bool, number, string, date, list, compound, document
-	parent      int    // the slot of the field a part belongs to, or -1
+	kind        readKind
+	parent      int // the slot of the field a part belongs to, or -1
 }
 
-// slotTable assigns slots while compiling.
+// readKind is how a slot's JSON value is read: the kinds of field nodes.
+type readKind uint8
+
+const (
+	readBool readKind = iota
+	readNumber
+	readString
+	readDate
+	readList
+	readCompound
+	readDocument
+)
+
+var readKinds = map[string]readKind{"bool": readBool, "number": readNumber, "string": readString,
+	"date": readDate, "list": readList, "compound": readCompound, "document": readDocument}
+
+// slotTable assigns the fields' slots and the nodes' result cells while compiling.
 type slotTable struct {
 	index map[string]int
 	slots []slot
+	cells int
 }
 
-func (t *slotTable) get(field, part, kind string) (int, error) {
+// cell assigns a node its result cell.
+func (t *slotTable) cell() int {
+	t.cells++
+	return t.cells - 1
+}
+
+func (t *slotTable) get(field, part, kindName string) (int, error) {
+	kind, ok := readKinds[kindName]
+	if !ok {
+		return 0, fmt.Errorf("field %s: unknown kind %q", field, kindName)
+	}
 	key := field + "\x00" + part
 	if i, ok := t.index[key]; ok {
 		if t.slots[i].kind != kind {
-			return 0, fmt.Errorf("field %s is read both as %s and as %s", field, t.slots[i].kind, kind)
+			return 0, fmt.Errorf("field %s is read both as %s and as %s", field, t.kindName(i), kindName)
 		}
 		return i, nil
 	}
@@ -74,6 +107,15 @@ func (t *slotTable) get(field, part, kind string) (int, error) {
 	return len(t.slots) - 1, nil
 }
 
+func (t *slotTable) kindName(i int) string {
+	for name, k := range readKinds {
+		if k == t.slots[i].kind {
+			return name
+		}
+	}
+	return "?"
+}
+
 func newSlotTable() *slotTable { return &slotTable{index: map[string]int{}} }
 
 // pool recycles activations, so that evaluating a declaration allocates nothing of its own.
@@ -82,9 +124,9 @@ type pool struct {
 }
 
 func newPool(t *slotTable) *pool {
-	n := len(t.slots)
+	n, cells := len(t.slots), t.cells
 	return &pool{p: sync.Pool{New: func() any {
-		return &activation{vals: make([]Value, n), state: make([]uint8, n)}
+		return &activation{vals: make([]Value, n), state: make([]uint8, n), cells: make([]Value, cells)}
 	}}}
 }
 
@@ -98,6 +140,7 @@ func (p *pool) get(data map[string]any, ctx *Context) *activation {
 func (p *pool) put(a *activation) {
 	a.data, a.ctx = nil, nil
 	clear(a.vals) // drop references to the declaration's strings and lists
+	clear(a.cells)
 	p.p.Put(a)
 }
 
@@ -125,7 +168,7 @@ func Compile(n *Node) (*Program, error) {
 // (as encoding/json decodes it), and the context.
 func (p *Program) Eval(data map[string]any, ctx *Context) Value {
 	a := p.pool.get(data, ctx)
-	v := p.root(a)
+	v := *p.root(a)
 	p.pool.put(a)
 	return v
 }
@@ -161,65 +204,77 @@ func compile(n *Node, t *slotTable) (evalFn, error) {
 		default:
 			return nil, fmt.Errorf("rule node %s: a literal must be a bool, number or string", n)
 		}
-		return func(*activation) Value { return v }, arity(0)
+		return constant(v), arity(0)
 	case opDate:
 		d, ok := ParseDate(n.Arg)
 		if !ok {
 			return nil, fmt.Errorf("rule node %s: not a date", n)
 		}
-		v := dateValue(d)
-		return func(*activation) Value { return v }, arity(0)
+		return constant(dateValue(d)), arity(0)
 	case opList:
-		return func(a *activation) Value {
+		k := t.cell()
+		return func(a *activation) *Value {
 			out := make([]Value, len(args))
-			var firstErr Value
+			var firstErr *Value
 			for i, f := range args {
 				v := f(a)
 				switch v.kind {
 				case Unanswered:
 					return v
 				case Error:
-					if firstErr.kind != Error {
+					if firstErr == nil {
 						firstErr = v
 					}
 				}
-				out[i] = v
+				out[i] = *v
 			}
-			if firstErr.kind == Error {
+			if firstErr != nil {
 				return firstErr
 			}
-			return Value{kind: List, list: out}
+			r := &a.cells[k]
+			*r = listValue(out)
+			return r
 		}, nil
 	case opField, opPart:
-		part := ""
-		kind := n.Arg
+		part, kind := "", n.Arg
 		if n.Op == opPart {
 			part, kind = n.Arg, "string"
-		} else if !validKinds[kind] {
-			return nil, fmt.Errorf("rule node %s: unknown kind %q", n, kind)
 		}
 		i, err := t.get(n.Name, part, kind)
 		if err != nil {
 			return nil, err
 		}
-		return func(a *activation) Value { return a.read(i, t) }, arity(0)
+		return func(a *activation) *Value { return a.read(i, t) }, arity(0)
 	case opCtx:
+		if n.Name == "today" { // the commonest by far: no copy
+			k := t.cell()
+			return func(a *activation) *Value {
+				r := &a.cells[k]
+				r.kind, r.num = Date, float64(a.ctx.Today)
+				return r
+			}, arity(0)
+		}
 		f, ok := contextReaders[n.Name]
 		if !ok {
 			return nil, fmt.Errorf("rule node %s: unknown context name", n)
 		}
-		return f, arity(0)
+		k := t.cell()
+		return func(a *activation) *Value {
+			r := &a.cells[k]
+			*r = f(a)
+			return r
+		}, arity(0)
 	case opNot:
 		if err := arity(1); err != nil {
 			return nil, err
 		}
 		x := args[0]
-		return func(a *activation) Value {
+		return func(a *activation) *Value {
 			v := x(a)
 			if v.kind != Bool {
 				return v
 			}
-			return boolValue(v.num == 0)
+			return boolResult(v.num == 0)
 		}, nil
 	case opAnd, opOr:
 		if err := arity(2); err != nil {
@@ -231,7 +286,7 @@ func compile(n *Node, t *slotTable) (evalFn, error) {
 			return nil, err
 		}
 		c, x, y := args[0], args[1], args[2]
-		return func(a *activation) Value {
+		return func(a *activation) *Value {
 			v := c(a)
 			if v.kind != Bool {
 				return v
@@ -249,15 +304,61 @@ func compile(n *Node, t *slotTable) (evalFn, error) {
 		if err != nil {
 			return nil, fmt.Errorf("rule node %s: %v", n, err)
 		}
-		return strict1(args[0], func(s Value) Value { return boolValue(re.MatchString(s.str)) }), nil
+		return strict1(args[0], func(s, _ *Value) *Value { return boolResult(re.MatchString(s.str)) }, t), nil
 	case opCall:
-		return compileCall(n, args)
+		return compileCall(n, args, t)
 	}
 	return nil, fmt.Errorf("rule node %s: unknown operation %q", n, n.Op)
 }
 
-var validKinds = map[string]bool{"bool": true, "number": true, "string": true, "date": true,
-	"list": true, "compound": true, "document": true}
+// constant is a node whose value never changes.
+func constant(v Value) evalFn {
+	return func(*activation) *Value { return &v }
+}
+
+// The constant results. Nothing writes through a result pointer, so they can be shared.
+var (
+	unansweredResult = unanswered
+	trueResult       = trueValue
+	falseResult      = falseValue
+	errorResults     = map[string]*Value{}
+)
+
+func init() {
+	for _, code := range []string{ErrDivisionByZero, ErrOverflow, ErrNotInteger, ErrBadDate, ErrDateRange, ErrBadValue} {
+		v := errorValue(code)
+		errorResults[code] = &v
+	}
+}
+
+func boolResult(b bool) *Value {
+	if b {
+		return &trueResult
+	}
+	return &falseResult
+}
+
+// setResult puts a computed value into a node's cell, or returns the shared constant of an
+// error, so that numbers and dates are written field by field and never copied whole.
+func setResult(out *Value, v Value) *Value {
+	if v.kind == Error {
+		return errorResults[v.str]
+	}
+	*out = v
+	return out
+}
+
+// setNumber is numberValue into a cell: a result that is not finite is an overflow.
+func setNumber(out *Value, f float64) *Value {
+	if math.IsInf(f, 0) || math.IsNaN(f) {
+		return errorResults[ErrOverflow]
+	}
+	if f == 0 {
+		f = 0 // never -0
+	}
+	out.kind, out.num = Number, f
+	return out
+}
 
 // logic is && (or false) and || (or true): three-valued, as LANGUAGE.md says. The deciding value
 // wins whatever the other side is; then an unanswered side; then the first error.
@@ -266,7 +367,7 @@ func logic(or bool, x, y evalFn) evalFn {
 	if or {
 		decide = 1
 	}
-	return func(a *activation) Value {
+	return func(a *activation) *Value {
 		l := x(a)
 		if l.kind == Bool && l.num == decide {
 			return l
@@ -286,20 +387,26 @@ func logic(or bool, x, y evalFn) evalFn {
 	}
 }
 
+// operation computes a result from operands that all have a value, into the node's cell out
+// (or as a constant: a bool, an error).
+type operation func(x, y, out *Value) *Value
+
 // strict1 and strict2 evaluate their operands and hand them on only when all have a value: an
 // unanswered operand makes the result unanswered, else the first error is the result.
-func strict1(x evalFn, f func(Value) Value) evalFn {
-	return func(a *activation) Value {
+func strict1(x evalFn, f func(x, out *Value) *Value, t *slotTable) evalFn {
+	k := t.cell()
+	return func(a *activation) *Value {
 		v := x(a)
 		if v.kind <= Error {
 			return v
 		}
-		return f(v)
+		return f(v, &a.cells[k])
 	}
 }
 
-func strict2(x, y evalFn, f func(Value, Value) Value) evalFn {
-	return func(a *activation) Value {
+func strict2(x, y evalFn, f operation, t *slotTable) evalFn {
+	k := t.cell()
+	return func(a *activation) *Value {
 		l := x(a)
 		if l.kind == Unanswered {
 			return l
@@ -313,70 +420,74 @@ func strict2(x, y evalFn, f func(Value, Value) Value) evalFn {
 		case r.kind == Error:
 			return r
 		}
-		return f(l, r)
+		return f(l, r, &a.cells[k])
 	}
 }
 
-var unary = map[string]func(Value) Value{
-	"neg":   func(x Value) Value { return numberValue(-x.num) },
-	"date":  parseDateValue,
-	"year":  func(x Value) Value { y, _, _ := x.Date().Civil(); return numberValue(float64(y)) },
-	"month": func(x Value) Value { _, m, _ := x.Date().Civil(); return numberValue(float64(m)) },
-	"day":   func(x Value) Value { _, _, d := x.Date().Civil(); return numberValue(float64(d)) },
-	"size": func(x Value) Value {
+var unary = map[string]func(x, out *Value) *Value{
+	"neg":   func(x, out *Value) *Value { return setNumber(out, -x.num) },
+	"date":  func(s, out *Value) *Value { return setResult(out, parseDateValue(*s)) },
+	"year":  func(x, out *Value) *Value { y, _, _ := x.Date().Civil(); return setNumber(out, float64(y)) },
+	"month": func(x, out *Value) *Value { _, m, _ := x.Date().Civil(); return setNumber(out, float64(m)) },
+	"day":   func(x, out *Value) *Value { _, _, d := x.Date().Civil(); return setNumber(out, float64(d)) },
+	"size": func(x, out *Value) *Value {
 		if x.kind == List {
-			return numberValue(float64(len(x.list)))
+			return setNumber(out, float64(len(*x.list)))
 		}
-		return numberValue(float64(utf8.RuneCountInString(x.str)))
+		return setNumber(out, float64(utf8.RuneCountInString(x.str)))
 	},
-	"abs":   func(x Value) Value { return numberValue(math.Abs(x.num)) },
-	"floor": func(x Value) Value { return numberValue(math.Floor(x.num)) },
-	"ceil":  func(x Value) Value { return numberValue(math.Ceil(x.num)) },
-	"round": func(x Value) Value { return numberValue(math.Round(x.num)) }, // halves away from zero
+	"abs":   func(x, out *Value) *Value { return setNumber(out, math.Abs(x.num)) },
+	"floor": func(x, out *Value) *Value { return setNumber(out, math.Floor(x.num)) },
+	"ceil":  func(x, out *Value) *Value { return setNumber(out, math.Ceil(x.num)) },
+	"round": func(x, out *Value) *Value { return setNumber(out, math.Round(x.num)) }, // halves away from zero
 }
 
-var binary = map[string]func(Value, Value) Value{
-	"eq":     func(x, y Value) Value { return boolValue(equal(x, y)) },
-	"ne":     func(x, y Value) Value { return boolValue(!equal(x, y)) },
-	"lt":     func(x, y Value) Value { return boolValue(compare(x, y) < 0) },
-	"le":     func(x, y Value) Value { return boolValue(compare(x, y) <= 0) },
-	"gt":     func(x, y Value) Value { return boolValue(compare(x, y) > 0) },
-	"ge":     func(x, y Value) Value { return boolValue(compare(x, y) >= 0) },
-	"add":    func(x, y Value) Value { return numberValue(x.num + y.num) },
-	"concat": func(x, y Value) Value { return stringValue(x.str + y.str) },
-	"sub":    func(x, y Value) Value { return numberValue(x.num - y.num) },
-	"mul":    func(x, y Value) Value { return numberValue(x.num * y.num) },
-	"div": func(x, y Value) Value {
+var binary = map[string]operation{
+	"eq":     func(x, y, _ *Value) *Value { return boolResult(equal(*x, *y)) },
+	"ne":     func(x, y, _ *Value) *Value { return boolResult(!equal(*x, *y)) },
+	"lt":     func(x, y, _ *Value) *Value { return boolResult(compare(x, y) < 0) },
+	"le":     func(x, y, _ *Value) *Value { return boolResult(compare(x, y) <= 0) },
+	"gt":     func(x, y, _ *Value) *Value { return boolResult(compare(x, y) > 0) },
+	"ge":     func(x, y, _ *Value) *Value { return boolResult(compare(x, y) >= 0) },
+	"add":    func(x, y, out *Value) *Value { return setNumber(out, x.num+y.num) },
+	"concat": func(x, y, out *Value) *Value { out.kind, out.str = String, x.str+y.str; return out },
+	"sub":    func(x, y, out *Value) *Value { return setNumber(out, x.num-y.num) },
+	"mul":    func(x, y, out *Value) *Value { return setNumber(out, x.num*y.num) },
+	"div": func(x, y, out *Value) *Value {
 		if y.num == 0 {
-			return errorValue(ErrDivisionByZero)
+			return errorResults[ErrDivisionByZero]
 		}
-		return numberValue(x.num / y.num)
+		return setNumber(out, x.num/y.num)
 	},
-	"mod": func(x, y Value) Value {
+	"mod": func(x, y, out *Value) *Value {
 		if y.num == 0 {
-			return errorValue(ErrDivisionByZero)
+			return errorResults[ErrDivisionByZero]
 		}
-		return numberValue(math.Mod(x.num, y.num))
+		return setNumber(out, math.Mod(x.num, y.num))
 	},
-	"in": func(x, list Value) Value {
-		for _, e := range list.list {
-			if equal(x, e) {
-				return trueValue
+	"in": func(x, list, _ *Value) *Value {
+		for _, e := range *list.list {
+			if equal(*x, e) {
+				return &trueResult
 			}
 		}
-		return falseValue
+		return &falseResult
 	},
-	"addDays":   func(d, n Value) Value { return addDays(d.Date(), n.num) },
-	"addMonths": func(d, n Value) Value { return addMonths(d.Date(), n.num) },
-	"addYears":  func(d, n Value) Value { return addYears(d.Date(), n.num) },
-	"daysBetween": func(a, b Value) Value {
-		return numberValue(float64(b.Date() - a.Date()))
+	"addDays":   func(d, n, out *Value) *Value { return setResult(out, addDays(d.Date(), n.num)) },
+	"addMonths": func(d, n, out *Value) *Value { return setResult(out, addMonths(d.Date(), n.num)) },
+	"addYears":  func(d, n, out *Value) *Value { return setResult(out, addYears(d.Date(), n.num)) },
+	"daysBetween": func(a, b, out *Value) *Value {
+		return setNumber(out, float64(b.Date()-a.Date()))
 	},
-	"monthsBetween": func(a, b Value) Value { return numberValue(float64(monthsBetween(a.Date(), b.Date()))) },
-	"yearsBetween":  func(a, b Value) Value { return numberValue(float64(yearsBetween(a.Date(), b.Date()))) },
-	"contains":      func(s, t Value) Value { return boolValue(strings.Contains(s.str, t.str)) },
-	"startsWith":    func(s, t Value) Value { return boolValue(strings.HasPrefix(s.str, t.str)) },
-	"endsWith":      func(s, t Value) Value { return boolValue(strings.HasSuffix(s.str, t.str)) },
+	"monthsBetween": func(a, b, out *Value) *Value {
+		return setNumber(out, float64(monthsBetween(a.Date(), b.Date())))
+	},
+	"yearsBetween": func(a, b, out *Value) *Value {
+		return setNumber(out, float64(yearsBetween(a.Date(), b.Date())))
+	},
+	"contains":   func(s, t, _ *Value) *Value { return boolResult(strings.Contains(s.str, t.str)) },
+	"startsWith": func(s, t, _ *Value) *Value { return boolResult(strings.HasPrefix(s.str, t.str)) },
+	"endsWith":   func(s, t, _ *Value) *Value { return boolResult(strings.HasSuffix(s.str, t.str)) },
 }
 
 func parseDateValue(s Value) Value {
@@ -387,39 +498,37 @@ func parseDateValue(s Value) Value {
 	return dateValue(d)
 }
 
-func compileCall(n *Node, args []evalFn) (evalFn, error) {
+func compileCall(n *Node, args []evalFn, t *slotTable) (evalFn, error) {
 	switch name := n.Name; {
 	case name == "answered" && len(args) == 1:
 		x := args[0]
-		return func(a *activation) Value {
+		return func(a *activation) *Value {
 			v := x(a)
 			switch v.kind {
 			case Unanswered:
-				return falseValue
+				return &falseResult
 			case Error:
 				return v
 			}
-			return trueValue
+			return &trueResult
 		}, nil
 	case name == "coalesce" && len(args) == 2:
 		x, d := args[0], args[1]
-		return func(a *activation) Value {
+		return func(a *activation) *Value {
 			if v := x(a); v.kind != Unanswered {
 				return v
 			}
 			return d(a)
 		}, nil
-	case name == "today" && len(args) == 0:
-		return func(a *activation) Value { return dateValue(a.ctx.Today) }, nil
 	case unary[name] != nil && len(args) == 1:
-		return strict1(args[0], unary[name]), nil
+		return strict1(args[0], unary[name], t), nil
 	case binary[name] != nil && len(args) == 2:
-		return strict2(args[0], args[1], binary[name]), nil
+		return strict2(args[0], args[1], binary[name], t), nil
 	}
 	return nil, fmt.Errorf("rule node %s: unknown function %q with %d arguments", n, n.Name, len(args))
 }
 
-var contextReaders = map[string]evalFn{
+var contextReaders = map[string]func(a *activation) Value{
 	"today":         func(a *activation) Value { return dateValue(a.ctx.Today) },
 	"record.status": func(a *activation) Value { return optionalString(a.ctx.Status) },
 	"record.flags": func(a *activation) Value {
@@ -428,7 +537,7 @@ var contextReaders = map[string]evalFn{
 		for i, f := range a.ctx.Flags {
 			out[i] = stringValue(f)
 		}
-		return Value{kind: List, list: out}
+		return listValue(out)
 	},
 	"user.role":   func(a *activation) Value { return optionalString(a.ctx.Role) },
 	"user.office": func(a *activation) Value { return optionalString(a.ctx.Office) },
@@ -443,9 +552,9 @@ func optionalString(s string) Value {
 }
 
 // read returns the value of a slot, decoding it from the declaration the first time.
-func (a *activation) read(i int, t *slotTable) Value {
+func (a *activation) read(i int, t *slotTable) *Value {
 	if a.state[i] != slotUnread {
-		return a.vals[i]
+		return &a.vals[i]
 	}
 	s := &t.slots[i]
 	var v Value
@@ -455,7 +564,7 @@ func (a *activation) read(i int, t *slotTable) Value {
 		v = decode(a.data[s.field], s.kind)
 	}
 	a.vals[i], a.state[i] = v, slotRead
-	return v
+	return &a.vals[i]
 }
 
 func (a *activation) readPart(s *slot, t *slotTable) Value {
@@ -470,45 +579,40 @@ func (a *activation) readPart(s *slot, t *slotTable) Value {
 	if !ok {
 		return errorValue(ErrBadValue)
 	}
-	return decode(obj[s.part], "string")
+	return decode(obj[s.part], readString)
 }
 
 // decode reads a declaration's JSON value as the given kind.
-func decode(raw any, kind string) Value {
-	if raw == nil {
-		return unanswered
+func decode(raw any, kind readKind) Value {
+	if raw == nil || raw == "" {
+		return unanswered // whatever the field's type: an empty input is no answer
 	}
 	switch kind {
-	case "bool":
+	case readBool:
 		if b, ok := raw.(bool); ok {
 			return boolValue(b)
 		}
-	case "number":
+	case readNumber:
 		if f, ok := toFloat(raw); ok && !math.IsInf(f, 0) && !math.IsNaN(f) {
 			return numberValue(f)
 		}
-	case "string":
+	case readString:
 		if s, ok := raw.(string); ok {
-			return optionalString(s)
+			return stringValue(s)
 		}
-	case "date":
+	case readDate:
 		if s, ok := raw.(string); ok {
-			if s == "" {
-				return unanswered
-			}
 			if d, ok := ParseDate(s); ok {
 				return dateValue(d)
 			}
 		}
-	case "list":
+	case readList:
 		return decodeList(raw)
-	case "compound":
+	case readCompound:
 		return decodeCompound(raw)
-	case "document":
-		switch d := raw.(type) {
-		case string:
-			return answeredIf(d != "")
-		case map[string]any:
+	case readDocument:
+		// A document's answer is its metadata (type, file...); {} is no answer.
+		if d, ok := raw.(map[string]any); ok {
 			return answeredIf(len(d) > 0)
 		}
 	}
@@ -560,7 +664,7 @@ func decodeList(raw any) Value {
 	if len(out) == 0 {
 		return unanswered
 	}
-	return Value{kind: List, list: out}
+	return listValue(out)
 }
 
 // decodeCompound reads a name or an address: answered when some part is filled in.

@@ -288,6 +288,7 @@ type compiledField struct {
 	requiredIf           evalFn
 	checks               []evalFn
 	messages             []string
+	needsValue           bool // calculated, required or validated
 }
 
 // CompileForm compiles a FormIR, from BuildForm or read from a bundle.
@@ -310,9 +311,6 @@ func CompileForm(ir *FormIR) (*Form, error) {
 			return nil, fmt.Errorf("field %s appears twice in the form", fi.ID)
 		}
 		seen[fi.ID] = true
-		if !validKinds[fi.Kind] {
-			return nil, fmt.Errorf("field %s: unknown kind %q", fi.ID, fi.Kind)
-		}
 		slot, err := t.get(fi.ID, "", fi.Kind)
 		if err != nil {
 			return nil, err
@@ -344,6 +342,7 @@ func CompileForm(ir *FormIR) (*Form, error) {
 			cf.checks = append(cf.checks, fn)
 			cf.messages = append(cf.messages, c.Message)
 		}
+		cf.needsValue = cf.calc != nil || cf.required || cf.requiredIf != nil || len(cf.checks) > 0
 		f.fields[i] = cf
 	}
 	f.pool = newPool(t)
@@ -353,7 +352,7 @@ func CompileForm(ir *FormIR) (*Form, error) {
 // FieldState is what the rules say of one field of a declaration.
 type FieldState struct {
 	Shown, Enabled, Required bool
-	Value                    Value    // the effective value: calculated, unanswered when hidden, else the answer
+	Value                    Value    // the effective value (calculated, unanswered when hidden, else the answer) of a field with a calculation, requirement or validation; Unanswered for other fields, whose answers are not read
 	Errors                   []string // "required", or the messages of the validations that failed
 }
 
@@ -406,19 +405,25 @@ func (f *Form) Evaluate(data map[string]any, ctx *Context, res *FormResult) {
 			v := cf.calc(a)
 			if v.kind == Error {
 				res.RuleErrors = append(res.RuleErrors, RuleError{cf.id, RuleCalculated, v.str})
-				v = unanswered
+				v = &unansweredResult
 			}
-			a.vals[cf.slot], a.state[cf.slot] = v, slotSet
+			a.vals[cf.slot], a.state[cf.slot] = *v, slotSet
 		}
 	}
 	// Then what depends on all values: enabled, required, validations.
 	for i := range f.fields {
 		cf := &f.fields[i]
 		st := &res.Fields[i]
-		st.Value = a.read(cf.slot, f.slots)
 		st.Errors = st.Errors[:0]
 		st.Enabled = cond(cf.enabled, cf.id, RuleEnabled)
 		st.Required = cf.required || (cf.requiredIf != nil && cond(cf.requiredIf, cf.id, RuleRequired))
+		if !cf.needsValue {
+			// Nothing to report on a field without a calculation, requirement or validation:
+			// leave its answer undecoded (most fields of a large form are like that).
+			st.Value = unanswered
+			continue
+		}
+		st.Value = *a.read(cf.slot, f.slots)
 		if !st.Shown {
 			continue
 		}

@@ -38,9 +38,9 @@ const (
 // scalars allocates nothing.
 type Value struct {
 	kind Kind
-	num  float64 // Number; Bool as 0 or 1; Date as days since 1970-01-01
-	str  string  // String; the code of an Error
-	list []Value // List
+	num  float64  // Number; Bool as 0 or 1; Date as days since 1970-01-01
+	str  string   // String; the code of an Error
+	list *[]Value // List; a pointer keeps Value small, and Values are copied at every step
 }
 
 var (
@@ -70,6 +70,7 @@ func numberValue(f float64) Value {
 }
 
 func stringValue(s string) Value { return Value{kind: String, str: s} }
+func listValue(l []Value) Value  { return Value{kind: List, list: &l} }
 func dateValue(d Days) Value     { return Value{kind: Date, num: float64(d)} }
 func errorValue(code string) Value {
 	return Value{kind: Error, str: code}
@@ -97,7 +98,12 @@ func (v Value) Str() string { return v.str }
 func (v Value) Date() Days { return Days(v.num) }
 
 // List returns the elements of a List value.
-func (v Value) List() []Value { return v.list }
+func (v Value) List() []Value {
+	if v.list == nil {
+		return nil
+	}
+	return *v.list
+}
 
 // ErrorCode returns the code of an Error value (one of the Err constants), or "".
 func (v Value) ErrorCode() string {
@@ -124,8 +130,8 @@ func (v Value) Encode() any {
 	case Date:
 		return map[string]any{"date": Days(v.num).String()}
 	case List:
-		out := make([]any, len(v.list))
-		for i, e := range v.list {
+		out := make([]any, len(*v.list))
+		for i, e := range *v.list {
 			out[i] = e.Encode()
 		}
 		return out
@@ -150,8 +156,8 @@ func (v Value) String() string {
 	case Date:
 		return "date(" + Days(v.num).String() + ")"
 	case List:
-		parts := make([]string, len(v.list))
-		for i, e := range v.list {
+		parts := make([]string, len(*v.list))
+		for i, e := range *v.list {
 			parts[i] = e.String()
 		}
 		return "[" + strings.Join(parts, ", ") + "]"
@@ -169,11 +175,11 @@ func equal(a, b Value) bool {
 	case String:
 		return a.str == b.str
 	case List:
-		if len(a.list) != len(b.list) {
+		if len(*a.list) != len(*b.list) {
 			return false
 		}
-		for i := range a.list {
-			if !equal(a.list[i], b.list[i]) {
+		for i, x := range *a.list {
+			if !equal(x, (*b.list)[i]) {
 				return false
 			}
 		}
@@ -185,7 +191,7 @@ func equal(a, b Value) bool {
 
 // compare orders two numbers, strings (by code point: Go's byte order of UTF-8 is code point
 // order) or dates, giving -1, 0 or 1.
-func compare(a, b Value) int {
+func compare(a, b *Value) int {
 	if a.kind == String {
 		return strings.Compare(a.str, b.str)
 	}

@@ -40,6 +40,21 @@ type jsonContext struct {
 	} `json:"user,omitempty"`
 }
 
+// with returns a copy of j in which the keys of override replace j's own.
+func (j jsonContext) with(t *testing.T, override json.RawMessage) jsonContext {
+	var out jsonContext
+	base, _ := json.Marshal(j)
+	if err := json.Unmarshal(base, &out); err != nil {
+		t.Fatal(err)
+	}
+	if len(override) > 0 {
+		if err := json.Unmarshal(override, &out); err != nil {
+			t.Fatalf("context: %v", err)
+		}
+	}
+	return out
+}
+
 func (j jsonContext) context(t *testing.T) *Context {
 	d, ok := ParseDate(j.Today)
 	if !ok {
@@ -91,13 +106,7 @@ func TestVectors(t *testing.T) {
 			name = v.Expr
 		}
 		name = fmt.Sprintf("%03d %s", i, name)
-		ctx := file.Context
-		if len(v.Context) > 0 {
-			// A vector's context replaces the top-level keys it names.
-			if err := json.Unmarshal(v.Context, &ctx); err != nil {
-				t.Fatalf("%s: context: %v", name, err)
-			}
-		}
+		ctx := file.Context.with(t, v.Context)
 		if v.Data == nil {
 			v.Data = map[string]any{}
 		}
@@ -128,7 +137,7 @@ func TestVectors(t *testing.T) {
 	if t.Failed() {
 		return
 	}
-	golden(t, "testdata/vectors.compiled.json", map[string]any{"vectors": compiled})
+	golden(t, "testdata/vectors.compiled.json", "vectors", compiled)
 }
 
 // sameJSON compares two values by their JSON encoding.
@@ -142,22 +151,32 @@ func jsonString(v any) string {
 	return string(b)
 }
 
-// golden compares v, as indented JSON, with a file of testdata, or rewrites it with -update.
-func golden(t *testing.T, path string, v any) {
+// golden compares a JSON object {key: items}, written one item a line so that diffs stay
+// readable, with a file of testdata, or rewrites the file with -update.
+func golden[T any](t *testing.T, path, key string, items []T) {
 	t.Helper()
-	want, err := json.MarshalIndent(v, "", " ")
-	if err != nil {
-		t.Fatal(err)
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "{%q: [\n", key)
+	for i, item := range items {
+		line, err := json.Marshal(item)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.Write(line)
+		if i < len(items)-1 {
+			b.WriteByte(',')
+		}
+		b.WriteByte('\n')
 	}
-	want = append(want, '\n')
+	b.WriteString("]}\n")
 	if *update {
-		if err := os.WriteFile(path, want, 0o644); err != nil {
+		if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
 			t.Fatal(err)
 		}
 		return
 	}
 	got, err := os.ReadFile(path)
-	if err != nil || !bytes.Equal(got, want) {
+	if err != nil || !bytes.Equal(got, b.Bytes()) {
 		t.Errorf("%s is out of date: run go test ./rules -update and review the diff", path)
 	}
 }

@@ -156,6 +156,9 @@ type Program struct {
 // checker could have written — an unknown operation or function, a wrong number of arguments,
 // a bad pattern — is refused with an error.
 func Compile(n *Node) (*Program, error) {
+	if _, err := infer(n); err != nil {
+		return nil, err
+	}
 	t := newSlotTable()
 	root, err := compile(n, t)
 	if err != nil {
@@ -553,70 +556,79 @@ func optionalString(s string) Value {
 
 // read returns the value of a slot, decoding it from the declaration the first time.
 func (a *activation) read(i int, t *slotTable) *Value {
+	v := &a.vals[i]
 	if a.state[i] != slotUnread {
-		return &a.vals[i]
+		return v
 	}
+	a.state[i] = slotRead
 	s := &t.slots[i]
-	var v Value
-	if s.parent >= 0 {
-		v = a.readPart(s, t)
-	} else {
-		v = decode(a.data[s.field], s.kind)
+	if s.parent < 0 {
+		decode(a.data[s.field], s.kind, v)
+		return v
 	}
-	a.vals[i], a.state[i] = v, slotRead
-	return &a.vals[i]
+	switch parent := &a.vals[s.parent]; {
+	case a.state[s.parent] == slotSet && parent.kind == Unanswered:
+		v.kind = Unanswered // the whole field is hidden
+	default:
+		switch obj := a.data[s.field].(type) {
+		case nil:
+			v.kind = Unanswered
+		case map[string]any:
+			decode(obj[s.part], readString, v)
+		default:
+			v.kind, v.str = Error, ErrBadValue
+		}
+	}
+	return v
 }
 
-func (a *activation) readPart(s *slot, t *slotTable) Value {
-	if a.state[s.parent] == slotSet && a.vals[s.parent].kind == Unanswered {
-		return unanswered // the whole field is hidden
-	}
-	raw := a.data[s.field]
-	if raw == nil {
-		return unanswered
-	}
-	obj, ok := raw.(map[string]any)
-	if !ok {
-		return errorValue(ErrBadValue)
-	}
-	return decode(obj[s.part], readString)
-}
-
-// decode reads a declaration's JSON value as the given kind.
-func decode(raw any, kind readKind) Value {
+// decode reads a declaration's JSON value as the given kind into out, field by field: copying
+// a whole Value through the stack is slower than the decoding (see evalFn).
+func decode(raw any, kind readKind, out *Value) {
 	if raw == nil || raw == "" {
-		return unanswered // whatever the field's type: an empty input is no answer
+		out.kind = Unanswered // whatever the field's type: an empty input is no answer
+		return
 	}
 	switch kind {
 	case readBool:
 		if b, ok := raw.(bool); ok {
-			return boolValue(b)
+			out.kind, out.num = Bool, 0
+			if b {
+				out.num = 1
+			}
+			return
 		}
 	case readNumber:
 		if f, ok := toFloat(raw); ok && !math.IsInf(f, 0) && !math.IsNaN(f) {
-			return numberValue(f)
+			out.kind, out.num = Number, f+0 // +0 turns -0 into 0
+			return
 		}
 	case readString:
 		if s, ok := raw.(string); ok {
-			return stringValue(s)
+			out.kind, out.str = String, s
+			return
 		}
 	case readDate:
 		if s, ok := raw.(string); ok {
 			if d, ok := ParseDate(s); ok {
-				return dateValue(d)
+				out.kind, out.num = Date, float64(d)
+				return
 			}
 		}
 	case readList:
-		return decodeList(raw)
+		*out = decodeList(raw)
+		return
 	case readCompound:
-		return decodeCompound(raw)
+		*out = decodeCompound(raw)
+		return
 	case readDocument:
 		// A document's answer is its metadata (type, file...); {} is no answer.
 		if d, ok := raw.(map[string]any); ok {
-			return answeredIf(len(d) > 0)
+			*out = answeredIf(len(d) > 0)
+			return
 		}
 	}
-	return errorValue(ErrBadValue)
+	out.kind, out.str = Error, ErrBadValue
 }
 
 func answeredIf(ok bool) Value {

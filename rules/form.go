@@ -296,9 +296,16 @@ func CompileForm(ir *FormIR) (*Form, error) {
 	t := newSlotTable()
 	f := &Form{slots: t, fields: make([]compiledField, len(ir.Fields))}
 	seen := map[string]bool{}
-	opt := func(n *Node, what string, id string) (evalFn, error) {
+	opt := func(n *Node, what string, id string, want Kind) (evalFn, error) {
 		if n == nil {
 			return nil, nil
+		}
+		typ, err := infer(n)
+		if err != nil {
+			return nil, fmt.Errorf("field %s, %s: %w", id, what, err)
+		}
+		if typ.kind != want {
+			return nil, fmt.Errorf("field %s, %s: gives a %s, not a %s", id, what, typ, want)
 		}
 		fn, err := compile(n, t)
 		if err != nil {
@@ -316,23 +323,23 @@ func CompileForm(ir *FormIR) (*Form, error) {
 			return nil, err
 		}
 		cf := compiledField{id: fi.ID, slot: slot}
-		if cf.shown, err = opt(fi.Shown, RuleShown, fi.ID); err != nil {
+		if cf.shown, err = opt(fi.Shown, RuleShown, fi.ID, Bool); err != nil {
 			return nil, err
 		}
-		if cf.enabled, err = opt(fi.Enabled, RuleEnabled, fi.ID); err != nil {
+		if cf.enabled, err = opt(fi.Enabled, RuleEnabled, fi.ID, Bool); err != nil {
 			return nil, err
 		}
-		if cf.calc, err = opt(fi.Calc, RuleCalculated, fi.ID); err != nil {
+		if cf.calc, err = opt(fi.Calc, RuleCalculated, fi.ID, readKindTypes[fi.Kind].kind); err != nil {
 			return nil, err
 		}
 		if fi.Required != nil {
 			cf.required = fi.Required.Always
-			if cf.requiredIf, err = opt(fi.Required.If, RuleRequired, fi.ID); err != nil {
+			if cf.requiredIf, err = opt(fi.Required.If, RuleRequired, fi.ID, Bool); err != nil {
 				return nil, err
 			}
 		}
 		for _, c := range fi.Checks {
-			fn, err := opt(c.Rule, RuleValidation, fi.ID)
+			fn, err := opt(c.Rule, RuleValidation, fi.ID, Bool)
 			if err != nil {
 				return nil, err
 			}

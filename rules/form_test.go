@@ -216,10 +216,15 @@ func TestCompileFormRejectsDamagedForms(t *testing.T) {
 		{`{"fields":[{"id":"a","kind":"colour"}]}`, `unknown kind "colour"`},
 		{`{"fields":[{"id":"a","kind":"number"},{"id":"a","kind":"number"}]}`, "appears twice"},
 		{`{"fields":[{"id":"a","kind":"number","calc":["call","frobnicate",["lit",1]]}]}`, `unknown function "frobnicate"`},
-		{`{"fields":[{"id":"a","kind":"number","shown":["field","a","date"]}]}`, "read both as number and as date"},
-		{`{"fields":[{"id":"a","kind":"number","calc":["call","add",["lit",1]]}]}`, `unknown function "add" with 1 arguments`},
+		{`{"fields":[{"id":"a","kind":"number","shown":["call","lt",["field","a","date"],["today"]]}]}`, "unknown operation"},
+		{`{"fields":[{"id":"a","kind":"number","shown":["call","lt",["field","a","date"],["ctx","today"]]}]}`, "read both as number and as date"},
+		{`{"fields":[{"id":"a","kind":"number","calc":["call","add",["lit",1]]}]}`, "takes 2 arguments, not 1"},
+		{`{"fields":[{"id":"a","kind":"number","shown":["call","in",["lit",1],["lit","x"]]}]}`, "argument 2 must be a list, not a string"},
+		{`{"fields":[{"id":"a","kind":"number","calc":["call","size",["field","a","number"]]}]}`, "argument 1 must be a string or list, not a number"},
+		{`{"fields":[{"id":"a","kind":"number","calc":["lit","x"]}]}`, "gives a string, not a number"},
+		{`{"fields":[{"id":"a","kind":"number","shown":["call","eq",["field","b","compound"],["field","b","compound"]]}]}`, "not a compound and a compound"},
 		{`{"fields":[{"id":"a","kind":"number","shown":["matches",["lit","x"],"[","["]}]}`, "missing closing ]"},
-		{`{"fields":[{"id":"a","kind":"number","shown":["date","2023-02-29"]}]}`, "not a date"},
+		{`{"fields":[{"id":"a","kind":"number","shown":["call","lt",["date","2023-02-29"],["date","2023-03-01"]]}]}`, "not a date"},
 		{`{"fields":[{"id":"a","kind":"number","shown":["ctx","user.password"]}]}`, "unknown context name"},
 	}
 	for _, tt := range tests {

@@ -573,6 +573,11 @@ func (a *activation) read(i int, t *slotTable) *Value {
 		switch obj := a.data[s.field].(type) {
 		case nil:
 			v.kind = Unanswered
+		case string:
+			v.kind, v.str = Error, ErrBadValue
+			if obj == "" {
+				v.kind = Unanswered // as for any field: an empty input is no answer
+			}
 		case map[string]any:
 			decode(obj[s.part], readString, v)
 		default:

@@ -1,0 +1,566 @@
+// The browser's evaluator of the rule language: see ../LANGUAGE.md, "The compiled form".
+// It must give exactly the Go evaluator's results; ../testdata/vectors.compiled.json checks that.
+//
+// A node is compiled once into a closure (cached per node array) that takes an environment
+// {data, ctx, eff}. Internal values: booleans, numbers and strings as themselves, a date as its
+// day number (days since 1970-01-01), a list as an array, a name/address or document as the
+// declaration's own value, and unanswered/errors as the Special objects below. Results are
+// turned into the JSON encoding only at the end, by encode().
+//
+// Plain ES2018: no optional chaining, no ??, no class fields (old phones).
+
+class Special {}
+class Unanswered extends Special {}
+class RuleError extends Special {
+  constructor(code) {
+    super();
+    this.code = code;
+  }
+}
+
+const U = new Unanswered();
+const DIV0 = new RuleError('division-by-zero');
+const OVERFLOW = new RuleError('overflow');
+const NOT_INTEGER = new RuleError('not-integer');
+const BAD_DATE = new RuleError('bad-date');
+const DATE_RANGE = new RuleError('date-range');
+const BAD_VALUE = new RuleError('bad-value');
+
+const hasOwn = (o, k) => Object.prototype.hasOwnProperty.call(o, k);
+const isObject = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+// ---- Dates: proleptic Gregorian day numbers (H. Hinnant's civil algorithms) ----
+
+function daysFromCivil(y, m, d) {
+  y -= m <= 2 ? 1 : 0;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (m > 2 ? m - 3 : m + 9) + 2) / 5) + d - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146097 + doe - 719468;
+}
+
+// Returns [year, month, day].
+function civil(z) {
+  z += 719468;
+  const era = Math.floor(z / 146097);
+  const doe = z - era * 146097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const m = mp < 10 ? mp + 3 : mp - 9;
+  return [yoe + era * 400 + (m <= 2 ? 1 : 0), m, d];
+}
+
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+const isLeap = (y) => y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
+const daysInMonth = (y, m) => (m === 2 && isLeap(y) ? 29 : MONTH_DAYS[m - 1]);
+
+const MIN_DAY = daysFromCivil(1, 1, 1);
+const MAX_DAY = daysFromCivil(9999, 12, 31);
+const DATE_RE = /^\d{4}-\d{2}-\d{2}$/; // no u flag: \d is ASCII only
+
+// The day number of a "YYYY-MM-DD" string of a real date in 0001..9999, or null.
+function parseDate(s) {
+  if (typeof s !== 'string' || !DATE_RE.test(s)) return null;
+  const y = +s.slice(0, 4);
+  const m = +s.slice(5, 7);
+  const d = +s.slice(8, 10);
+  if (y < 1 || m < 1 || m > 12 || d < 1 || d > daysInMonth(y, m)) return null;
+  return daysFromCivil(y, m, d);
+}
+
+function formatDate(n) {
+  const c = civil(n);
+  const p2 = (x) => (x < 10 ? '0' : '') + x;
+  return String(c[0]).padStart(4, '0') + '-' + p2(c[1]) + '-' + p2(c[2]);
+}
+
+function addDays(d, n) {
+  if (!Number.isInteger(n)) return NOT_INTEGER;
+  const r = d + n; // exact or hugely out of range: both compare correctly
+  return r < MIN_DAY || r > MAX_DAY ? DATE_RANGE : r;
+}
+
+function addMonths(d, n) {
+  if (!Number.isInteger(n)) return NOT_INTEGER;
+  if (Math.abs(n) > 12 * 10000) return DATE_RANGE; // keeps the arithmetic below exact
+  const c = civil(d);
+  const t = c[0] * 12 + (c[1] - 1) + n;
+  const y = Math.floor(t / 12);
+  const m = t - y * 12 + 1;
+  if (y < 1 || y > 9999) return DATE_RANGE;
+  return daysFromCivil(y, m, Math.min(c[2], daysInMonth(y, m)));
+}
+
+function addYears(d, n) {
+  if (!Number.isInteger(n)) return NOT_INTEGER;
+  if (Math.abs(n) > 10000) return DATE_RANGE;
+  return addMonths(d, n * 12);
+}
+
+function monthsBetween(a, b) {
+  if (b < a) return -monthsBetween(b, a) + 0; // + 0 turns -0 into 0
+  const x = civil(a);
+  const y = civil(b);
+  return (y[0] - x[0]) * 12 + (y[1] - x[1]) - (y[2] < x[2] ? 1 : 0);
+}
+
+// ---- Numbers and strings ----
+
+const num = (x) => (Number.isFinite(x) ? x : OVERFLOW);
+
+// Half away from zero, like Go's math.Round. x - trunc(x) is exact, so no 0.49999999999999994 trap.
+function round(x) {
+  const t = Math.trunc(x);
+  return Math.abs(x - t) >= 0.5 ? t + Math.sign(x) : t;
+}
+
+// Orders strings by code point (as Go's byte-wise UTF-8 order does), not by UTF-16 unit:
+// at the first differing unit, surrogates (U+10000 and up) must sort after U+E000..U+FFFF.
+function compareStrings(s, t) {
+  if (s === t) return 0;
+  const n = Math.min(s.length, t.length);
+  for (let i = 0; i < n; i++) {
+    let a = s.charCodeAt(i);
+    let b = t.charCodeAt(i);
+    if (a !== b) {
+      if (a >= 0xd800 && b >= 0xd800) {
+        a = a >= 0xe000 ? a - 0x800 : a + 0x2000;
+        b = b >= 0xe000 ? b - 0x800 : b + 0x2000;
+      }
+      return a < b ? -1 : 1;
+    }
+  }
+  return s.length < t.length ? -1 : 1;
+}
+
+function compare(a, b) {
+  if (typeof a === 'string') return compareStrings(a, b);
+  return a < b ? -1 : a > b ? 1 : 0; // numbers, or dates as day numbers
+}
+
+// Code points: every UTF-16 unit except the low half of a surrogate pair.
+function codePoints(s) {
+  let n = s.length;
+  for (let i = 1; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xdc00 && c <= 0xdfff) {
+      const p = s.charCodeAt(i - 1);
+      if (p >= 0xd800 && p <= 0xdbff) n--;
+    }
+  }
+  return n;
+}
+
+function equal(a, b) {
+  if (Array.isArray(a)) {
+    if (a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!equal(a[i], b[i])) return false;
+    return true;
+  }
+  return a === b;
+}
+
+// ---- Strict functions: called only with values (no unanswered, no error) ----
+
+const FUNCS = {
+  eq: (a, b) => equal(a, b),
+  ne: (a, b) => !equal(a, b),
+  lt: (a, b) => compare(a, b) < 0,
+  le: (a, b) => compare(a, b) <= 0,
+  gt: (a, b) => compare(a, b) > 0,
+  ge: (a, b) => compare(a, b) >= 0,
+  add: (a, b) => num(a + b),
+  concat: (a, b) => a + b,
+  sub: (a, b) => num(a - b),
+  mul: (a, b) => num(a * b),
+  div: (a, b) => (b === 0 ? DIV0 : num(a / b)),
+  mod: (a, b) => (b === 0 ? DIV0 : a % b), // JS % is Go's math.Mod: the sign of a
+  neg: (a) => -a,
+  in: (x, list) => {
+    for (let i = 0; i < list.length; i++) if (equal(x, list[i])) return true;
+    return false;
+  },
+  date: (s) => {
+    const d = parseDate(s);
+    return d === null ? BAD_DATE : d;
+  },
+  addDays: addDays,
+  addMonths: addMonths,
+  addYears: addYears,
+  daysBetween: (a, b) => b - a,
+  monthsBetween: monthsBetween,
+  yearsBetween: (a, b) => Math.trunc(monthsBetween(a, b) / 12) + 0,
+  year: (d) => civil(d)[0],
+  month: (d) => civil(d)[1],
+  day: (d) => civil(d)[2],
+  size: (x) => (typeof x === 'string' ? codePoints(x) : x.length),
+  contains: (s, t) => s.includes(t),
+  startsWith: (s, t) => s.startsWith(t),
+  endsWith: (s, t) => s.endsWith(t),
+  abs: (n) => Math.abs(n),
+  floor: (n) => Math.floor(n),
+  ceil: (n) => Math.ceil(n),
+  round: round,
+};
+
+// Unanswered if any value is; else the first error; else null (all are values).
+function special(vals) {
+  let first = null;
+  for (let i = 0; i < vals.length; i++) {
+    const v = vals[i];
+    if (v === U) return U;
+    if (first === null && v instanceof RuleError) first = v;
+  }
+  return first;
+}
+
+// A closure that evaluates every operand left to right, then applies f to the values.
+// Arities 1 and 2 (nearly every call) avoid allocating an array.
+function strict(args, f) {
+  if (args.length === 1) {
+    const a = args[0];
+    return (env) => {
+      const x = a(env);
+      return x instanceof Special ? x : f(x);
+    };
+  }
+  if (args.length === 2) {
+    const a = args[0];
+    const b = args[1];
+    return (env) => {
+      const x = a(env);
+      const y = b(env);
+      if (x instanceof Special || y instanceof Special) {
+        return x === U || y === U ? U : x instanceof Special ? x : y;
+      }
+      return f(x, y);
+    };
+  }
+  return (env) => {
+    const vals = args.map((a) => a(env));
+    const s = special(vals);
+    return s !== null ? s : f.apply(null, vals);
+  };
+}
+
+// ---- Reading the declaration and the context ----
+
+const KINDS = ['bool', 'number', 'string', 'date', 'list', 'compound', 'document'];
+
+// The declaration's value of field id read as kind: a value, U, or BAD_VALUE.
+function decode(data, id, kind) {
+  if (!hasOwn(data, id)) return U;
+  const v = data[id];
+  if (v === null || v === undefined || v === '') return U; // whatever the kind: no answer
+  switch (kind) {
+    case 'bool':
+      return typeof v === 'boolean' ? v : BAD_VALUE;
+    case 'number':
+      return typeof v === 'number' && Number.isFinite(v) ? v : BAD_VALUE;
+    case 'string':
+      return typeof v === 'string' ? v : BAD_VALUE;
+    case 'date': {
+      const d = parseDate(v);
+      return d === null ? BAD_VALUE : d;
+    }
+    case 'list':
+      if (!Array.isArray(v) || !v.every((s) => typeof s === 'string')) return BAD_VALUE;
+      return v.length === 0 ? U : v; // an empty selection is no answer
+    case 'compound': {
+      // Answered when some part is a non-empty string; every part must be a string or null.
+      if (!isObject(v)) return BAD_VALUE;
+      let answered = false;
+      for (const k in v) {
+        if (!hasOwn(v, k)) continue;
+        const p = v[k];
+        if (p === null || p === '') continue;
+        if (typeof p !== 'string') return BAD_VALUE;
+        answered = true;
+      }
+      return answered ? v : U;
+    }
+    case 'document':
+      // A document's answer is its metadata (type, file...); {} is no answer.
+      if (!isObject(v)) return BAD_VALUE;
+      return Object.keys(v).length > 0 ? v : U;
+  }
+  throw new Error('rules: unknown field kind ' + JSON.stringify(kind));
+}
+
+// One part of a name or address object (already known not to be unanswered).
+function partOf(v, part) {
+  if (!isObject(v)) return BAD_VALUE;
+  const p = hasOwn(v, part) ? v[part] : null;
+  if (p === null || p === undefined || p === '') return U;
+  return typeof p === 'string' ? p : BAD_VALUE;
+}
+
+function ctxString(v) {
+  if (v === undefined || v === null || v === '') return U;
+  return typeof v === 'string' ? v : BAD_VALUE;
+}
+
+const CTX = {
+  today: (c) => {
+    const v = c.today;
+    if (v === undefined || v === null || v === '') return U;
+    const d = parseDate(v);
+    return d === null ? BAD_VALUE : d;
+  },
+  'record.status': (c) => ctxString(c.record && c.record.status),
+  // Flags are never unanswered: missing is the empty list.
+  'record.flags': (c) => {
+    const f = c.record && c.record.flags;
+    if (f === undefined || f === null) return [];
+    return Array.isArray(f) ? f : BAD_VALUE;
+  },
+  'user.role': (c) => ctxString(c.user && c.user.role),
+  'user.office': (c) => ctxString(c.user && c.user.office),
+  'user.area': (c) => ctxString(c.user && c.user.area),
+};
+
+// ---- Compilation ----
+
+function compileNode(node) {
+  if (!Array.isArray(node)) throw new Error('rules: not a node: ' + JSON.stringify(node));
+  switch (node[0]) {
+    case 'lit': {
+      const v = node[1];
+      const t = typeof v;
+      if (t !== 'boolean' && t !== 'string' && !(t === 'number' && Number.isFinite(v))) {
+        throw new Error('rules: bad literal ' + JSON.stringify(v));
+      }
+      return () => v;
+    }
+    case 'date': {
+      const d = parseDate(node[1]);
+      if (d === null) throw new Error('rules: bad date literal ' + JSON.stringify(node[1]));
+      return () => d;
+    }
+    case 'list':
+      return strict(node.slice(1).map(compileNode), function () {
+        return Array.prototype.slice.call(arguments);
+      });
+    case 'field': {
+      const id = node[1];
+      const kind = node[2];
+      if (KINDS.indexOf(kind) < 0) throw new Error('rules: unknown field kind ' + JSON.stringify(kind));
+      return (env) => {
+        // In a form, a field of the form reads its effective value (hidden → unanswered).
+        if (env.eff !== null) {
+          const v = env.eff.get(id);
+          if (v !== undefined) return v;
+        }
+        return decode(env.data, id, kind);
+      };
+    }
+    case 'part': {
+      const id = node[1];
+      const part = node[2];
+      return (env) => {
+        let v = env.eff !== null ? env.eff.get(id) : undefined;
+        if (v === undefined) {
+          if (!hasOwn(env.data, id)) return U;
+          v = env.data[id];
+          if (v === null || v === undefined || v === '') return U;
+        } else if (v instanceof Special) {
+          return v;
+        }
+        return partOf(v, part);
+      };
+    }
+    case 'ctx': {
+      const get = hasOwn(CTX, node[1]) ? CTX[node[1]] : null;
+      if (get === null) throw new Error('rules: unknown context value ' + JSON.stringify(node[1]));
+      return (env) => get(env.ctx);
+    }
+    case 'not': {
+      const a = compileNode(node[1]);
+      return (env) => {
+        const x = a(env);
+        return x instanceof Special ? x : !x;
+      };
+    }
+    // and/or: a deciding false (true) first, then unanswered, then the leftmost error.
+    case 'and': {
+      const a = compileNode(node[1]);
+      const b = compileNode(node[2]);
+      return (env) => {
+        const x = a(env);
+        if (x === false) return false;
+        const y = b(env);
+        if (y === false) return false;
+        if (x === U || y === U) return U;
+        if (x instanceof RuleError) return x;
+        return y; // true or an error
+      };
+    }
+    case 'or': {
+      const a = compileNode(node[1]);
+      const b = compileNode(node[2]);
+      return (env) => {
+        const x = a(env);
+        if (x === true) return true;
+        const y = b(env);
+        if (y === true) return true;
+        if (x === U || y === U) return U;
+        if (x instanceof RuleError) return x;
+        return y; // false or an error
+      };
+    }
+    case 'if': {
+      const c = compileNode(node[1]);
+      const a = compileNode(node[2]);
+      const b = compileNode(node[3]);
+      return (env) => {
+        const x = c(env);
+        if (x === true) return a(env);
+        if (x === false) return b(env);
+        return x;
+      };
+    }
+    case 'matches': {
+      const s = compileNode(node[1]);
+      const re = new RegExp(node[3], 'u'); // anchored by the compiler; no g flag, so no lastIndex state
+      return strict([s], (x) => re.test(x));
+    }
+    case 'call':
+      return compileCall(node[1], node.slice(2).map(compileNode));
+  }
+  throw new Error('rules: unknown node ' + JSON.stringify(node[0]));
+}
+
+function compileCall(name, args) {
+  if (name === 'answered' && args.length === 1) {
+    const a = args[0];
+    return (env) => {
+      const x = a(env);
+      return x === U ? false : x instanceof RuleError ? x : true;
+    };
+  }
+  if (name === 'coalesce' && args.length === 2) {
+    const a = args[0];
+    const b = args[1];
+    return (env) => {
+      const x = a(env);
+      return x === U ? b(env) : x;
+    };
+  }
+  const f = hasOwn(FUNCS, name) ? FUNCS[name] : null;
+  if (f === null) throw new Error('rules: unknown function ' + JSON.stringify(name));
+  if (f.length !== args.length) {
+    throw new Error('rules: ' + name + ' takes ' + f.length + ' arguments, not ' + args.length);
+  }
+  return strict(args, f);
+}
+
+// Whether a node gives a date ('date'), a list with dates ('dates') or something else ('').
+// Dates are bare day numbers inside, so the encoder needs this to tell them from numbers;
+// the checker guarantees both branches of if/coalesce have one type.
+function dateShape(node) {
+  switch (node[0]) {
+    case 'date':
+      return 'date';
+    case 'field':
+      return node[2] === 'date' ? 'date' : '';
+    case 'ctx':
+      return node[1] === 'today' ? 'date' : '';
+    case 'list':
+      return node.slice(1).some((n) => dateShape(n) === 'date') ? 'dates' : '';
+    case 'if':
+      return dateShape(node[2]) || dateShape(node[3]);
+    case 'call':
+      switch (node[1]) {
+        case 'date':
+        case 'addDays':
+        case 'addMonths':
+        case 'addYears':
+          return 'date';
+        case 'coalesce':
+          return dateShape(node[2]) || dateShape(node[3]);
+      }
+  }
+  return '';
+}
+
+const cache = new WeakMap();
+
+// {fn, shape} for a node, compiled once per node array.
+function compiled(node) {
+  let c = cache.get(node);
+  if (c === undefined) {
+    c = { fn: compileNode(node), shape: dateShape(node) };
+    cache.set(node, c);
+  }
+  return c;
+}
+
+function encodeItem(v, isDate) {
+  if (v === U) return { unanswered: true };
+  if (v instanceof RuleError) return { error: v.code };
+  if (isDate) return { date: formatDate(v) };
+  if (v === 0) return 0; // -0 → 0
+  return v;
+}
+
+function encode(v, shape) {
+  if (Array.isArray(v)) return v.map((x) => encodeItem(x, shape === 'dates'));
+  return encodeItem(v, shape === 'date');
+}
+
+function makeEnv(data, ctx, eff) {
+  return { data: data || {}, ctx: ctx || {}, eff: eff };
+}
+
+// Evaluates a compiled rule against a declaration and a context; returns the JSON encoding.
+export function evaluate(node, data, ctx) {
+  const c = compiled(node);
+  return encode(c.fn(makeEnv(data, ctx, null)), c.shape);
+}
+
+// Evaluates a form's rules: see the field-by-field semantics in the comments below.
+export function evaluateForm(form, data, ctx) {
+  const fields = form.fields || [];
+  const env = makeEnv(data, ctx, new Map());
+  const run = (node) => compiled(node).fn(env);
+  const shown = [];
+
+  // 1. Effective values, in order: a later rule reads a form field's effective value.
+  for (const f of fields) {
+    const s = f.shown == null || run(f.shown) === true;
+    let v = U;
+    if (s) {
+      if (f.calc != null) {
+        v = run(f.calc);
+        if (v instanceof RuleError) v = U;
+      } else if (KINDS.indexOf(f.kind) >= 0) {
+        v = decode(env.data, f.id, f.kind);
+      } // else a field with no value (a heading): unanswered
+    }
+    shown.push(s);
+    env.eff.set(f.id, v);
+  }
+
+  // 2. States and errors, with every effective value known.
+  const out = {};
+  fields.forEach((f, i) => {
+    const s = shown[i];
+    const v = env.eff.get(f.id);
+    const enabled = f.enabled == null || run(f.enabled) === true;
+    const required = f.required === true || (Array.isArray(f.required) && run(f.required) === true);
+    const errors = [];
+    if (s && enabled && required && v === U) errors.push('required');
+    if (s && !(v instanceof Special) && f.checks) {
+      for (const check of f.checks) {
+        if (run(check.rule) === false) errors.push(check.message);
+      }
+    }
+    const r = { shown: s, enabled: enabled, required: required, errors: errors };
+    if (f.calc != null) r.value = encode(v, compiled(f.calc).shape);
+    out[f.id] = r;
+  });
+  return out;
+}

@@ -15,9 +15,11 @@ lint:
 	go vet ./...
 	go tool staticcheck ./...
 
-# The benchmarks whose figures README.md quotes.
+# The benchmarks whose figures README.md quotes: Go's, then the browser evaluator's on the same
+# form and declaration.
 bench:
 	go test ./rules -run '^$$' -bench . -benchmem -count 5
+	node rules/js/bench.js
 
 # A short run of every fuzz target.
 fuzz:

@@ -8,7 +8,7 @@ import (
 // benchForm is a 150-field form with 60 rules in the mix of a real birth declaration, and a
 // complete declaration for it: the server's hot path evaluates every rule of such a form on
 // every submission.
-func benchForm(b *testing.B) (*Form, map[string]any, *Context) {
+func benchForm(b testing.TB) (*Form, map[string]any, *Context) {
 	var fields []Field
 	data := map[string]any{}
 	add := func(prefix string, n int, typ FieldType, value func(i int) any, opts ...string) {
@@ -126,4 +126,14 @@ func BenchmarkCheck1000(b *testing.B) {
 			}
 		}
 	}
+}
+
+// TestBenchForm writes the benchmark's form, declaration and context for the browser's
+// evaluator: node rules/js/bench.js times rules.js on the very same work.
+func TestBenchForm(t *testing.T) {
+	form, data, ctx := benchForm(t)
+	golden(t, "testdata/bench.compiled.json", "bench", []any{map[string]any{
+		"form": form.ir, "data": data,
+		"context": map[string]any{"today": ctx.Today.String(), "user": map[string]any{"role": ctx.Role}},
+	}})
 }

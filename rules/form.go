@@ -275,6 +275,7 @@ func node(e *Expr) *Node {
 
 // Form is a compiled FormIR, ready to evaluate declarations from any number of goroutines.
 type Form struct {
+	ir     *FormIR
 	fields []compiledField
 	slots  *slotTable
 	pool   *pool
@@ -294,7 +295,7 @@ type compiledField struct {
 // CompileForm compiles a FormIR, from BuildForm or read from a bundle.
 func CompileForm(ir *FormIR) (*Form, error) {
 	t := newSlotTable()
-	f := &Form{slots: t, fields: make([]compiledField, len(ir.Fields))}
+	f := &Form{ir: ir, slots: t, fields: make([]compiledField, len(ir.Fields))}
 	seen := map[string]bool{}
 	opt := func(n *Node, what string, id string, want Kind) (evalFn, error) {
 		if n == nil {
@@ -427,7 +428,7 @@ func (f *Form) Evaluate(data map[string]any, ctx *Context, res *FormResult) {
 		if !cf.needsValue {
 			// Nothing to report on a field without a calculation, requirement or validation:
 			// leave its answer undecoded (most fields of a large form are like that).
-			st.Value = unanswered
+			st.Value = Value{} // unanswered, written as zeros: no copy
 			continue
 		}
 		st.Value = *a.read(cf.slot, f.slots)

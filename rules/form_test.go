@@ -3,7 +3,6 @@ package rules
 import (
 	"bytes"
 	"encoding/json"
-	"os"
 	"strings"
 	"testing"
 )
@@ -71,16 +70,8 @@ func buildForm(t testing.TB, env *Env, srcs []ruleSrc) (*FormIR, []error) {
 }
 
 func TestForms(t *testing.T) {
-	raw, err := os.ReadFile("testdata/forms.json")
-	if err != nil {
-		t.Fatal(err)
-	}
 	var file formFile
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&file); err != nil {
-		t.Fatalf("testdata/forms.json: %v", err)
-	}
+	readJSON(t, "testdata/forms.json", &file)
 	env, err := NewEnv(Schema{Fields: file.Fields, Roles: []string{"clerk", "registrar"}})
 	if err != nil {
 		t.Fatal(err)

@@ -2,21 +2,14 @@ package rules
 
 import (
 	"encoding/json"
-	"os"
 	"testing"
 	"unicode/utf8"
 )
 
 // seedExpressions adds every expression of the parity vectors to a fuzz corpus.
 func seedExpressions(f *testing.F) {
-	raw, err := os.ReadFile("testdata/vectors.json")
-	if err != nil {
-		f.Fatal(err)
-	}
 	var file vectorFile
-	if err := json.Unmarshal(raw, &file); err != nil {
-		f.Fatal(err)
-	}
+	readJSON(f, "testdata/vectors.json", &file)
 	for _, v := range file.Vectors {
 		f.Add(v.Expr)
 	}

@@ -82,16 +82,8 @@ type compiledVector struct {
 }
 
 func TestVectors(t *testing.T) {
-	raw, err := os.ReadFile("testdata/vectors.json")
-	if err != nil {
-		t.Fatal(err)
-	}
 	var file vectorFile
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&file); err != nil {
-		t.Fatalf("testdata/vectors.json: %v", err)
-	}
+	readJSON(t, "testdata/vectors.json", &file)
 	env, err := NewEnv(file.Schema)
 	if err != nil {
 		t.Fatalf("testdata/vectors.json: %v", err)
@@ -138,6 +130,20 @@ func TestVectors(t *testing.T) {
 		return
 	}
 	golden(t, "testdata/vectors.compiled.json", "vectors", compiled)
+}
+
+// readJSON decodes a file of testdata strictly: a misspelt key is an error, not a default.
+func readJSON(t testing.TB, path string, v any) {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
 }
 
 // sameJSON compares two values by their JSON encoding.

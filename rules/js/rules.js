@@ -59,14 +59,23 @@ const daysInMonth = (y, m) => (m === 2 && isLeap(y) ? 29 : MONTH_DAYS[m - 1]);
 
 const MIN_DAY = daysFromCivil(1, 1, 1);
 const MAX_DAY = daysFromCivil(9999, 12, 31);
-const DATE_RE = /^\d{4}-\d{2}-\d{2}$/; // no u flag: \d is ASCII only
+// The number written by the ASCII digits s[from:to], or -1 if one is not a digit.
+function digits(s, from, to) {
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return -1;
+    n = n * 10 + c;
+  }
+  return n;
+}
 
 // The day number of a "YYYY-MM-DD" string of a real date in 0001..9999, or null.
 function parseDate(s) {
-  if (typeof s !== 'string' || !DATE_RE.test(s)) return null;
-  const y = +s.slice(0, 4);
-  const m = +s.slice(5, 7);
-  const d = +s.slice(8, 10);
+  if (typeof s !== 'string' || s.length !== 10 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45) return null;
+  const y = digits(s, 0, 4);
+  const m = digits(s, 5, 7);
+  const d = digits(s, 8, 10);
   if (y < 1 || m < 1 || m > 12 || d < 1 || d > daysInMonth(y, m)) return null;
   return daysFromCivil(y, m, d);
 }
@@ -349,12 +358,15 @@ function compileNode(node) {
       const kind = node[2];
       if (KINDS.indexOf(kind) < 0) throw new Error('rules: unknown field kind ' + JSON.stringify(kind));
       return (env) => {
-        // In a form, a field of the form reads its effective value (hidden → unanswered).
-        if (env.eff !== null) {
-          const v = env.eff.get(id);
-          if (v !== undefined) return v;
+        // In a form, a field reads its effective value (hidden → unanswered), and a field read
+        // from the declaration is kept there, decoded once however many rules read it.
+        if (env.eff === null) return decode(env.data, id, kind);
+        let v = env.eff.get(id);
+        if (v === undefined) {
+          v = decode(env.data, id, kind);
+          env.eff.set(id, v);
         }
-        return decode(env.data, id, kind);
+        return v;
       };
     }
     case 'part': {
@@ -521,46 +533,81 @@ export function evaluate(node, data, ctx) {
   return encode(c.fn(makeEnv(data, ctx, null)), c.shape);
 }
 
-// Evaluates a form's rules: see the field-by-field semantics in the comments below.
+// Evaluates a form's rules: a Map from field id to {shown, enabled, required, errors} and, for a
+// calculated field, its value. See the field-by-field semantics in the comments below.
 export function evaluateForm(form, data, ctx) {
-  const fields = form.fields || [];
+  const fields = compiledForm(form);
   const env = makeEnv(data, ctx, new Map());
-  const run = (node) => compiled(node).fn(env);
-  const shown = [];
+  const shown = new Array(fields.length);
 
-  // 1. Effective values, in order: a later rule reads a form field's effective value.
-  for (const f of fields) {
-    const s = f.shown == null || run(f.shown) === true;
-    let v = U;
-    if (s) {
-      if (f.calc != null) {
-        v = run(f.calc);
-        if (v instanceof RuleError) v = U;
-      } else if (KINDS.indexOf(f.kind) >= 0) {
-        v = decode(env.data, f.id, f.kind);
-      } // else a field with no value (a heading): unanswered
+  // 1. Effective values, in order: a later rule reads a form field's effective value. Only hidden
+  // and calculated fields need one set here; the others are read from the declaration when a
+  // rule or step 2 needs them (most fields of a large form are never read).
+  for (let i = 0; i < fields.length; i++) {
+    const f = fields[i];
+    const s = f.shown === null || f.shown(env) === true;
+    shown[i] = s;
+    if (!s) {
+      env.eff.set(f.id, U);
+    } else if (f.calc !== null) {
+      const v = f.calc(env);
+      env.eff.set(f.id, v instanceof RuleError ? U : v);
     }
-    shown.push(s);
-    env.eff.set(f.id, v);
   }
 
   // 2. States and errors, with every effective value known.
-  const out = {};
-  fields.forEach((f, i) => {
+  const out = new Map(); // a Map: an object with 150 dotted keys is several times slower
+  for (let i = 0; i < fields.length; i++) {
+    const f = fields[i];
     const s = shown[i];
-    const v = env.eff.get(f.id);
-    const enabled = f.enabled == null || run(f.enabled) === true;
-    const required = f.required === true || (Array.isArray(f.required) && run(f.required) === true);
-    const errors = [];
-    if (s && enabled && required && v === U) errors.push('required');
-    if (s && !(v instanceof Special) && f.checks) {
-      for (const check of f.checks) {
-        if (run(check.rule) === false) errors.push(check.message);
+    const enabled = f.enabled === null || f.enabled(env) === true;
+    const required = f.required || (f.requiredIf !== null && f.requiredIf(env) === true);
+    const r = { shown: s, enabled: enabled, required: required, errors: NO_ERRORS };
+    if (f.needsValue) {
+      let v = env.eff.get(f.id);
+      if (v === undefined) v = f.kind !== null ? decode(env.data, f.id, f.kind) : U;
+      const errors = [];
+      if (s && enabled && required && v === U) errors.push('required');
+      if (s && !(v instanceof Special)) {
+        for (let j = 0; j < f.checks.length; j++) {
+          if (f.checks[j](env) === false) errors.push(f.messages[j]);
+        }
       }
+      if (errors.length > 0) r.errors = errors;
+      if (f.calc !== null) r.value = encode(v, f.shape);
     }
-    const r = { shown: s, enabled: enabled, required: required, errors: errors };
-    if (f.calc != null) r.value = encode(v, compiled(f.calc).shape);
-    out[f.id] = r;
-  });
+    out.set(f.id, r);
+  }
   return out;
+}
+
+const forms = new WeakMap();
+
+// The errors of a field that has none: one frozen array shared by every result.
+const NO_ERRORS = Object.freeze([]);
+
+// A form's fields with their rules compiled, once per form object.
+function compiledForm(form) {
+  let fields = forms.get(form);
+  if (fields !== undefined) return fields;
+  const fn = (node) => (node == null ? null : compiled(node).fn);
+  fields = (form.fields || []).map((f) => {
+    const checks = f.checks || [];
+    const c = {
+      id: f.id,
+      kind: KINDS.indexOf(f.kind) >= 0 ? f.kind : null, // null: a field with no value (a heading)
+      shown: fn(f.shown),
+      enabled: fn(f.enabled),
+      required: f.required === true,
+      requiredIf: Array.isArray(f.required) ? fn(f.required) : null,
+      calc: fn(f.calc),
+      shape: f.calc == null ? '' : compiled(f.calc).shape,
+      checks: checks.map((x) => fn(x.rule)),
+      messages: checks.map((x) => x.message),
+    };
+    c.needsValue = c.calc !== null || c.required || c.requiredIf !== null || c.checks.length > 0;
+    return c;
+  });
+  forms.set(form, fields);
+  return fields;
 }

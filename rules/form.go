@@ -82,6 +82,9 @@ type CheckIR struct {
 // itself, so no order can evaluate them.
 type Cycle struct {
 	Steps []Step // the last step leads back to the first
+	// Others are the fields caught in the same knot of dependencies but not on this path: two
+	// cycles that share a field are one knot, and untying it takes looking at all of them.
+	Others []string
 }
 
 // Step is one link of a Cycle: Field's Rule reads the next step's field.
@@ -97,6 +100,9 @@ func (c *Cycle) Error() string {
 		fmt.Fprintf(&b, "%s (%s) -> ", s.Field, s.Rule)
 	}
 	b.WriteString(c.Steps[0].Field)
+	if len(c.Others) > 0 {
+		fmt.Fprintf(&b, " (also caught in it: %s)", strings.Join(c.Others, ", "))
+	}
 	return "rules depend on each other in a cycle: " + b.String()
 }
 
@@ -230,7 +236,14 @@ func BuildForm(env *Env, fields []FieldRules) (*FormIR, []error) {
 			return false
 		}
 		walk(start)
-		cycles = append(cycles, &Cycle{Steps: path})
+		cycle := &Cycle{Steps: path}
+		slices.Sort(comp)
+		for _, j := range comp {
+			if !slices.ContainsFunc(path, func(s Step) bool { return s.Field == ids[j] }) {
+				cycle.Others = append(cycle.Others, ids[j])
+			}
+		}
+		cycles = append(cycles, cycle)
 	}
 	for i := range ids {
 		if num[i] == 0 {

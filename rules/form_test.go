@@ -165,7 +165,12 @@ func TestFormCycles(t *testing.T) {
 		{"enabled if and required if reading their own field", []ruleSrc{
 			{ID: "reason", Enabled: "answered(reason)", Required: "!answered(reason)"},
 		}, []string{"reason (enabled if) -> reason", "reason (required if) -> reason"}},
-		{"three fields, and a second, separate cycle", []ruleSrc{
+		{"two cycles sharing a field are one knot", []ruleSrc{
+			{ID: "child.dob", Shown: "answered(mother.dob)"},
+			{ID: "mother.dob", Shown: "answered(child.dob) || answered(mother.phone)"},
+			{ID: "mother.phone", Calc: "answered(mother.dob) ? 'x' : 'y'"},
+		}, []string{"child.dob (shown if) -> mother.dob (shown if) -> child.dob (also caught in it: mother.phone)"}},
+				{"three fields, and a second, separate cycle", []ruleSrc{
 			{ID: "child.dob", Shown: "answered(mother.phone)"},
 			{ID: "mother.dob", Calc: "child.dob"},
 			{ID: "mother.phone", Shown: "answered(mother.dob)"},

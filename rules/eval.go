@@ -554,12 +554,17 @@ func optionalString(s string) Value {
 	return stringValue(s)
 }
 
-// read returns the value of a slot, decoding it from the declaration the first time.
+// read returns the value of a slot, decoding it from the declaration the first time. It is
+// small enough to be inlined into every field node; decoding is not.
 func (a *activation) read(i int, t *slotTable) *Value {
-	v := &a.vals[i]
 	if a.state[i] != slotUnread {
-		return v
+		return &a.vals[i]
 	}
+	return a.decodeSlot(i, t)
+}
+
+func (a *activation) decodeSlot(i int, t *slotTable) *Value {
+	v := &a.vals[i]
 	a.state[i] = slotRead
 	s := &t.slots[i]
 	if s.parent < 0 {

@@ -170,7 +170,7 @@ func TestFormCycles(t *testing.T) {
 			{ID: "mother.dob", Shown: "answered(child.dob) || answered(mother.phone)"},
 			{ID: "mother.phone", Calc: "answered(mother.dob) ? 'x' : 'y'"},
 		}, []string{"child.dob (shown if) -> mother.dob (shown if) -> child.dob (also caught in it: mother.phone)"}},
-				{"three fields, and a second, separate cycle", []ruleSrc{
+		{"three fields, and a second, separate cycle", []ruleSrc{
 			{ID: "child.dob", Shown: "answered(mother.phone)"},
 			{ID: "mother.dob", Calc: "child.dob"},
 			{ID: "mother.phone", Shown: "answered(mother.dob)"},

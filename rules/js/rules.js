@@ -299,8 +299,11 @@ function decode(data, id, kind) {
   throw new Error('rules: unknown field kind ' + JSON.stringify(kind));
 }
 
-// One part of a name or address object (already known not to be unanswered).
-function partOf(v, part) {
+// One part of a name or address field, read from the declaration.
+function readPart(data, id, part) {
+  if (!hasOwn(data, id)) return U;
+  const v = data[id];
+  if (v === null || v === undefined || v === '') return U;
   if (!isObject(v)) return BAD_VALUE;
   const p = hasOwn(v, part) ? v[part] : null;
   if (p === null || p === undefined || p === '') return U;
@@ -372,17 +375,10 @@ function compileNode(node) {
     case 'part': {
       const id = node[1];
       const part = node[2];
-      return (env) => {
-        let v = env.eff !== null ? env.eff.get(id) : undefined;
-        if (v === undefined) {
-          if (!hasOwn(env.data, id)) return U;
-          v = env.data[id];
-          if (v === null || v === undefined || v === '') return U;
-        } else if (v instanceof Special) {
-          return v;
-        }
-        return partOf(v, part);
-      };
+      // In a form, a part of a hidden (so unanswered) field is unanswered; otherwise the part is
+      // read from the declaration on its own, as in Go: a bad value in another part, which makes
+      // the whole field bad-value, does not spoil this one.
+      return (env) => (env.eff !== null && env.eff.get(id) === U ? U : readPart(env.data, id, part));
     }
     case 'ctx': {
       const get = hasOwn(CTX, node[1]) ? CTX[node[1]] : null;
@@ -514,6 +510,7 @@ function encodeItem(v, isDate) {
   if (v === U) return { unanswered: true };
   if (v instanceof RuleError) return { error: v.code };
   if (isDate) return { date: formatDate(v) };
+  if (isObject(v)) return { compound: true }; // a name, address or document, as Go encodes it
   if (v === 0) return 0; // -0 → 0
   return v;
 }

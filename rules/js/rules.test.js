@@ -433,3 +433,22 @@ test('evaluateForm: a date calculation is encoded as a date', () => {
   assert.deepStrictEqual(r.b.value, date('2024-02-29'));
   assert.deepStrictEqual(r.c.value, 1);
 });
+
+test('parts are read on their own, and a whole name encodes as Go does', () => {
+  const data = { 'mother.name': { given: 'Ama', family: 5 } };
+  assert.deepStrictEqual(evaluate(F('mother.name', 'compound'), { 'mother.name': { given: 'Ama' } }, {}), { compound: true });
+  assert.deepStrictEqual(evaluate(C('answered', F('mother.name', 'compound')), data, {}), E('bad-value'));
+  assert.deepStrictEqual(evaluate(['part', 'mother.name', 'given'], data, {}), 'Ama');
+  assert.deepStrictEqual(evaluate(['part', 'mother.name', 'family'], data, {}), E('bad-value'));
+  assert.deepStrictEqual(evaluate(['part', 'mother.name', 'given'], { 'mother.name': [] }, {}), E('bad-value'));
+  // In a form too, even after the whole field was read (and found bad), unless it is hidden.
+  const form = {
+    fields: [
+      { id: 'mother.name', kind: 'compound', shown: C('ne', ['ctx', 'user.role'], L('clerk')) },
+      { id: 'x', kind: 'bool', shown: C('answered', F('mother.name', 'compound')) },
+      { id: 'y', kind: 'string', calc: ['part', 'mother.name', 'given'] },
+    ],
+  };
+  assert.deepStrictEqual(formObject(form, data, { user: { role: 'registrar' } }).y.value, 'Ama');
+  assert.deepStrictEqual(formObject(form, data, { user: { role: 'clerk' } }).y.value, U);
+});

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"cuelang.org/go/cue"
+	"cuelang.org/go/cue/ast"
 	"cuelang.org/go/cue/cuecontext"
 	"cuelang.org/go/cue/errors"
 	"cuelang.org/go/cue/load"
@@ -334,6 +335,16 @@ func (s *cueSource) enclosing(path []string) diag.Pos {
 		v := s.author.LookupPath(cuePath(path[:n]))
 		if !v.Exists() {
 			continue
+		}
+		// The value itself, not its key: a rule's position must be its opening quote.
+		node := v.Source()
+		if f, ok := node.(*ast.Field); ok {
+			node = f.Value
+		}
+		if node != nil {
+			if pos, ok := s.authorPos(node.Pos()); ok {
+				return pos
+			}
 		}
 		if pos, ok := s.authorPos(v.Pos()); ok {
 			return pos

@@ -10,13 +10,13 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the expected diagnostics in testdata")
 
-// TestLoadCUE loads each package of testdata/cue and compares its diagnostics with the
-// package's want.txt (go test ./compiler -update rewrites them; review the diff).
-func TestLoadCUE(t *testing.T) {
-	dirs, _ := filepath.Glob("testdata/cue/*")
+// TestValidate validates each package of testdata/packages and compares its diagnostics with
+// the package's want.txt (go test ./compiler -update rewrites them; review the diff).
+func TestValidate(t *testing.T) {
+	dirs, _ := filepath.Glob("testdata/packages/*")
 	for _, dir := range dirs {
 		t.Run(filepath.Base(dir), func(t *testing.T) {
-			_, diags := loadCUE(dir)
+			diags := Validate(dir)
 			var got bytes.Buffer
 			diags.WriteText(&got)
 			want, _ := os.ReadFile(filepath.Join(dir, "want.txt"))
@@ -35,7 +35,7 @@ func TestLoadCUE(t *testing.T) {
 // diagnostic must say where it is.
 func FuzzLoadCUE(f *testing.F) {
 	for _, dir := range []string{"valid", "broken", "syntax"} {
-		files, _ := filepath.Glob(filepath.Join("testdata/cue", dir, "*.cue"))
+		files, _ := filepath.Glob(filepath.Join("testdata/packages", dir, "*.cue"))
 		for _, file := range files {
 			b, _ := os.ReadFile(file)
 			f.Add(b)

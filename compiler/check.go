@@ -1,0 +1,500 @@
+package compiler
+
+import (
+	"fmt"
+	"maps"
+	"os"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	_ "time/tzdata" // time zones are checked the same on every machine, with or without a tz database
+	"unicode/utf8"
+
+	"github.com/crvsctl/crvsctl/diag"
+	"github.com/crvsctl/crvsctl/internal/suggest"
+	"github.com/crvsctl/crvsctl/rules"
+)
+
+// Diagnostic codes of the checks made in Go.
+const (
+	CodeDuplicate        = "duplicate"
+	CodeUnknownRef       = "unknown-reference"
+	CodeWrongFieldType   = "wrong-field-type"
+	CodeNoOptions        = "no-options"
+	CodeRule             = "rule" // followed by the rule checker's own code: rule/unknown-field
+	CodeCycle            = "cycle"
+	CodeUnreachable      = "unreachable-status"
+	CodeNoRole           = "action-without-role"
+	CodeNumbering        = "numbering"
+	CodeUnused           = "unused"
+	CodeBadFieldID       = "bad-field-id"
+	CodeUnknownTimeZone  = "unknown-time-zone"
+	CodeLanguage         = "language"
+	CodeNoCreatingAction = "no-creating-action"
+)
+
+// checker checks what CUE cannot: references between the parts of a package, and its rules.
+type checker struct {
+	src  *cueSource
+	pkg  *pkgModel
+	l    *diag.List
+	used map[string]bool // option lists used by some field
+}
+
+// check runs every check on a package CUE found no fault with.
+func check(src *cueSource, pkg *pkgModel, l *diag.List) {
+	c := &checker{src: src, pkg: pkg, l: l, used: map[string]bool{}}
+	c.country()
+	for _, id := range slices.Sorted(maps.Keys(pkg.Events)) {
+		c.event(id, pkg.Events[id])
+	}
+	c.roles()
+	for _, id := range slices.Sorted(maps.Keys(pkg.OptionLists)) {
+		if !c.used[id] {
+			l.Warnf(c.pos("optionLists", id), CodeUnused, "", "option list %s is used by no field", id)
+		}
+		c.options(pkg.OptionLists[id], "optionLists", id)
+	}
+}
+
+// pos is the position of what the author wrote at path (or of the nearest thing around it).
+func (c *checker) pos(path ...any) diag.Pos {
+	p := make([]string, len(path))
+	for i, x := range path {
+		p[i] = fmt.Sprint(x)
+	}
+	return c.src.enclosing(p)
+}
+
+func (c *checker) country() {
+	co := c.pkg.Country
+	seen := map[string]bool{}
+	for i, lang := range co.Languages {
+		if seen[lang] {
+			c.l.Errorf(c.pos("country", "languages", i), CodeDuplicate, "", "language %s is listed twice", lang)
+		}
+		seen[lang] = true
+	}
+	for _, key := range []string{"defaultLanguage", "fallbackLanguage"} {
+		lang := co.DefaultLanguage
+		if key == "fallbackLanguage" {
+			lang = co.FallbackLanguage
+		}
+		if lang != "" && !seen[lang] {
+			c.l.Errorf(c.pos("country", key), CodeLanguage, hintFor(lang, co.Languages),
+				"%s %s is not one of the country's languages (%s)", key, lang, strings.Join(co.Languages, ", "))
+		}
+	}
+	if _, err := time.LoadLocation(co.TimeZone); err != nil {
+		c.l.Errorf(c.pos("country", "timeZone"), CodeUnknownTimeZone, "", "unknown time zone %s", co.TimeZone)
+	}
+}
+
+// hintFor is a "did you mean" hint, or "".
+func hintFor(name string, candidates []string) string {
+	if s := suggest.Closest(name, candidates); s != "" {
+		return "did you mean " + s + "?"
+	}
+	return ""
+}
+
+// ruleTypes maps the form's field types to the rule language's.
+var ruleTypes = map[string]rules.FieldType{
+	"text": rules.TypeText, "longtext": rules.TypeText, "phone": rules.TypeText, "email": rules.TypeText,
+	"idnumber": rules.TypeText, "number": rules.TypeNumber, "date": rules.TypeDate, "yesno": rules.TypeYesNo,
+	"select": rules.TypeChoice, "radio": rules.TypeChoice, "checkboxes": rules.TypeMultiChoice,
+	"location": rules.TypeLocation, "name": rules.TypeCompound, "address": rules.TypeCompound,
+	"document": rules.TypeDocument, "heading": rules.TypeDisplay, "paragraph": rules.TypeDisplay,
+}
+
+// fieldAt is a field of an event with where it is.
+type fieldAt struct {
+	field
+	page, index int
+}
+
+func (c *checker) event(id string, ev event) {
+	base := []any{"events", id}
+	at := func(path ...any) diag.Pos { return c.pos(append(slices.Clip(base), path...)...) }
+
+	// Fields and pages: each id once.
+	var fields []fieldAt
+	byID := map[string]fieldAt{}
+	pageIDs := map[string]bool{}
+	for p, pg := range ev.Form.Pages {
+		if pageIDs[pg.ID] {
+			c.l.Errorf(at("form", "pages", p, "id"), CodeDuplicate, "", "page %s is declared twice in event %s", pg.ID, id)
+		}
+		pageIDs[pg.ID] = true
+		for i, f := range pg.Fields {
+			fa := fieldAt{f, p, i}
+			if first, dup := byID[f.ID]; dup {
+				first := c.pos(append(slices.Clip(base), "form", "pages", first.page, "fields", first.index, "id")...)
+				c.l.Errorf(at("form", "pages", p, "fields", i, "id"), CodeDuplicate, "", "field %s is declared twice (first at %s)", f.ID, first)
+				continue
+			}
+			byID[f.ID] = fa
+			fields = append(fields, fa)
+		}
+	}
+	fieldPath := func(f fieldAt, key ...any) []any {
+		return append([]any{"events", id, "form", "pages", f.page, "fields", f.index}, key...)
+	}
+
+	// The rule language's view of the form.
+	schema := rules.Schema{Statuses: ev.Workflow.Statuses, Flags: slices.Sorted(maps.Keys(ev.Flags)), Roles: slices.Sorted(maps.Keys(c.pkg.Roles))}
+	for _, f := range fields {
+		if _, err := rules.NewEnv(rules.Schema{Fields: []rules.Field{{ID: f.ID, Type: rules.TypeText}}}); err != nil {
+			c.l.Errorf(c.pos(fieldPath(f, "id")...), CodeBadFieldID, "", "%v", err)
+			continue
+		}
+		rf := rules.Field{ID: f.ID, Type: ruleTypes[f.Type], Parts: f.Parts}
+		switch f.Type {
+		case "select", "radio", "checkboxes":
+			rf.Options = c.fieldOptions(f, fieldPath(f)...)
+			if len(rf.Options) == 0 { // reported: let rules read it as text rather than cascade
+				rf.Type = rules.TypeText
+				if f.Type == "checkboxes" {
+					rf.Type = rules.TypeMultiChoice
+					rf.Options = []string{""}
+				}
+			}
+		}
+		schema.Fields = append(schema.Fields, rf)
+	}
+	env, err := rules.NewEnv(schema)
+	if err != nil {
+		c.l.Errorf(at(), CodeBadFieldID, "", "%v", err) // reported field by field above; a safety net
+		return
+	}
+	valid := func(f fieldAt) bool { _, ok := env.Field(f.ID); return ok }
+
+	// The date and place of the event.
+	for _, ref := range []struct{ key, id, want string }{{"dateField", ev.DateField, "date"}, {"placeField", ev.PlaceField, "location"}} {
+		f, ok := byID[ref.id]
+		switch {
+		case !ok:
+			c.l.Errorf(at(ref.key), CodeUnknownRef, hintFor(ref.id, slices.Collect(maps.Keys(byID))), "%s %s is not a field of event %s", ref.key, ref.id, id)
+		case f.Type != ref.want:
+			c.l.Errorf(at(ref.key), CodeWrongFieldType, "", "%s %s must be a %s field, not a %s field", ref.key, ref.id, ref.want, f.Type)
+		}
+	}
+
+	// Every rule, checked against the form; then the form's dependencies.
+	rule := func(src string, want rules.Kind, path ...any) *rules.Expr {
+		if src == "" {
+			return nil
+		}
+		e, errs := env.Check(src, want)
+		for _, err := range errs {
+			c.l.Errorf(c.src.rulePos(path, err.Offset), CodeRule+"/"+err.Code, err.Hint, "%s", err.Message)
+		}
+		return e
+	}
+	rule(ev.Title, rules.String, append(slices.Clip(base), "title")...)
+	pageShown := make([]*rules.Expr, len(ev.Form.Pages))
+	for p, pg := range ev.Form.Pages {
+		pageShown[p] = rule(pg.ShownIf, rules.Bool, append(slices.Clip(base), "form", "pages", p, "shownIf")...)
+	}
+	var frs []rules.FieldRules
+	for _, f := range fields {
+		if !valid(f) {
+			continue
+		}
+		fr := rules.FieldRules{ID: f.ID}
+		fr.Shown = rule(f.ShownIf, rules.Bool, fieldPath(f, "shownIf")...)
+		if ps := pageShown[f.page]; ps != nil {
+			// A field of a hidden page is hidden: the page's condition joins the field's.
+			src := ps.Source
+			if f.ShownIf != "" {
+				src = "(" + ps.Source + ") && (" + f.ShownIf + ")"
+			}
+			fr.Shown, _ = env.Check(src, rules.Bool)
+		}
+		fr.Enabled = rule(f.EnabledIf, rules.Bool, fieldPath(f, "enabledIf")...)
+		switch r := f.Required.(type) {
+		case bool:
+			fr.Required = r
+		case string:
+			fr.RequiredIf = rule(r, rules.Bool, fieldPath(f, "required")...)
+		}
+		if f.Calculate != "" {
+			rf, _ := env.Field(f.ID)
+			fr.Calculated = rule(f.Calculate, kindOf(rf.Type), fieldPath(f, "calculate")...)
+		}
+		for i, v := range f.Validations {
+			if e := rule(v.Rule, rules.Bool, fieldPath(f, "validations", i, "rule")...); e != nil {
+				fr.Validations = append(fr.Validations, rules.Validation{Rule: e, Message: v.Message})
+			}
+		}
+		frs = append(frs, fr)
+	}
+	if _, errs := rules.BuildForm(env, frs); len(errs) > 0 {
+		for _, err := range errs {
+			pos := at()
+			if cy, ok := err.(*rules.Cycle); ok {
+				f := byID[cy.Steps[0].Field]
+				pos = c.pos(fieldPath(f, ruleKey[cy.Steps[0].Rule])...)
+			}
+			c.l.Errorf(pos, CodeCycle, "", "%v", err)
+		}
+	}
+	c.workflow(id, ev, rule)
+	c.numbering(id, ev.Numbering)
+}
+
+// ruleKey is the key of the package that holds a rule of each kind.
+var ruleKey = map[string]string{rules.RuleShown: "shownIf", rules.RuleEnabled: "enabledIf",
+	rules.RuleRequired: "required", rules.RuleCalculated: "calculate"}
+
+func kindOf(t rules.FieldType) rules.Kind {
+	switch t {
+	case rules.TypeNumber:
+		return rules.Number
+	case rules.TypeDate:
+		return rules.Date
+	case rules.TypeYesNo:
+		return rules.Bool
+	case rules.TypeMultiChoice:
+		return rules.List
+	case rules.TypeCompound, rules.TypeDocument, rules.TypeDisplay:
+		return rules.Compound
+	}
+	return rules.String
+}
+
+// fieldOptions returns a choice field's option values, from its own list or a named one.
+func (c *checker) fieldOptions(f fieldAt, path ...any) []string {
+	switch {
+	case f.OptionList != "" && len(f.Options) > 0:
+		c.l.Errorf(c.pos(append(path, "optionList")...), CodeNoOptions, "", "field %s has both options and an optionList: keep one", f.ID)
+	case f.OptionList != "":
+		list, ok := c.pkg.OptionLists[f.OptionList]
+		if !ok {
+			c.l.Errorf(c.pos(append(path, "optionList")...), CodeUnknownRef, hintFor(f.OptionList, slices.Collect(maps.Keys(c.pkg.OptionLists))),
+				"option list %s does not exist", f.OptionList)
+			return nil
+		}
+		c.used[f.OptionList] = true
+		return optionValues(list)
+	case len(f.Options) == 0:
+		c.l.Errorf(c.pos(path...), CodeNoOptions, "", "field %s is a %s with no options: give options or an optionList", f.ID, f.Type)
+		return nil
+	}
+	c.options(f.Options, append(slices.Clip(path), "options")...)
+	return optionValues(f.Options)
+}
+
+func (c *checker) options(opts []option, path ...any) {
+	seen := map[string]bool{}
+	for i, o := range opts {
+		if seen[o.Value] {
+			c.l.Errorf(c.pos(append(slices.Clip(path), i, "value")...), CodeDuplicate, "", "option %s is listed twice", o.Value)
+		}
+		seen[o.Value] = true
+	}
+}
+
+func optionValues(opts []option) []string {
+	out := make([]string, len(opts))
+	for i, o := range opts {
+		out[i] = o.Value
+	}
+	return out
+}
+
+// workflow checks statuses, actions and flags: every name known, every status reachable from
+// the action that creates a record, every flag raised by some action.
+func (c *checker) workflow(id string, ev event, rule func(string, rules.Kind, ...any) *rules.Expr) {
+	wf := ev.Workflow
+	at := func(path ...any) diag.Pos { return c.pos(append([]any{"events", id, "workflow"}, path...)...) }
+	statuses := map[string]bool{}
+	for i, s := range wf.Statuses {
+		if statuses[s] {
+			c.l.Errorf(at("statuses", i), CodeDuplicate, "", "status %s is listed twice", s)
+		}
+		statuses[s] = true
+	}
+	flags := slices.Sorted(maps.Keys(ev.Flags))
+	raised := map[string]bool{}
+	reached := map[string]bool{}
+	next := map[string][]string{}
+	creating := 0
+	for _, name := range slices.Sorted(maps.Keys(wf.Actions)) {
+		a := wf.Actions[name]
+		for i, s := range a.From {
+			if !statuses[s] {
+				c.l.Errorf(at("actions", name, "from", i), CodeUnknownRef, hintFor(s, wf.Statuses), "action %s: status %s does not exist", name, s)
+			}
+		}
+		if a.To != "" && !statuses[a.To] {
+			c.l.Errorf(at("actions", name, "to"), CodeUnknownRef, hintFor(a.To, wf.Statuses), "action %s: status %s does not exist", name, a.To)
+		}
+		for _, key := range []string{"addFlags", "removeFlags"} {
+			list := a.AddFlags
+			if key == "removeFlags" {
+				list = a.RemoveFlags
+			}
+			for i, f := range list {
+				if _, ok := ev.Flags[f]; !ok {
+					c.l.Errorf(at("actions", name, key, i), CodeUnknownRef, hintFor(f, flags), "action %s: flag %s is not a flag of event %s", name, f, id)
+				}
+				if key == "addFlags" {
+					raised[f] = true
+				}
+			}
+		}
+		rule(a.If, rules.Bool, "events", id, "workflow", "actions", name, "if")
+		if len(a.From) == 0 {
+			creating++
+			if a.To != "" {
+				reached[a.To] = true
+			}
+		}
+		for _, s := range a.From {
+			if a.To != "" {
+				next[s] = append(next[s], a.To)
+			}
+		}
+		if !c.granted(id, name) {
+			c.l.Errorf(at("actions", name), CodeNoRole, "", "no role may take action %s on %s: grant it in some role's grants.%s", name, id, id)
+		}
+	}
+	if creating == 0 {
+		c.l.Errorf(at("actions"), CodeNoCreatingAction, "", "no action creates a %s record: one action needs from: [] (declare)", id)
+	}
+	queue := slices.Sorted(maps.Keys(reached))
+	for len(queue) > 0 {
+		s := queue[0]
+		queue = queue[1:]
+		for _, t := range next[s] {
+			if !reached[t] {
+				reached[t] = true
+				queue = append(queue, t)
+			}
+		}
+	}
+	if creating > 0 {
+		for i, s := range wf.Statuses {
+			if !reached[s] {
+				c.l.Errorf(at("statuses", i), CodeUnreachable, "", "no sequence of actions leads to status %s", s)
+			}
+		}
+	}
+	for _, f := range flags {
+		if !raised[f] {
+			c.l.Warnf(c.pos("events", id, "flags", f), CodeUnused, "", "flag %s is raised by no action", f)
+		}
+	}
+}
+
+func (c *checker) granted(eventID, action string) bool {
+	for _, r := range c.pkg.Roles {
+		if slices.Contains(r.Grants[eventID], action) {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *checker) roles() {
+	for _, name := range slices.Sorted(maps.Keys(c.pkg.Roles)) {
+		r := c.pkg.Roles[name]
+		for _, evID := range slices.Sorted(maps.Keys(r.Grants)) {
+			ev, ok := c.pkg.Events[evID]
+			if !ok {
+				c.l.Errorf(c.pos("roles", name, "grants", evID), CodeUnknownRef, hintFor(evID, slices.Collect(maps.Keys(c.pkg.Events))),
+					"role %s: event %s does not exist", name, evID)
+				continue
+			}
+			actions := slices.Sorted(maps.Keys(ev.Workflow.Actions))
+			for i, a := range r.Grants[evID] {
+				if _, ok := ev.Workflow.Actions[a]; !ok {
+					c.l.Errorf(c.pos("roles", name, "grants", evID, i), CodeUnknownRef, hintFor(a, actions),
+						"role %s: event %s has no action %s", name, evID, a)
+				}
+			}
+		}
+	}
+}
+
+var numberToken = regexp.MustCompile(`\{([^{}]*)\}`)
+
+// numbering checks that a registration number can be unique where the package says it is: a
+// sequence that restarts per office must have the office in the number, and one that restarts
+// every year must have the year.
+func (c *checker) numbering(id string, n numbering) {
+	pos := c.pos("events", id, "numbering", "format")
+	has := map[string]bool{}
+	for _, m := range numberToken.FindAllStringSubmatch(n.Format, -1) {
+		tok := m[1]
+		if strings.HasPrefix(tok, "seq") {
+			tok = "seq"
+		}
+		switch tok {
+		case "event", "year", "office", "area", "seq":
+			has[tok] = true
+		default:
+			c.l.Errorf(pos, CodeNumbering, hintFor(tok, []string{"event", "year", "office", "area", "seq"}),
+				"unknown part {%s} in the registration number format", m[1])
+		}
+	}
+	scope := n.Scope
+	if (scope == "office" || scope == "office-year") && !has["office"] {
+		c.l.Errorf(pos, CodeNumbering, "add {office}, or make the scope national",
+			"numbers restart per office (scope %s) but the format %s has no {office}: two offices would give the same number", scope, n.Format)
+	}
+	if (scope == "year" || scope == "office-year") && !has["year"] {
+		c.l.Errorf(pos, CodeNumbering, "add {year}",
+			"numbers restart every year (scope %s) but the format %s has no {year}: two years would give the same number", scope, n.Format)
+	}
+}
+
+// rulePos turns a byte offset inside a rule into the position of that character in the
+// package's file: the rule is a CUE string literal, whose escapes the offset must step over.
+func (s *cueSource) rulePos(path []any, offset int) diag.Pos {
+	p := make([]string, len(path))
+	for i, x := range path {
+		p[i] = fmt.Sprint(x)
+	}
+	pos := s.enclosing(p)
+	if pos.Line == 0 {
+		return pos
+	}
+	src, err := os.ReadFile(pos.File)
+	if err != nil {
+		return pos
+	}
+	lines := strings.SplitAfter(string(src), "\n")
+	if pos.Line > len(lines) {
+		return pos
+	}
+	line := lines[pos.Line-1]
+	// Columns count bytes in CUE positions; find the literal's opening quote.
+	start := pos.Column - 1
+	if start < 0 || start >= len(line) || line[start] != '"' || strings.HasPrefix(line[start:], `"""`) {
+		return pos // a multi-line or raw literal: point at its start
+	}
+	i, decoded := start+1, 0
+	for i < len(line) && decoded < offset {
+		switch {
+		case line[i] == '"':
+			return pos
+		case line[i] == '\\' && i+1 < len(line):
+			_, _, tail, err := strconv.UnquoteChar(line[i:], '"')
+			if err != nil {
+				return pos
+			}
+			r, _, _, _ := strconv.UnquoteChar(line[i:], '"')
+			decoded += utf8.RuneLen(r)
+			i = len(line) - len(tail)
+		default:
+			decoded++
+			i++
+		}
+	}
+	pos.Column = i + 1
+	return pos
+}

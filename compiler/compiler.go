@@ -1,0 +1,29 @@
+// Package compiler turns a country package — CUE files and spreadsheets — into a bundle the
+// runtime serves, and reports every problem of the package at once, each with its position.
+//
+// It works in stages: loadCUE unifies the package's CUE with schema/package.cue and maps CUE's
+// errors back to the author's files; check then looks at what CUE cannot (references between
+// parts, rules with the rules package, workflows, numbering). Spreadsheets, translations and
+// the bundle itself come next (issue 3).
+package compiler
+
+import (
+	"github.com/crvsctl/crvsctl/diag"
+)
+
+// Validate checks the package in dir and returns every problem found, sorted by position.
+func Validate(dir string) diag.List {
+	src, l := loadCUE(dir)
+	if src == nil || l.HasErrors() {
+		// The checks in Go need the package decoded, which CUE refuses while it has errors.
+		return l
+	}
+	var pkg pkgModel
+	if err := src.value.Decode(&pkg); err != nil {
+		src.addErrors(&l, err, CodeSchema)
+		return l
+	}
+	check(src, &pkg, &l)
+	l.Sort()
+	return l
+}

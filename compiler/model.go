@@ -1,0 +1,124 @@
+package compiler
+
+// The package as the author wrote it, decoded from CUE once the schema is satisfied. The names
+// and shapes follow schema/package.cue; what the compiler works out (defaults, resolved
+// references, compiled rules) goes into the bundle, not here.
+
+type pkgModel struct {
+	Country      country             `json:"country"`
+	Places       places              `json:"places"`
+	Users        sheet               `json:"users"`
+	Translations sheet               `json:"translations"`
+	OptionLists  map[string][]option `json:"optionLists"`
+	Roles        map[string]role     `json:"roles"`
+	Events       map[string]event    `json:"events"`
+}
+
+type country struct {
+	Code             string   `json:"code"`
+	Name             string   `json:"name"`
+	Languages        []string `json:"languages"`
+	DefaultLanguage  string   `json:"defaultLanguage"`
+	FallbackLanguage string   `json:"fallbackLanguage"`
+	TimeZone         string   `json:"timeZone"`
+	Version          string   `json:"version"`
+}
+
+type sheet struct {
+	File  string `json:"file"`
+	Sheet string `json:"sheet"`
+}
+
+type places struct {
+	Areas struct {
+		sheet
+		Layout string   `json:"layout"`
+		Levels []string `json:"levels"`
+	} `json:"areas"`
+	Offices struct {
+		sheet
+		Types []string `json:"types"`
+	} `json:"offices"`
+}
+
+type role struct {
+	Label        string              `json:"label"`
+	Jurisdiction string              `json:"jurisdiction"`
+	Grants       map[string][]string `json:"grants"`
+}
+
+type event struct {
+	Label      string `json:"label"`
+	DateField  string `json:"dateField"`
+	PlaceField string `json:"placeField"`
+	Title      string `json:"title"`
+	Form       struct {
+		Pages []page `json:"pages"`
+	} `json:"form"`
+	Flags        map[string]struct{ Label string } `json:"flags"`
+	Workflow     workflow                          `json:"workflow"`
+	Numbering    numbering                         `json:"numbering"`
+	Certificates map[string]map[string]any         `json:"certificates"`
+}
+
+type page struct {
+	ID      string  `json:"id"`
+	Title   string  `json:"title"`
+	ShownIf string  `json:"shownIf"`
+	Fields  []field `json:"fields"`
+}
+
+type field struct {
+	ID          string       `json:"id"`
+	Type        string       `json:"type"`
+	Label       string       `json:"label"`
+	Hint        string       `json:"hint"`
+	Required    any          `json:"required"` // nil, a bool, or a rule
+	ShownIf     string       `json:"shownIf"`
+	EnabledIf   string       `json:"enabledIf"`
+	Calculate   string       `json:"calculate"`
+	Validations []validation `json:"validations"`
+	Default     any          `json:"default"`
+
+	Min           *float64 `json:"min"`
+	Max           *float64 `json:"max"`
+	Integer       bool     `json:"integer"`
+	Unit          string   `json:"unit"`
+	Options       []option `json:"options"`
+	OptionList    string   `json:"optionList"`
+	Parts         []string `json:"parts"`
+	Of            string   `json:"of"`
+	Level         string   `json:"level"`
+	Types         []string `json:"types"`
+	Pattern       string   `json:"pattern"`
+	DocumentTypes []string `json:"documentTypes"`
+}
+
+type validation struct {
+	Rule    string `json:"rule"`
+	Message string `json:"message"`
+}
+
+type option struct {
+	Value string `json:"value"`
+	Label string `json:"label"`
+}
+
+type workflow struct {
+	Statuses []string          `json:"statuses"`
+	Actions  map[string]action `json:"actions"`
+}
+
+type action struct {
+	Label       string   `json:"label"`
+	From        []string `json:"from"`
+	To          string   `json:"to"`
+	If          string   `json:"if"`
+	AddFlags    []string `json:"addFlags"`
+	RemoveFlags []string `json:"removeFlags"`
+}
+
+type numbering struct {
+	Format string `json:"format"`
+	Scope  string `json:"scope"`
+}

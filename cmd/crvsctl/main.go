@@ -5,6 +5,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 
@@ -15,13 +16,53 @@ func main() {
 	os.Exit(run())
 }
 
+// Exit statuses: 0 success, 1 problems found (the command said what they are), 2 a wrong
+// command line.
+const (
+	exitProblems = 1
+	exitUsage    = 2
+)
+
+// exitCode ends a command with a status after it has printed what it had to say.
+type exitCode int
+
+func (e exitCode) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
+
+// usageError is a wrong command line found by a command itself.
+type usageError struct{ error }
+
 // run executes the command line and returns the process exit code, so tests can call it in-process.
 func run() int {
-	if err := newRootCommand().Execute(); err != nil {
+	err := newRootCommand().Execute()
+	var code exitCode
+	var usage usageError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &code):
+		return int(code)
+	case errors.As(err, &usage):
 		fmt.Fprintln(os.Stderr, "crvsctl:", err)
-		return 1
+		return exitUsage
+	case isCobraUsageError(err):
+		fmt.Fprintln(os.Stderr, "crvsctl:", err)
+		fmt.Fprintln(os.Stderr, "Run 'crvsctl --help' for usage.")
+		return exitUsage
 	}
-	return 0
+	fmt.Fprintln(os.Stderr, "crvsctl:", err)
+	return exitProblems
+}
+
+// isCobraUsageError recognises the errors cobra returns for a wrong command line: it has no
+// type for them, only their wording.
+func isCobraUsageError(err error) bool {
+	msg := err.Error()
+	for _, prefix := range []string{"unknown command", "unknown flag", "unknown shorthand flag", "accepts ", "requires at least", "requires at most", "invalid argument", "flag needs an argument"} {
+		if len(msg) >= len(prefix) && msg[:len(prefix)] == prefix {
+			return true
+		}
+	}
+	return false
 }
 
 func newRootCommand() *cobra.Command {
@@ -34,6 +75,6 @@ versioned bundle, and serves that bundle as a civil registration system.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newVersionCommand())
+	root.AddCommand(newVersionCommand(), newValidateCommand())
 	return root
 }

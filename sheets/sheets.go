@@ -1,0 +1,374 @@
+// Package sheets reads the tables that country implementers keep in spreadsheets (places,
+// offices, users, translations) from CSV or XLSX files. It checks each table's header against
+// the columns the table may have and keeps the position of every cell, so that the compiler can
+// report a problem in a value exactly where the person keeping the file will look for it.
+//
+// # Positions
+//
+// A CSV position is file:line:column, as a text editor shows it. The line is the physical line
+// of the file: a quoted value may span lines, and a row's Line is the line its record starts on,
+// so the rows after a multi-line value keep their true lines. The column counts characters from
+// 1 (not bytes: "Zürich" is six columns wide) and points at the first character of the field,
+// its opening quote when it is quoted. A byte-order mark is not counted, as editors do not show
+// it.
+//
+// An XLSX position is the sheet, the row number and the column letter, as Excel shows them:
+//
+//	places.xlsx: sheet areas, row 7, column C
+//
+// Rows are the workbook's own numbers, blank rows included, whatever rows were skipped.
+//
+// # What is read
+//
+// The header is the first row that is not blank; rows above it and blank rows anywhere are
+// skipped. Every cell is trimmed of surrounding white space (non-breaking spaces included)
+// without comment: stray spaces are invisible in a spreadsheet, and nobody should have to hunt
+// for them. Header names are matched case-insensitively, since "Code" and "code" look like the
+// same column to the person who typed them, and are reported as written. A row's Cells line up
+// with the header's columns but stop at the row's last cell: rows are not padded to the
+// header's width, so that a stray header value far to the right (Excel goes to column XFD, the
+// 16,384th) cannot make every row that wide. Read cells with Cell, which gives "" for a cell a
+// row does not have, and for the -1 that Col returns for an absent column.
+//
+// A CSV file must be UTF-8; a byte-order mark is stripped. When its first line has semicolons
+// and no comma, the file is read as semicolon-separated, which is what Excel writes in locales
+// that use a decimal comma. A syntax error (a stray quote, an unclosed quoted value) stops the
+// reading of that file: everything after it may be shifted, so nothing is returned.
+//
+// An XLSX value is read as Excel displays it, with the cell's number format applied: a date
+// reads as the date shown, 3.14159 formatted with two decimals as "3.14", 0.125 as a percentage
+// as "12.50%". Two exceptions make values safe to compare. Excel's built-in short date (number
+// format 14) follows the reader's computer settings, showing 15/03/2023 to one person and
+// 3/15/2023 to another, so it is read as the unambiguous 2023-03-15. A number in the General
+// format is read in full ("1234567890123", not "1.23457E+12"): Excel shows the digits in a wide
+// enough column, and an identifier must not lose them. Excel keeps 15 significant digits, so a
+// longer identifier must be typed as text. A formula reads as the value Excel saved with it.
+//
+// # Diagnostic codes
+//
+// File level: read-file (cannot be opened), file-type (neither .csv nor .xlsx), encoding (a CSV
+// that is not UTF-8), csv-syntax, bad-xlsx (not a workbook, or a broken one), unknown-sheet,
+// no-header (nothing but blank rows).
+//
+// Header: missing-column (at the header row), unknown-column, duplicate-column, unnamed-column
+// (values below a blank header cell; reported once, at the header cell).
+//
+// Rows: extra-cells (a value right of the last header column, at that value), and from the
+// cell helpers missing-value and bad-number.
+package sheets
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/crvsctl/crvsctl/diag"
+	"github.com/crvsctl/crvsctl/internal/suggest"
+)
+
+// Columns declares what a table's header may hold.
+type Columns struct {
+	Required []string // must be present, such as "code" and "name"
+	Optional []string // may be present
+
+	// Pattern accepts further names, such as ^name:[a-z]{2,3}(-[A-Za-z0-9]+)*$ for "name:fr".
+	// It is tried on the name as written and in lower case. Nil accepts none.
+	Pattern *regexp.Regexp
+	// PatternDoc names what Pattern accepts in a hint, such as "name:LANG (name:fr)": a regular
+	// expression means nothing to the person fixing a spreadsheet.
+	PatternDoc string
+}
+
+// Table is one CSV file or one sheet of a workbook, read whole.
+type Table struct {
+	File   string
+	Sheet  string   // "" for a CSV file
+	Header []string // the header's cells, trimmed, as written; blank cells at its end dropped
+	Rows   []Row    // the data rows, blank ones skipped
+
+	xlsx  bool           // positions are rows and column letters, not lines and characters
+	head  Row            // the header, for its positions
+	index map[string]int // lower-cased name to the first column with it
+}
+
+// Row is one data row.
+type Row struct {
+	// Line is the CSV line the row's record starts on, or the XLSX row number.
+	Line int
+	// Cells holds the row's trimmed values in the order of the header's columns, as far as the
+	// row goes: a short row has fewer, and Cell reads the missing ones as blank.
+	Cells []string
+
+	at []cellPos // CSV only: where each cell starts, as far as the record had cells
+}
+
+// cellPos is a CSV cell's start, in int32 to keep 100,000 rows small.
+type cellPos struct{ line, col int32 }
+
+// Read reads a table from a .csv or .xlsx file, chosen by the extension. For a workbook, sheet
+// names the sheet to read ("" for the first one); for a CSV file it is ignored. The table is nil
+// when the file could not be read as a table at all, and the diagnostics say why; otherwise
+// it is returned with whatever problems its header and rows have.
+func Read(path string, sheet string, cols Columns) (*Table, diag.List) {
+	var l diag.List
+	ext := strings.ToLower(filepath.Ext(path))
+	if ext != ".csv" && ext != ".xlsx" {
+		hint := "save the table as .xlsx (Excel Workbook) or .csv (CSV UTF-8)"
+		if ext == ".xls" {
+			hint = "this is the old Excel format: " + hint
+		}
+		l.Errorf(diag.Pos{File: path}, "file-type", hint, "cannot read a %q file as a table", ext)
+		return nil, l
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		l.Errorf(diag.Pos{File: path}, "read-file", "", "cannot read the file: %v", unwrapPath(err))
+		return nil, l
+	}
+	defer f.Close()
+	if ext == ".csv" {
+		return ReadCSV(path, f, cols)
+	}
+	return ReadXLSX(path, f, sheet, cols)
+}
+
+// unwrapPath drops the path from an *os.PathError, which the position already names.
+func unwrapPath(err error) error {
+	if pe, ok := err.(*os.PathError); ok {
+		return pe.Err
+	}
+	return err
+}
+
+// readAll reads a whole input, reporting a failure at the file.
+func readAll(name string, r io.Reader, l *diag.List) ([]byte, bool) {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		l.Errorf(diag.Pos{File: name}, "read-file", "", "cannot read the file: %v", unwrapPath(err))
+		return nil, false
+	}
+	return data, true
+}
+
+// Col returns the index of the named column, compared case-insensitively, or -1 when the header
+// has no such column. A column named twice gives the first.
+func (t *Table) Col(name string) int {
+	if i, ok := t.index[strings.ToLower(name)]; ok {
+		return i
+	}
+	return -1
+}
+
+// Cell returns a row's value in a column: "" when col is -1 (an absent column) or out of range.
+func (t *Table) Cell(row Row, col int) string {
+	if col < 0 || col >= len(row.Cells) {
+		return ""
+	}
+	return row.Cells[col]
+}
+
+// Pos returns the position of a row's cell. With col -1, or a cell the CSV record did not
+// have, it is the row's line alone.
+func (t *Table) Pos(row Row, col int) diag.Pos {
+	return t.pos(row.Line, row.at, col)
+}
+
+// HeaderPos returns the position of a header cell, or of the header row with col -1.
+func (t *Table) HeaderPos(col int) diag.Pos {
+	return t.pos(t.head.Line, t.head.at, col)
+}
+
+func (t *Table) pos(line int, at []cellPos, col int) diag.Pos {
+	p := diag.Pos{File: t.File, Sheet: t.Sheet, Line: line}
+	switch {
+	case col < 0:
+	case t.xlsx:
+		p.Column = col + 1
+	case col < len(at):
+		p.Line, p.Column = int(at[col].line), int(at[col].col)
+	}
+	return p
+}
+
+// colName names a column in a message the way the person sees it: a letter in a workbook, a
+// field number in a CSV file.
+func (t *Table) colName(col int) string {
+	if t.xlsx {
+		return "column " + diag.ColumnName(col+1)
+	}
+	return fmt.Sprintf("column %d", col+1)
+}
+
+// rowName names a row in a message.
+func (t *Table) rowName(line int) string {
+	if t.xlsx {
+		return fmt.Sprintf("row %d", line)
+	}
+	return fmt.Sprintf("line %d", line)
+}
+
+// builder turns records, CSV or XLSX alike, into a table: the first non-blank one is the header.
+type builder struct {
+	t        *Table
+	cols     Columns
+	l        *diag.List
+	sep      rune // the CSV separator, for hints
+	started  bool
+	reported []bool // unnamed columns whose values have been reported
+}
+
+// add takes one record at a line (or row). at gives the CSV position of each cell and is nil
+// for a workbook. cells may be reused by the caller afterwards.
+func (b *builder) add(line int, cells []string, at []cellPos) {
+	for i, c := range cells {
+		cells[i] = strings.TrimSpace(c)
+	}
+	if !b.started {
+		if !blank(cells) {
+			b.header(line, cells, at)
+		}
+		return
+	}
+	t := b.t
+	width := len(t.Header)
+	for i := width; i < len(cells); i++ {
+		if cells[i] != "" {
+			hint := fmt.Sprintf("name the column in the header (%s), or delete the value", t.rowName(t.head.Line))
+			if !t.xlsx {
+				hint = fmt.Sprintf("the header has %d columns: put a value that contains a %q in double quotes, or name the column in the header", width, b.comma())
+			}
+			b.l.Errorf(t.pos(line, at, i), "extra-cells", hint, "value %q is beyond the last column of the header", cells[i])
+			break
+		}
+	}
+	if blank(cells[:min(width, len(cells))]) {
+		return
+	}
+	row := Row{Line: line, Cells: slices.Clone(cells[:min(width, len(cells))])}
+	if at != nil {
+		row.at = slices.Clone(at[:min(width, len(at))])
+	}
+	for i, c := range row.Cells {
+		if c != "" && t.Header[i] == "" && !b.reported[i] {
+			b.reported[i] = true
+			b.l.Errorf(t.HeaderPos(i), "unnamed-column", "name the column, or delete its values",
+				"%s has no name, but %s has a value in it", t.colName(i), t.rowName(line))
+		}
+	}
+	t.Rows = append(t.Rows, row)
+}
+
+// comma names the CSV separator for a hint.
+func (b *builder) comma() string {
+	if b.sep == ';' {
+		return ";"
+	}
+	return ","
+}
+
+func blank(cells []string) bool {
+	for _, c := range cells {
+		if c != "" {
+			return false
+		}
+	}
+	return true
+}
+
+func (b *builder) header(line int, cells []string, at []cellPos) {
+	b.started = true
+	t := b.t
+	width := len(cells)
+	for width > 0 && cells[width-1] == "" {
+		width--
+	}
+	t.Header = slices.Clone(cells[:width])
+	t.head = Row{Line: line, Cells: t.Header}
+	if at != nil {
+		t.head.at = slices.Clone(at[:min(width, len(at))])
+	}
+	b.reported = make([]bool, width)
+
+	declared := slices.Concat(b.cols.Required, b.cols.Optional)
+	known := make(map[string]bool, len(declared))
+	for _, n := range declared {
+		known[strings.ToLower(n)] = true
+	}
+	t.index = make(map[string]int, width)
+	for i, name := range t.Header {
+		if name == "" {
+			continue
+		}
+		key := strings.ToLower(name)
+		if first, dup := t.index[key]; dup {
+			b.l.Errorf(t.HeaderPos(i), "duplicate-column", "the first is "+t.colName(first), "duplicate column %q", name)
+			continue
+		}
+		t.index[key] = i
+		if known[key] || b.cols.Pattern != nil && (b.cols.Pattern.MatchString(name) || b.cols.Pattern.MatchString(key)) {
+			continue
+		}
+		var hint string
+		if s := suggest.Closest(name, declared); s != "" {
+			hint = fmt.Sprintf("did you mean %q?", s)
+		} else {
+			hint = "the columns can be " + expected(declared, b.cols.PatternDoc)
+		}
+		b.l.Errorf(t.HeaderPos(i), "unknown-column", hint, "unknown column %q", name)
+	}
+	for _, name := range b.cols.Required {
+		if _, ok := t.index[strings.ToLower(name)]; !ok {
+			b.l.Errorf(t.HeaderPos(-1), "missing-column", "the header has "+listNames(t.Header), "missing column %q", name)
+		}
+	}
+}
+
+// expected lists the declared columns for a hint.
+func expected(declared []string, patternDoc string) string {
+	names := slices.Clone(declared)
+	if patternDoc != "" {
+		names = append(names, patternDoc)
+	}
+	switch len(names) {
+	case 0:
+		return "none"
+	case 1:
+		return names[0]
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
+}
+
+// listNames quotes a header's names for a hint, eliding a very wide one.
+func listNames(header []string) string {
+	const most = 12
+	var q []string
+	for _, h := range header {
+		if h != "" {
+			q = append(q, fmt.Sprintf("%q", h))
+		}
+	}
+	switch {
+	case len(q) == 0:
+		return "no names"
+	case len(q) > most:
+		return strings.Join(q[:most], ", ") + fmt.Sprintf(" and %d more", len(q)-most)
+	}
+	return strings.Join(q, ", ")
+}
+
+// finish reports a table that never had a header.
+func (b *builder) finish() {
+	if b.started {
+		return
+	}
+	what := "file"
+	if b.t.xlsx {
+		what = "sheet"
+	}
+	b.l.Errorf(b.t.pos(1, nil, -1), "no-header", "the first row that is not blank must name the columns",
+		"the %s is empty: it has no header row", what)
+}

@@ -41,22 +41,32 @@ type checker struct {
 	pkg  *pkgModel
 	l    *diag.List
 	used map[string]bool // option lists used by some field
+
+	// What the checks compile, for the bundle.
+	forms     map[string]*rules.FormIR          // by event
+	titles    map[string]*rules.Node            // by event
+	actionIfs map[string]map[string]*rules.Node // by event, then action
+	tb        *tables
 }
 
 // check runs every check on a package CUE found no fault with.
-func check(src *cueSource, pkg *pkgModel, l *diag.List) {
-	c := &checker{src: src, pkg: pkg, l: l, used: map[string]bool{}}
+func check(src *cueSource, pkg *pkgModel, l *diag.List) *checker {
+	c := &checker{src: src, pkg: pkg, l: l, used: map[string]bool{},
+		forms: map[string]*rules.FormIR{}, titles: map[string]*rules.Node{}, actionIfs: map[string]map[string]*rules.Node{}}
 	c.country()
 	for _, id := range slices.Sorted(maps.Keys(pkg.Events)) {
 		c.event(id, pkg.Events[id])
 	}
 	c.roles()
+	c.tb = c.tables()
+	c.checkKeys(c.tb)
 	for _, id := range slices.Sorted(maps.Keys(pkg.OptionLists)) {
 		if !c.used[id] {
 			l.Warnf(c.pos("optionLists", id), CodeUnused, "", "option list %s is used by no field", id)
 		}
 		c.options(pkg.OptionLists[id], "optionLists", id)
 	}
+	return c
 }
 
 // pos is the position of what the author wrote at path (or of the nearest thing around it).
@@ -171,6 +181,23 @@ func (c *checker) event(id string, ev event) {
 	}
 	valid := func(f fieldAt) bool { _, ok := env.Field(f.ID); return ok }
 
+	// Location fields name levels of areas and types of offices.
+	for _, f := range fields {
+		if f.Type != "location" {
+			continue
+		}
+		if f.Level != "" && !slices.Contains(c.pkg.Places.Areas.Levels, f.Level) {
+			c.l.Errorf(c.pos(fieldPath(f, "level")...), CodeUnknownRef, hintFor(f.Level, c.pkg.Places.Areas.Levels),
+				"level %s is not one of places.areas.levels (%s)", f.Level, strings.Join(c.pkg.Places.Areas.Levels, ", "))
+		}
+		for i, ty := range f.Types {
+			if !slices.Contains(c.pkg.Places.Offices.Types, ty) {
+				c.l.Errorf(c.pos(fieldPath(f, "types", i)...), CodeUnknownRef, hintFor(ty, c.pkg.Places.Offices.Types),
+					"office type %s is not one of places.offices.types (%s)", ty, strings.Join(c.pkg.Places.Offices.Types, ", "))
+			}
+		}
+	}
+
 	// The date and place of the event.
 	for _, ref := range []struct{ key, id, want string }{{"dateField", ev.DateField, "date"}, {"placeField", ev.PlaceField, "location"}} {
 		f, ok := byID[ref.id]
@@ -193,7 +220,9 @@ func (c *checker) event(id string, ev event) {
 		}
 		return e
 	}
-	rule(ev.Title, rules.String, append(slices.Clip(base), "title")...)
+	if e := rule(ev.Title, rules.String, append(slices.Clip(base), "title")...); e != nil {
+		c.titles[id] = e.Node
+	}
 	pageShown := make([]*rules.Expr, len(ev.Form.Pages))
 	for p, pg := range ev.Form.Pages {
 		pageShown[p] = rule(pg.ShownIf, rules.Bool, append(slices.Clip(base), "form", "pages", p, "shownIf")...)
@@ -231,7 +260,9 @@ func (c *checker) event(id string, ev event) {
 		}
 		frs = append(frs, fr)
 	}
-	if _, errs := rules.BuildForm(env, frs); len(errs) > 0 {
+	ir, errs := rules.BuildForm(env, frs)
+	c.forms[id] = ir
+	if len(errs) > 0 {
 		for _, err := range errs {
 			pos := at()
 			if cy, ok := err.(*rules.Cycle); ok {
@@ -346,7 +377,12 @@ func (c *checker) workflow(id string, ev event, rule func(string, rules.Kind, ..
 				}
 			}
 		}
-		rule(a.If, rules.Bool, "events", id, "workflow", "actions", name, "if")
+		if e := rule(a.If, rules.Bool, "events", id, "workflow", "actions", name, "if"); e != nil {
+			if c.actionIfs[id] == nil {
+				c.actionIfs[id] = map[string]*rules.Node{}
+			}
+			c.actionIfs[id][name] = e.Node
+		}
 		if len(a.From) == 0 {
 			creating++
 			if a.To != "" {

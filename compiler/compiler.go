@@ -8,22 +8,37 @@
 package compiler
 
 import (
+	"github.com/crvsctl/crvsctl/bundle"
 	"github.com/crvsctl/crvsctl/diag"
 )
 
 // Validate checks the package in dir and returns every problem found, sorted by position.
 func Validate(dir string) diag.List {
+	_, l := run(dir)
+	return l
+}
+
+// Build checks the package in dir and, when it has no errors, compiles it into a bundle.
+func Build(dir string) (*bundle.Bundle, diag.List) {
+	c, l := run(dir)
+	if c == nil || l.HasErrors() {
+		return nil, l
+	}
+	return c.bundle(), l
+}
+
+func run(dir string) (*checker, diag.List) {
 	src, l := loadCUE(dir)
 	if src == nil || l.HasErrors() {
 		// The checks in Go need the package decoded, which CUE refuses while it has errors.
-		return l
+		return nil, l
 	}
 	var pkg pkgModel
 	if err := src.value.Decode(&pkg); err != nil {
 		src.addErrors(&l, err, CodeSchema)
-		return l
+		return nil, l
 	}
-	check(src, &pkg, &l)
+	c := check(src, &pkg, &l)
 	l.Sort()
-	return l
+	return c, l
 }

@@ -1,0 +1,207 @@
+// Package bundle holds the compiled form of a country package: the one file the compiler
+// writes and the runtime serves. These types are the only thing the compiler and the runtime
+// share, so the format is described here, once.
+//
+// A bundle is deterministic: the same package gives the same bytes (slices in a defined
+// order, maps written with sorted keys, no time stamps), and it carries the sha256 of its own
+// content, so a record can name exactly the bundle it was declared under.
+package bundle
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+
+	"github.com/crvsctl/crvsctl/rules"
+)
+
+// FormatVersion is the version of this format. A runtime refuses a bundle of another format.
+const FormatVersion = 1
+
+// Bundle is a compiled country package.
+type Bundle struct {
+	Format  int    `json:"format"`
+	Version string `json:"version"` // the package's own semantic version
+	// Hash is "sha256:" and the hex digest of the bundle written with Hash empty.
+	Hash string `json:"hash"`
+
+	Country      Country                      `json:"country"`
+	Areas        []Area                       `json:"areas"`   // by code
+	Offices      []Office                     `json:"offices"` // by code
+	Users        []User                       `json:"users"`   // by username
+	Roles        []Role                       `json:"roles"`   // by id
+	Events       []Event                      `json:"events"`  // by id
+	Translations map[string]map[string]string `json:"translations"`
+}
+
+// Country is what the runtime needs to know of the country.
+type Country struct {
+	Code             string   `json:"code"`
+	Name             string   `json:"name"` // a translation key
+	Languages        []string `json:"languages"`
+	DefaultLanguage  string   `json:"defaultLanguage"`
+	FallbackLanguage string   `json:"fallbackLanguage,omitempty"`
+	TimeZone         string   `json:"timeZone"`
+	AreaLevels       []string `json:"areaLevels"`
+	OfficeTypes      []string `json:"officeTypes"`
+}
+
+// Area is an administrative area.
+type Area struct {
+	Code   string            `json:"code"`
+	Name   string            `json:"name"`
+	Names  map[string]string `json:"names,omitempty"` // by language, where it differs
+	Parent string            `json:"parent,omitempty"`
+	Level  string            `json:"level"`
+}
+
+// Office is a registration office or a health facility.
+type Office struct {
+	Code string `json:"code"`
+	Name string `json:"name"`
+	Type string `json:"type"`
+	Area string `json:"area"`
+}
+
+// User is a user of the runtime. Never a password: those live in the runtime's store.
+type User struct {
+	Username string `json:"username"`
+	Name     string `json:"name"`
+	Role     string `json:"role"`
+	Office   string `json:"office"`
+	Email    string `json:"email,omitempty"`
+	Phone    string `json:"phone,omitempty"`
+}
+
+// Role says what its users may do, and where.
+type Role struct {
+	ID           string              `json:"id"`
+	Label        string              `json:"label"`
+	Jurisdiction string              `json:"jurisdiction"` // office, area or nation
+	Grants       map[string][]string `json:"grants"`       // event -> actions
+}
+
+// Event is a kind of vital event that can be registered.
+type Event struct {
+	ID         string        `json:"id"`
+	Label      string        `json:"label"`
+	DateField  string        `json:"dateField"`
+	PlaceField string        `json:"placeField"`
+	Title      *rules.Node   `json:"title"`
+	Pages      []Page        `json:"pages"`
+	Rules      *rules.FormIR `json:"rules"` // the form's rules, fields in evaluation order
+	Flags      []Flag        `json:"flags"`
+	Statuses   []Status      `json:"statuses"`
+	Actions    []Action      `json:"actions"` // by id
+	Numbering  Numbering     `json:"numbering"`
+}
+
+// Page is a page of a declaration form.
+type Page struct {
+	ID     string  `json:"id"`
+	Title  string  `json:"title"`
+	Fields []Field `json:"fields"`
+}
+
+// Field is a field of a form as the forms show it; its rules are in Event.Rules.
+type Field struct {
+	ID            string   `json:"id"`
+	Type          string   `json:"type"`
+	Label         string   `json:"label"`
+	Hint          string   `json:"hint,omitempty"`
+	Options       []Option `json:"options,omitempty"`
+	Min           *float64 `json:"min,omitempty"`
+	Max           *float64 `json:"max,omitempty"`
+	Integer       bool     `json:"integer,omitempty"`
+	Unit          string   `json:"unit,omitempty"`
+	Parts         []string `json:"parts,omitempty"`
+	Of            string   `json:"of,omitempty"`
+	Level         string   `json:"level,omitempty"`
+	Types         []string `json:"types,omitempty"`
+	Pattern       string   `json:"pattern,omitempty"`
+	DocumentTypes []string `json:"documentTypes,omitempty"`
+	Default       any      `json:"default,omitempty"`
+}
+
+// Option is one choice of a select, radio or checkboxes field.
+type Option struct {
+	Value string `json:"value"`
+	Label string `json:"label"`
+}
+
+// Flag is a flag actions raise on records.
+type Flag struct {
+	ID    string `json:"id"`
+	Label string `json:"label"`
+}
+
+// Status is a status a record can be in.
+type Status struct {
+	ID    string `json:"id"`
+	Label string `json:"label"`
+}
+
+// Action is something a user does to a record.
+type Action struct {
+	ID          string      `json:"id"`
+	Label       string      `json:"label"`
+	From        []string    `json:"from"`
+	To          string      `json:"to,omitempty"`
+	If          *rules.Node `json:"if,omitempty"`
+	AddFlags    []string    `json:"addFlags,omitempty"`
+	RemoveFlags []string    `json:"removeFlags,omitempty"`
+}
+
+// Numbering is how registration numbers are made.
+type Numbering struct {
+	Format string `json:"format"`
+	Scope  string `json:"scope"`
+}
+
+// Encode writes the bundle, setting its hash first. The same bundle always gives the same bytes.
+func (b *Bundle) Encode() ([]byte, error) {
+	b.Format = FormatVersion
+	b.Hash = ""
+	content, err := marshal(b)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(content)
+	b.Hash = "sha256:" + hex.EncodeToString(sum[:])
+	return marshal(b)
+}
+
+func marshal(b *Bundle) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", " ")
+	if err := enc.Encode(b); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// Decode reads a bundle and checks its format and its hash: a bundle edited by hand or damaged
+// on the way is refused, whatever it holds.
+func Decode(data []byte) (*Bundle, error) {
+	var b Bundle
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&b); err != nil {
+		return nil, fmt.Errorf("not a bundle: %w", err)
+	}
+	if b.Format != FormatVersion {
+		return nil, fmt.Errorf("bundle format %d: this crvsctl reads format %d", b.Format, FormatVersion)
+	}
+	want := b.Hash
+	if _, err := b.Encode(); err != nil {
+		return nil, err
+	}
+	if b.Hash != want {
+		return nil, fmt.Errorf("bundle hash mismatch: it says %s but its content is %s (edited or damaged)", want, b.Hash)
+	}
+	return &b, nil
+}

@@ -1,0 +1,95 @@
+package compiler
+
+import (
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/crvsctl/crvsctl/bundle"
+)
+
+// bundle assembles the checked package into a bundle, every list in a defined order and every
+// default translation key written out, so the runtime has nothing left to work out.
+func (c *checker) bundle() *bundle.Bundle {
+	p := c.pkg
+	b := &bundle.Bundle{
+		Version: p.Country.Version,
+		Country: bundle.Country{
+			Code: p.Country.Code, Name: p.Country.Name, Languages: p.Country.Languages,
+			DefaultLanguage: p.Country.DefaultLanguage, FallbackLanguage: p.Country.FallbackLanguage,
+			TimeZone: p.Country.TimeZone, AreaLevels: p.Places.Areas.Levels, OfficeTypes: p.Places.Offices.Types,
+		},
+		Offices:      c.tb.officeList,
+		Users:        c.tb.users,
+		Translations: c.tb.texts,
+	}
+	for _, code := range slices.Sorted(maps.Keys(c.tb.areas)) {
+		a := c.tb.areas[code]
+		names := map[string]string{}
+		for lang, n := range a.names {
+			if n != "" && n != a.name {
+				names[lang] = n
+			}
+		}
+		if len(names) == 0 {
+			names = nil
+		}
+		b.Areas = append(b.Areas, bundle.Area{Code: a.code, Name: a.name, Names: names, Parent: a.parent, Level: a.level})
+	}
+	slices.SortFunc(b.Offices, func(x, y bundle.Office) int { return strings.Compare(x.Code, y.Code) })
+	slices.SortFunc(b.Users, func(x, y bundle.User) int { return strings.Compare(x.Username, y.Username) })
+	for _, id := range slices.Sorted(maps.Keys(p.Roles)) {
+		r := p.Roles[id]
+		b.Roles = append(b.Roles, bundle.Role{ID: id, Label: or(r.Label, "role."+id), Jurisdiction: r.Jurisdiction, Grants: r.Grants})
+	}
+	for _, id := range slices.Sorted(maps.Keys(p.Events)) {
+		b.Events = append(b.Events, c.bundleEvent(id, p.Events[id]))
+	}
+	return b
+}
+
+func or(s, def string) string {
+	if s != "" {
+		return s
+	}
+	return def
+}
+
+func (c *checker) bundleEvent(id string, ev event) bundle.Event {
+	e := bundle.Event{ID: id, Label: or(ev.Label, "event."+id), DateField: ev.DateField, PlaceField: ev.PlaceField,
+		Title: c.titles[id], Rules: c.forms[id], Numbering: bundle.Numbering(ev.Numbering)}
+	for _, pg := range ev.Form.Pages {
+		page := bundle.Page{ID: pg.ID, Title: or(pg.Title, id+".page."+pg.ID)}
+		for _, f := range pg.Fields {
+			bf := bundle.Field{ID: f.ID, Type: f.Type, Label: or(f.Label, id+"."+f.ID), Hint: f.Hint,
+				Min: f.Min, Max: f.Max, Integer: f.Integer, Unit: f.Unit, Parts: f.Parts, Of: f.Of, Level: f.Level,
+				Types: f.Types, Pattern: f.Pattern, DocumentTypes: f.DocumentTypes, Default: f.Default}
+			if bf.Hint == "" {
+				if _, ok := c.tb.keys[id+"."+f.ID+".hint"]; ok {
+					bf.Hint = id + "." + f.ID + ".hint"
+				}
+			}
+			opts, prefix := f.Options, "option."
+			if f.OptionList != "" {
+				opts, prefix = c.pkg.OptionLists[f.OptionList], f.OptionList+"."
+			}
+			for _, o := range opts {
+				bf.Options = append(bf.Options, bundle.Option{Value: o.Value, Label: or(o.Label, prefix+o.Value)})
+			}
+			page.Fields = append(page.Fields, bf)
+		}
+		e.Pages = append(e.Pages, page)
+	}
+	for _, f := range slices.Sorted(maps.Keys(ev.Flags)) {
+		e.Flags = append(e.Flags, bundle.Flag{ID: f, Label: or(ev.Flags[f].Label, "flag."+f)})
+	}
+	for _, s := range ev.Workflow.Statuses {
+		e.Statuses = append(e.Statuses, bundle.Status{ID: s, Label: "status." + s})
+	}
+	for _, name := range slices.Sorted(maps.Keys(ev.Workflow.Actions)) {
+		a := ev.Workflow.Actions[name]
+		e.Actions = append(e.Actions, bundle.Action{ID: name, Label: or(a.Label, "action."+name), From: a.From, To: a.To,
+			If: c.actionIfs[id][name], AddFlags: a.AddFlags, RemoveFlags: a.RemoveFlags})
+	}
+	return e
+}

@@ -1,0 +1,494 @@
+package compiler
+
+import (
+	"maps"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/crvsctl/crvsctl/bundle"
+	"github.com/crvsctl/crvsctl/diag"
+	"github.com/crvsctl/crvsctl/sheets"
+)
+
+// Diagnostic codes of the spreadsheets' contents (the sheets package reports their form).
+const (
+	CodeUnknownParent = "unknown-parent"
+	CodeAreaLevel     = "area-level"
+	CodeAreaCycle     = "area-cycle"
+	CodeAreaConflict  = "area-conflict"
+	CodePassword      = "password"
+	CodeTranslation   = "translation"
+	CodePlaceholder   = "placeholder"
+	CodeNoContact     = "no-contact"
+)
+
+// area is an administrative area, from either layout of the areas sheet.
+type area struct {
+	code, name, parent, level string
+	names                     map[string]string // by language, besides the default name
+	pos                       diag.Pos          // where it is defined
+	orphan                    bool              // its parent is not an area (reported)
+}
+
+// tables are a package's spreadsheets, read and checked.
+type tables struct {
+	areas   map[string]*area
+	offices map[string]string   // code -> type
+	keys    map[string]diag.Pos // translation keys, where each is defined
+
+	// For the bundle.
+	officeList []bundle.Office
+	users      []bundle.User
+	texts      map[string]map[string]string // language -> key -> text
+}
+
+var langColumn = regexp.MustCompile(`^name:([a-z]{2,3}(-[A-Za-z0-9]{2,8})*)$`)
+
+// read opens one of the package's spreadsheets.
+func (c *checker) read(s sheet, cols sheets.Columns) *sheets.Table {
+	t, l := sheets.Read(filepath.Join(c.src.dir, s.File), s.Sheet, cols)
+	*c.l = append(*c.l, l...)
+	return t
+}
+
+// tables reads and checks places, offices, users and translations.
+func (c *checker) tables() *tables {
+	tb := &tables{areas: map[string]*area{}, offices: map[string]string{}, keys: map[string]diag.Pos{}, texts: map[string]map[string]string{}}
+	a := c.pkg.Places.Areas
+	if a.Layout == "ocha" {
+		c.ochaAreas(tb, a.sheet, a.Levels)
+	} else {
+		c.normalisedAreas(tb, a.sheet, a.Levels)
+	}
+	c.checkAreaTree(tb, a.Levels)
+	c.offices(tb)
+	c.users(tb)
+	c.translations(tb)
+	return tb
+}
+
+func (c *checker) normalisedAreas(tb *tables, s sheet, levels []string) {
+	t := c.read(s, sheets.Columns{Required: []string{"code", "name", "parent", "type"}, Pattern: langColumn, PatternDoc: "name:LANG, such as name:fr"})
+	if t == nil {
+		return
+	}
+	langs := c.nameColumns(t)
+	code, name, parent, typ := t.Col("code"), t.Col("name"), t.Col("parent"), t.Col("type")
+	for _, row := range t.Rows {
+		k, ok := t.Required(c.l, row, code)
+		if !ok {
+			continue
+		}
+		if first, dup := tb.areas[k]; dup {
+			c.l.Errorf(t.Pos(row, code), CodeDuplicate, "", "area %s is defined twice (first at %s)", k, first.pos)
+			continue
+		}
+		ar := &area{code: k, parent: t.Cell(row, parent), level: t.Cell(row, typ), pos: t.Pos(row, code), names: map[string]string{}}
+		ar.name, _ = t.Required(c.l, row, name)
+		if lv, ok := t.Required(c.l, row, typ); ok && !slices.Contains(levels, lv) {
+			c.l.Errorf(t.Pos(row, typ), CodeAreaLevel, hintFor(lv, levels), "type %s is not one of the levels %s", lv, strings.Join(levels, ", "))
+		}
+		for lang, col := range langs {
+			ar.names[lang] = t.Cell(row, col)
+		}
+		tb.areas[k] = ar
+	}
+	for _, row := range t.Rows {
+		ar := tb.areas[t.Cell(row, code)]
+		if ar == nil || ar.pos != t.Pos(row, code) || ar.parent == "" {
+			continue
+		}
+		if _, ok := tb.areas[ar.parent]; !ok {
+			c.l.Errorf(t.Pos(row, parent), CodeUnknownParent, "", "parent %s of area %s is not an area", ar.parent, ar.code)
+			ar.parent, ar.orphan = "", true
+		}
+	}
+}
+
+// nameColumns maps the languages of name:<lang> columns to their columns, reporting a
+// language the package does not declare.
+func (c *checker) nameColumns(t *sheets.Table) map[string]int {
+	out := map[string]int{}
+	for i, h := range t.Header {
+		m := langColumn.FindStringSubmatch(strings.ToLower(h))
+		if m == nil {
+			continue
+		}
+		if !slices.Contains(c.pkg.Country.Languages, m[1]) {
+			c.l.Errorf(t.HeaderPos(i), CodeLanguage, hintFor(m[1], c.pkg.Country.Languages),
+				"column %s is for language %s, which the country does not declare (%s)", h, m[1], strings.Join(c.pkg.Country.Languages, ", "))
+			continue
+		}
+		out[m[1]] = i
+	}
+	return out
+}
+
+// ochaColumn reads UN OCHA's column names: ADM2_PCODE, ADM2_EN, admin2Pcode, admin2Name_fr.
+var ochaColumn = regexp.MustCompile(`(?i)^(?:adm(\d)_(pcode|[a-z]{2,3})|admin(\d)(pcode|name_[a-z]{2,3}))$`)
+
+// ochaAreas reads the wide tables of UN OCHA's Common Operational Datasets as published: a row
+// per lowest-level area, with the code and the names of every level above it. ADM0 is the
+// country itself; ADM1 is the package's first level.
+func (c *checker) ochaAreas(tb *tables, s sheet, levels []string) {
+	t := c.read(s, sheets.Columns{Pattern: regexp.MustCompile(`.`), PatternDoc: "ADMn_PCODE, ADMn_EN..."})
+	if t == nil {
+		return
+	}
+	type levelCols struct {
+		pcode int
+		names map[string]int // by language
+	}
+	byLevel := map[int]*levelCols{}
+	for i, h := range t.Header {
+		m := ochaColumn.FindStringSubmatch(h)
+		if m == nil {
+			continue // OCHA tables carry dates, validity and other columns: not ours
+		}
+		n, kind := m[1], strings.ToLower(m[2])
+		if n == "" {
+			n, kind = m[3], strings.ToLower(strings.TrimPrefix(strings.ToLower(m[4]), "name_"))
+		}
+		lv, _ := strconv.Atoi(n)
+		if byLevel[lv] == nil {
+			byLevel[lv] = &levelCols{pcode: -1, names: map[string]int{}}
+		}
+		if kind == "pcode" {
+			byLevel[lv].pcode = i
+		} else {
+			byLevel[lv].names[kind] = i
+		}
+	}
+	if len(byLevel) == 0 || byLevel[1] == nil || byLevel[1].pcode < 0 {
+		c.l.Errorf(t.HeaderPos(-1), "missing-column", "OCHA tables have ADM1_PCODE, ADM1_EN, ADM2_PCODE... or admin1Pcode, admin1Name_en...",
+			"no ADM1_PCODE column: this is not an OCHA administrative table")
+		return
+	}
+	deepest := slices.Max(slices.Collect(maps.Keys(byLevel)))
+	if deepest > len(levels) {
+		c.l.Errorf(t.HeaderPos(byLevel[deepest].pcode), CodeAreaLevel, "", "the table has %d levels below the country, but places.areas.levels names %d", deepest, len(levels))
+		return
+	}
+	def := c.pkg.Country.DefaultLanguage
+	var roots []string
+	for _, row := range t.Rows {
+		parent := ""
+		if cols := byLevel[0]; cols != nil && cols.pcode >= 0 {
+			if k := t.Cell(row, cols.pcode); k != "" && !slices.Contains(roots, k) {
+				roots = append(roots, k)
+				if len(roots) == 2 {
+					c.l.Errorf(t.Pos(row, cols.pcode), CodeAreaConflict, "", "a second country (ADM0) %s: the table holds one country", k)
+				}
+			}
+		}
+		for lv := 1; lv <= deepest; lv++ {
+			cols := byLevel[lv]
+			if cols == nil || cols.pcode < 0 {
+				continue
+			}
+			k := t.Cell(row, cols.pcode)
+			if k == "" {
+				continue // a ragged branch: this level is missing here, the next hangs from the last
+			}
+			names := map[string]string{}
+			for lang, col := range cols.names {
+				names[lang] = t.Cell(row, col)
+			}
+			name := names[strings.SplitN(def, "-", 2)[0]]
+			if prev, ok := tb.areas[k]; ok {
+				if prev.parent != parent || prev.level != levels[lv-1] {
+					c.l.Errorf(t.Pos(row, cols.pcode), CodeAreaConflict, "", "area %s is under %s here but under %s at %s", k, orNone(parent), orNone(prev.parent), prev.pos)
+				}
+			} else {
+				if name == "" {
+					c.l.Errorf(t.Pos(row, cols.pcode), "missing-value", "", "area %s has no name in %s", k, def)
+				}
+				tb.areas[k] = &area{code: k, name: name, parent: parent, level: levels[lv-1], names: names, pos: t.Pos(row, cols.pcode)}
+			}
+			parent = k
+		}
+	}
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "no parent"
+	}
+	return s
+}
+
+// checkAreaTree finds cycles of parents, and areas whose level is not below their parent's.
+func (c *checker) checkAreaTree(tb *tables, levels []string) {
+	depth := func(level string) int { return slices.Index(levels, level) }
+	inCycle := map[string]bool{}
+	for _, code := range slices.Sorted(maps.Keys(tb.areas)) {
+		ar := tb.areas[code]
+		// Walk up: meeting an area twice is a cycle, reported once, from its first area.
+		path := []string{code}
+		for p := ar.parent; p != "" && !inCycle[code]; p = tb.areas[p].parent {
+			if i := slices.Index(path, p); i >= 0 {
+				if i == 0 {
+					for _, a := range path {
+						inCycle[a] = true
+					}
+					c.l.Errorf(ar.pos, CodeAreaCycle, "", "areas are their own ancestors: %s -> %s", strings.Join(path, " -> "), code)
+				}
+				break
+			}
+			path = append(path, p)
+		}
+		if inCycle[code] {
+			continue
+		}
+		if ar.parent == "" {
+			if !ar.orphan && depth(ar.level) > 0 {
+				c.l.Errorf(ar.pos, CodeAreaLevel, "", "area %s is a %s but has no parent: only a %s may be at the top", code, ar.level, levels[0])
+			}
+			continue
+		}
+		parent := tb.areas[ar.parent]
+		if d, pd := depth(ar.level), depth(parent.level); d >= 0 && pd >= 0 && d <= pd {
+			c.l.Errorf(ar.pos, CodeAreaLevel, "", "area %s is a %s, but its parent %s is a %s: a level may be skipped, not repeated or reversed", code, ar.level, parent.code, parent.level)
+		}
+	}
+}
+
+func (c *checker) offices(tb *tables) {
+	o := c.pkg.Places.Offices
+	t := c.read(o.sheet, sheets.Columns{Required: []string{"code", "name", "type", "area"}, Pattern: langColumn, PatternDoc: "name:LANG, such as name:fr"})
+	if t == nil {
+		return
+	}
+	c.nameColumns(t)
+	code, name, typ, ar := t.Col("code"), t.Col("name"), t.Col("type"), t.Col("area")
+	first := map[string]diag.Pos{}
+	for _, row := range t.Rows {
+		k, ok := t.Required(c.l, row, code)
+		if !ok {
+			continue
+		}
+		if p, dup := first[k]; dup {
+			c.l.Errorf(t.Pos(row, code), CodeDuplicate, "", "office %s is defined twice (first at %s)", k, p)
+			continue
+		}
+		first[k] = t.Pos(row, code)
+		t.Required(c.l, row, name)
+		tb.officeList = append(tb.officeList, bundle.Office{Code: k, Name: t.Cell(row, name), Type: t.Cell(row, typ), Area: t.Cell(row, ar)})
+		if ty, ok := t.Required(c.l, row, typ); ok {
+			if !slices.Contains(o.Types, ty) {
+				c.l.Errorf(t.Pos(row, typ), CodeUnknownRef, hintFor(ty, o.Types), "type %s is not one of the office types %s", ty, strings.Join(o.Types, ", "))
+			}
+			tb.offices[k] = ty
+		}
+		if a, ok := t.Required(c.l, row, ar); ok && len(tb.areas) > 0 {
+			if _, known := tb.areas[a]; !known {
+				c.l.Errorf(t.Pos(row, ar), CodeUnknownRef, "", "area %s of office %s is not an area", a, k)
+			}
+		}
+	}
+}
+
+func (c *checker) users(tb *tables) {
+	t := c.read(c.pkg.Users, sheets.Columns{Required: []string{"username", "name", "role", "office"}, Optional: []string{"email", "phone"},
+		Pattern: regexp.MustCompile(`(?i)^pass`), PatternDoc: "username, name, role, office, email, phone"})
+	if t == nil {
+		return
+	}
+	for i, h := range t.Header {
+		if strings.HasPrefix(strings.ToLower(h), "pass") {
+			c.l.Errorf(t.HeaderPos(i), CodePassword, "delete the column; set passwords with crvsctl users set-password",
+				"column %s: a package never holds passwords (it is shared, versioned and copied)", h)
+		}
+	}
+	user, role, office, email, phone := t.Col("username"), t.Col("role"), t.Col("office"), t.Col("email"), t.Col("phone")
+	roles := slices.Sorted(maps.Keys(c.pkg.Roles))
+	first := map[string]diag.Pos{}
+	for _, row := range t.Rows {
+		u, ok := t.Required(c.l, row, user)
+		if !ok {
+			continue
+		}
+		if p, dup := first[u]; dup {
+			c.l.Errorf(t.Pos(row, user), CodeDuplicate, "", "user %s is defined twice (first at %s)", u, p)
+			continue
+		}
+		first[u] = t.Pos(row, user)
+		tb.users = append(tb.users, bundle.User{Username: u, Name: t.Cell(row, t.Col("name")), Role: t.Cell(row, role),
+			Office: t.Cell(row, office), Email: t.Cell(row, email), Phone: t.Cell(row, phone)})
+		t.Required(c.l, row, t.Col("name"))
+		if r, ok := t.Required(c.l, row, role); ok && !slices.Contains(roles, r) {
+			c.l.Errorf(t.Pos(row, role), CodeUnknownRef, hintFor(r, roles), "role %s of user %s does not exist", r, u)
+		}
+		if o, ok := t.Required(c.l, row, office); ok && len(tb.offices) > 0 {
+			if _, known := tb.offices[o]; !known {
+				c.l.Errorf(t.Pos(row, office), CodeUnknownRef, "", "office %s of user %s is not an office", o, u)
+			}
+		}
+		if t.Cell(row, email) == "" && t.Cell(row, phone) == "" {
+			c.l.Warnf(t.Pos(row, user), CodeNoContact, "", "user %s has neither an email nor a phone: they cannot be reached to set a password", u)
+		}
+	}
+}
+
+var placeholder = regexp.MustCompile(`\{[A-Za-z_][A-Za-z0-9_]*\}`)
+
+// translations reads the sheet of translations: a column per declared language, each key once,
+// the same {placeholders} in every language, every cell filled unless the country has a
+// fallback language.
+func (c *checker) translations(tb *tables) {
+	co := c.pkg.Country
+	t := c.read(c.pkg.Translations, sheets.Columns{Required: append([]string{"key"}, co.Languages...), Optional: []string{"description"}})
+	if t == nil {
+		tb.keys = nil // unreadable: do not report every key as missing
+		return
+	}
+	key := t.Col("key")
+	langs := make([]int, len(co.Languages))
+	for i, lang := range co.Languages {
+		langs[i] = t.Col(lang)
+	}
+	def := t.Col(co.DefaultLanguage)
+	seen := map[string]sheets.Row{}
+	for _, row := range t.Rows {
+		k, ok := t.Required(c.l, row, key)
+		if !ok {
+			continue
+		}
+		if prev, dup := seen[k]; dup {
+			if t.Cell(prev, def) != t.Cell(row, def) {
+				c.l.Errorf(t.Pos(row, key), CodeDuplicate, "", "key %s is defined twice with two different texts (first at %s)", k, t.Pos(prev, key))
+			} else {
+				c.l.Warnf(t.Pos(row, key), CodeDuplicate, "", "key %s is defined twice (first at %s)", k, t.Pos(prev, key))
+			}
+			continue
+		}
+		seen[k] = row
+		tb.keys[k] = t.Pos(row, key)
+		want := placeholders(t.Cell(row, def))
+		for i, col := range langs {
+			text := t.Cell(row, col)
+			if text != "" {
+				lang := co.Languages[i]
+				if tb.texts[lang] == nil {
+					tb.texts[lang] = map[string]string{}
+				}
+				tb.texts[lang][k] = text
+			}
+			if text == "" {
+				if co.FallbackLanguage == "" {
+					c.l.Errorf(t.Pos(row, col), CodeTranslation, "fill it in, or set country.fallbackLanguage",
+						"key %s has no %s text", k, co.Languages[i])
+				}
+				continue
+			}
+			if got := placeholders(text); col != def && !slices.Equal(got, want) {
+				c.l.Errorf(t.Pos(row, col), CodePlaceholder, "", "key %s: the %s text has the placeholders %s, the %s text %s",
+					k, co.Languages[i], listOr(got), co.DefaultLanguage, listOr(want))
+			}
+		}
+	}
+}
+
+func placeholders(s string) []string {
+	p := placeholder.FindAllString(s, -1)
+	slices.Sort(p)
+	return slices.Compact(p)
+}
+
+func listOr(p []string) string {
+	if len(p) == 0 {
+		return "none"
+	}
+	return strings.Join(p, " ")
+}
+
+// keyUse is a translation key the package uses, what it is for, and where it is used.
+type keyUse struct {
+	key, what string
+	pos       diag.Pos
+}
+
+// usedKeys lists every translation key the package uses, explicitly or by default.
+func (c *checker) usedKeys() []keyUse {
+	var uses []keyUse
+	add := func(explicit, def, what string, path ...any) {
+		k := explicit
+		if k == "" {
+			k = def
+		}
+		uses = append(uses, keyUse{k, what, c.pos(path...)})
+	}
+	add(c.pkg.Country.Name, "", "the country's name", "country", "name")
+	for _, id := range slices.Sorted(maps.Keys(c.pkg.Roles)) {
+		add(c.pkg.Roles[id].Label, "role."+id, "the name of role "+id, "roles", id)
+	}
+	for _, id := range slices.Sorted(maps.Keys(c.pkg.OptionLists)) {
+		for i, o := range c.pkg.OptionLists[id] {
+			add(o.Label, id+"."+o.Value, "option "+o.Value, "optionLists", id, i)
+		}
+	}
+	for _, ev := range slices.Sorted(maps.Keys(c.pkg.Events)) {
+		e := c.pkg.Events[ev]
+		add(e.Label, "event."+ev, "the name of event "+ev, "events", ev)
+		for p, pg := range e.Form.Pages {
+			add(pg.Title, ev+".page."+pg.ID, "the title of page "+pg.ID, "events", ev, "form", "pages", p)
+			for i, f := range pg.Fields {
+				path := []any{"events", ev, "form", "pages", p, "fields", i}
+				add(f.Label, ev+"."+f.ID, "the label of field "+f.ID, path...)
+				if f.Hint != "" {
+					add(f.Hint, "", "the hint of field "+f.ID, append(path, "hint")...)
+				}
+				if f.Unit != "" {
+					add(f.Unit, "", "the unit of field "+f.ID, append(path, "unit")...)
+				}
+				for j, o := range f.Options {
+					add(o.Label, "option."+o.Value, "option "+o.Value, append(path, "options", j)...)
+				}
+				for j, v := range f.Validations {
+					add(v.Message, "", "a validation message of field "+f.ID, append(path, "validations", j, "message")...)
+				}
+			}
+		}
+		for _, s := range e.Workflow.Statuses {
+			add("", "status."+s, "the name of status "+s, "events", ev, "workflow", "statuses")
+		}
+		for _, a := range slices.Sorted(maps.Keys(e.Workflow.Actions)) {
+			add(e.Workflow.Actions[a].Label, "action."+a, "the name of action "+a, "events", ev, "workflow", "actions", a)
+		}
+		for _, f := range slices.Sorted(maps.Keys(e.Flags)) {
+			add(e.Flags[f].Label, "flag."+f, "the name of flag "+f, "events", ev, "flags", f)
+		}
+	}
+	return uses
+}
+
+// checkKeys reports every key the package uses that the translations lack, and warns of the
+// keys no one uses.
+func (c *checker) checkKeys(tb *tables) {
+	if tb.keys == nil {
+		return
+	}
+	used := map[string]bool{}
+	reported := map[string]bool{}
+	var known []string
+	for k := range tb.keys {
+		known = append(known, k)
+	}
+	slices.Sort(known)
+	for _, u := range c.usedKeys() {
+		used[u.key] = true
+		if _, ok := tb.keys[u.key]; ok || reported[u.key] {
+			continue
+		}
+		reported[u.key] = true
+		c.l.Errorf(u.pos, CodeTranslation, hintFor(u.key, known), "translation key %s (%s) is not in %s", u.key, u.what, c.pkg.Translations.File)
+	}
+	for _, k := range known {
+		if !used[k] && !strings.HasSuffix(k, ".hint") {
+			c.l.Warnf(tb.keys[k], CodeUnused, "", "translation key %s is used nowhere", k)
+		}
+	}
+}

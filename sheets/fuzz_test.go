@@ -1,11 +1,11 @@
 package sheets
 
 import (
-	"fmt"
-	"os"
 	"archive/zip"
 	"bytes"
+	"fmt"
 	"io"
+	"os"
 	"testing"
 	"unicode/utf8"
 

@@ -96,6 +96,9 @@ type Event struct {
 	Statuses   []Status      `json:"statuses"`
 	Actions    []Action      `json:"actions"` // by id
 	Numbering  Numbering     `json:"numbering"`
+	// PayloadSchema is the JSON Schema (2020-12) of a declaration of this event, for the
+	// runtime's API and for integrators.
+	PayloadSchema json.RawMessage `json:"payloadSchema"`
 }
 
 // Page is a page of a declaration form.

@@ -91,5 +91,6 @@ func (c *checker) bundleEvent(id string, ev event) bundle.Event {
 		e.Actions = append(e.Actions, bundle.Action{ID: name, Label: or(a.Label, "action."+name), From: a.From, To: a.To,
 			If: c.actionIfs[id][name], AddFlags: a.AddFlags, RemoveFlags: a.RemoveFlags})
 	}
+	e.PayloadSchema = payloadSchema(e)
 	return e
 }

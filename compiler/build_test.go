@@ -5,8 +5,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
 	"github.com/crvsctl/crvsctl/bundle"
 	"github.com/crvsctl/crvsctl/rules"
+	"github.com/crvsctl/crvsctl/schema"
 )
 
 func TestBuild(t *testing.T) {
@@ -53,5 +56,79 @@ func TestBuild(t *testing.T) {
 	// A package with errors gives no bundle.
 	if b, _ := Build("testdata/packages/references"); b != nil {
 		t.Error("a bundle from a package with errors")
+	}
+}
+
+// compileSchema compiles a JSON Schema document.
+func compileSchema(t *testing.T, url string, doc []byte) *jsonschema.Schema {
+	t.Helper()
+	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := jsonschema.NewCompiler()
+	if err := c.AddResource(url, v); err != nil {
+		t.Fatal(err)
+	}
+	s, err := c.Compile(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func jsonValue(t *testing.T, s string) any {
+	t.Helper()
+	v, err := jsonschema.UnmarshalJSON(strings.NewReader(s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// The build's output is what schema/bundle.schema.json describes, and each event's payload
+// schema accepts declarations and drafts and refuses malformed ones.
+func TestBundleSchemas(t *testing.T) {
+	for _, dir := range []string{"testdata/packages/valid"} {
+		b, diags := Build(dir)
+		if b == nil {
+			t.Fatalf("%s: %v", dir, diags)
+		}
+		data, _ := b.Encode()
+		if err := compileSchema(t, "bundle.schema.json", schema.BundleSchema).Validate(jsonValue(t, string(data))); err != nil {
+			t.Errorf("%s: the bundle does not satisfy bundle.schema.json: %v", dir, err)
+		}
+	}
+	// And the schema does refuse: a bundle of another format, a role with an unknown jurisdiction.
+	bundleSchema := compileSchema(t, "bundle.schema.json", schema.BundleSchema)
+	b, _ := Build("testdata/packages/valid")
+	data, _ := b.Encode()
+	for old, bad := range map[string]string{`"format": 1`: `"format": 2`, `"jurisdiction": "office"`: `"jurisdiction": "planet"`} {
+		if err := bundleSchema.Validate(jsonValue(t, strings.Replace(string(data), old, bad, 1))); err == nil {
+			t.Errorf("bundle.schema.json accepts %s", bad)
+		}
+	}
+	payload := compileSchema(t, "birth.json", b.Events[0].PayloadSchema)
+	for _, ok := range []string{
+		`{}`,
+		`{"child.dob": "2024-01-31", "child.sex": "female", "child.weight": 3.2, "child.name": {"given": "Ama", "family": null}, "child.place": "H1"}`,
+		`{"child.dob": null, "child.sex": "", "child.weight": null}`,
+	} {
+		if err := payload.Validate(jsonValue(t, ok)); err != nil {
+			t.Errorf("%s refused: %v", ok, err)
+		}
+	}
+	for _, bad := range []string{
+		`{"child.dob": "31/01/2024"}`,
+		`{"child.sex": "mal"}`,
+		`{"child.weight": "heavy"}`,
+		`{"child.weight": 11}`,
+		`{"child.name": {"given": "Ama", "nickname": "A"}}`,
+		`{"child.colour": "blue"}`,
+		`[]`,
+	} {
+		if err := payload.Validate(jsonValue(t, bad)); err == nil {
+			t.Errorf("%s accepted", bad)
+		}
 	}
 }

@@ -163,28 +163,23 @@ type Numbering struct {
 	Scope  string `json:"scope"`
 }
 
-// Encode writes the bundle, setting its hash first. The same bundle always gives the same bytes.
+// Encode writes the bundle as compact JSON, setting its hash. The same bundle always gives the
+// same bytes. The hash is the sha256 of the bytes with an empty hash; the bundle is marshalled
+// once and the hash written into its place, since a national bundle is tens of megabytes.
 func (b *Bundle) Encode() ([]byte, error) {
 	b.Format = FormatVersion
 	b.Hash = ""
-	content, err := marshal(b)
-	if err != nil {
-		return nil, err
-	}
-	sum := sha256.Sum256(content)
-	b.Hash = "sha256:" + hex.EncodeToString(sum[:])
-	return marshal(b)
-}
-
-func marshal(b *Bundle) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
-	enc.SetIndent("", " ")
 	if err := enc.Encode(b); err != nil {
 		return nil, err
 	}
-	return buf.Bytes(), nil
+	data := buf.Bytes()
+	sum := sha256.Sum256(data)
+	b.Hash = "sha256:" + hex.EncodeToString(sum[:])
+	// format and version come first and cannot hold this text, so the first match is the hash.
+	return bytes.Replace(data, []byte(`"hash":""`), []byte(`"hash":"`+b.Hash+`"`), 1), nil
 }
 
 // Decode reads a bundle and checks its format and its hash: a bundle edited by hand or damaged

@@ -36,7 +36,7 @@ func TestBuild(t *testing.T) {
 		t.Fatal(err)
 	}
 	ev := read.Events[0]
-	if ev.ID != "birth" || len(ev.Pages[0].Fields) != 5 || ev.Pages[0].Fields[2].Options[0].Label != "option.male" {
+	if ev.ID != "birth" || len(ev.Pages[0].Fields) != 6 || ev.Pages[0].Fields[3].Options[0].Label != "option.male" {
 		t.Errorf("event: %+v", ev)
 	}
 	if _, err := rules.CompileForm(ev.Rules); err != nil {

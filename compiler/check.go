@@ -181,6 +181,21 @@ func (c *checker) event(id string, ev event) {
 	}
 	valid := func(f fieldAt) bool { _, ok := env.Field(f.ID); return ok }
 
+	// Numbers' bounds, defaults and identity number patterns.
+	for _, f := range fields {
+		if f.Min != nil && f.Max != nil && *f.Min > *f.Max {
+			c.l.Errorf(c.pos(fieldPath(f, "min")...), CodeInvalid, "", "field %s: min %v is greater than max %v", f.ID, *f.Min, *f.Max)
+		}
+		if f.Pattern != "" {
+			if err := rules.CheckPattern(f.Pattern); err != nil {
+				c.l.Errorf(c.pos(fieldPath(f, "pattern")...), CodeInvalid, "", "field %s: %v", f.ID, err)
+			}
+		}
+		if f.Default != nil {
+			c.checkDefault(f, fieldPath(f, "default"))
+		}
+	}
+
 	// Location fields name levels of areas and types of offices.
 	for _, f := range fields {
 		if f.Type != "location" {
@@ -229,7 +244,12 @@ func (c *checker) event(id string, ev event) {
 	}
 	var frs []rules.FieldRules
 	for _, f := range fields {
-		if !valid(f) {
+		if !valid(f) || ruleTypes[f.Type] == rules.TypeDisplay {
+			// A heading or paragraph has no value, so no rules of its own in the form (its
+			// shownIf is still checked above, and the forms use it from the page).
+			if ruleTypes[f.Type] == rules.TypeDisplay {
+				rule(f.ShownIf, rules.Bool, fieldPath(f, "shownIf")...)
+			}
 			continue
 		}
 		fr := rules.FieldRules{ID: f.ID}
@@ -274,6 +294,45 @@ func (c *checker) event(id string, ev event) {
 	}
 	c.workflow(id, ev, rule)
 	c.numbering(id, ev.Numbering)
+}
+
+// checkDefault reports a default a field could not hold.
+func (c *checker) checkDefault(f fieldAt, path []any) {
+	want := ""
+	switch v := f.Default.(type) {
+	case bool:
+		if f.Type != "yesno" {
+			want = "a yes/no field"
+		}
+	case float64, int, int64:
+		if f.Type != "number" {
+			want = "a number field"
+		}
+	case string:
+		switch f.Type {
+		case "select", "radio":
+			opts := c.optionsOf(f)
+			if opts != nil && !slices.Contains(opts, v) {
+				c.l.Errorf(c.pos(path...), CodeInvalid, hintFor(v, opts), "field %s: default %q is not one of its options", f.ID, v)
+			}
+		case "number", "yesno", "checkboxes", "name", "address", "document", "date":
+			want = "a text or choice field"
+		}
+	}
+	if want != "" {
+		c.l.Errorf(c.pos(path...), CodeInvalid, "", "field %s: default %v fits %s, not a %s field", f.ID, f.Default, want, f.Type)
+	}
+}
+
+// optionsOf returns a choice field's option values without reporting anything.
+func (c *checker) optionsOf(f fieldAt) []string {
+	if f.OptionList != "" {
+		if list, ok := c.pkg.OptionLists[f.OptionList]; ok {
+			return optionValues(list)
+		}
+		return nil
+	}
+	return optionValues(f.Options)
 }
 
 // ruleKey is the key of the package that holds a rule of each kind.

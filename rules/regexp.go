@@ -12,6 +12,13 @@ import (
 // anchored is how a pattern is compiled for Go: matches() tests the whole value.
 func anchored(pattern string) string { return `^(?:` + pattern + `)$` }
 
+// CheckPattern reports a regular expression that matches() would refuse: not RE2, or one that
+// cannot mean the same in the browser. Identity number patterns of forms use it too.
+func CheckPattern(pattern string) error {
+	_, err := translateRegexp(pattern)
+	return err
+}
+
 // compileRegexp compiles a pattern for the Go evaluator.
 func compileRegexp(pattern string) (*regexp.Regexp, error) {
 	return regexp.Compile(anchored(pattern))

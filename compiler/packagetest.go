@@ -240,4 +240,3 @@ func jsonText(v any) string {
 	}
 	return string(b)
 }
-

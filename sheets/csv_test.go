@@ -108,6 +108,15 @@ func TestReadCSV(t *testing.T) {
 			rows:   []row{{2, "A|Alpha, the first|1,5"}},
 		},
 		{
+			name:   "semicolons named in the hint",
+			text:   "code;name\nA;B;C\n",
+			header: "code|name",
+			rows:   []row{{2, "A|B"}},
+			diags: []string{
+				`f.csv:2:5: value "C" is beyond the last column of the header; the header has 2 columns: put a value that contains a ";" in double quotes, or name the column in the header`,
+			},
+		},
+		{
 			name:   "a comma in the header keeps commas",
 			text:   "code,name\nA;B,C\n",
 			header: "code|name",

@@ -16,7 +16,9 @@
 //
 //	places.xlsx: sheet areas, row 7, column C
 //
-// Rows are the workbook's own numbers, blank rows included, whatever rows were skipped.
+// Row numbers are the workbook's own, counting the blank rows that are skipped, so they match
+// what Excel shows. A problem with a whole file (not a workbook, no such sheet) has a position
+// with the file alone, as does a CSV file that cannot be opened.
 //
 // # What is read
 //
@@ -42,7 +44,11 @@
 // 3/15/2023 to another, so it is read as the unambiguous 2023-03-15. A number in the General
 // format is read in full ("1234567890123", not "1.23457E+12"): Excel shows the digits in a wide
 // enough column, and an identifier must not lose them. Excel keeps 15 significant digits, so a
-// longer identifier must be typed as text. A formula reads as the value Excel saved with it.
+// longer identifier must be typed as text. Date and time (format 22) reads as 2023-03-15 12:00
+// for the same reason as the short date. Every other date reads in the format its cells were
+// given, so a compiler that parses dates from a workbook must expect what people choose, such
+// as 15/03/2023 from dd/mm/yyyy. A formula reads as the value Excel saved with it, blank if a
+// program wrote the formula without computing it. Hidden rows and columns are read like others.
 //
 // # Diagnostic codes
 //
@@ -58,6 +64,7 @@
 package sheets
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -138,7 +145,7 @@ func Read(path string, sheet string, cols Columns) (*Table, diag.List) {
 
 // unwrapPath drops the path from an *os.PathError, which the position already names.
 func unwrapPath(err error) error {
-	if pe, ok := err.(*os.PathError); ok {
+	if pe := (*os.PathError)(nil); errors.As(err, &pe) {
 		return pe.Err
 	}
 	return err

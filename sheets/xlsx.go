@@ -21,8 +21,15 @@ const maxUnpacked = 512 << 20
 
 // ReadXLSX reads a table from one sheet of a workbook: the named one, or the first when sheet is
 // "". name is the file name that positions carry. The table is nil when no sheet could be read.
-func ReadXLSX(name string, r io.Reader, sheet string, cols Columns) (*Table, diag.List) {
-	var l diag.List
+func ReadXLSX(name string, r io.Reader, sheet string, cols Columns) (tab *Table, l diag.List) {
+	// Spreadsheet readers have a history of panicking on files that Excel itself opens or
+	// repairs; a damaged file must give a diagnostic, not stop the compiler.
+	defer func() {
+		if p := recover(); p != nil {
+			tab = nil
+			l.Errorf(diag.Pos{File: name}, "bad-xlsx", saveAsXLSX, "the workbook could not be read: the XLSX reader failed on it (%v)", p)
+		}
+	}()
 	data, ok := readAll(name, r, &l)
 	if !ok {
 		return nil, l

@@ -185,6 +185,23 @@ func TestReadXLSX(t *testing.T) {
 	}
 }
 
+// TestXLSXFarColumn checks that a stray header value in Excel's last column is reported there
+// and does not widen the rows.
+func TestXLSXFarColumn(t *testing.T) {
+	data := workbook(t, "places", func(f *excelize.File) {
+		setRows(t, f, "places", "A1", []any{"code", "name"}, []any{"A", "Alpha"})
+		must(t, f.SetCellValue("places", "XFD1", "note"))
+	})
+	tab, diags := readXLSXFile(t, data, "", places)
+	want := []string{`f.xlsx: sheet places, row 1, column XFD: unknown column "note"; the columns can be code, name, parent, population or name:LANG (name:fr)`}
+	if !slices.Equal(diags, want) {
+		t.Errorf("diagnostics %q, want %q", diags, want)
+	}
+	if len(tab.Header) != 16384 || len(tab.Rows) != 1 || len(tab.Rows[0].Cells) != 2 {
+		t.Errorf("header of %d columns, rows %+v", len(tab.Header), tab.Rows)
+	}
+}
+
 func TestXLSXEmptySheet(t *testing.T) {
 	data := workbook(t, "empty", func(f *excelize.File) {
 		must(t, f.SetCellValue("empty", "C3", "  "))

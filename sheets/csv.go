@@ -42,6 +42,9 @@ func ReadCSV(name string, r io.Reader, cols Columns) (*Table, diag.List) {
 			src.syntaxError(name, err, &l)
 			return nil, l
 		}
+		if len(rec) == 0 {
+			continue // encoding/csv gives none, but at[0] below must not trust that
+		}
 		at = at[:0]
 		var cc charCounter
 		for i := range rec {

@@ -3,7 +3,9 @@ package sheets
 import (
 	"archive/zip"
 	"bytes"
+	"io"
 	"os"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -233,6 +235,30 @@ func zipOf(t testing.TB, files map[string]string) []byte {
 	return buf.Bytes()
 }
 
+// noSheets is a workbook whose list of sheets is empty.
+func noSheets(t testing.TB) []byte {
+	data := workbook(t, "places", func(*excelize.File) {})
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	must(t, err)
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, f := range zr.File {
+		r, err := f.Open()
+		must(t, err)
+		b, err := io.ReadAll(r)
+		must(t, err)
+		if f.Name == "xl/workbook.xml" {
+			b = regexp.MustCompile(`<sheet [^>]*>(</sheet>)?`).ReplaceAll(b, nil)
+		}
+		w, err := zw.Create(f.Name)
+		must(t, err)
+		_, err = w.Write(b)
+		must(t, err)
+	}
+	must(t, zw.Close())
+	return buf.Bytes()
+}
+
 // bomb is a zip whose one entry claims to unpack to a terabyte.
 func bomb(t testing.TB) []byte {
 	var buf bytes.Buffer
@@ -265,6 +291,8 @@ func TestNotAWorkbook(t *testing.T) {
 			"f.xlsx: the file is an old Excel 97-2003 workbook or a password-protected one; save it as .xlsx (Excel Workbook) without a password"},
 		{"a zip that is no workbook", zipOf(t, map[string]string{"readme.txt": "hello"}),
 			"f.xlsx: the file is damaged or not an Excel workbook (EOF); " + resave},
+		{"a workbook without sheets", noSheets(t),
+			"f.xlsx: the file has no sheets: it is not an Excel workbook; " + resave},
 		{"a zip bomb", bomb(t),
 			"f.xlsx: the workbook unpacks to more than 512 MB; split the table into several files"},
 	}

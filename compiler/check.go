@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -294,6 +295,38 @@ func (c *checker) event(id string, ev event) {
 	}
 	c.workflow(id, ev, rule)
 	c.numbering(id, ev.Numbering)
+	c.certificates(id, ev, byID)
+}
+
+// certificates checks that what a certificate template names exists: its languages, its files,
+// the fields it prints (its translation keys are checked with every other key).
+func (c *checker) certificates(id string, ev event, byID map[string]fieldAt) {
+	for _, name := range slices.Sorted(maps.Keys(ev.Certificates)) {
+		cert := ev.Certificates[name]
+		at := func(path ...any) diag.Pos {
+			return c.pos(append([]any{"events", id, "certificates", name}, path...)...)
+		}
+		for i, lang := range cert.Languages {
+			if !slices.Contains(c.pkg.Country.Languages, lang) {
+				c.l.Errorf(at("languages", i), CodeLanguage, hintFor(lang, c.pkg.Country.Languages),
+					"certificate %s: %s is not one of the country's languages (%s)", name, lang, strings.Join(c.pkg.Country.Languages, ", "))
+			}
+		}
+		for i, f := range cert.Files {
+			if fi, err := os.Stat(filepath.Join(c.src.dir, f)); err != nil || fi.IsDir() {
+				c.l.Errorf(at("files", i), CodeUnknownRef, "", "certificate %s: file %s is not in the package", name, f)
+			}
+		}
+		for i, f := range cert.Fields {
+			fa, ok := byID[f]
+			switch {
+			case !ok:
+				c.l.Errorf(at("fields", i), CodeUnknownRef, hintFor(f, slices.Collect(maps.Keys(byID))), "certificate %s: field %s is not a field of event %s", name, f, id)
+			case ruleTypes[fa.Type] == rules.TypeDisplay:
+				c.l.Errorf(at("fields", i), CodeWrongFieldType, "", "certificate %s: %s is a %s and has no value to print", name, f, fa.Type)
+			}
+		}
+	}
 }
 
 // checkDefault reports a default a field could not hold.

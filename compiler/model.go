@@ -58,7 +58,7 @@ type event struct {
 	Flags        map[string]struct{ Label string } `json:"flags"`
 	Workflow     workflow                          `json:"workflow"`
 	Numbering    numbering                         `json:"numbering"`
-	Certificates map[string]map[string]any         `json:"certificates"`
+	Certificates map[string]certificate            `json:"certificates"`
 }
 
 type page struct {
@@ -121,4 +121,12 @@ type action struct {
 type numbering struct {
 	Format string `json:"format"`
 	Scope  string `json:"scope"`
+}
+
+type certificate struct {
+	Label     string   `json:"label"`
+	Languages []string `json:"languages"`
+	Files     []string `json:"files"`
+	Fields    []string `json:"fields"`
+	Keys      []string `json:"keys"`
 }

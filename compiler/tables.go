@@ -461,6 +461,13 @@ func (c *checker) usedKeys() []keyUse {
 		for _, f := range slices.Sorted(maps.Keys(e.Flags)) {
 			add(e.Flags[f].Label, "flag."+f, "the name of flag "+f, "events", ev, "flags", f)
 		}
+		for _, name := range slices.Sorted(maps.Keys(e.Certificates)) {
+			cert := e.Certificates[name]
+			add(cert.Label, "certificate."+name, "the name of certificate "+name, "events", ev, "certificates", name)
+			for i, k := range cert.Keys {
+				add(k, "", "a text of certificate "+name, "events", ev, "certificates", name, "keys", i)
+			}
+		}
 	}
 	return uses
 }

@@ -2,6 +2,8 @@ package compiler
 
 import (
 	"bytes"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -54,8 +56,15 @@ func TestBuild(t *testing.T) {
 		t.Errorf("tampered bundle: %v", err)
 	}
 	// A package with errors gives no bundle.
-	if b, _ := Build("testdata/packages/references"); b != nil {
-		t.Error("a bundle from a package with errors")
+	broken := t.TempDir()
+	if err := os.CopyFS(broken, os.DirFS("testdata/packages/valid")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(broken, "typo.cue"), []byte("package country\ncountry: code: \"XE\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if b, diags := Build(broken); b != nil || !diags.HasErrors() {
+		t.Errorf("a bundle from a package with errors: %v", diags)
 	}
 }
 

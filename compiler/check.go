@@ -219,7 +219,7 @@ func (c *checker) event(id string, ev event) {
 		f, ok := byID[ref.id]
 		switch {
 		case !ok:
-			c.l.Errorf(at(ref.key), CodeUnknownRef, hintFor(ref.id, slices.Collect(maps.Keys(byID))), "%s %s is not a field of event %s", ref.key, ref.id, id)
+			c.l.Errorf(at(ref.key), CodeUnknownRef, hintFor(ref.id, slices.Sorted(maps.Keys(byID))), "%s %s is not a field of event %s", ref.key, ref.id, id)
 		case f.Type != ref.want:
 			c.l.Errorf(at(ref.key), CodeWrongFieldType, "", "%s %s must be a %s field, not a %s field", ref.key, ref.id, ref.want, f.Type)
 		}
@@ -321,7 +321,7 @@ func (c *checker) certificates(id string, ev event, byID map[string]fieldAt) {
 			fa, ok := byID[f]
 			switch {
 			case !ok:
-				c.l.Errorf(at("fields", i), CodeUnknownRef, hintFor(f, slices.Collect(maps.Keys(byID))), "certificate %s: field %s is not a field of event %s", name, f, id)
+				c.l.Errorf(at("fields", i), CodeUnknownRef, hintFor(f, slices.Sorted(maps.Keys(byID))), "certificate %s: field %s is not a field of event %s", name, f, id)
 			case ruleTypes[fa.Type] == rules.TypeDisplay:
 				c.l.Errorf(at("fields", i), CodeWrongFieldType, "", "certificate %s: %s is a %s and has no value to print", name, f, fa.Type)
 			}
@@ -396,7 +396,7 @@ func (c *checker) fieldOptions(f fieldAt, path ...any) []string {
 	case f.OptionList != "":
 		list, ok := c.pkg.OptionLists[f.OptionList]
 		if !ok {
-			c.l.Errorf(c.pos(append(path, "optionList")...), CodeUnknownRef, hintFor(f.OptionList, slices.Collect(maps.Keys(c.pkg.OptionLists))),
+			c.l.Errorf(c.pos(append(path, "optionList")...), CodeUnknownRef, hintFor(f.OptionList, slices.Sorted(maps.Keys(c.pkg.OptionLists))),
 				"option list %s does not exist", f.OptionList)
 			return nil
 		}
@@ -533,7 +533,7 @@ func (c *checker) roles() {
 		for _, evID := range slices.Sorted(maps.Keys(r.Grants)) {
 			ev, ok := c.pkg.Events[evID]
 			if !ok {
-				c.l.Errorf(c.pos("roles", name, "grants", evID), CodeUnknownRef, hintFor(evID, slices.Collect(maps.Keys(c.pkg.Events))),
+				c.l.Errorf(c.pos("roles", name, "grants", evID), CodeUnknownRef, hintFor(evID, slices.Sorted(maps.Keys(c.pkg.Events))),
 					"role %s: event %s does not exist", name, evID)
 				continue
 			}

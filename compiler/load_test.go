@@ -2,43 +2,66 @@ package compiler
 
 import (
 	"bytes"
-	"flag"
+	"encoding/csv"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+	"github.com/rogpeppe/go-internal/txtar"
+	"github.com/xuri/excelize/v2"
 )
 
-var update = flag.Bool("update", false, "rewrite the expected diagnostics in testdata")
+// TestScripts runs the corpus of broken packages, testdata/script/*.txtar: each script holds a
+// package, the command "validate DIR" and the exact diagnostics it must print.
+// UPDATE_SCRIPTS=1 go test ./compiler rewrites the expected diagnostics in place; review the diff.
+func TestScripts(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Dir:           "testdata/script",
+		UpdateScripts: os.Getenv("UPDATE_SCRIPTS") == "1",
+		Cmds: map[string]func(*testscript.TestScript, bool, []string){
+			"validate": validateCmd,
+			"xlsx":     xlsxCmd,
+		},
+	})
+}
 
-// TestValidate validates each package of testdata/packages and compares its diagnostics with
-// the package's want.txt (go test ./compiler -update rewrites them; review the diff).
-func TestValidate(t *testing.T) {
-	dirs, _ := filepath.Glob("testdata/packages/*")
-	for _, dir := range dirs {
-		t.Run(filepath.Base(dir), func(t *testing.T) {
-			diags := Validate(dir)
-			var got bytes.Buffer
-			diags.WriteText(&got)
-			want, _ := os.ReadFile(filepath.Join(dir, "want.txt"))
-			if *update {
-				os.WriteFile(filepath.Join(dir, "want.txt"), got.Bytes(), 0o644)
-				return
-			}
-			if !bytes.Equal(got.Bytes(), want) {
-				t.Errorf("diagnostics:\n%s\nwant:\n%s", got.String(), want)
-			}
-		})
+// validateCmd is crvsctl validate in-process: the diagnostics in text, with paths relative
+// to the script's work directory; it fails when there are errors.
+func validateCmd(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: validate DIR")
+	}
+	diags := Validate(ts.MkAbs(args[0]))
+	var out bytes.Buffer
+	diags.WriteText(&out)
+	ts.Stdout().Write([]byte(strings.ReplaceAll(out.String(), ts.Getenv("WORK")+string(filepath.Separator), "")))
+	if diags.HasErrors() != neg {
+		ts.Fatalf("validate %s: errors %v", args[0], diags.HasErrors())
 	}
 }
 
 // FuzzLoadCUE: a package's CUE is outside input. Loading any file must not panic, and every
-// diagnostic must say where it is.
+// diagnostic must say where it is. The seeds are the CUE files of the valid package and of
+// the corpus of broken ones.
 func FuzzLoadCUE(f *testing.F) {
-	for _, dir := range []string{"valid", "broken", "syntax"} {
-		files, _ := filepath.Glob(filepath.Join("testdata/packages", dir, "*.cue"))
-		for _, file := range files {
-			b, _ := os.ReadFile(file)
-			f.Add(b)
+	files, _ := filepath.Glob("testdata/packages/valid/*.cue")
+	for _, file := range files {
+		b, _ := os.ReadFile(file)
+		f.Add(b)
+	}
+	scripts, _ := filepath.Glob("testdata/script/*.txtar")
+	for _, script := range scripts {
+		a, err := txtar.ParseFile(script)
+		if err != nil {
+			f.Fatal(err)
+		}
+		for _, file := range a.Files {
+			if strings.HasSuffix(file.Name, ".cue") {
+				f.Add(file.Data)
+			}
 		}
 	}
 	f.Fuzz(func(t *testing.T, src []byte) {
@@ -53,4 +76,51 @@ func FuzzLoadCUE(f *testing.F) {
 			}
 		}
 	})
+}
+
+// xlsxCmd writes CSV files as the sheets of one workbook, so that a script can hold a package's
+// spreadsheets as text: "xlsx OUT.xlsx SHEET=FILE.csv...". A value that reads as a number is
+// written as a number cell, as Excel stores what people type; "@N" after the file name gives
+// the sheet's number cells Excel's number format N, such as 3 (#,##0) or 14 (short date).
+func xlsxCmd(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: xlsx OUT.xlsx SHEET=FILE.csv[@N]...")
+	}
+	f := excelize.NewFile()
+	defer f.Close()
+	for i, arg := range args[1:] {
+		sheet, file, ok := strings.Cut(arg, "=")
+		if !ok {
+			ts.Fatalf("%s: not SHEET=FILE.csv", arg)
+		}
+		file, format, _ := strings.Cut(file, "@")
+		style := 0
+		if format != "" {
+			n, err := strconv.Atoi(format)
+			ts.Check(err)
+			style, err = f.NewStyle(&excelize.Style{NumFmt: n})
+			ts.Check(err)
+		}
+		if i == 0 {
+			ts.Check(f.SetSheetName("Sheet1", sheet))
+		} else if _, err := f.NewSheet(sheet); err != nil {
+			ts.Fatalf("%v", err)
+		}
+		rows, err := csv.NewReader(strings.NewReader(ts.ReadFile(file))).ReadAll()
+		ts.Check(err)
+		for r, row := range rows {
+			for c, v := range row {
+				cell, _ := excelize.CoordinatesToCellName(c+1, r+1)
+				if n, err := strconv.ParseFloat(v, 64); err == nil && r > 0 {
+					ts.Check(f.SetCellValue(sheet, cell, n))
+					if style != 0 {
+						ts.Check(f.SetCellStyle(sheet, cell, cell, style))
+					}
+				} else {
+					ts.Check(f.SetCellStr(sheet, cell, v))
+				}
+			}
+		}
+	}
+	ts.Check(f.SaveAs(ts.MkAbs(args[0])))
 }

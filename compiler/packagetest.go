@@ -105,7 +105,7 @@ func RunTests(dir string, b *bundle.Bundle) TestResult {
 		}
 		ev, ok := events[t.Event]
 		if !ok {
-			res.Problems.Errorf(src.enclosing([]string{"tests", name, "event"}), CodeUnknownRef, hintFor(t.Event, slices.Collect(maps.Keys(events))),
+			res.Problems.Errorf(src.enclosing([]string{"tests", name, "event"}), CodeUnknownRef, hintFor(t.Event, slices.Sorted(maps.Keys(events))),
 				"%s: event %s does not exist", name, t.Event)
 			res.Failed++
 			continue

@@ -2,6 +2,7 @@ package compiler
 
 import (
 	"maps"
+	"net/mail"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -306,6 +307,7 @@ func (c *checker) users(tb *tables) {
 	user, role, office, email, phone := t.Col("username"), t.Col("role"), t.Col("office"), t.Col("email"), t.Col("phone")
 	roles := slices.Sorted(maps.Keys(c.pkg.Roles))
 	first := map[string]diag.Pos{}
+	given := map[string]bool{} // roles held by a user
 	for _, row := range t.Rows {
 		u, ok := t.Required(c.l, row, user)
 		if !ok {
@@ -324,14 +326,42 @@ func (c *checker) users(tb *tables) {
 		}
 		if o, ok := t.Required(c.l, row, office); ok && len(tb.offices) > 0 {
 			if _, known := tb.offices[o]; !known {
-				c.l.Errorf(t.Pos(row, office), CodeUnknownRef, "", "office %s of user %s is not an office", o, u)
+				c.l.Errorf(t.Pos(row, office), CodeUnknownRef, hintFor(o, slices.Sorted(maps.Keys(tb.offices))), "office %s of user %s is not an office", o, u)
 			}
+		}
+		if !username.MatchString(u) {
+			c.l.Errorf(t.Pos(row, user), CodeWrongType, "lower-case letters and digits, joined by dots, hyphens or underscores, such as amina.tarek",
+				"username %q cannot be typed at a login", u)
+		}
+		if e := t.Cell(row, email); e != "" {
+			if a, err := mail.ParseAddress(e); err != nil || a.Address != e {
+				c.l.Errorf(t.Pos(row, email), CodeWrongType, "write the address alone, such as amina@example.org", "email %q of user %s is not an email address", e, u)
+			}
+		}
+		if p := t.Cell(row, phone); p != "" && !phoneNumber.MatchString(p) {
+			c.l.Errorf(t.Pos(row, phone), CodeWrongType, "write it in international form, such as +251 91 123 4567",
+				"phone %q of user %s is not a phone number", p, u)
 		}
 		if t.Cell(row, email) == "" && t.Cell(row, phone) == "" {
 			c.l.Warnf(t.Pos(row, user), CodeNoContact, "", "user %s has neither an email nor a phone: they cannot be reached to set a password", u)
 		}
+		given[t.Cell(row, role)] = true
+	}
+	// A role nobody holds is declared and unused: its actions are out of everyone's reach.
+	for _, r := range roles {
+		if !given[r] {
+			c.l.Warnf(c.pos("roles", r), CodeUnused, "", "role %s is given to no user in %s", r, c.pkg.Users.File)
+		}
 	}
 }
+
+var (
+	// username is what can be typed at a login on any keyboard and read aloud without doubt.
+	username = regexp.MustCompile(`^[a-z0-9]+([._-][a-z0-9]+)*$`)
+	// phoneNumber is an international number: a plus, then digits, with the spaces, hyphens
+	// and brackets people write them with.
+	phoneNumber = regexp.MustCompile(`^\+[0-9][0-9 ()-]{5,20}[0-9]$`)
+)
 
 var placeholder = regexp.MustCompile(`\{[A-Za-z_][A-Za-z0-9_]*\}`)
 

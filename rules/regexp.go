@@ -30,6 +30,10 @@ func compileRegexp(pattern string) (*regexp.Regexp, error) {
 // expanded, so \d, \w, \s, \p{L} and (?i) cannot mean something different in the browser, and no
 // JavaScript flag (i, m, s) is ever needed.
 func translateRegexp(pattern string) (string, error) {
+	// The pattern alone first, so that an error quotes what its author wrote, not our anchors.
+	if _, err := regexp.Compile(pattern); err != nil {
+		return "", unwrapSyntaxError(err)
+	}
 	if _, err := compileRegexp(pattern); err != nil {
 		return "", unwrapSyntaxError(err)
 	}

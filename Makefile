@@ -15,16 +15,22 @@ lint:
 	go vet ./...
 	go tool staticcheck ./...
 
-# The benchmarks whose figures README.md quotes: Go's, then the browser evaluator's on the same
-# form and declaration.
+# The benchmarks whose figures README.md quotes: Go's (rules, spreadsheets, the compiler on the
+# example and on a national-scale package), then the browser evaluator's on the rules' form.
 bench:
-	go test ./rules -run '^$$' -bench . -benchmem -count 5
+	go test ./rules ./sheets ./compiler -run '^$$' -bench . -benchmem -count 5
 	node rules/js/bench.js
 
-# A short run of every fuzz target.
+# A short run of every fuzz target: every parser of outside input (rule text, compiled rules in a
+# bundle, CSV, XLSX, a package's CUE, a bundle file).
+FUZZ = -run '^$$' -fuzztime 60s -fuzzminimizetime 50x
 fuzz:
-	go test ./rules -run '^$$' -fuzz FuzzCheck -fuzztime 60s
-	go test ./rules -run '^$$' -fuzz FuzzCompile -fuzztime 60s
+	go test ./rules $(FUZZ) -fuzz FuzzCheck
+	go test ./rules $(FUZZ) -fuzz FuzzCompile
+	go test ./sheets $(FUZZ) -fuzz FuzzReadCSV
+	go test ./sheets $(FUZZ) -fuzz FuzzReadXLSX
+	go test ./compiler $(FUZZ) -fuzz FuzzLoadCUE
+	go test ./bundle $(FUZZ) -fuzz FuzzDecode
 
 # The main job. crvsctl serve arrives with the runtime (issue 4); until then, the CLI.
 run:

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"os"
 	"strings"
@@ -28,7 +29,7 @@ its version, hash, languages, places, users and events with their field counts.`
 				return fmt.Errorf("%s: %w", args[0], err)
 			}
 			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-			fmt.Fprintf(w, "country\t%s (%s)\n", b.Country.Code, b.Country.Name)
+			fmt.Fprintf(w, "country\t%s (%s)\n", b.Country.Code, cmp.Or(b.Translations[b.Country.DefaultLanguage][b.Country.Name], b.Country.Name))
 			fmt.Fprintf(w, "version\t%s\n", b.Version)
 			fmt.Fprintf(w, "hash\t%s\n", b.Hash)
 			fmt.Fprintf(w, "languages\t%s (default %s)\n", strings.Join(b.Country.Languages, ", "), b.Country.DefaultLanguage)

@@ -1,0 +1,589 @@
+// Package sqlitestore is the embedded store: one SQLite file through the pure-Go
+// modernc.org/sqlite, so that crvsctl serve needs no server installed and stays one static
+// binary.
+//
+// Durability: the database is in WAL mode with synchronous=NORMAL. A transaction is in the
+// write-ahead log, handed to the operating system, before its commit returns, so a record the
+// server acknowledged survives a crash of the process (kill -9); only a crash of the machine
+// itself can lose the last commits, and never corrupts the file. Writes go through one
+// connection, so they queue in the process instead of spinning on SQLite's lock; reads use a
+// pool of their own and are not blocked by writes (WAL). Several processes may open the same
+// file (busy_timeout makes them wait for each other's writes).
+//
+// Searches: names are matched through an index of (name word, record), the record's words
+// and flags are also kept as space-separated text so further words and flags are checked in
+// the row, and paging is by (created, id), which an index orders.
+package sqlitestore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/crvsctl/crvsctl/runtime/store"
+)
+
+// Store is a store.Store in one SQLite file.
+type Store struct {
+	w *sql.DB // the one writing connection
+	r *sql.DB // readers
+}
+
+var _ store.Store = (*Store)(nil)
+
+const schema = `
+CREATE TABLE IF NOT EXISTS records (
+	id         TEXT PRIMARY KEY,
+	event      TEXT NOT NULL,
+	bundle     TEXT NOT NULL,
+	status     TEXT NOT NULL,
+	flags      TEXT NOT NULL, -- " late urgent ": words, for instr()
+	data       BLOB NOT NULL,
+	office     TEXT NOT NULL,
+	areas      TEXT NOT NULL, -- " D11 R1 "
+	number     TEXT UNIQUE,   -- NULL until registered
+	title      TEXT NOT NULL,
+	names      TEXT NOT NULL, -- " ama tarek "
+	event_date TEXT NOT NULL,
+	version    INTEGER NOT NULL,
+	created    INTEGER NOT NULL, -- Unix milliseconds
+	updated    INTEGER NOT NULL,
+	created_by TEXT NOT NULL,
+	idem_key   TEXT           -- NULL when the client gave none
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX IF NOT EXISTS records_idem ON records (created_by, idem_key) WHERE idem_key IS NOT NULL;
+CREATE INDEX IF NOT EXISTS records_created ON records (created, id);
+CREATE INDEX IF NOT EXISTS records_status ON records (status, created, id);
+CREATE INDEX IF NOT EXISTS records_office ON records (office, created, id);
+
+CREATE TABLE IF NOT EXISTS history (
+	record  TEXT NOT NULL,
+	version INTEGER NOT NULL,
+	entry   BLOB NOT NULL,
+	PRIMARY KEY (record, version)
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS record_names (
+	name   TEXT NOT NULL,
+	record TEXT NOT NULL,
+	PRIMARY KEY (name, record)
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS drafts (
+	user    TEXT NOT NULL,
+	id      TEXT NOT NULL,
+	event   TEXT NOT NULL,
+	data    BLOB NOT NULL,
+	updated INTEGER NOT NULL,
+	PRIMARY KEY (user, id)
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS passwords (user TEXT PRIMARY KEY, hash TEXT NOT NULL) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS sessions (
+	token_hash TEXT PRIMARY KEY,
+	user       TEXT NOT NULL,
+	csrf       TEXT NOT NULL,
+	created    INTEGER NOT NULL,
+	expires    INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS failures (key TEXT NOT NULL, at INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS failures_key ON failures (key, at);
+`
+
+// Open opens (creating it if need be) the store in the directory dir.
+func Open(dir string) (*Store, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	path := filepath.Join(dir, "crvsctl.db")
+	dsn := func(extra string) string {
+		return "file:" + (&url.URL{Path: path}).EscapedPath() + "?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)" +
+			"&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)" + extra
+	}
+	w, err := sql.Open("sqlite", dsn("&_txlock=immediate"))
+	if err != nil {
+		return nil, err
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	if _, err := w.Exec(schema); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	r, err := sql.Open("sqlite", dsn("&_pragma=query_only(1)"))
+	if err != nil {
+		w.Close()
+		return nil, err
+	}
+	r.SetMaxOpenConns(8)
+	r.SetMaxIdleConns(8)
+	return &Store{w: w, r: r}, nil
+}
+
+// Close closes the file, checkpointing the log into it.
+func (s *Store) Close() error {
+	return errors.Join(s.r.Close(), s.w.Close())
+}
+
+func millis(t time.Time) int64 { return t.UnixMilli() }
+func fromMillis(ms int64) time.Time {
+	return time.UnixMilli(ms).UTC()
+}
+
+// words writes words as " a b ": instr(col, ' a ') then finds a whole word and
+// instr(col, ' a') a word that starts with a.
+func words(ws []string) string {
+	if len(ws) == 0 {
+		return " "
+	}
+	return " " + strings.Join(ws, " ") + " "
+}
+
+func nullable(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// isUnique tells a unique constraint's refusal.
+func isUnique(err error) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se) && (se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY)
+}
+
+// tx runs fn in a write transaction.
+func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+func (s *Store) CreateRecord(ctx context.Context, r *store.Record) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO records
+			(id, event, bundle, status, flags, data, office, areas, number, title, names, event_date, version, created, updated, created_by, idem_key)
+			VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+			r.ID, r.Event, r.Bundle, r.Status, words(r.Flags), []byte(r.Data), r.Office, words(r.Areas), nullable(r.Number),
+			r.Title, words(r.Names), r.EventDate, r.Version, millis(r.Created), millis(r.Updated), r.CreatedBy, nullable(r.IdempotencyKey))
+		if isUnique(err) {
+			return store.ErrDuplicate
+		}
+		if err != nil {
+			return err
+		}
+		if err := insertNames(ctx, tx, r); err != nil {
+			return err
+		}
+		for _, e := range r.History {
+			if err := insertEntry(ctx, tx, r.ID, e); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func insertNames(ctx context.Context, tx *sql.Tx, r *store.Record) error {
+	for _, n := range r.Names {
+		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO record_names (name, record) VALUES (?, ?)`, n, r.ID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func insertEntry(ctx context.Context, tx *sql.Tx, id string, e store.Entry) error {
+	b, err := json.Marshal(e)
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO history (record, version, entry) VALUES (?, ?, ?)`, id, e.Version, b)
+	if isUnique(err) {
+		return store.ErrConflict
+	}
+	return err
+}
+
+func (s *Store) UpdateRecord(ctx context.Context, r *store.Record, e store.Entry) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE records SET event=?, bundle=?, status=?, flags=?, data=?, office=?, areas=?,
+			number=?, title=?, names=?, event_date=?, version=?, updated=? WHERE id=? AND version=?`,
+			r.Event, r.Bundle, r.Status, words(r.Flags), []byte(r.Data), r.Office, words(r.Areas), nullable(r.Number),
+			r.Title, words(r.Names), r.EventDate, r.Version, millis(r.Updated), r.ID, r.Version-1)
+		if isUnique(err) {
+			return store.ErrDuplicate
+		}
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return store.ErrConflict
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM record_names WHERE record = ? AND name NOT IN (SELECT value FROM json_each(?))`,
+			r.ID, mustJSON(r.Names)); err != nil {
+			return err
+		}
+		if err := insertNames(ctx, tx, r); err != nil {
+			return err
+		}
+		return insertEntry(ctx, tx, r.ID, e)
+	})
+}
+
+func mustJSON(v any) string {
+	b, _ := json.Marshal(v)
+	if string(b) == "null" {
+		return "[]"
+	}
+	return string(b)
+}
+
+const columns = `r.id, r.event, r.bundle, r.status, r.flags, r.data, r.office, r.areas, r.number, r.title, r.names,
+	r.event_date, r.version, r.created, r.updated, r.created_by, r.idem_key`
+
+type scanner interface{ Scan(...any) error }
+
+func scanRecord(sc scanner) (*store.Record, error) {
+	var r store.Record
+	var flags, areas, names string
+	var data []byte
+	var number, key sql.NullString
+	var created, updated int64
+	err := sc.Scan(&r.ID, &r.Event, &r.Bundle, &r.Status, &flags, &data, &r.Office, &areas, &number, &r.Title, &names,
+		&r.EventDate, &r.Version, &created, &updated, &r.CreatedBy, &key)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, store.ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	r.Flags, r.Areas, r.Names = strings.Fields(flags), strings.Fields(areas), strings.Fields(names)
+	if r.Flags == nil {
+		r.Flags = []string{}
+	}
+	r.Data = data
+	r.Number, r.IdempotencyKey = number.String, key.String
+	r.Created, r.Updated = fromMillis(created), fromMillis(updated)
+	return &r, nil
+}
+
+func (s *Store) Record(ctx context.Context, id string) (*store.Record, error) {
+	return s.recordWhere(ctx, `r.id = ?`, id)
+}
+
+func (s *Store) RecordByIdempotencyKey(ctx context.Context, user, key string) (*store.Record, error) {
+	return s.recordWhere(ctx, `r.created_by = ? AND r.idem_key = ?`, user, key)
+}
+
+// recordWhere reads one record and its history in one read transaction, so the two agree.
+func (s *Store) recordWhere(ctx context.Context, where string, args ...any) (*store.Record, error) {
+	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	r, err := scanRecord(tx.QueryRowContext(ctx, `SELECT `+columns+` FROM records r WHERE `+where, args...))
+	if err != nil {
+		return nil, err
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT entry FROM history WHERE record = ? ORDER BY version`, r.ID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var b []byte
+		if err := rows.Scan(&b); err != nil {
+			return nil, err
+		}
+		var e store.Entry
+		if err := json.Unmarshal(b, &e); err != nil {
+			return nil, fmt.Errorf("record %s: history: %w", r.ID, err)
+		}
+		r.History = append(r.History, e)
+	}
+	return r, rows.Err()
+}
+
+// cursor is the position after the last record of a page.
+type cursor struct {
+	created int64
+	id      string
+}
+
+func (c cursor) String() string {
+	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(c.created, 10) + ":" + c.id))
+}
+
+func parseCursor(s string) (cursor, error) {
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err == nil {
+		ms, id, ok := strings.Cut(string(b), ":")
+		if n, err := strconv.ParseInt(ms, 10, 64); ok && err == nil && id != "" {
+			return cursor{n, id}, nil
+		}
+	}
+	return cursor{}, errors.New("not a cursor of this store")
+}
+
+// Limits of a page.
+const (
+	defaultLimit = 20
+	maxLimit     = 100
+)
+
+func (s *Store) Search(ctx context.Context, q store.Query) (store.Page, error) {
+	var where []string
+	var args []any
+	add := func(cond string, a ...any) {
+		where = append(where, cond)
+		args = append(args, a...)
+	}
+	from := `records r`
+	// The longest name word drives the search through the index of words (fewest matches);
+	// the others, and every condition below, are checked in the record's row.
+	if len(q.Name) > 0 {
+		longest := q.Name[0]
+		for _, w := range q.Name {
+			if len(w) > len(longest) {
+				longest = w
+			}
+		}
+		// CROSS JOIN keeps this order: SQLite must not scan every record by date instead.
+		from = `(SELECT DISTINCT record FROM record_names WHERE name >= ? AND name < ?) m CROSS JOIN records r ON r.id = m.record`
+		args = append(args, longest, longest+"\U0010FFFF")
+		for _, w := range q.Name {
+			add(`instr(r.names, ?) > 0`, " "+w)
+		}
+	}
+	if q.Event != "" {
+		add(`r.event = ?`, q.Event)
+	}
+	if q.ID != "" {
+		add(`r.id = ?`, q.ID)
+	}
+	if q.Number != "" {
+		add(`r.number = ?`, q.Number)
+	}
+	if len(q.Statuses) > 0 {
+		add(`r.status IN (SELECT value FROM json_each(?))`, mustJSON(q.Statuses))
+	}
+	for _, f := range q.Flags {
+		add(`instr(r.flags, ?) > 0`, " "+f+" ")
+	}
+	for _, f := range q.NoFlags {
+		add(`instr(r.flags, ?) = 0`, " "+f+" ")
+	}
+	if q.Office != "" {
+		add(`r.office = ?`, q.Office)
+	}
+	if q.Area != "" {
+		add(`instr(r.areas, ?) > 0`, " "+q.Area+" ")
+	}
+	if q.From != "" {
+		add(`r.event_date >= ? AND r.event_date <> ''`, q.From)
+	}
+	if q.To != "" {
+		add(`r.event_date <= ? AND r.event_date <> ''`, q.To)
+	}
+	order := `DESC`
+	if q.Oldest {
+		order = `ASC`
+	}
+	if q.After != "" {
+		c, err := parseCursor(q.After)
+		if err != nil {
+			return store.Page{}, err
+		}
+		if q.Oldest {
+			add(`(r.created > ? OR (r.created = ? AND r.id > ?))`, c.created, c.created, c.id)
+		} else {
+			add(`(r.created < ? OR (r.created = ? AND r.id < ?))`, c.created, c.created, c.id)
+		}
+	}
+	limit := q.Limit
+	if limit <= 0 {
+		limit = defaultLimit
+	}
+	limit = min(limit, maxLimit)
+	query := `SELECT ` + columns + ` FROM ` + from
+	if len(where) > 0 {
+		query += ` WHERE ` + strings.Join(where, ` AND `)
+	}
+	query += ` ORDER BY r.created ` + order + `, r.id ` + order + ` LIMIT ?`
+	args = append(args, limit+1) // one more tells whether there is a next page
+
+	rows, err := s.r.QueryContext(ctx, query, args...)
+	if err != nil {
+		return store.Page{}, err
+	}
+	defer rows.Close()
+	var p store.Page
+	for rows.Next() {
+		r, err := scanRecord(rows)
+		if err != nil {
+			return store.Page{}, err
+		}
+		p.Records = append(p.Records, *r)
+	}
+	if err := rows.Err(); err != nil {
+		return store.Page{}, err
+	}
+	if len(p.Records) > limit {
+		p.Records = p.Records[:limit]
+		last := p.Records[limit-1]
+		p.Next = cursor{millis(last.Created), last.ID}.String()
+	}
+	return p, nil
+}
+
+func (s *Store) NextSequence(ctx context.Context, name string) (int64, error) {
+	var n int64
+	err := s.w.QueryRowContext(ctx, `INSERT INTO counters (name, value) VALUES (?, 1)
+		ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value`, name).Scan(&n)
+	return n, err
+}
+
+func (s *Store) SaveDraft(ctx context.Context, d *store.Draft) error {
+	_, err := s.w.ExecContext(ctx, `INSERT INTO drafts (user, id, event, data, updated) VALUES (?,?,?,?,?)
+		ON CONFLICT (user, id) DO UPDATE SET event = excluded.event, data = excluded.data, updated = excluded.updated`,
+		d.User, d.ID, d.Event, []byte(d.Data), millis(d.Updated))
+	return err
+}
+
+func scanDraft(sc scanner) (*store.Draft, error) {
+	var d store.Draft
+	var data []byte
+	var updated int64
+	err := sc.Scan(&d.User, &d.ID, &d.Event, &data, &updated)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, store.ErrNotFound
+	}
+	d.Data, d.Updated = data, fromMillis(updated)
+	return &d, err
+}
+
+func (s *Store) Draft(ctx context.Context, user, id string) (*store.Draft, error) {
+	return scanDraft(s.r.QueryRowContext(ctx, `SELECT user, id, event, data, updated FROM drafts WHERE user = ? AND id = ?`, user, id))
+}
+
+func (s *Store) Drafts(ctx context.Context, user string) ([]store.Draft, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT user, id, event, data, updated FROM drafts WHERE user = ? ORDER BY updated DESC, id`, user)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []store.Draft
+	for rows.Next() {
+		d, err := scanDraft(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *d)
+	}
+	return out, rows.Err()
+}
+
+func (s *Store) DeleteDraft(ctx context.Context, user, id string) error {
+	return affected(s.w.ExecContext(ctx, `DELETE FROM drafts WHERE user = ? AND id = ?`, user, id))
+}
+
+// affected turns "no row changed" into ErrNotFound.
+func affected(res sql.Result, err error) error {
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n == 0 {
+		return store.ErrNotFound
+	}
+	return nil
+}
+
+func (s *Store) SetPassword(ctx context.Context, user, hash string) error {
+	_, err := s.w.ExecContext(ctx, `INSERT INTO passwords (user, hash) VALUES (?, ?)
+		ON CONFLICT (user) DO UPDATE SET hash = excluded.hash`, user, hash)
+	return err
+}
+
+func (s *Store) Password(ctx context.Context, user string) (string, error) {
+	var h string
+	err := s.r.QueryRowContext(ctx, `SELECT hash FROM passwords WHERE user = ?`, user).Scan(&h)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", store.ErrNotFound
+	}
+	return h, err
+}
+
+func (s *Store) CreateSession(ctx context.Context, ss *store.Session) error {
+	_, err := s.w.ExecContext(ctx, `INSERT INTO sessions (token_hash, user, csrf, created, expires) VALUES (?,?,?,?,?)`,
+		ss.TokenHash, ss.User, ss.CSRF, millis(ss.Created), millis(ss.Expires))
+	if isUnique(err) {
+		return store.ErrDuplicate
+	}
+	return err
+}
+
+func (s *Store) Session(ctx context.Context, tokenHash string, now time.Time) (*store.Session, error) {
+	var ss store.Session
+	var created, expires int64
+	err := s.r.QueryRowContext(ctx, `SELECT token_hash, user, csrf, created, expires FROM sessions WHERE token_hash = ? AND expires > ?`,
+		tokenHash, millis(now)).Scan(&ss.TokenHash, &ss.User, &ss.CSRF, &created, &expires)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, store.ErrNotFound
+	}
+	ss.Created, ss.Expires = fromMillis(created), fromMillis(expires)
+	return &ss, err
+}
+
+func (s *Store) DeleteSession(ctx context.Context, tokenHash string) error {
+	_, err := s.w.ExecContext(ctx, `DELETE FROM sessions WHERE token_hash = ?`, tokenHash)
+	return err
+}
+
+func (s *Store) AddFailure(ctx context.Context, key string, now time.Time, window time.Duration) (int, error) {
+	var n int
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		since := millis(now.Add(-window))
+		if _, err := tx.ExecContext(ctx, `DELETE FROM failures WHERE key = ? AND at <= ?`, key, since); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO failures (key, at) VALUES (?, ?)`, key, millis(now)); err != nil {
+			return err
+		}
+		return tx.QueryRowContext(ctx, `SELECT count(*) FROM failures WHERE key = ? AND at > ? AND at <= ?`, key, since, millis(now)).Scan(&n)
+	})
+	return n, err
+}
+
+func (s *Store) ClearFailures(ctx context.Context, key string) error {
+	_, err := s.w.ExecContext(ctx, `DELETE FROM failures WHERE key = ?`, key)
+	return err
+}

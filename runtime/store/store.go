@@ -1,0 +1,175 @@
+// Package store is where the runtime keeps what must never be lost: records with their
+// history, registration number sequences, drafts, password hashes, sessions and login
+// failures. One interface, two implementations held to one conformance suite (storetest):
+// sqlitestore, embedded, the default; mongostore, to grow past one machine.
+//
+// The interface is shaped so that MongoDB needs no multi-document transaction: a record's new
+// state and its history entry are one atomic update guarded by the record's version, a
+// sequence is one atomic counter, and uniqueness (tracking IDs, registration numbers,
+// idempotency keys) is enforced by unique indexes. Everything server instances share lives
+// here, so several instances can serve one store.
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+)
+
+var (
+	// ErrNotFound: no such record, draft, password or session.
+	ErrNotFound = errors.New("not found")
+	// ErrConflict: the record changed since it was read (its version is not the one expected).
+	ErrConflict = errors.New("the record was changed by someone else")
+	// ErrDuplicate: a unique value is taken: a tracking ID, a registration number, or an
+	// idempotency key of the same user.
+	ErrDuplicate = errors.New("already exists")
+)
+
+// Record is one declared event: its data, status, flags and append-only history. The fields
+// besides Data are what the store indexes and searches; Data is kept as the JSON it was
+// declared in (field ids hold dots, which MongoDB documents cannot query).
+type Record struct {
+	ID     string // the tracking ID
+	Event  string // birth, death...
+	Bundle string // the hash of the bundle it was declared under
+	Status string
+	Flags  []string // sorted
+	Data   json.RawMessage
+
+	// Office is where the record was declared, Areas that office's area and all its
+	// ancestors: the record's place for jurisdictions.
+	Office string
+	Areas  []string
+
+	Number    string   // the registration number; "" until registered
+	Title     string   // how lists name it, such as the child's name
+	Names     []string // normalised name words (see NameKeys), for search by name
+	EventDate string   // YYYY-MM-DD, or ""
+
+	Version        int64 // 1 when declared; each action adds one
+	Created        time.Time
+	Updated        time.Time
+	CreatedBy      string
+	IdempotencyKey string // set by the client that declared it, to send a declaration twice safely
+
+	History []Entry // oldest first; filled by Record, not by Search
+}
+
+// Entry is one action in a record's history.
+type Entry struct {
+	Version int64     `json:"version"` // the version the action made
+	Action  string    `json:"action"`
+	User    string    `json:"user"`
+	Role    string    `json:"role"`
+	Office  string    `json:"office"`
+	At      time.Time `json:"at"`
+	// What changed: the status, flags, number, and each field whose value changed.
+	Status   string   `json:"status,omitempty"` // the status after, when it changed
+	AddFlags []string `json:"addFlags,omitempty"`
+	DelFlags []string `json:"removeFlags,omitempty"`
+	Number   string   `json:"number,omitempty"` // the registration number it gave
+	Changes  []Change `json:"changes,omitempty"`
+	Comment  string   `json:"comment,omitempty"`
+	// Details an action records besides, such as the copies printed.
+	Details json.RawMessage `json:"details,omitempty"`
+}
+
+// Change is one field's change: the old and new values as JSON (absent: unanswered).
+type Change struct {
+	Field string          `json:"field"`
+	Old   json.RawMessage `json:"old,omitempty"`
+	New   json.RawMessage `json:"new,omitempty"`
+}
+
+// Query selects records. Empty fields select everything; the conditions are joined by "and".
+type Query struct {
+	Event    string
+	ID       string   // a tracking ID
+	Number   string   // a registration number
+	Name     []string // normalised words, each a prefix of one of the record's Names
+	Statuses []string // any of
+	Flags    []string // all of
+	NoFlags  []string // none of
+	// Jurisdiction: records declared at this office, or within this area.
+	Office string
+	Area   string
+	// Event date range, YYYY-MM-DD, inclusive.
+	From, To string
+
+	Oldest bool   // oldest first (a work queue), rather than newest first (a search)
+	Limit  int    // at most this many (the store caps it at 100)
+	After  string // the Next of the previous page
+}
+
+// Page is one page of a search: records without their history, and the cursor to the next
+// page ("" at the end).
+type Page struct {
+	Records []Record
+	Next    string
+}
+
+// Draft is a declaration in progress, saved incomplete; only its author sees it.
+type Draft struct {
+	ID      string
+	User    string
+	Event   string
+	Data    json.RawMessage
+	Updated time.Time
+}
+
+// Session is a logged-in user, by the sha256 of their token (the token itself is never
+// stored, so reading the store does not give a way in).
+type Session struct {
+	TokenHash string
+	User      string
+	CSRF      string // the form token of this session
+	Created   time.Time
+	Expires   time.Time
+}
+
+// Store is the runtime's storage. Every method is safe for concurrent use, by any number of
+// server instances sharing the store.
+type Store interface {
+	// CreateRecord stores a new record (Version 1, one history entry). ErrDuplicate when its
+	// ID is taken, or its creator already used its idempotency key.
+	CreateRecord(ctx context.Context, r *Record) error
+	// Record reads a record with its history.
+	Record(ctx context.Context, id string) (*Record, error)
+	// RecordByIdempotencyKey finds the record a user declared with a key.
+	RecordByIdempotencyKey(ctx context.Context, user, key string) (*Record, error)
+	// UpdateRecord replaces a record's state (every field but ID, Created, CreatedBy and
+	// IdempotencyKey) and appends e to its history, atomically, if the stored version is
+	// r.Version-1: else ErrConflict, and nothing changes. ErrDuplicate when r.Number is
+	// another record's.
+	UpdateRecord(ctx context.Context, r *Record, e Entry) error
+	// Search finds records, a page at a time.
+	Search(ctx context.Context, q Query) (Page, error)
+
+	// NextSequence returns the next value of a named counter, from 1. A value is never given
+	// twice, even across a crash; some may be skipped.
+	NextSequence(ctx context.Context, name string) (int64, error)
+
+	// SaveDraft creates or replaces a draft of its user.
+	SaveDraft(ctx context.Context, d *Draft) error
+	Draft(ctx context.Context, user, id string) (*Draft, error)
+	Drafts(ctx context.Context, user string) ([]Draft, error) // newest first
+	DeleteDraft(ctx context.Context, user, id string) error
+
+	// SetPassword stores a user's password hash; Password reads it (ErrNotFound when unset).
+	SetPassword(ctx context.Context, user, hash string) error
+	Password(ctx context.Context, user string) (string, error)
+
+	CreateSession(ctx context.Context, s *Session) error
+	// Session reads a session that has not expired.
+	Session(ctx context.Context, tokenHash string, now time.Time) (*Session, error)
+	DeleteSession(ctx context.Context, tokenHash string) error
+
+	// AddFailure counts a failed login under key (a user, an address) and returns how many
+	// were counted in the window ending now; ClearFailures forgets them after a success.
+	AddFailure(ctx context.Context, key string, now time.Time, window time.Duration) (int, error)
+	ClearFailures(ctx context.Context, key string) error
+
+	Close() error
+}

@@ -1,0 +1,246 @@
+// Package auth is how the runtime knows who is calling: password hashes (argon2id), session
+// tokens, login with rate limiting, and CSRF tokens. It holds no state of its own: password
+// hashes, sessions and login failures live in the store, so that several server instances
+// sharing one store agree on who is logged in and how many guesses an attacker has left.
+//
+// The HTTP layer calls it; it knows nothing of HTTP beyond the caller's address.
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"runtime"
+	"time"
+
+	"github.com/crvsctl/crvsctl/runtime/store"
+)
+
+var (
+	// ErrBadCredentials: the username or the password is wrong. One error for an unknown
+	// user, a user without a password and a wrong password, so that the answer does not
+	// tell which usernames exist.
+	ErrBadCredentials = errors.New("wrong username or password")
+	// ErrRateLimited: too many failed logins for this user or from this address lately;
+	// refused without looking at the password.
+	ErrRateLimited = errors.New("too many failed logins; try again later")
+	// ErrUnauthenticated: no session for this token, or it expired.
+	ErrUnauthenticated = errors.New("not logged in")
+)
+
+// Defaults for an Authenticator's zero fields.
+const (
+	DefaultSessionTTL    = 12 * time.Hour // a working day, so a clerk logs in once a day
+	DefaultMaxFailures   = 5
+	DefaultFailureWindow = 15 * time.Minute
+)
+
+// maxUsernameLen bounds the usernames Login looks up, so that a hostile request cannot make
+// the store keep failure counts under megabyte keys. No bundle has names that long.
+const maxUsernameLen = 256
+
+// Authenticator logs users in and out and finds their sessions. Its zero fields take the
+// defaults above; Store and Users must be set. It is safe for concurrent use.
+type Authenticator struct {
+	Store store.Store
+	Now   func() time.Time // time.Now when nil; tests set a clock
+	// SessionTTL is how long a session lasts from login (not from its last use).
+	SessionTTL time.Duration
+	// After MaxFailures failed logins within FailureWindow, for one user or from one
+	// address, further logins are refused until the window has moved past them.
+	MaxFailures   int
+	FailureWindow time.Duration
+	// Users tells whether a user is in the deployed bundle. A password left in the store for
+	// a user removed from the bundle must not let them in, nor a session they still hold.
+	// Nil lets nobody in: failing closed is the safe way to be misconfigured.
+	Users func(username string) bool
+}
+
+func (a *Authenticator) now() time.Time {
+	if a.Now == nil {
+		return time.Now()
+	}
+	return a.Now()
+}
+
+func (a *Authenticator) sessionTTL() time.Duration {
+	if a.SessionTTL <= 0 {
+		return DefaultSessionTTL
+	}
+	return a.SessionTTL
+}
+
+func (a *Authenticator) maxFailures() int {
+	if a.MaxFailures <= 0 {
+		return DefaultMaxFailures
+	}
+	return a.MaxFailures
+}
+
+func (a *Authenticator) failureWindow() time.Duration {
+	if a.FailureWindow <= 0 {
+		return DefaultFailureWindow
+	}
+	return a.FailureWindow
+}
+
+func (a *Authenticator) isUser(username string) bool {
+	return a.Users != nil && a.Users(username)
+}
+
+// dummyHash is what Login checks the password against when the user has none: a hash with
+// the parameters of real ones, so that a wrong username takes as long as a wrong password.
+var dummyHash = params{memory: HashMemory, time: HashTime, threads: HashThreads}.
+	encode(make([]byte, SaltLen), make([]byte, KeyLen))
+
+// hashSlots bounds the argon2 computations Login runs at once to the number of CPUs. Each
+// takes HashMemory of RAM; without a bound, a burst of logins (or an attacker's) would need
+// it a hundredfold and could take the server down, where with one they wait their turn.
+var hashSlots = make(chan struct{}, max(1, runtime.GOMAXPROCS(0)))
+
+// Login checks a user's password and opens a session: it returns the session token (for the
+// client's cookie; the store keeps only its hash) and the session.
+//
+// Every attempt is first counted as a failure, under the user and under the address, and
+// refused with ErrRateLimited when either count goes past MaxFailures in FailureWindow. Only
+// then is the password checked, and a success clears the user's count. Counting before
+// deciding means that many guessers at once cannot all slip in under the limit: the store's
+// count is atomic, so at most MaxFailures guesses a window are ever checked. The price is that
+// successful logins count under their address too (only the user's count is cleared, or an
+// attacker holding one account could reset their address between guesses at others): many
+// users behind one address can use up its allowance.
+//
+// A wrong password, an unknown user and a user without a password are all ErrBadCredentials,
+// and all cost one argon2 computation, so neither the answer nor its time tells whether a
+// username exists. Other errors are the store's, or ErrMalformedHash for a damaged stored
+// hash: the HTTP layer should log them and answer with a generic failure.
+func (a *Authenticator) Login(ctx context.Context, username, password, remoteAddr string) (token string, sess *store.Session, err error) {
+	if username == "" || len(username) > maxUsernameLen {
+		return "", nil, ErrBadCredentials // no such user can exist; nothing to count
+	}
+	now, window, limit := a.now(), a.failureWindow(), a.maxFailures()
+	userKey := "user:" + username
+	for _, key := range []string{userKey, "addr:" + addrKey(remoteAddr)} {
+		n, err := a.Store.AddFailure(ctx, key, now, window)
+		if err != nil {
+			return "", nil, fmt.Errorf("auth: counting a login attempt: %w", err)
+		}
+		if n > limit {
+			return "", nil, ErrRateLimited
+		}
+	}
+	if len(password) > MaxPasswordLen {
+		// No password this long can have been set; hashing it would only load the server.
+		// Answering sooner tells nothing about the username.
+		return "", nil, ErrBadCredentials
+	}
+
+	// The store is asked even for users not in the bundle, so that they take as long.
+	hash, err := a.Store.Password(ctx, username)
+	known := err == nil && a.isUser(username)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return "", nil, fmt.Errorf("auth: reading the password of %q: %w", username, err)
+	}
+	if !known {
+		hash = dummyHash
+	}
+	select {
+	case hashSlots <- struct{}{}:
+	case <-ctx.Done():
+		return "", nil, ctx.Err()
+	}
+	ok, err := VerifyPassword(hash, password)
+	<-hashSlots
+	if err != nil {
+		return "", nil, fmt.Errorf("auth: the stored password of %q: %w", username, err)
+	}
+	if !ok || !known {
+		return "", nil, ErrBadCredentials
+	}
+
+	if err := a.Store.ClearFailures(ctx, userKey); err != nil {
+		return "", nil, fmt.Errorf("auth: clearing failed logins: %w", err)
+	}
+	token, tokenHash := NewToken()
+	sess = &store.Session{
+		TokenHash: tokenHash,
+		User:      username,
+		CSRF:      randomToken(),
+		Created:   now,
+		Expires:   now.Add(a.sessionTTL()),
+	}
+	if err := a.Store.CreateSession(ctx, sess); err != nil {
+		return "", nil, fmt.Errorf("auth: creating the session: %w", err)
+	}
+	return token, sess, nil
+}
+
+// Session finds the session of a token: ErrUnauthenticated when there is none, it expired,
+// or its user is no longer in the bundle (so that removing a user from the bundle shuts
+// them out at once, not when their session ends).
+func (a *Authenticator) Session(ctx context.Context, token string) (*store.Session, error) {
+	if len(token) != tokenLen {
+		return nil, ErrUnauthenticated // not a token NewToken made; no need to ask the store
+	}
+	now := a.now()
+	sess, err := a.Store.Session(ctx, TokenHash(token), now)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, ErrUnauthenticated
+	}
+	if err != nil {
+		return nil, fmt.Errorf("auth: reading a session: %w", err)
+	}
+	// The store filters expired sessions already; checking again costs nothing and does
+	// not depend on every store getting the boundary right.
+	if !now.Before(sess.Expires) || !a.isUser(sess.User) {
+		return nil, ErrUnauthenticated
+	}
+	return sess, nil
+}
+
+// Logout ends the session of a token. Ending a session that does not exist (expired, or
+// logged out already, say from another tab) is not an error: the user is logged out either
+// way.
+func (a *Authenticator) Logout(ctx context.Context, token string) error {
+	if len(token) != tokenLen {
+		return nil
+	}
+	err := a.Store.DeleteSession(ctx, TokenHash(token))
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("auth: deleting a session: %w", err)
+	}
+	return nil
+}
+
+// CheckCSRF tells whether given is the session's CSRF token, in constant time so that the
+// time of a refusal does not tell how much of a guess was right. A session without a CSRF
+// token matches nothing, not the empty string.
+func CheckCSRF(sess *store.Session, given string) bool {
+	if sess == nil || sess.CSRF == "" {
+		return false
+	}
+	return subtleEqual(sess.CSRF, given)
+}
+
+// addrKey is the part of a remote address ("host:port", as net/http gives it) that failures
+// are counted under: the IPv4 address, or the /64 prefix of an IPv6 address, since one
+// IPv6 client commonly holds a whole /64 and could otherwise change address at each guess.
+func addrKey(remoteAddr string) string {
+	host := remoteAddr
+	if h, _, err := net.SplitHostPort(remoteAddr); err == nil {
+		host = h
+	}
+	ip, err := netip.ParseAddr(host)
+	if err != nil {
+		// Not an IP (a Unix socket, a test): count it as it is, bounded.
+		return host[:min(len(host), 64)]
+	}
+	ip = ip.Unmap()
+	if ip.Is6() {
+		p, _ := ip.Prefix(64) // cannot fail for an IPv6 address
+		return p.String()
+	}
+	return ip.String()
+}

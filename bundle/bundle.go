@@ -155,12 +155,17 @@ type Action struct {
 	If          *rules.Node `json:"if,omitempty"`
 	AddFlags    []string    `json:"addFlags,omitempty"`
 	RemoveFlags []string    `json:"removeFlags,omitempty"`
+	// Edits is what the action may change in the declaration: "" nothing, "data" values
+	// applied at once, "proposal" values recorded for the action that Applies them.
+	Edits   string `json:"edits,omitempty"`
+	Applies string `json:"applies,omitempty"`
 }
 
 // Numbering is how registration numbers are made.
 type Numbering struct {
 	Format string `json:"format"`
-	Scope  string `json:"scope"`
+	Scope  string `json:"scope"`  // national, office, year or office-year
+	Action string `json:"action"` // the action that gives the number
 }
 
 // Encode writes the bundle as compact JSON, setting its hash. The same bundle always gives the

@@ -475,6 +475,15 @@ func (c *checker) workflow(id string, ev event, rule func(string, rules.Kind, ..
 			}
 			c.actionIfs[id][name] = e.Node
 		}
+		if a.Applies != "" {
+			if p, ok := wf.Actions[a.Applies]; !ok {
+				c.l.Errorf(at("actions", name, "applies"), CodeUnknownRef, hintFor(a.Applies, slices.Sorted(maps.Keys(wf.Actions))),
+					"action %s applies the proposal of action %s, which does not exist", name, a.Applies)
+			} else if p.Edits != "proposal" {
+				c.l.Errorf(at("actions", name, "applies"), CodeInvalid, "give action "+a.Applies+` edits: "proposal"`,
+					"action %s applies the proposal of action %s, which proposes nothing", name, a.Applies)
+			}
+		}
 		if len(a.From) == 0 {
 			creating++
 			if a.To != "" {
@@ -568,6 +577,10 @@ func (c *checker) numbering(id string, n numbering) {
 			c.l.Errorf(pos, CodeNumbering, hintFor(tok, []string{"event", "year", "office", "area", "seq"}),
 				"unknown part {%s} in the registration number format", m[1])
 		}
+	}
+	if _, ok := c.pkg.Events[id].Workflow.Actions[n.Action]; !ok {
+		c.l.Errorf(c.pos("events", id, "numbering"), CodeUnknownRef, hintFor(n.Action, slices.Sorted(maps.Keys(c.pkg.Events[id].Workflow.Actions))),
+			"numbers are given by action %s, which event %s does not have; set numbering.action", n.Action, id)
 	}
 	scope := n.Scope
 	if (scope == "office" || scope == "office-year") && !has["office"] {

@@ -116,11 +116,14 @@ type action struct {
 	If          string   `json:"if"`
 	AddFlags    []string `json:"addFlags"`
 	RemoveFlags []string `json:"removeFlags"`
+	Edits       string   `json:"edits"`
+	Applies     string   `json:"applies"`
 }
 
 type numbering struct {
 	Format string `json:"format"`
 	Scope  string `json:"scope"`
+	Action string `json:"action"`
 }
 
 type certificate struct {

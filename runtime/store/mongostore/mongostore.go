@@ -1,0 +1,663 @@
+// Package mongostore is the store for deployments that outgrow one machine: a MongoDB
+// database, which any number of crvsctl servers share.
+//
+// It uses no multi-document transaction. A record is one document holding its state and its
+// history, so an action is one update guarded by the record's version; a sequence is one
+// counter document incremented in place; uniqueness (tracking IDs, registration numbers,
+// idempotency keys, session tokens) is left to unique indexes, the last line of defence
+// against two servers racing.
+//
+// Nothing a user typed is ever read as a query operator: Record.Data and the JSON of history
+// entries are kept as bytes (field ids hold dots, values may look like {"$gt": ""}), every
+// query value is a literal, and name prefixes are quoted before they become a pattern.
+//
+// Durability is the server's write concern: give w=majority in the URI of a replica set
+// whose default is weaker.
+package mongostore
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/crvsctl/crvsctl/runtime/store"
+)
+
+// Store is a store.Store in a MongoDB database.
+type Store struct {
+	client    *mongo.Client
+	records   *mongo.Collection
+	counters  *mongo.Collection
+	drafts    *mongo.Collection
+	passwords *mongo.Collection
+	sessions  *mongo.Collection
+	failures  *mongo.Collection
+
+	// serial is set when the server is FerretDB (v1), whose updates read a document and
+	// write it back in two steps: two updates of one document at once can both pass a
+	// version guard, or lose an increment (FerretDB issue 3040). Updates of this Store then
+	// take turns, which is correct for one crvsctl server only: FerretDB is for tests and
+	// single-machine trials, not for several servers. Nil on MongoDB, whose updates are
+	// atomic.
+	serial *sync.Mutex
+}
+
+var _ store.Store = (*Store)(nil)
+
+// Open connects to the MongoDB server at uri and uses its database, creating the indexes the
+// store needs (creating them again changes nothing).
+func Open(ctx context.Context, uri, database string) (*Store, error) {
+	client, err := mongo.Connect(options.Client().ApplyURI(uri))
+	if err != nil {
+		return nil, err
+	}
+	s, err := open(ctx, client, database)
+	if err != nil {
+		client.Disconnect(context.Background())
+		return nil, err
+	}
+	return s, nil
+}
+
+func open(ctx context.Context, client *mongo.Client, database string) (*Store, error) {
+	if err := client.Ping(ctx, nil); err != nil {
+		return nil, err
+	}
+	db := client.Database(database)
+	s := &Store{
+		client:    client,
+		records:   db.Collection("records"),
+		counters:  db.Collection("counters"),
+		drafts:    db.Collection("drafts"),
+		passwords: db.Collection("passwords"),
+		sessions:  db.Collection("sessions"),
+		failures:  db.Collection("failures"),
+	}
+	var info struct {
+		FerretDB string `bson:"ferretdbVersion"` // FerretDB's addition to buildInfo
+	}
+	if err := db.RunCommand(ctx, bson.D{{Key: "buildInfo", Value: 1}}).Decode(&info); err != nil {
+		return nil, fmt.Errorf("buildInfo: %w", err)
+	}
+	if info.FerretDB != "" {
+		s.serial = new(sync.Mutex)
+	}
+
+	// Unique indexes on a field many documents lack are sparse: a record has no number until
+	// it is registered, nor an idempotency key unless its client gave one, and those fields
+	// are then absent, never "". (A partial index would say so more exactly, but FerretDB v1
+	// has none; it accepts sparse and, its index being on SQLite where absent values are
+	// NULL and never equal, behaves the same.)
+	unique := func(name string) *options.IndexOptionsBuilder {
+		return options.Index().SetName(name).SetUnique(true).SetSparse(true)
+	}
+	named := func(name string) *options.IndexOptionsBuilder { return options.Index().SetName(name) }
+	byCreated := func(field string) bson.D {
+		return bson.D{{Key: field, Value: 1}, {Key: "created", Value: 1}, {Key: "_id", Value: 1}}
+	}
+	indexes := []struct {
+		c      *mongo.Collection
+		models []mongo.IndexModel
+	}{
+		{s.records, []mongo.IndexModel{
+			{Keys: bson.D{{Key: "number", Value: 1}}, Options: unique("number")},
+			{Keys: bson.D{{Key: "userKey", Value: 1}}, Options: unique("userKey")},
+			// Searches page in (created, _id) order, and most select by one of these first.
+			{Keys: bson.D{{Key: "created", Value: 1}, {Key: "_id", Value: 1}}, Options: named("created")},
+			{Keys: byCreated("status"), Options: named("status")},
+			{Keys: byCreated("office"), Options: named("office")},
+			{Keys: byCreated("areas"), Options: named("areas")},
+			{Keys: bson.D{{Key: "names", Value: 1}}, Options: named("names")},
+		}},
+		{s.drafts, []mongo.IndexModel{
+			{Keys: bson.D{{Key: "user", Value: 1}, {Key: "updated", Value: -1}}, Options: named("user")},
+		}},
+		{s.sessions, []mongo.IndexModel{
+			{Keys: bson.D{{Key: "expires", Value: 1}}, Options: named("expires")},
+		}},
+	}
+	for _, ix := range indexes {
+		if _, err := ix.c.Indexes().CreateMany(ctx, ix.models); err != nil {
+			return nil, fmt.Errorf("indexes of %s: %w", ix.c.Name(), err)
+		}
+	}
+	return s, nil
+}
+
+// Close disconnects from the server.
+func (s *Store) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return s.client.Disconnect(ctx)
+}
+
+// exclusive runs an update that must be atomic; see Store.serial.
+func (s *Store) exclusive(fn func() error) error {
+	if s.serial != nil {
+		s.serial.Lock()
+		defer s.serial.Unlock()
+	}
+	return fn()
+}
+
+// upsert runs an upsert again when it lost a race: two first upserts of one _id both find
+// nothing and insert, and the unique _id refuses one of them; run again, it finds the
+// document the other inserted.
+func upsert(fn func() error) error {
+	for range 3 {
+		if err := fn(); !mongo.IsDuplicateKeyError(err) {
+			return err
+		}
+	}
+	return fn()
+}
+
+// notFound turns "no document" into store.ErrNotFound.
+func notFound(err error) error {
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return store.ErrNotFound
+	}
+	return err
+}
+
+// pair is one string for two, such as a user and their key, that no other two give.
+func pair(a, b string) string {
+	return strconv.Itoa(len(a)) + ":" + a + "/" + b
+}
+
+// state is what UpdateRecord replaces: every field of a record but its identity, its
+// creation and its history.
+type state struct {
+	Event     string        `bson:"event"`
+	Bundle    string        `bson:"bundle"`
+	Status    string        `bson:"status"`
+	Flags     []string      `bson:"flags"`
+	Data      []byte        `bson:"data"` // the JSON as declared
+	Office    string        `bson:"office"`
+	Areas     []string      `bson:"areas"`
+	Number    string        `bson:"number,omitempty"` // absent until registered: see the index
+	Title     string        `bson:"title"`
+	Names     []string      `bson:"names"`
+	EventDate string        `bson:"eventDate"`
+	Version   int64         `bson:"version"`
+	Updated   bson.DateTime `bson:"updated"`
+}
+
+// recordDoc is a record as stored. Searches read it without its history.
+type recordDoc struct {
+	ID        string        `bson:"_id"`
+	State     state         `bson:",inline"`
+	Created   bson.DateTime `bson:"created"`
+	CreatedBy string        `bson:"createdBy"`
+	Key       string        `bson:"idempotencyKey,omitempty"`
+	UserKey   string        `bson:"userKey,omitempty"` // pair(createdBy, idempotencyKey), unique
+	History   []entryDoc    `bson:"history,omitempty"`
+}
+
+type entryDoc struct {
+	Version  int64         `bson:"version"`
+	Action   string        `bson:"action"`
+	User     string        `bson:"user"`
+	Role     string        `bson:"role"`
+	Office   string        `bson:"office"`
+	At       bson.DateTime `bson:"at"`
+	Status   string        `bson:"status,omitempty"`
+	AddFlags []string      `bson:"addFlags,omitempty"`
+	DelFlags []string      `bson:"removeFlags,omitempty"`
+	Number   string        `bson:"number,omitempty"`
+	Changes  []changeDoc   `bson:"changes,omitempty"`
+	Comment  string        `bson:"comment,omitempty"`
+	Details  []byte        `bson:"details,omitempty"`
+}
+
+type changeDoc struct {
+	Field string `bson:"field"`
+	Old   []byte `bson:"old,omitempty"`
+	New   []byte `bson:"new,omitempty"`
+}
+
+// list keeps an empty list a list: a missing or null array would not be one to $nin.
+func list(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func stateOf(r *store.Record) state {
+	return state{
+		Event: r.Event, Bundle: r.Bundle, Status: r.Status, Flags: list(r.Flags), Data: r.Data,
+		Office: r.Office, Areas: list(r.Areas), Number: r.Number, Title: r.Title, Names: list(r.Names),
+		EventDate: r.EventDate, Version: r.Version, Updated: bson.NewDateTimeFromTime(r.Updated),
+	}
+}
+
+func entryOf(e store.Entry) entryDoc {
+	d := entryDoc{
+		Version: e.Version, Action: e.Action, User: e.User, Role: e.Role, Office: e.Office,
+		At: bson.NewDateTimeFromTime(e.At), Status: e.Status, AddFlags: e.AddFlags, DelFlags: e.DelFlags,
+		Number: e.Number, Comment: e.Comment, Details: e.Details,
+	}
+	for _, c := range e.Changes {
+		d.Changes = append(d.Changes, changeDoc{Field: c.Field, Old: c.Old, New: c.New})
+	}
+	return d
+}
+
+func (d *recordDoc) record() *store.Record {
+	st := d.State
+	r := &store.Record{
+		ID: d.ID, Event: st.Event, Bundle: st.Bundle, Status: st.Status, Flags: list(st.Flags),
+		Data: json.RawMessage(st.Data), Office: st.Office, Areas: nonEmpty(st.Areas), Number: st.Number,
+		Title: st.Title, Names: nonEmpty(st.Names), EventDate: st.EventDate, Version: st.Version,
+		Created: d.Created.Time().UTC(), Updated: st.Updated.Time().UTC(), CreatedBy: d.CreatedBy,
+		IdempotencyKey: d.Key,
+	}
+	for _, e := range d.History {
+		x := store.Entry{
+			Version: e.Version, Action: e.Action, User: e.User, Role: e.Role, Office: e.Office,
+			At: e.At.Time().UTC(), Status: e.Status, AddFlags: e.AddFlags, DelFlags: e.DelFlags,
+			Number: e.Number, Comment: e.Comment, Details: nilIfEmpty(e.Details),
+		}
+		for _, c := range e.Changes {
+			x.Changes = append(x.Changes, store.Change{Field: c.Field, Old: nilIfEmpty(c.Old), New: nilIfEmpty(c.New)})
+		}
+		r.History = append(r.History, x)
+	}
+	return r
+}
+
+// nonEmpty reads an empty list as none, as the SQLite store does.
+func nonEmpty(s []string) []string {
+	if len(s) == 0 {
+		return nil
+	}
+	return s
+}
+
+func nilIfEmpty(b []byte) json.RawMessage {
+	if len(b) == 0 {
+		return nil
+	}
+	return b
+}
+
+func (s *Store) CreateRecord(ctx context.Context, r *store.Record) error {
+	d := recordDoc{
+		ID: r.ID, State: stateOf(r), Created: bson.NewDateTimeFromTime(r.Created), CreatedBy: r.CreatedBy,
+		Key: r.IdempotencyKey,
+	}
+	if r.IdempotencyKey != "" {
+		d.UserKey = pair(r.CreatedBy, r.IdempotencyKey)
+	}
+	for _, e := range r.History {
+		d.History = append(d.History, entryOf(e))
+	}
+	_, err := s.records.InsertOne(ctx, d)
+	if mongo.IsDuplicateKeyError(err) {
+		return store.ErrDuplicate
+	}
+	return err
+}
+
+func (s *Store) Record(ctx context.Context, id string) (*store.Record, error) {
+	return s.recordWhere(ctx, bson.D{{Key: "_id", Value: id}})
+}
+
+func (s *Store) RecordByIdempotencyKey(ctx context.Context, user, key string) (*store.Record, error) {
+	if key == "" {
+		return nil, store.ErrNotFound
+	}
+	return s.recordWhere(ctx, bson.D{{Key: "userKey", Value: pair(user, key)}})
+}
+
+func (s *Store) recordWhere(ctx context.Context, filter bson.D) (*store.Record, error) {
+	var d recordDoc
+	if err := s.records.FindOne(ctx, filter).Decode(&d); err != nil {
+		return nil, notFound(err)
+	}
+	return d.record(), nil
+}
+
+func (s *Store) UpdateRecord(ctx context.Context, r *store.Record, e store.Entry) error {
+	update := bson.D{
+		{Key: "$set", Value: stateOf(r)},
+		{Key: "$push", Value: bson.D{{Key: "history", Value: entryOf(e)}}},
+	}
+	if r.Number == "" {
+		update = append(update, bson.E{Key: "$unset", Value: bson.D{{Key: "number", Value: ""}}})
+	}
+	var res *mongo.UpdateResult
+	err := s.exclusive(func() (err error) {
+		res, err = s.records.UpdateOne(ctx, bson.D{{Key: "_id", Value: r.ID}, {Key: "version", Value: r.Version - 1}}, update)
+		return err
+	})
+	switch {
+	case mongo.IsDuplicateKeyError(err):
+		return store.ErrDuplicate
+	case err != nil && r.Number != "" && s.numberTaken(ctx, r):
+		// FerretDB v1 reports its unique index's refusal of an update as an internal error,
+		// not as a duplicate key: tell it by looking.
+		return store.ErrDuplicate
+	case err != nil:
+		return err
+	case res.MatchedCount == 0:
+		// Not this version: was it changed, or is it not there at all?
+		if _, err := s.Record(ctx, r.ID); err != nil {
+			return err
+		}
+		return store.ErrConflict
+	}
+	return nil
+}
+
+// numberTaken tells whether another record than r holds r's number.
+func (s *Store) numberTaken(ctx context.Context, r *store.Record) bool {
+	err := s.records.FindOne(ctx, bson.D{
+		{Key: "number", Value: r.Number},
+		{Key: "_id", Value: bson.D{{Key: "$ne", Value: r.ID}}},
+	}, options.FindOne().SetProjection(bson.D{{Key: "_id", Value: 1}})).Err()
+	return err == nil
+}
+
+// cursor is the position after the last record of a page.
+type cursor struct {
+	created int64 // Unix milliseconds
+	id      string
+}
+
+func (c cursor) String() string {
+	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(c.created, 10) + ":" + c.id))
+}
+
+func parseCursor(s string) (cursor, error) {
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err == nil {
+		ms, id, ok := strings.Cut(string(b), ":")
+		if n, err := strconv.ParseInt(ms, 10, 64); ok && err == nil && id != "" {
+			return cursor{n, id}, nil
+		}
+	}
+	return cursor{}, errors.New("not a cursor of this store")
+}
+
+// Limits of a page.
+const (
+	defaultLimit = 20
+	maxLimit     = 100
+)
+
+func (s *Store) Search(ctx context.Context, q store.Query) (store.Page, error) {
+	var and bson.A
+	is := func(field string, v any) { and = append(and, bson.D{{Key: field, Value: v}}) }
+	op := func(field, op string, v any) { is(field, bson.D{{Key: op, Value: v}}) }
+	if q.Event != "" {
+		is("event", q.Event)
+	}
+	if q.ID != "" {
+		is("_id", q.ID)
+	}
+	if q.Number != "" {
+		is("number", q.Number)
+	}
+	// Each word is a prefix of one of the names; quoted, a word is only ever text.
+	for _, w := range q.Name {
+		op("names", "$regex", "^"+regexp.QuoteMeta(w))
+	}
+	if len(q.Statuses) > 0 {
+		op("status", "$in", q.Statuses)
+	}
+	if len(q.Flags) > 0 {
+		op("flags", "$all", q.Flags)
+	}
+	if len(q.NoFlags) > 0 {
+		op("flags", "$nin", q.NoFlags)
+	}
+	if q.Office != "" {
+		is("office", q.Office)
+	}
+	if q.Area != "" {
+		is("areas", q.Area) // an array holding it
+	}
+	// YYYY-MM-DD compares as text; a record without a date is in no range.
+	if q.From != "" {
+		op("eventDate", "$gte", q.From)
+	}
+	if q.To != "" {
+		op("eventDate", "$lte", q.To)
+		op("eventDate", "$ne", "")
+	}
+	dir, after := -1, "$lt"
+	if q.Oldest {
+		dir, after = 1, "$gt"
+	}
+	if q.After != "" {
+		c, err := parseCursor(q.After)
+		if err != nil {
+			return store.Page{}, err
+		}
+		created := bson.DateTime(c.created)
+		is("$or", bson.A{
+			bson.D{{Key: "created", Value: bson.D{{Key: after, Value: created}}}},
+			bson.D{{Key: "created", Value: created}, {Key: "_id", Value: bson.D{{Key: after, Value: c.id}}}},
+		})
+	}
+	filter := bson.D{}
+	if len(and) > 0 {
+		filter = bson.D{{Key: "$and", Value: and}}
+	}
+	limit := q.Limit
+	if limit <= 0 {
+		limit = defaultLimit
+	}
+	limit = min(limit, maxLimit)
+	cur, err := s.records.Find(ctx, filter, options.Find().
+		SetSort(bson.D{{Key: "created", Value: dir}, {Key: "_id", Value: dir}}).
+		SetLimit(int64(limit)+1). // one more tells whether there is a next page
+		SetProjection(bson.D{{Key: "history", Value: 0}}))
+	if err != nil {
+		return store.Page{}, err
+	}
+	var docs []recordDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return store.Page{}, err
+	}
+	var p store.Page
+	for i := range docs {
+		if i == limit {
+			last := docs[i-1]
+			p.Next = cursor{int64(last.Created), last.ID}.String()
+			break
+		}
+		p.Records = append(p.Records, *docs[i].record())
+	}
+	return p, nil
+}
+
+func (s *Store) NextSequence(ctx context.Context, name string) (int64, error) {
+	var c struct {
+		Value int64 `bson:"value"`
+	}
+	err := s.exclusive(func() error {
+		return upsert(func() error {
+			return s.counters.FindOneAndUpdate(ctx, bson.D{{Key: "_id", Value: name}},
+				bson.D{{Key: "$inc", Value: bson.D{{Key: "value", Value: int64(1)}}}},
+				options.FindOneAndUpdate().SetUpsert(true).SetReturnDocument(options.After)).Decode(&c)
+		})
+	})
+	return c.Value, err
+}
+
+type draftDoc struct {
+	Key     string        `bson:"_id"` // pair(user, id)
+	User    string        `bson:"user"`
+	ID      string        `bson:"id"`
+	Event   string        `bson:"event"`
+	Data    []byte        `bson:"data"`
+	Updated bson.DateTime `bson:"updated"`
+}
+
+func (d *draftDoc) draft() store.Draft {
+	return store.Draft{ID: d.ID, User: d.User, Event: d.Event, Data: d.Data, Updated: d.Updated.Time().UTC()}
+}
+
+func (s *Store) SaveDraft(ctx context.Context, d *store.Draft) error {
+	doc := draftDoc{pair(d.User, d.ID), d.User, d.ID, d.Event, d.Data, bson.NewDateTimeFromTime(d.Updated)}
+	return upsert(func() error {
+		_, err := s.drafts.ReplaceOne(ctx, bson.D{{Key: "_id", Value: doc.Key}}, doc, options.Replace().SetUpsert(true))
+		return err
+	})
+}
+
+func (s *Store) Draft(ctx context.Context, user, id string) (*store.Draft, error) {
+	var d draftDoc
+	if err := s.drafts.FindOne(ctx, bson.D{{Key: "_id", Value: pair(user, id)}}).Decode(&d); err != nil {
+		return nil, notFound(err)
+	}
+	draft := d.draft()
+	return &draft, nil
+}
+
+func (s *Store) Drafts(ctx context.Context, user string) ([]store.Draft, error) {
+	cur, err := s.drafts.Find(ctx, bson.D{{Key: "user", Value: user}},
+		options.Find().SetSort(bson.D{{Key: "updated", Value: -1}, {Key: "id", Value: 1}}))
+	if err != nil {
+		return nil, err
+	}
+	var docs []draftDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, err
+	}
+	var out []store.Draft
+	for i := range docs {
+		out = append(out, docs[i].draft())
+	}
+	return out, nil
+}
+
+func (s *Store) DeleteDraft(ctx context.Context, user, id string) error {
+	res, err := s.drafts.DeleteOne(ctx, bson.D{{Key: "_id", Value: pair(user, id)}})
+	if err != nil {
+		return err
+	}
+	if res.DeletedCount == 0 {
+		return store.ErrNotFound
+	}
+	return nil
+}
+
+type passwordDoc struct {
+	User string `bson:"_id"`
+	Hash string `bson:"hash"`
+}
+
+func (s *Store) SetPassword(ctx context.Context, user, hash string) error {
+	return upsert(func() error {
+		_, err := s.passwords.ReplaceOne(ctx, bson.D{{Key: "_id", Value: user}}, passwordDoc{user, hash},
+			options.Replace().SetUpsert(true))
+		return err
+	})
+}
+
+func (s *Store) Password(ctx context.Context, user string) (string, error) {
+	var d passwordDoc
+	if err := s.passwords.FindOne(ctx, bson.D{{Key: "_id", Value: user}}).Decode(&d); err != nil {
+		return "", notFound(err)
+	}
+	return d.Hash, nil
+}
+
+type sessionDoc struct {
+	TokenHash string        `bson:"_id"`
+	User      string        `bson:"user"`
+	CSRF      string        `bson:"csrf"`
+	Created   bson.DateTime `bson:"created"`
+	Expires   bson.DateTime `bson:"expires"`
+}
+
+// CreateSession stores a session, and forgets those that expired before it was created.
+// (A TTL index would forget them without being asked, but it runs on the server's clock
+// rather than the caller's, and FerretDB v1 has none.)
+func (s *Store) CreateSession(ctx context.Context, ss *store.Session) error {
+	_, err := s.sessions.InsertOne(ctx, sessionDoc{
+		ss.TokenHash, ss.User, ss.CSRF, bson.NewDateTimeFromTime(ss.Created), bson.NewDateTimeFromTime(ss.Expires),
+	})
+	if mongo.IsDuplicateKeyError(err) {
+		return store.ErrDuplicate
+	}
+	if err != nil {
+		return err
+	}
+	_, err = s.sessions.DeleteMany(ctx, bson.D{{Key: "expires", Value: bson.D{{Key: "$lte", Value: bson.NewDateTimeFromTime(ss.Created)}}}})
+	return err
+}
+
+func (s *Store) Session(ctx context.Context, tokenHash string, now time.Time) (*store.Session, error) {
+	var d sessionDoc
+	err := s.sessions.FindOne(ctx, bson.D{
+		{Key: "_id", Value: tokenHash},
+		{Key: "expires", Value: bson.D{{Key: "$gt", Value: bson.NewDateTimeFromTime(now)}}},
+	}).Decode(&d)
+	if err != nil {
+		return nil, notFound(err)
+	}
+	return &store.Session{TokenHash: d.TokenHash, User: d.User, CSRF: d.CSRF, Created: d.Created.Time().UTC(), Expires: d.Expires.Time().UTC()}, nil
+}
+
+func (s *Store) DeleteSession(ctx context.Context, tokenHash string) error {
+	_, err := s.sessions.DeleteOne(ctx, bson.D{{Key: "_id", Value: tokenHash}})
+	return err
+}
+
+// AddFailure keeps a key's failures as one document holding their times. The new time is
+// pushed and the document read back in one atomic step, so every server counts every
+// failure; the times that left the window are then pulled out, by value ($pullAll, as
+// FerretDB v1's $pull takes no condition), which only keeps the document small.
+func (s *Store) AddFailure(ctx context.Context, key string, now time.Time, window time.Duration) (int, error) {
+	at, since := bson.NewDateTimeFromTime(now), bson.NewDateTimeFromTime(now.Add(-window))
+	var d struct {
+		At []bson.DateTime `bson:"at"`
+	}
+	var n int
+	err := s.exclusive(func() error {
+		err := upsert(func() error {
+			return s.failures.FindOneAndUpdate(ctx, bson.D{{Key: "_id", Value: key}},
+				bson.D{{Key: "$push", Value: bson.D{{Key: "at", Value: at}}}},
+				options.FindOneAndUpdate().SetUpsert(true).SetReturnDocument(options.After)).Decode(&d)
+		})
+		if err != nil {
+			return err
+		}
+		var old bson.A
+		for _, t := range d.At {
+			switch {
+			case t <= since:
+				old = append(old, t)
+			case t <= at:
+				n++
+			}
+		}
+		if len(old) == 0 {
+			return nil
+		}
+		_, err = s.failures.UpdateOne(ctx, bson.D{{Key: "_id", Value: key}}, bson.D{{Key: "$pullAll", Value: bson.D{{Key: "at", Value: old}}}})
+		return err
+	})
+	return n, err
+}
+
+func (s *Store) ClearFailures(ctx context.Context, key string) error {
+	_, err := s.failures.DeleteOne(ctx, bson.D{{Key: "_id", Value: key}})
+	return err
+}

@@ -1,0 +1,178 @@
+// Package records is the registration workflow: declaring events, taking the package's actions
+// on records, reading and searching them — each allowed only to the roles, in the
+// jurisdictions, statuses and conditions the bundle gives. It knows nothing of any country:
+// everything it enforces comes from the bundle. The HTTP layer (runtime/api) only translates.
+package records
+
+import (
+	"bytes"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/crvsctl/crvsctl/bundle"
+	"github.com/crvsctl/crvsctl/rules"
+)
+
+// Model is a bundle made ready to serve: forms compiled, schemas compiled, lookups indexed.
+// It is read-only and shared by every request.
+type Model struct {
+	Bundle  *bundle.Bundle
+	Loc     *time.Location
+	Events  map[string]*Event
+	Users   map[string]bundle.User
+	Roles   map[string]*Role
+	Offices map[string]bundle.Office
+	parent  map[string]string // area -> parent area
+}
+
+// Event is an event of the bundle, compiled.
+type Event struct {
+	bundle.Event
+	Form      *rules.Form
+	Schema    *jsonschema.Schema
+	Title     *rules.Program
+	Actions   map[string]*Action
+	nameField []string // fields of type name: their words are searched
+}
+
+// Action is an action of an event, with its condition compiled.
+type Action struct {
+	bundle.Action
+	Cond *rules.Program // nil: none
+}
+
+// Creating tells an action that creates a record (it has no statuses to start from).
+func (a *Action) Creating() bool { return len(a.From) == 0 }
+
+// Role is a role with its grants as sets.
+type Role struct {
+	bundle.Role
+	grants map[string]map[string]bool // event -> action -> granted
+}
+
+// Grants tells whether the role may take an action on an event's records.
+func (r *Role) Grants(event, action string) bool { return r.grants[event][action] }
+
+// Reads tells whether the role may read an event's records: a role reads the records it may
+// take some action on (within its jurisdiction).
+func (r *Role) Reads(event string) bool { return len(r.grants[event]) > 0 }
+
+// NewModel compiles a bundle (already decoded and checked against its hash).
+func NewModel(b *bundle.Bundle) (*Model, error) {
+	loc, err := time.LoadLocation(b.Country.TimeZone)
+	if err != nil {
+		return nil, fmt.Errorf("time zone %s: %w", b.Country.TimeZone, err)
+	}
+	m := &Model{Bundle: b, Loc: loc, Events: map[string]*Event{}, Users: map[string]bundle.User{},
+		Roles: map[string]*Role{}, Offices: map[string]bundle.Office{}, parent: map[string]string{}}
+	for _, a := range b.Areas {
+		m.parent[a.Code] = a.Parent
+	}
+	for _, o := range b.Offices {
+		m.Offices[o.Code] = o
+	}
+	for _, u := range b.Users {
+		m.Users[u.Username] = u
+	}
+	for _, r := range b.Roles {
+		role := &Role{Role: r, grants: map[string]map[string]bool{}}
+		for ev, actions := range r.Grants {
+			role.grants[ev] = map[string]bool{}
+			for _, a := range actions {
+				role.grants[ev][a] = true
+			}
+		}
+		m.Roles[r.ID] = role
+	}
+	for _, ev := range b.Events {
+		e := &Event{Event: ev, Actions: map[string]*Action{}}
+		if e.Form, err = rules.CompileForm(ev.Rules); err != nil {
+			return nil, fmt.Errorf("event %s: form: %w", ev.ID, err)
+		}
+		if ev.Title != nil {
+			if e.Title, err = rules.Compile(ev.Title); err != nil {
+				return nil, fmt.Errorf("event %s: title: %w", ev.ID, err)
+			}
+		}
+		doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(ev.PayloadSchema))
+		if err != nil {
+			return nil, fmt.Errorf("event %s: payload schema: %w", ev.ID, err)
+		}
+		c := jsonschema.NewCompiler()
+		url := "urn:crvsctl:payload:" + ev.ID
+		if err := c.AddResource(url, doc); err != nil {
+			return nil, fmt.Errorf("event %s: payload schema: %w", ev.ID, err)
+		}
+		if e.Schema, err = c.Compile(url); err != nil {
+			return nil, fmt.Errorf("event %s: payload schema: %w", ev.ID, err)
+		}
+		for _, a := range ev.Actions {
+			act := &Action{Action: a}
+			if a.If != nil {
+				if act.Cond, err = rules.Compile(a.If); err != nil {
+					return nil, fmt.Errorf("event %s: action %s: %w", ev.ID, a.ID, err)
+				}
+			}
+			e.Actions[a.ID] = act
+		}
+		for _, p := range ev.Pages {
+			for _, f := range p.Fields {
+				if f.Type == "name" {
+					e.nameField = append(e.nameField, f.ID)
+				}
+			}
+		}
+		m.Events[ev.ID] = e
+	}
+	for _, u := range b.Users {
+		if _, ok := m.Roles[u.Role]; !ok {
+			return nil, fmt.Errorf("user %s: no role %s", u.Username, u.Role)
+		}
+		if _, ok := m.Offices[u.Office]; !ok {
+			return nil, fmt.Errorf("user %s: no office %s", u.Username, u.Office)
+		}
+	}
+	return m, nil
+}
+
+// AreasOf is an area and its ancestors, nearest first.
+func (m *Model) AreasOf(area string) []string {
+	var out []string
+	for a := area; a != "" && len(out) <= len(m.parent); a = m.parent[a] {
+		out = append(out, a)
+	}
+	return out
+}
+
+// Actor is a user acting: who they are, their role, and where they work.
+type Actor struct {
+	User   bundle.User
+	Role   *Role
+	Office bundle.Office
+}
+
+// ActorFor makes the actor of a user of the bundle.
+func (m *Model) ActorFor(username string) (*Actor, bool) {
+	u, ok := m.Users[username]
+	if !ok {
+		return nil, false
+	}
+	return &Actor{User: u, Role: m.Roles[u.Role], Office: m.Offices[u.Office]}, true
+}
+
+// InJurisdiction tells whether a record declared at office, in areas, is within the actor's
+// jurisdiction: the actor's own office, the area of the actor's office (and every area below
+// it), or the whole nation.
+func (a *Actor) InJurisdiction(office string, areas []string) bool {
+	switch a.Role.Jurisdiction {
+	case "nation":
+		return true
+	case "area":
+		return slices.Contains(areas, a.Office.Area)
+	default:
+		return office == a.Office.Code
+	}
+}

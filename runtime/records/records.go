@@ -1,0 +1,547 @@
+package records
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/crvsctl/crvsctl/rules"
+	"github.com/crvsctl/crvsctl/runtime/store"
+)
+
+// Kind says what went wrong, for the HTTP layer to choose a status.
+type Kind int
+
+const (
+	BadRequest Kind = iota // malformed: 400
+	Forbidden              // the role does not grant it: 403
+	NotFound               // no such record, or not within the user's jurisdiction: 404
+	Conflict               // the record changed since it was read, or the action is not allowed now: 409
+	Invalid                // the declaration breaks the form's rules: 422
+)
+
+// Detail is one problem, at a path of the request (such as /data/child.dob).
+type Detail struct {
+	Path    string `json:"path"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// Error is a refusal, with every problem found.
+type Error struct {
+	Kind    Kind
+	Details []Detail
+}
+
+func (e *Error) Error() string {
+	var parts []string
+	for _, d := range e.Details {
+		parts = append(parts, strings.TrimSpace(d.Path+" "+d.Message))
+	}
+	return strings.Join(parts, "; ")
+}
+
+func refuse(k Kind, path, code, format string, args ...any) *Error {
+	return &Error{Kind: k, Details: []Detail{{Path: path, Code: code, Message: fmt.Sprintf(format, args...)}}}
+}
+
+// Service is the workflow over a store.
+type Service struct {
+	Model *Model
+	Store store.Store
+	Now   func() time.Time
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+// today is the date in the country's time zone.
+func (s *Service) today(now time.Time) rules.Days {
+	d, _ := rules.ParseDate(now.In(s.Model.Loc).Format(time.DateOnly))
+	return d
+}
+
+// Declaration is what a client sends to declare an event.
+type Declaration struct {
+	Event          string
+	Action         string // the creating action; "" for the event's only one
+	Data           json.RawMessage
+	IdempotencyKey string
+	Comment        string
+}
+
+// trackingAlphabet has no letters that read as digits (I, L, O, U), as Crockford's base 32.
+const trackingAlphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+// newTrackingID is 10 characters of crypto/rand: 50 bits, so that guessing one is hopeless and
+// two never meet in practice (the store's unique index settles the rest).
+func newTrackingID() string {
+	b := make([]byte, 10)
+	rand.Read(b)
+	for i := range b {
+		b[i] = trackingAlphabet[b[i]&31]
+	}
+	return string(b)
+}
+
+// Declare validates a declaration and stores it as a new record. A second declaration with an
+// idempotency key the user already used returns the first record, and created false.
+func (s *Service) Declare(ctx context.Context, actor *Actor, d Declaration) (rec *store.Record, created bool, err error) {
+	ev, ok := s.Model.Events[d.Event]
+	if !ok {
+		return nil, false, refuse(NotFound, "/event", "unknown-event", "no event %q", d.Event)
+	}
+	if d.IdempotencyKey != "" {
+		if r, err := s.Store.RecordByIdempotencyKey(ctx, actor.User.Username, d.IdempotencyKey); err == nil {
+			return r, false, nil
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return nil, false, err
+		}
+	}
+	data, verr := s.validate(ev, d.Data)
+	if verr != nil {
+		return nil, false, verr
+	}
+	now := s.now()
+	rctx := &rules.Context{Today: s.today(now), Role: actor.User.Role, Office: actor.Office.Code, Area: actor.Office.Area}
+
+	// The creating action: the one named, or the one whose condition holds.
+	var act *Action
+	var tried []string
+	for _, id := range slices.Sorted(maps.Keys(ev.Actions)) {
+		a := ev.Actions[id]
+		if !a.Creating() || (d.Action != "" && id != d.Action) || !actor.Role.Grants(ev.ID, id) {
+			continue
+		}
+		tried = append(tried, id)
+		if a.Cond == nil || a.Cond.Eval(data, rctx).IsTrue() {
+			act = a
+			break
+		}
+	}
+	if act == nil {
+		if len(tried) == 0 {
+			return nil, false, refuse(Forbidden, "/action", "forbidden", "role %s may not declare %s records", actor.User.Role, ev.ID)
+		}
+		return nil, false, refuse(Conflict, "/action", "not-allowed", "the condition of action %s does not hold for this declaration", strings.Join(tried, ", "))
+	}
+	if err := s.evaluate(ev, data, rctx); err != nil {
+		return nil, false, err
+	}
+	raw, err := json.Marshal(data)
+	if err != nil {
+		return nil, false, err
+	}
+	r := &store.Record{
+		ID: newTrackingID(), Event: ev.ID, Bundle: s.Model.Bundle.Hash, Status: act.To,
+		Flags: sortedSet(nil, act.AddFlags, nil), Data: raw,
+		Office: actor.Office.Code, Areas: s.Model.AreasOf(actor.Office.Area),
+		Version: 1, Created: now, Updated: now, CreatedBy: actor.User.Username, IdempotencyKey: d.IdempotencyKey,
+	}
+	s.describe(ev, r, data, rctx)
+	r.History = []store.Entry{{Version: 1, Action: act.ID, User: actor.User.Username, Role: actor.User.Role, Office: actor.Office.Code,
+		At: now, Status: r.Status, AddFlags: act.AddFlags, Changes: changes(nil, data), Comment: d.Comment}}
+	for range 3 { // a tracking ID already taken: draw another
+		err = s.Store.CreateRecord(ctx, r)
+		if !errors.Is(err, store.ErrDuplicate) {
+			break
+		}
+		if d.IdempotencyKey != "" {
+			if first, err := s.Store.RecordByIdempotencyKey(ctx, actor.User.Username, d.IdempotencyKey); err == nil {
+				return first, false, nil // the same declaration, sent twice at once
+			}
+		}
+		r.ID = newTrackingID()
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	return r, true, nil
+}
+
+// validate checks a declaration's shape against the event's JSON Schema and decodes it.
+func (s *Service) validate(ev *Event, raw json.RawMessage) (map[string]any, *Error) {
+	if len(bytes.TrimSpace(raw)) == 0 {
+		raw = json.RawMessage(`{}`)
+	}
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
+	if err != nil {
+		return nil, refuse(BadRequest, "/data", "malformed", "the declaration is not JSON: %v", err)
+	}
+	if err := ev.Schema.Validate(doc); err != nil {
+		var ve *jsonschema.ValidationError
+		if !errors.As(err, &ve) {
+			return nil, refuse(Invalid, "/data", "invalid", "%v", err)
+		}
+		out := &Error{Kind: Invalid}
+		for _, leaf := range leaves(ve) {
+			out.Details = append(out.Details, Detail{Path: "/data/" + strings.Join(leaf.InstanceLocation, "/"), Code: "schema",
+				Message: leaf.ErrorKind.LocalizedString(printer)})
+		}
+		return nil, out
+	}
+	var data map[string]any
+	if err := json.Unmarshal(raw, &data); err != nil {
+		return nil, refuse(BadRequest, "/data", "malformed", "the declaration is not a JSON object")
+	}
+	return data, nil
+}
+
+// leaves are the errors at the bottom of a validation error's tree: the ones that say what is wrong.
+func leaves(e *jsonschema.ValidationError) []*jsonschema.ValidationError {
+	if len(e.Causes) == 0 {
+		return []*jsonschema.ValidationError{e}
+	}
+	var out []*jsonschema.ValidationError
+	for _, c := range e.Causes {
+		out = append(out, leaves(c)...)
+	}
+	return out
+}
+
+// evaluate applies the form's rules to a declaration: hidden fields lose their answers,
+// calculated fields get their values, and every required field left unanswered and every
+// validation that fails is an error.
+func (s *Service) evaluate(ev *Event, data map[string]any, rctx *rules.Context) *Error {
+	var res rules.FormResult
+	ev.Form.Evaluate(data, rctx, &res)
+	out := &Error{Kind: Invalid}
+	for i, st := range res.Fields {
+		id := ev.Rules.Fields[i].ID
+		switch {
+		case !st.Shown:
+			delete(data, id)
+			continue
+		case ev.Rules.Fields[i].Calc != nil:
+			if v := st.Value.Encode(); v != nil {
+				data[id] = v
+			} else {
+				delete(data, id)
+			}
+		}
+		for _, msg := range st.Errors {
+			code, text := "rule", s.Model.text(msg)
+			if msg == rules.ErrRequired {
+				code, text = "required", "an answer is required"
+			}
+			out.Details = append(out.Details, Detail{Path: "/data/" + id, Code: code, Message: text})
+		}
+	}
+	if len(out.Details) > 0 {
+		return out
+	}
+	return nil
+}
+
+// text is a translation key in the country's default language, or the key itself.
+func (m *Model) text(key string) string {
+	if t, ok := m.Bundle.Translations[m.Bundle.Country.DefaultLanguage][key]; ok {
+		return t
+	}
+	return key
+}
+
+// describe fills what the store indexes: the title, the name words and the date of the event.
+func (s *Service) describe(ev *Event, r *store.Record, data map[string]any, rctx *rules.Context) {
+	r.Title = ""
+	if ev.Title != nil {
+		if v := ev.Title.Eval(data, rctx); v.Kind() == rules.String {
+			r.Title = v.Str()
+		}
+	}
+	var names []string
+	for _, f := range ev.nameField {
+		if parts, ok := data[f].(map[string]any); ok {
+			for _, k := range slices.Sorted(maps.Keys(parts)) {
+				if s, ok := parts[k].(string); ok {
+					names = append(names, s)
+				}
+			}
+		}
+	}
+	r.Names = store.NameKeys(names...)
+	r.EventDate, _ = data[ev.DateField].(string)
+}
+
+// changes lists the fields whose values differ, in field order.
+func changes(old, new map[string]any) []store.Change {
+	var out []store.Change
+	keys := slices.Sorted(maps.Keys(old))
+	for k := range new {
+		if _, ok := old[k]; !ok {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		o, n := marshal(old[k]), marshal(new[k])
+		if !bytes.Equal(o, n) {
+			out = append(out, store.Change{Field: k, Old: o, New: n})
+		}
+	}
+	return out
+}
+
+func marshal(v any) json.RawMessage {
+	if v == nil {
+		return nil
+	}
+	b, _ := json.Marshal(v)
+	return b
+}
+
+// sortedSet is flags with add added and remove removed, sorted.
+func sortedSet(flags, add, remove []string) []string {
+	out := []string{}
+	for _, f := range append(slices.Clone(flags), add...) {
+		if !slices.Contains(remove, f) && !slices.Contains(out, f) {
+			out = append(out, f)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Get reads a record the actor may read, with its history.
+func (s *Service) Get(ctx context.Context, actor *Actor, id string) (*store.Record, error) {
+	r, err := s.Store.Record(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, refuse(NotFound, "/id", "not-found", "no record %s", id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	// Outside the jurisdiction, a record does not exist: its tracking ID says nothing.
+	if !actor.Role.Reads(r.Event) || !actor.InJurisdiction(r.Office, r.Areas) {
+		return nil, refuse(NotFound, "/id", "not-found", "no record %s", id)
+	}
+	return r, nil
+}
+
+// ActionRequest is an action on a record, at the version the user saw.
+type ActionRequest struct {
+	Action  string
+	Version int64
+	Data    json.RawMessage // changed field values, for actions that edit
+	Comment string
+}
+
+// Act takes an action on a record.
+func (s *Service) Act(ctx context.Context, actor *Actor, id string, req ActionRequest) (*store.Record, error) {
+	r, err := s.Get(ctx, actor, id)
+	if err != nil {
+		return nil, err
+	}
+	ev := s.Model.Events[r.Event]
+	if ev == nil {
+		return nil, refuse(Conflict, "/event", "unknown-event", "the record's event %s is not in the bundle served", r.Event)
+	}
+	act, ok := ev.Actions[req.Action]
+	if !ok || act.Creating() {
+		return nil, refuse(NotFound, "/action", "unknown-action", "event %s has no action %q on records", r.Event, req.Action)
+	}
+	if !actor.Role.Grants(r.Event, act.ID) {
+		return nil, refuse(Forbidden, "/action", "forbidden", "role %s may not %s %s records", actor.User.Role, act.ID, r.Event)
+	}
+	if req.Version != r.Version {
+		return nil, refuse(Conflict, "/version", "stale", "the record is at version %d, not %d: read it again", r.Version, req.Version)
+	}
+	if !slices.Contains(act.From, r.Status) {
+		return nil, refuse(Conflict, "/action", "not-allowed", "action %s is not allowed on a %s record", act.ID, r.Status)
+	}
+	now := s.now()
+	rctx := &rules.Context{Today: s.today(now), Status: r.Status, Flags: r.Flags, Role: actor.User.Role, Office: actor.Office.Code, Area: actor.Office.Area}
+	var data map[string]any
+	if err := json.Unmarshal(r.Data, &data); err != nil {
+		return nil, fmt.Errorf("record %s: stored data: %w", r.ID, err)
+	}
+	if act.Cond != nil && !act.Cond.Eval(data, rctx).IsTrue() {
+		return nil, refuse(Conflict, "/action", "not-allowed", "the condition of action %s does not hold for this record", act.ID)
+	}
+	entry := store.Entry{Version: r.Version + 1, Action: act.ID, User: actor.User.Username, Role: actor.User.Role,
+		Office: actor.Office.Code, At: now, Comment: req.Comment}
+	next := *r
+	next.History = nil
+	next.Version++
+	next.Updated = now
+
+	// The declaration's new values: sent with the action, or proposed earlier.
+	edit, err := s.edits(r, act, req.Data)
+	if err != nil {
+		return nil, err
+	}
+	if edit != nil {
+		merged := maps.Clone(data)
+		maps.Copy(merged, edit)
+		for k, v := range edit {
+			if v == nil {
+				delete(merged, k)
+			}
+		}
+		raw, _ := json.Marshal(merged)
+		checked, verr := s.validate(ev, raw)
+		if verr != nil {
+			return nil, verr
+		}
+		if err := s.evaluate(ev, checked, rctx); err != nil {
+			return nil, err
+		}
+		entry.Changes = changes(data, checked)
+		if act.Edits != "proposal" {
+			next.Data, _ = json.Marshal(checked)
+			s.describe(ev, &next, checked, rctx)
+		}
+	}
+	if act.To != "" && act.To != r.Status {
+		next.Status, entry.Status = act.To, act.To
+	}
+	next.Flags = sortedSet(r.Flags, act.AddFlags, act.RemoveFlags)
+	entry.AddFlags = added(r.Flags, next.Flags)
+	entry.DelFlags = added(next.Flags, r.Flags)
+
+	if act.ID == ev.Numbering.Action && r.Number == "" {
+		return s.register(ctx, actor, ev, &next, entry, now)
+	}
+	if err := s.Store.UpdateRecord(ctx, &next, entry); err != nil {
+		return nil, s.storeError(err)
+	}
+	next.History = append(r.History, entry)
+	return &next, nil
+}
+
+// added is what is in b and not in a.
+func added(a, b []string) []string {
+	var out []string
+	for _, f := range b {
+		if !slices.Contains(a, f) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// edits is the changed values an action brings: sent with it (edits data or proposal), or
+// the last proposal of the action it applies (checked against the record as it is now).
+func (s *Service) edits(r *store.Record, act *Action, sent json.RawMessage) (map[string]any, error) {
+	hasData := len(bytes.TrimSpace(sent)) > 0 && !bytes.Equal(bytes.TrimSpace(sent), []byte("null"))
+	if act.Edits == "" && hasData {
+		return nil, refuse(BadRequest, "/data", "no-edits", "action %s does not change the declaration: send no data", act.ID)
+	}
+	if act.Edits != "" {
+		if !hasData {
+			if act.Edits == "proposal" {
+				return nil, refuse(BadRequest, "/data", "no-edits", "action %s proposes changes: send the changed values", act.ID)
+			}
+			return nil, nil
+		}
+		var edit map[string]any
+		if err := json.Unmarshal(sent, &edit); err != nil || edit == nil {
+			return nil, refuse(BadRequest, "/data", "malformed", "data must be a JSON object of changed field values")
+		}
+		return edit, nil
+	}
+	if act.Applies == "" {
+		return nil, nil
+	}
+	for i := len(r.History) - 1; i >= 0; i-- {
+		e := r.History[i]
+		if e.Action != act.Applies {
+			continue
+		}
+		var current map[string]any
+		json.Unmarshal(r.Data, &current)
+		edit := map[string]any{}
+		for _, c := range e.Changes {
+			if !bytes.Equal(marshal(current[c.Field]), c.Old) {
+				return nil, refuse(Conflict, "/data/"+c.Field, "stale", "field %s changed since the proposal of version %d", c.Field, e.Version)
+			}
+			var v any
+			if c.New != nil {
+				json.Unmarshal(c.New, &v)
+			}
+			edit[c.Field] = v
+		}
+		return edit, nil
+	}
+	return nil, refuse(Conflict, "/action", "not-allowed", "no %s to apply", act.Applies)
+}
+
+// register gives the record its registration number. A number already taken (a sequence reset
+// by hand, two formats that meet) is never reused: the store's unique index refuses it and the
+// next one is drawn.
+func (s *Service) register(ctx context.Context, actor *Actor, ev *Event, next *store.Record, entry store.Entry, now time.Time) (*store.Record, error) {
+	year := strconv.Itoa(now.In(s.Model.Loc).Year())
+	counter := "number/" + ev.ID
+	switch ev.Numbering.Scope {
+	case "office":
+		counter += "/" + actor.Office.Code
+	case "year":
+		counter += "/" + year
+	case "office-year":
+		counter += "/" + actor.Office.Code + "/" + year
+	}
+	for range 5 {
+		seq, err := s.Store.NextSequence(ctx, counter)
+		if err != nil {
+			return nil, err
+		}
+		next.Number = formatNumber(ev.Numbering.Format, ev.ID, year, actor.Office.Code, actor.Office.Area, seq)
+		entry.Number = next.Number
+		err = s.Store.UpdateRecord(ctx, next, entry)
+		if errors.Is(err, store.ErrDuplicate) {
+			continue
+		}
+		if err != nil {
+			return nil, s.storeError(err)
+		}
+		r, err := s.Store.Record(ctx, next.ID)
+		if err != nil {
+			return nil, err
+		}
+		return r, nil
+	}
+	return nil, fmt.Errorf("record %s: five registration numbers in a row were taken (counter %s)", next.ID, counter)
+}
+
+var numberPart = regexp.MustCompile(`\{(event|year|office|area|seq)(?::([0-9]+))?\}`)
+
+// formatNumber writes a registration number from the package's format.
+func formatNumber(format, event, year, office, area string, seq int64) string {
+	return numberPart.ReplaceAllStringFunc(format, func(m string) string {
+		p := numberPart.FindStringSubmatch(m)
+		switch p[1] {
+		case "event":
+			return event
+		case "year":
+			return year
+		case "office":
+			return office
+		case "area":
+			return area
+		}
+		width, _ := strconv.Atoi(p[2])
+		return fmt.Sprintf("%0*d", width, seq)
+	})
+}
+
+func (s *Service) storeError(err error) error {
+	if errors.Is(err, store.ErrConflict) {
+		return refuse(Conflict, "/version", "stale", "the record was changed by someone else: read it again")
+	}
+	return err
+}

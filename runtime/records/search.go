@@ -1,0 +1,88 @@
+package records
+
+import (
+	"context"
+	"slices"
+
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
+
+	"github.com/crvsctl/crvsctl/runtime/store"
+)
+
+// printer writes JSON Schema errors in English: they concern the shape of a request, which
+// integrators read, not registrars.
+var printer = message.NewPrinter(language.English)
+
+// Search finds records within the actor's jurisdiction, of the events the actor may read.
+// q's Name is free text, normalised here.
+func (s *Service) Search(ctx context.Context, actor *Actor, q store.Query, name string) (store.Page, error) {
+	q.Name = store.NameKeys(name)
+	if q.Event != "" && !actor.Role.Reads(q.Event) {
+		return store.Page{}, nil
+	}
+	s.limit(actor, &q)
+	p, err := s.Store.Search(ctx, q)
+	if err != nil {
+		return store.Page{}, refuse(BadRequest, "/after", "bad-cursor", "%v", err)
+	}
+	// Records of events the role does not read are dropped here: a role reads all events but
+	// rarely, so filtering in the store would cost every search.
+	p.Records = slices.DeleteFunc(p.Records, func(r store.Record) bool { return !actor.Role.Reads(r.Event) })
+	return p, nil
+}
+
+// limit confines a query to the actor's jurisdiction.
+func (s *Service) limit(actor *Actor, q *store.Query) {
+	switch actor.Role.Jurisdiction {
+	case "nation":
+	case "area":
+		q.Area = actor.Office.Area
+	default:
+		q.Office = actor.Office.Code
+	}
+}
+
+// Queue is a work queue: the records of an event on which an action of the actor's role can be
+// taken now, as far as their status says, oldest first.
+type Queue struct {
+	Event  string `json:"event"`
+	Action string `json:"action"`
+	Label  string `json:"label"` // the action's label key
+}
+
+// Queues lists the actor's work queues: one per action their role grants on existing records.
+func (s *Service) Queues(actor *Actor) []Queue {
+	var out []Queue
+	for _, ev := range s.Model.Bundle.Events {
+		for _, a := range ev.Actions {
+			if len(a.From) > 0 && actor.Role.Grants(ev.ID, a.ID) {
+				out = append(out, Queue{Event: ev.ID, Action: a.ID, Label: a.Label})
+			}
+		}
+	}
+	return out
+}
+
+// QueueRecords is one page of a queue.
+func (s *Service) QueueRecords(ctx context.Context, actor *Actor, event, action, after string, limit int) (store.Page, error) {
+	ev, ok := s.Model.Events[event]
+	if !ok {
+		return store.Page{}, refuse(NotFound, "/event", "unknown-event", "no event %q", event)
+	}
+	a, ok := ev.Actions[action]
+	if !ok || a.Creating() || !actor.Role.Grants(event, action) {
+		return store.Page{}, refuse(NotFound, "/action", "unknown-queue", "no queue %s for your role", action)
+	}
+	q := store.Query{Event: event, Statuses: a.From, Oldest: true, After: after, Limit: limit}
+	// An action that applies a proposal waits for one: the flag its proposing action raised.
+	if a.Applies != "" {
+		q.Flags = ev.Actions[a.Applies].AddFlags
+	}
+	s.limit(actor, &q)
+	p, err := s.Store.Search(ctx, q)
+	if err != nil {
+		return store.Page{}, refuse(BadRequest, "/after", "bad-cursor", "%v", err)
+	}
+	return p, nil
+}

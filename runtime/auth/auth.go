@@ -35,6 +35,8 @@ const (
 	DefaultSessionTTL    = 12 * time.Hour // a working day, so a clerk logs in once a day
 	DefaultMaxFailures   = 5
 	DefaultFailureWindow = 15 * time.Minute
+	// DefaultMaxAddressAttempts: logins from one address in a window, successes included.
+	DefaultMaxAddressAttempts = 300
 )
 
 // maxUsernameLen bounds the usernames Login looks up, so that a hostile request cannot make
@@ -52,6 +54,10 @@ type Authenticator struct {
 	// address, further logins are refused until the window has moved past them.
 	MaxFailures   int
 	FailureWindow time.Duration
+	// MaxAddressAttempts bounds the logins from one address within FailureWindow. Successes
+	// count too (see Login), so it is far above MaxFailures: an office of clerks behind one
+	// address must be able to log in every morning.
+	MaxAddressAttempts int
 	// Users tells whether a user is in the deployed bundle. A password left in the store for
 	// a user removed from the bundle must not let them in, nor a session they still hold.
 	// Nil lets nobody in: failing closed is the safe way to be misconfigured.
@@ -122,12 +128,19 @@ func (a *Authenticator) Login(ctx context.Context, username, password, remoteAdd
 	}
 	now, window, limit := a.now(), a.failureWindow(), a.maxFailures()
 	userKey := "user:" + username
-	for _, key := range []string{userKey, "addr:" + addrKey(remoteAddr)} {
-		n, err := a.Store.AddFailure(ctx, key, now, window)
+	addrLimit := a.MaxAddressAttempts
+	if addrLimit <= 0 {
+		addrLimit = DefaultMaxAddressAttempts
+	}
+	for _, k := range []struct {
+		key   string
+		limit int
+	}{{userKey, limit}, {"addr:" + addrKey(remoteAddr), addrLimit}} {
+		n, err := a.Store.AddFailure(ctx, k.key, now, window)
 		if err != nil {
 			return "", nil, fmt.Errorf("auth: counting a login attempt: %w", err)
 		}
-		if n > limit {
+		if n > k.limit {
 			return "", nil, ErrRateLimited
 		}
 	}

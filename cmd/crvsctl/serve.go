@@ -1,0 +1,179 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/crvsctl/crvsctl/bundle"
+	"github.com/crvsctl/crvsctl/compiler"
+	"github.com/crvsctl/crvsctl/runtime/auth"
+	"github.com/crvsctl/crvsctl/runtime/server"
+)
+
+// storeFlags are the flags that choose the store, shared by serve and users.
+type storeFlags struct{ data, mongo string }
+
+func (f *storeFlags) add(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&f.data, "data", "crvsctl-data", "the directory of the embedded store")
+	cmd.Flags().StringVar(&f.mongo, "mongodb", "", "a MongoDB URI (mongodb://host/...): use MongoDB instead of the embedded store")
+}
+
+// loadBundle builds a package directory, or reads and checks a bundle file.
+func loadBundle(cmd *cobra.Command, path string) (*bundle.Bundle, error) {
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		b, diags := compiler.Build(path)
+		if err := diags.WriteText(cmd.ErrOrStderr()); err != nil {
+			return nil, err
+		}
+		if b == nil {
+			fmt.Fprintf(cmd.ErrOrStderr(), "crvsctl: %s has errors: not serving it\n", path)
+			return nil, exitCode(exitProblems)
+		}
+		// Encoded once so that the bundle served has its hash, as a bundle file would.
+		if _, err := b.Encode(); err != nil {
+			return nil, err
+		}
+		return b, nil
+	}
+	return server.LoadBundle(path)
+}
+
+func newServeCommand() *cobra.Command {
+	var addr, devPassword string
+	var sf storeFlags
+	cmd := &cobra.Command{
+		Use:   "serve PACKAGE_DIR | bundle.json",
+		Short: "Serve a country package or bundle as a civil registration system",
+		Long: `serve builds the country package (refusing to start if it has errors) or reads the
+bundle file (checked against schema/bundle.schema.json and its hash), opens the store — the
+embedded one in --data, or MongoDB with --mongodb — and serves the API on --addr.
+
+Users come from the bundle; their passwords never do: set one with crvsctl users set-password,
+or, for a demonstration, --dev-password gives every user without a password that one.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			log := slog.New(slog.NewJSONHandler(cmd.ErrOrStderr(), nil))
+			b, err := loadBundle(cmd, args[0])
+			if err != nil {
+				return err
+			}
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			st, err := server.OpenStore(ctx, sf.data, sf.mongo)
+			if err != nil {
+				return fmt.Errorf("opening the store: %w", err)
+			}
+			defer st.Close()
+			if devPassword != "" {
+				n, err := server.SeedPasswords(ctx, st, b, devPassword)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.ErrOrStderr(), "WARNING: --dev-password gave %d users the password %q. Never do this with real data.\n", n, devPassword)
+			}
+			srv, err := server.New(b, st, log)
+			if err != nil {
+				return err
+			}
+			l, err := net.Listen("tcp", addr)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "crvsctl serving %s %s (%s) on http://%s/\n", b.Country.Code, b.Version, b.Hash, l.Addr())
+			if devPassword != "" && len(b.Users) > 0 {
+				fmt.Fprintf(cmd.OutOrStdout(), "log in as %s (%s) with the password given to --dev-password\n", b.Users[0].Username, b.Users[0].Role)
+			}
+			return srv.Serve(ctx, l)
+		},
+	}
+	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:8080", "the address to listen on")
+	cmd.Flags().StringVar(&devPassword, "dev-password", "", "give every user without a password this one (demonstrations and tests only)")
+	sf.add(cmd)
+	return cmd
+}
+
+func newUsersCommand() *cobra.Command {
+	users := &cobra.Command{Use: "users", Short: "Manage the passwords of the bundle's users"}
+	var sf storeFlags
+	setPassword := &cobra.Command{
+		Use:   "set-password PACKAGE_DIR|bundle.json USER",
+		Short: "Set a user's password (asked for, or read from standard input)",
+		Args:  cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			b, err := loadBundle(cmd, args[0])
+			if err != nil {
+				return err
+			}
+			found := false
+			for _, u := range b.Users {
+				found = found || u.Username == args[1]
+			}
+			if !found {
+				return usageError{fmt.Errorf("%s is not a user of the bundle", args[1])}
+			}
+			pw, err := readPassword(cmd)
+			if err != nil {
+				return err
+			}
+			if err := auth.CheckPasswordRules(pw); err != nil {
+				return usageError{err}
+			}
+			hash, err := auth.HashPassword(pw)
+			if err != nil {
+				return err
+			}
+			st, err := server.OpenStore(cmd.Context(), sf.data, sf.mongo)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			if err := st.SetPassword(cmd.Context(), args[1], hash); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "password of %s set\n", args[1])
+			return nil
+		},
+	}
+	sf.add(setPassword)
+	users.AddCommand(setPassword)
+	return users
+}
+
+// readPassword asks twice on a terminal, or reads one line from standard input.
+func readPassword(cmd *cobra.Command) (string, error) {
+	in := cmd.InOrStdin()
+	if f, ok := in.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		fmt.Fprint(cmd.ErrOrStderr(), "Password: ")
+		a, err := term.ReadPassword(int(f.Fd()))
+		fmt.Fprintln(cmd.ErrOrStderr())
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprint(cmd.ErrOrStderr(), "Again: ")
+		b, err := term.ReadPassword(int(f.Fd()))
+		fmt.Fprintln(cmd.ErrOrStderr())
+		if err != nil {
+			return "", err
+		}
+		if string(a) != string(b) {
+			return "", usageError{fmt.Errorf("the two passwords differ")}
+		}
+		return string(a), nil
+	}
+	line, err := bufio.NewReader(in).ReadString('\n')
+	if err != nil && err != io.EOF {
+		return "", err
+	}
+	return strings.TrimRight(line, "\r\n"), nil
+}
+

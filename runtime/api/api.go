@@ -1,0 +1,515 @@
+// Package api is the runtime's HTTP API under /api/v1, described by the OpenAPI document at
+// /api/openapi.json. It translates: requests into calls of runtime/records and runtime/auth,
+// their answers and refusals into JSON. Every refusal is {"errors":[{"path","code","message"}]}
+// with its status: 400 malformed, 401 not logged in, 403 not granted, 404 not found (or not
+// within the user's jurisdiction), 409 stale version or action not allowed now, 413 too large,
+// 422 invalid declaration, 429 too many logins.
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/crvsctl/crvsctl/runtime/auth"
+	"github.com/crvsctl/crvsctl/runtime/records"
+	"github.com/crvsctl/crvsctl/runtime/store"
+)
+
+// MaxBody is the largest request body: a declaration with its texts is a few kilobytes.
+const MaxBody = 1 << 20
+
+// SessionCookie is the name of the session cookie of browsers.
+const SessionCookie = "crvsctl_session"
+
+// Server is the API.
+type Server struct {
+	Records *records.Service
+	Auth    *auth.Authenticator
+	Log     *slog.Logger
+	// SecureCookies sets the Secure attribute: on behind HTTPS, off for plain HTTP on loopback.
+	SecureCookies bool
+
+	oa openAPIDoc
+}
+
+// Routes registers the API's handlers on mux.
+func (s *Server) Routes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /api/openapi.json", s.openAPI)
+	mux.HandleFunc("POST /api/v1/login", s.login)
+	mux.HandleFunc("POST /api/v1/logout", s.authed(s.logout))
+	mux.HandleFunc("GET /api/v1/me", s.authed(s.me))
+	mux.HandleFunc("GET /api/v1/events", s.authed(s.events))
+	mux.HandleFunc("GET /api/v1/events/{event}/schema", s.authed(s.eventSchema))
+	mux.HandleFunc("POST /api/v1/records", s.authed(s.declare))
+	mux.HandleFunc("GET /api/v1/records", s.authed(s.search))
+	mux.HandleFunc("GET /api/v1/records/{id}", s.authed(s.get))
+	mux.HandleFunc("POST /api/v1/records/{id}/actions/{action}", s.authed(s.act))
+	mux.HandleFunc("GET /api/v1/queues", s.authed(s.queues))
+	mux.HandleFunc("GET /api/v1/queues/{event}/{action}", s.authed(s.queue))
+	mux.HandleFunc("GET /api/v1/drafts", s.authed(s.drafts))
+	mux.HandleFunc("GET /api/v1/drafts/{id}", s.authed(s.draft))
+	mux.HandleFunc("PUT /api/v1/drafts/{id}", s.authed(s.saveDraft))
+	mux.HandleFunc("DELETE /api/v1/drafts/{id}", s.authed(s.deleteDraft))
+	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, "", "not-found", "no such API endpoint: "+r.Method+" "+r.URL.Path)
+	})
+}
+
+// errorBody is every refusal's JSON.
+type errorBody struct {
+	Errors []records.Detail `json:"errors"`
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(true) // names with markup stay inert even in a careless page
+	enc.Encode(v)
+}
+
+func writeError(w http.ResponseWriter, status int, path, code, message string) {
+	writeJSON(w, status, errorBody{Errors: []records.Detail{{Path: path, Code: code, Message: message}}})
+}
+
+// fail answers with the refusal err carries, or logs an unexpected error and answers 500
+// without its details.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	var re *records.Error
+	switch {
+	case errors.As(err, &re):
+		status := map[records.Kind]int{records.BadRequest: 400, records.Forbidden: 403, records.NotFound: 404,
+			records.Conflict: 409, records.Invalid: 422}[re.Kind]
+		writeJSON(w, status, errorBody{Errors: re.Details})
+	case errors.Is(err, errTooLarge):
+		writeError(w, http.StatusRequestEntityTooLarge, "", "too-large", "the request body is larger than 1 MiB")
+	case errors.Is(err, context.Canceled):
+		// the client went away
+	default:
+		s.Log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		writeError(w, http.StatusInternalServerError, "", "internal", "the server could not do this; it has been logged")
+	}
+}
+
+var errTooLarge = errors.New("request body too large")
+
+// decode reads a JSON request body into v strictly: one object, no unknown members, at most
+// MaxBody bytes.
+func decode(w http.ResponseWriter, r *http.Request, v any) error {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return errTooLarge
+	}
+	if err != nil {
+		return &records.Error{Kind: records.BadRequest, Details: []records.Detail{{Code: "malformed", Message: "cannot read the request body"}}}
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return &records.Error{Kind: records.BadRequest, Details: []records.Detail{{Code: "malformed", Message: "the body is not the JSON expected: " + err.Error()}}}
+	}
+	if dec.More() {
+		return &records.Error{Kind: records.BadRequest, Details: []records.Detail{{Code: "malformed", Message: "the body holds more than one JSON value"}}}
+	}
+	return nil
+}
+
+// caller is the user a request is made by.
+type caller struct {
+	actor   *records.Actor
+	session *store.Session
+	token   string
+}
+
+type handler func(w http.ResponseWriter, r *http.Request, c *caller)
+
+// authed requires a session: a bearer token (API clients) or the session cookie (browsers).
+// A request that changes something with the cookie must carry the session's CSRF token in
+// X-CSRF-Token, since a browser sends cookies with requests other sites make it send.
+func (s *Server) authed(h handler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		token, fromCookie := "", false
+		if a := r.Header.Get("Authorization"); strings.HasPrefix(a, "Bearer ") {
+			token = strings.TrimPrefix(a, "Bearer ")
+		} else if c, err := r.Cookie(SessionCookie); err == nil {
+			token, fromCookie = c.Value, true
+		}
+		if token == "" {
+			writeError(w, http.StatusUnauthorized, "", "unauthenticated", "log in first")
+			return
+		}
+		sess, err := s.Auth.Session(r.Context(), token)
+		if err != nil {
+			if errors.Is(err, auth.ErrUnauthenticated) {
+				writeError(w, http.StatusUnauthorized, "", "unauthenticated", "the session has ended: log in again")
+				return
+			}
+			s.fail(w, r, err)
+			return
+		}
+		if fromCookie && r.Method != http.MethodGet && r.Method != http.MethodHead && !auth.CheckCSRF(sess, r.Header.Get("X-CSRF-Token")) {
+			writeError(w, http.StatusForbidden, "", "csrf", "the request lacks this session's X-CSRF-Token")
+			return
+		}
+		actor, ok := s.Records.Model.ActorFor(sess.User)
+		if !ok {
+			writeError(w, http.StatusUnauthorized, "", "unauthenticated", "the user is no longer in the bundle")
+			return
+		}
+		h(w, r, &caller{actor: actor, session: sess, token: token})
+	}
+}
+
+type loginRequest struct {
+	Username string `json:"username"`
+	Password string `json:"password"`
+}
+
+type loginResponse struct {
+	Token   string    `json:"token"`
+	CSRF    string    `json:"csrf"`
+	Expires time.Time `json:"expires"`
+	User    userInfo  `json:"user"`
+}
+
+type userInfo struct {
+	Username string `json:"username"`
+	Name     string `json:"name"`
+	Role     string `json:"role"`
+	Office   string `json:"office"`
+}
+
+func (s *Server) login(w http.ResponseWriter, r *http.Request) {
+	var req loginRequest
+	if err := decode(w, r, &req); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	token, sess, err := s.Auth.Login(r.Context(), req.Username, req.Password, r.RemoteAddr)
+	switch {
+	case errors.Is(err, auth.ErrBadCredentials):
+		writeError(w, http.StatusUnauthorized, "", "bad-credentials", err.Error())
+		return
+	case errors.Is(err, auth.ErrRateLimited):
+		w.Header().Set("Retry-After", "900")
+		writeError(w, http.StatusTooManyRequests, "", "rate-limited", err.Error())
+		return
+	case err != nil:
+		s.fail(w, r, err)
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: token, Path: "/", Expires: sess.Expires,
+		HttpOnly: true, Secure: s.SecureCookies, SameSite: http.SameSiteStrictMode})
+	u := s.Records.Model.Users[sess.User]
+	writeJSON(w, http.StatusOK, loginResponse{Token: token, CSRF: sess.CSRF, Expires: sess.Expires,
+		User: userInfo{u.Username, u.Name, u.Role, u.Office}})
+}
+
+func (s *Server) logout(w http.ResponseWriter, r *http.Request, c *caller) {
+	if err := s.Auth.Logout(r.Context(), c.token); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: s.SecureCookies, SameSite: http.SameSiteStrictMode})
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) me(w http.ResponseWriter, r *http.Request, c *caller) {
+	u := c.actor.User
+	writeJSON(w, http.StatusOK, map[string]any{"user": userInfo{u.Username, u.Name, u.Role, u.Office}, "csrf": c.session.CSRF,
+		"jurisdiction": c.actor.Role.Jurisdiction, "queues": s.Records.Queues(c.actor)})
+}
+
+// eventInfo is what a client needs of an event to declare it and act on its records.
+type eventInfo struct {
+	ID       string   `json:"id"`
+	Label    string   `json:"label"`
+	Actions  []string `json:"actions"` // the ones this user's role grants
+	Statuses []string `json:"statuses"`
+}
+
+func (s *Server) events(w http.ResponseWriter, r *http.Request, c *caller) {
+	out := []eventInfo{}
+	for _, ev := range s.Records.Model.Bundle.Events {
+		info := eventInfo{ID: ev.ID, Label: ev.Label, Actions: []string{}}
+		for _, a := range ev.Actions {
+			if c.actor.Role.Grants(ev.ID, a.ID) {
+				info.Actions = append(info.Actions, a.ID)
+			}
+		}
+		for _, st := range ev.Statuses {
+			info.Statuses = append(info.Statuses, st.ID)
+		}
+		out = append(out, info)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"bundle": map[string]string{"version": s.Records.Model.Bundle.Version, "hash": s.Records.Model.Bundle.Hash}, "events": out})
+}
+
+func (s *Server) eventSchema(w http.ResponseWriter, r *http.Request, c *caller) {
+	ev, ok := s.Records.Model.Events[r.PathValue("event")]
+	if !ok {
+		writeError(w, http.StatusNotFound, "/event", "unknown-event", "no such event")
+		return
+	}
+	w.Header().Set("Content-Type", "application/schema+json")
+	w.Write(ev.PayloadSchema)
+}
+
+type declareRequest struct {
+	Event   string          `json:"event"`
+	Action  string          `json:"action,omitempty"`
+	Data    json.RawMessage `json:"data"`
+	Comment string          `json:"comment,omitempty"`
+}
+
+// recordView is a record as the API shows it.
+type recordView struct {
+	ID        string          `json:"id"`
+	Event     string          `json:"event"`
+	Status    string          `json:"status"`
+	Flags     []string        `json:"flags"`
+	Number    string          `json:"number,omitempty"`
+	Title     string          `json:"title"`
+	EventDate string          `json:"eventDate,omitempty"`
+	Office    string          `json:"office"`
+	Version   int64           `json:"version"`
+	Bundle    string          `json:"bundle"`
+	Created   time.Time       `json:"created"`
+	Updated   time.Time       `json:"updated"`
+	CreatedBy string          `json:"createdBy"`
+	Data      json.RawMessage `json:"data"`
+	History   []store.Entry   `json:"history,omitempty"`
+}
+
+func view(r *store.Record) recordView {
+	flags := r.Flags
+	if flags == nil {
+		flags = []string{}
+	}
+	return recordView{ID: r.ID, Event: r.Event, Status: r.Status, Flags: flags, Number: r.Number, Title: r.Title,
+		EventDate: r.EventDate, Office: r.Office, Version: r.Version, Bundle: r.Bundle, Created: r.Created, Updated: r.Updated,
+		CreatedBy: r.CreatedBy, Data: r.Data, History: r.History}
+}
+
+func (s *Server) declare(w http.ResponseWriter, r *http.Request, c *caller) {
+	var req declareRequest
+	if err := decode(w, r, &req); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	key := r.Header.Get("Idempotency-Key")
+	if len(key) > 128 {
+		writeError(w, http.StatusBadRequest, "", "malformed", "the Idempotency-Key is longer than 128 characters")
+		return
+	}
+	rec, created, err := s.Records.Declare(r.Context(), c.actor, records.Declaration{Event: req.Event, Action: req.Action,
+		Data: req.Data, IdempotencyKey: key, Comment: req.Comment})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	status := http.StatusCreated
+	if !created {
+		status = http.StatusOK // the same declaration, sent again
+	}
+	w.Header().Set("Location", "/api/v1/records/"+rec.ID)
+	writeJSON(w, status, view(rec))
+}
+
+func (s *Server) get(w http.ResponseWriter, r *http.Request, c *caller) {
+	rec, err := s.Records.Get(r.Context(), c.actor, r.PathValue("id"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, view(rec))
+}
+
+type actionRequest struct {
+	Version int64           `json:"version"`
+	Data    json.RawMessage `json:"data,omitempty"`
+	Comment string          `json:"comment,omitempty"`
+}
+
+func (s *Server) act(w http.ResponseWriter, r *http.Request, c *caller) {
+	var req actionRequest
+	if err := decode(w, r, &req); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if req.Version < 1 {
+		writeError(w, http.StatusBadRequest, "/version", "malformed", "version: the version of the record the action is based on is required")
+		return
+	}
+	rec, err := s.Records.Act(r.Context(), c.actor, r.PathValue("id"), records.ActionRequest{Action: r.PathValue("action"),
+		Version: req.Version, Data: req.Data, Comment: req.Comment})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, view(rec))
+}
+
+type pageView struct {
+	Records []recordView `json:"records"`
+	Next    string       `json:"next,omitempty"`
+}
+
+func pageOf(p store.Page) pageView {
+	out := pageView{Records: []recordView{}, Next: p.Next}
+	for i := range p.Records {
+		v := view(&p.Records[i])
+		v.Data = nil // lists carry what a list shows; the record has the rest
+		out.Records = append(out.Records, v)
+	}
+	return out
+}
+
+func limitParam(r *http.Request) (int, error) {
+	l := r.URL.Query().Get("limit")
+	if l == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(l)
+	if err != nil || n < 1 {
+		return 0, &records.Error{Kind: records.BadRequest, Details: []records.Detail{{Path: "/limit", Code: "malformed", Message: "limit must be a positive whole number"}}}
+	}
+	return n, nil
+}
+
+var datePattern = strings.NewReplacer("0", "", "1", "", "2", "", "3", "", "4", "", "5", "", "6", "", "7", "", "8", "", "9", "")
+
+func (s *Server) search(w http.ResponseWriter, r *http.Request, c *caller) {
+	v := r.URL.Query()
+	limit, err := limitParam(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	for _, k := range []string{"from", "to"} {
+		if d := v.Get(k); d != "" && (len(d) != 10 || datePattern.Replace(d) != "--") {
+			writeError(w, http.StatusBadRequest, "/"+k, "malformed", k+" must be a date written YYYY-MM-DD")
+			return
+		}
+	}
+	q := store.Query{Event: v.Get("event"), ID: v.Get("id"), Number: v.Get("number"), Statuses: v["status"], Flags: v["flag"],
+		From: v.Get("from"), To: v.Get("to"), After: v.Get("after"), Limit: limit}
+	if o := v.Get("office"); o != "" {
+		q.Office = o // narrowed further to the user's jurisdiction by the service
+	}
+	p, err := s.Records.Search(r.Context(), c.actor, q, v.Get("name"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, pageOf(p))
+}
+
+func (s *Server) queues(w http.ResponseWriter, r *http.Request, c *caller) {
+	writeJSON(w, http.StatusOK, map[string]any{"queues": s.Records.Queues(c.actor)})
+}
+
+func (s *Server) queue(w http.ResponseWriter, r *http.Request, c *caller) {
+	limit, err := limitParam(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	p, err := s.Records.QueueRecords(r.Context(), c.actor, r.PathValue("event"), r.PathValue("action"), r.URL.Query().Get("after"), limit)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, pageOf(p))
+}
+
+type draftView struct {
+	ID      string          `json:"id"`
+	Event   string          `json:"event"`
+	Data    json.RawMessage `json:"data"`
+	Updated time.Time       `json:"updated"`
+}
+
+func (s *Server) drafts(w http.ResponseWriter, r *http.Request, c *caller) {
+	list, err := s.Records.Store.Drafts(r.Context(), c.actor.User.Username)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out := []draftView{}
+	for _, d := range list {
+		out = append(out, draftView{d.ID, d.Event, d.Data, d.Updated})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"drafts": out})
+}
+
+func (s *Server) draft(w http.ResponseWriter, r *http.Request, c *caller) {
+	d, err := s.Records.Store.Draft(r.Context(), c.actor.User.Username, r.PathValue("id"))
+	if errors.Is(err, store.ErrNotFound) {
+		writeError(w, http.StatusNotFound, "/id", "not-found", "no such draft")
+		return
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, draftView{d.ID, d.Event, d.Data, d.Updated})
+}
+
+type draftRequest struct {
+	Event string          `json:"event"`
+	Data  json.RawMessage `json:"data"`
+}
+
+// saveDraft keeps a declaration in progress as it is: incomplete, unvalidated, but a JSON
+// object of an event the user may declare.
+func (s *Server) saveDraft(w http.ResponseWriter, r *http.Request, c *caller) {
+	var req draftRequest
+	if err := decode(w, r, &req); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	id := r.PathValue("id")
+	if len(id) == 0 || len(id) > 64 {
+		writeError(w, http.StatusBadRequest, "/id", "malformed", "a draft id has 1 to 64 characters")
+		return
+	}
+	if _, ok := s.Records.Model.Events[req.Event]; !ok {
+		writeError(w, http.StatusBadRequest, "/event", "unknown-event", "no such event")
+		return
+	}
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(req.Data, &obj); err != nil || obj == nil {
+		writeError(w, http.StatusBadRequest, "/data", "malformed", "data must be a JSON object")
+		return
+	}
+	d := &store.Draft{ID: id, User: c.actor.User.Username, Event: req.Event, Data: req.Data, Updated: time.Now().UTC()}
+	if err := s.Records.Store.SaveDraft(r.Context(), d); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, draftView{d.ID, d.Event, d.Data, d.Updated})
+}
+
+func (s *Server) deleteDraft(w http.ResponseWriter, r *http.Request, c *caller) {
+	err := s.Records.Store.DeleteDraft(r.Context(), c.actor.User.Username, r.PathValue("id"))
+	if errors.Is(err, store.ErrNotFound) {
+		writeError(w, http.StatusNotFound, "/id", "not-found", "no such draft")
+		return
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}

@@ -1,0 +1,136 @@
+package api
+
+import (
+	"encoding/json"
+	"net/http"
+	"sync"
+)
+
+// openAPIDoc is the OpenAPI document, written from the bundle once: OpenAPI 3.1 takes JSON
+// Schema 2020-12 as it is, so each event's declaration schema goes in unchanged.
+type openAPIDoc struct {
+	once sync.Once
+	doc  []byte
+}
+
+func (s *Server) openAPI(w http.ResponseWriter, r *http.Request) {
+	s.oa.once.Do(func() { s.oa.doc, _ = json.Marshal(s.openAPIDocument()) })
+	w.Header().Set("Content-Type", "application/json")
+	w.Write(s.oa.doc)
+}
+
+type obj = map[string]any
+
+func ref(name string) obj { return obj{"$ref": "#/components/schemas/" + name} }
+
+func jsonBody(schema obj) obj {
+	return obj{"required": true, "content": obj{"application/json": obj{"schema": schema}}}
+}
+
+func answer(desc string, schema obj) obj {
+	a := obj{"description": desc}
+	if schema != nil {
+		a["content"] = obj{"application/json": obj{"schema": schema}}
+	}
+	return a
+}
+
+// refusals are the error answers an operation may give.
+func refusals(codes ...string) obj {
+	desc := map[string]string{"400": "malformed request", "401": "not logged in", "403": "not granted to the user's role",
+		"404": "not found, or not within the user's jurisdiction", "409": "stale version, or the action is not allowed in the record's state",
+		"413": "body larger than 1 MiB", "422": "the declaration breaks the form's rules", "429": "too many logins"}
+	out := obj{}
+	for _, c := range codes {
+		out[c] = answer(desc[c], ref("Errors"))
+	}
+	return out
+}
+
+func with(base obj, more obj) obj {
+	for k, v := range more {
+		base[k] = v
+	}
+	return base
+}
+
+func (s *Server) openAPIDocument() obj {
+	b := s.Records.Model.Bundle
+	str := obj{"type": "string"}
+	strs := obj{"type": "array", "items": str}
+	declarations := []any{}
+	schemas := obj{
+		"Errors": obj{"type": "object", "required": []string{"errors"}, "properties": obj{"errors": obj{"type": "array", "items": obj{
+			"type": "object", "required": []string{"path", "code", "message"},
+			"properties": obj{"path": str, "code": str, "message": str}}}}},
+		"Login":   obj{"type": "object", "required": []string{"username", "password"}, "properties": obj{"username": str, "password": str}},
+		"Session": obj{"type": "object", "properties": obj{"token": str, "csrf": str, "expires": str, "user": obj{"type": "object"}}},
+		"Record": obj{"type": "object", "properties": obj{"id": str, "event": str, "status": str, "flags": strs, "number": str,
+			"title": str, "eventDate": str, "office": str, "version": obj{"type": "integer"}, "bundle": str,
+			"created": str, "updated": str, "createdBy": str, "data": obj{"type": "object"},
+			"history": obj{"type": "array", "items": obj{"type": "object"}}}},
+		"Page": obj{"type": "object", "properties": obj{"records": obj{"type": "array", "items": ref("Record")}, "next": str}},
+		"Action": obj{"type": "object", "required": []string{"version"}, "additionalProperties": false, "properties": obj{
+			"version": obj{"type": "integer", "minimum": 1, "description": "the version of the record the action is based on"},
+			"data":    obj{"type": "object", "description": "changed field values, for actions that edit the declaration"},
+			"comment": str}},
+		"Draft": obj{"type": "object", "required": []string{"event", "data"}, "properties": obj{"event": str, "data": obj{"type": "object"}}},
+	}
+	for _, ev := range b.Events {
+		var payload any
+		json.Unmarshal(ev.PayloadSchema, &payload)
+		schemas["Declaration."+ev.ID] = payload
+		declarations = append(declarations, obj{"type": "object", "required": []string{"event", "data"}, "additionalProperties": false,
+			"properties": obj{"event": obj{"const": ev.ID}, "action": str, "data": ref("Declaration." + ev.ID), "comment": str}})
+	}
+	schemas["Declare"] = obj{"oneOf": declarations}
+	pathParam := func(name string) obj { return obj{"name": name, "in": "path", "required": true, "schema": str} }
+	query := func(name, desc string) obj {
+		return obj{"name": name, "in": "query", "description": desc, "schema": str}
+	}
+	return obj{
+		"openapi": "3.1.0",
+		"info": obj{"title": "crvsctl runtime API", "version": b.Version,
+			"description": "Civil registration records of " + b.Country.Code + ", bundle " + b.Hash + ". Authenticate with POST /api/v1/login, then send Authorization: Bearer <token>."},
+		"components": obj{"schemas": schemas, "securitySchemes": obj{
+			"bearer": obj{"type": "http", "scheme": "bearer"},
+			"cookie": obj{"type": "apiKey", "in": "cookie", "name": SessionCookie}}},
+		"security": []any{obj{"bearer": []any{}}, obj{"cookie": []any{}}},
+		"paths": obj{
+			"/api/v1/login": obj{"post": obj{"summary": "Log in", "security": []any{}, "requestBody": jsonBody(ref("Login")),
+				"responses": with(obj{"200": answer("a session", ref("Session"))}, refusals("400", "401", "429"))}},
+			"/api/v1/logout": obj{"post": obj{"summary": "Log out", "responses": with(obj{"204": answer("logged out", nil)}, refusals("401"))}},
+			"/api/v1/me":     obj{"get": obj{"summary": "The user, their jurisdiction and work queues", "responses": with(obj{"200": answer("the user", nil)}, refusals("401"))}},
+			"/api/v1/events": obj{"get": obj{"summary": "The events, with the actions the user's role grants", "responses": with(obj{"200": answer("events", nil)}, refusals("401"))}},
+			"/api/v1/events/{event}/schema": obj{"get": obj{"summary": "The JSON Schema of a declaration", "parameters": []any{pathParam("event")},
+				"responses": with(obj{"200": answer("a JSON Schema", nil)}, refusals("401", "404"))}},
+			"/api/v1/records": obj{
+				"post": obj{"summary": "Declare an event", "requestBody": jsonBody(ref("Declare")),
+					"parameters": []any{obj{"name": "Idempotency-Key", "in": "header", "schema": str,
+						"description": "sent again with the same declaration, returns the record the first request created (200) instead of a second record"}},
+					"responses": with(obj{"201": answer("the new record", ref("Record")), "200": answer("the record this key created before", ref("Record"))},
+						refusals("400", "401", "403", "409", "413", "422"))},
+				"get": obj{"summary": "Search records within the user's jurisdiction", "parameters": []any{
+					query("event", "event id"), query("id", "tracking ID"), query("number", "registration number"),
+					query("name", "words of a name, each the beginning of one of the record's names; case and accents ignored"),
+					query("status", "a status (repeat for several)"), query("flag", "a flag the record carries (repeat: all of them)"),
+					query("office", "declaring office"), query("from", "event date, YYYY-MM-DD, inclusive"), query("to", "event date, YYYY-MM-DD, inclusive"),
+					query("after", "the next cursor of the previous page"), query("limit", "records per page, at most 100")},
+					"responses": with(obj{"200": answer("a page of records", ref("Page"))}, refusals("400", "401"))}},
+			"/api/v1/records/{id}": obj{"get": obj{"summary": "A record with its history", "parameters": []any{pathParam("id")},
+				"responses": with(obj{"200": answer("the record", ref("Record"))}, refusals("401", "404"))}},
+			"/api/v1/records/{id}/actions/{action}": obj{"post": obj{"summary": "Take an action on a record",
+				"parameters": []any{pathParam("id"), pathParam("action")}, "requestBody": jsonBody(ref("Action")),
+				"responses": with(obj{"200": answer("the record after the action", ref("Record"))}, refusals("400", "401", "403", "404", "409", "413", "422"))}},
+			"/api/v1/queues": obj{"get": obj{"summary": "The user's work queues", "responses": with(obj{"200": answer("queues", nil)}, refusals("401"))}},
+			"/api/v1/queues/{event}/{action}": obj{"get": obj{"summary": "A work queue: records the action can be taken on, oldest first",
+				"parameters": []any{pathParam("event"), pathParam("action"), query("after", "cursor"), query("limit", "at most 100")},
+				"responses": with(obj{"200": answer("a page of records", ref("Page"))}, refusals("400", "401", "404"))}},
+			"/api/v1/drafts": obj{"get": obj{"summary": "The user's drafts", "responses": with(obj{"200": answer("drafts", nil)}, refusals("401"))}},
+			"/api/v1/drafts/{id}": obj{
+				"get":    obj{"summary": "A draft", "parameters": []any{pathParam("id")}, "responses": with(obj{"200": answer("the draft", ref("Draft"))}, refusals("401", "404"))},
+				"put":    obj{"summary": "Save a declaration in progress, incomplete", "parameters": []any{pathParam("id")}, "requestBody": jsonBody(ref("Draft")), "responses": with(obj{"200": answer("saved", ref("Draft"))}, refusals("400", "401", "413"))},
+				"delete": obj{"summary": "Delete a draft", "parameters": []any{pathParam("id")}, "responses": with(obj{"204": answer("deleted", nil)}, refusals("401", "404"))}},
+		},
+	}
+}

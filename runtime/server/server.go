@@ -1,0 +1,234 @@
+// Package server assembles crvsctl serve: it loads and checks the bundle, opens the store,
+// and serves the API with health checks, metrics and structured logs. Server instances share
+// nothing but the store (sessions, login failures and sequences live there), so several can
+// run behind a load balancer.
+package server
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/crvsctl/crvsctl/bundle"
+	"github.com/crvsctl/crvsctl/runtime/api"
+	"github.com/crvsctl/crvsctl/runtime/auth"
+	"github.com/crvsctl/crvsctl/runtime/records"
+	"github.com/crvsctl/crvsctl/runtime/store"
+	"github.com/crvsctl/crvsctl/runtime/store/mongostore"
+	"github.com/crvsctl/crvsctl/runtime/store/sqlitestore"
+	"github.com/crvsctl/crvsctl/schema"
+)
+
+// LoadBundle reads a bundle file and checks it against schema/bundle.schema.json and its hash
+// before anything is served from it.
+func LoadBundle(path string) (*bundle.Bundle, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
+	if err != nil {
+		return nil, fmt.Errorf("%s: not JSON: %w", path, err)
+	}
+	c := jsonschema.NewCompiler()
+	sch, err := jsonschema.UnmarshalJSON(bytes.NewReader(schema.BundleSchema))
+	if err != nil {
+		return nil, err
+	}
+	if err := c.AddResource("bundle.schema.json", sch); err != nil {
+		return nil, err
+	}
+	s, err := c.Compile("bundle.schema.json")
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Validate(doc); err != nil {
+		return nil, fmt.Errorf("%s: not a bundle: %v", path, err)
+	}
+	b, err := bundle.Decode(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return b, nil
+}
+
+// OpenStore opens MongoDB when uri is set, else the embedded store in dataDir.
+func OpenStore(ctx context.Context, dataDir, mongoURI string) (store.Store, error) {
+	if mongoURI != "" {
+		return mongostore.Open(ctx, mongoURI, "crvsctl")
+	}
+	return sqlitestore.Open(dataDir)
+}
+
+// SeedPasswords sets pw for every user of the bundle who has no password yet: demos and
+// tests, never production.
+func SeedPasswords(ctx context.Context, st store.Store, b *bundle.Bundle, pw string) (int, error) {
+	hash, err := auth.HashPassword(pw)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, u := range b.Users {
+		if _, err := st.Password(ctx, u.Username); errors.Is(err, store.ErrNotFound) {
+			if err := st.SetPassword(ctx, u.Username, hash); err != nil {
+				return n, err
+			}
+			n++
+		} else if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}
+
+// Server is a running crvsctl serve.
+type Server struct {
+	Model *records.Model
+	Store store.Store
+	Log   *slog.Logger
+
+	handler http.Handler
+}
+
+// New makes the server of a bundle over a store.
+func New(b *bundle.Bundle, st store.Store, log *slog.Logger) (*Server, error) {
+	m, err := records.NewModel(b)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{Model: m, Store: st, Log: log}
+	a := &api.Server{
+		Records: &records.Service{Model: m, Store: st},
+		Auth: &auth.Authenticator{Store: st, Users: func(u string) bool {
+			_, ok := m.Users[u]
+			return ok
+		}},
+		Log: log,
+	}
+	mux := http.NewServeMux()
+	a.Routes(mux)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
+	mux.HandleFunc("GET /readyz", s.ready)
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	metrics := newMetrics(reg)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	s.handler = s.logged(metrics.wrap(mux))
+	return s, nil
+}
+
+// Handler is the server's HTTP handler.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// ready answers 200 when the store answers.
+func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if _, err := s.Store.Search(ctx, store.Query{Limit: 1}); err != nil {
+		s.Log.Error("not ready", "err", err)
+		http.Error(w, "the store does not answer", http.StatusServiceUnavailable)
+		return
+	}
+	w.Write([]byte("ready\n"))
+}
+
+// Serve serves on l until ctx ends, then lets the requests in flight finish.
+func (s *Server) Serve(ctx context.Context, l net.Listener) error {
+	hs := &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
+		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(l) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+		shut, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		return hs.Shutdown(shut)
+	}
+}
+
+// statusWriter remembers the status a handler wrote.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// logged logs every request that failed or took long; successful fast ones would drown the
+// log at a thousand a second.
+func (s *Server) logged(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		sw.Header().Set("X-Content-Type-Options", "nosniff")
+		h.ServeHTTP(sw, r)
+		d := time.Since(start)
+		if sw.status >= 400 || d > time.Second {
+			level := slog.LevelInfo
+			if sw.status >= 500 {
+				level = slog.LevelError
+			}
+			s.Log.Log(r.Context(), level, "request", "method", r.Method, "path", r.URL.Path, "status", sw.status,
+				"duration", d, "remote", r.RemoteAddr)
+		}
+	})
+}
+
+// metrics counts requests by route and status, and times them.
+type metrics struct {
+	requests *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+}
+
+func newMetrics(reg *prometheus.Registry) *metrics {
+	m := &metrics{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "crvsctl_http_requests_total",
+			Help: "HTTP requests by route and status."}, []string{"route", "status"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "crvsctl_http_request_duration_seconds",
+			Help: "HTTP request durations by route.", Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5}}, []string{"route"}),
+	}
+	reg.MustRegister(m.requests, m.duration)
+	return m
+}
+
+func (m *metrics) wrap(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		h.ServeHTTP(sw, r)
+		// The route pattern, never the raw path: tracking IDs would make a series each.
+		route := r.Pattern
+		if route == "" {
+			route = "unmatched"
+		}
+		route = strings.TrimPrefix(route, r.Method+" ")
+		m.requests.WithLabelValues(route, fmt.Sprint(sw.status)).Inc()
+		m.duration.WithLabelValues(route).Observe(time.Since(start).Seconds())
+	})
+}

@@ -176,4 +176,3 @@ func readPassword(cmd *cobra.Command) (string, error) {
 	}
 	return strings.TrimRight(line, "\r\n"), nil
 }
-

@@ -125,7 +125,7 @@ func (s *Server) openAPIDocument() obj {
 			"/api/v1/queues": obj{"get": obj{"summary": "The user's work queues", "responses": with(obj{"200": answer("queues", nil)}, refusals("401"))}},
 			"/api/v1/queues/{event}/{action}": obj{"get": obj{"summary": "A work queue: records the action can be taken on, oldest first",
 				"parameters": []any{pathParam("event"), pathParam("action"), query("after", "cursor"), query("limit", "at most 100")},
-				"responses": with(obj{"200": answer("a page of records", ref("Page"))}, refusals("400", "401", "404"))}},
+				"responses":  with(obj{"200": answer("a page of records", ref("Page"))}, refusals("400", "401", "404"))}},
 			"/api/v1/drafts": obj{"get": obj{"summary": "The user's drafts", "responses": with(obj{"200": answer("drafts", nil)}, refusals("401"))}},
 			"/api/v1/drafts/{id}": obj{
 				"get":    obj{"summary": "A draft", "parameters": []any{pathParam("id")}, "responses": with(obj{"200": answer("the draft", ref("Draft"))}, refusals("401", "404"))},

@@ -127,9 +127,13 @@ func open(ctx context.Context, client *mongo.Client, database string) (*Store, e
 			{Keys: bson.D{{Key: "expires", Value: 1}}, Options: named("expires")},
 		}},
 	}
+	// One at a time: FerretDB v1 panics when one createIndexes holds several indexes that
+	// already exist, as every Open after the first would send.
 	for _, ix := range indexes {
-		if _, err := ix.c.Indexes().CreateMany(ctx, ix.models); err != nil {
-			return nil, fmt.Errorf("indexes of %s: %w", ix.c.Name(), err)
+		for _, m := range ix.models {
+			if _, err := ix.c.Indexes().CreateOne(ctx, m); err != nil {
+				return nil, fmt.Errorf("indexes of %s: %w", ix.c.Name(), err)
+			}
 		}
 	}
 	return s, nil

@@ -13,6 +13,9 @@
 //
 // Durability is the server's write concern: give w=majority in the URI of a replica set
 // whose default is weaker.
+//
+// FerretDB v1, which the tests run on, works too, for one crvsctl server only: its updates
+// are not atomic, so this store makes its own take turns (see Store.serial).
 package mongostore
 
 import (

@@ -106,13 +106,8 @@ func (s *Service) Declare(ctx context.Context, actor *Actor, d Declaration) (rec
 	if !ok {
 		return nil, false, refuse(NotFound, "/event", "unknown-event", "no event %q", d.Event)
 	}
-	if d.IdempotencyKey != "" {
-		if r, err := s.Store.RecordByIdempotencyKey(ctx, actor.User.Username, d.IdempotencyKey); err == nil {
-			return r, false, nil
-		} else if !errors.Is(err, store.ErrNotFound) {
-			return nil, false, err
-		}
-	}
+	// A key used before is found when the record is stored (the store's unique index refuses
+	// it): looking first would cost every declaration a read for the rare one sent twice.
 	data, verr := s.validate(ev, d.Data)
 	if verr != nil {
 		return nil, false, verr
@@ -155,7 +150,9 @@ func (s *Service) Declare(ctx context.Context, actor *Actor, d Declaration) (rec
 	}
 	s.describe(ev, r, data, rctx)
 	r.History = []store.Entry{{Version: 1, Action: act.ID, User: actor.User.Username, Role: actor.User.Role, Office: actor.Office.Code,
-		At: now, Status: r.Status, AddFlags: act.AddFlags, Changes: changes(nil, data), Comment: d.Comment}}
+		At: now, Status: r.Status, AddFlags: act.AddFlags, Comment: d.Comment}}
+	// The entry of the declaration lists no changes: version 1 is the data as declared, and
+	// each later entry lists what it changed.
 	for range 3 { // a tracking ID already taken: draw another
 		err = s.Store.CreateRecord(ctx, r)
 		if !errors.Is(err, store.ErrDuplicate) {

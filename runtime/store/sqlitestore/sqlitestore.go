@@ -39,13 +39,26 @@ import (
 type Store struct {
 	w *sql.DB // the one writing connection
 	r *sql.DB // readers
+
+	writes chan *write // to the committer: see commit
+	done   chan struct{}
+	stmts  map[string]*sql.Stmt // the writer's statements, prepared once
 }
+
+// write is one write of a caller, waiting to be committed.
+type write struct {
+	fn  func(*sql.Tx) error
+	err chan error
+}
+
+// maxBatch bounds how many writes share a commit.
+const maxBatch = 256
 
 var _ store.Store = (*Store)(nil)
 
 const schema = `
 CREATE TABLE IF NOT EXISTS records (
-	id         TEXT PRIMARY KEY,
+	id         TEXT NOT NULL UNIQUE,
 	event      TEXT NOT NULL,
 	bundle     TEXT NOT NULL,
 	status     TEXT NOT NULL,
@@ -62,7 +75,8 @@ CREATE TABLE IF NOT EXISTS records (
 	updated    INTEGER NOT NULL,
 	created_by TEXT NOT NULL,
 	idem_key   TEXT           -- NULL when the client gave none
-) WITHOUT ROWID;
+); -- a rowid table: its rows hold a declaration of a kilobyte or more, which WITHOUT ROWID
+   -- tables store badly
 CREATE UNIQUE INDEX IF NOT EXISTS records_idem ON records (created_by, idem_key) WHERE idem_key IS NOT NULL;
 CREATE INDEX IF NOT EXISTS records_created ON records (created, id);
 CREATE INDEX IF NOT EXISTS records_status ON records (status, created, id);
@@ -134,12 +148,81 @@ func Open(dir string) (*Store, error) {
 	}
 	r.SetMaxOpenConns(8)
 	r.SetMaxIdleConns(8)
-	return &Store{w: w, r: r}, nil
+	s := &Store{w: w, r: r, writes: make(chan *write), done: make(chan struct{}), stmts: map[string]*sql.Stmt{}}
+	for _, q := range []string{insertRecord, insertName, insertHistory} {
+		st, err := w.Prepare(q)
+		if err != nil {
+			w.Close()
+			r.Close()
+			return nil, err
+		}
+		s.stmts[q] = st
+	}
+	go s.commit()
+	return s, nil
 }
 
 // Close closes the file, checkpointing the log into it.
 func (s *Store) Close() error {
+	close(s.writes)
+	<-s.done
+	for _, st := range s.stmts {
+		st.Close()
+	}
 	return errors.Join(s.r.Close(), s.w.Close())
+}
+
+// commit runs the writes of every caller, group-committed: the writes waiting when a
+// transaction starts share it, each in a savepoint of its own, so that one refused write
+// (a duplicate, a stale version) is rolled back alone. A caller hears back only after the
+// commit, so nothing is acknowledged before it is in the log. Under load this turns a commit
+// per declaration into a commit per batch: the cost of a commit is mostly its system calls.
+func (s *Store) commit() {
+	defer close(s.done)
+	for first := range s.writes {
+		batch := []*write{first}
+	more:
+		for len(batch) < maxBatch {
+			select {
+			case w, ok := <-s.writes:
+				if !ok {
+					break more
+				}
+				batch = append(batch, w)
+			default:
+				break more
+			}
+		}
+		errs := make([]error, len(batch))
+		tx, err := s.w.Begin()
+		if err == nil {
+			for i, w := range batch {
+				if _, err = tx.Exec(`SAVEPOINT w`); err != nil {
+					break
+				}
+				if errs[i] = w.fn(tx); errs[i] != nil {
+					if _, err = tx.Exec(`ROLLBACK TO w`); err != nil {
+						break
+					}
+				}
+				if _, err = tx.Exec(`RELEASE w`); err != nil {
+					break
+				}
+			}
+			if err == nil {
+				err = tx.Commit()
+			} else {
+				tx.Rollback()
+			}
+		}
+		for i, w := range batch {
+			if err != nil {
+				w.err <- err // the whole batch failed: nobody's write is in
+			} else {
+				w.err <- errs[i]
+			}
+		}
+	}
 }
 
 func millis(t time.Time) int64 { return t.UnixMilli() }
@@ -169,24 +252,34 @@ func isUnique(err error) bool {
 	return errors.As(err, &se) && (se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY)
 }
 
-// tx runs fn in a write transaction.
+// tx runs fn in a write transaction, shared with other callers' writes (see commit); fn's
+// changes are committed, or rolled back when it returns an error, before tx returns.
 func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
-	tx, err := s.w.BeginTx(ctx, nil)
-	if err != nil {
-		return err
+	w := &write{fn: fn, err: make(chan error, 1)}
+	select {
+	case s.writes <- w:
+	case <-ctx.Done():
+		return ctx.Err()
 	}
-	if err := fn(tx); err != nil {
-		tx.Rollback()
-		return err
-	}
-	return tx.Commit()
+	// Once handed over, the write is waited for whatever ctx says: the caller must learn
+	// whether it was committed.
+	return <-w.err
 }
+
+// stmt is a prepared statement of the writer, for use in tx.
+func (s *Store) stmt(tx *sql.Tx, q string) *sql.Stmt { return tx.Stmt(s.stmts[q]) }
+
+const (
+	insertRecord = `INSERT INTO records
+			(id, event, bundle, status, flags, data, office, areas, number, title, names, event_date, version, created, updated, created_by, idem_key)
+			VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
+	insertName    = `INSERT OR IGNORE INTO record_names (name, record) VALUES (?, ?)`
+	insertHistory = `INSERT INTO history (record, version, entry) VALUES (?, ?, ?)`
+)
 
 func (s *Store) CreateRecord(ctx context.Context, r *store.Record) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO records
-			(id, event, bundle, status, flags, data, office, areas, number, title, names, event_date, version, created, updated, created_by, idem_key)
-			VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+		_, err := s.stmt(tx, insertRecord).Exec(
 			r.ID, r.Event, r.Bundle, r.Status, words(r.Flags), []byte(r.Data), r.Office, words(r.Areas), nullable(r.Number),
 			r.Title, words(r.Names), r.EventDate, r.Version, millis(r.Created), millis(r.Updated), r.CreatedBy, nullable(r.IdempotencyKey))
 		if isUnique(err) {
@@ -195,11 +288,11 @@ func (s *Store) CreateRecord(ctx context.Context, r *store.Record) error {
 		if err != nil {
 			return err
 		}
-		if err := insertNames(ctx, tx, r); err != nil {
+		if err := s.insertNames(tx, r); err != nil {
 			return err
 		}
 		for _, e := range r.History {
-			if err := insertEntry(ctx, tx, r.ID, e); err != nil {
+			if err := s.insertEntry(tx, r.ID, e); err != nil {
 				return err
 			}
 		}
@@ -207,21 +300,22 @@ func (s *Store) CreateRecord(ctx context.Context, r *store.Record) error {
 	})
 }
 
-func insertNames(ctx context.Context, tx *sql.Tx, r *store.Record) error {
+func (s *Store) insertNames(tx *sql.Tx, r *store.Record) error {
+	st := s.stmt(tx, insertName)
 	for _, n := range r.Names {
-		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO record_names (name, record) VALUES (?, ?)`, n, r.ID); err != nil {
+		if _, err := st.Exec(n, r.ID); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func insertEntry(ctx context.Context, tx *sql.Tx, id string, e store.Entry) error {
+func (s *Store) insertEntry(tx *sql.Tx, id string, e store.Entry) error {
 	b, err := json.Marshal(e)
 	if err != nil {
 		return err
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO history (record, version, entry) VALUES (?, ?, ?)`, id, e.Version, b)
+	_, err = s.stmt(tx, insertHistory).Exec(id, e.Version, b)
 	if isUnique(err) {
 		return store.ErrConflict
 	}
@@ -249,10 +343,10 @@ func (s *Store) UpdateRecord(ctx context.Context, r *store.Record, e store.Entry
 			r.ID, mustJSON(r.Names)); err != nil {
 			return err
 		}
-		if err := insertNames(ctx, tx, r); err != nil {
+		if err := s.insertNames(tx, r); err != nil {
 			return err
 		}
-		return insertEntry(ctx, tx, r.ID, e)
+		return s.insertEntry(tx, r.ID, e)
 	})
 }
 
@@ -465,8 +559,10 @@ func (s *Store) Search(ctx context.Context, q store.Query) (store.Page, error) {
 
 func (s *Store) NextSequence(ctx context.Context, name string) (int64, error) {
 	var n int64
-	err := s.w.QueryRowContext(ctx, `INSERT INTO counters (name, value) VALUES (?, 1)
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		return tx.QueryRow(`INSERT INTO counters (name, value) VALUES (?, 1)
 		ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value`, name).Scan(&n)
+	})
 	return n, err
 }
 

@@ -1,0 +1,274 @@
+// Command loadgen measures crvsctl serve over HTTP on loopback: declarations, registrations and
+// searches by name, with throughput and latency percentiles. README.md ("Performance") gives
+// the commands. It can also seed a store directly with many records, for searching at scale.
+//
+//	go run ./internal/loadgen seed -data /tmp/load -n 1000000
+//	go run ./internal/loadgen run -url http://127.0.0.1:8080 -password PW -mode declare
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/crvsctl/crvsctl/runtime/store"
+	"github.com/crvsctl/crvsctl/runtime/store/sqlitestore"
+)
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprintln(os.Stderr, "usage: loadgen seed|run [flags]")
+		os.Exit(2)
+	}
+	var err error
+	switch os.Args[1] {
+	case "seed":
+		err = seed(os.Args[2:])
+	case "run":
+		err = run(os.Args[2:])
+	default:
+		err = fmt.Errorf("unknown command %s", os.Args[1])
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "loadgen:", err)
+		os.Exit(1)
+	}
+}
+
+// Names drawn for generated people: common enough that a search by one name finds many
+// records, as in a real register.
+var (
+	givenNames  = strings.Fields("Ama Kofi Selam Abebe Lidya Tomas Saba Yara Oren Ilena Samuel Amina Yusuf Mariam Daniel Hana Elias Ruth Nahom Meron Kidus Liya Dawit Sara Mekdes Binyam Helen Robel Tsion Henok Élodie Zoé Noël Inès Aminata Moussa Fatou Ousmane Aïcha Ibrahima")
+	familyNames = strings.Fields("Tarek Mensah Diallo Haile Tesfamor Belcourt Odhiro Marvosa Verhane Ekwaro Rinaldor Kostuna Abera Girma Tadesse Bekele Alemu Wolde Desta Kebede Müller Ngozi Okafor Traoré Keïta Koné Camara Sow Bâ Cissé")
+)
+
+// seed writes n records straight into the embedded store in dir: a register at national scale
+// to search, without a day of HTTP declarations.
+func seed(args []string) error {
+	fs := flag.NewFlagSet("seed", flag.ExitOnError)
+	dir := fs.String("data", "", "the embedded store's directory")
+	n := fs.Int("n", 1_000_000, "records to write")
+	fs.Parse(args)
+	if *dir == "" {
+		return fmt.Errorf("-data is required")
+	}
+	st, err := sqlitestore.Open(*dir)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	ctx := context.Background()
+	start := time.Now()
+	base := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+	r := rand.New(rand.NewPCG(1, 2))
+	for i := range *n {
+		given := givenNames[r.IntN(len(givenNames))] + " " + givenNames[r.IntN(len(givenNames))]
+		family := familyNames[r.IntN(len(familyNames))]
+		at := base.Add(time.Duration(i) * 150 * time.Second)
+		office := fmt.Sprintf("CR%04d", r.IntN(100))
+		rec := &store.Record{ID: fmt.Sprintf("S%09d", i), Event: "birth", Bundle: "seed", Status: "registered", Flags: []string{},
+			Data:   json.RawMessage(fmt.Sprintf(`{"child.name":{"given":%q,"family":%q}}`, given, family)),
+			Office: office, Areas: []string{"NV0" + office[4:5], "NV0"}, Title: given + " " + family,
+			Names: store.NameKeys(given, family), EventDate: at.Format(time.DateOnly), Number: fmt.Sprintf("SEED-%09d", i),
+			Version: 1, Created: at, Updated: at, CreatedBy: "seed",
+			History: []store.Entry{{Version: 1, Action: "declare", User: "seed", At: at}}}
+		if err := st.CreateRecord(ctx, rec); err != nil {
+			return err
+		}
+		if (i+1)%100_000 == 0 {
+			fmt.Fprintf(os.Stderr, "%d records, %.0f/s\n", i+1, float64(i+1)/time.Since(start).Seconds())
+		}
+	}
+	fmt.Printf("seeded %d records in %s\n", *n, time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// client is a logged-in user.
+type client struct {
+	base, token string
+	http        *http.Client
+}
+
+func (c *client) do(method, path string, body any, key string) (int, []byte, error) {
+	var rd io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = bytes.NewReader(b)
+	}
+	req, _ := http.NewRequest(method, c.base+path, rd)
+	req.Header.Set("Content-Type", "application/json")
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	if key != "" {
+		req.Header.Set("Idempotency-Key", key)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	out, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, out, err
+}
+
+func login(base, user, pw string, hc *http.Client) (*client, error) {
+	c := &client{base: base, http: hc}
+	status, body, err := c.do("POST", "/api/v1/login", map[string]string{"username": user, "password": pw}, "")
+	if err != nil || status != 200 {
+		return nil, fmt.Errorf("login %s: %d %s %v", user, status, body, err)
+	}
+	var s struct{ Token string }
+	json.Unmarshal(body, &s)
+	c.token = s.Token
+	return c, nil
+}
+
+// run sends requests of one kind from many goroutines for a while and reports the figures.
+func run(args []string) error {
+	fs := flag.NewFlagSet("run", flag.ExitOnError)
+	base := fs.String("url", "http://127.0.0.1:8080", "the server")
+	pw := fs.String("password", "", "the users' password (crvsctl serve --dev-password)")
+	user := fs.String("user", "lidya.verhane", "a user who may declare, validate and register")
+	mode := fs.String("mode", "declare", "declare, register or search")
+	workers := fs.Int("c", 16, "concurrent requests")
+	dur := fs.Duration("d", 20*time.Second, "how long")
+	declFile := fs.String("declaration", "runtime/testdata/birth.json", "a valid declaration")
+	fs.Parse(args)
+
+	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: *workers * 2}}
+	c, err := login(*base, *user, *pw, hc)
+	if err != nil {
+		return err
+	}
+	raw, err := os.ReadFile(*declFile)
+	if err != nil {
+		return err
+	}
+	var decl map[string]any
+	if err := json.Unmarshal(raw, &decl); err != nil {
+		return err
+	}
+	declare := func(i int64) (string, error) {
+		d := make(map[string]any, len(decl))
+		for k, v := range decl {
+			d[k] = v
+		}
+		g := givenNames[i%int64(len(givenNames))]
+		d["child.name"] = map[string]any{"given": g, "family": familyNames[(i/7)%int64(len(familyNames))]}
+		status, body, err := c.do("POST", "/api/v1/records", map[string]any{"event": "birth", "data": d}, fmt.Sprintf("load-%d-%d", time.Now().UnixNano(), i))
+		if err != nil {
+			return "", err
+		}
+		if status != 201 {
+			return "", fmt.Errorf("declare: %d %s", status, body)
+		}
+		var r struct{ ID string }
+		json.Unmarshal(body, &r)
+		return r.ID, nil
+	}
+
+	// For registrations, a stock of declared records made beforehand, so that only the
+	// register action is timed.
+	var stock []string
+	if *mode == "register" {
+		n := int(dur.Seconds()) * 1500
+		fmt.Fprintf(os.Stderr, "declaring %d records to register...\n", n)
+		var mu sync.Mutex
+		var wg sync.WaitGroup
+		var next atomic.Int64
+		for range *workers {
+			wg.Go(func() {
+				for i := next.Add(1); i <= int64(n); i = next.Add(1) {
+					id, err := declare(i)
+					if err != nil {
+						fmt.Fprintln(os.Stderr, err)
+						return
+					}
+					mu.Lock()
+					stock = append(stock, id)
+					mu.Unlock()
+				}
+			})
+		}
+		wg.Wait()
+	}
+
+	var (
+		mu        sync.Mutex
+		latencies []time.Duration
+		failures  atomic.Int64
+		next      atomic.Int64
+		wg        sync.WaitGroup
+	)
+	deadline := time.Now().Add(*dur)
+	start := time.Now()
+	for range *workers {
+		wg.Go(func() {
+			var mine []time.Duration
+			for time.Now().Before(deadline) {
+				i := next.Add(1)
+				t0 := time.Now()
+				var err error
+				switch *mode {
+				case "declare":
+					_, err = declare(i)
+				case "register":
+					if int(i) > len(stock) {
+						return
+					}
+					var status int
+					var body []byte
+					status, body, err = c.do("POST", "/api/v1/records/"+stock[i-1]+"/actions/register", map[string]any{"version": 1}, "")
+					if err == nil && status != 200 {
+						err = fmt.Errorf("register: %d %s", status, body)
+					}
+				case "search":
+					name := strings.ToLower(givenNames[i%int64(len(givenNames))] + " " + familyNames[(i/3)%int64(len(familyNames))])
+					var status int
+					var body []byte
+					status, body, err = c.do("GET", "/api/v1/records?name="+strings.ReplaceAll(name, " ", "+"), nil, "")
+					if err == nil && status != 200 {
+						err = fmt.Errorf("search: %d %s", status, body)
+					}
+				default:
+					err = fmt.Errorf("unknown mode %s", *mode)
+				}
+				if err != nil {
+					if failures.Add(1) < 5 {
+						fmt.Fprintln(os.Stderr, err)
+					}
+					continue
+				}
+				mine = append(mine, time.Since(t0))
+			}
+			mu.Lock()
+			latencies = append(latencies, mine...)
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	slices.Sort(latencies)
+	pct := func(p float64) time.Duration {
+		if len(latencies) == 0 {
+			return 0
+		}
+		return latencies[min(len(latencies)-1, int(float64(len(latencies))*p))].Round(10 * time.Microsecond)
+	}
+	fmt.Printf("%s: %d ok, %d failed in %s: %.0f/s; latency p50 %s, p95 %s, p99 %s, max %s (%d concurrent)\n",
+		*mode, len(latencies), failures.Load(), elapsed.Round(time.Millisecond), float64(len(latencies))/elapsed.Seconds(),
+		pct(0.50), pct(0.95), pct(0.99), pct(1), *workers)
+	return nil
+}

@@ -1,0 +1,825 @@
+package records
+
+import (
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/crvsctl/crvsctl/runtime/store"
+)
+
+// trackingID is what newTrackingID draws: 10 characters of Crockford's alphabet.
+var trackingID = regexp.MustCompile(`^[0-9A-HJKMNP-TV-Z]{10}$`)
+
+func TestDeclareStoresACompleteBirth(t *testing.T) {
+	e := newEnv(t)
+	clerk := e.actor("marta.oyelund") // hospital-clerk at HF001, Velmora Old Town (NV010101)
+	r, created, err := e.svc.Declare(e.ctx, clerk, Declaration{Event: "birth", Data: mustJSON(t, completeData("birth")), Comment: "from the ward register"})
+	if err != nil || !created {
+		t.Fatalf("Declare: created %v, %v", created, err)
+	}
+	if !trackingID.MatchString(r.ID) {
+		t.Errorf("tracking ID %q is not 10 characters of Crockford's base 32", r.ID)
+	}
+	// What the service returns is what the store holds: a client may show it as saved.
+	stored := e.get(r.ID)
+	for _, got := range []*store.Record{r, stored} {
+		if got.Event != "birth" || got.Status != "declared" || got.Version != 1 || got.Number != "" || len(got.Flags) != 0 {
+			t.Errorf("event %s, status %s, version %d, number %q, flags %v: want a declared birth at version 1, no number, no flag",
+				got.Event, got.Status, got.Version, got.Number, got.Flags)
+		}
+		if got.Bundle != e.m.Bundle.Hash {
+			t.Errorf("bundle %q, want the hash of the bundle served %q", got.Bundle, e.m.Bundle.Hash)
+		}
+		// The record's place for jurisdictions is the declaring office and every area above it.
+		if got.Office != "HF001" || !slices.Equal(got.Areas, []string{"NV010101", "NV0101", "NV01"}) {
+			t.Errorf("office %s, areas %v: want HF001 in NV010101, NV0101, NV01", got.Office, got.Areas)
+		}
+		if got.Title != "Amara Tesfaye" || got.EventDate != "2026-11-02" {
+			t.Errorf("title %q, event date %q", got.Title, got.EventDate)
+		}
+		// Every name of the declaration is searchable, lower case: the child's and the parents'.
+		for _, w := range []string{"amara", "tesfaye", "selam", "dawit"} {
+			if !slices.Contains(got.Names, w) {
+				t.Errorf("names %v: no %q", got.Names, w)
+			}
+		}
+		if got.CreatedBy != "marta.oyelund" || !got.Created.Equal(got.Updated) || got.Created.Before(testNow) {
+			t.Errorf("created by %s at %v, updated %v", got.CreatedBy, got.Created, got.Updated)
+		}
+		if len(got.History) != 1 {
+			t.Fatalf("history %+v: want one entry", got.History)
+		}
+		h := got.History[0]
+		if h.Version != 1 || h.Action != "declare" || h.User != "marta.oyelund" || h.Role != "hospital-clerk" ||
+			h.Office != "HF001" || h.Status != "declared" || h.Comment != "from the ward register" || !h.At.Equal(got.Created) {
+			t.Errorf("history entry %+v", h)
+		}
+		// The first entry lists no changes: version 1 is the declaration itself, and each later
+		// entry lists what it changed (repeating the whole declaration doubled what is stored).
+		if len(h.Changes) != 0 {
+			t.Errorf("first entry has %d changes", len(h.Changes))
+		}
+	}
+	// The declaration is kept as stored, calculated field included, and read back alike.
+	if string(r.Data) != string(stored.Data) {
+		t.Errorf("returned data %s\nstored data %s", r.Data, stored.Data)
+	}
+}
+
+func TestDeclareAppliesTheFormRules(t *testing.T) {
+	e := newEnv(t)
+	clerk := e.actor("marta.oyelund")
+	d := completeData("birth")
+	// Answers to fields the rules hide: an address for a birth in a health facility, a late
+	// reason for a birth on time, and a nationality written out when "nerovian" was chosen.
+	d["child.birthAddress"] = map[string]any{"street": "Market Road"}
+	d["registration.lateReason"] = "distance-or-cost"
+	d["mother.nationalityOther"] = "Ardossia"
+	// A calculated value sent by the client is not believed.
+	d["mother.ageAtBirth"] = 99
+	got := dataOf(t, e.declare(clerk, "birth", d))
+	for _, id := range []string{"child.birthAddress", "registration.lateReason", "mother.nationalityOther"} {
+		if v, ok := got[id]; ok {
+			t.Errorf("hidden field %s kept its value %v", id, v)
+		}
+	}
+	// Born 2026-11-02 to a mother born 1996-05-14: 30 whole years.
+	if got["mother.ageAtBirth"] != 30.0 {
+		t.Errorf("mother.ageAtBirth = %v, want 30", got["mother.ageAtBirth"])
+	}
+
+	// An unknown father hides his whole page: whatever was typed there is dropped.
+	d = completeData("birth")
+	d["father.known"] = false
+	delete(d, "documents.fatherId")
+	got = dataOf(t, e.declare(clerk, "birth", d))
+	for k := range got {
+		if strings.HasPrefix(k, "father.") && k != "father.known" {
+			t.Errorf("father unknown, but %s = %v was kept", k, got[k])
+		}
+	}
+}
+
+func TestDeclareRefusesAnInvalidDeclaration(t *testing.T) {
+	e := newEnv(t)
+	clerk := e.actor("marta.oyelund")
+	d := completeData("birth")
+	delete(d, "child.sex")       // required
+	delete(d, "child.attendant") // required
+	d["child.weight"] = 0.8      // full term under 1 kg: message.weight-gestation, on child.gestationWeeks
+	d["mother.dob"] = "2020-01-01"
+	d["informant.attestation"] = false // an answer, but the validation refuses it
+	_, _, err := e.svc.Declare(e.ctx, clerk, Declaration{Event: "birth", Data: mustJSON(t, d)})
+	re := refusal(t, err, Invalid)
+	want := map[string]string{ // path -> code: one detail per problem, none more
+		"/data/child.sex":             "required",
+		"/data/child.attendant":       "required",
+		"/data/child.gestationWeeks":  "rule",
+		"/data/mother.dob":            "rule",
+		"/data/informant.attestation": "rule",
+	}
+	if len(re.Details) != len(want) {
+		t.Errorf("%d details, want %d: %v", len(re.Details), len(want), re)
+	}
+	for _, det := range re.Details {
+		if want[det.Path] != det.Code {
+			t.Errorf("detail %+v: want code %q at that path", det, want[det.Path])
+		}
+		// The message is the country's text in its default language, not the translation key.
+		if det.Message == "" || strings.HasPrefix(det.Message, "message.") {
+			t.Errorf("detail %+v: message not translated", det)
+		}
+	}
+	if n := e.count("birth"); n != 0 {
+		t.Errorf("%d records stored after a refusal", n)
+	}
+}
+
+func TestDeclareRefusesWhatTheSchemaRefuses(t *testing.T) {
+	e := newEnv(t)
+	clerk := e.actor("marta.oyelund")
+	with := func(k string, v any) json.RawMessage {
+		d := completeData("birth")
+		d[k] = v
+		return mustJSON(t, d)
+	}
+	operator := map[string]any{"$gt": ""}
+	tests := []struct {
+		name  string
+		data  json.RawMessage
+		kind  Kind
+		paths []string // the details' paths, sorted; nil: not checked
+	}{
+		{"malformed JSON", json.RawMessage(`{"child.sex": "female",`), BadRequest, []string{"/data"}},
+		{"not an object", json.RawMessage(`["child.sex", "female"]`), Invalid, nil},
+		{"null", json.RawMessage(`null`), Invalid, nil},
+		{"an unknown field", with("child.nickname", "Ami"), Invalid, nil},
+		{"a number as text", with("child.birthOrder", "one"), Invalid, []string{"/data/child.birthOrder"}},
+		{"a fraction where an integer is asked", with("child.birthOrder", 1.5), Invalid, []string{"/data/child.birthOrder"}},
+		{"a number out of bounds", with("child.weight", 12), Invalid, []string{"/data/child.weight"}},
+		{"a value not among the options", with("child.sex", "F"), Invalid, []string{"/data/child.sex"}},
+		{"a date not written YYYY-MM-DD", with("child.dob", "02/11/2026"), Invalid, []string{"/data/child.dob"}},
+		{"a text for a yes/no", with("father.known", "yes"), Invalid, []string{"/data/father.known"}},
+		{"a name part not of a name", with("child.name", map[string]any{"given": "Amara", "middle": "X"}), Invalid, nil},
+		// Operators of MongoDB's query language, where a string or a name is expected: the
+		// schema refuses them before anything reaches a store.
+		{"an operator as a text", with("mother.nid", operator), Invalid, []string{"/data/mother.nid"}},
+		{"an operator as an option", with("child.sex", operator), Invalid, []string{"/data/child.sex"}},
+		{"an operator as a date", with("child.dob", operator), Invalid, []string{"/data/child.dob"}},
+		{"an operator as a name", with("child.name", operator), Invalid, nil},
+		{"an operator as a field", json.RawMessage(`{"$where": "sleep(1000)"}`), Invalid, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, _, err := e.svc.Declare(e.ctx, clerk, Declaration{Event: "birth", Data: tt.data})
+			re := refusal(t, err, tt.kind)
+			if len(re.Details) == 0 {
+				t.Fatal("a refusal without details")
+			}
+			for _, det := range re.Details {
+				if !strings.HasPrefix(det.Path, "/data") || det.Message == "" {
+					t.Errorf("detail %+v: want a path under /data and a message", det)
+				}
+			}
+			if tt.paths != nil && !slices.Equal(paths(re), tt.paths) {
+				t.Errorf("paths %v, want %v", paths(re), tt.paths)
+			}
+		})
+	}
+	if n := e.count("birth"); n != 0 {
+		t.Errorf("%d records stored after refusals", n)
+	}
+}
+
+func TestDeclareIsIdempotent(t *testing.T) {
+	e := newEnv(t)
+	clerk := e.actor("marta.oyelund")
+	decl := Declaration{Event: "birth", Data: mustJSON(t, completeData("birth")), IdempotencyKey: "tablet-7/0042"}
+	first, created, err := e.svc.Declare(e.ctx, clerk, decl)
+	if err != nil || !created {
+		t.Fatalf("first: created %v, %v", created, err)
+	}
+	// The same request sent again (the answer was lost on the way): the first record, not a
+	// second birth of the same child.
+	again, created, err := e.svc.Declare(e.ctx, clerk, decl)
+	if err != nil || created || again.ID != first.ID || again.Version != 1 {
+		t.Fatalf("again: created %v, err %v, id %s (first %s)", created, err, again.ID, first.ID)
+	}
+	if n := e.count("birth"); n != 1 {
+		t.Errorf("%d records stored, want 1", n)
+	}
+	// A key is the user's own: another clerk's request with the same key is another birth.
+	other, created, err := e.svc.Declare(e.ctx, e.actor("selin.abravan"), decl)
+	if err != nil || !created || other.ID == first.ID {
+		t.Fatalf("another user's key: created %v, err %v", created, err)
+	}
+}
+
+func TestDeclareIdempotentConcurrently(t *testing.T) {
+	// Two sends of one declaration racing each other (a retry while the first is in flight)
+	// still make one record: the store's unique index on (user, key) settles it.
+	e := newEnv(t)
+	clerk := e.actor("marta.oyelund")
+	decl := Declaration{Event: "birth", Data: mustJSON(t, completeData("birth")), IdempotencyKey: "retry"}
+	const n = 10
+	ids := make([]string, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			r, _, err := e.svc.Declare(e.ctx, clerk, decl)
+			errs[i] = err
+			if r != nil {
+				ids[i] = r.ID
+			}
+		})
+	}
+	wg.Wait()
+	for i := range n {
+		if errs[i] != nil || ids[i] != ids[0] {
+			t.Errorf("send %d: id %s, err %v; want %s", i, ids[i], errs[i], ids[0])
+		}
+	}
+	if c := e.count("birth"); c != 1 {
+		t.Errorf("%d records stored, want 1", c)
+	}
+}
+
+func TestDeclareLateBirth(t *testing.T) {
+	tests := []struct {
+		name, dob  string
+		action     string // the action named in the declaration; "" to let the service choose
+		wantAction string // "" when refused
+		wantKind   Kind
+	}{
+		// The one whose condition holds is chosen: the creating actions are written so that
+		// exactly one applies to any date of birth.
+		{"more than a year ago", "2024-06-30", "", "declare-late", 0},
+		{"on the first birthday", "2025-11-23", "", "declare-late", 0},
+		{"the day before the first birthday", "2025-11-24", "", "declare", 0},
+		{"late, declare-late named", "2024-06-30", "declare-late", "declare-late", 0},
+		// Naming the wrong one is a conflict with the record, not a lack of rights.
+		{"late, declare named", "2024-06-30", "declare", "", Conflict},
+		{"on time, declare-late named", "2026-11-02", "declare-late", "", Conflict},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t)
+			agent := e.actor("amani.desgorel") // registration-agent: declare and declare-late
+			d := lateBirth()
+			d["child.dob"] = tt.dob
+			r, _, err := e.svc.Declare(e.ctx, agent, Declaration{Event: "birth", Action: tt.action, Data: mustJSON(t, d)})
+			if tt.wantAction == "" {
+				refusal(t, err, tt.wantKind)
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			late := tt.wantAction == "declare-late"
+			if r.History[0].Action != tt.wantAction || slices.Contains(r.Flags, "late") != late || r.Status != "declared" {
+				t.Errorf("action %s, flags %v, status %s: want %s", r.History[0].Action, r.Flags, r.Status, tt.wantAction)
+			}
+			// The late page is asked for, and kept, only for a late birth.
+			if _, kept := dataOf(t, r)["registration.lateReason"]; kept != late {
+				t.Errorf("late %v but registration.lateReason kept %v", late, kept)
+			}
+		})
+	}
+}
+
+func TestDeclareLateBirthAsksForItsEvidence(t *testing.T) {
+	e := newEnv(t)
+	d := completeData("birth")
+	d["child.dob"] = "2024-06-30"
+	d["mother.marriageDate"] = "2020-01-11"
+	_, _, err := e.svc.Declare(e.ctx, e.actor("amani.desgorel"), Declaration{Event: "birth", Data: mustJSON(t, d)})
+	re := refusal(t, err, Invalid)
+	want := []string{"/data/registration.lateEvidence", "/data/registration.lateReason",
+		"/data/registration.witnessName", "/data/registration.witnessNid"}
+	if !slices.Equal(paths(re), want) {
+		t.Errorf("paths %v, want %v", paths(re), want)
+	}
+}
+
+func TestDeclareByRole(t *testing.T) {
+	e := newEnv(t)
+	tests := []struct {
+		user, event string
+		data        map[string]any
+		want        outcome
+		wantAction  string
+	}{
+		{"marta.oyelund", "birth", completeData("birth"), allowed, "declare"},
+		// A hospital clerk has no declare-late: for a late birth only declare is tried, and
+		// its condition does not hold. (Naming declare-late is Forbidden: see the matrix.)
+		{"marta.oyelund", "birth", lateBirth(), conflict, ""},
+		{"tomas.ekwaro", "birth", lateBirth(), allowed, "declare-late"},
+		{"fenna.albrecq", "birth", completeData("birth"), forbidden, ""},
+		{"ilena.marvosa", "death", completeData("death"), forbidden, ""},
+		{"elsa.marunde", "birth", completeData("birth"), forbidden, ""},
+		{"yara.belcourt", "death", completeData("death"), forbidden, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.user+"/"+tt.event, func(t *testing.T) {
+			r, _, err := e.svc.Declare(e.ctx, e.actor(tt.user), Declaration{Event: tt.event, Data: mustJSON(t, tt.data)})
+			if got := outcomeOf(err); got != tt.want {
+				t.Fatalf("%s: want %s", got, tt.want)
+			}
+			if err == nil && r.History[0].Action != tt.wantAction {
+				t.Errorf("declared with %s, want %s", r.History[0].Action, tt.wantAction)
+			}
+		})
+	}
+	if _, _, err := e.svc.Declare(e.ctx, e.actor("marta.oyelund"), Declaration{Event: "marriage", Data: json.RawMessage(`{}`)}); outcomeOf(err) != notFound {
+		t.Errorf("an unknown event: %v, want NotFound", err)
+	}
+}
+
+func TestDeclareTodayIsTheCountrysDay(t *testing.T) {
+	// Nerovia is UTC+3. At 22:30 UTC on 23 November it is already 24 November there: a
+	// child born on the 24th is not born in the future. At 20:00 UTC it still is 23 November.
+	tests := []struct {
+		now  time.Time
+		want outcome
+	}{
+		{time.Date(2026, 11, 23, 22, 30, 0, 0, time.UTC), allowed},
+		{time.Date(2026, 11, 23, 20, 0, 0, 0, time.UTC), invalid},
+	}
+	for _, tt := range tests {
+		t.Run(tt.now.Format(time.RFC3339), func(t *testing.T) {
+			e := newEnv(t)
+			e.clock.Set(tt.now)
+			d := completeData("birth")
+			d["child.dob"] = "2026-11-24"
+			_, _, err := e.svc.Declare(e.ctx, e.actor("marta.oyelund"), Declaration{Event: "birth", Data: mustJSON(t, d)})
+			if got := outcomeOf(err); got != tt.want {
+				t.Fatalf("%s (%v), want %s", got, err, tt.want)
+			}
+			if err != nil {
+				if re := refusal(t, err, Invalid); !slices.Equal(paths(re), []string{"/data/child.dob"}) {
+					t.Errorf("paths %v", paths(re))
+				}
+			}
+		})
+	}
+}
+
+func TestDeclareDeath(t *testing.T) {
+	e := newEnv(t)
+	r := e.declare(e.actor("petros.lumende"), "death", completeData("death"))
+	d := dataOf(t, r)
+	// Born 1948-03-10, died 2026-11-18: 78 whole years; no age in days past the first year.
+	if d["death.ageAtDeath"] != 78.0 {
+		t.Errorf("death.ageAtDeath = %v, want 78", d["death.ageAtDeath"])
+	}
+	if _, ok := d["death.ageInDays"]; ok {
+		t.Errorf("death.ageInDays kept for an adult: %v", d["death.ageInDays"])
+	}
+	if r.Title != "Gebre Alemu" || r.EventDate != "2026-11-18" || r.Office != "HF024" {
+		t.Errorf("title %q, event date %q, office %s", r.Title, r.EventDate, r.Office)
+	}
+}
+
+// --- Actions -------------------------------------------------------------------------------
+
+func TestValidateWithChangedData(t *testing.T) {
+	e := newEnv(t)
+	registrar := e.actor("tomas.ekwaro") // local-registrar at CR010102, Terir (NV010102)
+	r := e.recordIn("birth", "HF004", declared)
+	e.clock.Set(testNow.Add(time.Hour))
+	// The registrar finds, against the documents, that the weight and the mother's date of
+	// birth were mistyped: the mother's age at the birth is worked out again.
+	got := e.act(registrar, r, "validate", map[string]any{"child.weight": 3.25, "mother.dob": "1996-11-03"})
+	if got.Status != "validated" || got.Version != 2 || !got.Updated.After(got.Created) {
+		t.Errorf("status %s, version %d, updated %v", got.Status, got.Version, got.Updated)
+	}
+	stored := e.get(r.ID)
+	d := dataOf(t, stored)
+	if d["child.weight"] != 3.25 || d["mother.dob"] != "1996-11-03" || d["mother.ageAtBirth"] != 29.0 {
+		t.Errorf("data after validate: weight %v, mother.dob %v, ageAtBirth %v", d["child.weight"], d["mother.dob"], d["mother.ageAtBirth"])
+	}
+	if len(stored.History) != 2 {
+		t.Fatalf("history: %d entries, want 2", len(stored.History))
+	}
+	h := stored.History[1]
+	if h.Version != 2 || h.Action != "validate" || h.User != "tomas.ekwaro" || h.Role != "local-registrar" || h.Office != "CR010102" || h.Status != "validated" {
+		t.Errorf("entry %+v", h)
+	}
+	// Every field that changed, the calculated one too, with its old and new value.
+	want := []store.Change{
+		{Field: "child.weight", Old: json.RawMessage(`3.2`), New: json.RawMessage(`3.25`)},
+		{Field: "mother.ageAtBirth", Old: json.RawMessage(`30`), New: json.RawMessage(`29`)},
+		{Field: "mother.dob", Old: json.RawMessage(`"1996-05-14"`), New: json.RawMessage(`"1996-11-03"`)},
+	}
+	if fmt.Sprint(h.Changes) != fmt.Sprint(want) {
+		t.Errorf("changes\n%s\nwant\n%s", changesText(h.Changes), changesText(want))
+	}
+}
+
+func changesText(cs []store.Change) string {
+	var b strings.Builder
+	for _, c := range cs {
+		fmt.Fprintf(&b, "  %s: %s -> %s\n", c.Field, c.Old, c.New)
+	}
+	return b.String()
+}
+
+func TestActRefusals(t *testing.T) {
+	e := newEnv(t)
+	registrar := e.actor("tomas.ekwaro")
+	tests := []struct {
+		name  string
+		state state
+		req   func(r *store.Record) ActionRequest
+		kind  Kind
+		code  string
+		path  string
+	}{
+		{"an older version", declared, func(r *store.Record) ActionRequest {
+			return ActionRequest{Action: "validate", Version: r.Version - 1}
+		}, Conflict, "stale", "/version"},
+		{"a version not reached", declared, func(r *store.Record) ActionRequest {
+			return ActionRequest{Action: "validate", Version: r.Version + 1}
+		}, Conflict, "stale", "/version"},
+		{"print before registration", declared, func(r *store.Record) ActionRequest {
+			return ActionRequest{Action: "print", Version: r.Version}
+		}, Conflict, "not-allowed", "/action"},
+		{"validate twice", validated, func(r *store.Record) ActionRequest {
+			return ActionRequest{Action: "validate", Version: r.Version}
+		}, Conflict, "not-allowed", "/action"},
+		{"register a rejected declaration", rejected, func(r *store.Record) ActionRequest {
+			return ActionRequest{Action: "register", Version: r.Version}
+		}, Conflict, "not-allowed", "/action"},
+		{"request a correction before registration", validated, func(r *store.Record) ActionRequest {
+			return ActionRequest{Action: "request-correction", Version: r.Version, Data: json.RawMessage(`{"child.weight": 3}`)}
+		}, Conflict, "not-allowed", "/action"},
+		{"an unknown action", declared, func(r *store.Record) ActionRequest {
+			return ActionRequest{Action: "certify", Version: r.Version}
+		}, NotFound, "unknown-action", "/action"},
+		{"a creating action on a record", declared, func(r *store.Record) ActionRequest {
+			return ActionRequest{Action: "declare", Version: r.Version}
+		}, NotFound, "unknown-action", "/action"},
+		{"data with an action that edits nothing", validated, func(r *store.Record) ActionRequest {
+			return ActionRequest{Action: "register", Version: r.Version, Data: json.RawMessage(`{"child.weight": 3}`)}
+		}, BadRequest, "no-edits", "/data"},
+		{"a proposal without data", registered, func(r *store.Record) ActionRequest {
+			return ActionRequest{Action: "request-correction", Version: r.Version}
+		}, BadRequest, "no-edits", "/data"},
+		{"data that is not an object", declared, func(r *store.Record) ActionRequest {
+			return ActionRequest{Action: "validate", Version: r.Version, Data: json.RawMessage(`[1]`)}
+		}, BadRequest, "malformed", "/data"},
+		{"a change that breaks a rule", declared, func(r *store.Record) ActionRequest {
+			return ActionRequest{Action: "validate", Version: r.Version, Data: json.RawMessage(`{"child.sex": null}`)}
+		}, Invalid, "required", "/data/child.sex"},
+		{"a change of an unknown field", declared, func(r *store.Record) ActionRequest {
+			return ActionRequest{Action: "validate", Version: r.Version, Data: json.RawMessage(`{"child.nickname": "Ami"}`)}
+		}, Invalid, "schema", ""},
+		{"an operator as a changed value", declared, func(r *store.Record) ActionRequest {
+			return ActionRequest{Action: "validate", Version: r.Version, Data: json.RawMessage(`{"mother.nid": {"$ne": null}}`)}
+		}, Invalid, "schema", "/data/mother.nid"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := e.recordIn("birth", "HF004", tt.state)
+			_, err := e.svc.Act(e.ctx, registrar, r.ID, tt.req(r))
+			re := refusal(t, err, tt.kind)
+			if re.Details[0].Code != tt.code || (tt.path != "" && re.Details[0].Path != tt.path) {
+				t.Errorf("details %+v: want code %s at %s", re.Details, tt.code, tt.path)
+			}
+			// A refusal changes nothing.
+			if after := e.get(r.ID); after.Version != r.Version || string(after.Data) != string(r.Data) || after.Status != r.Status {
+				t.Errorf("refused, but the record changed: version %d -> %d, status %s -> %s", r.Version, after.Version, r.Status, after.Status)
+			}
+		})
+	}
+}
+
+func TestActOnAnUnknownRecord(t *testing.T) {
+	e := newEnv(t)
+	_, err := e.svc.Act(e.ctx, e.actor("ilena.marvosa"), "0000000000", ActionRequest{Action: "validate", Version: 1})
+	refusal(t, err, NotFound)
+	_, err = e.svc.Get(e.ctx, e.actor("ilena.marvosa"), "0000000000")
+	refusal(t, err, NotFound)
+}
+
+func TestWorkflowOfADeclaration(t *testing.T) {
+	// A declaration sent back, fixed by the clerk who declared it, validated and registered,
+	// then archived never: one record's whole life, each step as its role.
+	e := newEnv(t)
+	clerk, registrar := e.actor("marta.oyelund"), e.actor("lidya.verhane") // HF001; local-registrar of district NV0101
+	r := e.declare(clerk, "birth", completeData("birth"))
+	r = e.act(registrar, r, "reject", nil)
+	if r.Status != "rejected" {
+		t.Fatalf("status %s after reject", r.Status)
+	}
+	r = e.act(clerk, r, "resubmit", map[string]any{"child.gestationWeeks": 38})
+	r = e.act(registrar, r, "validate", nil)
+	r = e.act(registrar, r, "register", nil)
+	r = e.act(e.actor("elsa.marunde"), r, "print", nil) // the certificate counter of the district office
+	stored := e.get(r.ID)
+	var steps []string
+	for _, h := range stored.History {
+		steps = append(steps, fmt.Sprintf("%d %s %s %s", h.Version, h.Action, h.User, h.Status))
+	}
+	want := []string{
+		"1 declare marta.oyelund declared",
+		"2 reject lidya.verhane rejected",
+		"3 resubmit marta.oyelund declared",
+		"4 validate lidya.verhane validated",
+		"5 register lidya.verhane registered",
+		"6 print elsa.marunde ", // print changes no status
+	}
+	if !slices.Equal(steps, want) {
+		t.Errorf("history\n%s\nwant\n%s", strings.Join(steps, "\n"), strings.Join(want, "\n"))
+	}
+	if stored.Status != "registered" || stored.Version != 6 || stored.Number != "B-2026-CR0101-000001" {
+		t.Errorf("status %s, version %d, number %s", stored.Status, stored.Version, stored.Number)
+	}
+	if stored.History[4].Number != stored.Number {
+		t.Errorf("the register entry gives number %q, the record has %q", stored.History[4].Number, stored.Number)
+	}
+	// A number once given is kept: printing, or any later action, does not draw another.
+	if dataOf(t, stored)["child.gestationWeeks"] != 38.0 {
+		t.Errorf("the resubmitted change was lost")
+	}
+	// An archived declaration is out of the workflow: nothing more can be done to it.
+	a := e.recordIn("birth", "HF001", rejected)
+	a = e.act(e.actor("fenna.albrecq"), a, "archive", nil)
+	for _, action := range []string{"resubmit", "validate", "register", "reject", "archive"} {
+		actor := e.actor("fenna.albrecq")
+		if action == "resubmit" {
+			actor = clerk
+		}
+		if _, err := e.svc.Act(e.ctx, actor, a.ID, ActionRequest{Action: action, Version: a.Version}); outcomeOf(err) != conflict {
+			t.Errorf("%s an archived record: %v, want Conflict", action, err)
+		}
+	}
+}
+
+func TestRegistrationNumbers(t *testing.T) {
+	e := newEnv(t)
+	tomas, saba := e.actor("tomas.ekwaro"), e.actor("saba.rinaldor") // CR010102 and CR0203
+	const perOffice = 15
+	type job struct {
+		actor *Actor
+		rec   *store.Record
+	}
+	var jobs []job
+	for range perOffice {
+		jobs = append(jobs, job{tomas, e.recordIn("birth", "HF004", validated)}, job{saba, e.recordIn("birth", "HF024", validated)})
+	}
+	// Registered from eight goroutines at once, the two offices interleaved.
+	numbers := make([]string, len(jobs))
+	errs := make([]error, len(jobs))
+	var wg sync.WaitGroup
+	work := make(chan int)
+	for range 8 {
+		wg.Go(func() {
+			for i := range work {
+				r, err := e.svc.Act(e.ctx, jobs[i].actor, jobs[i].rec.ID, ActionRequest{Action: "register", Version: jobs[i].rec.Version})
+				errs[i] = err
+				if err == nil {
+					numbers[i] = r.Number
+				}
+			}
+		})
+	}
+	for i := range jobs {
+		work <- i
+	}
+	close(work)
+	wg.Wait()
+
+	format := regexp.MustCompile(`^B-2026-(CR010102|CR0203)-([0-9]{6})$`)
+	seqs := map[string][]int{}
+	seen := map[string]bool{}
+	for i, n := range numbers {
+		if errs[i] != nil {
+			t.Fatalf("register %s: %v", jobs[i].rec.ID, errs[i])
+		}
+		m := format.FindStringSubmatch(n)
+		if m == nil || m[1] != jobs[i].actor.Office.Code {
+			t.Fatalf("number %q: want B-2026-%s-nnnnnn", n, jobs[i].actor.Office.Code)
+		}
+		if seen[n] {
+			t.Errorf("number %s given twice", n)
+		}
+		seen[n] = true
+		var seq int
+		fmt.Sscan(strings.TrimLeft(m[2], "0"), &seq)
+		seqs[m[1]] = append(seqs[m[1]], seq)
+		// The number is on the record in the store, and on the entry that gave it.
+		if s := e.get(jobs[i].rec.ID); s.Number != n || s.History[len(s.History)-1].Number != n {
+			t.Errorf("record %s: stored number %q, entry %q, returned %q", s.ID, s.Number, s.History[len(s.History)-1].Number, n)
+		}
+	}
+	// Each office's registrations are numbered 1..n, none skipped.
+	for office, s := range seqs {
+		slices.Sort(s)
+		for i, v := range s {
+			if v != i+1 {
+				t.Errorf("office %s: sequence %v, want 1..%d", office, s, perOffice)
+				break
+			}
+		}
+	}
+}
+
+func TestRegistrationNumberScope(t *testing.T) {
+	e := newEnv(t)
+	tomas := e.actor("tomas.ekwaro")
+	register := func(event string) string {
+		return e.act(tomas, e.recordIn(event, "HF004", validated), "register", nil).Number
+	}
+	// Deaths have their own sequence and their own format.
+	if got := register("birth"); got != "B-2026-CR010102-000001" {
+		t.Errorf("first birth: %s", got)
+	}
+	if got := register("death"); got != "D-2026-CR010102-00001" {
+		t.Errorf("first death: %s", got)
+	}
+	if got := register("birth"); got != "B-2026-CR010102-000002" {
+		t.Errorf("second birth: %s", got)
+	}
+	// The year is Nerovia's: at 21:30 UTC on 31 December it is already 1 January 2027 there,
+	// and the office's numbering starts again.
+	e.clock.Set(time.Date(2026, 12, 31, 21, 30, 0, 0, time.UTC))
+	if got := register("birth"); got != "B-2027-CR010102-000001" {
+		t.Errorf("first birth of 2027: %s", got)
+	}
+	// The office in the number is the registrar's, not the declaring facility's: the district
+	// registrar of NV0101 registers a birth declared at HF004 under CR0101.
+	r := e.recordIn("birth", "HF004", validated)
+	if got := e.act(e.actor("fenna.albrecq"), r, "register", nil).Number; got != "B-2027-CR0101-000001" {
+		t.Errorf("registered at CR0101: %s", got)
+	}
+}
+
+func TestLateBirthIsRegisteredByTheDistrict(t *testing.T) {
+	e := newEnv(t)
+	local, district := e.actor("tomas.ekwaro"), e.actor("fenna.albrecq") // Terir, and its district NV0101
+	r := e.declare(local, "birth", lateBirth())
+	r = e.act(local, r, "validate", nil)
+	// Granted to local registrars, but the action's condition keeps late births for the
+	// district: a Conflict with the record, not a Forbidden role.
+	_, err := e.svc.Act(e.ctx, local, r.ID, ActionRequest{Action: "register", Version: r.Version})
+	if re := refusal(t, err, Conflict); re.Details[0].Code != "not-allowed" {
+		t.Errorf("details %+v", re.Details)
+	}
+	r = e.act(district, r, "register", nil)
+	if r.Status != "registered" || r.Number != "B-2026-CR0101-000001" || !slices.Contains(r.Flags, "late") {
+		t.Errorf("status %s, number %s, flags %v", r.Status, r.Number, r.Flags)
+	}
+}
+
+func TestCorrection(t *testing.T) {
+	e := newEnv(t)
+	local, district := e.actor("tomas.ekwaro"), e.actor("fenna.albrecq")
+	r := e.recordIn("birth", "HF004", registered)
+	before, number := dataOf(t, r), r.Number
+
+	// Asked for at the registration office: recorded, not applied.
+	r = e.act(local, r, "request-correction", map[string]any{"child.weight": 3.45})
+	stored := e.get(r.ID)
+	if d := dataOf(t, stored); d["child.weight"] != before["child.weight"] {
+		t.Errorf("a proposal changed the data: weight %v", d["child.weight"])
+	}
+	if !slices.Equal(stored.Flags, []string{"correction-requested"}) || stored.Status != "registered" {
+		t.Errorf("flags %v, status %s", stored.Flags, stored.Status)
+	}
+	h := stored.History[len(stored.History)-1]
+	if h.Action != "request-correction" || h.Status != "" || !slices.Equal(h.AddFlags, []string{"correction-requested"}) ||
+		changesText(h.Changes) != "  child.weight: 3.2 -> 3.45\n" {
+		t.Errorf("entry %+v", h)
+	}
+	// No certificate while a correction is pending, and no second request.
+	for _, action := range []string{"print", "request-correction"} {
+		req := ActionRequest{Action: action, Version: r.Version}
+		if action == "request-correction" {
+			req.Data = json.RawMessage(`{"child.weight": 3.5}`)
+		}
+		if _, err := e.svc.Act(e.ctx, local, r.ID, req); outcomeOf(err) != conflict {
+			t.Errorf("%s with a correction pending: %v, want Conflict", action, err)
+		}
+	}
+	// Decided by the district: applied, flag removed, number kept.
+	r = e.act(district, r, "approve-correction", nil)
+	stored = e.get(r.ID)
+	if d := dataOf(t, stored); d["child.weight"] != 3.45 {
+		t.Errorf("approved, but weight %v", d["child.weight"])
+	}
+	h = stored.History[len(stored.History)-1]
+	if len(stored.Flags) != 0 || !slices.Equal(h.DelFlags, []string{"correction-requested"}) || changesText(h.Changes) != "  child.weight: 3.2 -> 3.45\n" {
+		t.Errorf("flags %v, entry %+v", stored.Flags, h)
+	}
+	if number == "" || stored.Number != number {
+		t.Errorf("number %q after the correction, %q before", stored.Number, number)
+	}
+	r = e.act(local, r, "print", nil) // certificates again
+
+	// A second request, rejected: nothing applied, flag removed, and nothing left to approve.
+	r = e.act(local, r, "request-correction", map[string]any{"child.name": map[string]any{"given": "Amira", "family": "Tesfaye"}})
+	r = e.act(district, r, "reject-correction", nil)
+	if d := dataOf(t, e.get(r.ID)); d["child.name"].(map[string]any)["given"] != "Amara" || len(r.Flags) != 0 {
+		t.Errorf("a rejected correction changed the record: %v, flags %v", d["child.name"], r.Flags)
+	}
+	if _, err := e.svc.Act(e.ctx, district, r.ID, ActionRequest{Action: "approve-correction", Version: r.Version}); outcomeOf(err) != conflict {
+		t.Errorf("approve with no correction pending: %v, want Conflict", err)
+	}
+}
+
+func TestCorrectionWithHiddenAndCalculatedFields(t *testing.T) {
+	// A correction of the mother's date of birth changes her age at the birth; approving it
+	// applies both, and the title and name words follow a corrected name.
+	e := newEnv(t)
+	r := e.recordIn("birth", "HF004", registered)
+	r = e.act(e.actor("tomas.ekwaro"), r, "request-correction", map[string]any{
+		"mother.dob": "1990-01-20", "child.name": map[string]any{"given": "Amira", "family": "Tesfaye"}})
+	r = e.act(e.actor("ilena.marvosa"), r, "approve-correction", nil)
+	d := dataOf(t, r)
+	if d["mother.dob"] != "1990-01-20" || d["mother.ageAtBirth"] != 36.0 {
+		t.Errorf("mother.dob %v, ageAtBirth %v", d["mother.dob"], d["mother.ageAtBirth"])
+	}
+	stored := e.get(r.ID)
+	if stored.Title != "Amira Tesfaye" || !slices.Contains(stored.Names, "amira") || slices.Contains(stored.Names, "amara") {
+		t.Errorf("title %q, names %v after correcting the name", stored.Title, stored.Names)
+	}
+}
+
+func TestApproveAStaleCorrection(t *testing.T) {
+	e := newEnv(t)
+	r := e.recordIn("birth", "HF004", correctionRequested) // proposes child.weight 3.2 -> 3.45
+	// Nerovia's workflow has no action that changes a registered record's data while a
+	// correction is pending, so the change comes from outside the workflow: a data fix
+	// written straight to the store (a migration, another server with another bundle).
+	d := dataOf(t, r)
+	d["child.weight"] = 3.3
+	fix := *r
+	fix.History, fix.Version, fix.Data = nil, r.Version+1, mustJSON(t, d)
+	if err := e.st.UpdateRecord(e.ctx, &fix, store.Entry{Version: fix.Version, Action: "data-fix", User: "admin", At: testNow}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := e.svc.Act(e.ctx, e.actor("fenna.albrecq"), r.ID, ActionRequest{Action: "approve-correction", Version: fix.Version})
+	re := refusal(t, err, Conflict)
+	if re.Details[0].Path != "/data/child.weight" || re.Details[0].Code != "stale" {
+		t.Errorf("details %+v", re.Details)
+	}
+	if got := dataOf(t, e.get(r.ID))["child.weight"]; got != 3.3 {
+		t.Errorf("weight %v after a refused approval", got)
+	}
+}
+
+func TestConcurrentActionsOnOneRecord(t *testing.T) {
+	// Fifty registrars press the button at once on the version they all read: one wins, the
+	// others are told the record changed. Run for an action that only changes the status and
+	// for the one that draws a registration number.
+	for _, tt := range []struct {
+		action string
+		from   state
+	}{{"validate", declared}, {"register", validated}} {
+		t.Run(tt.action, func(t *testing.T) {
+			e := newEnv(t)
+			r := e.recordIn("birth", "HF004", tt.from)
+			registrar := e.actor("tomas.ekwaro")
+			const n = 50
+			errs := make([]error, n)
+			var wg sync.WaitGroup
+			start := make(chan struct{})
+			for i := range n {
+				wg.Go(func() {
+					<-start
+					_, errs[i] = e.svc.Act(e.ctx, registrar, r.ID, ActionRequest{Action: tt.action, Version: r.Version})
+				})
+			}
+			close(start)
+			wg.Wait()
+			ok := 0
+			for _, err := range errs {
+				switch outcomeOf(err) {
+				case allowed:
+					ok++
+				case conflict:
+				default:
+					t.Errorf("want success or Conflict, got %v", err)
+				}
+			}
+			if ok != 1 {
+				t.Errorf("%d succeeded, want exactly 1", ok)
+			}
+			stored := e.get(r.ID)
+			if stored.Version != r.Version+1 || len(stored.History) != int(r.Version)+1 {
+				t.Errorf("version %d with %d history entries, want %d", stored.Version, len(stored.History), r.Version+1)
+			}
+			if tt.action == "register" && !regexp.MustCompile(`^B-2026-CR010102-\d{6}$`).MatchString(stored.Number) {
+				t.Errorf("number %q", stored.Number)
+			}
+		})
+	}
+}

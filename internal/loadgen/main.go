@@ -71,24 +71,37 @@ func seed(args []string) error {
 	ctx := context.Background()
 	start := time.Now()
 	base := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
-	r := rand.New(rand.NewPCG(1, 2))
-	for i := range *n {
-		given := givenNames[r.IntN(len(givenNames))] + " " + givenNames[r.IntN(len(givenNames))]
-		family := familyNames[r.IntN(len(familyNames))]
-		at := base.Add(time.Duration(i) * 150 * time.Second)
-		office := fmt.Sprintf("CR%04d", r.IntN(100))
-		rec := &store.Record{ID: fmt.Sprintf("S%09d", i), Event: "birth", Bundle: "seed", Status: "registered", Flags: []string{},
-			Data:   json.RawMessage(fmt.Sprintf(`{"child.name":{"given":%q,"family":%q}}`, given, family)),
-			Office: office, Areas: []string{"NV0" + office[4:5], "NV0"}, Title: given + " " + family,
-			Names: store.NameKeys(given, family), EventDate: at.Format(time.DateOnly), Number: fmt.Sprintf("SEED-%09d", i),
-			Version: 1, Created: at, Updated: at, CreatedBy: "seed",
-			History: []store.Entry{{Version: 1, Action: "declare", User: "seed", At: at}}}
-		if err := st.CreateRecord(ctx, rec); err != nil {
-			return err
-		}
-		if (i+1)%100_000 == 0 {
-			fmt.Fprintf(os.Stderr, "%d records, %.0f/s\n", i+1, float64(i+1)/time.Since(start).Seconds())
-		}
+	// Many writers at once, so that the store's group commit batches them.
+	var wg sync.WaitGroup
+	var next atomic.Int64
+	var failed atomic.Value
+	for w := range 16 {
+		wg.Go(func() {
+			r := rand.New(rand.NewPCG(1, uint64(w)))
+			for i := next.Add(1) - 1; i < int64(*n); i = next.Add(1) - 1 {
+				given := givenNames[r.IntN(len(givenNames))] + " " + givenNames[r.IntN(len(givenNames))]
+				family := familyNames[r.IntN(len(familyNames))]
+				at := base.Add(time.Duration(i) * 150 * time.Second)
+				office := fmt.Sprintf("CR%04d", r.IntN(100))
+				rec := &store.Record{ID: fmt.Sprintf("S%09d", i), Event: "birth", Bundle: "seed", Status: "registered", Flags: []string{},
+					Data:   json.RawMessage(fmt.Sprintf(`{"child.name":{"given":%q,"family":%q}}`, given, family)),
+					Office: office, Areas: []string{"NV0" + office[4:5], "NV0"}, Title: given + " " + family,
+					Names: store.NameKeys(given, family), EventDate: at.Format(time.DateOnly), Number: fmt.Sprintf("SEED-%09d", i),
+					Version: 1, Created: at, Updated: at, CreatedBy: "seed",
+					History: []store.Entry{{Version: 1, Action: "declare", User: "seed", At: at}}}
+				if err := st.CreateRecord(ctx, rec); err != nil {
+					failed.Store(err)
+					return
+				}
+				if (i+1)%100_000 == 0 {
+					fmt.Fprintf(os.Stderr, "%d records, %.0f/s\n", i+1, float64(i+1)/time.Since(start).Seconds())
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if err, ok := failed.Load().(error); ok {
+		return err
 	}
 	fmt.Printf("seeded %d records in %s\n", *n, time.Since(start).Round(time.Millisecond))
 	return nil

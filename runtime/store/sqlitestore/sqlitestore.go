@@ -324,6 +324,15 @@ func (s *Store) insertEntry(tx *sql.Tx, id string, e store.Entry) error {
 
 func (s *Store) UpdateRecord(ctx context.Context, r *store.Record, e store.Entry) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
+		// The words the record had, to change only the ones that changed in the index of
+		// words (which is keyed by word, not by record).
+		var before string
+		if err := tx.QueryRowContext(ctx, `SELECT names FROM records WHERE id = ?`, r.ID).Scan(&before); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return store.ErrNotFound
+			}
+			return err
+		}
 		res, err := tx.ExecContext(ctx, `UPDATE records SET event=?, bundle=?, status=?, flags=?, data=?, office=?, areas=?,
 			number=?, title=?, names=?, event_date=?, version=?, updated=? WHERE id=? AND version=?`,
 			r.Event, r.Bundle, r.Status, words(r.Flags), []byte(r.Data), r.Office, words(r.Areas), nullable(r.Number),
@@ -339,12 +348,15 @@ func (s *Store) UpdateRecord(ctx context.Context, r *store.Record, e store.Entry
 		} else if n == 0 {
 			return store.ErrConflict
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM record_names WHERE record = ? AND name NOT IN (SELECT value FROM json_each(?))`,
-			r.ID, mustJSON(r.Names)); err != nil {
-			return err
-		}
-		if err := s.insertNames(tx, r); err != nil {
-			return err
+		if before != words(r.Names) {
+			for _, n := range strings.Fields(before) {
+				if _, err := tx.ExecContext(ctx, `DELETE FROM record_names WHERE name = ? AND record = ?`, n, r.ID); err != nil {
+					return err
+				}
+			}
+			if err := s.insertNames(tx, r); err != nil {
+				return err
+			}
 		}
 		return s.insertEntry(tx, r.ID, e)
 	})

@@ -24,7 +24,7 @@ lint:
 # The benchmarks whose figures README.md quotes: Go's (rules, spreadsheets, the compiler on the
 # example and on a national-scale package), then the browser evaluator's on the rules' form.
 bench:
-	go test ./rules ./sheets ./compiler -run '^$$' -bench . -benchmem -count 5
+	go test ./rules ./sheets ./compiler ./runtime/records -run '^$$' -bench . -benchmem -count 5
 	node rules/js/bench.js
 
 # A short run of every fuzz target: every parser of outside input (rule text, compiled rules in a
@@ -38,6 +38,7 @@ fuzz:
 	go test ./compiler $(FUZZ) -fuzz FuzzLoadCUE
 	go test ./bundle $(FUZZ) -fuzz FuzzDecode
 
-# The main job. crvsctl serve arrives with the runtime (issue 4); until then, the CLI.
+# The main job: the example country served with the embedded store (in ./crvsctl-data), every
+# user's password set to "demo-password" for the demonstration. Open http://127.0.0.1:8080/.
 run:
-	go run ./cmd/crvsctl version
+	go run ./cmd/crvsctl serve countries/nerovia --data crvsctl-data --dev-password demo-password

@@ -118,7 +118,8 @@ func decode(w http.ResponseWriter, r *http.Request, v any) error {
 	if err := dec.Decode(v); err != nil {
 		return &records.Error{Kind: records.BadRequest, Details: []records.Detail{{Code: "malformed", Message: "the body is not the JSON expected: " + err.Error()}}}
 	}
-	if dec.More() {
+	// Anything but white space after the value: dec.More would miss a stray ] or }.
+	if len(bytes.TrimSpace(body[dec.InputOffset():])) > 0 {
 		return &records.Error{Kind: records.BadRequest, Details: []records.Detail{{Code: "malformed", Message: "the body holds more than one JSON value"}}}
 	}
 	return nil

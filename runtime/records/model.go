@@ -7,6 +7,7 @@ package records
 import (
 	"bytes"
 	"fmt"
+	"regexp"
 	"slices"
 	"time"
 
@@ -26,6 +27,7 @@ type Model struct {
 	Roles   map[string]*Role
 	Offices map[string]bundle.Office
 	parent  map[string]string // area -> parent area
+	level   map[string]string // area -> its level
 }
 
 // Event is an event of the bundle, compiled.
@@ -35,7 +37,19 @@ type Event struct {
 	Schema    *jsonschema.Schema
 	Title     *rules.Program
 	Actions   map[string]*Action
-	nameField []string // fields of type name: their words are searched
+	nameField []string              // fields of type name: their words are searched
+	checks    map[string]fieldCheck // what the JSON Schema cannot check of an answer, by field
+}
+
+// fieldCheck is what an answer must be beyond its JSON type: a date is a day of the calendar,
+// an identity number matches its pattern, a location is a place of the bundle, of the level or
+// office type asked for.
+type fieldCheck struct {
+	date    bool // a date of the calendar: the schema's pattern lets 2026-02-30 through
+	pattern *regexp.Regexp
+	of      string // "area" or "office" for a location
+	level   string
+	types   []string
 }
 
 // Action is an action of an event, with its condition compiled.
@@ -67,9 +81,10 @@ func NewModel(b *bundle.Bundle) (*Model, error) {
 		return nil, fmt.Errorf("time zone %s: %w", b.Country.TimeZone, err)
 	}
 	m := &Model{Bundle: b, Loc: loc, Events: map[string]*Event{}, Users: map[string]bundle.User{},
-		Roles: map[string]*Role{}, Offices: map[string]bundle.Office{}, parent: map[string]string{}}
+		Roles: map[string]*Role{}, Offices: map[string]bundle.Office{}, parent: map[string]string{}, level: map[string]string{}}
 	for _, a := range b.Areas {
 		m.parent[a.Code] = a.Parent
+		m.level[a.Code] = a.Level
 	}
 	for _, o := range b.Offices {
 		m.Offices[o.Code] = o
@@ -88,7 +103,7 @@ func NewModel(b *bundle.Bundle) (*Model, error) {
 		m.Roles[r.ID] = role
 	}
 	for _, ev := range b.Events {
-		e := &Event{Event: ev, Actions: map[string]*Action{}}
+		e := &Event{Event: ev, Actions: map[string]*Action{}, checks: map[string]fieldCheck{}}
 		if e.Form, err = rules.CompileForm(ev.Rules); err != nil {
 			return nil, fmt.Errorf("event %s: form: %w", ev.ID, err)
 		}
@@ -122,6 +137,19 @@ func NewModel(b *bundle.Bundle) (*Model, error) {
 			for _, f := range p.Fields {
 				if f.Type == "name" {
 					e.nameField = append(e.nameField, f.ID)
+				}
+				if f.Pattern != "" {
+					re, err := regexp.Compile(`^(?:` + f.Pattern + `)$`)
+					if err != nil {
+						return nil, fmt.Errorf("event %s: field %s: pattern: %w", ev.ID, f.ID, err)
+					}
+					e.checks[f.ID] = fieldCheck{pattern: re}
+				}
+				if f.Type == "date" {
+					e.checks[f.ID] = fieldCheck{date: true}
+				}
+				if f.Type == "location" {
+					e.checks[f.ID] = fieldCheck{of: f.Of, level: f.Level, types: f.Types}
 				}
 			}
 		}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/santhosh-tekuri/jsonschema/v6/kind"
 
 	"github.com/crvsctl/crvsctl/rules"
 	"github.com/crvsctl/crvsctl/runtime/store"
@@ -115,28 +116,32 @@ func (s *Service) Declare(ctx context.Context, actor *Actor, d Declaration) (rec
 	now := s.now()
 	rctx := &rules.Context{Today: s.today(now), Role: actor.User.Role, Office: actor.Office.Code, Area: actor.Office.Area}
 
-	// The creating action: the one named, or the one whose condition holds.
-	var act *Action
+	// The creating actions the role may take: the one named, or all of them.
 	var tried []string
 	for _, id := range slices.Sorted(maps.Keys(ev.Actions)) {
-		a := ev.Actions[id]
-		if !a.Creating() || (d.Action != "" && id != d.Action) || !actor.Role.Grants(ev.ID, id) {
-			continue
+		if ev.Actions[id].Creating() && (d.Action == "" || id == d.Action) && actor.Role.Grants(ev.ID, id) {
+			tried = append(tried, id)
 		}
-		tried = append(tried, id)
-		if a.Cond == nil || a.Cond.Eval(data, rctx).IsTrue() {
+	}
+	if len(tried) == 0 {
+		return nil, false, refuse(Forbidden, "/action", "forbidden", "role %s may not declare %s records", actor.User.Role, ev.ID)
+	}
+	// The form's rules before the actions' conditions: a declaration without the answers a
+	// condition reads (a birth without its date) is told what is missing, not that no action
+	// applies; and a condition sees hidden fields unanswered, as every rule does.
+	if err := s.evaluate(ev, data, nil, rctx); err != nil {
+		return nil, false, err
+	}
+	// The creating action: the first whose condition holds.
+	var act *Action
+	for _, id := range tried {
+		if a := ev.Actions[id]; a.Cond == nil || a.Cond.Eval(data, rctx).IsTrue() {
 			act = a
 			break
 		}
 	}
 	if act == nil {
-		if len(tried) == 0 {
-			return nil, false, refuse(Forbidden, "/action", "forbidden", "role %s may not declare %s records", actor.User.Role, ev.ID)
-		}
 		return nil, false, refuse(Conflict, "/action", "not-allowed", "the condition of action %s does not hold for this declaration", strings.Join(tried, ", "))
-	}
-	if err := s.evaluate(ev, data, rctx); err != nil {
-		return nil, false, err
 	}
 	raw, err := json.Marshal(data)
 	if err != nil {
@@ -187,8 +192,20 @@ func (s *Service) validate(ev *Event, raw json.RawMessage) (map[string]any, *Err
 		}
 		out := &Error{Kind: Invalid}
 		for _, leaf := range leaves(ve) {
-			out.Details = append(out.Details, Detail{Path: "/data/" + strings.Join(leaf.InstanceLocation, "/"), Code: "schema",
-				Message: leaf.ErrorKind.LocalizedString(printer)})
+			path := "/data"
+			for _, p := range leaf.InstanceLocation {
+				path += "/" + pointerEscape.Replace(p)
+			}
+			msg := leaf.ErrorKind.LocalizedString(printer)
+			// A field that is not in the form is named in the path, one detail each, as every
+			// other problem is; not "/data/", a pointer to a field with an empty name.
+			if ap, ok := leaf.ErrorKind.(*kind.AdditionalProperties); ok {
+				for _, p := range ap.Properties {
+					out.Details = append(out.Details, Detail{Path: path + "/" + pointerEscape.Replace(p), Code: "schema", Message: "not a field of the form"})
+				}
+				continue
+			}
+			out.Details = append(out.Details, Detail{Path: path, Code: "schema", Message: msg})
 		}
 		return nil, out
 	}
@@ -198,6 +215,9 @@ func (s *Service) validate(ev *Event, raw json.RawMessage) (map[string]any, *Err
 	}
 	return data, nil
 }
+
+// pointerEscape writes a name into a JSON Pointer (RFC 6901).
+var pointerEscape = strings.NewReplacer("~", "~0", "/", "~1")
 
 // leaves are the errors at the bottom of a validation error's tree: the ones that say what is wrong.
 func leaves(e *jsonschema.ValidationError) []*jsonschema.ValidationError {
@@ -212,9 +232,11 @@ func leaves(e *jsonschema.ValidationError) []*jsonschema.ValidationError {
 }
 
 // evaluate applies the form's rules to a declaration: hidden fields lose their answers,
-// calculated fields get their values, and every required field left unanswered and every
-// validation that fails is an error.
-func (s *Service) evaluate(ev *Event, data map[string]any, rctx *rules.Context) *Error {
+// calculated fields get their values, and every required field left unanswered, every
+// validation that fails, every answer changed from old (nil for a new declaration) in a
+// field disabled for the user, and every answer that is not what its field's type asks (a
+// day of the calendar, an identity number's pattern, a location of the bundle) is an error.
+func (s *Service) evaluate(ev *Event, data, old map[string]any, rctx *rules.Context) *Error {
 	var res rules.FormResult
 	ev.Form.Evaluate(data, rctx, &res)
 	out := &Error{Kind: Invalid}
@@ -230,6 +252,16 @@ func (s *Service) evaluate(ev *Event, data map[string]any, rctx *rules.Context) 
 			} else {
 				delete(data, id)
 			}
+		case !st.Enabled && !bytes.Equal(marshal(answer(data[id])), marshal(answer(old[id]))):
+			// The form shows such a field read-only: a request that changes it anyway (the
+			// registrar's notes, in a clerk's declaration) is refused, not stored.
+			out.Details = append(out.Details, Detail{Path: "/data/" + id, Code: "disabled",
+				Message: fmt.Sprintf("role %s may not change this field", rctx.Role)})
+			continue
+		}
+		if msg := s.Model.checkAnswer(ev.checks, id, data[id]); msg != "" {
+			out.Details = append(out.Details, Detail{Path: "/data/" + id, Code: "invalid-value", Message: msg})
+			continue
 		}
 		for _, msg := range st.Errors {
 			code, text := "rule", s.Model.text(msg)
@@ -243,6 +275,34 @@ func (s *Service) evaluate(ev *Event, data map[string]any, rctx *rules.Context) 
 		return out
 	}
 	return nil
+}
+
+// checkAnswer says what is wrong with an answer its field's type refuses, or "". The JSON
+// Schema only knows these answers as strings; the browser's lists offer only valid ones, but
+// an API client can send anything.
+func (m *Model) checkAnswer(checks map[string]fieldCheck, id string, v any) string {
+	c, found := checks[id]
+	str, isStr := v.(string)
+	if !found || !isStr || str == "" {
+		return ""
+	}
+	switch {
+	case c.date:
+		if _, ok := rules.ParseDate(str); !ok {
+			return str + " is not a day of the calendar"
+		}
+	case c.pattern != nil && !c.pattern.MatchString(str):
+		return "does not match the pattern " + c.pattern.String()
+	case c.of == "area":
+		if lv, found := m.level[str]; !found || (c.level != "" && lv != c.level) {
+			return fmt.Sprintf("%s is not an area of level %s", str, c.level)
+		}
+	case c.of == "office":
+		if o, found := m.Offices[str]; !found || (len(c.types) > 0 && !slices.Contains(c.types, o.Type)) {
+			return fmt.Sprintf("%s is not an office of type %s", str, strings.Join(c.types, " or "))
+		}
+	}
+	return ""
 }
 
 // text is a translation key in the country's default language, or the key itself.
@@ -292,6 +352,14 @@ func changes(old, new map[string]any) []store.Change {
 		}
 	}
 	return out
+}
+
+// answer is a value as the rules read it: "" is no answer, as null is.
+func answer(v any) any {
+	if v == "" {
+		return nil
+	}
+	return v
 }
 
 func marshal(v any) json.RawMessage {
@@ -395,7 +463,7 @@ func (s *Service) Act(ctx context.Context, actor *Actor, id string, req ActionRe
 		if verr != nil {
 			return nil, verr
 		}
-		if err := s.evaluate(ev, checked, rctx); err != nil {
+		if err := s.evaluate(ev, checked, data, rctx); err != nil {
 			return nil, err
 		}
 		entry.Changes = changes(data, checked)

@@ -2,11 +2,13 @@ package records
 
 import (
 	"context"
+	"encoding/json"
 	"slices"
 
 	"golang.org/x/text/language"
 	"golang.org/x/text/message"
 
+	"github.com/crvsctl/crvsctl/rules"
 	"github.com/crvsctl/crvsctl/runtime/store"
 )
 
@@ -44,7 +46,7 @@ func (s *Service) limit(actor *Actor, q *store.Query) {
 }
 
 // Queue is a work queue: the records of an event on which an action of the actor's role can be
-// taken now, as far as their status says, oldest first.
+// taken now, as far as their status and the action's condition say, oldest first.
 type Queue struct {
 	Event  string `json:"event"`
 	Action string `json:"action"`
@@ -83,6 +85,21 @@ func (s *Service) QueueRecords(ctx context.Context, actor *Actor, event, action,
 	p, err := s.Store.Search(ctx, q)
 	if err != nil {
 		return store.Page{}, refuse(BadRequest, "/after", "bad-cursor", "%v", err)
+	}
+	// Records the action's condition refuses to this user are dropped here (a late birth
+	// from a local registrar's register queue, every registered record without a pending
+	// correction from the reject-correction queue): a condition is a rule, which the store
+	// cannot query. A page may come out shorter than the limit; Next still goes on.
+	if a.Cond != nil {
+		rctx := &rules.Context{Today: s.today(s.now()), Role: actor.User.Role, Office: actor.Office.Code, Area: actor.Office.Area}
+		p.Records = slices.DeleteFunc(p.Records, func(r store.Record) bool {
+			var data map[string]any
+			if json.Unmarshal(r.Data, &data) != nil {
+				return false // shown, so that acting on it reports the problem
+			}
+			rctx.Status, rctx.Flags = r.Status, r.Flags
+			return !a.Cond.Eval(data, rctx).IsTrue()
+		})
 	}
 	return p, nil
 }

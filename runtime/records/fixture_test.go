@@ -1,0 +1,439 @@
+package records
+
+// The fixture every test of the package shares: nerovia's bundle in the form the server
+// serves, a real SQLite store per test, a clock the test sets, complete declarations, and
+// helpers that drive records into the state a test needs through the service itself.
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"maps"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/crvsctl/crvsctl/bundle"
+	"github.com/crvsctl/crvsctl/compiler"
+	"github.com/crvsctl/crvsctl/runtime/store"
+	"github.com/crvsctl/crvsctl/runtime/store/sqlitestore"
+)
+
+// testNow is the day the tests run on: a Monday morning in Nerovia (UTC+3), so that "today"
+// is 2026-11-23 both in UTC and in the country.
+var testNow = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+
+var (
+	modelOnce sync.Once
+	model     *Model
+	modelErr  error
+)
+
+// nerovia is the model of the example country, compiled once: building the package takes
+// longer than most tests. The bundle goes through Encode and Decode so the tests see exactly
+// what a server loads from disk (hash checked, unknown fields refused).
+func nerovia(t testing.TB) *Model {
+	t.Helper()
+	modelOnce.Do(func() {
+		b, diags := compiler.Build("../../countries/nerovia")
+		if b == nil {
+			var sb strings.Builder
+			diags.WriteText(&sb)
+			modelErr = errors.New(sb.String())
+			return
+		}
+		raw, err := b.Encode()
+		if err != nil {
+			modelErr = err
+			return
+		}
+		served, err := bundle.Decode(raw)
+		if err != nil {
+			modelErr = err
+			return
+		}
+		model, modelErr = NewModel(served)
+	})
+	if modelErr != nil {
+		t.Fatalf("nerovia: %v", modelErr)
+	}
+	return model
+}
+
+// clock is a settable clock: Service.Now reads it. Every reading moves it on by a millisecond
+// (the store's resolution), so that records created one after the other sort in that order
+// (queues are oldest first) while dates stay on the day set.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(time.Millisecond)
+	return c.t
+}
+
+func (c *clock) Set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = t
+}
+
+// env is one test's service over its own SQLite store.
+type env struct {
+	t     testing.TB
+	ctx   context.Context
+	m     *Model
+	svc   *Service
+	st    store.Store
+	clock *clock
+}
+
+func newEnv(t testing.TB) *env {
+	t.Helper()
+	m := nerovia(t)
+	st, err := sqlitestore.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	c := &clock{t: testNow}
+	return &env{t: t, ctx: context.Background(), m: m, st: st, clock: c,
+		svc: &Service{Model: m, Store: st, Now: c.Now}}
+}
+
+// with is the env for a subtest: its helpers must fail the subtest, from its own goroutine.
+func (e *env) with(t testing.TB) *env {
+	c := *e
+	c.t = t
+	return &c
+}
+
+// actor is a user of users.csv.
+func (e *env) actor(username string) *Actor {
+	e.t.Helper()
+	a, ok := e.m.ActorFor(username)
+	if !ok {
+		e.t.Fatalf("no user %s in users.csv", username)
+	}
+	return a
+}
+
+// setupRole may take every action of every event anywhere. It is not nerovia's: it is how the
+// tests put a record at an office and in a state without going through the grants they test.
+// Its users carry the role name national-registrar, so conditions on user.role (registering a
+// late birth) hold for them.
+func (e *env) setupRole() *Role {
+	r := &Role{Role: bundle.Role{ID: "test-setup", Jurisdiction: "nation"}, grants: map[string]map[string]bool{}}
+	for id, ev := range e.m.Events {
+		r.grants[id] = map[string]bool{}
+		for a := range ev.Actions {
+			r.grants[id][a] = true
+		}
+	}
+	return r
+}
+
+// setupAt is a setup user working at an office: records they declare are declared there.
+func (e *env) setupAt(office string) *Actor {
+	e.t.Helper()
+	o, ok := e.m.Offices[office]
+	if !ok {
+		e.t.Fatalf("no office %s", office)
+	}
+	return &Actor{User: bundle.User{Username: "setup." + office, Role: "national-registrar", Office: office},
+		Role: e.setupRole(), Office: o}
+}
+
+// declare stores a declaration by an actor, failing the test on any refusal.
+func (e *env) declare(a *Actor, event string, data map[string]any) *store.Record {
+	e.t.Helper()
+	r, created, err := e.svc.Declare(e.ctx, a, Declaration{Event: event, Data: mustJSON(e.t, data)})
+	if err != nil {
+		e.t.Fatalf("declare %s as %s: %v", event, a.User.Username, err)
+	}
+	if !created {
+		e.t.Fatalf("declare %s as %s: not created", event, a.User.Username)
+	}
+	return r
+}
+
+// act takes an action at the record's current version, failing the test on any refusal.
+func (e *env) act(a *Actor, r *store.Record, action string, data map[string]any) *store.Record {
+	e.t.Helper()
+	req := ActionRequest{Action: action, Version: r.Version}
+	if data != nil {
+		req.Data = mustJSON(e.t, data)
+	}
+	next, err := e.svc.Act(e.ctx, a, r.ID, req)
+	if err != nil {
+		e.t.Fatalf("%s %s as %s (status %s, flags %v): %v", action, r.ID, a.User.Username, r.Status, r.Flags, err)
+	}
+	return next
+}
+
+// get reads a record back from the store itself, bypassing the service's checks.
+func (e *env) get(id string) *store.Record {
+	e.t.Helper()
+	r, err := e.st.Record(e.ctx, id)
+	if err != nil {
+		e.t.Fatalf("record %s: %v", id, err)
+	}
+	return r
+}
+
+// state is a state a record can be put in for an action: its status and flags.
+type state string
+
+const (
+	declared            state = "declared"
+	validated           state = "validated"
+	registered          state = "registered"
+	rejected            state = "rejected"
+	correctionRequested state = "registered+correction-requested"
+)
+
+// stateFor is the state in which an action's `from` and `if` allow it on a record that is not
+// late: what the matrix puts each record in, so that only the role and the jurisdiction decide.
+var stateFor = map[string]state{
+	"validate":           declared,
+	"register":           validated,
+	"reject":             declared,
+	"resubmit":           rejected,
+	"archive":            rejected,
+	"request-correction": registered,
+	"approve-correction": correctionRequested,
+	"reject-correction":  correctionRequested,
+	"print":              registered,
+}
+
+// recordIn declares a record of an event at an office and takes it to a state, as the setup
+// user of that office.
+func (e *env) recordIn(event, office string, s state) *store.Record {
+	e.t.Helper()
+	a := e.setupAt(office)
+	r := e.declare(a, event, completeData(event))
+	switch s {
+	case declared:
+	case validated:
+		r = e.act(a, r, "validate", nil)
+	case rejected:
+		r = e.act(a, r, "reject", nil)
+	case registered:
+		r = e.act(a, r, "register", nil)
+	case correctionRequested:
+		r = e.act(a, r, "register", nil)
+		r = e.act(a, r, "request-correction", correctionOf(event))
+	default:
+		e.t.Fatalf("no state %s", s)
+	}
+	return r
+}
+
+// correctionOf is a correction a registrar may ask for: a change of one field that leaves the
+// declaration valid.
+func correctionOf(event string) map[string]any {
+	if event == "death" {
+		return map[string]any{"deceased.occupation": "Fisherman"}
+	}
+	return map[string]any{"child.weight": 3.45}
+}
+
+// completeData is a complete and valid declaration of an event on testNow: a birth three weeks
+// before, in Velmora General Hospital, of married parents; a death five days before, in
+// hospital, medically certified. Each call returns a fresh copy the test may change.
+func completeData(event string) map[string]any {
+	switch event {
+	case "birth":
+		return map[string]any{
+			"child.name":           map[string]any{"given": "Amara", "family": "Tesfaye"},
+			"child.sex":            "female",
+			"child.dob":            "2026-11-02",
+			"child.typeOfBirth":    "single",
+			"child.birthOrder":     1,
+			"child.weight":         3.2,
+			"child.gestationWeeks": 39,
+			"child.attendant":      "doctor",
+			"child.placeType":      "health-facility",
+			"child.birthDistrict":  "NV0101",
+			"child.facility":       "HF001",
+
+			"mother.name":          map[string]any{"given": "Selam", "family": "Tesfaye"},
+			"mother.dob":           "1996-05-14",
+			"mother.nationality":   "nerovian",
+			"mother.idType":        "national-id",
+			"mother.nid":           "1234567890",
+			"mother.maritalStatus": "married",
+			"mother.marriageDate":  "2022-02-19",
+			"mother.residence":     "NV01010101",
+			"father.known":         true,
+
+			"father.name":          map[string]any{"given": "Dawit", "family": "Tesfaye"},
+			"father.dob":           "1993-08-01",
+			"father.nationality":   "nerovian",
+			"father.idType":        "national-id",
+			"father.nid":           "2345678901",
+			"father.maritalStatus": "married",
+			"father.sameAddress":   true,
+
+			"informant.relationship": "mother",
+			"informant.attestation":  true,
+
+			"documents.birthNotification":   map[string]any{"type": "application/pdf", "file": "notification.pdf"},
+			"documents.motherId":            map[string]any{"type": "image/jpeg", "file": "mother-id.jpg"},
+			"documents.fatherId":            map[string]any{"type": "image/jpeg", "file": "father-id.jpg"},
+			"documents.marriageCertificate": map[string]any{"type": "application/pdf", "file": "marriage.pdf"},
+		}
+	case "death":
+		return map[string]any{
+			"deceased.name":          map[string]any{"given": "Gebre", "family": "Alemu"},
+			"deceased.sex":           "male",
+			"deceased.dob":           "1948-03-10",
+			"deceased.nationality":   "nerovian",
+			"deceased.idType":        "national-id",
+			"deceased.nid":           "3456789012",
+			"deceased.maritalStatus": "widowed",
+			"deceased.residence":     "NV01010102",
+
+			"death.date":               "2026-11-18",
+			"death.district":           "NV0101",
+			"death.placeType":          "health-facility",
+			"death.facility":           "HF001",
+			"death.manner":             "natural",
+			"death.medicallyCertified": true,
+
+			"cause.immediate":      "Cardiac arrest",
+			"cause.underlying":     "Ischaemic heart disease",
+			"cause.underlyingCode": "I25.9",
+			"cause.certifier":      map[string]any{"given": "Liya", "family": "Haile"},
+
+			"informant.relationship": "child",
+			"informant.name":         map[string]any{"given": "Hana", "family": "Gebre"},
+			"informant.idType":       "national-id",
+			"informant.nid":          "4567890123",
+			"informant.phone":        "0911234567",
+			"informant.attestation":  true,
+
+			"documents.medicalCertificate": map[string]any{"type": "application/pdf", "file": "mccd.pdf"},
+			"documents.deceasedId":         map[string]any{"type": "image/jpeg", "file": "deceased-id.jpg"},
+			"documents.informantId":        map[string]any{"type": "image/jpeg", "file": "informant-id.jpg"},
+		}
+	}
+	panic("no complete declaration of " + event)
+}
+
+// lateBirth is a complete birth declared on testNow more than a year after it happened, with
+// what a late declaration needs besides.
+func lateBirth() map[string]any {
+	d := completeData("birth")
+	d["child.dob"] = "2024-06-30"
+	d["mother.marriageDate"] = "2020-01-11"
+	maps.Copy(d, map[string]any{
+		"registration.lateReason":   "distance-or-cost",
+		"registration.lateEvidence": map[string]any{"type": "application/pdf", "file": "health-card.pdf"},
+		"registration.witnessName":  map[string]any{"given": "Abebe", "family": "Kebede"},
+		"registration.witnessNid":   "5678901234",
+	})
+	return d
+}
+
+func mustJSON(t testing.TB, v any) json.RawMessage {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// dataOf decodes a record's declaration.
+func dataOf(t testing.TB, r *store.Record) map[string]any {
+	t.Helper()
+	var d map[string]any
+	if err := json.Unmarshal(r.Data, &d); err != nil {
+		t.Fatalf("record %s: data: %v", r.ID, err)
+	}
+	return d
+}
+
+// outcome is how a call ended, as the matrix writes it.
+type outcome string
+
+const (
+	allowed   outcome = "allowed"
+	forbidden outcome = "Forbidden"
+	notFound  outcome = "NotFound"
+	conflict  outcome = "Conflict"
+	invalid   outcome = "Invalid"
+	badReq    outcome = "BadRequest"
+)
+
+// outcomeOf names how a call ended; an error that is not a refusal (a store failure) is
+// named by its text, which no expectation matches.
+func outcomeOf(err error) outcome {
+	if err == nil {
+		return allowed
+	}
+	var re *Error
+	if !errors.As(err, &re) {
+		return outcome("error: " + err.Error())
+	}
+	switch re.Kind {
+	case BadRequest:
+		return badReq
+	case Forbidden:
+		return forbidden
+	case NotFound:
+		return notFound
+	case Conflict:
+		return conflict
+	case Invalid:
+		return invalid
+	}
+	return outcome("unknown kind: " + err.Error())
+}
+
+// refusal checks that err is a refusal of a kind and returns it.
+func refusal(t testing.TB, err error, want Kind) *Error {
+	t.Helper()
+	var re *Error
+	if !errors.As(err, &re) {
+		t.Fatalf("got %v (%T), want a *records.Error of kind %v", err, err, want)
+	}
+	if re.Kind != want {
+		t.Fatalf("got kind %d (%v), want kind %d", re.Kind, re, want)
+	}
+	return re
+}
+
+// paths are the paths of a refusal's details, sorted.
+func paths(re *Error) []string {
+	var out []string
+	for _, d := range re.Details {
+		out = append(out, d.Path)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// count is how many records of an event the store holds.
+func (e *env) count(event string) int {
+	e.t.Helper()
+	n := 0
+	q := store.Query{Event: event, Limit: 100}
+	for {
+		p, err := e.st.Search(e.ctx, q)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		n += len(p.Records)
+		if p.Next == "" {
+			return n
+		}
+		q.After = p.Next
+	}
+}

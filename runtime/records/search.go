@@ -23,7 +23,9 @@ func (s *Service) Search(ctx context.Context, actor *Actor, q store.Query, name 
 	if q.Event != "" && !actor.Role.Reads(q.Event) {
 		return store.Page{}, nil
 	}
-	s.limit(actor, &q)
+	if !s.limit(actor, &q) {
+		return store.Page{}, nil
+	}
 	p, err := s.Store.Search(ctx, q)
 	if err != nil {
 		return store.Page{}, refuse(BadRequest, "/after", "bad-cursor", "%v", err)
@@ -34,15 +36,27 @@ func (s *Service) Search(ctx context.Context, actor *Actor, q store.Query, name 
 	return p, nil
 }
 
-// limit confines a query to the actor's jurisdiction.
-func (s *Service) limit(actor *Actor, q *store.Query) {
+// limit confines a query to the actor's jurisdiction: what is found is what the query asks
+// for and the actor may see, both. It returns false when the two cannot meet (another
+// office than an office role's own, an area outside an area role's): nothing is found, rather
+// than the whole jurisdiction in place of what was asked for.
+func (s *Service) limit(actor *Actor, q *store.Query) bool {
 	switch actor.Role.Jurisdiction {
 	case "nation":
 	case "area":
-		q.Area = actor.Office.Area
+		switch {
+		case q.Area == "" || slices.Contains(s.Model.AreasOf(actor.Office.Area), q.Area):
+			q.Area = actor.Office.Area // all of theirs, or theirs within a wider area asked for
+		case !slices.Contains(s.Model.AreasOf(q.Area), actor.Office.Area):
+			return false // an area outside theirs
+		} // else an area within theirs: kept
 	default:
+		if q.Office != "" && q.Office != actor.Office.Code {
+			return false
+		}
 		q.Office = actor.Office.Code
 	}
+	return true
 }
 
 // Queue is a work queue: the records of an event on which an action of the actor's role can be
@@ -81,7 +95,9 @@ func (s *Service) QueueRecords(ctx context.Context, actor *Actor, event, action,
 	if a.Applies != "" {
 		q.Flags = ev.Actions[a.Applies].AddFlags
 	}
-	s.limit(actor, &q)
+	if !s.limit(actor, &q) {
+		return store.Page{}, nil
+	}
 	p, err := s.Store.Search(ctx, q)
 	if err != nil {
 		return store.Page{}, refuse(BadRequest, "/after", "bad-cursor", "%v", err)

@@ -161,19 +161,41 @@ func TestSearchWithinJurisdiction(t *testing.T) {
 					t.Errorf("query %+v: got %v, want %v", q, got, sorted(want))
 				}
 			}
-			// Naming another office or area in the query does not widen the jurisdiction.
-			for _, q := range []store.Query{{Office: "HF030"}, {Area: "NV03"}, {Area: "NV01"}} {
-				p, err := e.svc.Search(e.ctx, actor, q, "tesfaye")
-				if err != nil {
-					t.Fatal(err)
-				}
-				for _, r := range p.Records {
-					if !slices.Contains(want, r.ID) {
-						t.Errorf("query %+v found %s at %s, outside the jurisdiction", q, r.ID, r.Office)
-					}
-				}
-			}
 		})
+	}
+
+	// An office or an area named in the query narrows the jurisdiction, and is never replaced
+	// by it: what is found matches the query and the jurisdiction both.
+	narrowed := []struct {
+		user string
+		q    store.Query
+		want []string
+	}{
+		{"marta.oyelund", store.Query{Office: "HF001"}, []string{"HF001"}},
+		{"marta.oyelund", store.Query{Office: "HF002"}, nil}, // not her office: nothing, not her own records
+		{"marta.oyelund", store.Query{Area: "NV010101"}, []string{"HF001"}},
+		{"fenna.albrecq", store.Query{Office: "HF004"}, []string{"HF004"}},
+		{"fenna.albrecq", store.Query{Office: "HF030"}, nil},
+		{"fenna.albrecq", store.Query{Area: "NV010102"}, []string{"HF004"}},               // a commune of her district
+		{"fenna.albrecq", store.Query{Area: "NV01"}, []string{"HF001", "HF002", "HF004"}}, // her province: her district of it
+		{"fenna.albrecq", store.Query{Area: "NV03"}, nil},                                 // another province
+		{"tomas.ekwaro", store.Query{Area: "NV0101"}, []string{"HF004"}},
+		{"tomas.ekwaro", store.Query{Area: "NV010101"}, nil}, // the neighbouring commune
+		{"ilena.marvosa", store.Query{Area: "NV03"}, []string{"HF030"}},
+		{"ilena.marvosa", store.Query{Office: "HF002"}, []string{"HF002"}},
+	}
+	for _, tt := range narrowed {
+		p, err := e.svc.Search(e.ctx, e.actor(tt.user), tt.q, "tesfaye")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want []string
+		for _, o := range tt.want {
+			want = append(want, at[o])
+		}
+		if got := sorted(ids(p)); !slices.Equal(got, sorted(want)) {
+			t.Errorf("%s, query %+v: got %v, want %v (from %v)", tt.user, tt.q, got, sorted(want), tt.want)
+		}
 	}
 }
 

@@ -116,6 +116,10 @@ func (s *Service) Declare(ctx context.Context, actor *Actor, d Declaration) (rec
 	now := s.now()
 	rctx := &rules.Context{Today: s.today(now), Role: actor.User.Role, Office: actor.Office.Code, Area: actor.Office.Area}
 
+	if a, named := ev.Actions[d.Action]; d.Action != "" && (!named || !a.Creating()) {
+		// Not "your role may not declare": the role may well, with another action.
+		return nil, false, refuse(NotFound, "/action", "unknown-action", "event %s has no action %q that creates a record", ev.ID, d.Action)
+	}
 	// The creating actions the role may take: the one named, or all of them.
 	var tried []string
 	for _, id := range slices.Sorted(maps.Keys(ev.Actions)) {
@@ -467,6 +471,11 @@ func (s *Service) Act(ctx context.Context, actor *Actor, id string, req ActionRe
 			return nil, err
 		}
 		entry.Changes = changes(data, checked)
+		if act.Edits == "proposal" && len(entry.Changes) == 0 {
+			// A proposal of nothing would raise its flag all the same (a pending correction,
+			// which stops certificates) for a decision with nothing to decide.
+			return nil, refuse(BadRequest, "/data", "no-edits", "the values sent are the record's: action %s proposes changes", act.ID)
+		}
 		if act.Edits != "proposal" {
 			next.Data, _ = json.Marshal(checked)
 			s.describe(ev, &next, checked, rctx)

@@ -453,6 +453,14 @@ func TestDeclareByRole(t *testing.T) {
 	if _, _, err := e.svc.Declare(e.ctx, e.actor("marta.oyelund"), Declaration{Event: "marriage", Data: json.RawMessage(`{}`)}); outcomeOf(err) != notFound {
 		t.Errorf("an unknown event: %v, want NotFound", err)
 	}
+	// Naming an action that does not create a record is not a lack of rights: the local
+	// registrar may declare, but not with validate.
+	for _, action := range []string{"validate", "adopt"} {
+		_, _, err := e.svc.Declare(e.ctx, e.actor("tomas.ekwaro"), Declaration{Event: "birth", Action: action, Data: mustJSON(t, completeData("birth"))})
+		if re := refusal(t, err, NotFound); re.Details[0].Code != "unknown-action" {
+			t.Errorf("declare with %s: %+v", action, re.Details)
+		}
+	}
 }
 
 func TestDeclareTodayIsTheCountrysDay(t *testing.T) {
@@ -536,6 +544,35 @@ func TestValidateWithChangedData(t *testing.T) {
 	}
 }
 
+func TestValidateDropsWhatAChangeHides(t *testing.T) {
+	// The registrar learns the child was born at home, not in the hospital: the village is
+	// asked for, and the facility and its notification, now hidden, leave the record; the
+	// history says so (a change with no new value).
+	e := newEnv(t)
+	registrar := e.actor("tomas.ekwaro")
+	r := e.recordIn("birth", "HF004", declared)
+	_, err := e.svc.Act(e.ctx, registrar, r.ID, ActionRequest{Action: "validate", Version: r.Version,
+		Data: json.RawMessage(`{"child.placeType": "home"}`)})
+	if re := refusal(t, err, Invalid); !slices.Equal(paths(re), []string{"/data/child.birthVillage"}) {
+		t.Errorf("paths %v", paths(re))
+	}
+	r = e.act(registrar, r, "validate", map[string]any{"child.placeType": "home", "child.birthVillage": "NV01010201"})
+	d := dataOf(t, r)
+	for _, id := range []string{"child.facility", "documents.birthNotification"} {
+		if _, kept := d[id]; kept {
+			t.Errorf("%s kept after the birth moved home", id)
+		}
+	}
+	h := r.History[len(r.History)-1]
+	want := "  child.birthVillage:  -> \"NV01010201\"\n" +
+		"  child.facility: \"HF001\" -> \n" +
+		"  child.placeType: \"health-facility\" -> \"home\"\n" +
+		"  documents.birthNotification: {\"file\":\"notification.pdf\",\"type\":\"application/pdf\"} -> \n"
+	if got := changesText(h.Changes); got != want {
+		t.Errorf("changes\n%s\nwant\n%s", got, want)
+	}
+}
+
 func changesText(cs []store.Change) string {
 	var b strings.Builder
 	for _, c := range cs {
@@ -584,6 +621,10 @@ func TestActRefusals(t *testing.T) {
 		}, BadRequest, "no-edits", "/data"},
 		{"a proposal without data", registered, func(r *store.Record) ActionRequest {
 			return ActionRequest{Action: "request-correction", Version: r.Version}
+		}, BadRequest, "no-edits", "/data"},
+		// It would raise correction-requested, and stop certificates, for nothing to decide.
+		{"a proposal of the values the record has", registered, func(r *store.Record) ActionRequest {
+			return ActionRequest{Action: "request-correction", Version: r.Version, Data: json.RawMessage(`{"child.weight": 3.2}`)}
 		}, BadRequest, "no-edits", "/data"},
 		{"data that is not an object", declared, func(r *store.Record) ActionRequest {
 			return ActionRequest{Action: "validate", Version: r.Version, Data: json.RawMessage(`[1]`)}

@@ -20,6 +20,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/santhosh-tekuri/jsonschema/v6"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/crvsctl/crvsctl/bundle"
 	"github.com/crvsctl/crvsctl/runtime/api"
@@ -65,11 +67,30 @@ func LoadBundle(path string) (*bundle.Bundle, error) {
 }
 
 // OpenStore opens MongoDB when uri is set, else the embedded store in dataDir.
+//
+// The embedded store is opened again while SQLite says it is busy: two processes that open a
+// new database file at once both turn it to WAL mode, and SQLite refuses one of them at once,
+// without waiting (its busy timeout does not apply where waiting could deadlock). Several
+// instances started together on a new data directory would otherwise see all but one fail.
 func OpenStore(ctx context.Context, dataDir, mongoURI string) (store.Store, error) {
 	if mongoURI != "" {
 		return mongostore.Open(ctx, mongoURI, "crvsctl")
 	}
-	return sqlitestore.Open(dataDir)
+	for attempt := 1; ; attempt++ {
+		st, err := sqlitestore.Open(dataDir)
+		if err == nil {
+			return st, nil
+		}
+		var se *sqlite.Error
+		if attempt == 10 || !errors.As(err, &se) || se.Code()&0xff != sqlite3.SQLITE_BUSY {
+			return nil, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, err
+		case <-time.After(time.Duration(attempt) * 50 * time.Millisecond):
+		}
+	}
 }
 
 // SeedPasswords sets pw for every user of the bundle who has no password yet: demos and

@@ -140,8 +140,9 @@ type handler func(w http.ResponseWriter, r *http.Request, c *caller)
 func (s *Server) authed(h handler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		token, fromCookie := "", false
-		if a := r.Header.Get("Authorization"); strings.HasPrefix(a, "Bearer ") {
-			token = strings.TrimPrefix(a, "Bearer ")
+		// The scheme's name is case-insensitive (RFC 9110, 11.1).
+		if scheme, t, ok := strings.Cut(r.Header.Get("Authorization"), " "); ok && strings.EqualFold(scheme, "Bearer") {
+			token = strings.TrimSpace(t)
 		} else if c, err := r.Cookie(SessionCookie); err == nil {
 			token, fromCookie = c.Value, true
 		}

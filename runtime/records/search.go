@@ -3,6 +3,7 @@ package records
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"slices"
 
 	"golang.org/x/text/language"
@@ -28,7 +29,7 @@ func (s *Service) Search(ctx context.Context, actor *Actor, q store.Query, name 
 	}
 	p, err := s.Store.Search(ctx, q)
 	if err != nil {
-		return store.Page{}, refuse(BadRequest, "/after", "bad-cursor", "%v", err)
+		return store.Page{}, searchError(err)
 	}
 	// Records of events the role does not read are dropped here: a role reads all events but
 	// rarely, so filtering in the store would cost every search.
@@ -100,7 +101,7 @@ func (s *Service) QueueRecords(ctx context.Context, actor *Actor, event, action,
 	}
 	p, err := s.Store.Search(ctx, q)
 	if err != nil {
-		return store.Page{}, refuse(BadRequest, "/after", "bad-cursor", "%v", err)
+		return store.Page{}, searchError(err)
 	}
 	// Records the action's condition refuses to this user are dropped here (a late birth
 	// from a local registrar's register queue, every registered record without a pending
@@ -118,4 +119,13 @@ func (s *Service) QueueRecords(ctx context.Context, actor *Actor, event, action,
 		})
 	}
 	return p, nil
+}
+
+// searchError is a bad cursor for the client to fix, or the store's failure for the server
+// to log (its text is not the client's business).
+func searchError(err error) error {
+	if errors.Is(err, store.ErrBadCursor) {
+		return refuse(BadRequest, "/after", "bad-cursor", "%v", err)
+	}
+	return err
 }

@@ -229,6 +229,10 @@ func TestBadInput(t *testing.T) {
 	if a := lidya.must(t, "GET", "/api/v1/me", nil, "Authorization", "Basic bGlkeWE6c29tZS1wYXNzd29yZA=="); a.Status != http.StatusUnauthorized {
 		t.Errorf("Basic authentication: want 401, got %s", a)
 	}
+	// The scheme's name is case-insensitive: "bearer" is Bearer.
+	if a := lidya.must(t, "GET", "/api/v1/me", nil, "Authorization", "bearer "+lidya.token); a.Status != http.StatusOK {
+		t.Errorf("a lower-case bearer scheme: want 200, got %s", a)
+	}
 	if a, _ := tryLogin(base, "lidya.verhane", "wrong"); a.Status != http.StatusUnauthorized {
 		t.Errorf("a wrong password: want 401, got %s", a)
 	}

@@ -20,13 +20,11 @@ package mongostore
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"regexp"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -378,33 +376,6 @@ func (s *Store) numberTaken(ctx context.Context, r *store.Record) bool {
 	return err == nil
 }
 
-// cursor is the position after the last record of a page.
-type cursor struct {
-	created int64 // Unix milliseconds
-	id      string
-}
-
-func (c cursor) String() string {
-	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(c.created, 10) + ":" + c.id))
-}
-
-func parseCursor(s string) (cursor, error) {
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err == nil {
-		ms, id, ok := strings.Cut(string(b), ":")
-		if n, err := strconv.ParseInt(ms, 10, 64); ok && err == nil && id != "" {
-			return cursor{n, id}, nil
-		}
-	}
-	return cursor{}, errors.New("not a cursor of this store")
-}
-
-// Limits of a page.
-const (
-	defaultLimit = 20
-	maxLimit     = 100
-)
-
 func (s *Store) Search(ctx context.Context, q store.Query) (store.Page, error) {
 	var and bson.A
 	is := func(field string, v any) { and = append(and, bson.D{{Key: field, Value: v}}) }
@@ -450,25 +421,21 @@ func (s *Store) Search(ctx context.Context, q store.Query) (store.Page, error) {
 		dir, after = 1, "$gt"
 	}
 	if q.After != "" {
-		c, err := parseCursor(q.After)
+		c, err := store.ParseCursor(q.After)
 		if err != nil {
 			return store.Page{}, err
 		}
-		created := bson.DateTime(c.created)
+		created := bson.DateTime(c.Created)
 		is("$or", bson.A{
 			bson.D{{Key: "created", Value: bson.D{{Key: after, Value: created}}}},
-			bson.D{{Key: "created", Value: created}, {Key: "_id", Value: bson.D{{Key: after, Value: c.id}}}},
+			bson.D{{Key: "created", Value: created}, {Key: "_id", Value: bson.D{{Key: after, Value: c.ID}}}},
 		})
 	}
 	filter := bson.D{}
 	if len(and) > 0 {
 		filter = bson.D{{Key: "$and", Value: and}}
 	}
-	limit := q.Limit
-	if limit <= 0 {
-		limit = defaultLimit
-	}
-	limit = min(limit, maxLimit)
+	limit := store.PageLimit(q)
 	cur, err := s.records.Find(ctx, filter, options.Find().
 		SetSort(bson.D{{Key: "created", Value: dir}, {Key: "_id", Value: dir}}).
 		SetLimit(int64(limit)+1). // one more tells whether there is a next page
@@ -484,7 +451,7 @@ func (s *Store) Search(ctx context.Context, q store.Query) (store.Page, error) {
 	for i := range docs {
 		if i == limit {
 			last := docs[i-1]
-			p.Next = cursor{int64(last.Created), last.ID}.String()
+			p.Next = store.Cursor{Created: int64(last.Created), ID: last.ID}.String()
 			break
 		}
 		p.Records = append(p.Records, *docs[i].record())

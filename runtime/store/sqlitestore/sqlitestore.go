@@ -18,14 +18,12 @@ package sqlitestore
 import (
 	"context"
 	"database/sql"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
@@ -437,33 +435,6 @@ func (s *Store) recordWhere(ctx context.Context, where string, args ...any) (*st
 	return r, rows.Err()
 }
 
-// cursor is the position after the last record of a page.
-type cursor struct {
-	created int64
-	id      string
-}
-
-func (c cursor) String() string {
-	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(c.created, 10) + ":" + c.id))
-}
-
-func parseCursor(s string) (cursor, error) {
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err == nil {
-		ms, id, ok := strings.Cut(string(b), ":")
-		if n, err := strconv.ParseInt(ms, 10, 64); ok && err == nil && id != "" {
-			return cursor{n, id}, nil
-		}
-	}
-	return cursor{}, errors.New("not a cursor of this store")
-}
-
-// Limits of a page.
-const (
-	defaultLimit = 20
-	maxLimit     = 100
-)
-
 func (s *Store) Search(ctx context.Context, q store.Query) (store.Page, error) {
 	var where []string
 	var args []any
@@ -523,21 +494,17 @@ func (s *Store) Search(ctx context.Context, q store.Query) (store.Page, error) {
 		order = `ASC`
 	}
 	if q.After != "" {
-		c, err := parseCursor(q.After)
+		c, err := store.ParseCursor(q.After)
 		if err != nil {
 			return store.Page{}, err
 		}
 		if q.Oldest {
-			add(`(r.created > ? OR (r.created = ? AND r.id > ?))`, c.created, c.created, c.id)
+			add(`(r.created > ? OR (r.created = ? AND r.id > ?))`, c.Created, c.Created, c.ID)
 		} else {
-			add(`(r.created < ? OR (r.created = ? AND r.id < ?))`, c.created, c.created, c.id)
+			add(`(r.created < ? OR (r.created = ? AND r.id < ?))`, c.Created, c.Created, c.ID)
 		}
 	}
-	limit := q.Limit
-	if limit <= 0 {
-		limit = defaultLimit
-	}
-	limit = min(limit, maxLimit)
+	limit := store.PageLimit(q)
 	query := `SELECT ` + columns + ` FROM ` + from
 	if len(where) > 0 {
 		query += ` WHERE ` + strings.Join(where, ` AND `)
@@ -564,7 +531,7 @@ func (s *Store) Search(ctx context.Context, q store.Query) (store.Page, error) {
 	if len(p.Records) > limit {
 		p.Records = p.Records[:limit]
 		last := p.Records[limit-1]
-		p.Next = cursor{millis(last.Created), last.ID}.String()
+		p.Next = store.Cursor{Created: millis(last.Created), ID: last.ID}.String()
 	}
 	return p, nil
 }

@@ -13,6 +13,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"math/rand/v2"
 	"net/http"
 	"os"
@@ -22,6 +23,9 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/crvsctl/crvsctl/bundle"
+	"github.com/crvsctl/crvsctl/compiler"
+	"github.com/crvsctl/crvsctl/runtime/records"
 	"github.com/crvsctl/crvsctl/runtime/store"
 	"github.com/crvsctl/crvsctl/runtime/store/sqlitestore"
 )
@@ -54,14 +58,40 @@ var (
 )
 
 // seed writes n records straight into the embedded store in dir: a register at national scale
-// to search, without a day of HTTP declarations.
+// to search, without a day of HTTP declarations. The records are like the ones crvsctl serve
+// stores for the example country: its declaration's size, its offices and their areas, most
+// registered, some on their way, a few late.
 func seed(args []string) error {
 	fs := flag.NewFlagSet("seed", flag.ExitOnError)
 	dir := fs.String("data", "", "the embedded store's directory")
 	n := fs.Int("n", 1_000_000, "records to write")
+	pkg := fs.String("package", "countries/nerovia", "the country package the records are of")
+	declFile := fs.String("declaration", "runtime/testdata/birth.json", "a valid declaration, the records' data")
 	fs.Parse(args)
 	if *dir == "" {
 		return fmt.Errorf("-data is required")
+	}
+	b, diags := compiler.Build(*pkg)
+	if diags.HasErrors() {
+		return fmt.Errorf("%s: %v", *pkg, diags)
+	}
+	model, err := records.NewModel(b)
+	if err != nil {
+		return err
+	}
+	var offices []bundle.Office
+	for _, o := range b.Offices {
+		if o.Type == "crvs-office" {
+			offices = append(offices, o)
+		}
+	}
+	raw, err := os.ReadFile(*declFile)
+	if err != nil {
+		return err
+	}
+	var decl map[string]any
+	if err := json.Unmarshal(raw, &decl); err != nil {
+		return err
 	}
 	st, err := sqlitestore.Open(*dir)
 	if err != nil {
@@ -78,17 +108,27 @@ func seed(args []string) error {
 	for w := range 16 {
 		wg.Go(func() {
 			r := rand.New(rand.NewPCG(1, uint64(w)))
+			d := maps.Clone(decl)
 			for i := next.Add(1) - 1; i < int64(*n); i = next.Add(1) - 1 {
 				given := givenNames[r.IntN(len(givenNames))] + " " + givenNames[r.IntN(len(givenNames))]
 				family := familyNames[r.IntN(len(familyNames))]
+				d["child.name"] = map[string]any{"given": given, "family": family}
+				data, _ := json.Marshal(d)
 				at := base.Add(time.Duration(i) * 150 * time.Second)
-				office := fmt.Sprintf("CR%04d", r.IntN(100))
-				rec := &store.Record{ID: fmt.Sprintf("S%09d", i), Event: "birth", Bundle: "seed", Status: "registered", Flags: []string{},
-					Data:   json.RawMessage(fmt.Sprintf(`{"child.name":{"given":%q,"family":%q}}`, given, family)),
-					Office: office, Areas: []string{"NV0" + office[4:5], "NV0"}, Title: given + " " + family,
+				office := offices[r.IntN(len(offices))]
+				rec := &store.Record{ID: fmt.Sprintf("S%09d", i), Event: "birth", Bundle: b.Hash, Status: "registered", Flags: []string{},
+					Data: data, Office: office.Code, Areas: model.AreasOf(office.Area), Title: given + " " + family,
 					Names: store.NameKeys(given, family), EventDate: at.Format(time.DateOnly), Number: fmt.Sprintf("SEED-%09d", i),
 					Version: 1, Created: at, Updated: at, CreatedBy: "seed",
 					History: []store.Entry{{Version: 1, Action: "declare", User: "seed", At: at}}}
+				switch k := r.IntN(100); {
+				case k < 5:
+					rec.Status, rec.Number = "declared", ""
+				case k < 10:
+					rec.Status, rec.Number = "validated", ""
+				case k < 12:
+					rec.Status, rec.Number, rec.Flags = "validated", "", []string{"late"}
+				}
 				if err := st.CreateRecord(ctx, rec); err != nil {
 					failed.Store(err)
 					return
@@ -232,15 +272,15 @@ func run(args []string) error {
 			var mine []time.Duration
 			for time.Now().Before(deadline) {
 				i := next.Add(1)
+				if *mode == "register" && int(i) > len(stock) {
+					break // every declared record is registered
+				}
 				t0 := time.Now()
 				var err error
 				switch *mode {
 				case "declare":
 					_, err = declare(i)
 				case "register":
-					if int(i) > len(stock) {
-						return
-					}
 					var status int
 					var body []byte
 					status, body, err = c.do("POST", "/api/v1/records/"+stock[i-1]+"/actions/register", map[string]any{"version": 1}, "")

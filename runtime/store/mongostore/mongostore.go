@@ -23,7 +23,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -119,7 +119,9 @@ func open(ctx context.Context, client *mongo.Client, database string) (*Store, e
 			{Keys: byCreated("status"), Options: named("status")},
 			{Keys: byCreated("office"), Options: named("office")},
 			{Keys: byCreated("areas"), Options: named("areas")},
-			{Keys: bson.D{{Key: "names", Value: 1}}, Options: named("names")},
+			// A search by name finds one word's records in (created, _id) order and stops at a
+			// page, rather than sorting every record of a prefix (see prefixes).
+			{Keys: byCreated("prefixes"), Options: named("prefixes")},
 		}},
 		{s.drafts, []mongo.IndexModel{
 			{Keys: bson.D{{Key: "user", Value: 1}, {Key: "updated", Value: -1}}, Options: named("user")},
@@ -194,6 +196,7 @@ type state struct {
 	Number    string        `bson:"number,omitempty"` // absent until registered: see the index
 	Title     string        `bson:"title"`
 	Names     []string      `bson:"names"`
+	Prefixes  []string      `bson:"prefixes"` // see prefixes
 	EventDate string        `bson:"eventDate"`
 	Version   int64         `bson:"version"`
 	Updated   bson.DateTime `bson:"updated"`
@@ -244,8 +247,27 @@ func stateOf(r *store.Record) state {
 	return state{
 		Event: r.Event, Bundle: r.Bundle, Status: r.Status, Flags: list(r.Flags), Data: r.Data,
 		Office: r.Office, Areas: list(r.Areas), Number: r.Number, Title: r.Title, Names: list(r.Names),
-		EventDate: r.EventDate, Version: r.Version, Updated: bson.NewDateTimeFromTime(r.Updated),
+		Prefixes: prefixes(r.Names), EventDate: r.EventDate, Version: r.Version, Updated: bson.NewDateTimeFromTime(r.Updated),
 	}
+}
+
+// prefixes are every beginning of every name word (a, am, ama for ama): a search for a word
+// that begins a name is then an equality, which an index answers in order; a regular
+// expression on names would have the server sort all the records it matches before the first
+// page.
+func prefixes(names []string) []string {
+	out := []string{}
+	for _, n := range names {
+		for i := range n {
+			if i > 0 && !slices.Contains(out, n[:i]) {
+				out = append(out, n[:i])
+			}
+		}
+		if !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 func entryOf(e store.Entry) entryDoc {
@@ -389,9 +411,9 @@ func (s *Store) Search(ctx context.Context, q store.Query) (store.Page, error) {
 	if q.Number != "" {
 		is("number", q.Number)
 	}
-	// Each word is a prefix of one of the names; quoted, a word is only ever text.
+	// Each word begins one of the names.
 	for _, w := range q.Name {
-		op("names", "$regex", "^"+regexp.QuoteMeta(w))
+		is("prefixes", w)
 	}
 	if len(q.Statuses) > 0 {
 		op("status", "$in", q.Statuses)

@@ -10,22 +10,26 @@
 // pool of their own and are not blocked by writes (WAL). Several processes may open the same
 // file (busy_timeout makes them wait for each other's writes).
 //
-// Searches: names are matched through an index of (name word, record), the record's words
-// and flags are also kept as space-separated text so further words and flags are checked in
-// the row, and paging is by (created, id), which an index orders.
+// Searches: an FTS5 index holds each record's name words and what else a search filters on
+// (event, status, office, areas, flags), keyed by an integer that orders records by creation;
+// a search walks the records having all its words newest (or oldest) first and stops at the
+// end of a page, so its cost follows the page, not the number of records that match.
 package sqlitestore
 
 import (
 	"context"
 	"database/sql"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -54,43 +58,56 @@ const maxBatch = 256
 
 var _ store.Store = (*Store)(nil)
 
+// schemaVersion is the layout of the file, kept in PRAGMA user_version: a file of another
+// layout is refused rather than misread.
+const schemaVersion = 1
+
 const schema = `
 CREATE TABLE IF NOT EXISTS records (
+	seq        INTEGER PRIMARY KEY, -- created (Unix ms) * 65536 + n: the order of searches and pages
 	id         TEXT NOT NULL UNIQUE,
 	event      TEXT NOT NULL,
 	bundle     TEXT NOT NULL,
 	status     TEXT NOT NULL,
-	flags      TEXT NOT NULL, -- " late urgent ": words, for instr()
-	data       BLOB NOT NULL,
+	flags      TEXT NOT NULL, -- "late urgent"
 	office     TEXT NOT NULL,
-	areas      TEXT NOT NULL, -- " D11 R1 "
+	areas      TEXT NOT NULL, -- "D11 R1"
 	number     TEXT UNIQUE,   -- NULL until registered
 	title      TEXT NOT NULL,
-	names      TEXT NOT NULL, -- " ama tarek "
+	names      TEXT NOT NULL, -- "ama tarek"
 	event_date TEXT NOT NULL,
 	version    INTEGER NOT NULL,
 	created    INTEGER NOT NULL, -- Unix milliseconds
 	updated    INTEGER NOT NULL,
 	created_by TEXT NOT NULL,
-	idem_key   TEXT           -- NULL when the client gave none
-); -- a rowid table: its rows hold a declaration of a kilobyte or more, which WITHOUT ROWID
-   -- tables store badly
+	idem_key   TEXT,          -- NULL when the client gave none
+	data       BLOB NOT NULL  -- last: the other columns are read without its overflow pages
+);
 CREATE UNIQUE INDEX IF NOT EXISTS records_idem ON records (created_by, idem_key) WHERE idem_key IS NOT NULL;
-CREATE INDEX IF NOT EXISTS records_created ON records (created, id);
-CREATE INDEX IF NOT EXISTS records_status ON records (status, created, id);
-CREATE INDEX IF NOT EXISTS records_office ON records (office, created, id);
+CREATE INDEX IF NOT EXISTS records_status ON records (status); -- (status, seq): queues in order
+
+-- The words of each record, rowid = records.seq: its names, and tags for what else a search
+-- filters on (see tags). FTS5 keeps, per word, the records that have it in rowid order, so a
+-- search intersects those lists newest first and stops at a page; a prefix index answers
+-- words of one to three letters without merging every word they begin.
+CREATE VIRTUAL TABLE IF NOT EXISTS terms USING fts5 (
+	words,
+	content = '', contentless_delete = 1, detail = none, prefix = '1 2 3',
+	-- Names come normalised (see store.NameKeys): letters and digits. Tags are "_" and
+	-- [0-9a-z], so no name, nor the prefix of one, is a tag.
+	tokenize = "ascii tokenchars '_'"
+);
+-- Every name word ever stored, to turn a longer prefix into the words it begins: FTS5 answers
+-- a prefix it has no index for by merging all the records of those words before the first
+-- one is returned (25 ms for a common name in a million records), and an OR of the words
+-- themselves without doing so. A word no record has any more stays, and matches nothing.
+CREATE TABLE IF NOT EXISTS name_words (word TEXT PRIMARY KEY) WITHOUT ROWID;
 
 CREATE TABLE IF NOT EXISTS history (
 	record  TEXT NOT NULL,
 	version INTEGER NOT NULL,
 	entry   BLOB NOT NULL,
 	PRIMARY KEY (record, version)
-) WITHOUT ROWID;
-
-CREATE TABLE IF NOT EXISTS record_names (
-	name   TEXT NOT NULL,
-	record TEXT NOT NULL,
-	PRIMARY KEY (name, record)
 ) WITHOUT ROWID;
 
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
@@ -135,7 +152,7 @@ func Open(dir string) (*Store, error) {
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
-	if _, err := w.Exec(schema); err != nil {
+	if err := create(w); err != nil {
 		w.Close()
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
@@ -147,7 +164,7 @@ func Open(dir string) (*Store, error) {
 	r.SetMaxOpenConns(8)
 	r.SetMaxIdleConns(8)
 	s := &Store{w: w, r: r, writes: make(chan *write), done: make(chan struct{}), stmts: map[string]*sql.Stmt{}}
-	for _, q := range []string{insertRecord, insertName, insertHistory} {
+	for _, q := range []string{insertRecord, insertTerms, insertWord, insertHistory} {
 		st, err := w.Prepare(q)
 		if err != nil {
 			w.Close()
@@ -158,6 +175,37 @@ func Open(dir string) (*Store, error) {
 	}
 	go s.commit()
 	return s, nil
+}
+
+// create lays out a new file, or checks that an existing one has this layout.
+func create(w *sql.DB) error {
+	tx, err := w.Begin()
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	var version, tables int
+	if err := tx.QueryRow(`PRAGMA user_version`).Scan(&version); err != nil {
+		return err
+	}
+	if err := tx.QueryRow(`SELECT count(*) FROM sqlite_master`).Scan(&tables); err != nil {
+		return err
+	}
+	switch {
+	case version == schemaVersion:
+		return nil
+	case version > schemaVersion:
+		return fmt.Errorf("the store has layout %d, made by a newer crvsctl (this one knows layout %d)", version, schemaVersion)
+	case tables > 0:
+		return fmt.Errorf("the store has layout %d, made by an earlier crvsctl; this one reads layout %d only", version, schemaVersion)
+	}
+	if _, err := tx.Exec(schema); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(fmt.Sprintf(`PRAGMA user_version = %d`, schemaVersion)); err != nil {
+		return err
+	}
+	return tx.Commit()
 }
 
 // Close closes the file, checkpointing the log into it.
@@ -228,14 +276,28 @@ func fromMillis(ms int64) time.Time {
 	return time.UnixMilli(ms).UTC()
 }
 
-// words writes words as " a b ": instr(col, ' a ') then finds a whole word and
-// instr(col, ' a') a word that starts with a.
-func words(ws []string) string {
-	if len(ws) == 0 {
-		return " "
+// terms are the words of a record's row in terms: its names, and tags for what else a search
+// filters on: its event, status, office, areas and flags, each as "_", a letter for its kind
+// and the value in hex, so that any value is one token and none is a name. "_" is every
+// record's: a search must name a word to find, and one that only excludes flags finds "_".
+func terms(r *store.Record) string {
+	t := append(slices.Clone(r.Names), "_", tag('e', r.Event), tag('s', r.Status), tag('o', r.Office))
+	for _, a := range r.Areas {
+		t = append(t, tag('a', a))
 	}
-	return " " + strings.Join(ws, " ") + " "
+	for _, f := range r.Flags {
+		t = append(t, tag('f', f))
+	}
+	return strings.Join(t, " ")
 }
+
+func tag(kind byte, value string) string {
+	return "_" + string(kind) + hex.EncodeToString([]byte(value))
+}
+
+// match writes a term of an FTS5 query: a word in double quotes, the one character that
+// needs escaping there doubled, so that a search's words are only ever words.
+func match(word string) string { return `"` + strings.ReplaceAll(word, `"`, `""`) + `"` }
 
 func nullable(s string) any {
 	if s == "" {
@@ -268,25 +330,33 @@ func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
 func (s *Store) stmt(tx *sql.Tx, q string) *sql.Stmt { return tx.Stmt(s.stmts[q]) }
 
 const (
+	// A record's seq is its created time in milliseconds, times 65536, plus the records
+	// already created in that millisecond: pages follow creation, in one integer the terms
+	// index orders by.
 	insertRecord = `INSERT INTO records
-			(id, event, bundle, status, flags, data, office, areas, number, title, names, event_date, version, created, updated, created_by, idem_key)
-			VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
-	insertName    = `INSERT OR IGNORE INTO record_names (name, record) VALUES (?, ?)`
+			(seq, id, event, bundle, status, flags, office, areas, number, title, names, event_date, version, created, updated, created_by, idem_key, data)
+			VALUES ((SELECT coalesce(max(seq) + 1, ?1) FROM records WHERE seq >= ?1 AND seq < ?1 + 65536),
+				?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+			RETURNING seq`
+	insertTerms   = `INSERT INTO terms (rowid, words) VALUES (?, ?)`
+	insertWord    = `INSERT OR IGNORE INTO name_words (word) VALUES (?)`
 	insertHistory = `INSERT INTO history (record, version, entry) VALUES (?, ?, ?)`
 )
 
 func (s *Store) CreateRecord(ctx context.Context, r *store.Record) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
-		_, err := s.stmt(tx, insertRecord).Exec(
-			r.ID, r.Event, r.Bundle, r.Status, words(r.Flags), []byte(r.Data), r.Office, words(r.Areas), nullable(r.Number),
-			r.Title, words(r.Names), r.EventDate, r.Version, millis(r.Created), millis(r.Updated), r.CreatedBy, nullable(r.IdempotencyKey))
+		var seq int64
+		err := s.stmt(tx, insertRecord).QueryRow(
+			millis(r.Created)<<16, r.ID, r.Event, r.Bundle, r.Status, strings.Join(r.Flags, " "), r.Office, strings.Join(r.Areas, " "),
+			nullable(r.Number), r.Title, strings.Join(r.Names, " "), r.EventDate, r.Version, millis(r.Created), millis(r.Updated),
+			r.CreatedBy, nullable(r.IdempotencyKey), []byte(r.Data)).Scan(&seq)
 		if isUnique(err) {
 			return store.ErrDuplicate
 		}
 		if err != nil {
 			return err
 		}
-		if err := s.insertNames(tx, r); err != nil {
+		if err := s.insertTerms(tx, seq, r); err != nil {
 			return err
 		}
 		for _, e := range r.History {
@@ -298,10 +368,12 @@ func (s *Store) CreateRecord(ctx context.Context, r *store.Record) error {
 	})
 }
 
-func (s *Store) insertNames(tx *sql.Tx, r *store.Record) error {
-	st := s.stmt(tx, insertName)
-	for _, n := range r.Names {
-		if _, err := st.Exec(n, r.ID); err != nil {
+func (s *Store) insertTerms(tx *sql.Tx, seq int64, r *store.Record) error {
+	if _, err := s.stmt(tx, insertTerms).Exec(seq, terms(r)); err != nil {
+		return err
+	}
+	for _, w := range r.Names {
+		if _, err := s.stmt(tx, insertWord).Exec(w); err != nil {
 			return err
 		}
 	}
@@ -322,39 +394,28 @@ func (s *Store) insertEntry(tx *sql.Tx, id string, e store.Entry) error {
 
 func (s *Store) UpdateRecord(ctx context.Context, r *store.Record, e store.Entry) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
-		// The words the record had, to change only the ones that changed in the index of
-		// words (which is keyed by word, not by record).
-		var before string
-		if err := tx.QueryRowContext(ctx, `SELECT names FROM records WHERE id = ?`, r.ID).Scan(&before); err != nil {
-			if errors.Is(err, sql.ErrNoRows) {
-				return store.ErrNotFound
-			}
-			return err
-		}
-		res, err := tx.ExecContext(ctx, `UPDATE records SET event=?, bundle=?, status=?, flags=?, data=?, office=?, areas=?,
-			number=?, title=?, names=?, event_date=?, version=?, updated=? WHERE id=? AND version=?`,
-			r.Event, r.Bundle, r.Status, words(r.Flags), []byte(r.Data), r.Office, words(r.Areas), nullable(r.Number),
-			r.Title, words(r.Names), r.EventDate, r.Version, millis(r.Updated), r.ID, r.Version-1)
+		var seq int64
+		err := tx.QueryRowContext(ctx, `UPDATE records SET event=?, bundle=?, status=?, flags=?, office=?, areas=?,
+			number=?, title=?, names=?, event_date=?, version=?, updated=?, data=? WHERE id=? AND version=? RETURNING seq`,
+			r.Event, r.Bundle, r.Status, strings.Join(r.Flags, " "), r.Office, strings.Join(r.Areas, " "), nullable(r.Number),
+			r.Title, strings.Join(r.Names, " "), r.EventDate, r.Version, millis(r.Updated), []byte(r.Data), r.ID, r.Version-1).Scan(&seq)
 		if isUnique(err) {
 			return store.ErrDuplicate
+		}
+		if errors.Is(err, sql.ErrNoRows) {
+			if err := tx.QueryRowContext(ctx, `SELECT seq FROM records WHERE id = ?`, r.ID).Scan(&seq); errors.Is(err, sql.ErrNoRows) {
+				return store.ErrNotFound
+			}
+			return store.ErrConflict
 		}
 		if err != nil {
 			return err
 		}
-		if n, err := res.RowsAffected(); err != nil {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM terms WHERE rowid = ?`, seq); err != nil {
 			return err
-		} else if n == 0 {
-			return store.ErrConflict
 		}
-		if before != words(r.Names) {
-			for _, n := range strings.Fields(before) {
-				if _, err := tx.ExecContext(ctx, `DELETE FROM record_names WHERE name = ? AND record = ?`, n, r.ID); err != nil {
-					return err
-				}
-			}
-			if err := s.insertNames(tx, r); err != nil {
-				return err
-			}
+		if err := s.insertTerms(tx, seq, r); err != nil {
+			return err
 		}
 		return s.insertEntry(tx, r.ID, e)
 	})
@@ -368,8 +429,8 @@ func mustJSON(v any) string {
 	return string(b)
 }
 
-const columns = `r.id, r.event, r.bundle, r.status, r.flags, r.data, r.office, r.areas, r.number, r.title, r.names,
-	r.event_date, r.version, r.created, r.updated, r.created_by, r.idem_key`
+const columns = `r.id, r.event, r.bundle, r.status, r.flags, r.office, r.areas, r.number, r.title, r.names,
+	r.event_date, r.version, r.created, r.updated, r.created_by, r.idem_key, r.data`
 
 type scanner interface{ Scan(...any) error }
 
@@ -379,8 +440,8 @@ func scanRecord(sc scanner) (*store.Record, error) {
 	var data []byte
 	var number, key sql.NullString
 	var created, updated int64
-	err := sc.Scan(&r.ID, &r.Event, &r.Bundle, &r.Status, &flags, &data, &r.Office, &areas, &number, &r.Title, &names,
-		&r.EventDate, &r.Version, &created, &updated, &r.CreatedBy, &key)
+	err := sc.Scan(&r.ID, &r.Event, &r.Bundle, &r.Status, &flags, &r.Office, &areas, &number, &r.Title, &names,
+		&r.EventDate, &r.Version, &created, &updated, &r.CreatedBy, &key, &data)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, store.ErrNotFound
 	}
@@ -435,6 +496,44 @@ func (s *Store) recordWhere(ctx context.Context, where string, args ...any) (*st
 	return r, rows.Err()
 }
 
+// maxWords is the most words a prefix is turned into (see name_words).
+const maxWords = 64
+
+// prefix is the FTS5 query of the names that begin with w: the prefix itself when the prefix
+// index has it (three letters or fewer) or when it begins too many words, else the words.
+func (s *Store) prefix(ctx context.Context, w string) (string, error) {
+	if utf8.RuneCountInString(w) <= 3 {
+		return match(w) + "*", nil
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT word FROM name_words WHERE word >= ? AND word < ? LIMIT ?`,
+		w, w+string(utf8.MaxRune), maxWords+1)
+	if err != nil {
+		return "", err
+	}
+	defer rows.Close()
+	var words []string
+	for rows.Next() {
+		var word string
+		if err := rows.Scan(&word); err != nil {
+			return "", err
+		}
+		words = append(words, match(word))
+	}
+	switch {
+	case rows.Err() != nil:
+		return "", rows.Err()
+	case len(words) > maxWords:
+		return match(w) + "*", nil
+	case len(words) == 0:
+		return match(w), nil // no record has it
+	}
+	return "(" + strings.Join(words, " OR ") + ")", nil
+}
+
+// Search finds records through terms whenever the query names a word (a name, the event, a
+// status, a flag, an office, an area): FTS5 walks the records that have them all in seq order
+// and the first page ends the walk, however many records match. A tracking ID or a number
+// finds its one record by index; the event date is checked in the records found.
 func (s *Store) Search(ctx context.Context, q store.Query) (store.Page, error) {
 	var where []string
 	var args []any
@@ -442,46 +541,64 @@ func (s *Store) Search(ctx context.Context, q store.Query) (store.Page, error) {
 		where = append(where, cond)
 		args = append(args, a...)
 	}
-	from := `records r`
-	// The longest name word drives the search through the index of words (fewest matches);
-	// the others, and every condition below, are checked in the record's row.
-	if len(q.Name) > 0 {
-		longest := q.Name[0]
-		for _, w := range q.Name {
-			if len(w) > len(longest) {
-				longest = w
-			}
+	// The FTS5 query: every word quoted (see match), names as prefixes.
+	var terms []string
+	for _, w := range q.Name {
+		t, err := s.prefix(ctx, w)
+		if err != nil {
+			return store.Page{}, err
 		}
-		// CROSS JOIN keeps this order: SQLite must not scan every record by date instead.
-		from = `(SELECT DISTINCT record FROM record_names WHERE name >= ? AND name < ?) m CROSS JOIN records r ON r.id = m.record`
-		args = append(args, longest, longest+"\U0010FFFF")
-		for _, w := range q.Name {
-			add(`instr(r.names, ?) > 0`, " "+w)
-		}
+		terms = append(terms, t)
 	}
 	if q.Event != "" {
-		add(`r.event = ?`, q.Event)
+		terms = append(terms, match(tag('e', q.Event)))
+	}
+	if len(q.Statuses) > 0 {
+		var either []string
+		for _, st := range q.Statuses {
+			either = append(either, match(tag('s', st)))
+		}
+		terms = append(terms, "("+strings.Join(either, " OR ")+")")
+	}
+	for _, f := range q.Flags {
+		terms = append(terms, match(tag('f', f)))
+	}
+	if q.Office != "" {
+		terms = append(terms, match(tag('o', q.Office)))
+	}
+	if q.Area != "" {
+		terms = append(terms, match(tag('a', q.Area)))
+	}
+	if len(q.NoFlags) > 0 {
+		if len(terms) == 0 {
+			terms = append(terms, match("_"))
+		}
+		var none []string
+		for _, f := range q.NoFlags {
+			none = append(none, match(tag('f', f)))
+		}
+		terms = []string{"(" + strings.Join(terms, " AND ") + ") NOT (" + strings.Join(none, " OR ") + ")"}
+	}
+	// The records are walked in seq order: through terms when there are words to match (the
+	// records found then looked up one by one: CROSS JOIN keeps that order), else through
+	// records themselves, or from the one record an ID or a number names.
+	from, seq := `records r`, `r.seq`
+	switch {
+	case q.ID != "" || q.Number != "":
+		if len(terms) > 0 {
+			from = `records r CROSS JOIN terms t ON t.rowid = r.seq`
+		}
+	case len(terms) > 0:
+		from, seq = `terms t CROSS JOIN records r ON r.seq = t.rowid`, `t.rowid`
+	}
+	if len(terms) > 0 {
+		add(`terms MATCH ?`, strings.Join(terms, " AND "))
 	}
 	if q.ID != "" {
 		add(`r.id = ?`, q.ID)
 	}
 	if q.Number != "" {
 		add(`r.number = ?`, q.Number)
-	}
-	if len(q.Statuses) > 0 {
-		add(`r.status IN (SELECT value FROM json_each(?))`, mustJSON(q.Statuses))
-	}
-	for _, f := range q.Flags {
-		add(`instr(r.flags, ?) > 0`, " "+f+" ")
-	}
-	for _, f := range q.NoFlags {
-		add(`instr(r.flags, ?) = 0`, " "+f+" ")
-	}
-	if q.Office != "" {
-		add(`r.office = ?`, q.Office)
-	}
-	if q.Area != "" {
-		add(`instr(r.areas, ?) > 0`, " "+q.Area+" ")
 	}
 	if q.From != "" {
 		add(`r.event_date >= ? AND r.event_date <> ''`, q.From)
@@ -498,10 +615,20 @@ func (s *Store) Search(ctx context.Context, q store.Query) (store.Page, error) {
 		if err != nil {
 			return store.Page{}, err
 		}
+		// The cursor names the last record of the page before; its seq is where to go on from,
+		// and agrees with the cursor's time unless the cursor was made up.
+		var after int64
+		err = s.r.QueryRowContext(ctx, `SELECT seq FROM records WHERE id = ?`, c.ID).Scan(&after)
+		if errors.Is(err, sql.ErrNoRows) || err == nil && after>>16 != c.Created {
+			return store.Page{}, store.ErrBadCursor
+		}
+		if err != nil {
+			return store.Page{}, err
+		}
 		if q.Oldest {
-			add(`(r.created > ? OR (r.created = ? AND r.id > ?))`, c.Created, c.Created, c.ID)
+			add(seq+` > ?`, after)
 		} else {
-			add(`(r.created < ? OR (r.created = ? AND r.id < ?))`, c.Created, c.Created, c.ID)
+			add(seq+` < ?`, after)
 		}
 	}
 	limit := store.PageLimit(q)
@@ -509,7 +636,7 @@ func (s *Store) Search(ctx context.Context, q store.Query) (store.Page, error) {
 	if len(where) > 0 {
 		query += ` WHERE ` + strings.Join(where, ` AND `)
 	}
-	query += ` ORDER BY r.created ` + order + `, r.id ` + order + ` LIMIT ?`
+	query += ` ORDER BY ` + seq + ` ` + order + ` LIMIT ?`
 	args = append(args, limit+1) // one more tells whether there is a next page
 
 	rows, err := s.r.QueryContext(ctx, query, args...)

@@ -32,6 +32,7 @@ func Run(t *testing.T, open Open) {
 		{"ConcurrentUpdates", testConcurrentUpdates},
 		{"UniqueNumbers", testUniqueNumbers},
 		{"Search", testSearch},
+		{"SearchAfterUpdate", testSearchAfterUpdate},
 		{"SearchPages", testSearchPages},
 		{"Sequences", testSequences},
 		{"Drafts", testDrafts},
@@ -306,6 +307,9 @@ func testSearch(t *testing.T, s store.Store) {
 		{"name, a whole word", store.Query{Name: []string{"tarek"}}, []string{"A2", "A1"}},
 		{"name, prefixes of two words", store.Query{Name: []string{"ama", "tar"}}, []string{"A1"}},
 		{"name, a prefix", store.Query{Name: []string{"ama"}, Event: "birth"}, []string{"A4", "A3", "A1"}},
+		{"name, a longer prefix", store.Query{Name: []string{"tare"}}, []string{"A2", "A1"}},
+		{"name, a prefix of one letter", store.Query{Name: []string{"m"}}, []string{"D1", "A4", "A2"}},
+		{"name, a word longer than any", store.Query{Name: []string{"tareks"}}, nil},
 		{"name without accents", store.Query{Name: []string{"elodie", "muller"}}, []string{"A2"}},
 		{"name of nobody", store.Query{Name: []string{"zed"}}, nil},
 		{"statuses", store.Query{Statuses: []string{"declared", "validated"}, Event: "birth"}, []string{"A4", "A3", "A1"}},
@@ -340,6 +344,40 @@ func testSearch(t *testing.T, s store.Store) {
 	must(t, err)
 	if r := p.Records[0]; r.Number != "N-A2" || !slices.Equal(r.Flags, []string{"late"}) || r.Title == "" || r.Office != "O1" || r.Version != 1 || string(r.Data) == "" {
 		t.Errorf("search result: %+v", r)
+	}
+}
+
+// testSearchAfterUpdate: what a search finds follows the record's changes (status, flags,
+// names), not what it was declared with.
+func testSearchAfterUpdate(t *testing.T, s store.Store) {
+	must(t, s.CreateRecord(ctx, record("U1", 1)))
+	must(t, s.CreateRecord(ctx, record("U2", 2)))
+	r, err := s.Record(ctx, "U1")
+	must(t, err)
+	r.Version, r.Status, r.Flags = 2, "validated", []string{"late"}
+	r.Names, r.Title = store.NameKeys("Amadou", "Diallo"), "Amadou Diallo"
+	must(t, s.UpdateRecord(ctx, r, store.Entry{Version: 2, Action: "validate", User: "amina", At: at(3), Status: "validated"}))
+	for _, c := range []struct {
+		name string
+		q    store.Query
+		want []string
+	}{
+		{"the new status", store.Query{Statuses: []string{"validated"}}, []string{"U1"}},
+		{"the old status", store.Query{Statuses: []string{"declared"}}, []string{"U2"}},
+		{"a flag raised", store.Query{Flags: []string{"late"}}, []string{"U1"}},
+		{"no flag", store.Query{NoFlags: []string{"late"}}, []string{"U2"}},
+		{"the new name", store.Query{Name: []string{"diallo"}}, []string{"U1"}},
+		{"the old name", store.Query{Name: []string{"tarek"}}, []string{"U2"}},
+		{"an unchanged area", store.Query{Area: "R1", Statuses: []string{"validated"}}, []string{"U1"}},
+	} {
+		p, err := s.Search(ctx, c.q)
+		if err != nil {
+			t.Errorf("%s: %v", c.name, err)
+			continue
+		}
+		if got := ids(p); !slices.Equal(got, c.want) {
+			t.Errorf("%s: %v, want %v", c.name, got, c.want)
+		}
 	}
 }
 

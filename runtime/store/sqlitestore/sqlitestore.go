@@ -421,14 +421,6 @@ func (s *Store) UpdateRecord(ctx context.Context, r *store.Record, e store.Entry
 	})
 }
 
-func mustJSON(v any) string {
-	b, _ := json.Marshal(v)
-	if string(b) == "null" {
-		return "[]"
-	}
-	return string(b)
-}
-
 const columns = `r.id, r.event, r.bundle, r.status, r.flags, r.office, r.areas, r.number, r.title, r.names,
 	r.event_date, r.version, r.created, r.updated, r.created_by, r.idem_key, r.data`
 

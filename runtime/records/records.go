@@ -450,6 +450,7 @@ func (s *Service) Act(ctx context.Context, actor *Actor, id string, req ActionRe
 	next.Updated = now
 
 	// The declaration's new values: sent with the action, or proposed earlier.
+	var raised []string // flags the new values call for
 	edit, err := s.edits(r, act, req.Data)
 	if err != nil {
 		return nil, err
@@ -479,12 +480,13 @@ func (s *Service) Act(ctx context.Context, actor *Actor, id string, req ActionRe
 		if act.Edits != "proposal" {
 			next.Data, _ = json.Marshal(checked)
 			s.describe(ev, &next, checked, rctx)
+			raised = raisedBy(ev, data, checked, rctx)
 		}
 	}
 	if act.To != "" && act.To != r.Status {
 		next.Status, entry.Status = act.To, act.To
 	}
-	next.Flags = sortedSet(r.Flags, act.AddFlags, act.RemoveFlags)
+	next.Flags = sortedSet(sortedSet(r.Flags, act.AddFlags, act.RemoveFlags), raised, nil)
 	entry.AddFlags = added(r.Flags, next.Flags)
 	entry.DelFlags = added(next.Flags, r.Flags)
 
@@ -496,6 +498,24 @@ func (s *Service) Act(ctx context.Context, actor *Actor, id string, req ActionRe
 	}
 	next.History = append(r.History, entry)
 	return &next, nil
+}
+
+// raisedBy is the flags an edit from old to new data raises: those of each creating action
+// whose condition the new data meets and the old did not. A flag a declaration would have
+// been given is given to a record edited into the same state, so that an edit cannot take a
+// record around the checks the flag calls for (a birth made late by a corrected date of
+// birth, registered by an office that may only register births on time). A flag an action
+// removed since is not raised again by an edit that leaves its condition as it was.
+func raisedBy(ev *Event, old, new map[string]any, rctx *rules.Context) []string {
+	var out []string
+	for _, id := range slices.Sorted(maps.Keys(ev.Actions)) {
+		a := ev.Actions[id]
+		if a.Creating() && a.Cond != nil && len(a.AddFlags) > 0 &&
+			a.Cond.Eval(new, rctx).IsTrue() && !a.Cond.Eval(old, rctx).IsTrue() {
+			out = append(out, a.AddFlags...)
+		}
+	}
+	return out
 }
 
 // added is what is in b and not in a.

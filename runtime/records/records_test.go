@@ -978,3 +978,34 @@ func TestConcurrentActionsOnOneRecord(t *testing.T) {
 		})
 	}
 }
+
+// TestAnEditThatMakesABirthLateRaisesTheFlag: a birth declared on time and then given, at
+// validation, a date of birth more than a year ago is flagged late as if declared so, and the
+// local registrar can no longer register it.
+func TestAnEditThatMakesABirthLateRaisesTheFlag(t *testing.T) {
+	e := newEnv(t)
+	local, district := e.actor("tomas.ekwaro"), e.actor("fenna.albrecq")
+	r := e.declare(local, "birth", completeData("birth"))
+	if slices.Contains(r.Flags, "late") {
+		t.Fatalf("declared late: %v", r.Flags)
+	}
+	// The late page is asked for, as it is of a late declaration.
+	late := lateBirth()
+	edit := map[string]any{"child.dob": late["child.dob"], "mother.marriageDate": late["mother.marriageDate"]}
+	_, err := e.svc.Act(e.ctx, local, r.ID, ActionRequest{Action: "validate", Version: r.Version, Data: mustJSON(t, edit)})
+	if re := refusal(t, err, Invalid); !strings.Contains(fmt.Sprint(re.Details), "registration.lateReason") {
+		t.Errorf("a late birth without its reason: %+v", re.Details)
+	}
+	for _, f := range []string{"registration.lateReason", "registration.lateEvidence", "registration.witnessName", "registration.witnessNid"} {
+		edit[f] = late[f]
+	}
+	r = e.act(local, r, "validate", edit)
+	if !slices.Contains(r.Flags, "late") || !slices.Contains(r.History[len(r.History)-1].AddFlags, "late") {
+		t.Fatalf("flags %v, entry %+v", r.Flags, r.History[len(r.History)-1])
+	}
+	_, err = e.svc.Act(e.ctx, local, r.ID, ActionRequest{Action: "register", Version: r.Version})
+	refusal(t, err, Conflict)
+	if r = e.act(district, r, "register", nil); r.Status != "registered" {
+		t.Errorf("status %s", r.Status)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -108,9 +109,15 @@ func (s *Service) Declare(ctx context.Context, actor *Actor, d Declaration) (rec
 		return nil, false, refuse(NotFound, "/event", "unknown-event", "no event %q", d.Event)
 	}
 	// A key used before is found when the record is stored (the store's unique index refuses
-	// it): looking first would cost every declaration a read for the rare one sent twice.
+	// it): looking first would cost every declaration a read for the rare one sent twice. A
+	// declaration refused is looked for too: sent again after the rules changed their mind (a
+	// new day), it is still the record stored the first time.
+	hash := requestHash(d)
 	data, verr := s.validate(ev, d.Data)
 	if verr != nil {
+		if first, err := s.sentBefore(ctx, actor, d, hash); first != nil || err != nil {
+			return first, false, err
+		}
 		return nil, false, verr
 	}
 	now := s.now()
@@ -134,6 +141,9 @@ func (s *Service) Declare(ctx context.Context, actor *Actor, d Declaration) (rec
 	// condition reads (a birth without its date) is told what is missing, not that no action
 	// applies; and a condition sees hidden fields unanswered, as every rule does.
 	if err := s.evaluate(ev, data, nil, rctx); err != nil {
+		if first, err := s.sentBefore(ctx, actor, d, hash); first != nil || err != nil {
+			return first, false, err
+		}
 		return nil, false, err
 	}
 	// The creating action: the first whose condition holds.
@@ -157,6 +167,9 @@ func (s *Service) Declare(ctx context.Context, actor *Actor, d Declaration) (rec
 		Office: actor.Office.Code, Areas: s.Model.AreasOf(actor.Office.Area),
 		Version: 1, Created: now, Updated: now, CreatedBy: actor.User.Username, IdempotencyKey: d.IdempotencyKey,
 	}
+	if d.IdempotencyKey != "" {
+		r.RequestHash = hash
+	}
 	s.describe(ev, r, data, rctx)
 	r.History = []store.Entry{{Version: 1, Action: act.ID, User: actor.User.Username, Role: actor.User.Role, Office: actor.Office.Code,
 		At: now, Status: r.Status, AddFlags: act.AddFlags, Comment: d.Comment}}
@@ -167,10 +180,8 @@ func (s *Service) Declare(ctx context.Context, actor *Actor, d Declaration) (rec
 		if !errors.Is(err, store.ErrDuplicate) {
 			break
 		}
-		if d.IdempotencyKey != "" {
-			if first, err := s.Store.RecordByIdempotencyKey(ctx, actor.User.Username, d.IdempotencyKey); err == nil {
-				return first, false, nil // the same declaration, sent twice at once
-			}
+		if first, err := s.sentBefore(ctx, actor, d, hash); first != nil || err != nil {
+			return first, false, err // the same declaration, sent twice
 		}
 		r.ID = newTrackingID()
 	}
@@ -178,6 +189,37 @@ func (s *Service) Declare(ctx context.Context, actor *Actor, d Declaration) (rec
 		return nil, false, err
 	}
 	return r, true, nil
+}
+
+// sentBefore is the record declared earlier with d's idempotency key, if any. The key with
+// another declaration is refused: a client that reuses keys would otherwise be told a
+// declaration is stored when another one is.
+func (s *Service) sentBefore(ctx context.Context, actor *Actor, d Declaration, hash string) (*store.Record, error) {
+	if d.IdempotencyKey == "" {
+		return nil, nil
+	}
+	first, err := s.Store.RecordByIdempotencyKey(ctx, actor.User.Username, d.IdempotencyKey)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return nil, nil
+	case err != nil:
+		return nil, err
+	case first.RequestHash != hash:
+		return nil, refuse(Conflict, "/idempotencyKey", "key-reused",
+			"Idempotency-Key %q was sent before with another declaration (record %s): use a new key for a new declaration", d.IdempotencyKey, first.ID)
+	}
+	return first, nil
+}
+
+// requestHash identifies what a declaration asks for, whatever its JSON's spacing, key order
+// or number spelling.
+func requestHash(d Declaration) string {
+	var data any
+	if json.Unmarshal(d.Data, &data) != nil {
+		data = string(d.Data)
+	}
+	b, _ := json.Marshal([]any{d.Event, d.Action, data, d.Comment})
+	return fmt.Sprintf("sha256:%x", sha256.Sum256(b))
 }
 
 // validate checks a declaration's shape against the event's JSON Schema and decodes it.

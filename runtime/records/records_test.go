@@ -1,8 +1,10 @@
 package records
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -322,6 +324,27 @@ func TestDeclareIsIdempotent(t *testing.T) {
 	again, created, err := e.svc.Declare(e.ctx, clerk, decl)
 	if err != nil || created || again.ID != first.ID || again.Version != 1 {
 		t.Fatalf("again: created %v, err %v, id %s (first %s)", created, err, again.ID, first.ID)
+	}
+	// Written otherwise (spacing, key order, 3.20 for 3.2), it is the same request.
+	var v map[string]any
+	json.Unmarshal(decl.Data, &v)
+	respaced := decl
+	respaced.Data, _ = json.MarshalIndent(v, "", "   ")
+	respaced.Data = bytes.Replace(respaced.Data, []byte(`"child.weight": 3.2`), []byte(`"child.weight": 3.20`), 1)
+	if again, created, err := e.svc.Declare(e.ctx, clerk, respaced); err != nil || created || again.ID != first.ID {
+		t.Fatalf("respaced: created %v, err %v", created, err)
+	}
+	// The key with another declaration, valid or not, is refused: not the first record as if
+	// the second were stored.
+	for _, change := range []map[string]any{{"child.weight": 3.4}, {"child.weight": "heavy"}} {
+		other := completeData("birth")
+		maps.Copy(other, change)
+		reused := decl
+		reused.Data = mustJSON(t, other)
+		_, _, err = e.svc.Declare(e.ctx, clerk, reused)
+		if re := refusal(t, err, Conflict); re.Details[0].Code != "key-reused" || !strings.Contains(re.Details[0].Message, first.ID) {
+			t.Errorf("%v: %+v", change, re.Details)
+		}
 	}
 	if n := e.count("birth"); n != 1 {
 		t.Errorf("%d records stored, want 1", n)

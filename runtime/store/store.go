@@ -53,6 +53,7 @@ type Record struct {
 	Updated        time.Time
 	CreatedBy      string
 	IdempotencyKey string // set by the client that declared it, to send a declaration twice safely
+	RequestHash    string // of the declaration sent with IdempotencyKey, to refuse the key with another
 
 	History []Entry // oldest first; filled by Record, not by Search
 }

@@ -209,6 +209,7 @@ type recordDoc struct {
 	Created   bson.DateTime `bson:"created"`
 	CreatedBy string        `bson:"createdBy"`
 	Key       string        `bson:"idempotencyKey,omitempty"`
+	KeyHash   string        `bson:"requestHash,omitempty"`
 	UserKey   string        `bson:"userKey,omitempty"` // pair(createdBy, idempotencyKey), unique
 	History   []entryDoc    `bson:"history,omitempty"`
 }
@@ -289,7 +290,7 @@ func (d *recordDoc) record() *store.Record {
 		Data: json.RawMessage(st.Data), Office: st.Office, Areas: nonEmpty(st.Areas), Number: st.Number,
 		Title: st.Title, Names: nonEmpty(st.Names), EventDate: st.EventDate, Version: st.Version,
 		Created: d.Created.Time().UTC(), Updated: st.Updated.Time().UTC(), CreatedBy: d.CreatedBy,
-		IdempotencyKey: d.Key,
+		IdempotencyKey: d.Key, RequestHash: d.KeyHash,
 	}
 	for _, e := range d.History {
 		x := store.Entry{
@@ -323,7 +324,7 @@ func nilIfEmpty(b []byte) json.RawMessage {
 func (s *Store) CreateRecord(ctx context.Context, r *store.Record) error {
 	d := recordDoc{
 		ID: r.ID, State: stateOf(r), Created: bson.NewDateTimeFromTime(r.Created), CreatedBy: r.CreatedBy,
-		Key: r.IdempotencyKey,
+		Key: r.IdempotencyKey, KeyHash: r.RequestHash,
 	}
 	if r.IdempotencyKey != "" {
 		d.UserKey = pair(r.CreatedBy, r.IdempotencyKey)

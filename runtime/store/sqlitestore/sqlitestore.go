@@ -81,6 +81,7 @@ CREATE TABLE IF NOT EXISTS records (
 	updated    INTEGER NOT NULL,
 	created_by TEXT NOT NULL,
 	idem_key   TEXT,          -- NULL when the client gave none
+	idem_hash  TEXT,          -- of the declaration sent with idem_key
 	data       BLOB NOT NULL  -- last: the other columns are read without its overflow pages
 );
 CREATE UNIQUE INDEX IF NOT EXISTS records_idem ON records (created_by, idem_key) WHERE idem_key IS NOT NULL;
@@ -334,9 +335,9 @@ const (
 	// already created in that millisecond: pages follow creation, in one integer the terms
 	// index orders by.
 	insertRecord = `INSERT INTO records
-			(seq, id, event, bundle, status, flags, office, areas, number, title, names, event_date, version, created, updated, created_by, idem_key, data)
+			(seq, id, event, bundle, status, flags, office, areas, number, title, names, event_date, version, created, updated, created_by, idem_key, idem_hash, data)
 			VALUES ((SELECT coalesce(max(seq) + 1, ?1) FROM records WHERE seq >= ?1 AND seq < ?1 + 65536),
-				?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+				?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
 			RETURNING seq`
 	insertTerms   = `INSERT INTO terms (rowid, words) VALUES (?, ?)`
 	insertWord    = `INSERT OR IGNORE INTO name_words (word) VALUES (?)`
@@ -349,7 +350,7 @@ func (s *Store) CreateRecord(ctx context.Context, r *store.Record) error {
 		err := s.stmt(tx, insertRecord).QueryRow(
 			millis(r.Created)<<16, r.ID, r.Event, r.Bundle, r.Status, strings.Join(r.Flags, " "), r.Office, strings.Join(r.Areas, " "),
 			nullable(r.Number), r.Title, strings.Join(r.Names, " "), r.EventDate, r.Version, millis(r.Created), millis(r.Updated),
-			r.CreatedBy, nullable(r.IdempotencyKey), []byte(r.Data)).Scan(&seq)
+			r.CreatedBy, nullable(r.IdempotencyKey), nullable(r.RequestHash), []byte(r.Data)).Scan(&seq)
 		if isUnique(err) {
 			return store.ErrDuplicate
 		}
@@ -422,7 +423,7 @@ func (s *Store) UpdateRecord(ctx context.Context, r *store.Record, e store.Entry
 }
 
 const columns = `r.id, r.event, r.bundle, r.status, r.flags, r.office, r.areas, r.number, r.title, r.names,
-	r.event_date, r.version, r.created, r.updated, r.created_by, r.idem_key, r.data`
+	r.event_date, r.version, r.created, r.updated, r.created_by, r.idem_key, r.idem_hash, r.data`
 
 type scanner interface{ Scan(...any) error }
 
@@ -430,10 +431,10 @@ func scanRecord(sc scanner) (*store.Record, error) {
 	var r store.Record
 	var flags, areas, names string
 	var data []byte
-	var number, key sql.NullString
+	var number, key, hash sql.NullString
 	var created, updated int64
 	err := sc.Scan(&r.ID, &r.Event, &r.Bundle, &r.Status, &flags, &r.Office, &areas, &number, &r.Title, &names,
-		&r.EventDate, &r.Version, &created, &updated, &r.CreatedBy, &key, &data)
+		&r.EventDate, &r.Version, &created, &updated, &r.CreatedBy, &key, &hash, &data)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, store.ErrNotFound
 	}
@@ -445,7 +446,7 @@ func scanRecord(sc scanner) (*store.Record, error) {
 		r.Flags = []string{}
 	}
 	r.Data = data
-	r.Number, r.IdempotencyKey = number.String, key.String
+	r.Number, r.IdempotencyKey, r.RequestHash = number.String, key.String, hash.String
 	r.Created, r.Updated = fromMillis(created), fromMillis(updated)
 	return &r, nil
 }

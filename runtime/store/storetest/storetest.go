@@ -141,7 +141,7 @@ func testDuplicateRecord(t *testing.T, s store.Store) {
 
 func testIdempotency(t *testing.T, s store.Store) {
 	a := record("B1", 1)
-	a.IdempotencyKey = "k1"
+	a.IdempotencyKey, a.RequestHash = "k1", "sha256:01"
 	must(t, s.CreateRecord(ctx, a))
 	again := record("B2", 1)
 	again.IdempotencyKey = "k1"
@@ -153,8 +153,8 @@ func testIdempotency(t *testing.T, s store.Store) {
 	}
 	got, err := s.RecordByIdempotencyKey(ctx, "amina", "k1")
 	must(t, err)
-	if got.ID != "B1" {
-		t.Errorf("by key: %s", got.ID)
+	if got.ID != "B1" || got.RequestHash != "sha256:01" {
+		t.Errorf("by key: %s, hash %q", got.ID, got.RequestHash)
 	}
 	// Keys are per user, and records without a key never collide.
 	other := record("B3", 1)

@@ -81,6 +81,7 @@ type Role struct {
 	Label        string              `json:"label"`
 	Jurisdiction string              `json:"jurisdiction"` // office, area or nation
 	Grants       map[string][]string `json:"grants"`       // event -> actions
+	Reads        []string            `json:"reads,omitempty"` // events read without grants
 }
 
 // Event is a kind of vital event that can be registered.
@@ -159,6 +160,8 @@ type Action struct {
 	// applied at once, "proposal" values recorded for the action that Applies them.
 	Edits   string `json:"edits,omitempty"`
 	Applies string `json:"applies,omitempty"`
+	// CommentRequired: the action is refused without a comment.
+	CommentRequired bool `json:"commentRequired,omitempty"`
 }
 
 // Numbering is how registration numbers are made.

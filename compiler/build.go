@@ -40,7 +40,7 @@ func (c *checker) bundle() *bundle.Bundle {
 	slices.SortFunc(b.Users, func(x, y bundle.User) int { return strings.Compare(x.Username, y.Username) })
 	for _, id := range slices.Sorted(maps.Keys(p.Roles)) {
 		r := p.Roles[id]
-		b.Roles = append(b.Roles, bundle.Role{ID: id, Label: or(r.Label, "role."+id), Jurisdiction: r.Jurisdiction, Grants: r.Grants})
+		b.Roles = append(b.Roles, bundle.Role{ID: id, Label: or(r.Label, "role."+id), Jurisdiction: r.Jurisdiction, Grants: r.Grants, Reads: r.Reads})
 	}
 	for _, id := range slices.Sorted(maps.Keys(p.Events)) {
 		b.Events = append(b.Events, c.bundleEvent(id, p.Events[id]))
@@ -90,7 +90,7 @@ func (c *checker) bundleEvent(id string, ev event) bundle.Event {
 		a := ev.Workflow.Actions[name]
 		e.Actions = append(e.Actions, bundle.Action{ID: name, Label: or(a.Label, "action."+name), From: a.From, To: a.To,
 			If: c.actionIfs[id][name], AddFlags: a.AddFlags, RemoveFlags: a.RemoveFlags,
-			Edits: a.Edits, Applies: a.Applies})
+			Edits: a.Edits, Applies: a.Applies, CommentRequired: a.Comment == "required"})
 	}
 	e.PayloadSchema = payloadSchema(e)
 	return e

@@ -554,6 +554,12 @@ func (c *checker) roles() {
 				}
 			}
 		}
+		for i, evID := range r.Reads {
+			if _, ok := c.pkg.Events[evID]; !ok {
+				c.l.Errorf(c.pos("roles", name, "reads", i), CodeUnknownRef, hintFor(evID, slices.Sorted(maps.Keys(c.pkg.Events))),
+					"role %s reads event %s, which does not exist", name, evID)
+			}
+		}
 	}
 }
 

@@ -45,6 +45,7 @@ type role struct {
 	Label        string              `json:"label"`
 	Jurisdiction string              `json:"jurisdiction"`
 	Grants       map[string][]string `json:"grants"`
+	Reads        []string            `json:"reads"`
 }
 
 type event struct {
@@ -118,6 +119,7 @@ type action struct {
 	RemoveFlags []string `json:"removeFlags"`
 	Edits       string   `json:"edits"`
 	Applies     string   `json:"applies"`
+	Comment     string   `json:"comment"`
 }
 
 type numbering struct {

@@ -166,6 +166,9 @@ func (e *env) declare(a *Actor, event string, data map[string]any) *store.Record
 func (e *env) act(a *Actor, r *store.Record, action string, data map[string]any) *store.Record {
 	e.t.Helper()
 	req := ActionRequest{Action: action, Version: r.Version}
+	if a := e.m.Events[r.Event].Actions[action]; a != nil && a.CommentRequired {
+		req.Comment = "as the documents show"
+	}
 	if data != nil {
 		req.Data = mustJSON(e.t, data)
 	}

@@ -70,9 +70,11 @@ type Role struct {
 // Grants tells whether the role may take an action on an event's records.
 func (r *Role) Grants(event, action string) bool { return r.grants[event][action] }
 
-// Reads tells whether the role may read an event's records: a role reads the records it may
-// take some action on (within its jurisdiction).
-func (r *Role) Reads(event string) bool { return len(r.grants[event]) > 0 }
+// Reads tells whether the role may read an event's records (within its jurisdiction): those
+// it may take some action on, and those the package says it reads.
+func (r *Role) Reads(event string) bool {
+	return len(r.grants[event]) > 0 || slices.Contains(r.Role.Reads, event)
+}
 
 // NewModel compiles a bundle (already decoded and checked against its hash).
 func NewModel(b *bundle.Bundle) (*Model, error) {

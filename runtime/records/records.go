@@ -484,6 +484,9 @@ func (s *Service) Act(ctx context.Context, actor *Actor, id string, req ActionRe
 	if act.Cond != nil && !act.Cond.Eval(data, rctx).IsTrue() {
 		return nil, refuse(Conflict, "/action", "not-allowed", "the condition of action %s does not hold for this record", act.ID)
 	}
+	if act.CommentRequired && strings.TrimSpace(req.Comment) == "" {
+		return nil, refuse(BadRequest, "/comment", "required", "action %s needs a comment saying why", act.ID)
+	}
 	entry := store.Entry{Version: r.Version + 1, Action: act.ID, User: actor.User.Username, Role: actor.User.Role,
 		Office: actor.Office.Code, At: now, Comment: req.Comment}
 	next := *r

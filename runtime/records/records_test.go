@@ -643,11 +643,17 @@ func TestActRefusals(t *testing.T) {
 			return ActionRequest{Action: "register", Version: r.Version, Data: json.RawMessage(`{"child.weight": 3}`)}
 		}, BadRequest, "no-edits", "/data"},
 		{"a proposal without data", registered, func(r *store.Record) ActionRequest {
-			return ActionRequest{Action: "request-correction", Version: r.Version}
+			return ActionRequest{Action: "request-correction", Version: r.Version, Comment: "the birth certificate"}
 		}, BadRequest, "no-edits", "/data"},
+		{"a proposal without its reason", registered, func(r *store.Record) ActionRequest {
+			return ActionRequest{Action: "request-correction", Version: r.Version, Data: json.RawMessage(`{"child.weight": 3.4}`), Comment: " "}
+		}, BadRequest, "required", "/comment"},
+		{"a rejection without its reason", declared, func(r *store.Record) ActionRequest {
+			return ActionRequest{Action: "reject", Version: r.Version}
+		}, BadRequest, "required", "/comment"},
 		// It would raise correction-requested, and stop certificates, for nothing to decide.
 		{"a proposal of the values the record has", registered, func(r *store.Record) ActionRequest {
-			return ActionRequest{Action: "request-correction", Version: r.Version, Data: json.RawMessage(`{"child.weight": 3.2}`)}
+			return ActionRequest{Action: "request-correction", Version: r.Version, Data: json.RawMessage(`{"child.weight": 3.2}`), Comment: "the birth certificate"}
 		}, BadRequest, "no-edits", "/data"},
 		{"data that is not an object", declared, func(r *store.Record) ActionRequest {
 			return ActionRequest{Action: "validate", Version: r.Version, Data: json.RawMessage(`[1]`)}

@@ -142,7 +142,7 @@ func TestSearchWithinJurisdiction(t *testing.T) {
 		{"hanna.zelaku", []string{"HF030"}},                             // district registrar of NV0301
 		{"ilena.marvosa", []string{"HF001", "HF002", "HF004", "HF030"}}, // national
 		{"amani.desgorel", nil},                                         // agent at CR010302: nothing declared there
-		{"yara.belcourt", nil},                                          // performance-manager: reads nothing (see readMatrix)
+		{"yara.belcourt", []string{"HF001", "HF002", "HF004", "HF030"}}, // performance-manager: reads everything
 	}
 	for _, tt := range tests {
 		t.Run(tt.user, func(t *testing.T) {

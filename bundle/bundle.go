@@ -79,8 +79,8 @@ type User struct {
 type Role struct {
 	ID           string              `json:"id"`
 	Label        string              `json:"label"`
-	Jurisdiction string              `json:"jurisdiction"` // office, area or nation
-	Grants       map[string][]string `json:"grants"`       // event -> actions
+	Jurisdiction string              `json:"jurisdiction"`    // office, area or nation
+	Grants       map[string][]string `json:"grants"`          // event -> actions
 	Reads        []string            `json:"reads,omitempty"` // events read without grants
 }
 

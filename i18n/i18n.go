@@ -1,0 +1,140 @@
+// Package i18n holds the runtime's own messages (the menus, buttons and errors of the
+// registrars' pages) in the languages crvsctl ships, joins them to a country package's
+// translations, and picks the language a user reads.
+package i18n
+
+import (
+	"bytes"
+	_ "embed"
+	"encoding/csv"
+	"fmt"
+	"slices"
+	"strings"
+
+	"golang.org/x/text/language"
+)
+
+//go:embed messages.csv
+var messagesCSV []byte
+
+// builtin is crvsctl's messages: language -> key -> text.
+var builtin = func() map[string]map[string]string {
+	rows, err := csv.NewReader(bytes.NewReader(messagesCSV)).ReadAll()
+	if err != nil {
+		panic(fmt.Sprintf("i18n/messages.csv: %v", err))
+	}
+	out := map[string]map[string]string{}
+	for _, row := range rows[1:] {
+		for i, lang := range rows[0][1:] {
+			if out[lang] == nil {
+				out[lang] = map[string]string{}
+			}
+			if row[i+1] != "" {
+				out[lang][row[0]] = row[i+1]
+			}
+		}
+	}
+	return out
+}()
+
+// Catalog is the texts of one bundle: its translations, over crvsctl's messages, so that a
+// country may reword any of them (or give them in a language crvsctl does not ship).
+type Catalog struct {
+	languages []string // the country's, the default first
+	fallback  []string // where a missing text is looked for: the default language, then English
+	texts     map[string]map[string]string
+	matcher   language.Matcher
+}
+
+// New makes the catalog of a country's languages and translations (language -> key -> text).
+func New(languages []string, defaultLanguage string, translations map[string]map[string]string) *Catalog {
+	c := &Catalog{texts: map[string]map[string]string{}}
+	c.languages = append([]string{defaultLanguage}, slices.DeleteFunc(slices.Clone(languages), func(l string) bool { return l == defaultLanguage })...)
+	c.fallback = []string{defaultLanguage, "en"}
+	for _, lang := range append(slices.Clone(c.languages), "en") {
+		t := map[string]string{}
+		for k, v := range builtin[lang] {
+			t[k] = v
+		}
+		for k, v := range translations[lang] {
+			t[k] = v
+		}
+		c.texts[lang] = t
+	}
+	var tags []language.Tag
+	for _, l := range c.languages {
+		tags = append(tags, language.Make(l))
+	}
+	c.matcher = language.NewMatcher(tags) // the first, the default, when nothing matches
+	return c
+}
+
+// Languages are the country's languages, the default first.
+func (c *Catalog) Languages() []string { return c.languages }
+
+// Match is the language a user reads: the one they chose (when it is the country's), else the
+// best of their browser's Accept-Language, else the country's default.
+func (c *Catalog) Match(chosen, acceptLanguage string) string {
+	if slices.Contains(c.languages, chosen) {
+		return chosen
+	}
+	tags, _, _ := language.ParseAcceptLanguage(acceptLanguage)
+	if len(tags) == 0 {
+		return c.languages[0]
+	}
+	_, i, conf := c.matcher.Match(tags...)
+	if conf == language.No {
+		return c.languages[0]
+	}
+	return c.languages[i]
+}
+
+// Text is the text of key in lang, with each {name} replaced by the value following name in
+// args. A text the language lacks is taken from the default language, then English; a key no
+// language has is shown as it is, so that a gap is seen rather than hidden.
+func (c *Catalog) Text(lang, key string, args ...string) string {
+	t, ok := c.texts[lang][key]
+	for _, l := range c.fallback {
+		if ok {
+			break
+		}
+		t, ok = c.texts[l][key]
+	}
+	if !ok {
+		t = key
+	}
+	for i := 0; i+1 < len(args); i += 2 {
+		t = strings.ReplaceAll(t, "{"+args[i]+"}", args[i+1])
+	}
+	return t
+}
+
+// Has tells whether lang itself has a text for key (no fallback).
+func (c *Catalog) Has(lang, key string) bool {
+	_, ok := c.texts[lang][key]
+	return ok
+}
+
+// Missing is crvsctl's message keys a language of the country has no text for: the pages
+// show those in the default language (or English) instead.
+func (c *Catalog) Missing(lang string) []string {
+	var out []string
+	for k := range builtin["en"] {
+		if !c.Has(lang, k) {
+			out = append(out, k)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// RightToLeft tells a language written right to left (Arabic, Hebrew, Persian, Urdu, ...),
+// from the script it is most likely written in.
+func RightToLeft(lang string) bool {
+	s, _ := language.Make(lang).Script()
+	switch s.String() {
+	case "Arab", "Hebr", "Thaa", "Syrc", "Nkoo", "Adlm", "Rohg", "Mand", "Samr":
+		return true
+	}
+	return false
+}

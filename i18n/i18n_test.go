@@ -1,0 +1,86 @@
+package i18n
+
+import (
+	"bytes"
+	"encoding/csv"
+	"strings"
+	"testing"
+)
+
+func TestMatch(t *testing.T) {
+	c := New([]string{"en", "fr", "am"}, "fr", nil)
+	for _, tt := range []struct{ chosen, accept, want string }{
+		{"", "", "fr"},
+		{"am", "en-GB,en;q=0.9", "am"},          // the user's choice first
+		{"de", "en-GB,en;q=0.9", "en"},          // not the country's: ignored
+		{"", "de-CH, de;q=0.9, am;q=0.5", "am"}, // the best the country has
+		{"", "fr-CA", "fr"},                     // a region of a language
+		{"", "zh", "fr"},                        // nothing: the default
+		{"", "not a header;;", "fr"},
+	} {
+		if got := c.Match(tt.chosen, tt.accept); got != tt.want {
+			t.Errorf("Match(%q, %q) = %s, want %s", tt.chosen, tt.accept, got, tt.want)
+		}
+	}
+}
+
+func TestText(t *testing.T) {
+	c := New([]string{"en", "fr", "sw"}, "en", map[string]map[string]string{
+		"fr": {"ui.logout": "Quitter", "event.birth": "Naissance"},
+		"sw": {"event.birth": "Kuzaliwa"},
+	})
+	for _, tt := range []struct{ lang, key, want string }{
+		{"fr", "ui.logout", "Quitter"},        // the country rewords crvsctl
+		{"fr", "ui.login.title", "Connexion"}, // crvsctl's own
+		{"sw", "event.birth", "Kuzaliwa"},     // the package's
+		{"sw", "ui.logout", "Log out"},        // a language crvsctl does not ship: the default
+		{"fr", "no.such.key", "no.such.key"},
+	} {
+		if got := c.Text(tt.lang, tt.key); got != tt.want {
+			t.Errorf("Text(%s, %s) = %q, want %q", tt.lang, tt.key, got, tt.want)
+		}
+	}
+	if got := c.Text("fr", "ui.form.sent", "id", "K2Y4"); got != "Déclaration envoyée : numéro de suivi K2Y4." {
+		t.Errorf("placeholders: %q", got)
+	}
+	if m := c.Missing("sw"); len(m) == 0 || c.Missing("fr") != nil {
+		t.Errorf("missing: sw %d, fr %v", len(m), c.Missing("fr"))
+	}
+}
+
+// TestMessages: every message is given in every language crvsctl ships, with the same
+// placeholders.
+func TestMessages(t *testing.T) {
+	rows, err := csv.NewReader(bytes.NewReader(messagesCSV)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, row := range rows[1:] {
+		en := placeholders(row[1])
+		for i, text := range row[1:] {
+			if text == "" {
+				t.Errorf("%s: no %s", row[0], rows[0][i+1])
+			}
+			if p := placeholders(text); p != en {
+				t.Errorf("%s in %s: placeholders %s, English has %s", row[0], rows[0][i+1], p, en)
+			}
+		}
+	}
+}
+
+func placeholders(s string) string {
+	var out []string
+	for _, part := range strings.Split(s, "{")[1:] {
+		name, _, _ := strings.Cut(part, "}")
+		out = append(out, name)
+	}
+	return strings.Join(out, ",")
+}
+
+func TestRightToLeft(t *testing.T) {
+	for lang, want := range map[string]bool{"ar": true, "he": true, "fa": true, "ur": true, "en": false, "am": false, "fr": false} {
+		if RightToLeft(lang) != want {
+			t.Errorf("RightToLeft(%s) = %v", lang, !want)
+		}
+	}
+}

@@ -684,3 +684,30 @@ func (s *Service) storeError(err error) error {
 	}
 	return err
 }
+
+// Available is the actions the actor may take on a record now: granted to their role, allowed
+// in the record's status and under their conditions, in the event's order. What the pages
+// offer; Act decides again when one is taken.
+func (s *Service) Available(actor *Actor, r *store.Record) []*Action {
+	ev := s.Model.Events[r.Event]
+	if ev == nil || !actor.InJurisdiction(r.Office, r.Areas) {
+		return nil
+	}
+	var data map[string]any
+	if json.Unmarshal(r.Data, &data) != nil {
+		return nil
+	}
+	rctx := &rules.Context{Today: s.today(s.now()), Status: r.Status, Flags: r.Flags, Role: actor.User.Role, Office: actor.Office.Code, Area: actor.Office.Area}
+	var out []*Action
+	for _, ba := range ev.Event.Actions {
+		a := ev.Actions[ba.ID]
+		if a.Creating() || !actor.Role.Grants(r.Event, a.ID) || !slices.Contains(a.From, r.Status) {
+			continue
+		}
+		if a.Cond != nil && !a.Cond.Eval(data, rctx).IsTrue() {
+			continue
+		}
+		out = append(out, a)
+	}
+	return out
+}

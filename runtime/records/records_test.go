@@ -1038,3 +1038,37 @@ func TestAnEditThatMakesABirthLateRaisesTheFlag(t *testing.T) {
 		t.Errorf("status %s", r.Status)
 	}
 }
+
+// TestAvailable: the actions offered are the ones Act allows, for every user of the matrix
+// and a record in each state.
+func TestAvailable(t *testing.T) {
+	e := newEnv(t)
+	for _, st := range []state{declared, validated, registered, rejected, correctionRequested} {
+		for _, u := range matrixUsers {
+			for _, office := range u.offices {
+				r := e.recordIn("birth", office, st)
+				actor := e.actor(u.user)
+				offered := map[string]bool{}
+				for _, a := range e.svc.Available(actor, r) {
+					offered[a.ID] = true
+				}
+				for _, a := range e.m.Events["birth"].Event.Actions {
+					if len(a.From) == 0 {
+						continue
+					}
+					req := ActionRequest{Action: a.ID, Version: r.Version, Comment: "as the documents show"}
+					if a.Edits == "proposal" {
+						req.Data = mustJSON(t, correctionOf("birth"))
+					}
+					_, err := e.svc.Act(e.ctx, actor, r.ID, req)
+					if (err == nil) != offered[a.ID] {
+						t.Errorf("%s on a %s record at %s by %s: offered %v, Act: %v", a.ID, r.Status, office, u.user, offered[a.ID], err)
+					}
+					if err == nil { // taken: a fresh record for the next action
+						r = e.recordIn("birth", office, st)
+					}
+				}
+			}
+		}
+	}
+}

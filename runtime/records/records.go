@@ -38,6 +38,9 @@ type Detail struct {
 	Path    string `json:"path"`
 	Code    string `json:"code"`
 	Message string `json:"message"`
+	// Key is the translation key of a rule's message (Message is its text in the country's
+	// default language), for pages that show it in the user's language.
+	Key string `json:"key,omitempty"`
 }
 
 // Error is a refusal, with every problem found.
@@ -310,11 +313,11 @@ func (s *Service) evaluate(ev *Event, data, old map[string]any, rctx *rules.Cont
 			continue
 		}
 		for _, msg := range st.Errors {
-			code, text := "rule", s.Model.text(msg)
+			d := Detail{Path: "/data/" + id, Code: "rule", Message: s.Model.text(msg), Key: msg}
 			if msg == rules.ErrRequired {
-				code, text = "required", "an answer is required"
+				d = Detail{Path: "/data/" + id, Code: "required", Message: "an answer is required"}
 			}
-			out.Details = append(out.Details, Detail{Path: "/data/" + id, Code: code, Message: text})
+			out.Details = append(out.Details, d)
 		}
 	}
 	if len(out.Details) > 0 {
@@ -711,3 +714,30 @@ func (s *Service) Available(actor *Actor, r *store.Record) []*Action {
 	}
 	return out
 }
+
+// CanDeclare tells whether the actor's role may create records of an event (by some action).
+func (s *Service) CanDeclare(actor *Actor, event string) bool {
+	ev := s.Model.Events[event]
+	if ev == nil {
+		return false
+	}
+	for id, a := range ev.Actions {
+		if a.Creating() && actor.Role.Grants(event, id) {
+			return true
+		}
+	}
+	return false
+}
+
+// RuleContext is what the rules read besides a declaration: today in the country, the user,
+// and the record's status and flags (r nil: a declaration not yet made).
+func (s *Service) RuleContext(actor *Actor, r *store.Record) *rules.Context {
+	c := &rules.Context{Today: s.today(s.now()), Role: actor.User.Role, Office: actor.Office.Code, Area: actor.Office.Area}
+	if r != nil {
+		c.Status, c.Flags = r.Status, r.Flags
+	}
+	return c
+}
+
+// Today is the date in the country now, YYYY-MM-DD.
+func (s *Service) Today() string { return s.now().In(s.Model.Loc).Format(time.DateOnly) }

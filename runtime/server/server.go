@@ -24,12 +24,14 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/crvsctl/crvsctl/bundle"
+	"github.com/crvsctl/crvsctl/i18n"
 	"github.com/crvsctl/crvsctl/runtime/api"
 	"github.com/crvsctl/crvsctl/runtime/auth"
 	"github.com/crvsctl/crvsctl/runtime/records"
 	"github.com/crvsctl/crvsctl/runtime/store"
 	"github.com/crvsctl/crvsctl/runtime/store/mongostore"
 	"github.com/crvsctl/crvsctl/runtime/store/sqlitestore"
+	"github.com/crvsctl/crvsctl/runtime/web"
 	"github.com/crvsctl/crvsctl/schema"
 )
 
@@ -138,8 +140,11 @@ func New(b *bundle.Bundle, st store.Store, log *slog.Logger) (*Server, error) {
 		}},
 		Log: log,
 	}
+	pages := &web.Server{Records: a.Records, Auth: a.Auth, Log: log,
+		Catalog: i18n.New(b.Country.Languages, b.Country.DefaultLanguage, b.Translations)}
 	mux := http.NewServeMux()
 	a.Routes(mux)
+	pages.Routes(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
 	mux.HandleFunc("GET /readyz", s.ready)
 	reg := prometheus.NewRegistry()

@@ -1,0 +1,104 @@
+package web
+
+import (
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"html/template"
+	"net/http"
+
+	"github.com/crvsctl/crvsctl/runtime/records"
+)
+
+// formConfig is what the form's script needs: the rules, the texts of their messages in the
+// page's language, and what the rules read besides the declaration.
+type formConfig struct {
+	Event    string            `json:"event"`
+	RulesURL string            `json:"rulesURL"`
+	Rules    any               `json:"rules"`
+	Messages map[string]string `json:"messages"`
+	Context  map[string]any    `json:"context"`
+	Texts    map[string]string `json:"texts"`
+}
+
+type declareView struct {
+	view
+	Event    string
+	Key      string // the declaration's idempotency key: sent twice, it is stored once
+	Pages    []pageView
+	Problems int
+	General  []string
+	Config   template.JS // formConfig as JSON: encoding/json escapes <, > and &, so it cannot end the script
+}
+
+func (s *Server) declarePage(rq *request) {
+	ev := s.Records.Model.Events[rq.r.PathValue("event")]
+	if ev == nil {
+		s.problem(rq, http.StatusNotFound, "ui.error.notFound")
+		return
+	}
+	if !s.Records.CanDeclare(rq.actor, ev.ID) {
+		s.problem(rq, http.StatusForbidden, "ui.error.forbidden")
+		return
+	}
+	f := s.newForm(rq.lang, ev, nil, s.Records.RuleContext(rq.actor, nil))
+	s.showDeclare(rq, f, http.StatusOK, rand.Text(), nil)
+}
+
+func (s *Server) showDeclare(rq *request, f *form, status int, key string, general []string) {
+	c := formConfig{Event: f.ev.ID, RulesURL: "/static/" + s.statics["rules.js"].versioned, Rules: f.ev.Rules, Messages: map[string]string{},
+		Context: map[string]any{"today": s.Records.Today(),
+			"user": map[string]string{"role": rq.actor.User.Role, "office": rq.actor.Office.Code, "area": rq.actor.Office.Area}},
+		Texts: map[string]string{}}
+	for _, fl := range f.ev.Rules.Fields {
+		for _, ch := range fl.Checks {
+			c.Messages[ch.Message] = s.Catalog.Text(rq.lang, ch.Message)
+		}
+	}
+	for _, k := range []string{"ui.form.requiredAnswer", "ui.form.saved", "ui.form.offline", "ui.form.sent", "ui.form.notNumber", "ui.form.required", "ui.form.errors"} {
+		c.Texts[k] = s.Catalog.Text(rq.lang, k)
+	}
+	cfg, _ := json.Marshal(c)
+	s.render(rq.w, rq.r, status, "declare", declareView{
+		view: s.newView(rq.lang, s.Catalog.Text(rq.lang, f.ev.Label), rq), Event: f.ev.ID, Key: key,
+		Pages: f.inputs(), Problems: f.count() + len(general), General: general, Config: template.JS(cfg)})
+}
+
+// declare takes a declaration sent by the form without its script (with it, the script sends
+// it to the API): read, checked by the service, and shown again with every problem in place,
+// or stored and shown.
+func (s *Server) declare(rq *request) {
+	ev := s.Records.Model.Events[rq.r.PathValue("event")]
+	if ev == nil {
+		s.problem(rq, http.StatusNotFound, "ui.error.notFound")
+		return
+	}
+	key := rq.r.PostFormValue("key")
+	if key == "" || len(key) > 100 {
+		key = rand.Text()
+	}
+	f := s.newForm(rq.lang, ev, nil, nil)
+	f.read(rq.r.PostForm)
+	rctx := s.Records.RuleContext(rq.actor, nil)
+	if f.count() > 0 {
+		shown := s.newForm(rq.lang, ev, f.data, rctx)
+		shown.raw, shown.errors = f.raw, f.errors
+		s.showDeclare(rq, shown, http.StatusUnprocessableEntity, key, nil)
+		return
+	}
+	data, _ := json.Marshal(f.data)
+	r, _, err := s.Records.Declare(rq.r.Context(), rq.actor, records.Declaration{Event: ev.ID, Data: data, IdempotencyKey: key})
+	var re *records.Error
+	if errors.As(err, &re) && (re.Kind == records.Invalid || re.Kind == records.BadRequest) {
+		shown := s.newForm(rq.lang, ev, f.data, rctx)
+		general := shown.refused(re)
+		s.showDeclare(rq, shown, http.StatusUnprocessableEntity, key, general)
+		return
+	}
+	if err != nil {
+		s.fail(rq, err)
+		return
+	}
+	flash(rq.w, s.Catalog.Text(rq.lang, "ui.form.sent", "id", r.ID))
+	http.Redirect(rq.w, rq.r, "/records/"+r.ID, http.StatusSeeOther)
+}

@@ -1,0 +1,342 @@
+package web
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/crvsctl/crvsctl/bundle"
+	"github.com/crvsctl/crvsctl/rules"
+	"github.com/crvsctl/crvsctl/runtime/records"
+)
+
+// form is an event's form in one language, with a declaration's answers, the state the rules
+// give each field (shown, enabled, required) and the problems found.
+type form struct {
+	s       *Server
+	lang    string
+	ev      *records.Event
+	data    map[string]any
+	raw     map[string]string // what was typed where it could not be read (a number "3,2")
+	state   map[string]rules.FieldState
+	errors  map[string][]string
+	byID    map[string]bundle.Field
+}
+
+func (s *Server) newForm(lang string, ev *records.Event, data map[string]any, rctx *rules.Context) *form {
+	f := &form{s: s, lang: lang, ev: ev, data: data, raw: map[string]string{}, state: map[string]rules.FieldState{},
+		errors: map[string][]string{}, byID: map[string]bundle.Field{}}
+	if f.data == nil {
+		f.data = map[string]any{}
+	}
+	for _, p := range ev.Pages {
+		for _, fl := range p.Fields {
+			f.byID[fl.ID] = fl
+		}
+	}
+	if rctx != nil {
+		var res rules.FormResult
+		ev.Form.Evaluate(f.data, rctx, &res)
+		for i, st := range res.Fields {
+			f.state[ev.Rules.Fields[i].ID] = st
+		}
+	}
+	return f
+}
+
+func (f *form) t(key string, args ...string) string { return f.s.Catalog.Text(f.lang, key, args...) }
+
+// label is a field's label in the form's language.
+func (f *form) label(id string) string {
+	if fl, ok := f.byID[id]; ok {
+		return f.t(fl.Label)
+	}
+	return id
+}
+
+// shown is a stored answer (JSON) as a person reads it.
+func (f *form) shown(id string, raw json.RawMessage) string {
+	if len(raw) == 0 {
+		return "—"
+	}
+	var v any
+	if json.Unmarshal(raw, &v) != nil {
+		return string(raw)
+	}
+	return f.text(f.byID[id], v)
+}
+
+// text is an answer as a person reads it: option labels, place names, Yes/No, name parts.
+func (f *form) text(fl bundle.Field, v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "—"
+	case bool:
+		if x {
+			return f.t("ui.form.yes")
+		}
+		return f.t("ui.form.no")
+	case string:
+		for _, o := range fl.Options {
+			if o.Value == x {
+				return f.t(o.Label)
+			}
+		}
+		if fl.Type == "location" {
+			return f.s.placeName(fl.Of, x, f.lang)
+		}
+		return x
+	case float64:
+		s := strconv.FormatFloat(x, 'f', -1, 64)
+		if fl.Unit != "" {
+			s += " " + f.t(fl.Unit)
+		}
+		return s
+	case []any:
+		var parts []string
+		for _, e := range x {
+			parts = append(parts, f.text(fl, e))
+		}
+		return strings.Join(parts, ", ")
+	case map[string]any:
+		var parts []string
+		for _, p := range fl.Parts {
+			if s, ok := x[p].(string); ok && s != "" {
+				parts = append(parts, s)
+			}
+		}
+		if fl.Type == "document" {
+			if n, ok := x["file"].(string); ok {
+				parts = append(parts, n)
+			}
+		}
+		return strings.Join(parts, " ")
+	}
+	return fmt.Sprint(v)
+}
+
+// pageView is a page of the form as the templates show it.
+type pageView struct {
+	ID, Title string
+	Fields    []fieldView
+}
+
+// fieldView is a field as the templates show it: for input, or (Text) an answer read.
+type fieldView struct {
+	ID, Type, Label, Hint, Unit string
+	Required, Hidden, Disabled  bool
+	Value                       string
+	Options                     []optionView
+	Parts                       []partView
+	Min, Max, Step              string
+	Of, Level, Types            string // location
+	Text                        string // the answer, for reading
+	Errors                      []string
+	RequiredText, ChooseText    string
+}
+
+type optionView struct {
+	Value, Label string
+	Checked      bool
+}
+
+type partView struct{ Name, Label, Value string }
+
+// answered is the pages with the fields that have an answer, for the record page.
+func (f *form) answered() []pageView {
+	var out []pageView
+	for _, p := range f.ev.Pages {
+		pv := pageView{ID: p.ID, Title: f.t(p.Title)}
+		for _, fl := range p.Fields {
+			v, ok := f.data[fl.ID]
+			if !ok || fl.Type == "heading" || fl.Type == "paragraph" {
+				continue
+			}
+			pv.Fields = append(pv.Fields, fieldView{ID: fl.ID, Label: f.t(fl.Label), Text: f.text(fl, v)})
+		}
+		if len(pv.Fields) > 0 {
+			out = append(out, pv)
+		}
+	}
+	return out
+}
+
+// inputs is the pages for input, with the answers so far and their problems.
+func (f *form) inputs() []pageView {
+	var out []pageView
+	for _, p := range f.ev.Pages {
+		pv := pageView{ID: p.ID, Title: f.t(p.Title)}
+		for _, fl := range p.Fields {
+			pv.Fields = append(pv.Fields, f.input(fl))
+		}
+		out = append(out, pv)
+	}
+	return out
+}
+
+func (f *form) input(fl bundle.Field) fieldView {
+	st, evaluated := f.state[fl.ID]
+	v := fieldView{ID: fl.ID, Type: fl.Type, Label: f.t(fl.Label), Of: fl.Of, Level: fl.Level, Types: strings.Join(fl.Types, " "),
+		RequiredText: f.t("ui.form.required"), ChooseText: f.t("ui.form.choose")}
+	if fl.Hint != "" {
+		v.Hint = f.t(fl.Hint)
+	}
+	if fl.Unit != "" {
+		v.Unit = f.t(fl.Unit)
+	}
+	if evaluated {
+		v.Required, v.Hidden, v.Disabled = st.Required, !st.Shown, !st.Enabled
+	}
+	if fl.Min != nil {
+		v.Min = strconv.FormatFloat(*fl.Min, 'f', -1, 64)
+	}
+	if fl.Max != nil {
+		v.Max = strconv.FormatFloat(*fl.Max, 'f', -1, 64)
+	}
+	v.Step = "any"
+	if fl.Integer {
+		v.Step = "1"
+	}
+	answer := f.data[fl.ID]
+	switch x := answer.(type) {
+	case string:
+		v.Value = x
+		if fl.Type == "location" {
+			v.Text = f.s.placeName(fl.Of, x, f.lang)
+		}
+	case float64:
+		v.Value = strconv.FormatFloat(x, 'f', -1, 64)
+	case bool:
+		v.Value = strconv.FormatBool(x)
+	}
+	if raw, ok := f.raw[fl.ID]; ok {
+		v.Value, v.Text = raw, raw
+	}
+	options := fl.Options
+	if fl.Type == "yesno" {
+		options = []bundle.Option{{Value: "true", Label: "ui.form.yes"}, {Value: "false", Label: "ui.form.no"}}
+	}
+	for _, o := range options {
+		checked := o.Value == v.Value
+		if list, ok := answer.([]any); ok {
+			checked = slices.Contains(list, any(o.Value))
+		}
+		v.Options = append(v.Options, optionView{Value: o.Value, Label: f.t(o.Label), Checked: checked})
+	}
+	parts, _ := answer.(map[string]any)
+	for _, p := range fl.Parts {
+		s, _ := parts[p].(string)
+		v.Parts = append(v.Parts, partView{Name: p, Label: f.t("part." + p), Value: s})
+	}
+	v.Errors = f.errors[fl.ID]
+	return v
+}
+
+// read turns a posted form into a declaration: each field's inputs into the JSON its type
+// takes. What cannot be read (a number that is not one, a place that is not known) is kept as
+// typed and reported, so that the registrar sees it again to fix it.
+func (f *form) read(post url.Values) {
+	for _, p := range f.ev.Pages {
+		for _, fl := range p.Fields {
+			f.readField(fl, post)
+		}
+	}
+}
+
+func (f *form) readField(fl bundle.Field, post url.Values) {
+	id := fl.ID
+	one := strings.TrimSpace(post.Get(id))
+	switch fl.Type {
+	case "heading", "paragraph", "document":
+		return
+	case "number":
+		if one == "" {
+			return
+		}
+		n, err := strconv.ParseFloat(strings.ReplaceAll(one, ",", "."), 64)
+		if err != nil {
+			f.raw[id] = one
+			f.errors[id] = append(f.errors[id], f.t("ui.form.notNumber"))
+			return
+		}
+		f.data[id] = n
+	case "yesno":
+		switch one {
+		case "true":
+			f.data[id] = true
+		case "false":
+			f.data[id] = false
+		}
+	case "checkboxes":
+		var list []any
+		for _, v := range post[id] {
+			list = append(list, v)
+		}
+		if len(list) > 0 {
+			f.data[id] = list
+		}
+	case "name", "address":
+		parts := map[string]any{}
+		for _, p := range fl.Parts {
+			if s := strings.TrimSpace(post.Get(id + "." + p)); s != "" {
+				parts[p] = s
+			}
+		}
+		if len(parts) > 0 {
+			f.data[id] = parts
+		}
+	case "location":
+		if one == "" {
+			return
+		}
+		code, problem := f.s.resolvePlace(fl, one, f.lang)
+		if problem != "" {
+			f.raw[id] = one
+			f.errors[id] = append(f.errors[id], problem)
+			return
+		}
+		f.data[id] = code
+	default:
+		if one != "" {
+			f.data[id] = one
+		}
+	}
+}
+
+// refused puts a refusal's problems on the fields they are about, in the form's language, and
+// returns those about no field.
+func (f *form) refused(re *records.Error) []string {
+	var general []string
+	for _, d := range re.Details {
+		id, onField := strings.CutPrefix(d.Path, "/data/")
+		if !onField || f.byID[id].ID == "" {
+			general = append(general, d.Message)
+			continue
+		}
+		var msg string
+		switch {
+		case d.Code == "required":
+			msg = f.t("ui.form.requiredAnswer")
+		case d.Key != "":
+			msg = f.t(d.Key)
+		default:
+			msg = d.Message
+		}
+		if !slices.Contains(f.errors[id], msg) {
+			f.errors[id] = append(f.errors[id], msg)
+		}
+	}
+	return general
+}
+
+// count is the number of problems on fields.
+func (f *form) count() int {
+	n := 0
+	for _, e := range f.errors {
+		n += len(e)
+	}
+	return n
+}

@@ -1,0 +1,231 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/crvsctl/crvsctl/runtime/records"
+	"github.com/crvsctl/crvsctl/runtime/store"
+)
+
+// recordLine is a record in a list: a queue, search results.
+type recordLine struct {
+	ID, Title, Event, Status, Number, EventDate, Declared string
+	Flags                                                 []string
+}
+
+func (s *Server) lines(lang string, p store.Page) []recordLine {
+	var out []recordLine
+	for _, r := range p.Records {
+		ev := s.Records.Model.Events[r.Event]
+		l := recordLine{ID: r.ID, Title: r.Title, Number: r.Number, EventDate: r.EventDate, Declared: s.when(r.Created)}
+		if ev != nil {
+			l.Event = s.Catalog.Text(lang, ev.Label)
+			l.Status = s.Catalog.Text(lang, "status."+r.Status)
+			for _, f := range ev.Flags {
+				if slices.Contains(r.Flags, f.ID) {
+					l.Flags = append(l.Flags, s.Catalog.Text(lang, f.Label))
+				}
+			}
+		}
+		out = append(out, l)
+	}
+	return out
+}
+
+type queueView struct {
+	Label, Event, Action string
+	Records              []recordLine
+	Next                 string
+}
+
+// work is the user's work queues, each with its oldest records.
+func (s *Server) work(rq *request) {
+	var queues []queueView
+	after := rq.r.URL.Query()
+	for _, q := range s.Records.Queues(rq.actor) {
+		// An action that needs a reason (reject, ask for a correction) is the exception taken on
+		// a record of another queue, offered on its page: its own queue would repeat that one.
+		if s.Records.Model.Events[q.Event].Actions[q.Action].CommentRequired {
+			continue
+		}
+		p, err := s.Records.QueueRecords(rq.r.Context(), rq.actor, q.Event, q.Action, after.Get(q.Event+"/"+q.Action), 10)
+		if err != nil {
+			s.fail(rq, err)
+			return
+		}
+		qv := queueView{Label: s.Catalog.Text(rq.lang, s.Records.Model.Events[q.Event].Label) + " · " + s.Catalog.Text(rq.lang, q.Label),
+			Event: q.Event, Action: q.Action, Records: s.lines(rq.lang, p)}
+		if p.Next != "" {
+			qv.Next = "?" + q.Event + "/" + q.Action + "=" + p.Next
+		}
+		queues = append(queues, qv)
+	}
+	s.render(rq.w, rq.r, http.StatusOK, "work", struct {
+		view
+		Queues []queueView
+	}{s.newView(rq.lang, s.Catalog.Text(rq.lang, "ui.nav.work"), rq), queues})
+}
+
+type statusOption struct {
+	ID, Label string
+	Selected  bool
+}
+
+// search finds records by name, tracking ID or number, and status, within the jurisdiction.
+func (s *Server) search(rq *request) {
+	v := rq.r.URL.Query()
+	name, id, status := strings.TrimSpace(v.Get("name")), strings.TrimSpace(v.Get("id")), v.Get("status")
+	var statuses []statusOption
+	seen := map[string]bool{}
+	for _, ev := range s.Records.Model.Bundle.Events {
+		for _, st := range ev.Statuses {
+			if !seen[st.ID] {
+				seen[st.ID] = true
+				statuses = append(statuses, statusOption{st.ID, s.Catalog.Text(rq.lang, st.Label), st.ID == status})
+			}
+		}
+	}
+	var found []recordLine
+	next := ""
+	asked := name != "" || id != "" || status != ""
+	if asked {
+		q := store.Query{After: v.Get("after")}
+		if status != "" {
+			q.Statuses = []string{status}
+		}
+		// One box for both: a tracking ID is ten letters and digits, anything else a number.
+		if id != "" {
+			if len(id) == 10 && strings.ToUpper(id) == id && !strings.ContainsAny(id, "-/ ") {
+				q.ID = id
+			} else {
+				q.Number = id
+			}
+		}
+		p, err := s.Records.Search(rq.r.Context(), rq.actor, q, name)
+		if err != nil {
+			s.fail(rq, err)
+			return
+		}
+		found = s.lines(rq.lang, p)
+		if p.Next != "" {
+			nv := v
+			nv.Set("after", p.Next)
+			next = "?" + nv.Encode()
+		}
+	}
+	s.render(rq.w, rq.r, http.StatusOK, "search", struct {
+		view
+		Name, ID string
+		Statuses []statusOption
+		Asked    bool
+		Found    []recordLine
+		Next     string
+	}{s.newView(rq.lang, s.Catalog.Text(rq.lang, "ui.nav.search"), rq), name, id, statuses, asked, found, next})
+}
+
+type actionView struct {
+	ID, Label       string
+	CommentRequired bool
+}
+
+type entryView struct {
+	Text    string
+	Comment string
+	Changes []string
+}
+
+// record shows a record: its data page by page, status, flags, history, and the actions the
+// user may take on it now.
+func (s *Server) record(rq *request) {
+	r, err := s.Records.Get(rq.r.Context(), rq.actor, rq.r.PathValue("id"))
+	if err != nil {
+		s.fail(rq, err)
+		return
+	}
+	s.showRecord(rq, r, http.StatusOK, "")
+}
+
+func (s *Server) showRecord(rq *request, r *store.Record, status int, problem string) {
+	ev := s.Records.Model.Events[r.Event]
+	if ev == nil {
+		s.fail(rq, &records.Error{Kind: records.NotFound})
+		return
+	}
+	var data map[string]any
+	json.Unmarshal(r.Data, &data)
+	f := s.newForm(rq.lang, ev, data, nil)
+	var actions []actionView
+	for _, a := range s.Records.Available(rq.actor, r) {
+		actions = append(actions, actionView{a.ID, s.Catalog.Text(rq.lang, a.Label), a.CommentRequired})
+	}
+	var history []entryView
+	for _, e := range r.History {
+		ev := entryView{Comment: e.Comment}
+		label := e.Action
+		if a := s.Records.Model.Events[r.Event].Actions[e.Action]; a != nil {
+			label = s.Catalog.Text(rq.lang, a.Label)
+		}
+		office := e.Office
+		if o, ok := s.Records.Model.Offices[e.Office]; ok {
+			office = o.Name
+		}
+		user := e.User
+		if u, ok := s.Records.Model.Users[e.User]; ok {
+			user = u.Name
+		}
+		ev.Text = s.Catalog.Text(rq.lang, "ui.history.by", "action", label, "user", user, "office", office, "at", s.when(e.At))
+		for _, c := range e.Changes {
+			ev.Changes = append(ev.Changes, s.Catalog.Text(rq.lang, "ui.record.changed", "field", f.label(c.Field),
+				"old", f.shown(c.Field, c.Old), "new", f.shown(c.Field, c.New)))
+		}
+		history = append(history, ev)
+	}
+	office := r.Office
+	if o, ok := s.Records.Model.Offices[r.Office]; ok {
+		office = o.Name
+	}
+	s.render(rq.w, rq.r, status, "record", struct {
+		view
+		Record  recordLine
+		Version int64
+		Office  string
+		Pages   []pageView
+		Actions []actionView
+		History []entryView
+		Problem string
+	}{s.newView(rq.lang, r.Title, rq), s.lines(rq.lang, store.Page{Records: []store.Record{*r}})[0], r.Version, office,
+		f.answered(), actions, history, problem})
+}
+
+// act takes an action from the record page's buttons.
+func (s *Server) act(rq *request) {
+	id, action := rq.r.PathValue("id"), rq.r.PathValue("action")
+	var version int64
+	if err := json.Unmarshal([]byte(rq.r.PostFormValue("version")), &version); err != nil {
+		s.problem(rq, http.StatusBadRequest, "ui.error.conflict")
+		return
+	}
+	r, err := s.Records.Act(rq.r.Context(), rq.actor, id, records.ActionRequest{Action: action, Version: version,
+		Comment: strings.TrimSpace(rq.r.PostFormValue("comment"))})
+	var re *records.Error
+	if errors.As(err, &re) && re.Kind == records.BadRequest && len(re.Details) > 0 && re.Details[0].Path == "/comment" {
+		cur, gerr := s.Records.Get(rq.r.Context(), rq.actor, id)
+		if gerr != nil {
+			s.fail(rq, gerr)
+			return
+		}
+		s.showRecord(rq, cur, http.StatusUnprocessableEntity, s.Catalog.Text(rq.lang, "ui.record.commentRequired"))
+		return
+	}
+	if err != nil {
+		s.fail(rq, err)
+		return
+	}
+	a := s.Records.Model.Events[r.Event].Actions[action]
+	flash(rq.w, s.Catalog.Text(rq.lang, "ui.record.done", "action", s.Catalog.Text(rq.lang, a.Label)))
+	http.Redirect(rq.w, rq.r, "/records/"+r.ID, http.StatusSeeOther)
+}

@@ -1,0 +1,205 @@
+package web
+
+import (
+	"encoding/json"
+	"net/http"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/crvsctl/crvsctl/bundle"
+	"github.com/crvsctl/crvsctl/runtime/store"
+)
+
+// A country has up to a hundred thousand areas and tens of thousands of offices: a form never
+// carries the list. The browser asks /places for the first few that begin with what the
+// registrar types; without JavaScript, the name typed is looked up when the form is sent.
+
+// place is an area or an office, as the search finds it.
+type place struct {
+	code, of, level, typ string
+	names                map[string]string // by language; "" for the name as written in the package
+	parent               string            // an area
+}
+
+// placeKey is one word of a place's name, normalised (see store.NameKeys), for search.
+type placeKey struct {
+	key string
+	p   *place
+}
+
+type placeIndex struct {
+	byCode map[string]*place // "area:" or "office:" and the code
+	keys   []placeKey        // sorted by key
+}
+
+func (s *Server) placeIndex() *placeIndex { return s.placeIx }
+
+// newPlaceIndex indexes the words of every place's names: for a national package (105,000
+// areas, 20,000 offices), some 300,000 words sorted once when the server starts.
+func newPlaceIndex(b *bundle.Bundle) *placeIndex {
+	ix := &placeIndex{byCode: map[string]*place{}}
+	add := func(p *place) {
+		ix.byCode[p.of+":"+p.code] = p
+		seen := map[string]bool{}
+		for _, n := range p.names {
+			for _, k := range store.NameKeys(n) {
+				if !seen[k] {
+					seen[k] = true
+					ix.keys = append(ix.keys, placeKey{k, p})
+				}
+			}
+		}
+		if k := strings.ToLower(p.code); !seen[k] {
+			ix.keys = append(ix.keys, placeKey{k, p})
+		}
+	}
+	for _, a := range b.Areas {
+		names := map[string]string{"": a.Name}
+		for l, n := range a.Names {
+			names[l] = n
+		}
+		add(&place{code: a.Code, of: "area", level: a.Level, names: names, parent: a.Parent})
+	}
+	for _, o := range b.Offices {
+		add(&place{code: o.Code, of: "office", typ: o.Type, names: map[string]string{"": o.Name}, parent: o.Area})
+	}
+	sort.Slice(ix.keys, func(i, j int) bool { return ix.keys[i].key < ix.keys[j].key })
+	return ix
+}
+
+func (p *place) name(lang string) string {
+	if n, ok := p.names[lang]; ok {
+		return n
+	}
+	return p.names[""]
+}
+
+// placeName is a place's name, with its area's for an office or its parent's for an area, so
+// that two places of one name can be told apart.
+func (s *Server) placeName(of, code, lang string) string {
+	ix := s.placeIndex()
+	p := ix.byCode[of+":"+code]
+	if p == nil {
+		return code
+	}
+	n := p.name(lang)
+	if parent := ix.byCode["area:"+p.parent]; parent != nil {
+		n += ", " + parent.name(lang)
+	}
+	return n
+}
+
+// fits tells whether a place may answer a location field.
+func fits(fl bundle.Field, p *place) bool {
+	if p.of != fl.Of {
+		return false
+	}
+	if fl.Of == "area" {
+		return fl.Level == "" || p.level == fl.Level
+	}
+	return len(fl.Types) == 0 || slices.Contains(fl.Types, p.typ)
+}
+
+// find is the places a field may take whose names have words beginning with every word of q,
+// at most limit of them.
+func (s *Server) find(fl bundle.Field, q string, limit int) []*place {
+	ix := s.placeIndex()
+	words := store.NameKeys(q)
+	if len(words) == 0 {
+		return nil
+	}
+	// The places having a word beginning with the longest word, checked for the others.
+	longest := slices.MaxFunc(words, func(a, b string) int { return len(a) - len(b) })
+	i := sort.Search(len(ix.keys), func(i int) bool { return ix.keys[i].key >= longest })
+	var out []*place
+	seen := map[*place]bool{}
+	for ; i < len(ix.keys) && strings.HasPrefix(ix.keys[i].key, longest) && len(out) < limit; i++ {
+		p := ix.keys[i].p
+		if seen[p] || !fits(fl, p) {
+			continue
+		}
+		seen[p] = true
+		if hasAll(p, words) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func hasAll(p *place, words []string) bool {
+	var keys []string
+	for _, n := range p.names {
+		keys = append(keys, store.NameKeys(n)...)
+	}
+	keys = append(keys, strings.ToLower(p.code))
+	for _, w := range words {
+		if !slices.ContainsFunc(keys, func(k string) bool { return strings.HasPrefix(k, w) }) {
+			return false
+		}
+	}
+	return true
+}
+
+// resolvePlace reads what a registrar typed for a location without the browser's list: a
+// code, a name, or a name with its parent's as the list writes it ("Terir, Velmora").
+func (s *Server) resolvePlace(fl bundle.Field, typed, lang string) (code, problem string) {
+	ix := s.placeIndex()
+	if p := ix.byCode[fl.Of+":"+typed]; p != nil && fits(fl, p) {
+		return p.code, ""
+	}
+	var exact []*place
+	candidates := s.find(fl, typed, 50)
+	want := strings.Join(store.NameKeys(typed), " ")
+	for _, p := range candidates {
+		if strings.Join(store.NameKeys(p.name(lang)), " ") == want || strings.Join(store.NameKeys(s.placeName(fl.Of, p.code, lang)), " ") == want {
+			exact = append(exact, p)
+		}
+	}
+	switch len(exact) {
+	case 1:
+		return exact[0].code, ""
+	case 0:
+		return "", s.Catalog.Text(lang, "ui.form.placeUnknown")
+	}
+	var names []string
+	for _, p := range exact {
+		names = append(names, s.placeName(fl.Of, p.code, lang))
+	}
+	return "", s.Catalog.Text(lang, "ui.form.placeAmbiguous", "places", strings.Join(names, "; "))
+}
+
+type placeAnswer struct {
+	Code string `json:"code"`
+	Name string `json:"name"`
+}
+
+// places answers the form's search box: GET /places?event=birth&field=child.birthPlace&q=ter.
+func (s *Server) places(rq *request) {
+	v := rq.r.URL.Query()
+	ev := s.Records.Model.Events[v.Get("event")]
+	if ev == nil {
+		http.Error(rq.w, "no such event", http.StatusNotFound)
+		return
+	}
+	var field *bundle.Field
+	for _, p := range ev.Pages {
+		for i := range p.Fields {
+			if p.Fields[i].ID == v.Get("field") && p.Fields[i].Type == "location" {
+				field = &p.Fields[i]
+			}
+		}
+	}
+	if field == nil {
+		http.Error(rq.w, "no such location field", http.StatusNotFound)
+		return
+	}
+	out := []placeAnswer{}
+	for _, p := range s.find(*field, v.Get("q"), 15) {
+		out = append(out, placeAnswer{p.code, s.placeName(field.Of, p.code, rq.lang)})
+	}
+	b, _ := json.Marshal(out)
+	rq.w.Header().Set("Content-Type", "application/json")
+	rq.w.Header().Set("Cache-Control", "private, max-age=3600")
+	writeCompressed(rq.w, rq.r, http.StatusOK, b)
+}

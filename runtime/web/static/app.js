@@ -1,0 +1,423 @@
+// The registrars' pages work without this script; with it, the declaration form applies the
+// package's rules as the registrar types (the same evaluator as the server's, rules.js), keeps
+// the declaration on the device as it is typed and on the server as a draft, and sends a
+// declaration made offline once the connection returns — once only: each declaration carries
+// its own idempotency key, which the server remembers.
+
+const store = window.localStorage;
+const OUTBOX = 'crvsctl:outbox';
+
+// The language menu changes the language at once.
+const lang = document.querySelector('form.lang');
+if (lang) {
+  lang.querySelector('button').hidden = true;
+  lang.querySelector('select').addEventListener('change', () => lang.submit());
+}
+
+const form = document.querySelector('form.declare');
+const config = document.getElementById('form-config');
+if (form && config) {
+  startForm(form, JSON.parse(config.textContent));
+}
+sendOutbox();
+window.addEventListener('online', sendOutbox);
+
+function text(cfg, key) {
+  return cfg.texts[key] || key;
+}
+
+function status(message) {
+  const s = document.getElementById('form-status');
+  if (s) s.textContent = message;
+}
+
+async function startForm(form, cfg) {
+  const { evaluateForm } = await import(cfg.rulesURL);
+  const draftKey = 'crvsctl:form:' + cfg.event;
+  const fields = [...form.querySelectorAll('.field[data-field]')];
+  const touched = new Set();
+  let submitted = false;
+
+  // A declaration left unsent on this device (a closed tab, a reload) is taken up again,
+  // with its key, so that sending it later is still sending it once.
+  let saved = readJSON(draftKey);
+  if (!saved) {
+    // else one the server refused after it was sent from the outbox (the rules changed)
+    const refused = (readJSON(OUTBOX) || []).find((e) => e.refused && e.event === cfg.event);
+    if (refused) {
+      saved = refused;
+      dropFromOutbox(refused.key);
+      writeJSON(draftKey, { key: refused.key, values: refused.values, codes: refused.codes });
+    }
+  }
+  if (saved && saved.values) restore(form, saved);
+
+  const evaluate = () => {
+    const { data, problems } = read(form, fields, cfg);
+    const states = evaluateForm(cfg.rules, data, cfg.context);
+    for (const el of fields) {
+      const id = el.dataset.field;
+      const st = states.get(id);
+      const own = problems.get(id) || [];
+      if (!st) {
+        show(el, own);
+        continue;
+      }
+      el.hidden = !st.shown;
+      for (const input of el.querySelectorAll('input, select, textarea')) input.disabled = !st.enabled;
+      mark(el, st.required, cfg);
+      if ('value' in st) fill(el, st.value);
+      const errors = own.concat(
+        st.errors.map((e) => (e === 'required' ? text(cfg, 'ui.form.requiredAnswer') : cfg.messages[e] || e)),
+      );
+      show(el, submitted || touched.has(id) ? errors : own);
+    }
+    // A page whose fields are all hidden is hidden too.
+    for (const page of form.querySelectorAll('section.page')) {
+      page.hidden = [...page.querySelectorAll('.field')].every((f) => f.hidden);
+    }
+    return { data, states, problems };
+  };
+
+  let saveTimer = 0;
+  let draftTimer = 0;
+  const save = () => {
+    clearTimeout(saveTimer);
+    saveTimer = setTimeout(() => {
+      writeJSON(draftKey, { key: form.elements.key.value, values: values(form), codes: codes(form), saved: Date.now() });
+      status(text(cfg, 'ui.form.saved'));
+      clearTimeout(draftTimer);
+      draftTimer = setTimeout(() => saveDraft(form, cfg, read(form, fields, cfg).data), 5000);
+    }, 400);
+  };
+
+  form.addEventListener('input', (e) => {
+    const el = e.target.closest('.field');
+    if (el) touched.add(el.dataset.field);
+    evaluate();
+    save();
+  });
+  form.addEventListener('change', (e) => {
+    const el = e.target.closest('.field');
+    if (el) touched.add(el.dataset.field);
+    evaluate();
+    save();
+  });
+  for (const input of form.querySelectorAll('input[data-of]')) places(input, cfg);
+
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    submitted = true;
+    const { data, states, problems } = evaluate();
+    const bad = fields.find((el) => !el.hidden && el.querySelector('.error').textContent.trim() !== '');
+    if (bad || problems.size > 0) {
+      summary(form, fields, cfg);
+      (bad.querySelector('input, select, textarea') || bad).focus();
+      return;
+    }
+    for (const [id, st] of states) if (!st.shown) delete data[id];
+    const entry = {
+      event: cfg.event, key: form.elements.key.value, data, csrf: form.elements.csrf.value,
+      values: values(form), codes: codes(form), sent: text(cfg, 'ui.form.sent'),
+    };
+    // In the outbox before it is sent: a tab closed while it is on its way loses nothing.
+    writeJSON(OUTBOX, (readJSON(OUTBOX) || []).filter((e) => e.key !== entry.key).concat([entry]));
+    store.removeItem(draftKey);
+    const result = await send(entry);
+    if (result.id) {
+      dropFromOutbox(entry.key);
+      deleteDraft(entry);
+      window.location.assign('/records/' + result.id);
+    } else if (result.errors) {
+      dropFromOutbox(entry.key);
+      writeJSON(draftKey, { key: entry.key, values: entry.values, codes: entry.codes });
+      serverErrors(form, fields, cfg, result.errors);
+    } else {
+      // Offline: it is sent when the connection returns; the form is ready for the next one.
+      form.reset();
+      for (const input of form.querySelectorAll('input[data-of]')) input.dataset.code = '';
+      form.elements.key.value = newKey();
+      submitted = false;
+      touched.clear();
+      evaluate();
+      status(text(cfg, 'ui.form.offline'));
+    }
+  });
+
+  evaluate();
+}
+
+// read turns the form's inputs into a declaration as the server's form reader does, with the
+// problems of inputs that cannot be read (a number that is not one).
+function read(form, fields, cfg) {
+  const data = {};
+  const problems = new Map();
+  for (const el of fields) {
+    const id = el.dataset.field;
+    const type = el.dataset.type;
+    const one = () => {
+      const input = form.elements[id];
+      return input && typeof input.value === 'string' ? input.value.trim() : '';
+    };
+    switch (type) {
+      case 'heading':
+      case 'paragraph':
+      case 'document':
+        break;
+      case 'number': {
+        const v = one();
+        if (v === '') break;
+        const n = Number(v.replace(',', '.'));
+        if (Number.isFinite(n)) data[id] = n;
+        else problems.set(id, [text(cfg, 'ui.form.notNumber')]);
+        break;
+      }
+      case 'yesno': {
+        const v = [...el.querySelectorAll('input:checked')].map((i) => i.value)[0];
+        if (v === 'true') data[id] = true;
+        if (v === 'false') data[id] = false;
+        break;
+      }
+      case 'checkboxes': {
+        const v = [...el.querySelectorAll('input:checked')].map((i) => i.value);
+        if (v.length > 0) data[id] = v;
+        break;
+      }
+      case 'radio': {
+        const v = [...el.querySelectorAll('input:checked')].map((i) => i.value)[0];
+        if (v !== undefined) data[id] = v;
+        break;
+      }
+      case 'name':
+      case 'address': {
+        const parts = {};
+        for (const input of el.querySelectorAll('input')) {
+          const v = input.value.trim();
+          if (v !== '') parts[input.name.slice(id.length + 1)] = v;
+        }
+        if (Object.keys(parts).length > 0) data[id] = parts;
+        break;
+      }
+      case 'location': {
+        const input = el.querySelector('input');
+        if (input.value.trim() !== '') data[id] = input.dataset.code || input.value.trim();
+        break;
+      }
+      default: {
+        const v = one();
+        if (v !== '') data[id] = v;
+      }
+    }
+  }
+  return { data, problems };
+}
+
+function mark(el, required, cfg) {
+  const label = el.querySelector('label, legend');
+  if (!label) return;
+  let abbr = label.querySelector('abbr.req');
+  if (required && !abbr) {
+    abbr = document.createElement('abbr');
+    abbr.className = 'req';
+    abbr.title = text(cfg, 'ui.form.required');
+    abbr.textContent = '*';
+    label.append(' ', abbr);
+  } else if (!required && abbr) {
+    abbr.remove();
+  }
+}
+
+// fill shows a calculated value in its input.
+function fill(el, value) {
+  const input = el.querySelector('input, select, textarea');
+  if (!input) return;
+  const v = value === null || value === undefined ? '' : String(value);
+  if (input.value !== v) input.value = v;
+}
+
+function show(el, errors) {
+  const p = el.querySelector('.error');
+  if (!p) return;
+  const t = errors.join(' ');
+  if (p.textContent !== t) p.textContent = t;
+  el.classList.toggle('invalid', errors.length > 0);
+  for (const input of el.querySelectorAll('input, select, textarea')) {
+    if (errors.length > 0) input.setAttribute('aria-invalid', 'true');
+    else input.removeAttribute('aria-invalid');
+  }
+}
+
+// summary announces how many problems there are, as the server's page does.
+function summary(form, fields, cfg) {
+  const n = fields.filter((el) => !el.hidden && el.querySelector('.error').textContent.trim() !== '').length;
+  let box = document.getElementById('problems');
+  if (!box) {
+    box = document.createElement('div');
+    box.id = 'problems';
+    box.className = 'problem';
+    box.setAttribute('role', 'alert');
+    form.before(box);
+  }
+  box.textContent = (cfg.texts['ui.form.errors'] || '{n}').replace('{n}', String(n));
+}
+
+function serverErrors(form, fields, cfg, errors) {
+  const general = [];
+  for (const e of errors) {
+    const id = (e.path || '').startsWith('/data/') ? e.path.slice(6) : '';
+    const el = fields.find((f) => f.dataset.field === id);
+    const msg = e.code === 'required' ? text(cfg, 'ui.form.requiredAnswer') : (e.key && cfg.messages[e.key]) || e.message;
+    if (el) show(el, [msg]);
+    else general.push(msg);
+  }
+  summary(form, fields, cfg);
+  if (general.length > 0) document.getElementById('problems').append(' ' + general.join(' '));
+}
+
+// send posts one declaration to the API: {id} when stored (or stored before: the same key),
+// {errors} when refused, {} when the network failed (it stays in the outbox).
+async function send(entry) {
+  let res;
+  try {
+    res = await fetch('/api/v1/records', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'Idempotency-Key': entry.key, 'X-CSRF-Token': entry.csrf },
+      body: JSON.stringify({ event: entry.event, data: entry.data }),
+      credentials: 'same-origin',
+    });
+  } catch {
+    return {};
+  }
+  if (res.status >= 500 || res.status === 401 || res.status === 429) return {}; // try again later
+  const body = await res.json().catch(() => ({}));
+  if (res.ok) return { id: body.id };
+  return { errors: body.errors || [{ message: res.statusText }] };
+}
+
+// sendOutbox sends what was declared offline, oldest first.
+async function sendOutbox() {
+  const outbox = readJSON(OUTBOX) || [];
+  for (const entry of outbox) {
+    if (entry.refused) continue;
+    const result = await send(entry);
+    if (result.id) {
+      dropFromOutbox(entry.key);
+      deleteDraft(entry);
+      status((entry.sent || '{id}').replace('{id}', result.id));
+    } else if (result.errors) {
+      // Refused now (the rules changed while it waited): kept, for its form to take it up again.
+      writeJSON(OUTBOX, (readJSON(OUTBOX) || []).map((e) => (e.key === entry.key ? { ...e, refused: true } : e)));
+    } else {
+      return; // still offline
+    }
+  }
+}
+
+function dropFromOutbox(key) {
+  writeJSON(OUTBOX, (readJSON(OUTBOX) || []).filter((e) => e.key !== key));
+}
+
+// saveDraft keeps the declaration in progress on the server too, under its key.
+async function saveDraft(form, cfg, data) {
+  try {
+    await fetch('/api/v1/drafts/' + encodeURIComponent(form.elements.key.value), {
+      method: 'PUT',
+      headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': form.elements.csrf.value },
+      body: JSON.stringify({ event: cfg.event, data }),
+      credentials: 'same-origin',
+    });
+  } catch {
+    // offline: the device keeps it, and the next save tries again
+  }
+}
+
+function deleteDraft(entry) {
+  fetch('/api/v1/drafts/' + encodeURIComponent(entry.key), {
+    method: 'DELETE',
+    headers: { 'X-CSRF-Token': entry.csrf },
+    credentials: 'same-origin',
+  }).catch(() => {});
+}
+
+function restore(form, saved) {
+  form.elements.key.value = saved.key;
+  form.dataset.key = saved.key;
+  const byName = new Map();
+  for (const [k, v] of saved.values) {
+    if (!byName.has(k)) byName.set(k, []);
+    byName.get(k).push(v);
+  }
+  for (const el of form.elements) {
+    if (!el.name || el.name === 'csrf' || el.name === 'key' || el.type === 'file') continue;
+    const vals = byName.get(el.name) || [];
+    if (el.type === 'radio' || el.type === 'checkbox') el.checked = vals.includes(el.value);
+    else if (vals.length > 0) el.value = vals[0];
+  }
+  for (const [name, code] of Object.entries(saved.codes || {})) {
+    const input = form.elements[name];
+    if (input) input.dataset.code = code;
+  }
+}
+
+function values(form) {
+  return [...new FormData(form)].filter(([k, v]) => k !== 'csrf' && k !== 'key' && typeof v === 'string');
+}
+
+function newKey() {
+  const b = new Uint8Array(16);
+  crypto.getRandomValues(b);
+  return [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
+}
+
+function codes(form) {
+  const out = {};
+  for (const input of form.querySelectorAll('input[data-of]')) if (input.dataset.code) out[input.name] = input.dataset.code;
+  return out;
+}
+
+// places fills a location field's list from the server as the registrar types: a country's
+// places are never all in the page.
+function places(input, cfg) {
+  const list = document.getElementById(input.getAttribute('list'));
+  const names = new Map();
+  let timer = 0;
+  input.addEventListener('input', () => {
+    input.dataset.code = names.get(input.value) || '';
+    clearTimeout(timer);
+    const q = input.value.trim();
+    if (q.length < 2 || names.has(input.value)) return;
+    timer = setTimeout(async () => {
+      try {
+        const url = '/places?' + new URLSearchParams({ event: cfg.event, field: input.name, q });
+        const found = await (await fetch(url, { credentials: 'same-origin' })).json();
+        list.replaceChildren(
+          ...found.map((p) => {
+            names.set(p.name, p.code);
+            const o = document.createElement('option');
+            o.value = p.name;
+            return o;
+          }),
+        );
+        input.dataset.code = names.get(input.value) || '';
+      } catch {
+        // offline: the name typed is looked up when the declaration is sent
+      }
+    }, 200);
+  });
+}
+
+function readJSON(key) {
+  try {
+    return JSON.parse(store.getItem(key));
+  } catch {
+    return null;
+  }
+}
+
+function writeJSON(key, value) {
+  try {
+    store.setItem(key, JSON.stringify(value));
+  } catch {
+    // storage full or refused: the form still works, only without keeping work
+  }
+}

@@ -1,0 +1,357 @@
+package web_test
+
+// The pages over HTTP, as a browser without JavaScript uses them: forms posted, redirects
+// followed, cookies kept. The browser tests (browser_test.go) drive a real Chromium.
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/crvsctl/crvsctl/compiler"
+	"github.com/crvsctl/crvsctl/runtime/server"
+	"github.com/crvsctl/crvsctl/runtime/store/sqlitestore"
+)
+
+const password = "web-test-password"
+
+// site is crvsctl serve on the example country, in process, on a fresh store.
+type site struct {
+	t   testing.TB
+	url string
+}
+
+func newSite(t testing.TB) *site {
+	t.Helper()
+	b, diags := compiler.Build("../../countries/nerovia")
+	if diags.HasErrors() {
+		t.Fatalf("nerovia: %v", diags)
+	}
+	st, err := sqlitestore.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if _, err := server.SeedPasswords(t.Context(), st, b, password); err != nil {
+		t.Fatal(err)
+	}
+	srv, err := server.New(b, st, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv.Handler())
+	t.Cleanup(ts.Close)
+	return &site{t: t, url: ts.URL}
+}
+
+// user is a browser without JavaScript: cookies kept, redirects followed.
+type user struct {
+	s      *site
+	c      *http.Client
+	lang   string
+	status int
+	page   string
+	at     string // the URL of the page, after redirects
+}
+
+func (s *site) browser(lang string) *user {
+	jar, _ := cookiejar.New(nil)
+	return &user{s: s, c: &http.Client{Jar: jar}, lang: lang}
+}
+
+func (s *site) login(username, lang string) *user {
+	s.t.Helper()
+	u := s.browser(lang)
+	u.post("/login", url.Values{"username": {username}, "password": {password}, "next": {"/work"}})
+	if u.status != 200 || !strings.HasSuffix(u.at, "/work") {
+		s.t.Fatalf("login %s: %d at %s\n%s", username, u.status, u.at, u.page)
+	}
+	return u
+}
+
+func (u *user) do(req *http.Request) {
+	u.s.t.Helper()
+	if u.lang != "" {
+		req.Header.Set("Accept-Language", u.lang)
+	}
+	res, err := u.c.Do(req)
+	if err != nil {
+		u.s.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	u.status, u.page, u.at = res.StatusCode, string(b), res.Request.URL.String()
+}
+
+func (u *user) get(path string) {
+	u.s.t.Helper()
+	req, _ := http.NewRequest("GET", u.s.url+path, nil)
+	u.do(req)
+}
+
+func (u *user) post(path string, form url.Values) {
+	u.s.t.Helper()
+	req, _ := http.NewRequest("POST", u.s.url+path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	u.do(req)
+}
+
+var csrfInput = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+
+// csrf is the session's token, from the page shown.
+func (u *user) csrf() string {
+	m := csrfInput.FindStringSubmatch(u.page)
+	if m == nil {
+		u.s.t.Fatalf("no csrf token in the page at %s", u.at)
+	}
+	return m[1]
+}
+
+// has fails the test unless the page contains each text.
+func (u *user) has(texts ...string) {
+	u.s.t.Helper()
+	for _, s := range texts {
+		if !strings.Contains(u.page, s) {
+			u.s.t.Errorf("the page at %s (%d) lacks %q", u.at, u.status, s)
+		}
+	}
+}
+
+func (u *user) lacks(texts ...string) {
+	u.s.t.Helper()
+	for _, s := range texts {
+		if strings.Contains(u.page, s) {
+			u.s.t.Errorf("the page at %s (%d) has %q", u.at, u.status, s)
+		}
+	}
+}
+
+// birth is a complete birth declaration as the form posts it: a home birth, the mother without
+// an identity document, so that no document is asked for.
+func birth(given, family string) url.Values {
+	return url.Values{
+		"child.name.given": {given}, "child.name.family": {family},
+		"child.sex": {"female"}, "child.dob": {"2026-11-01"}, "child.typeOfBirth": {"single"},
+		"child.birthOrder": {"1"}, "child.weight": {"3,2"}, "child.attendant": {"relative-or-friend"},
+		"child.placeType": {"home"}, "child.birthDistrict": {"NV0101"}, "child.birthVillage": {"NV01010101"},
+		"mother.name.given": {"Selam"}, "mother.name.family": {family},
+		"mother.dob": {"1996-04-12"}, "mother.nationality": {"nerovian"}, "mother.idType": {"none"},
+		"mother.maritalStatus": {"single"}, "mother.residence": {"NV01010101"},
+		"father.known": {"false"},
+		"informant.relationship": {"mother"}, "informant.attestation": {"true"},
+	}
+}
+
+var recordURL = regexp.MustCompile(`/records/([0-9A-Z]{10})$`)
+
+// declare posts a birth through the form and returns the record's tracking ID.
+func (u *user) declare(form url.Values) string {
+	u.s.t.Helper()
+	u.get("/declare/birth")
+	form.Set("csrf", u.csrf())
+	form.Set("key", fmt.Sprint(len(u.page), form.Get("child.name.given")))
+	u.post("/declare/birth", form)
+	m := recordURL.FindStringSubmatch(u.at)
+	if u.status != 200 || m == nil {
+		u.s.t.Fatalf("declare: %d at %s\n%s", u.status, u.at, problems(u.page))
+	}
+	return m[1]
+}
+
+var errorText = regexp.MustCompile(`<p class="error" id="e-([^"]+)">([^<]+)</p>`)
+
+// problems is the fields' problems a form page shows, to say why a test failed.
+func problems(page string) string {
+	var out []string
+	for _, m := range errorText.FindAllStringSubmatch(page, -1) {
+		out = append(out, m[1]+": "+m[2])
+	}
+	return strings.Join(out, "\n")
+}
+
+func TestLogin(t *testing.T) {
+	s := newSite(t)
+	u := s.browser("fr-FR,fr;q=0.9")
+	u.get("/work")
+	if !strings.Contains(u.at, "/login?next=%2Fwork") {
+		t.Fatalf("a page without a session: at %s", u.at)
+	}
+	u.has(`<html lang="fr"`, "Connexion", "Mot de passe")
+	u.post("/login", url.Values{"username": {"lidya.verhane"}, "password": {"wrong"}, "next": {"/search"}})
+	if u.status != http.StatusUnauthorized {
+		t.Errorf("a wrong password: %d", u.status)
+	}
+	u.has("Nom d&#39;utilisateur ou mot de passe incorrect.")
+	u.post("/login", url.Values{"username": {"lidya.verhane"}, "password": {password}, "next": {"/search"}})
+	if !strings.HasSuffix(u.at, "/search") {
+		t.Errorf("after login: at %s", u.at)
+	}
+	// Never sent elsewhere after logging in.
+	for _, next := range []string{"https://evil.example/", "//evil.example/", `/\evil.example`} {
+		v := s.browser("")
+		v.post("/login", url.Values{"username": {"lidya.verhane"}, "password": {password}, "next": {next}})
+		if !strings.HasPrefix(v.at, s.url+"/") || strings.Contains(v.at, "evil") {
+			t.Errorf("next %q: at %s", next, v.at)
+		}
+	}
+}
+
+func TestLanguage(t *testing.T) {
+	s := newSite(t)
+	u := s.login("lidya.verhane", "am")
+	u.has(`<html lang="am"`, "ሥራዬ")
+	u.post("/language", url.Values{"lang": {"fr"}, "back": {"/search"}})
+	if !strings.HasSuffix(u.at, "/search") {
+		t.Errorf("after choosing: at %s", u.at)
+	}
+	u.has(`<html lang="fr"`, "Recherche")
+	u.post("/language", url.Values{"lang": {"xx"}})
+	if u.status != http.StatusBadRequest {
+		t.Errorf("an unknown language: %d", u.status)
+	}
+}
+
+// TestDeclareWithoutJavaScript: the form is posted, refused with every problem on its field in
+// the registrar's language, fixed, and stored once however often it is sent.
+func TestDeclareWithoutJavaScript(t *testing.T) {
+	s := newSite(t)
+	u := s.login("lidya.verhane", "fr")
+	u.get("/declare/birth")
+	if u.status != 200 {
+		t.Fatalf("declare page: %d", u.status)
+	}
+	u.has("Nom de l&#39;enfant", `name="child.name.given"`, `name="key"`)
+
+	form := birth("Ama", "Tarek")
+	form.Del("child.sex")
+	form.Set("child.weight", "trois")
+	form.Set("child.birthVillage", "Nowhere at all")
+	form.Set("csrf", u.csrf())
+	form.Set("key", "form-1")
+	u.post("/declare/birth", form)
+	if u.status != http.StatusUnprocessableEntity {
+		t.Fatalf("an incomplete declaration: %d at %s", u.status, u.at)
+	}
+	got := problems(u.page)
+	for _, want := range []string{"child.weight: Écrivez un nombre", "child.birthVillage: Aucun lieu de ce nom"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("problems lack %q:\n%s", want, got)
+		}
+	}
+	// What was typed is kept, to be fixed rather than typed again.
+	u.has(`value="trois"`, `value="Nowhere at all"`, `value="Tarek"`)
+
+	form.Set("child.weight", "3,2")
+	form.Set("child.birthVillage", "NV01010101")
+	u.post("/declare/birth", form)
+	if u.status != http.StatusUnprocessableEntity || !strings.Contains(problems(u.page), "child.sex: Une réponse est obligatoire.") {
+		t.Fatalf("a declaration without the child's sex: %d\n%s", u.status, problems(u.page))
+	}
+
+	form.Set("child.sex", "female")
+	u.post("/declare/birth", form)
+	m := recordURL.FindStringSubmatch(u.at)
+	if m == nil {
+		t.Fatalf("declared: at %s (%d)\n%s", u.at, u.status, problems(u.page))
+	}
+	u.has("Déclaration envoyée", m[1], "Ama Tarek", "3.2")
+	// Sent again (a double click, a retry): the same record.
+	u.post("/declare/birth", form)
+	if again := recordURL.FindStringSubmatch(u.at); again == nil || again[1] != m[1] {
+		t.Errorf("sent twice: at %s, first %s", u.at, m[1])
+	}
+	u.get("/search?name=ama+tarek")
+	if n := strings.Count(u.page, `href="/records/`); n != 1 {
+		t.Errorf("%d records found, want 1", n)
+	}
+}
+
+// TestRegisterFromTheRecordPage: the record page offers each user the actions they may take,
+// and the server refuses the others whatever is posted.
+func TestRegisterFromTheRecordPage(t *testing.T) {
+	s := newSite(t)
+	clerk := s.login("marta.oyelund", "en") // hospital clerk at HF001
+	id := clerk.declare(birth("Kofi", "Mensah"))
+	clerk.lacks(`action="/records/` + id + `/actions/register"`)
+	form := url.Values{"csrf": {clerk.csrf()}, "version": {"1"}}
+	clerk.post("/records/"+id+"/actions/register", form)
+	if clerk.status != http.StatusForbidden {
+		t.Errorf("a clerk registering: %d", clerk.status)
+	}
+
+	registrar := s.login("lidya.verhane", "en")
+	registrar.get("/work")
+	registrar.has(id, "Kofi Mensah")
+	registrar.get("/records/" + id)
+	registrar.has(`action="/records/`+id+`/actions/validate"`, `action="/records/`+id+`/actions/register"`)
+	// A rejection needs its reason.
+	registrar.post("/records/"+id+"/actions/reject", url.Values{"csrf": {registrar.csrf()}, "version": {"1"}})
+	if registrar.status != http.StatusUnprocessableEntity {
+		t.Errorf("a rejection without a reason: %d", registrar.status)
+	}
+	registrar.post("/records/"+id+"/actions/register", url.Values{"csrf": {registrar.csrf()}, "version": {"1"}})
+	registrar.has("Done: Register", "B-2026-CR0101-000001")
+	// A page shown before the registration is stale now.
+	registrar.post("/records/"+id+"/actions/print", url.Values{"csrf": {registrar.csrf()}, "version": {"1"}})
+	if registrar.status != http.StatusConflict {
+		t.Errorf("an action on a stale page: %d", registrar.status)
+	}
+}
+
+func TestForgedPosts(t *testing.T) {
+	s := newSite(t)
+	u := s.login("lidya.verhane", "en")
+	id := u.declare(birth("Saba", "Haile"))
+	u.post("/records/"+id+"/actions/validate", url.Values{"version": {"1"}})
+	if u.status != http.StatusForbidden {
+		t.Errorf("without the CSRF token: %d", u.status)
+	}
+	u.get("/records/" + id)
+	req, _ := http.NewRequest("POST", s.url+"/records/"+id+"/actions/validate",
+		strings.NewReader(url.Values{"version": {"1"}, "csrf": {u.csrf()}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", "https://evil.example")
+	u.do(req)
+	if u.status != http.StatusForbidden {
+		t.Errorf("from another site: %d", u.status)
+	}
+	u.get("/records/" + id)
+	u.has(`id="status">Declared<`)
+}
+
+// TestMarkupIsText: a name with markup is shown as text on every page.
+func TestMarkupIsText(t *testing.T) {
+	s := newSite(t)
+	u := s.login("lidya.verhane", "en")
+	id := u.declare(birth(`<script>alert(1)</script>`, `"><img src=x onerror=alert(2)>`))
+	for _, path := range []string{"/records/" + id, "/work", "/search?name=script"} {
+		u.get(path)
+		u.lacks("<script>alert", "<img src=x")
+		u.has("&lt;script&gt;alert(1)&lt;/script&gt;")
+	}
+}
+
+func TestPlaces(t *testing.T) {
+	s := newSite(t)
+	u := s.login("lidya.verhane", "en")
+	u.get("/places?event=birth&field=child.birthDistrict&q=velm")
+	if u.status != 200 || !strings.Contains(u.page, `"code":"NV0101"`) {
+		t.Errorf("districts beginning with velm: %d %s", u.status, u.page)
+	}
+	// Only places the field takes: a district field offers no village.
+	u.get("/places?event=birth&field=child.birthDistrict&q=NV01010101")
+	if u.page != "[]" {
+		t.Errorf("a village for a district: %s", u.page)
+	}
+	u.get("/places?event=birth&field=child.name&q=a")
+	if u.status != http.StatusNotFound {
+		t.Errorf("not a location field: %d", u.status)
+	}
+}

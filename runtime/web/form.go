@@ -16,14 +16,14 @@ import (
 // form is an event's form in one language, with a declaration's answers, the state the rules
 // give each field (shown, enabled, required) and the problems found.
 type form struct {
-	s       *Server
-	lang    string
-	ev      *records.Event
-	data    map[string]any
-	raw     map[string]string // what was typed where it could not be read (a number "3,2")
-	state   map[string]rules.FieldState
-	errors  map[string][]string
-	byID    map[string]bundle.Field
+	s      *Server
+	lang   string
+	ev     *records.Event
+	data   map[string]any
+	raw    map[string]string // what was typed where it could not be read (a number "3,2")
+	state  map[string]rules.FieldState
+	errors map[string][]string
+	byID   map[string]bundle.Field
 }
 
 func (s *Server) newForm(lang string, ev *records.Event, data map[string]any, rctx *rules.Context) *form {

@@ -144,7 +144,7 @@ func birth(given, family string) url.Values {
 		"mother.name.given": {"Selam"}, "mother.name.family": {family},
 		"mother.dob": {"1996-04-12"}, "mother.nationality": {"nerovian"}, "mother.idType": {"none"},
 		"mother.maritalStatus": {"single"}, "mother.residence": {"NV01010101"},
-		"father.known": {"false"},
+		"father.known":           {"false"},
 		"informant.relationship": {"mother"}, "informant.attestation": {"true"},
 	}
 }

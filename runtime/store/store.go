@@ -1,6 +1,6 @@
 // Package store is where the runtime keeps what must never be lost: records with their
-// history, registration number sequences, drafts, password hashes, sessions and login
-// failures. One interface, two implementations held to one conformance suite (storetest):
+// history, the documents attached to them, registration number sequences, drafts, password
+// hashes, sessions and login failures. One interface, two implementations held to one conformance suite (storetest):
 // sqlitestore, embedded, the default; mongostore, to grow past one machine.
 //
 // The interface is shaped so that MongoDB needs no multi-document transaction: a record's new
@@ -12,6 +12,8 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"time"
@@ -47,6 +49,10 @@ type Record struct {
 	Title     string   // how lists name it, such as the child's name
 	Names     []string // normalised name words (see NameKeys), for search by name
 	EventDate string   // YYYY-MM-DD, or ""
+	// Documents are the IDs of the documents the record's data references, or referenced
+	// in an earlier version or a proposal (sorted): who may read the record may read them
+	// (see Query.Document).
+	Documents []string
 
 	Version        int64 // 1 when declared; each action adds one
 	Created        time.Time
@@ -98,6 +104,8 @@ type Query struct {
 	Area   string
 	// Event date range, YYYY-MM-DD, inclusive.
 	From, To string
+	// Document: records whose Documents hold this document ID.
+	Document string
 
 	Oldest bool   // oldest first (a work queue), rather than newest first (a search)
 	Limit  int    // at most this many (the store caps it at 100)
@@ -118,6 +126,32 @@ type Draft struct {
 	Event   string
 	Data    json.RawMessage
 	Updated time.Time
+}
+
+// MaxDocumentSize is the largest document the runtime accepts, in bytes: a scan or a photo
+// of a paper, a PDF of a few pages. Every store holds one this large (the conformance suite
+// saves one); the API refuses a larger body before reading it whole.
+const MaxDocumentSize = 10 << 20
+
+// Document is a file attached to declarations: a birth notification, the scan of an identity
+// card. Its ID is the address of its content, so the same bytes are stored once however often
+// and by whomever they are uploaded; each uploader is remembered with the name they gave the
+// file, since who may attach a document to a declaration, or read it, follows from who
+// uploaded it (see Store.SaveDocument).
+type Document struct {
+	ID      string    // DocumentID(Data)
+	User    string    // who uploaded it
+	Type    string    // its MIME type, found from its content
+	Name    string    // the file's name as User gave it, cleaned
+	Size    int64     // len(Data)
+	Data    []byte    // nil when read without its bytes
+	Created time.Time // when User uploaded it
+}
+
+// DocumentID is the address of a document's content: "sha256:" and the hex of its sha256.
+func DocumentID(data []byte) string {
+	sum := sha256.Sum256(data)
+	return "sha256:" + hex.EncodeToString(sum[:])
 }
 
 // Session is a logged-in user, by the sha256 of their token (the token itself is never
@@ -157,6 +191,20 @@ type Store interface {
 	Draft(ctx context.Context, user, id string) (*Draft, error)
 	Drafts(ctx context.Context, user string) ([]Draft, error) // newest first
 	DeleteDraft(ctx context.Context, user, id string) error
+
+	// SaveDocument stores d.Data under its content address and records d.User as an uploader
+	// of it, with d.Name and d.Created; the returned document has the ID and Size of the bytes
+	// (d.ID and d.Size are not read), not the bytes themselves. Bytes already stored are not
+	// stored again: the same user saving them again changes nothing and gets the upload stored
+	// first (its name and time); another user becomes one more uploader of them. The type
+	// stored first is kept, being the content's.
+	SaveDocument(ctx context.Context, d *Document) (*Document, error)
+	// Document reads a document with its bytes, as its first uploader uploaded it (User,
+	// Name, Created).
+	Document(ctx context.Context, id string) (*Document, error)
+	// DocumentUpload reads a document as user uploaded it, without its bytes: ErrNotFound
+	// when user never uploaded it. A small read, for the checks of who may attach or read it.
+	DocumentUpload(ctx context.Context, id, user string) (*Document, error)
 
 	// SetPassword stores a user's password hash; Password reads it (ErrNotFound when unset).
 	SetPassword(ctx context.Context, user, hash string) error

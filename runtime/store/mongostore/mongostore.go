@@ -44,6 +44,8 @@ type Store struct {
 	passwords *mongo.Collection
 	sessions  *mongo.Collection
 	failures  *mongo.Collection
+	documents *mongo.Collection
+	uploads   *mongo.Collection
 
 	// serial is set when the server is FerretDB (v1), whose updates read a document and
 	// write it back in two steps: two updates of one document at once can both pass a
@@ -84,6 +86,8 @@ func open(ctx context.Context, client *mongo.Client, database string) (*Store, e
 		passwords: db.Collection("passwords"),
 		sessions:  db.Collection("sessions"),
 		failures:  db.Collection("failures"),
+		documents: db.Collection("documents"),
+		uploads:   db.Collection("uploads"),
 	}
 	var info struct {
 		FerretDB string `bson:"ferretdbVersion"` // FerretDB's addition to buildInfo
@@ -122,6 +126,8 @@ func open(ctx context.Context, client *mongo.Client, database string) (*Store, e
 			// A search by name finds one word's records in (created, _id) order and stops at a
 			// page, rather than sorting every record of a prefix (see prefixes).
 			{Keys: byCreated("prefixes"), Options: named("prefixes")},
+			// Who may read a document: the records that reference it.
+			{Keys: byCreated("documents"), Options: named("documents")},
 		}},
 		{s.drafts, []mongo.IndexModel{
 			{Keys: bson.D{{Key: "user", Value: 1}, {Key: "updated", Value: -1}}, Options: named("user")},
@@ -198,6 +204,7 @@ type state struct {
 	Names     []string      `bson:"names"`
 	Prefixes  []string      `bson:"prefixes"` // see prefixes
 	EventDate string        `bson:"eventDate"`
+	Documents []string      `bson:"documents"`
 	Version   int64         `bson:"version"`
 	Updated   bson.DateTime `bson:"updated"`
 }
@@ -248,7 +255,8 @@ func stateOf(r *store.Record) state {
 	return state{
 		Event: r.Event, Bundle: r.Bundle, Status: r.Status, Flags: list(r.Flags), Data: r.Data,
 		Office: r.Office, Areas: list(r.Areas), Number: r.Number, Title: r.Title, Names: list(r.Names),
-		Prefixes: prefixes(r.Names), EventDate: r.EventDate, Version: r.Version, Updated: bson.NewDateTimeFromTime(r.Updated),
+		Prefixes: prefixes(r.Names), EventDate: r.EventDate, Documents: list(r.Documents), Version: r.Version,
+		Updated: bson.NewDateTimeFromTime(r.Updated),
 	}
 }
 
@@ -288,7 +296,7 @@ func (d *recordDoc) record() *store.Record {
 	r := &store.Record{
 		ID: d.ID, Event: st.Event, Bundle: st.Bundle, Status: st.Status, Flags: list(st.Flags),
 		Data: json.RawMessage(st.Data), Office: st.Office, Areas: nonEmpty(st.Areas), Number: st.Number,
-		Title: st.Title, Names: nonEmpty(st.Names), EventDate: st.EventDate, Version: st.Version,
+		Title: st.Title, Names: nonEmpty(st.Names), EventDate: st.EventDate, Documents: nonEmpty(st.Documents), Version: st.Version,
 		Created: d.Created.Time().UTC(), Updated: st.Updated.Time().UTC(), CreatedBy: d.CreatedBy,
 		IdempotencyKey: d.Key, RequestHash: d.KeyHash,
 	}
@@ -431,6 +439,9 @@ func (s *Store) Search(ctx context.Context, q store.Query) (store.Page, error) {
 	if q.Area != "" {
 		is("areas", q.Area) // an array holding it
 	}
+	if q.Document != "" {
+		is("documents", q.Document)
+	}
 	// YYYY-MM-DD compares as text; a record without a date is in no range.
 	if q.From != "" {
 		op("eventDate", "$gte", q.From)
@@ -494,6 +505,94 @@ func (s *Store) NextSequence(ctx context.Context, name string) (int64, error) {
 		})
 	})
 	return c.Value, err
+}
+
+// documentDoc is a document's bytes, stored once under the address of their content, with
+// their first upload; uploadDoc is each user's upload of them, with what the checks of who
+// may attach or read a document need, so that those read one small document and never the
+// bytes.
+type documentDoc struct {
+	ID      string        `bson:"_id"`
+	Type    string        `bson:"type"`
+	Size    int64         `bson:"size"`
+	User    string        `bson:"user"`
+	Name    string        `bson:"name"`
+	Created bson.DateTime `bson:"created"`
+	Data    []byte        `bson:"data"` // binary
+}
+
+type uploadDoc struct {
+	Key      string        `bson:"_id"` // pair(document, user)
+	Document string        `bson:"document"`
+	User     string        `bson:"user"`
+	Type     string        `bson:"type"`
+	Name     string        `bson:"name"`
+	Size     int64         `bson:"size"`
+	Created  bson.DateTime `bson:"created"`
+}
+
+func (u *uploadDoc) document() *store.Document {
+	return &store.Document{ID: u.Document, User: u.User, Type: u.Type, Name: u.Name, Size: u.Size, Created: u.Created.Time().UTC()}
+}
+
+// SaveDocument stores the bytes, then the upload: an upload never names bytes that are not
+// stored (a crash between the two leaves bytes nobody uploaded, which nobody can read). The
+// bytes are sent only when the server lacks them, and a race of two first saves is settled by
+// the unique _id: the loser finds what the winner stored.
+func (s *Store) SaveDocument(ctx context.Context, d *store.Document) (*store.Document, error) {
+	id := store.DocumentID(d.Data)
+	key := pair(id, d.User)
+	if u, err := s.DocumentUpload(ctx, id, d.User); !errors.Is(err, store.ErrNotFound) {
+		return u, err // uploaded before by this user, or the server failed
+	}
+	stored := s.documents.FindOne(ctx, bson.D{{Key: "_id", Value: id}}, options.FindOne().SetProjection(bson.D{{Key: "type", Value: 1}}))
+	var have struct {
+		Type string `bson:"type"`
+	}
+	switch err := stored.Decode(&have); {
+	case errors.Is(err, mongo.ErrNoDocuments):
+		have.Type = d.Type
+		data := d.Data
+		if data == nil {
+			data = []byte{}
+		}
+		_, err := s.documents.InsertOne(ctx, documentDoc{ID: id, Type: d.Type, Size: int64(len(data)), User: d.User, Name: d.Name,
+			Created: bson.NewDateTimeFromTime(d.Created), Data: data})
+		if mongo.IsDuplicateKeyError(err) {
+			// Another save of these bytes won the race: its type is the content's as well.
+			if err := s.documents.FindOne(ctx, bson.D{{Key: "_id", Value: id}}, options.FindOne().SetProjection(bson.D{{Key: "type", Value: 1}})).Decode(&have); err != nil {
+				return nil, err
+			}
+		} else if err != nil {
+			return nil, err
+		}
+	case err != nil:
+		return nil, err
+	}
+	u := uploadDoc{Key: key, Document: id, User: d.User, Type: have.Type, Name: d.Name, Size: int64(len(d.Data)),
+		Created: bson.NewDateTimeFromTime(d.Created)}
+	if _, err := s.uploads.InsertOne(ctx, u); mongo.IsDuplicateKeyError(err) {
+		return s.DocumentUpload(ctx, id, d.User) // the same user, twice at once
+	} else if err != nil {
+		return nil, err
+	}
+	return u.document(), nil
+}
+
+func (s *Store) Document(ctx context.Context, id string) (*store.Document, error) {
+	var d documentDoc
+	if err := s.documents.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d); err != nil {
+		return nil, notFound(err)
+	}
+	return &store.Document{ID: d.ID, User: d.User, Type: d.Type, Name: d.Name, Size: d.Size, Data: d.Data, Created: d.Created.Time().UTC()}, nil
+}
+
+func (s *Store) DocumentUpload(ctx context.Context, id, user string) (*store.Document, error) {
+	var u uploadDoc
+	if err := s.uploads.FindOne(ctx, bson.D{{Key: "_id", Value: pair(id, user)}}).Decode(&u); err != nil {
+		return nil, notFound(err)
+	}
+	return u.document(), nil
 }
 
 type draftDoc struct {

@@ -11,7 +11,7 @@
 // file (busy_timeout makes them wait for each other's writes).
 //
 // Searches: an FTS5 index holds each record's name words and what else a search filters on
-// (event, status, office, areas, flags), keyed by an integer that orders records by creation;
+// (event, status, office, areas, flags, documents), keyed by an integer that orders records by creation;
 // a search walks the records having all its words newest (or oldest) first and stops at the
 // end of a page, so its cost follows the page, not the number of records that match.
 package sqlitestore
@@ -76,6 +76,7 @@ CREATE TABLE IF NOT EXISTS records (
 	title      TEXT NOT NULL,
 	names      TEXT NOT NULL, -- "ama tarek"
 	event_date TEXT NOT NULL,
+	documents  TEXT NOT NULL, -- "sha256:... sha256:..."
 	version    INTEGER NOT NULL,
 	created    INTEGER NOT NULL, -- Unix milliseconds
 	updated    INTEGER NOT NULL,
@@ -88,7 +89,7 @@ CREATE UNIQUE INDEX IF NOT EXISTS records_idem ON records (created_by, idem_key)
 CREATE INDEX IF NOT EXISTS records_status ON records (status); -- (status, seq): queues in order
 
 -- The words of each record, rowid = records.seq: its names, and tags for what else a search
--- filters on (see tags). FTS5 keeps, per word, the records that have it in rowid order, so a
+-- filters on (see terms). FTS5 keeps, per word, the records that have it in rowid order, so a
 -- search intersects those lists newest first and stops at a page; a prefix index answers
 -- words of one to three letters without merging every word they begin.
 CREATE VIRTUAL TABLE IF NOT EXISTS terms USING fts5 (
@@ -109,6 +110,27 @@ CREATE TABLE IF NOT EXISTS history (
 	version INTEGER NOT NULL,
 	entry   BLOB NOT NULL,
 	PRIMARY KEY (record, version)
+) WITHOUT ROWID;
+
+-- Documents by the address of their content, with their first upload; uploads holds every
+-- user who uploaded each, with the name they gave it. The bytes are stored once, in a table
+-- with a rowid (a WITHOUT ROWID table keeps whole rows in its B-tree, a poor home for
+-- megabytes), and last in their row, so that the columns before them are read without them.
+CREATE TABLE IF NOT EXISTS documents (
+	id      TEXT NOT NULL UNIQUE, -- sha256:<hex> of data
+	type    TEXT NOT NULL,
+	size    INTEGER NOT NULL,
+	user    TEXT NOT NULL,        -- the first uploader
+	name    TEXT NOT NULL,
+	created INTEGER NOT NULL,
+	data    BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS uploads (
+	document TEXT NOT NULL,
+	user     TEXT NOT NULL,
+	name     TEXT NOT NULL,
+	created  INTEGER NOT NULL,
+	PRIMARY KEY (document, user)
 ) WITHOUT ROWID;
 
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
@@ -278,8 +300,8 @@ func fromMillis(ms int64) time.Time {
 }
 
 // terms are the words of a record's row in terms: its names, and tags for what else a search
-// filters on: its event, status, office, areas and flags, each as "_", a letter for its kind
-// and the value in hex, so that any value is one token and none is a name. "_" is every
+// filters on: its event, status, office, areas, flags and documents, each as "_", a letter for
+// its kind and the value in hex, so that any value is one token and none is a name. "_" is every
 // record's: a search must name a word to find, and one that only excludes flags finds "_".
 func terms(r *store.Record) string {
 	t := append(slices.Clone(r.Names), "_", tag('e', r.Event), tag('s', r.Status), tag('o', r.Office))
@@ -288,6 +310,9 @@ func terms(r *store.Record) string {
 	}
 	for _, f := range r.Flags {
 		t = append(t, tag('f', f))
+	}
+	for _, d := range r.Documents {
+		t = append(t, tag('d', d))
 	}
 	return strings.Join(t, " ")
 }
@@ -335,9 +360,9 @@ const (
 	// already created in that millisecond: pages follow creation, in one integer the terms
 	// index orders by.
 	insertRecord = `INSERT INTO records
-			(seq, id, event, bundle, status, flags, office, areas, number, title, names, event_date, version, created, updated, created_by, idem_key, idem_hash, data)
+			(seq, id, event, bundle, status, flags, office, areas, number, title, names, event_date, documents, version, created, updated, created_by, idem_key, idem_hash, data)
 			VALUES ((SELECT coalesce(max(seq) + 1, ?1) FROM records WHERE seq >= ?1 AND seq < ?1 + 65536),
-				?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+				?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
 			RETURNING seq`
 	insertTerms   = `INSERT INTO terms (rowid, words) VALUES (?, ?)`
 	insertWord    = `INSERT OR IGNORE INTO name_words (word) VALUES (?)`
@@ -349,7 +374,7 @@ func (s *Store) CreateRecord(ctx context.Context, r *store.Record) error {
 		var seq int64
 		err := s.stmt(tx, insertRecord).QueryRow(
 			millis(r.Created)<<16, r.ID, r.Event, r.Bundle, r.Status, strings.Join(r.Flags, " "), r.Office, strings.Join(r.Areas, " "),
-			nullable(r.Number), r.Title, strings.Join(r.Names, " "), r.EventDate, r.Version, millis(r.Created), millis(r.Updated),
+			nullable(r.Number), r.Title, strings.Join(r.Names, " "), r.EventDate, strings.Join(r.Documents, " "), r.Version, millis(r.Created), millis(r.Updated),
 			r.CreatedBy, nullable(r.IdempotencyKey), nullable(r.RequestHash), []byte(r.Data)).Scan(&seq)
 		if isUnique(err) {
 			return store.ErrDuplicate
@@ -397,9 +422,10 @@ func (s *Store) UpdateRecord(ctx context.Context, r *store.Record, e store.Entry
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		var seq int64
 		err := tx.QueryRowContext(ctx, `UPDATE records SET event=?, bundle=?, status=?, flags=?, office=?, areas=?,
-			number=?, title=?, names=?, event_date=?, version=?, updated=?, data=? WHERE id=? AND version=? RETURNING seq`,
+			number=?, title=?, names=?, event_date=?, documents=?, version=?, updated=?, data=? WHERE id=? AND version=? RETURNING seq`,
 			r.Event, r.Bundle, r.Status, strings.Join(r.Flags, " "), r.Office, strings.Join(r.Areas, " "), nullable(r.Number),
-			r.Title, strings.Join(r.Names, " "), r.EventDate, r.Version, millis(r.Updated), []byte(r.Data), r.ID, r.Version-1).Scan(&seq)
+			r.Title, strings.Join(r.Names, " "), r.EventDate, strings.Join(r.Documents, " "), r.Version, millis(r.Updated), []byte(r.Data),
+			r.ID, r.Version-1).Scan(&seq)
 		if isUnique(err) {
 			return store.ErrDuplicate
 		}
@@ -423,25 +449,25 @@ func (s *Store) UpdateRecord(ctx context.Context, r *store.Record, e store.Entry
 }
 
 const columns = `r.id, r.event, r.bundle, r.status, r.flags, r.office, r.areas, r.number, r.title, r.names,
-	r.event_date, r.version, r.created, r.updated, r.created_by, r.idem_key, r.idem_hash, r.data`
+	r.event_date, r.documents, r.version, r.created, r.updated, r.created_by, r.idem_key, r.idem_hash, r.data`
 
 type scanner interface{ Scan(...any) error }
 
 func scanRecord(sc scanner) (*store.Record, error) {
 	var r store.Record
-	var flags, areas, names string
+	var flags, areas, names, documents string
 	var data []byte
 	var number, key, hash sql.NullString
 	var created, updated int64
 	err := sc.Scan(&r.ID, &r.Event, &r.Bundle, &r.Status, &flags, &r.Office, &areas, &number, &r.Title, &names,
-		&r.EventDate, &r.Version, &created, &updated, &r.CreatedBy, &key, &hash, &data)
+		&r.EventDate, &documents, &r.Version, &created, &updated, &r.CreatedBy, &key, &hash, &data)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, store.ErrNotFound
 	}
 	if err != nil {
 		return nil, err
 	}
-	r.Flags, r.Areas, r.Names = strings.Fields(flags), strings.Fields(areas), strings.Fields(names)
+	r.Flags, r.Areas, r.Names, r.Documents = strings.Fields(flags), strings.Fields(areas), strings.Fields(names), strings.Fields(documents)
 	if r.Flags == nil {
 		r.Flags = []string{}
 	}
@@ -524,7 +550,7 @@ func (s *Store) prefix(ctx context.Context, w string) (string, error) {
 }
 
 // Search finds records through terms whenever the query names a word (a name, the event, a
-// status, a flag, an office, an area): FTS5 walks the records that have them all in seq order
+// status, a flag, an office, an area, a document): FTS5 walks the records that have them all in seq order
 // and the first page ends the walk, however many records match. A tracking ID or a number
 // finds its one record by index; the event date is checked in the records found.
 func (s *Store) Search(ctx context.Context, q store.Query) (store.Page, error) {
@@ -561,6 +587,9 @@ func (s *Store) Search(ctx context.Context, q store.Query) (store.Page, error) {
 	}
 	if q.Area != "" {
 		terms = append(terms, match(tag('a', q.Area)))
+	}
+	if q.Document != "" {
+		terms = append(terms, match(tag('d', q.Document)))
 	}
 	if len(q.NoFlags) > 0 {
 		if len(terms) == 0 {
@@ -654,6 +683,66 @@ func (s *Store) Search(ctx context.Context, q store.Query) (store.Page, error) {
 		p.Next = store.Cursor{Created: millis(last.Created), ID: last.ID}.String()
 	}
 	return p, nil
+}
+
+func (s *Store) SaveDocument(ctx context.Context, d *store.Document) (*store.Document, error) {
+	id, data := store.DocumentID(d.Data), d.Data
+	if data == nil {
+		data = []byte{} // a blob of nothing, not NULL
+	}
+	var saved *store.Document
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		// The bytes once, whoever sent them first; then this user's upload, unless they
+		// uploaded these bytes before; then the upload as stored, the first of this user's.
+		if _, err := tx.ExecContext(ctx, `INSERT INTO documents (id, type, size, user, name, created, data) VALUES (?,?,?,?,?,?,?)
+			ON CONFLICT (id) DO NOTHING`, id, d.Type, len(data), d.User, d.Name, millis(d.Created), data); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO uploads (document, user, name, created) VALUES (?,?,?,?)
+			ON CONFLICT (document, user) DO NOTHING`, id, d.User, d.Name, millis(d.Created)); err != nil {
+			return err
+		}
+		var err error
+		saved, err = upload(tx.QueryRowContext(ctx, selectUpload, id, d.User))
+		return err
+	})
+	return saved, err
+}
+
+const selectUpload = `SELECT u.document, u.user, d.type, u.name, d.size, u.created
+	FROM uploads u JOIN documents d ON d.id = u.document WHERE u.document = ? AND u.user = ?`
+
+func upload(sc scanner) (*store.Document, error) {
+	var d store.Document
+	var created int64
+	err := sc.Scan(&d.ID, &d.User, &d.Type, &d.Name, &d.Size, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, store.ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	d.Created = fromMillis(created)
+	return &d, nil
+}
+
+func (s *Store) Document(ctx context.Context, id string) (*store.Document, error) {
+	var d store.Document
+	var created int64
+	err := s.r.QueryRowContext(ctx, `SELECT id, user, type, name, size, created, data FROM documents WHERE id = ?`, id).
+		Scan(&d.ID, &d.User, &d.Type, &d.Name, &d.Size, &created, &d.Data)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, store.ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	d.Created = fromMillis(created)
+	return &d, nil
+}
+
+func (s *Store) DocumentUpload(ctx context.Context, id, user string) (*store.Document, error) {
+	return upload(s.r.QueryRowContext(ctx, selectUpload, id, user))
 }
 
 func (s *Store) NextSequence(ctx context.Context, name string) (int64, error) {

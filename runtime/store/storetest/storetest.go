@@ -4,6 +4,7 @@
 package storetest
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -39,6 +40,12 @@ func Run(t *testing.T, open Open) {
 		{"Passwords", testPasswords},
 		{"Sessions", testSessions},
 		{"Failures", testFailures},
+		{"DocumentRoundTrip", testDocumentRoundTrip},
+		{"DocumentSavedTwice", testDocumentSavedTwice},
+		{"DocumentNotFound", testDocumentNotFound},
+		{"DocumentOfTwoUsers", testDocumentOfTwoUsers},
+		{"DocumentSavedAtOnce", testDocumentSavedAtOnce},
+		{"LargestDocument", testLargestDocument},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -60,13 +67,19 @@ func at(minute int) time.Time {
 	return time.Date(2026, 3, 1, 9, minute, 0, 0, time.UTC)
 }
 
+// Document IDs for records to reference: the stores do not check that they are stored.
+var (
+	docA = store.DocumentID([]byte("a"))
+	docB = store.DocumentID([]byte("b"))
+)
+
 // record is a declared record with one history entry.
 func record(id string, minute int) *store.Record {
 	return &store.Record{
 		ID: id, Event: "birth", Bundle: "sha256:ab", Status: "declared", Flags: []string{},
 		Data:   json.RawMessage(`{"child.name":{"given":"Ama","family":"Tarek"},"child.dob":"2026-02-27"}`),
 		Office: "O1", Areas: []string{"D11", "R1"}, Title: "Ama Tarek",
-		Names: store.NameKeys("Ama", "Tarek"), EventDate: "2026-02-27",
+		Names: store.NameKeys("Ama", "Tarek"), EventDate: "2026-02-27", Documents: []string{docA},
 		Version: 1, Created: at(minute), Updated: at(minute), CreatedBy: "amina",
 		History: []store.Entry{{Version: 1, Action: "declare", User: "amina", Role: "clerk", Office: "O1", At: at(minute), Status: "declared"}},
 	}
@@ -280,6 +293,9 @@ func testSearch(t *testing.T, s store.Store) {
 		r := record(id, minute)
 		r.Status, r.Office, r.Areas, r.EventDate, r.Flags = status, office, areas, date, flags
 		r.Names, r.Title = store.NameKeys(names...), fmt.Sprint(names)
+		if id == "A3" {
+			r.Documents = []string{docA, docB} // the others docA only; D1 none
+		}
 		r.Number = ""
 		if status == "registered" {
 			r.Number = "N-" + id
@@ -291,7 +307,7 @@ func testSearch(t *testing.T, s store.Store) {
 	mk("A3", 3, "declared", "O2", []string{"D12", "R1"}, "2026-02-01", []string{"late", "urgent"}, "Amadou", "Diallo")
 	mk("A4", 4, "validated", "O3", []string{"D21", "R2"}, "2025-12-31", nil, "Ama", "Mensah")
 	d := record("D1", 5)
-	d.Event, d.Names, d.Title = "death", store.NameKeys("Kofi", "Mensah"), "Kofi Mensah"
+	d.Event, d.Names, d.Title, d.Documents = "death", store.NameKeys("Kofi", "Mensah"), "Kofi Mensah", nil
 	must(t, s.CreateRecord(ctx, d))
 
 	for _, c := range []struct {
@@ -321,6 +337,10 @@ func testSearch(t *testing.T, s store.Store) {
 		{"dates", store.Query{From: "2026-01-01", To: "2026-01-31"}, []string{"A2", "A1"}},
 		{"from a date", store.Query{From: "2026-02-01", Event: "birth"}, []string{"A3"}},
 		{"everything at once", store.Query{Event: "birth", Name: []string{"ama"}, Statuses: []string{"declared"}, Area: "R1", From: "2026-01-01", To: "2026-01-31"}, []string{"A1"}},
+		{"a document", store.Query{Document: docA}, []string{"A4", "A3", "A2", "A1"}},
+		{"another document", store.Query{Document: docB}, []string{"A3"}},
+		{"a document, within an office", store.Query{Document: docB, Office: "O1"}, nil},
+		{"a document nobody references", store.Query{Document: store.DocumentID(nil)}, nil},
 		{"an operator as a value", store.Query{Office: `{"$gt":""}`}, nil},
 		{"a pattern as a name", store.Query{Name: []string{".*"}}, nil},
 		{"a LIKE pattern as a name", store.Query{Name: []string{"%"}}, nil},
@@ -342,7 +362,8 @@ func testSearch(t *testing.T, s store.Store) {
 	// What a search returns is the record's state.
 	p, err := s.Search(ctx, store.Query{ID: "A2"})
 	must(t, err)
-	if r := p.Records[0]; r.Number != "N-A2" || !slices.Equal(r.Flags, []string{"late"}) || r.Title == "" || r.Office != "O1" || r.Version != 1 || string(r.Data) == "" {
+	if r := p.Records[0]; r.Number != "N-A2" || !slices.Equal(r.Flags, []string{"late"}) || r.Title == "" || r.Office != "O1" || r.Version != 1 || string(r.Data) == "" ||
+		!slices.Equal(r.Documents, []string{docA}) {
 		t.Errorf("search result: %+v", r)
 	}
 }
@@ -356,6 +377,7 @@ func testSearchAfterUpdate(t *testing.T, s store.Store) {
 	must(t, err)
 	r.Version, r.Status, r.Flags = 2, "validated", []string{"late"}
 	r.Names, r.Title = store.NameKeys("Amadou", "Diallo"), "Amadou Diallo"
+	r.Documents = []string{docA, docB}
 	must(t, s.UpdateRecord(ctx, r, store.Entry{Version: 2, Action: "validate", User: "amina", At: at(3), Status: "validated"}))
 	for _, c := range []struct {
 		name string
@@ -369,6 +391,8 @@ func testSearchAfterUpdate(t *testing.T, s store.Store) {
 		{"the new name", store.Query{Name: []string{"diallo"}}, []string{"U1"}},
 		{"the old name", store.Query{Name: []string{"tarek"}}, []string{"U2"}},
 		{"an unchanged area", store.Query{Area: "R1", Statuses: []string{"validated"}}, []string{"U1"}},
+		{"a document added", store.Query{Document: docB}, []string{"U1"}},
+		{"a document kept", store.Query{Document: docA}, []string{"U2", "U1"}},
 	} {
 		p, err := s.Search(ctx, c.q)
 		if err != nil {
@@ -548,5 +572,185 @@ func testFailures(t *testing.T, s store.Store) {
 	must(t, s.ClearFailures(ctx, "user:amina"))
 	if n, _ := s.AddFailure(ctx, "user:amina", now.Add(2*time.Minute), time.Minute); n != 1 {
 		t.Errorf("after clearing: %d", n)
+	}
+}
+
+// upload is a document of a user, as the runtime saves it.
+func upload(user, name string, data []byte, minute int) *store.Document {
+	return &store.Document{User: user, Type: "application/pdf", Name: name, Data: data, Created: at(minute)}
+}
+
+// sameDocument compares a document read with what is expected of it (times to the
+// millisecond, the bytes only when want has them).
+func sameDocument(t *testing.T, what string, got *store.Document, want store.Document) {
+	t.Helper()
+	if got == nil {
+		t.Fatalf("%s: no document", what)
+	}
+	if got.ID != want.ID || got.User != want.User || got.Type != want.Type || got.Name != want.Name || got.Size != want.Size ||
+		!got.Created.Equal(want.Created) || got.Created.Location() != time.UTC {
+		t.Errorf("%s:\n got %s %s %s %q %d %v\nwant %s %s %s %q %d %v", what, got.ID, got.User, got.Type, got.Name, got.Size, got.Created,
+			want.ID, want.User, want.Type, want.Name, want.Size, want.Created)
+	}
+	if want.Data == nil && got.Data != nil {
+		t.Errorf("%s: read with its bytes", what)
+	}
+	if want.Data != nil && !bytes.Equal(got.Data, want.Data) {
+		t.Errorf("%s: %d bytes read back, not the %d saved", what, len(got.Data), len(want.Data))
+	}
+}
+
+// pdfBytes is a document's content: every byte value, NUL and invalid UTF-8 included, which a
+// store must keep as bytes, not as text.
+func pdfBytes(seed string) []byte {
+	b := []byte("%PDF-1.4\n% " + seed + "\n")
+	for i := range 256 {
+		b = append(b, byte(i))
+	}
+	return b
+}
+
+func testDocumentRoundTrip(t *testing.T, s store.Store) {
+	data := pdfBytes("round trip")
+	id := store.DocumentID(data)
+	saved, err := s.SaveDocument(ctx, upload("amina", "notification (1).pdf", data, 1))
+	must(t, err)
+	want := store.Document{ID: id, User: "amina", Type: "application/pdf", Name: "notification (1).pdf", Size: int64(len(data)), Created: at(1)}
+	sameDocument(t, "saved", saved, want)
+	got, err := s.Document(ctx, id)
+	must(t, err)
+	want.Data = data
+	sameDocument(t, "read", got, want)
+	up, err := s.DocumentUpload(ctx, id, "amina")
+	must(t, err)
+	want.Data = nil
+	sameDocument(t, "the upload", up, want)
+
+	// No bytes at all are a document too (the runtime refuses it; the store keeps what it is given).
+	empty, err := s.SaveDocument(ctx, upload("amina", "empty.pdf", nil, 2))
+	must(t, err)
+	if empty.ID != store.DocumentID(nil) || empty.Size != 0 {
+		t.Errorf("an empty document: %+v", empty)
+	}
+	got, err = s.Document(ctx, empty.ID)
+	must(t, err)
+	if len(got.Data) != 0 {
+		t.Errorf("an empty document read back with %d bytes", len(got.Data))
+	}
+}
+
+// The same bytes saved again by their uploader change nothing: the first upload stays.
+func testDocumentSavedTwice(t *testing.T, s store.Store) {
+	data := pdfBytes("twice")
+	first, err := s.SaveDocument(ctx, upload("amina", "scan.pdf", data, 1))
+	must(t, err)
+	again := upload("amina", "scan-again.pdf", data, 2)
+	again.ID, again.Size = "sha256:forged", 1 // not read: the bytes say what they are
+	second, err := s.SaveDocument(ctx, again)
+	must(t, err)
+	sameDocument(t, "saved again", second, *first)
+	if first.ID != store.DocumentID(data) || first.Size != int64(len(data)) {
+		t.Errorf("saved as %s, %d bytes", first.ID, first.Size)
+	}
+	got, err := s.Document(ctx, first.ID)
+	must(t, err)
+	if got.Name != "scan.pdf" || !got.Created.Equal(at(1)) || !bytes.Equal(got.Data, data) {
+		t.Errorf("after the second save: %q %v", got.Name, got.Created)
+	}
+}
+
+func testDocumentNotFound(t *testing.T, s store.Store) {
+	data := pdfBytes("someone's")
+	_, err := s.SaveDocument(ctx, upload("amina", "a.pdf", data, 1))
+	must(t, err)
+	for _, id := range []string{store.DocumentID([]byte("never saved")), "", `{"$ne":""}`, "sha256:%"} {
+		if _, err := s.Document(ctx, id); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("Document(%q): %v", id, err)
+		}
+		if _, err := s.DocumentUpload(ctx, id, "amina"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("DocumentUpload(%q, amina): %v", id, err)
+		}
+	}
+	// Stored, but not uploaded by bob.
+	for _, user := range []string{"bob", "", `{"$ne":""}`} {
+		if _, err := s.DocumentUpload(ctx, store.DocumentID(data), user); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("DocumentUpload of amina's document by %q: %v", user, err)
+		}
+	}
+}
+
+// A second user saving the same bytes becomes an uploader too, with their own name for the
+// file; the bytes and the first upload stay as they were.
+func testDocumentOfTwoUsers(t *testing.T, s store.Store) {
+	data := pdfBytes("shared")
+	a, err := s.SaveDocument(ctx, upload("amina", "from-amina.pdf", data, 1))
+	must(t, err)
+	bob := upload("bob", "from-bob.pdf", data, 2)
+	bob.Type = "image/png" // the content's type was found once
+	b, err := s.SaveDocument(ctx, bob)
+	must(t, err)
+	sameDocument(t, "bob's", b, store.Document{ID: a.ID, User: "bob", Type: "application/pdf", Name: "from-bob.pdf", Size: a.Size, Created: at(2)})
+	for user, name := range map[string]string{"amina": "from-amina.pdf", "bob": "from-bob.pdf"} {
+		up, err := s.DocumentUpload(ctx, a.ID, user)
+		must(t, err)
+		if up.User != user || up.Name != name {
+			t.Errorf("%s's upload: %s %q", user, up.User, up.Name)
+		}
+	}
+	got, err := s.Document(ctx, a.ID)
+	must(t, err)
+	sameDocument(t, "the document", got, store.Document{ID: a.ID, User: "amina", Type: "application/pdf", Name: "from-amina.pdf",
+		Size: a.Size, Created: at(1), Data: data})
+}
+
+// Saves of the same bytes at once, by one user and by several, all succeed and agree.
+func testDocumentSavedAtOnce(t *testing.T, s store.Store) {
+	data := pdfBytes("at once")
+	const n = 12
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	got := make([]*store.Document, n)
+	for i := range n {
+		wg.Go(func() {
+			got[i], errs[i] = s.SaveDocument(ctx, upload(fmt.Sprint("user", i%3), fmt.Sprint("copy", i, ".pdf"), data, 1))
+		})
+	}
+	wg.Wait()
+	names := map[string]string{}
+	for i := range n {
+		if errs[i] != nil {
+			t.Fatalf("save %d: %v", i, errs[i])
+		}
+		if got[i].ID != store.DocumentID(data) {
+			t.Errorf("save %d: %s", i, got[i].ID)
+		}
+		// Each user has one upload: every save of theirs returns the same one.
+		if name, seen := names[got[i].User]; seen && name != got[i].Name {
+			t.Errorf("%s's saves returned uploads %q and %q", got[i].User, name, got[i].Name)
+		}
+		names[got[i].User] = got[i].Name
+	}
+	for user, name := range names {
+		up, err := s.DocumentUpload(ctx, store.DocumentID(data), user)
+		must(t, err)
+		if up.Name != name {
+			t.Errorf("%s's upload is %q, their saves said %q", user, up.Name, name)
+		}
+	}
+}
+
+// The largest document the runtime accepts is kept whole.
+func testLargestDocument(t *testing.T, s store.Store) {
+	data := make([]byte, store.MaxDocumentSize)
+	copy(data, "%PDF-1.7\n")
+	for i := 9; i < len(data); i++ {
+		data[i] = byte(i * 7919 >> 3)
+	}
+	saved, err := s.SaveDocument(ctx, upload("amina", "large.pdf", data, 1))
+	must(t, err)
+	got, err := s.Document(ctx, saved.ID)
+	must(t, err)
+	if !bytes.Equal(got.Data, data) || got.Size != store.MaxDocumentSize {
+		t.Errorf("%d bytes saved, %d read back (size %d)", len(data), len(got.Data), got.Size)
 	}
 }

@@ -120,7 +120,16 @@ func (m *memStore) Drafts(context.Context, string) ([]store.Draft, error) {
 	return nil, errNotHere
 }
 func (m *memStore) DeleteDraft(context.Context, string, string) error { return errNotHere }
-func (m *memStore) Close() error                                      { return nil }
+func (m *memStore) SaveDocument(context.Context, *store.Document) (*store.Document, error) {
+	return nil, errNotHere
+}
+func (m *memStore) Document(context.Context, string) (*store.Document, error) {
+	return nil, errNotHere
+}
+func (m *memStore) DocumentUpload(context.Context, string, string) (*store.Document, error) {
+	return nil, errNotHere
+}
+func (m *memStore) Close() error { return nil }
 
 var _ store.Store = (*memStore)(nil)
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -271,16 +272,21 @@ func (tab *Tab) network(offline bool) chromedp.Action[chromedp.Void] {
 // Network.loadNetworkResource makes a new loader in the same network service,
 // behind the conditions, so its answer means they are in force: with it, none
 // of 2,880 fetches on a busy machine saw the old conditions. Its request goes to
-// a port that browsers refuse (1), so it reaches no server, and it makes no
-// event in the tab.
+// the page's own origin (a page's Content-Security-Policy refuses any other, and
+// refused, it would not reach the loader), or, before any page, to a port that
+// browsers refuse (1); it makes no event in the tab.
 var networkBarrier = chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
 	tree, err := cdp.Call(ctx, t, page.GetFrameTree, cdp.Empty{})
 	if err != nil {
 		return err
 	}
+	target := "http://127.0.0.1:1/browsertest-barrier"
+	if u, err := url.Parse(tree.FrameTree.Frame.URL); err == nil && (u.Scheme == "http" || u.Scheme == "https") {
+		target = u.Scheme + "://" + u.Host + "/browsertest-barrier"
+	}
 	_, err = cdp.Call(ctx, t, network.LoadNetworkResource, network.LoadNetworkResourceParams{
 		FrameID: tree.FrameTree.Frame.ID,
-		URL:     "http://127.0.0.1:1/browsertest-barrier",
+		URL:     target,
 		Options: &network.LoadNetworkResourceOptions{DisableCache: true},
 	})
 	return err

@@ -148,12 +148,21 @@ func (s *Server) resolvePlace(fl bundle.Field, typed, lang string) (code, proble
 	if p := ix.byCode[fl.Of+":"+typed]; p != nil && fits(fl, p) {
 		return p.code, ""
 	}
-	var exact []*place
-	candidates := s.find(fl, typed, 50)
+	// Found by its own name (the part before a comma, when the parent's is written too), then
+	// compared whole with each way the lists write it, in any of the country's languages.
+	own, _, _ := strings.Cut(typed, ",")
 	want := strings.Join(store.NameKeys(typed), " ")
-	for _, p := range candidates {
-		if strings.Join(store.NameKeys(p.name(lang)), " ") == want || strings.Join(store.NameKeys(s.placeName(fl.Of, p.code, lang)), " ") == want {
-			exact = append(exact, p)
+	var exact []*place
+	for _, p := range s.find(fl, own, 200) {
+		for l, n := range p.names {
+			full := n
+			if parent := ix.byCode["area:"+p.parent]; parent != nil {
+				full += ", " + parent.name(l)
+			}
+			if strings.Join(store.NameKeys(n), " ") == want || strings.Join(store.NameKeys(full), " ") == want {
+				exact = append(exact, p)
+				break
+			}
 		}
 	}
 	switch len(exact) {

@@ -249,7 +249,7 @@ func TestDeclareWithoutJavaScript(t *testing.T) {
 	u.has(`value="trois"`, `value="Nowhere at all"`, `value="Tarek"`)
 
 	form.Set("child.weight", "3,2")
-	form.Set("child.birthVillage", "NV01010101")
+	form.Set("child.birthVillage", "babro, velmora old town") // as the English list writes it, carelessly
 	u.post("/declare/birth", form)
 	if u.status != http.StatusUnprocessableEntity || !strings.Contains(problems(u.page), "child.sex: Une réponse est obligatoire.") {
 		t.Fatalf("a declaration without the child's sex: %d\n%s", u.status, problems(u.page))

@@ -116,9 +116,12 @@ async function startForm(form, cfg) {
       return;
     }
     for (const [id, st] of states) if (!st.shown) delete data[id];
+    clearTimeout(saveTimer);
+    clearTimeout(draftTimer);
     const entry = {
       event: cfg.event, key: form.elements.key.value, data, csrf: form.elements.csrf.value,
       values: values(form), codes: codes(form), sent: text(cfg, 'ui.form.sent'),
+      draft: form.dataset.draft === 'saved',
     };
     // In the outbox before it is sent: a tab closed while it is on its way loses nothing.
     writeJSON(OUTBOX, (readJSON(OUTBOX) || []).filter((e) => e.key !== entry.key).concat([entry]));
@@ -320,18 +323,21 @@ function dropFromOutbox(key) {
 // saveDraft keeps the declaration in progress on the server too, under its key.
 async function saveDraft(form, cfg, data) {
   try {
-    await fetch('/api/v1/drafts/' + encodeURIComponent(form.elements.key.value), {
+    const res = await fetch('/api/v1/drafts/' + encodeURIComponent(form.elements.key.value), {
       method: 'PUT',
       headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': form.elements.csrf.value },
       body: JSON.stringify({ event: cfg.event, data }),
       credentials: 'same-origin',
     });
+    if (res.ok) form.dataset.draft = 'saved';
   } catch {
     // offline: the device keeps it, and the next save tries again
   }
 }
 
+// deleteDraft removes the server's copy of a declaration sent, if one was saved.
 function deleteDraft(entry) {
+  if (!entry.draft) return;
   fetch('/api/v1/drafts/' + encodeURIComponent(entry.key), {
     method: 'DELETE',
     headers: { 'X-CSRF-Token': entry.csrf },

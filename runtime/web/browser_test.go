@@ -1,0 +1,277 @@
+package web_test
+
+// The pages in a real browser (Debian's chromium, through internal/browsertest): the form's
+// rules as the registrar types, a declaration and its registration, offline work, and the
+// same pages without JavaScript. Screenshots of the main pages are saved under the test's
+// artifacts (go test -artifacts, or $CRVSCTL_SCREENSHOTS).
+
+import (
+	"encoding/json"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/crvsctl/crvsctl/internal/browsertest"
+)
+
+// loginIn logs a user in through the login page.
+func loginIn(t *testing.T, tab *browsertest.Tab, s *site, username string) {
+	t.Helper()
+	tab.Navigate(s.url + "/login")
+	tab.Do(
+		chromedp.SendKeys(`#username`, username),
+		chromedp.SendKeys(`#password`, password),
+		chromedp.Click(`form.login button`),
+		chromedp.WaitVisible(`nav`),
+	)
+}
+
+// fill sets the form's inputs by name as a registrar would, each with its input and change
+// events so that the form's script sees them.
+func fill(t *testing.T, tab *browsertest.Tab, values url.Values) {
+	t.Helper()
+	flat := map[string]string{}
+	for k := range values {
+		flat[k] = values.Get(k)
+	}
+	b, _ := json.Marshal(flat)
+	browsertest.Run(tab, chromedp.Evaluate[bool](`(() => {
+		const values = `+string(b)+`;
+		for (const [name, v] of Object.entries(values)) {
+			const els = document.getElementsByName(name);
+			if (els.length === 0) throw new Error("no input " + name);
+			if (els[0].type === "radio" || els[0].type === "checkbox") {
+				for (const e of els) e.checked = e.value === v;
+			} else {
+				els[0].value = v;
+			}
+			els[0].dispatchEvent(new Event("input", {bubbles: true}));
+			els[0].dispatchEvent(new Event("change", {bubbles: true}));
+		}
+		return true;
+	})()`))
+}
+
+func hidden(tab *browsertest.Tab, field string) bool {
+	return browsertest.Run(tab, chromedp.Evaluate[bool](`document.getElementById("f-`+field+`").hidden`))
+}
+
+func errorOf(tab *browsertest.Tab, field string) string {
+	return browsertest.Run(tab, chromedp.Evaluate[string](`document.getElementById("e-`+field+`").textContent.trim()`))
+}
+
+var trackingID = regexp.MustCompile(`/records/([0-9A-Z]{10})$`)
+
+// waitRecord waits for the record page the form's script goes to once a declaration is stored.
+func waitRecord(t *testing.T, tab *browsertest.Tab) string {
+	t.Helper()
+	tab.Do(chromedp.WaitVisible(`dl.summary`))
+	m := trackingID.FindStringSubmatch(tab.URL())
+	if m == nil {
+		t.Fatalf("not a record page: %s", tab.URL())
+	}
+	return m[1]
+}
+
+// TestDeclareAndRegister walks a birth from the form to its registration, in French then in
+// English, with the form's rules applied as the registrar types.
+func TestDeclareAndRegister(t *testing.T) {
+	s := newSite(t)
+	b := browsertest.New(t)
+	for _, c := range []struct {
+		lang, future, login string
+	}{
+		{"fr", "Cette date est dans le futur.", "Connexion"},
+		{"en", "This date is in the future.", "Log in"},
+	} {
+		t.Run(c.lang, func(t *testing.T) {
+			tab := b.Tab(t, browsertest.Language(c.lang))
+			tab.Navigate(s.url + "/work")
+			if got := browsertest.Run(tab, chromedp.Text(`h1`)); got != c.login {
+				t.Errorf("login page title %q, want %q", got, c.login)
+			}
+			tab.Screenshot("login-" + c.lang)
+			loginIn(t, tab, s, "marta.oyelund") // hospital clerk at HF001
+			tab.Navigate(s.url + "/declare/birth")
+
+			// A field appears when its condition holds and goes when it does not.
+			if !hidden(tab, "child.multipleBirthOrder") {
+				t.Error("the rank in a multiple birth is shown before the type of birth is known")
+			}
+			fill(t, tab, url.Values{"child.typeOfBirth": {"twin"}})
+			if hidden(tab, "child.multipleBirthOrder") {
+				t.Error("twins, and the rank in the multiple birth is hidden")
+			}
+			fill(t, tab, url.Values{"child.typeOfBirth": {"single"}})
+			if !hidden(tab, "child.multipleBirthOrder") {
+				t.Error("a single birth, and the rank in the multiple birth is shown")
+			}
+			// A validation message, in the registrar's language, as they type.
+			fill(t, tab, url.Values{"child.dob": {"2099-01-01"}})
+			if got := errorOf(tab, "child.dob"); got != c.future {
+				t.Errorf("a birth in 2099: message %q, want %q", got, c.future)
+			}
+			// A calculated value is filled in.
+			form := birth("Ama", "Tarek-"+c.lang)
+			fill(t, tab, form)
+			if got := errorOf(tab, "child.dob"); got != "" {
+				t.Errorf("a birth on 1 November: message %q", got)
+			}
+			tab.Screenshot("declare-" + c.lang)
+			tab.Do(chromedp.Click(`#submit`))
+			id := waitRecord(t, tab)
+			tab.Screenshot("record-declared-" + c.lang)
+			tab.CheckNoConsoleErrors()
+
+			// The local registrar of the district finds it in a queue and registers it.
+			reg := b.Tab(t, browsertest.Language(c.lang))
+			loginIn(t, reg, s, "lidya.verhane")
+			if got := browsertest.Run(reg, chromedp.Text(`#q-birth-validate`)); !strings.Contains(got, id) {
+				t.Errorf("the validate queue lacks %s:\n%s", id, got)
+			}
+			reg.Screenshot("work-" + c.lang)
+			reg.Navigate(s.url + "/records/" + id)
+			reg.Do(chromedp.Click(`#a-register button`), chromedp.WaitVisible(`.flash`))
+			if got := browsertest.Run(reg, chromedp.Text(`dl.summary`)); !strings.Contains(got, "B-2026-CR0101-") {
+				t.Errorf("registered, but the number is not shown:\n%s", got)
+			}
+			reg.Screenshot("record-registered-" + c.lang)
+
+			// The clerk is not offered what their role does not allow.
+			tab.Navigate(s.url + "/records/" + id)
+			if n := browsertest.Run(tab, chromedp.Evaluate[int](`document.querySelectorAll("section.actions form").length`)); n != 0 {
+				t.Errorf("the clerk is offered %d actions on a registered record", n)
+			}
+		})
+	}
+}
+
+// TestOfflineDeclaration: a declaration sent while the connection is down waits on the device
+// and is stored once, when the connection returns.
+func TestOfflineDeclaration(t *testing.T) {
+	s := newSite(t)
+	tab := browsertest.New(t).Tab(t)
+	loginIn(t, tab, s, "lidya.verhane")
+	tab.Navigate(s.url + "/declare/birth")
+	fill(t, tab, birth("Hana", "Offline"))
+	tab.SetOffline(true)
+	tab.Do(chromedp.Click(`#submit`))
+	tab.Do(chromedp.WaitVisible(`#form-status`))
+	waitFor(t, tab, `document.getElementById("form-status").textContent.includes("No connection")`)
+	if n := browsertest.Run(tab, chromedp.Evaluate[int](`JSON.parse(localStorage.getItem("crvsctl:outbox")).length`)); n != 1 {
+		t.Fatalf("%d declarations waiting, want 1", n)
+	}
+	tab.Screenshot("declare-offline")
+	tab.SetOffline(false)
+	waitFor(t, tab, `JSON.parse(localStorage.getItem("crvsctl:outbox") || "[]").length === 0`)
+	// Reloading (the script sends the outbox again on every page) sends nothing twice.
+	tab.Navigate(s.url + "/work")
+	tab.Navigate(s.url + "/search?name=hana+offline")
+	if n := browsertest.Run(tab, chromedp.Evaluate[int](`document.querySelectorAll(".lines li").length`)); n != 1 {
+		t.Errorf("%d records of the offline declaration, want 1", n)
+	}
+}
+
+// TestWorkIsKept: a declaration half typed survives a reload.
+func TestWorkIsKept(t *testing.T) {
+	s := newSite(t)
+	tab := browsertest.New(t).Tab(t)
+	loginIn(t, tab, s, "lidya.verhane")
+	tab.Navigate(s.url + "/declare/birth")
+	fill(t, tab, url.Values{"child.name.given": {"Meron"}, "child.typeOfBirth": {"twin"}})
+	time.Sleep(600 * time.Millisecond) // the form saves 400 ms after the last key
+	tab.Navigate(s.url + "/declare/birth")
+	waitFor(t, tab, `document.getElementsByName("child.name.given")[0].value === "Meron"`)
+	if hidden(tab, "child.multipleBirthOrder") {
+		t.Error("the restored type of birth did not show its field")
+	}
+}
+
+// TestWithoutJavaScript: the same walk with scripts off.
+func TestWithoutJavaScript(t *testing.T) {
+	s := newSite(t)
+	tab := browsertest.New(t, browsertest.WithoutJavaScript()).Tab(t)
+	loginIn(t, tab, s, "lidya.verhane")
+	tab.Navigate(s.url + "/declare/birth")
+	// Every field is shown: no script hides them as the registrar answers.
+	if !browsertest.Run(tab, chromedp.Evaluate[bool](`getComputedStyle(document.getElementById("f-child.multipleBirthOrder")).display !== "none"`)) {
+		t.Error("a conditional field is hidden without JavaScript")
+	}
+	form := birth("Yara", "Noscript")
+	form.Del("child.sex")
+	fill(t, tab, form)
+	tab.Do(chromedp.Click(`#submit`), chromedp.WaitVisible(`#problems`))
+	if got := errorOf(tab, "child.sex"); got != "An answer is required." {
+		t.Errorf("the server's message on the field: %q", got)
+	}
+	tab.Screenshot("declare-nojs-refused")
+	fill(t, tab, url.Values{"child.sex": {"female"}})
+	tab.Do(chromedp.Click(`#submit`))
+	id := waitRecord(t, tab)
+	tab.Do(chromedp.Click(`#a-validate button`))
+	waitFor(t, tab, `(document.querySelector(".flash") || {}).textContent === "Done: Validate."`)
+	if got := browsertest.Run(tab, chromedp.Text(`#status`)); got != "Validated" {
+		t.Errorf("record %s after validate: %q", id, got)
+	}
+}
+
+// TestMarkupRunsNothing: a name written as markup is shown as text and runs nothing.
+func TestMarkupRunsNothing(t *testing.T) {
+	s := newSite(t)
+	tab := browsertest.New(t).Tab(t)
+	loginIn(t, tab, s, "lidya.verhane")
+	tab.Navigate(s.url + "/declare/birth")
+	fill(t, tab, birth(`<img src=x onerror="window.pwned=1">`, `<script>window.pwned=2</script>`))
+	tab.Do(chromedp.Click(`#submit`))
+	waitRecord(t, tab)
+	for _, path := range []string{tab.URL(), s.url + "/work", s.url + "/search?name=img"} {
+		tab.Navigate(path)
+		if browsertest.Run(tab, chromedp.Evaluate[bool](`window.pwned !== undefined`)) {
+			t.Errorf("%s ran the markup of a name", path)
+		}
+	}
+	if got := browsertest.Run(tab, chromedp.Text(`.lines`)); !strings.Contains(got, `<img src=x onerror="window.pwned=1">`) {
+		t.Errorf("the name is not shown as written: %q", got)
+	}
+}
+
+// TestSlowLink measures the declaration page over a 250 kbit/s link with 300 ms of latency:
+// the figure is logged (README quotes it), not asserted.
+//
+// A registrar's first visit: the login page (its style and script), then the form (its rules'
+// evaluator besides), nothing in the browser's cache. What both transfer is asserted: a size
+// is a fact of the page, not of the machine.
+func TestSlowLink(t *testing.T) {
+	s := newSite(t)
+	tab := browsertest.New(t).Tab(t, browsertest.Throttled(250, 250, 300*time.Millisecond))
+	login := tab.Navigate(s.url + "/login")
+	t.Logf("login page over 250 kbit/s and 300 ms: %v", login)
+	tab.Do(
+		chromedp.SendKeys(`#username`, "lidya.verhane"),
+		chromedp.SendKeys(`#password`, password),
+		chromedp.Click(`form.login button`),
+		chromedp.WaitVisible(`nav`),
+	)
+	load := tab.Navigate(s.url + "/declare/birth")
+	t.Logf("birth declaration over 250 kbit/s and 300 ms: %v", load)
+	waitFor(t, tab, `document.getElementById("f-child.multipleBirthOrder").hidden`) // the script has run
+	if total := login.Bytes + load.Bytes; total > 60<<10 {
+		t.Errorf("login and declaration pages transferred %d bytes, over 60 KB", total)
+	}
+}
+
+// waitFor waits until a JavaScript expression is true in the page.
+func waitFor(t *testing.T, tab *browsertest.Tab, expr string) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for !browsertest.Run(tab, chromedp.Evaluate[bool](expr)) {
+		if time.Now().After(deadline) {
+			t.Fatalf("waited 15 s for %s", expr)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}

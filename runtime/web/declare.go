@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/json"
 	"errors"
@@ -24,8 +25,8 @@ type formConfig struct {
 type declareView struct {
 	view
 	Event    string
-	Key      string // the declaration's idempotency key: sent twice, it is stored once
-	Pages    []pageView
+	Key      string        // the declaration's idempotency key: sent twice, it is stored once
+	Form     template.HTML // the pages, rendered (see formHTML)
 	Problems int
 	General  []string
 	Config   template.JS // formConfig as JSON: encoding/json escapes <, > and &, so it cannot end the script
@@ -45,6 +46,40 @@ func (s *Server) declarePage(rq *request) {
 	s.showDeclare(rq, f, http.StatusOK, rand.Text(), nil)
 }
 
+// blankKey is what a blank form's pages depend on: the event, the language, and what its
+// rules read besides the declaration (the user's role, office and area, today).
+type blankKey struct{ event, lang, role, office, area, today string }
+
+// formHTML renders a form's pages. A blank form is rendered once per blankKey and kept: most
+// of a declaration page is its form (70 fields for a birth), the same for every registrar of
+// an office on a given day, and rendering it is most of a page's time.
+func (s *Server) formHTML(rq *request, f *form) (template.HTML, error) {
+	blank := len(f.data) == 0 && f.count() == 0
+	key := blankKey{f.ev.ID, f.lang, rq.actor.User.Role, rq.actor.Office.Code, rq.actor.Office.Area, s.Records.Today()}
+	if blank {
+		s.blankMu.Lock()
+		h, ok := s.blankForms[key]
+		s.blankMu.Unlock()
+		if ok {
+			return h, nil
+		}
+	}
+	var b bytes.Buffer
+	if err := s.pages["declare"].ExecuteTemplate(&b, "pages", f.inputs()); err != nil {
+		return "", err
+	}
+	h := template.HTML(b.String())
+	if blank {
+		s.blankMu.Lock()
+		if len(s.blankForms) >= maxBlank || s.blankForms == nil {
+			s.blankForms = map[blankKey]template.HTML{}
+		}
+		s.blankForms[key] = h
+		s.blankMu.Unlock()
+	}
+	return h, nil
+}
+
 func (s *Server) showDeclare(rq *request, f *form, status int, key string, general []string) {
 	c := formConfig{Event: f.ev.ID, RulesURL: "/static/" + s.statics["rules.js"].versioned, Rules: f.ev.Rules, Messages: map[string]string{},
 		Context: map[string]any{"today": s.Records.Today(),
@@ -59,9 +94,14 @@ func (s *Server) showDeclare(rq *request, f *form, status int, key string, gener
 		c.Texts[k] = s.Catalog.Text(rq.lang, k)
 	}
 	cfg, _ := json.Marshal(c)
+	pages, err := s.formHTML(rq, f)
+	if err != nil {
+		s.fail(rq, err)
+		return
+	}
 	s.render(rq.w, rq.r, status, "declare", declareView{
 		view: s.newView(rq.lang, s.Catalog.Text(rq.lang, f.ev.Label), rq), Event: f.ev.ID, Key: key,
-		Pages: f.inputs(), Problems: f.count() + len(general), General: general, Config: template.JS(cfg)})
+		Form: pages, Problems: f.count() + len(general), General: general, Config: template.JS(cfg)})
 }
 
 // declare takes a declaration sent by the form without its script (with it, the script sends

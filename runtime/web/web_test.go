@@ -24,8 +24,9 @@ const password = "web-test-password"
 
 // site is crvsctl serve on the example country, in process, on a fresh store.
 type site struct {
-	t   testing.TB
-	url string
+	t       testing.TB
+	url     string
+	handler http.Handler
 }
 
 func newSite(t testing.TB) *site {
@@ -48,7 +49,7 @@ func newSite(t testing.TB) *site {
 	}
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
-	return &site{t: t, url: ts.URL}
+	return &site{t: t, url: ts.URL, handler: srv.Handler()}
 }
 
 // user is a browser without JavaScript: cookies kept, redirects followed.
@@ -354,4 +355,28 @@ func TestPlaces(t *testing.T) {
 	if u.status != http.StatusNotFound {
 		t.Errorf("not a location field: %d", u.status)
 	}
+}
+
+// BenchmarkDeclarePage renders the birth declaration page for a logged-in registrar, in the
+// server alone (no connection, no client): the session read, the form's rules evaluated, the
+// page written and compressed.
+func BenchmarkDeclarePage(b *testing.B) {
+	s := newSite(b)
+	u := s.login("lidya.verhane", "fr")
+	req := httptest.NewRequest("GET", "/declare/birth", nil)
+	req.Header.Set("Accept-Encoding", "gzip")
+	base, _ := url.Parse(s.url)
+	for _, c := range u.c.Jar.Cookies(base) {
+		req.AddCookie(c)
+	}
+	size := 0
+	for b.Loop() {
+		w := httptest.NewRecorder()
+		s.handler.ServeHTTP(w, req)
+		if w.Code != 200 {
+			b.Fatalf("status %d", w.Code)
+		}
+		size = w.Body.Len()
+	}
+	b.ReportMetric(float64(size), "bytes/page")
 }

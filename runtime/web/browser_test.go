@@ -64,6 +64,20 @@ func errorOf(tab *browsertest.Tab, field string) string {
 	return browsertest.Run(tab, chromedp.Evaluate[string](`document.getElementById("e-`+field+`").textContent.trim()`))
 }
 
+// send goes through the form's pages to its review and sends the declaration (without the
+// script, the form is one page and its button is there at once).
+func send(t *testing.T, tab *browsertest.Tab) {
+	t.Helper()
+	for range 20 {
+		if browsertest.Run(tab, chromedp.Evaluate[bool](`!document.querySelector("form.declare .buttons").hidden`)) {
+			tab.Do(chromedp.Click(`#submit`))
+			return
+		}
+		tab.Do(chromedp.Click(`#next`))
+	}
+	t.Fatal("no way through the form's pages to its end")
+}
+
 var trackingID = regexp.MustCompile(`/records/([0-9A-Z]{10})$`)
 
 // waitRecord waits for the record page the form's script goes to once a declaration is stored.
@@ -122,7 +136,18 @@ func TestDeclareAndRegister(t *testing.T) {
 				t.Errorf("a birth on 1 November: message %q", got)
 			}
 			tab.Screenshot("declare-" + c.lang)
-			tab.Do(chromedp.Click(`#submit`))
+			// Page by page to the review of every answer.
+			for range 20 {
+				if browsertest.Run(tab, chromedp.Evaluate[bool](`!document.getElementById("p-review").classList.contains("off")`)) {
+					break
+				}
+				tab.Do(chromedp.Click(`#next`))
+			}
+			if got := browsertest.Run(tab, chromedp.Text(`#p-review`)); !strings.Contains(got, "Tarek-"+c.lang) || !strings.Contains(got, "3,2") {
+				t.Errorf("the review lacks the answers:\n%s", got)
+			}
+			tab.Screenshot("review-" + c.lang)
+			send(t, tab)
 			id := waitRecord(t, tab)
 			tab.Screenshot("record-declared-" + c.lang)
 			tab.CheckNoConsoleErrors()
@@ -159,7 +184,7 @@ func TestOfflineDeclaration(t *testing.T) {
 	tab.Navigate(s.url + "/declare/birth")
 	fill(t, tab, birth("Hana", "Offline"))
 	tab.SetOffline(true)
-	tab.Do(chromedp.Click(`#submit`))
+	send(t, tab)
 	tab.Do(chromedp.WaitVisible(`#form-status`))
 	waitFor(t, tab, `document.getElementById("form-status").textContent.includes("No connection")`)
 	if n := browsertest.Run(tab, chromedp.Evaluate[int](`JSON.parse(localStorage.getItem("crvsctl:outbox")).length`)); n != 1 {
@@ -204,13 +229,14 @@ func TestWithoutJavaScript(t *testing.T) {
 	form := birth("Yara", "Noscript")
 	form.Del("child.sex")
 	fill(t, tab, form)
-	tab.Do(chromedp.Click(`#submit`), chromedp.WaitVisible(`#problems`))
+	send(t, tab)
+	tab.Do(chromedp.WaitVisible(`#problems`))
 	if got := errorOf(tab, "child.sex"); got != "An answer is required." {
 		t.Errorf("the server's message on the field: %q", got)
 	}
 	tab.Screenshot("declare-nojs-refused")
 	fill(t, tab, url.Values{"child.sex": {"female"}})
-	tab.Do(chromedp.Click(`#submit`))
+	send(t, tab)
 	id := waitRecord(t, tab)
 	tab.Do(chromedp.Click(`#a-validate button`))
 	waitFor(t, tab, `(document.querySelector(".flash") || {}).textContent === "Done: Validate."`)
@@ -226,7 +252,7 @@ func TestMarkupRunsNothing(t *testing.T) {
 	loginIn(t, tab, s, "lidya.verhane")
 	tab.Navigate(s.url + "/declare/birth")
 	fill(t, tab, birth(`<img src=x onerror="window.pwned=1">`, `<script>window.pwned=2</script>`))
-	tab.Do(chromedp.Click(`#submit`))
+	send(t, tab)
 	waitRecord(t, tab)
 	for _, path := range []string{tab.URL(), s.url + "/work", s.url + "/search?name=img"} {
 		tab.Navigate(path)

@@ -90,7 +90,8 @@ func (s *Server) showDeclare(rq *request, f *form, status int, key string, gener
 			c.Messages[ch.Message] = s.Catalog.Text(rq.lang, ch.Message)
 		}
 	}
-	for _, k := range []string{"ui.form.requiredAnswer", "ui.form.saved", "ui.form.offline", "ui.form.sent", "ui.form.notNumber", "ui.form.required", "ui.form.errors"} {
+	for _, k := range []string{"ui.form.requiredAnswer", "ui.form.saved", "ui.form.offline", "ui.form.sent", "ui.form.notNumber", "ui.form.required", "ui.form.errors",
+		"ui.form.next", "ui.form.back", "ui.form.review"} {
 		c.Texts[k] = s.Catalog.Text(rq.lang, k)
 	}
 	cfg, _ := json.Marshal(c)

@@ -73,7 +73,7 @@ async function startForm(form, cfg) {
       show(el, submitted || touched.has(id) ? errors : own);
     }
     // A page whose fields are all hidden is hidden too.
-    for (const page of form.querySelectorAll('section.page')) {
+    for (const page of form.querySelectorAll('section.page[data-page]')) {
       page.hidden = [...page.querySelectorAll('.field')].every((f) => f.hidden);
     }
     return { data, states, problems };
@@ -104,14 +104,16 @@ async function startForm(form, cfg) {
     save();
   });
   for (const input of form.querySelectorAll('input[data-of]')) places(input, cfg);
+  const steps = paginate(form, cfg, fields);
 
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     submitted = true;
     const { data, states, problems } = evaluate();
     const bad = fields.find((el) => !el.hidden && el.querySelector('.error').textContent.trim() !== '');
-    if (bad || problems.size > 0) {
+    if (bad) {
       summary(form, fields, cfg);
+      steps.showPageOf(bad);
       (bad.querySelector('input, select, textarea') || bad).focus();
       return;
     }
@@ -135,6 +137,8 @@ async function startForm(form, cfg) {
       dropFromOutbox(entry.key);
       writeJSON(draftKey, { key: entry.key, values: entry.values, codes: entry.codes });
       serverErrors(form, fields, cfg, result.errors);
+      const bad = fields.find((el) => !el.hidden && el.querySelector('.error').textContent.trim() !== '');
+      if (bad) steps.showPageOf(bad);
     } else {
       // Offline: it is sent when the connection returns; the form is ready for the next one.
       form.reset();
@@ -143,11 +147,111 @@ async function startForm(form, cfg) {
       submitted = false;
       touched.clear();
       evaluate();
+      steps.show(0);
       status(text(cfg, 'ui.form.offline'));
     }
   });
 
   evaluate();
+}
+
+// paginate shows the form a page at a time, as the package divides it, with Back and Next,
+// and a last step that reviews every answer before the declaration is sent. Pages the rules
+// hide are skipped. Without the script, the form is one long page.
+function paginate(form, cfg, fields) {
+  const pages = [...form.querySelectorAll('section.page')];
+  const buttons = form.querySelector('.buttons');
+  const review = document.createElement('section');
+  review.className = 'page review';
+  review.id = 'p-review';
+  buttons.before(review);
+  const nav = document.createElement('div');
+  nav.className = 'nav';
+  const back = button('back', text(cfg, 'ui.form.back'));
+  const next = button('next', text(cfg, 'ui.form.next'));
+  nav.append(back, next);
+  buttons.before(nav);
+  let current = 0;
+
+  const steps = () => pages.filter((p) => !p.hidden).concat([review]);
+  const show = (i) => {
+    const all = steps();
+    current = Math.max(0, Math.min(i, all.length - 1));
+    for (const p of pages.concat([review])) p.classList.toggle('off', p !== all[current]);
+    if (all[current] === review) fillReview(review, pages, cfg);
+    back.hidden = current === 0;
+    next.hidden = current === all.length - 1;
+    buttons.hidden = current !== all.length - 1;
+    const h = all[current].querySelector('h2');
+    if (h) {
+      h.tabIndex = -1;
+      h.focus();
+    }
+  };
+  back.addEventListener('click', () => show(current - 1));
+  next.addEventListener('click', () => show(current + 1));
+  show(0);
+  return {
+    show,
+    showPageOf(el) {
+      const i = steps().indexOf(el.closest('section.page'));
+      if (i >= 0) show(i);
+    },
+  };
+
+  function button(id, label) {
+    const b = document.createElement('button');
+    b.type = 'button';
+    b.id = id;
+    b.textContent = label;
+    return b;
+  }
+}
+
+// fillReview lists every answer of the pages shown, with the problems left, each with a link
+// back to its page.
+function fillReview(review, pages, cfg) {
+  const h = document.createElement('h2');
+  h.textContent = text(cfg, 'ui.form.review');
+  const parts = [h];
+  for (const page of pages) {
+    if (page.hidden) continue;
+    const dl = document.createElement('dl');
+    for (const el of page.querySelectorAll('.field')) {
+      if (el.hidden) continue;
+      const value = answerText(el);
+      const error = el.querySelector('.error') ? el.querySelector('.error').textContent.trim() : '';
+      if (value === '' && error === '') continue;
+      const dt = document.createElement('dt');
+      dt.textContent = (el.querySelector('label, legend') || {}).textContent || el.dataset.field;
+      const dd = document.createElement('dd');
+      dd.textContent = value;
+      if (error !== '') {
+        const p = document.createElement('p');
+        p.className = 'error';
+        p.textContent = error;
+        dd.append(p);
+      }
+      dl.append(dt, dd);
+    }
+    if (dl.children.length === 0) continue;
+    const title = document.createElement('h3');
+    title.textContent = page.querySelector('h2').textContent;
+    parts.push(title, dl);
+  }
+  review.replaceChildren(...parts);
+}
+
+// answerText is a field's answer as the registrar reads it: the labels of options chosen.
+function answerText(el) {
+  const chosen = [...el.querySelectorAll('input:checked')].map((i) => i.parentElement.textContent.trim());
+  if (chosen.length > 0) return chosen.join(', ');
+  const select = el.querySelector('select');
+  if (select) return select.value === '' ? '' : select.selectedOptions[0].textContent;
+  return [...el.querySelectorAll('input:not([type=radio]):not([type=checkbox]):not([type=file]), textarea')]
+    .map((i) => i.value.trim())
+    .filter((v) => v !== '')
+    .join(' ');
 }
 
 // read turns the form's inputs into a declaration as the server's form reader does, with the

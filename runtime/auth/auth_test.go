@@ -120,8 +120,8 @@ func (m *memStore) Drafts(context.Context, string) ([]store.Draft, error) {
 	return nil, errNotHere
 }
 func (m *memStore) DeleteDraft(context.Context, string, string) error { return errNotHere }
-func (m *memStore) SaveDocument(context.Context, *store.Document) (*store.Document, error) {
-	return nil, errNotHere
+func (m *memStore) SaveDocument(context.Context, *store.Document) (*store.Document, bool, error) {
+	return nil, false, errNotHere
 }
 func (m *memStore) Document(context.Context, string) (*store.Document, error) {
 	return nil, errNotHere

@@ -196,9 +196,9 @@ type Store interface {
 	// of it, with d.Name and d.Created; the returned document has the ID and Size of the bytes
 	// (d.ID and d.Size are not read), not the bytes themselves. Bytes already stored are not
 	// stored again: the same user saving them again changes nothing and gets the upload stored
-	// first (its name and time); another user becomes one more uploader of them. The type
-	// stored first is kept, being the content's.
-	SaveDocument(ctx context.Context, d *Document) (*Document, error)
+	// first (its name and time), and created false; another user becomes one more uploader of
+	// them. The type stored first is kept, being the content's.
+	SaveDocument(ctx context.Context, d *Document) (saved *Document, created bool, err error)
 	// Document reads a document with its bytes, as its first uploader uploaded it (User,
 	// Name, Created).
 	Document(ctx context.Context, id string) (*Document, error)

@@ -539,11 +539,11 @@ func (u *uploadDoc) document() *store.Document {
 // stored (a crash between the two leaves bytes nobody uploaded, which nobody can read). The
 // bytes are sent only when the server lacks them, and a race of two first saves is settled by
 // the unique _id: the loser finds what the winner stored.
-func (s *Store) SaveDocument(ctx context.Context, d *store.Document) (*store.Document, error) {
+func (s *Store) SaveDocument(ctx context.Context, d *store.Document) (*store.Document, bool, error) {
 	id := store.DocumentID(d.Data)
 	key := pair(id, d.User)
 	if u, err := s.DocumentUpload(ctx, id, d.User); !errors.Is(err, store.ErrNotFound) {
-		return u, err // uploaded before by this user, or the server failed
+		return u, false, err // uploaded before by this user, or the server failed
 	}
 	stored := s.documents.FindOne(ctx, bson.D{{Key: "_id", Value: id}}, options.FindOne().SetProjection(bson.D{{Key: "type", Value: 1}}))
 	var have struct {
@@ -561,22 +561,23 @@ func (s *Store) SaveDocument(ctx context.Context, d *store.Document) (*store.Doc
 		if mongo.IsDuplicateKeyError(err) {
 			// Another save of these bytes won the race: its type is the content's as well.
 			if err := s.documents.FindOne(ctx, bson.D{{Key: "_id", Value: id}}, options.FindOne().SetProjection(bson.D{{Key: "type", Value: 1}})).Decode(&have); err != nil {
-				return nil, err
+				return nil, false, err
 			}
 		} else if err != nil {
-			return nil, err
+			return nil, false, err
 		}
 	case err != nil:
-		return nil, err
+		return nil, false, err
 	}
 	u := uploadDoc{Key: key, Document: id, User: d.User, Type: have.Type, Name: d.Name, Size: int64(len(d.Data)),
 		Created: bson.NewDateTimeFromTime(d.Created)}
 	if _, err := s.uploads.InsertOne(ctx, u); mongo.IsDuplicateKeyError(err) {
-		return s.DocumentUpload(ctx, id, d.User) // the same user, twice at once
+		first, err := s.DocumentUpload(ctx, id, d.User) // the same user, twice at once
+		return first, false, err
 	} else if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	return u.document(), nil
+	return u.document(), true, nil
 }
 
 func (s *Store) Document(ctx context.Context, id string) (*store.Document, error) {

@@ -685,12 +685,13 @@ func (s *Store) Search(ctx context.Context, q store.Query) (store.Page, error) {
 	return p, nil
 }
 
-func (s *Store) SaveDocument(ctx context.Context, d *store.Document) (*store.Document, error) {
+func (s *Store) SaveDocument(ctx context.Context, d *store.Document) (*store.Document, bool, error) {
 	id, data := store.DocumentID(d.Data), d.Data
 	if data == nil {
 		data = []byte{} // a blob of nothing, not NULL
 	}
 	var saved *store.Document
+	var created bool
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		// The bytes once, whoever sent them first; then this user's upload, unless they
 		// uploaded these bytes before; then the upload as stored, the first of this user's.
@@ -698,15 +699,20 @@ func (s *Store) SaveDocument(ctx context.Context, d *store.Document) (*store.Doc
 			ON CONFLICT (id) DO NOTHING`, id, d.Type, len(data), d.User, d.Name, millis(d.Created), data); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO uploads (document, user, name, created) VALUES (?,?,?,?)
-			ON CONFLICT (document, user) DO NOTHING`, id, d.User, d.Name, millis(d.Created)); err != nil {
+		res, err := tx.ExecContext(ctx, `INSERT INTO uploads (document, user, name, created) VALUES (?,?,?,?)
+			ON CONFLICT (document, user) DO NOTHING`, id, d.User, d.Name, millis(d.Created))
+		if err != nil {
 			return err
 		}
-		var err error
+		n, err := res.RowsAffected()
+		if err != nil {
+			return err
+		}
+		created = n == 1
 		saved, err = upload(tx.QueryRowContext(ctx, selectUpload, id, d.User))
 		return err
 	})
-	return saved, err
+	return saved, created, err
 }
 
 const selectUpload = `SELECT u.document, u.user, d.type, u.name, d.size, u.created

@@ -580,6 +580,18 @@ func upload(user, name string, data []byte, minute int) *store.Document {
 	return &store.Document{User: user, Type: "application/pdf", Name: name, Data: data, Created: at(minute)}
 }
 
+// save saves a document, failing the test unless the store says whether the upload is new as
+// expected.
+func save(t *testing.T, s store.Store, d *store.Document, created bool) *store.Document {
+	t.Helper()
+	saved, isNew, err := s.SaveDocument(ctx, d)
+	must(t, err)
+	if isNew != created {
+		t.Errorf("%s saves %q: created %v, want %v", d.User, d.Name, isNew, created)
+	}
+	return saved
+}
+
 // sameDocument compares a document read with what is expected of it (times to the
 // millisecond, the bytes only when want has them).
 func sameDocument(t *testing.T, what string, got *store.Document, want store.Document) {
@@ -613,8 +625,7 @@ func pdfBytes(seed string) []byte {
 func testDocumentRoundTrip(t *testing.T, s store.Store) {
 	data := pdfBytes("round trip")
 	id := store.DocumentID(data)
-	saved, err := s.SaveDocument(ctx, upload("amina", "notification (1).pdf", data, 1))
-	must(t, err)
+	saved := save(t, s, upload("amina", "notification (1).pdf", data, 1), true)
 	want := store.Document{ID: id, User: "amina", Type: "application/pdf", Name: "notification (1).pdf", Size: int64(len(data)), Created: at(1)}
 	sameDocument(t, "saved", saved, want)
 	got, err := s.Document(ctx, id)
@@ -627,8 +638,7 @@ func testDocumentRoundTrip(t *testing.T, s store.Store) {
 	sameDocument(t, "the upload", up, want)
 
 	// No bytes at all are a document too (the runtime refuses it; the store keeps what it is given).
-	empty, err := s.SaveDocument(ctx, upload("amina", "empty.pdf", nil, 2))
-	must(t, err)
+	empty := save(t, s, upload("amina", "empty.pdf", nil, 2), true)
 	if empty.ID != store.DocumentID(nil) || empty.Size != 0 {
 		t.Errorf("an empty document: %+v", empty)
 	}
@@ -642,12 +652,10 @@ func testDocumentRoundTrip(t *testing.T, s store.Store) {
 // The same bytes saved again by their uploader change nothing: the first upload stays.
 func testDocumentSavedTwice(t *testing.T, s store.Store) {
 	data := pdfBytes("twice")
-	first, err := s.SaveDocument(ctx, upload("amina", "scan.pdf", data, 1))
-	must(t, err)
+	first := save(t, s, upload("amina", "scan.pdf", data, 1), true)
 	again := upload("amina", "scan-again.pdf", data, 2)
 	again.ID, again.Size = "sha256:forged", 1 // not read: the bytes say what they are
-	second, err := s.SaveDocument(ctx, again)
-	must(t, err)
+	second := save(t, s, again, false)
 	sameDocument(t, "saved again", second, *first)
 	if first.ID != store.DocumentID(data) || first.Size != int64(len(data)) {
 		t.Errorf("saved as %s, %d bytes", first.ID, first.Size)
@@ -661,8 +669,7 @@ func testDocumentSavedTwice(t *testing.T, s store.Store) {
 
 func testDocumentNotFound(t *testing.T, s store.Store) {
 	data := pdfBytes("someone's")
-	_, err := s.SaveDocument(ctx, upload("amina", "a.pdf", data, 1))
-	must(t, err)
+	save(t, s, upload("amina", "a.pdf", data, 1), true)
 	for _, id := range []string{store.DocumentID([]byte("never saved")), "", `{"$ne":""}`, "sha256:%"} {
 		if _, err := s.Document(ctx, id); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("Document(%q): %v", id, err)
@@ -683,12 +690,10 @@ func testDocumentNotFound(t *testing.T, s store.Store) {
 // file; the bytes and the first upload stay as they were.
 func testDocumentOfTwoUsers(t *testing.T, s store.Store) {
 	data := pdfBytes("shared")
-	a, err := s.SaveDocument(ctx, upload("amina", "from-amina.pdf", data, 1))
-	must(t, err)
+	a := save(t, s, upload("amina", "from-amina.pdf", data, 1), true)
 	bob := upload("bob", "from-bob.pdf", data, 2)
-	bob.Type = "image/png" // the content's type was found once
-	b, err := s.SaveDocument(ctx, bob)
-	must(t, err)
+	bob.Type = "image/png"     // the content's type was found once
+	b := save(t, s, bob, true) // bob's upload is new
 	sameDocument(t, "bob's", b, store.Document{ID: a.ID, User: "bob", Type: "application/pdf", Name: "from-bob.pdf", Size: a.Size, Created: at(2)})
 	for user, name := range map[string]string{"amina": "from-amina.pdf", "bob": "from-bob.pdf"} {
 		up, err := s.DocumentUpload(ctx, a.ID, user)
@@ -710,14 +715,19 @@ func testDocumentSavedAtOnce(t *testing.T, s store.Store) {
 	var wg sync.WaitGroup
 	errs := make([]error, n)
 	got := make([]*store.Document, n)
+	created := make([]bool, n)
 	for i := range n {
 		wg.Go(func() {
-			got[i], errs[i] = s.SaveDocument(ctx, upload(fmt.Sprint("user", i%3), fmt.Sprint("copy", i, ".pdf"), data, 1))
+			got[i], created[i], errs[i] = s.SaveDocument(ctx, upload(fmt.Sprint("user", i%3), fmt.Sprint("copy", i, ".pdf"), data, 1))
 		})
 	}
 	wg.Wait()
 	names := map[string]string{}
+	news := map[string]int{}
 	for i := range n {
+		if created[i] {
+			news[got[i].User]++
+		}
 		if errs[i] != nil {
 			t.Fatalf("save %d: %v", i, errs[i])
 		}
@@ -731,6 +741,9 @@ func testDocumentSavedAtOnce(t *testing.T, s store.Store) {
 		names[got[i].User] = got[i].Name
 	}
 	for user, name := range names {
+		if news[user] != 1 {
+			t.Errorf("%s's saves created %d uploads, want 1", user, news[user])
+		}
 		up, err := s.DocumentUpload(ctx, store.DocumentID(data), user)
 		must(t, err)
 		if up.Name != name {
@@ -746,8 +759,7 @@ func testLargestDocument(t *testing.T, s store.Store) {
 	for i := 9; i < len(data); i++ {
 		data[i] = byte(i * 7919 >> 3)
 	}
-	saved, err := s.SaveDocument(ctx, upload("amina", "large.pdf", data, 1))
-	must(t, err)
+	saved := save(t, s, upload("amina", "large.pdf", data, 1), true)
 	got, err := s.Document(ctx, saved.ID)
 	must(t, err)
 	if !bytes.Equal(got.Data, data) || got.Size != store.MaxDocumentSize {

@@ -3,7 +3,7 @@
 // their answers and refusals into JSON. Every refusal is {"errors":[{"path","code","message"}]}
 // with its status: 400 malformed, 401 not logged in, 403 not granted, 404 not found (or not
 // within the user's jurisdiction), 409 stale version or action not allowed now, 413 too large,
-// 422 invalid declaration, 429 too many logins.
+// 415 a document of a type not accepted, 422 invalid declaration, 429 too many logins.
 package api
 
 import (
@@ -58,6 +58,8 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/v1/drafts/{id}", s.authed(s.draft))
 	mux.HandleFunc("PUT /api/v1/drafts/{id}", s.authed(s.saveDraft))
 	mux.HandleFunc("DELETE /api/v1/drafts/{id}", s.authed(s.deleteDraft))
+	mux.HandleFunc("POST /api/v1/documents", s.authed(s.uploadDocument))
+	mux.HandleFunc("GET /api/v1/documents/{id}", s.authed(s.document))
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "", "not-found", "no such API endpoint: "+r.Method+" "+r.URL.Path)
 	})
@@ -88,7 +90,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	switch {
 	case errors.As(err, &re):
 		status := map[records.Kind]int{records.BadRequest: 400, records.Forbidden: 403, records.NotFound: 404,
-			records.Conflict: 409, records.Invalid: 422}[re.Kind]
+			records.Conflict: 409, records.Invalid: 422, records.TooLarge: 413, records.Unsupported: 415}[re.Kind]
 		writeJSON(w, status, errorBody{Errors: re.Details})
 	case errors.Is(err, errTooLarge):
 		writeError(w, http.StatusRequestEntityTooLarge, "", "too-large", "the request body is larger than 1 MiB")

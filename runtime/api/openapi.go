@@ -3,7 +3,11 @@ package api
 import (
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"sync"
+
+	"github.com/crvsctl/crvsctl/runtime/records"
+	"github.com/crvsctl/crvsctl/runtime/store"
 )
 
 // openAPIDoc is the OpenAPI document, written from the bundle once: OpenAPI 3.1 takes JSON
@@ -39,7 +43,7 @@ func answer(desc string, schema obj) obj {
 func refusals(codes ...string) obj {
 	desc := map[string]string{"400": "malformed request", "401": "not logged in", "403": "not granted to the user's role",
 		"404": "not found, or not within the user's jurisdiction", "409": "stale version, or the action is not allowed in the record's state",
-		"413": "body larger than 1 MiB", "422": "the declaration breaks the form's rules", "429": "too many logins"}
+		"413": "body larger than 1 MiB", "415": "not a PDF, JPEG or PNG file", "422": "the declaration breaks the form's rules", "429": "too many logins"}
 	out := obj{}
 	for _, c := range codes {
 		out[c] = answer(desc[c], ref("Errors"))
@@ -57,6 +61,10 @@ func with(base obj, more obj) obj {
 func (s *Server) openAPIDocument() obj {
 	b := s.Records.Model.Bundle
 	str := obj{"type": "string"}
+	docTypes := []any{}
+	for _, t := range records.DocumentTypes() {
+		docTypes = append(docTypes, t)
+	}
 	strs := obj{"type": "array", "items": str}
 	declarations := []any{}
 	schemas := obj{
@@ -75,6 +83,12 @@ func (s *Server) openAPIDocument() obj {
 			"data":    obj{"type": "object", "description": "changed field values, for actions that edit the declaration"},
 			"comment": str}},
 		"Draft": obj{"type": "object", "required": []string{"event", "data"}, "properties": obj{"event": str, "data": obj{"type": "object"}}},
+		"Document": obj{"type": "object", "required": []string{"id", "type", "name", "size"}, "properties": obj{
+			"id": obj{"type": "string", "pattern": `^sha256:[0-9a-f]{64}$`,
+				"description": "the address of the file's content; a declaration's document answer names it: {\"type\": <a document type of the field>, \"file\": <id>}"},
+			"type": obj{"enum": docTypes, "description": "found from the content, whatever the Content-Type sent"},
+			"name": obj{"type": "string", "description": "the name sent, cleaned: no path, no control characters, an extension of its type"},
+			"size": obj{"type": "integer"}}},
 	}
 	for _, ev := range b.Events {
 		var payload any
@@ -84,6 +98,11 @@ func (s *Server) openAPIDocument() obj {
 			"properties": obj{"event": obj{"const": ev.ID}, "action": str, "data": ref("Declaration." + ev.ID), "comment": str}})
 	}
 	schemas["Declare"] = obj{"oneOf": declarations}
+	files := obj{} // a document's bytes, of any of the types accepted
+	for _, t := range records.DocumentTypes() {
+		files[t] = obj{}
+	}
+	maxDoc := strconv.Itoa(store.MaxDocumentSize>>20) + " MiB"
 	pathParam := func(name string) obj { return obj{"name": name, "in": "path", "required": true, "schema": str} }
 	query := func(name, desc string) obj {
 		return obj{"name": name, "in": "query", "description": desc, "schema": str}
@@ -131,6 +150,19 @@ func (s *Server) openAPIDocument() obj {
 				"get":    obj{"summary": "A draft", "parameters": []any{pathParam("id")}, "responses": with(obj{"200": answer("the draft", ref("Draft"))}, refusals("401", "404"))},
 				"put":    obj{"summary": "Save a declaration in progress, incomplete", "parameters": []any{pathParam("id")}, "requestBody": jsonBody(ref("Draft")), "responses": with(obj{"200": answer("saved", ref("Draft"))}, refusals("400", "401", "413"))},
 				"delete": obj{"summary": "Delete a draft", "parameters": []any{pathParam("id")}, "responses": with(obj{"204": answer("deleted", nil)}, refusals("401", "404"))}},
+			"/api/v1/documents": obj{"post": obj{
+				"summary": "Upload a document to attach to declarations: a PDF, JPEG or PNG file of at most " + maxDoc,
+				"description": "The body is the file's bytes, not a form; Content-Type is the file's type, but the type kept is the one its content shows. " +
+					"Uploading the same file again gives the same document (200). A declaration may attach the documents its user uploaded, " +
+					"and those of the records the user may read.",
+				"parameters":  []any{query("name", "the file's name, such as scan.pdf")},
+				"requestBody": obj{"required": true, "content": files},
+				"responses": with(with(obj{"201": answer("the document stored", ref("Document")), "200": answer("the same file, uploaded before", ref("Document"))},
+					refusals("400", "401", "403", "415")), obj{"413": answer("a file larger than "+maxDoc, ref("Errors"))})}},
+			"/api/v1/documents/{id}": obj{"get": obj{
+				"summary":    "A document, as an attachment: to its uploader, or to a user who may read a record that references it",
+				"parameters": []any{pathParam("id")},
+				"responses":  with(obj{"200": obj{"description": "the file, of the type its content shows", "content": files}}, refusals("401", "404"))}},
 		},
 	}
 }

@@ -37,8 +37,12 @@ type Event struct {
 	Schema    *jsonschema.Schema
 	Title     *rules.Program
 	Actions   map[string]*Action
-	nameField []string              // fields of type name: their words are searched
-	checks    map[string]fieldCheck // what the JSON Schema cannot check of an answer, by field
+	nameField []string // fields of type name: their words are searched
+	// documentFields are the fields of type document, documentTypes the kinds of document
+	// each accepts (none: any).
+	documentFields []string
+	documentTypes  map[string][]string
+	checks         map[string]fieldCheck // what the JSON Schema cannot check of an answer, by field
 }
 
 // fieldCheck is what an answer must be beyond its JSON type: a date is a day of the calendar,
@@ -105,7 +109,7 @@ func NewModel(b *bundle.Bundle) (*Model, error) {
 		m.Roles[r.ID] = role
 	}
 	for _, ev := range b.Events {
-		e := &Event{Event: ev, Actions: map[string]*Action{}, checks: map[string]fieldCheck{}}
+		e := &Event{Event: ev, Actions: map[string]*Action{}, checks: map[string]fieldCheck{}, documentTypes: map[string][]string{}}
 		if e.Form, err = rules.CompileForm(ev.Rules); err != nil {
 			return nil, fmt.Errorf("event %s: form: %w", ev.ID, err)
 		}
@@ -139,6 +143,10 @@ func NewModel(b *bundle.Bundle) (*Model, error) {
 			for _, f := range p.Fields {
 				if f.Type == "name" {
 					e.nameField = append(e.nameField, f.ID)
+				}
+				if f.Type == "document" {
+					e.documentFields = append(e.documentFields, f.ID)
+					e.documentTypes[f.ID] = f.DocumentTypes
 				}
 				if f.Pattern != "" {
 					re, err := regexp.Compile(`^(?:` + f.Pattern + `)$`)

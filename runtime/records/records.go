@@ -26,11 +26,13 @@ import (
 type Kind int
 
 const (
-	BadRequest Kind = iota // malformed: 400
-	Forbidden              // the role does not grant it: 403
-	NotFound               // no such record, or not within the user's jurisdiction: 404
-	Conflict               // the record changed since it was read, or the action is not allowed now: 409
-	Invalid                // the declaration breaks the form's rules: 422
+	BadRequest  Kind = iota // malformed: 400
+	Forbidden               // the role does not grant it: 403
+	NotFound                // no such record, or not within the user's jurisdiction: 404
+	Conflict                // the record changed since it was read, or the action is not allowed now: 409
+	Invalid                 // the declaration breaks the form's rules: 422
+	TooLarge                // a document over store.MaxDocumentSize: 413
+	Unsupported             // a document of a type not accepted: 415
 )
 
 // Detail is one problem, at a path of the request (such as /data/child.dob).
@@ -167,7 +169,7 @@ func (s *Service) Declare(ctx context.Context, actor *Actor, d Declaration) (rec
 	r := &store.Record{
 		ID: newTrackingID(), Event: ev.ID, Bundle: s.Model.Bundle.Hash, Status: act.To,
 		Flags: sortedSet(nil, act.AddFlags, nil), Data: raw,
-		Office: actor.Office.Code, Areas: s.Model.AreasOf(actor.Office.Area),
+		Office: actor.Office.Code, Areas: s.Model.AreasOf(actor.Office.Area), Documents: documentsOf(ev, data),
 		Version: 1, Created: now, Updated: now, CreatedBy: actor.User.Username, IdempotencyKey: d.IdempotencyKey,
 	}
 	if d.IdempotencyKey != "" {
@@ -530,6 +532,7 @@ func (s *Service) Act(ctx context.Context, actor *Actor, id string, req ActionRe
 			s.describe(ev, &next, checked, rctx)
 			raised = raisedBy(ev, data, checked, rctx)
 		}
+		next.Documents = withDocuments(r.Documents, ev, checked)
 	}
 	if act.To != "" && act.To != r.Status {
 		next.Status, entry.Status = act.To, act.To

@@ -1,0 +1,221 @@
+package records
+
+// Documents: the files a declaration attaches (a birth notification, the scan of an identity
+// card). A user uploads a file and gets its id, the address of its content; a declaration's
+// document answer names it, {"type": "national-id", "file": "sha256:..."}. Who may attach a
+// document, or read it, follows from who uploaded it and which records reference it, so that
+// an id is no key: knowing one gives nothing.
+
+import (
+	"context"
+	"errors"
+	"mime"
+	"net/http"
+	"path"
+	"regexp"
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/crvsctl/crvsctl/runtime/store"
+)
+
+// documentTypes are the files a document may be, by MIME type, with the file name extensions
+// each is known by (the first is given to a name that has none of them). What scanners and
+// phones make of paper, and what every registrar's computer opens.
+var documentTypes = map[string][]string{
+	"application/pdf": {".pdf"},
+	"image/jpeg":      {".jpg", ".jpeg"},
+	"image/png":       {".png"},
+}
+
+// DocumentTypes lists the MIME types a document may be, sorted.
+func DocumentTypes() []string {
+	var out []string
+	for t := range documentTypes {
+		out = append(out, t)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// documentID is the form of a document's id (see store.DocumentID).
+var documentID = regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
+
+// maxNameBytes bounds a document's file name: a name is a label, not a place to store text.
+const maxNameBytes = 200
+
+// MayAttach tells whether the actor's role may attach documents to declarations: whether it
+// declares, or edits data (directly or by proposal), of some event. Other roles (a certificate
+// clerk who only prints) upload nothing.
+func (s *Service) MayAttach(actor *Actor) bool {
+	for _, ev := range s.Model.Events {
+		for id, a := range ev.Actions {
+			if (a.Creating() || a.Edits != "") && actor.Role.Grants(ev.ID, id) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// SaveDocument checks an uploaded file and stores it as the actor's upload. Its type is what
+// its content is, whatever the client said it was (http.DetectContentType, the sniffing
+// algorithm of browsers): a file that is not a PDF, JPEG or PNG is refused (Unsupported), as
+// is an empty file (BadRequest) or one over store.MaxDocumentSize (TooLarge). name is cleaned
+// (see CleanName). created is false when the actor had uploaded the same bytes before: the
+// document returned is that first upload.
+func (s *Service) SaveDocument(ctx context.Context, actor *Actor, name string, data []byte) (doc *store.Document, created bool, err error) {
+	if !s.MayAttach(actor) {
+		return nil, false, refuse(Forbidden, "", "forbidden", "role %s declares and edits no records: it has no documents to attach", actor.User.Role)
+	}
+	if len(data) == 0 {
+		return nil, false, refuse(BadRequest, "", "empty", "the file is empty")
+	}
+	if len(data) > store.MaxDocumentSize {
+		return nil, false, refuse(TooLarge, "", "too-large", "a document is at most %d MiB", store.MaxDocumentSize>>20)
+	}
+	typ := SniffDocument(data)
+	if typ == "" {
+		found, _, _ := mime.ParseMediaType(http.DetectContentType(data))
+		return nil, false, refuse(Unsupported, "", "unsupported-type", "the file is %s, not a document: send a PDF, JPEG or PNG file", found)
+	}
+	return s.Store.SaveDocument(ctx, &store.Document{User: actor.User.Username, Type: typ, Name: CleanName(name, typ), Data: data, Created: s.now()})
+}
+
+// SniffDocument is the MIME type of a document's content, or "" when it is not a type a
+// document may be.
+func SniffDocument(data []byte) string {
+	t, _, err := mime.ParseMediaType(http.DetectContentType(data))
+	if _, ok := documentTypes[t]; !ok || err != nil {
+		return ""
+	}
+	return t
+}
+
+// CleanName makes the name a client gave a file safe to keep and to send back in a
+// Content-Disposition: its last path element, in valid UTF-8 without control or formatting
+// characters (a right-to-left override turns "gpj.exe" around), without the leading dots of a
+// hidden file or the trailing dots and spaces Windows drops, at most maxNameBytes long, and
+// ending in an extension of its type, so that a PDF named page.html is saved as
+// page.html.pdf and opened as a PDF. A name left empty is "document" with the extension.
+func CleanName(name, typ string) string {
+	name = strings.ToValidUTF8(name, "")
+	if i := strings.LastIndexAny(name, `/\`); i >= 0 {
+		name = name[i+1:]
+	}
+	name = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == utf8.RuneError {
+			return -1
+		}
+		if unicode.IsSpace(r) {
+			return ' '
+		}
+		return r
+	}, name)
+	name = strings.Trim(name, ". ")
+	exts := documentTypes[typ]
+	ext := strings.ToLower(path.Ext(name))
+	if len(exts) > 0 && !slices.Contains(exts, ext) {
+		ext = exts[0]
+	} else {
+		name = name[:len(name)-len(ext)] // put back below, after the name is cut
+	}
+	if len(name)+len(ext) > maxNameBytes {
+		cut := maxNameBytes - len(ext)
+		for cut > 0 && !utf8.RuneStart(name[cut]) {
+			cut--
+		}
+		name = strings.TrimRight(name[:cut], ". ")
+	}
+	if strings.TrimSpace(name) == "" {
+		name = "document"
+	}
+	return name + ext
+}
+
+// Document reads a document the actor may read: one they uploaded, or one that a record they
+// may read references (its role reads the record's event, within its jurisdiction, as Get
+// allows). Any other, stored or not, is NotFound: an id tells nothing of what exists.
+func (s *Service) Document(ctx context.Context, actor *Actor, id string) (*store.Document, error) {
+	notFound := refuse(NotFound, "/id", "not-found", "no document %s", id)
+	if !documentID.MatchString(id) {
+		return nil, notFound
+	}
+	own, err := s.Store.DocumentUpload(ctx, id, actor.User.Username)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		reads, err := s.readsDocument(ctx, actor, id)
+		if err != nil {
+			return nil, err
+		}
+		if !reads {
+			return nil, notFound
+		}
+	case err != nil:
+		return nil, err
+	}
+	d, err := s.Store.Document(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, notFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	if own != nil { // as the actor uploaded it: the name they gave it
+		d.User, d.Name, d.Created = own.User, own.Name, own.Created
+	}
+	return d, nil
+}
+
+// readsDocument tells whether a record the actor may read references the document.
+func (s *Service) readsDocument(ctx context.Context, actor *Actor, id string) (bool, error) {
+	q := store.Query{Document: id, Limit: 100}
+	if !s.limit(actor, &q) {
+		return false, nil
+	}
+	for {
+		p, err := s.Store.Search(ctx, q)
+		if err != nil {
+			return false, err
+		}
+		for _, r := range p.Records {
+			if actor.Role.Reads(r.Event) {
+				return true, nil
+			}
+		}
+		if p.Next == "" {
+			return false, nil
+		}
+		q.After = p.Next
+	}
+}
+
+// documentsOf are the documents a declaration's answers name, sorted, each once.
+func documentsOf(ev *Event, data map[string]any) []string {
+	var out []string
+	for _, f := range ev.documentFields {
+		if ans, ok := data[f].(map[string]any); ok {
+			if id, ok := ans["file"].(string); ok && documentID.MatchString(id) && !slices.Contains(out, id) {
+				out = append(out, id)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// withDocuments is a record's Documents with those of data added: a record keeps every
+// document it ever referenced (its history shows them), and those a proposal brings, so that
+// who reviews the proposal may read them.
+func withDocuments(have []string, ev *Event, data map[string]any) []string {
+	out := slices.Clone(have)
+	for _, id := range documentsOf(ev, data) {
+		if !slices.Contains(out, id) {
+			out = append(out, id)
+		}
+	}
+	slices.Sort(out)
+	return out
+}

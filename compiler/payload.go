@@ -33,6 +33,14 @@ func payloadSchema(ev bundle.Event) json.RawMessage {
 	return data
 }
 
+// idPattern is an id of the package format (#ID in schema/package.cue), such as a document
+// type.
+const idPattern = `^[a-z][a-z0-9]*(-[a-z0-9]+)*$`
+
+// documentIDPattern is a document's id as the runtime gives it on upload: the address of its
+// content, "sha256:" and 64 hex digits.
+const documentIDPattern = `^sha256:[0-9a-f]{64}$`
+
 func nullable(s map[string]any) map[string]any {
 	switch t := s["type"].(type) {
 	case string:
@@ -79,7 +87,19 @@ func fieldSchema(f bundle.Field) map[string]any {
 		}
 		return nullable(map[string]any{"type": "object", "properties": parts, "additionalProperties": false})
 	case "document":
-		return nullable(map[string]any{"type": "object"})
+		// An answer names an uploaded file and says what it is: one of the field's
+		// documentTypes, or any id when the field lists none. Nothing else is kept with it:
+		// the file's name, type and size are the stored document's.
+		kind := map[string]any{"type": "string", "pattern": idPattern, "maxLength": 100}
+		if len(f.DocumentTypes) > 0 {
+			kind = map[string]any{"enum": anySlice(f.DocumentTypes)}
+		}
+		return nullable(map[string]any{
+			"type":                 "object",
+			"required":             []string{"type", "file"},
+			"additionalProperties": false,
+			"properties":           map[string]any{"type": kind, "file": map[string]any{"type": "string", "pattern": documentIDPattern}},
+		})
 	case "longtext":
 		return nullable(map[string]any{"type": "string", "maxLength": 10000})
 	}

@@ -1,6 +1,7 @@
 package compiler
 
 import (
+	"github.com/crvsctl/crvsctl/i18n"
 	"maps"
 	"net/mail"
 	"path/filepath"
@@ -524,8 +525,23 @@ func (c *checker) checkKeys(tb *tables) {
 		c.l.Errorf(u.pos, CodeTranslation, hintFor(u.key, known), "translation key %s (%s) is not in %s", u.key, u.what, c.pkg.Translations.File)
 	}
 	for _, k := range known {
-		if !used[k] && !strings.HasSuffix(k, ".hint") {
+		if !used[k] && !strings.HasSuffix(k, ".hint") && !i18n.Known(k) {
 			c.l.Warnf(tb.keys[k], CodeUnused, "", "translation key %s is used nowhere", k)
+		}
+	}
+	// The runtime's own texts (menus, buttons, name parts) ship in a few languages; a package
+	// language without them shows them in the default language.
+	for _, lang := range c.pkg.Country.Languages {
+		var missing []string
+		for _, k := range i18n.Keys() {
+			if !i18n.Ships(lang, k) && tb.texts[lang][k] == "" {
+				missing = append(missing, k)
+			}
+		}
+		if len(missing) > 0 {
+			c.l.Warnf(c.pos("country", "languages"), CodeTranslation, "add keys "+strings.Join(missing[:min(3, len(missing))], ", ")+"... to "+c.pkg.Translations.File,
+				"crvsctl's pages have %d texts with no %s translation (%s is not one of the languages crvsctl ships: %s); they show in the default language or English",
+				len(missing), lang, lang, strings.Join(i18n.Shipped(), ", "))
 		}
 	}
 }

@@ -138,3 +138,35 @@ func RightToLeft(lang string) bool {
 	}
 	return false
 }
+
+// Keys are crvsctl's own message keys, sorted.
+func Keys() []string {
+	var out []string
+	for k := range builtin["en"] {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Known tells a key of crvsctl's own messages, which a package may reword.
+func Known(key string) bool {
+	_, ok := builtin["en"][key]
+	return ok
+}
+
+// Ships tells whether crvsctl has its own text for key in lang.
+func Ships(lang, key string) bool {
+	_, ok := builtin[lang][key]
+	return ok
+}
+
+// Shipped are the languages crvsctl's messages are written in.
+func Shipped() []string {
+	var out []string
+	for l := range builtin {
+		out = append(out, l)
+	}
+	slices.Sort(out)
+	return out
+}

@@ -8,6 +8,8 @@ package web_test
 import (
 	"encoding/json"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -302,5 +304,29 @@ func waitFor(t *testing.T, tab *browsertest.Tab, expr string) {
 			t.Fatalf("waited 15 s for %s", expr)
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// TestAttachWithScript: a file chosen is sent at once and the declaration names it.
+func TestAttachWithScript(t *testing.T) {
+	s := newSite(t)
+	tab := browsertest.New(t).Tab(t)
+	loginIn(t, tab, s, "lidya.verhane")
+	tab.Navigate(s.url + "/declare/birth")
+	form := birth("Kidus", "Scanned")
+	form.Set("mother.idType", "national-id")
+	form.Set("mother.nid", "1234567890")
+	fill(t, tab, form)
+	file := filepath.Join(t.TempDir(), "mother-id.pdf")
+	os.WriteFile(file, aPDF, 0o600)
+	tab.Do(chromedp.SetUploadFiles(`input[name="documents.motherId"]`, []string{file}))
+	waitFor(t, tab, `document.getElementsByName("documents.motherId.file")[0].value.startsWith("sha256:")`)
+	if got := browsertest.Run(tab, chromedp.Evaluate[string](`document.getElementById("a-documents.motherId").textContent`)); got != "Attached: mother-id.pdf" {
+		t.Errorf("attached: %q", got)
+	}
+	send(t, tab)
+	waitRecord(t, tab)
+	if got := browsertest.Run(tab, chromedp.Evaluate[string](`[...document.querySelectorAll("dd a")].map(a => a.getAttribute("href")).join(" ")`)); !strings.Contains(got, "/api/v1/documents/sha256:") {
+		t.Errorf("the record page links to no document: %q", got)
 	}
 }

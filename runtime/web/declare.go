@@ -6,9 +6,12 @@ import (
 	"encoding/json"
 	"errors"
 	"html/template"
+	"io"
 	"net/http"
+	"net/url"
 
 	"github.com/crvsctl/crvsctl/runtime/records"
+	"github.com/crvsctl/crvsctl/runtime/store"
 )
 
 // formConfig is what the form's script needs: the rules, the texts of their messages in the
@@ -91,7 +94,7 @@ func (s *Server) showDeclare(rq *request, f *form, status int, key string, gener
 		}
 	}
 	for _, k := range []string{"ui.form.requiredAnswer", "ui.form.saved", "ui.form.offline", "ui.form.sent", "ui.form.notNumber", "ui.form.required", "ui.form.errors",
-		"ui.form.next", "ui.form.back", "ui.form.review"} {
+		"ui.form.next", "ui.form.back", "ui.form.review", "ui.form.attached", "ui.form.uploadFailed"} {
 		c.Texts[k] = s.Catalog.Text(rq.lang, k)
 	}
 	cfg, _ := json.Marshal(c)
@@ -103,6 +106,48 @@ func (s *Server) showDeclare(rq *request, f *form, status int, key string, gener
 	s.render(rq.w, rq.r, status, "declare", declareView{
 		view: s.newView(rq.lang, s.Catalog.Text(rq.lang, f.ev.Label), rq), Event: f.ev.ID, Key: key,
 		Form: pages, Problems: f.count() + len(general), General: general, Config: template.JS(cfg)})
+}
+
+// attach stores the files a form sent without its script (multipart) as the user's documents,
+// each then carried by its id in <field>.file, as the script sends it. A file refused (its type,
+// its size) is a problem of its field.
+func (s *Server) attach(rq *request, ev *records.Event, f *form, post url.Values) error {
+	if rq.r.MultipartForm == nil {
+		return nil
+	}
+	for _, p := range ev.Pages {
+		for _, fl := range p.Fields {
+			if fl.Type != "document" {
+				continue
+			}
+			heads := rq.r.MultipartForm.File[fl.ID]
+			if len(heads) == 0 || heads[0].Size == 0 {
+				continue
+			}
+			h := heads[0]
+			file, err := h.Open()
+			if err != nil {
+				return err
+			}
+			data, err := io.ReadAll(io.LimitReader(file, store.MaxDocumentSize+1))
+			file.Close()
+			if err != nil {
+				return err
+			}
+			doc, _, err := s.Records.SaveDocument(rq.r.Context(), rq.actor, h.Filename, data)
+			var re *records.Error
+			if errors.As(err, &re) && re.Kind != records.Forbidden {
+				f.errors[fl.ID] = append(f.errors[fl.ID], f.t("ui.form.badFile", "name", h.Filename))
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			post.Set(fl.ID+".file", doc.ID)
+			f.files[doc.ID] = doc.Name
+		}
+	}
+	return nil
 }
 
 // declare takes a declaration sent by the form without its script (with it, the script sends
@@ -119,11 +164,16 @@ func (s *Server) declare(rq *request) {
 		key = rand.Text()
 	}
 	f := s.newForm(rq.lang, ev, nil, nil)
-	f.read(rq.r.PostForm)
+	post := rq.r.PostForm
+	if err := s.attach(rq, ev, f, post); err != nil {
+		s.fail(rq, err)
+		return
+	}
+	f.read(post)
 	rctx := s.Records.RuleContext(rq.actor, nil)
 	if f.count() > 0 {
 		shown := s.newForm(rq.lang, ev, f.data, rctx)
-		shown.raw, shown.errors = f.raw, f.errors
+		shown.raw, shown.errors, shown.files = f.raw, f.errors, f.files
 		s.showDeclare(rq, shown, http.StatusUnprocessableEntity, key, nil)
 		return
 	}
@@ -132,6 +182,7 @@ func (s *Server) declare(rq *request) {
 	var re *records.Error
 	if errors.As(err, &re) && (re.Kind == records.Invalid || re.Kind == records.BadRequest) {
 		shown := s.newForm(rq.lang, ev, f.data, rctx)
+		shown.files = f.files
 		general := shown.refused(re)
 		s.showDeclare(rq, shown, http.StatusUnprocessableEntity, key, general)
 		return

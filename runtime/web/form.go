@@ -21,13 +21,14 @@ type form struct {
 	ev     *records.Event
 	data   map[string]any
 	raw    map[string]string // what was typed where it could not be read (a number "3,2")
+	files  map[string]string // document id -> file name, of the documents attached
 	state  map[string]rules.FieldState
 	errors map[string][]string
 	byID   map[string]bundle.Field
 }
 
 func (s *Server) newForm(lang string, ev *records.Event, data map[string]any, rctx *rules.Context) *form {
-	f := &form{s: s, lang: lang, ev: ev, data: data, raw: map[string]string{}, state: map[string]rules.FieldState{},
+	f := &form{s: s, lang: lang, ev: ev, data: data, raw: map[string]string{}, files: map[string]string{}, state: map[string]rules.FieldState{},
 		errors: map[string][]string{}, byID: map[string]bundle.Field{}}
 	if f.data == nil {
 		f.data = map[string]any{}
@@ -136,6 +137,9 @@ type fieldView struct {
 	Text                        string // the answer, for reading
 	Errors                      []string
 	RequiredText, ChooseText    string
+	Link                        string       // a document's, for reading
+	Kind                        string       // a document's kind, when the field has one or none
+	Kinds                       []optionView // the kinds to choose from, when it has several
 }
 
 type optionView struct {
@@ -155,7 +159,13 @@ func (f *form) answered() []pageView {
 			if !ok || fl.Type == "heading" || fl.Type == "paragraph" {
 				continue
 			}
-			pv.Fields = append(pv.Fields, fieldView{ID: fl.ID, Label: f.t(fl.Label), Text: f.text(fl, v)})
+			fv := fieldView{ID: fl.ID, Label: f.t(fl.Label), Text: f.text(fl, v)}
+			if doc, ok := v.(map[string]any); ok && fl.Type == "document" {
+				if file, ok := doc["file"].(string); ok {
+					fv.Link, fv.Text = "/api/v1/documents/"+url.PathEscape(file), f.t("ui.record.document")
+				}
+			}
+			pv.Fields = append(pv.Fields, fv)
 		}
 		if len(pv.Fields) > 0 {
 			out = append(out, pv)
@@ -226,6 +236,28 @@ func (f *form) input(fl bundle.Field) fieldView {
 		}
 		v.Options = append(v.Options, optionView{Value: o.Value, Label: f.t(o.Label), Checked: checked})
 	}
+	if fl.Type == "document" {
+		doc, _ := answer.(map[string]any)
+		file, _ := doc["file"].(string)
+		kind, _ := doc["type"].(string)
+		v.Value = file
+		if file != "" {
+			name := f.files[file]
+			if name == "" {
+				name = f.t("ui.record.document")
+			}
+			v.Text = f.t("ui.form.attached", "name", name)
+		}
+		if len(fl.DocumentTypes) > 1 {
+			for _, k := range fl.DocumentTypes {
+				v.Kinds = append(v.Kinds, optionView{Value: k, Label: f.t("document." + k), Checked: k == kind})
+			}
+		} else {
+			v.Kind = documentKind(fl)
+		}
+		v.Errors = f.errors[fl.ID]
+		return v
+	}
 	parts, _ := answer.(map[string]any)
 	for _, p := range fl.Parts {
 		s, _ := parts[p].(string)
@@ -250,8 +282,18 @@ func (f *form) readField(fl bundle.Field, post url.Values) {
 	id := fl.ID
 	one := strings.TrimSpace(post.Get(id))
 	switch fl.Type {
-	case "heading", "paragraph", "document":
+	case "heading", "paragraph":
 		return
+	case "document":
+		// A file attached earlier (the form sent back with its problems) is carried by its id;
+		// a file sent with this form was stored by the caller (see declare) under the same name.
+		if file := strings.TrimSpace(post.Get(id + ".file")); file != "" {
+			kind := documentKind(fl)
+			if len(fl.DocumentTypes) > 1 {
+				kind = post.Get(id + ".type")
+			}
+			f.data[id] = map[string]any{"type": kind, "file": file}
+		}
 	case "number":
 		if one == "" {
 			return
@@ -339,4 +381,13 @@ func (f *form) count() int {
 		n += len(e)
 	}
 	return n
+}
+
+// documentKind is the kind of paper a document answer names when the registrar is not asked:
+// the field's only kind, or "document" when the field names none.
+func documentKind(fl bundle.Field) string {
+	if len(fl.DocumentTypes) > 0 {
+		return fl.DocumentTypes[0]
+	}
+	return "document"
 }

@@ -296,6 +296,10 @@ func (s *Server) page(h func(*request)) http.HandlerFunc {
 			}
 			return
 		}
+		if r.Method == http.MethodPost {
+			// A declaration's form carries its documents: ten of the largest at most.
+			r.Body = http.MaxBytesReader(w, r.Body, 10*store.MaxDocumentSize+1<<20)
+		}
 		if r.Method == http.MethodPost && (!sameOrigin(r) || !auth.CheckCSRF(rq.session, r.PostFormValue("csrf"))) {
 			s.problem(rq, http.StatusForbidden, "ui.error.csrf")
 			return

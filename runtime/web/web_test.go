@@ -4,9 +4,11 @@ package web_test
 // followed, cookies kept. The browser tests (browser_test.go) drive a real Chromium.
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"log/slog"
+	"mime/multipart"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -379,4 +381,69 @@ func BenchmarkDeclarePage(b *testing.B) {
 		size = w.Body.Len()
 	}
 	b.ReportMetric(float64(size), "bytes/page")
+}
+
+// postMultipart posts a form with files, as a browser sends the declaration form.
+func (u *user) postMultipart(path string, form url.Values, files map[string][]byte) {
+	u.s.t.Helper()
+	var body bytes.Buffer
+	w := multipart.NewWriter(&body)
+	for k, vs := range form {
+		for _, v := range vs {
+			w.WriteField(k, v)
+		}
+	}
+	for field, data := range files {
+		fw, _ := w.CreateFormFile(field, field+".pdf")
+		fw.Write(data)
+	}
+	w.Close()
+	req, _ := http.NewRequest("POST", u.s.url+path, &body)
+	req.Header.Set("Content-Type", w.FormDataContentType())
+	u.do(req)
+}
+
+// aPDF is the smallest file that is a PDF to a browser's sniffing.
+var aPDF = []byte("%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n")
+
+// TestDocumentsWithoutJavaScript: files sent with the form are attached, kept when the form
+// comes back with problems, refused when they are not documents, and readable from the record.
+func TestDocumentsWithoutJavaScript(t *testing.T) {
+	s := newSite(t)
+	u := s.login("lidya.verhane", "en")
+	u.get("/declare/birth")
+	form := birth("Liya", "Papers")
+	form.Set("mother.idType", "national-id") // her identity document is asked for
+	form.Set("mother.nid", "1234567890")
+	form.Set("csrf", u.csrf())
+	form.Set("key", "papers-1")
+	form.Del("child.sex")
+	u.postMultipart("/declare/birth", form, map[string][]byte{"documents.motherId": aPDF, "documents.other": []byte("just text")})
+	if u.status != http.StatusUnprocessableEntity {
+		t.Fatalf("without the child's sex: %d at %s", u.status, u.at)
+	}
+	got := problems(u.page)
+	if !strings.Contains(got, "documents.other: documents.other.pdf cannot be attached") {
+		t.Errorf("a text file attached: problems\n%s", got)
+	}
+	if strings.Contains(got, "documents.motherId") {
+		t.Errorf("the PDF is refused:\n%s", got)
+	}
+	u.has("Attached: documents.motherId.pdf")
+	m := regexp.MustCompile(`name="documents.motherId.file" value="(sha256:[0-9a-f]{64})"`).FindStringSubmatch(u.page)
+	if m == nil {
+		t.Fatalf("the attached file is not carried by the form")
+	}
+	// Sent again with what the page carries, the file is not sent twice.
+	form.Set("child.sex", "female")
+	form.Set("documents.motherId.file", m[1])
+	u.postMultipart("/declare/birth", form, nil)
+	if recordURL.FindStringSubmatch(u.at) == nil {
+		t.Fatalf("declared: at %s (%d)\n%s", u.at, u.status, problems(u.page))
+	}
+	u.has(`href="/api/v1/documents/` + m[1] + `"`)
+	u.get("/api/v1/documents/" + m[1])
+	if u.status != 200 || u.page != string(aPDF) {
+		t.Errorf("the document read back: %d, %d bytes", u.status, len(u.page))
+	}
 }

@@ -104,6 +104,12 @@ async function startForm(form, cfg) {
     save();
   });
   for (const input of form.querySelectorAll('input[data-of]')) places(input, cfg);
+  for (const input of form.querySelectorAll('input[type=file]')) {
+    input.addEventListener('change', () => upload(input, form, cfg).then(() => {
+      evaluate();
+      save();
+    }));
+  }
   const steps = paginate(form, cfg, fields);
 
   form.addEventListener('submit', async (e) => {
@@ -269,8 +275,13 @@ function read(form, fields, cfg) {
     switch (type) {
       case 'heading':
       case 'paragraph':
-      case 'document':
         break;
+      case 'document': {
+        const file = form.elements[id + '.file'].value;
+        const kinds = form.elements[id + '.type'];
+        if (file !== '') data[id] = { type: kinds ? kinds.value : el.querySelector('input[type=file]').dataset.kind, file };
+        break;
+      }
       case 'number': {
         const v = one();
         if (v === '') break;
@@ -483,6 +494,30 @@ function codes(form) {
   const out = {};
   for (const input of form.querySelectorAll('input[data-of]')) if (input.dataset.code) out[input.name] = input.dataset.code;
   return out;
+}
+
+// upload sends a file as soon as it is chosen, to be named by its id in the declaration.
+async function upload(input, form, cfg) {
+  const file = input.files[0];
+  const note = document.getElementById('a-' + input.name);
+  if (!file) return;
+  try {
+    const res = await fetch('/api/v1/documents?' + new URLSearchParams({ name: file.name }), {
+      method: 'POST',
+      headers: { 'Content-Type': file.type || 'application/octet-stream', 'X-CSRF-Token': form.elements.csrf.value },
+      body: file,
+      credentials: 'same-origin',
+    });
+    const body = await res.json().catch(() => ({}));
+    if (!res.ok) {
+      note.textContent = (body.errors && body.errors[0] && body.errors[0].message) || res.statusText;
+      return;
+    }
+    form.elements[input.name + '.file'].value = body.id;
+    note.textContent = text(cfg, 'ui.form.attached').replace('{name}', body.name || file.name);
+  } catch {
+    note.textContent = text(cfg, 'ui.form.uploadFailed');
+  }
 }
 
 // places fills a location field's list from the server as the registrar types: a country's

@@ -160,6 +160,9 @@ func (s *Server) showRecord(rq *request, r *store.Record, status int, problem st
 	f := s.newForm(rq.lang, ev, data, nil)
 	var actions []actionView
 	for _, a := range s.Records.Available(rq.actor, r) {
+		if a.Edits == "proposal" {
+			continue // a correction is proposed on the form itself, not by a button (not yet served)
+		}
 		actions = append(actions, actionView{a.ID, s.Catalog.Text(rq.lang, a.Label), a.CommentRequired})
 	}
 	var history []entryView

@@ -350,6 +350,9 @@ func (s *Server) fail(rq *request, err error) {
 		case records.Conflict:
 			s.problem(rq, http.StatusConflict, "ui.error.conflict")
 			return
+		case records.BadRequest, records.Invalid:
+			s.problem(rq, http.StatusBadRequest, "ui.error.badRequest")
+			return
 		}
 	}
 	s.Log.Error("page failed", "method", rq.r.Method, "path", rq.r.URL.Path, "err", err)

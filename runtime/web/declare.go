@@ -83,11 +83,15 @@ func (s *Server) formHTML(rq *request, f *form) (template.HTML, error) {
 	return h, nil
 }
 
-func (s *Server) showDeclare(rq *request, f *form, status int, key string, general []string) {
+// config is what a form's script needs (see formConfig); r is the record edited, if any.
+func (s *Server) config(rq *request, f *form, r *store.Record) formConfig {
 	c := formConfig{Event: f.ev.ID, RulesURL: "/static/" + s.statics["rules.js"].versioned, Rules: f.ev.Rules, Messages: map[string]string{},
 		Context: map[string]any{"today": s.Records.Today(),
 			"user": map[string]string{"role": rq.actor.User.Role, "office": rq.actor.Office.Code, "area": rq.actor.Office.Area}},
 		Texts: map[string]string{}}
+	if r != nil {
+		c.Context["record"] = map[string]any{"status": r.Status, "flags": r.Flags}
+	}
 	for _, fl := range f.ev.Rules.Fields {
 		for _, ch := range fl.Checks {
 			c.Messages[ch.Message] = s.Catalog.Text(rq.lang, ch.Message)
@@ -97,7 +101,11 @@ func (s *Server) showDeclare(rq *request, f *form, status int, key string, gener
 		"ui.form.next", "ui.form.back", "ui.form.review", "ui.form.attached", "ui.form.uploadFailed"} {
 		c.Texts[k] = s.Catalog.Text(rq.lang, k)
 	}
-	cfg, _ := json.Marshal(c)
+	return c
+}
+
+func (s *Server) showDeclare(rq *request, f *form, status int, key string, general []string) {
+	cfg, _ := json.Marshal(s.config(rq, f, nil))
 	pages, err := s.formHTML(rq, f)
 	if err != nil {
 		s.fail(rq, err)
@@ -183,7 +191,10 @@ func (s *Server) declare(rq *request) {
 	if errors.As(err, &re) && (re.Kind == records.Invalid || re.Kind == records.BadRequest) {
 		shown := s.newForm(rq.lang, ev, f.data, rctx)
 		shown.files = f.files
-		general := shown.refused(re)
+		var general []string
+		for _, d := range shown.refused(re) {
+			general = append(general, d.Message)
+		}
 		s.showDeclare(rq, shown, http.StatusUnprocessableEntity, key, general)
 		return
 	}

@@ -350,12 +350,12 @@ func (f *form) readField(fl bundle.Field, post url.Values) {
 
 // refused puts a refusal's problems on the fields they are about, in the form's language, and
 // returns those about no field.
-func (f *form) refused(re *records.Error) []string {
-	var general []string
+func (f *form) refused(re *records.Error) []records.Detail {
+	var general []records.Detail
 	for _, d := range re.Details {
 		id, onField := strings.CutPrefix(d.Path, "/data/")
 		if !onField || f.byID[id].ID == "" {
-			general = append(general, d.Message)
+			general = append(general, d)
 			continue
 		}
 		var msg string

@@ -127,9 +127,13 @@ func (s *Server) search(rq *request) {
 	}{s.newView(rq.lang, s.Catalog.Text(rq.lang, "ui.nav.search"), rq), name, id, statuses, asked, found, next})
 }
 
+// actionView is an action offered on a record: a button, and for one that edits the
+// declaration a link to the form it is taken on (only the link, for a correction proposed).
 type actionView struct {
 	ID, Label       string
 	CommentRequired bool
+	Edits           string
+	Button          bool
 }
 
 type entryView struct {
@@ -160,10 +164,8 @@ func (s *Server) showRecord(rq *request, r *store.Record, status int, problem st
 	f := s.newForm(rq.lang, ev, data, nil)
 	var actions []actionView
 	for _, a := range s.Records.Available(rq.actor, r) {
-		if a.Edits == "proposal" {
-			continue // a correction is proposed on the form itself, not by a button (not yet served)
-		}
-		actions = append(actions, actionView{a.ID, s.Catalog.Text(rq.lang, a.Label), a.CommentRequired})
+		actions = append(actions, actionView{ID: a.ID, Label: s.Catalog.Text(rq.lang, a.Label), CommentRequired: a.CommentRequired,
+			Edits: a.Edits, Button: a.Edits != "proposal"})
 	}
 	var history []entryView
 	for _, e := range r.History {

@@ -6,6 +6,7 @@ package web_test
 import (
 	"bytes"
 	"fmt"
+	"html"
 	"io"
 	"log/slog"
 	"mime/multipart"
@@ -445,5 +446,64 @@ func TestDocumentsWithoutJavaScript(t *testing.T) {
 	u.get("/api/v1/documents/" + m[1])
 	if u.status != 200 || u.page != string(aPDF) {
 		t.Errorf("the document read back: %d, %d bytes", u.status, len(u.page))
+	}
+}
+
+var inputValue = regexp.MustCompile(`name="([^"]+)" value="([^"]*)"`)
+
+// formOf is the values a page's form would post: its inputs' values, the options checked or
+// selected (enough for the tests' forms: no textarea content).
+func formOf(page string) url.Values {
+	v := url.Values{}
+	for _, m := range inputValue.FindAllStringSubmatch(page, -1) {
+		if m[2] != "" {
+			v.Set(m[1], html.UnescapeString(m[2]))
+		}
+	}
+	for _, m := range regexp.MustCompile(`type="radio" name="([^"]+)" value="([^"]+)" checked`).FindAllStringSubmatch(page, -1) {
+		v.Set(m[1], m[2])
+	}
+	for _, m := range regexp.MustCompile(`(?s)<select id="i-[^"]+" name="([^"]+)"[^>]*>.*?</select>`).FindAllStringSubmatch(page, -1) {
+		if sel := regexp.MustCompile(`<option value="([^"]+)" selected>`).FindStringSubmatch(m[0]); sel != nil {
+			v.Set(m[1], sel[1])
+		}
+	}
+	return v
+}
+
+// TestCorrectionOnTheForm: a correction is asked for on the record's form, filled with its
+// answers; what was changed is proposed, and applied when the district approves it.
+func TestCorrectionOnTheForm(t *testing.T) {
+	s := newSite(t)
+	local := s.login("lidya.verhane", "en")
+	id := local.declare(birth("Nahom", "Girma"))
+	local.post("/records/"+id+"/actions/register", url.Values{"csrf": {local.csrf()}, "version": {"1"}})
+	local.has("Done: Register")
+	local.has(`href="/records/` + id + `/edit/request-correction"`)
+	local.lacks(`action="/records/` + id + `/actions/request-correction"`) // a link, not a button
+
+	local.get("/records/" + id + "/edit/request-correction")
+	if local.status != 200 {
+		t.Fatalf("the correction form: %d", local.status)
+	}
+	local.has(`value="Nahom"`, `value="3.2"`)
+	form := formOf(local.page)
+	// Nothing changed: refused, nothing to decide.
+	form.Set("comment", "the hospital's card")
+	local.post("/records/"+id+"/edit/request-correction", form)
+	if local.status != http.StatusUnprocessableEntity {
+		t.Fatalf("a correction of nothing: %d", local.status)
+	}
+	local.has("Nothing was changed")
+	form.Set("child.weight", "3.4")
+	local.post("/records/"+id+"/edit/request-correction", form)
+	local.has("Done: Request a correction", "Weight at birth: 3.2 kg → 3.4 kg", "the hospital&#39;s card")
+
+	district := s.login("fenna.albrecq", "en")
+	district.get("/records/" + id)
+	district.post("/records/"+id+"/actions/approve-correction", url.Values{"csrf": {district.csrf()}, "version": {"3"}})
+	district.has("Done: Approve the correction")
+	if !regexp.MustCompile(`<dt>Weight at birth</dt><dd>3.4 kg</dd>`).MatchString(district.page) {
+		t.Errorf("the correction is not applied:\n%s", district.page)
 	}
 }

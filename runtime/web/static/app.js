@@ -14,7 +14,7 @@ if (lang) {
   lang.querySelector('select').addEventListener('change', () => lang.submit());
 }
 
-const form = document.querySelector('form.declare');
+const form = document.querySelector('form.declare, form.edit');
 const config = document.getElementById('form-config');
 if (form && config) {
   startForm(form, JSON.parse(config.textContent));
@@ -31,8 +31,11 @@ function status(message) {
   if (s) s.textContent = message;
 }
 
+// startForm brings a form to life. A declaration's form is paged, kept and sent by the script;
+// a record's form (an action that edits it) only gets the rules, and is sent as it is.
 async function startForm(form, cfg) {
   const { evaluateForm } = await import(cfg.rulesURL);
+  const declaring = form.classList.contains('declare');
   const draftKey = 'crvsctl:form:' + cfg.event;
   const fields = [...form.querySelectorAll('.field[data-field]')];
   const touched = new Set();
@@ -40,8 +43,8 @@ async function startForm(form, cfg) {
 
   // A declaration left unsent on this device (a closed tab, a reload) is taken up again,
   // with its key, so that sending it later is still sending it once.
-  let saved = readJSON(draftKey);
-  if (!saved) {
+  let saved = declaring ? readJSON(draftKey) : null;
+  if (declaring && !saved) {
     // else one the server refused after it was sent from the outbox (the rules changed)
     const refused = (readJSON(OUTBOX) || []).find((e) => e.refused && e.event === cfg.event);
     if (refused) {
@@ -82,6 +85,7 @@ async function startForm(form, cfg) {
   let saveTimer = 0;
   let draftTimer = 0;
   const save = () => {
+    if (!declaring) return;
     clearTimeout(saveTimer);
     saveTimer = setTimeout(() => {
       writeJSON(draftKey, { key: form.elements.key.value, values: values(form), codes: codes(form), saved: Date.now() });
@@ -109,6 +113,10 @@ async function startForm(form, cfg) {
       evaluate();
       save();
     }));
+  }
+  if (!declaring) {
+    evaluate();
+    return;
   }
   const steps = paginate(form, cfg, fields);
 

@@ -1,0 +1,161 @@
+package web
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"html/template"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/crvsctl/crvsctl/runtime/records"
+	"github.com/crvsctl/crvsctl/runtime/store"
+)
+
+// An action that edits the declaration (a registrar fixing it while validating, a correction
+// asked for) is taken on the record's form, filled with its answers: what the registrar
+// changes is sent with the action, which the service checks with the form's rules again.
+
+type editView struct {
+	view
+	Record          recordLine
+	Action, Label   string
+	Version         int64
+	CommentRequired bool
+	Comment         string
+	Form            template.HTML
+	Problems        int
+	General         []string
+	Config          template.JS
+}
+
+// editable finds a record and an action of it that edits its declaration, which the user may
+// take now.
+func (s *Server) editable(rq *request) (*store.Record, *records.Action, bool) {
+	r, err := s.Records.Get(rq.r.Context(), rq.actor, rq.r.PathValue("id"))
+	if err != nil {
+		s.fail(rq, err)
+		return nil, nil, false
+	}
+	for _, a := range s.Records.Available(rq.actor, r) {
+		if a.ID == rq.r.PathValue("action") && a.Edits != "" {
+			return r, a, true
+		}
+	}
+	s.problem(rq, http.StatusConflict, "ui.error.conflict")
+	return nil, nil, false
+}
+
+func (s *Server) editPage(rq *request) {
+	r, a, ok := s.editable(rq)
+	if !ok {
+		return
+	}
+	var data map[string]any
+	json.Unmarshal(r.Data, &data)
+	f := s.newForm(rq.lang, s.Records.Model.Events[r.Event], data, s.Records.RuleContext(rq.actor, r))
+	s.showEdit(rq, r, a, f, http.StatusOK, "", nil)
+}
+
+func (s *Server) showEdit(rq *request, r *store.Record, a *records.Action, f *form, status int, comment string, general []string) {
+	var b bytes.Buffer
+	if err := s.pages["edit"].ExecuteTemplate(&b, "pages", f.inputs()); err != nil {
+		s.fail(rq, err)
+		return
+	}
+	cfg, _ := json.Marshal(s.config(rq, f, r))
+	label := s.Catalog.Text(rq.lang, a.Label)
+	s.render(rq.w, rq.r, status, "edit", editView{
+		view:   s.newView(rq.lang, label+" · "+r.Title, rq),
+		Record: s.lines(rq.lang, store.Page{Records: []store.Record{*r}})[0], Action: a.ID, Label: label, Version: r.Version,
+		CommentRequired: a.CommentRequired, Comment: comment, Form: template.HTML(b.String()),
+		Problems: f.count() + len(general), General: general, Config: template.JS(cfg)})
+}
+
+// edit takes the action with the answers changed on the form.
+func (s *Server) edit(rq *request) {
+	r, a, ok := s.editable(rq)
+	if !ok {
+		return
+	}
+	ev := s.Records.Model.Events[r.Event]
+	version, err := strconv.ParseInt(rq.r.PostFormValue("version"), 10, 64)
+	if err != nil || version != r.Version {
+		s.problem(rq, http.StatusConflict, "ui.error.conflict")
+		return
+	}
+	var old map[string]any
+	json.Unmarshal(r.Data, &old)
+	rctx := s.Records.RuleContext(rq.actor, r)
+	before := s.newForm(rq.lang, ev, old, rctx)
+
+	f := s.newForm(rq.lang, ev, nil, nil)
+	post := rq.r.PostForm
+	if err := s.attach(rq, ev, f, post); err != nil {
+		s.fail(rq, err)
+		return
+	}
+	f.read(post)
+	comment := strings.TrimSpace(post.Get("comment"))
+	back := func(status int, general []string) {
+		shown := s.newForm(rq.lang, ev, f.data, rctx)
+		shown.raw, shown.errors, shown.files = f.raw, f.errors, f.files
+		if general == nil {
+			general = []string{}
+		}
+		s.showEdit(rq, r, a, shown, status, comment, general)
+	}
+	if f.count() > 0 {
+		back(http.StatusUnprocessableEntity, nil)
+		return
+	}
+	// What changed: the answers that differ from the record's, and those taken away. A field
+	// the form shows disabled to this user is not sent (its input posts nothing), and keeps
+	// its value.
+	changed := map[string]any{}
+	for _, p := range ev.Pages {
+		for _, fl := range p.Fields {
+			if fl.Type == "heading" || fl.Type == "paragraph" {
+				continue
+			}
+			if st, ok := before.state[fl.ID]; ok && !st.Enabled {
+				continue
+			}
+			was, _ := json.Marshal(old[fl.ID])
+			now, _ := json.Marshal(f.data[fl.ID])
+			if !bytes.Equal(was, now) {
+				changed[fl.ID] = f.data[fl.ID] // nil: taken away
+			}
+		}
+	}
+	req := records.ActionRequest{Action: a.ID, Version: version, Comment: comment}
+	if len(changed) > 0 || a.Edits == "proposal" {
+		req.Data, _ = json.Marshal(changed)
+	}
+	next, err := s.Records.Act(rq.r.Context(), rq.actor, r.ID, req)
+	var re *records.Error
+	if errors.As(err, &re) && (re.Kind == records.Invalid || re.Kind == records.BadRequest) {
+		shown := s.newForm(rq.lang, ev, f.data, rctx)
+		shown.files = f.files
+		var general []string
+		for _, d := range shown.refused(re) {
+			switch d.Path {
+			case "/comment":
+				general = append(general, s.Catalog.Text(rq.lang, "ui.record.commentRequired"))
+			case "/data":
+				general = append(general, s.Catalog.Text(rq.lang, "ui.form.nothingChanged"))
+			default:
+				general = append(general, d.Message)
+			}
+		}
+		s.showEdit(rq, r, a, shown, http.StatusUnprocessableEntity, comment, general)
+		return
+	}
+	if err != nil {
+		s.fail(rq, err)
+		return
+	}
+	flash(rq.w, s.Catalog.Text(rq.lang, "ui.record.done", "action", s.Catalog.Text(rq.lang, a.Label)))
+	http.Redirect(rq.w, rq.r, "/records/"+next.ID, http.StatusSeeOther)
+}

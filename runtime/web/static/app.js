@@ -118,6 +118,10 @@ async function startForm(form, cfg) {
     evaluate();
     return;
   }
+  // Kept on the device while offline; on the server too as soon as the connection returns.
+  window.addEventListener('online', () => {
+    if (readJSON(draftKey)) saveDraft(form, cfg, read(form, fields, cfg).data);
+  });
   const steps = paginate(form, cfg, fields);
 
   form.addEventListener('submit', async (e) => {

@@ -16,7 +16,9 @@ import (
 	"maps"
 	"math/rand/v2"
 	"net/http"
+	"net/url"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -58,7 +60,8 @@ var (
 )
 
 // seed writes n records straight into the embedded store in dir: a register at national scale
-// to search, without a day of HTTP declarations. The records are like the ones crvsctl serve
+// to search, without a day of HTTP declarations. Their document answers name files that are
+// not stored: nothing here reads them, and the store does not check. The records are like the ones crvsctl serve
 // stores for the example country: its declaration's size, its offices and their areas, most
 // registered, some on their way, a few late.
 func seed(args []string) error {
@@ -176,6 +179,49 @@ func (c *client) do(method, path string, body any, key string) (int, []byte, err
 	return resp.StatusCode, out, err
 }
 
+// uploadDocuments uploads every file of dir as the user's, and checks that they are the files
+// the declaration's document answers name: a document's id is the address of its content, so
+// the ids in the declaration are those its files are given.
+func (c *client) uploadDocuments(dir string, decl map[string]any) error {
+	files, err := filepath.Glob(filepath.Join(dir, "*"))
+	if err != nil {
+		return err
+	}
+	uploaded := map[string]bool{}
+	for _, f := range files {
+		if st, err := os.Stat(f); err != nil || st.IsDir() {
+			continue
+		}
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return err
+		}
+		req, _ := http.NewRequest("POST", c.base+"/api/v1/documents?name="+url.QueryEscape(filepath.Base(f)), bytes.NewReader(data))
+		req.Header.Set("Content-Type", "application/octet-stream")
+		req.Header.Set("Authorization", "Bearer "+c.token)
+		resp, err := c.http.Do(req)
+		if err != nil {
+			return err
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusCreated && resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("upload of %s: %d %s", f, resp.StatusCode, body)
+		}
+		var d struct{ ID string }
+		json.Unmarshal(body, &d)
+		uploaded[d.ID] = true
+	}
+	for field, v := range decl {
+		if ans, ok := v.(map[string]any); ok {
+			if id, ok := ans["file"].(string); ok && !uploaded[id] {
+				return fmt.Errorf("%s attaches %s, which is none of the files of %s", field, id, dir)
+			}
+		}
+	}
+	return nil
+}
+
 func login(base, user, pw string, hc *http.Client) (*client, error) {
 	c := &client{base: base, http: hc}
 	status, body, err := c.do("POST", "/api/v1/login", map[string]string{"username": user, "password": pw}, "")
@@ -198,6 +244,7 @@ func run(args []string) error {
 	workers := fs.Int("c", 16, "concurrent requests")
 	dur := fs.Duration("d", 20*time.Second, "how long")
 	declFile := fs.String("declaration", "runtime/testdata/birth.json", "a valid declaration")
+	docDir := fs.String("documents", "runtime/testdata/documents", "the files the declaration's document answers name, uploaded once at the start")
 	fs.Parse(args)
 
 	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: *workers * 2}}
@@ -211,6 +258,9 @@ func run(args []string) error {
 	}
 	var decl map[string]any
 	if err := json.Unmarshal(raw, &decl); err != nil {
+		return err
+	}
+	if err := c.uploadDocuments(*docDir, decl); err != nil {
 		return err
 	}
 	declare := func(i int64) (string, error) {

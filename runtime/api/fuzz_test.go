@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -61,6 +62,17 @@ func FuzzDeclare(f *testing.F) {
 	if err := json.Unmarshal(w.Body.Bytes(), &l); err != nil || l.Token == "" {
 		f.Fatalf("login: %d %s", w.Code, w.Body)
 	}
+	// The files testdata/birth.json attaches, uploaded as a client does before declaring.
+	files, _ := filepath.Glob("../testdata/documents/*")
+	for _, file := range files {
+		body, err := os.ReadFile(file)
+		if err != nil {
+			f.Fatal(err)
+		}
+		if w := do("POST", "/api/v1/documents?name="+filepath.Base(file), l.Token, body); w.Code != http.StatusCreated {
+			f.Fatalf("upload of %s: %d %s", file, w.Code, w.Body)
+		}
+	}
 	schemas := map[string]*jsonschema.Schema{}
 	for _, ev := range b.Events {
 		w := do("GET", "/api/v1/events/"+ev.ID+"/schema", l.Token, nil)
@@ -91,7 +103,9 @@ func FuzzDeclare(f *testing.F) {
 	f.Add(env(strings.Replace(v, `"health-facility"`, `"home"`, 1)))                      // a village is then required
 	f.Add(env(strings.Replace(v, `"child.birthOrder": 1`, `"child.birthOrder": "1"`, 1))) // wrong type
 	f.Add(env(strings.Replace(v, `"female"`, `{"$gt": ""}`, 1)))
-	f.Add(env(strings.Replace(v, `"father.known": false`, `"father.known": true`, 1))) // the father's fields are then required
+	f.Add(env(strings.Replace(v, `"father.known": false`, `"father.known": true`, 1)))                        // the father's fields are then required
+	f.Add(env(strings.Replace(v, `"national-id", "file": "sha256:2`, `"national-id", "file": "sha256:3`, 1))) // a file never uploaded
+	f.Add(env(strings.Replace(v, `"type": "national-id", `, ``, 1)))                                          // no type
 	f.Add(env(`{"$where": "1"}`))
 	f.Add(env(`{}`))
 	f.Add(env(`null`))

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 	"sync/atomic"
 	"testing"
 
@@ -37,6 +38,17 @@ func BenchmarkDeclare(b *testing.B) {
 	data, err := os.ReadFile("../testdata/birth.json")
 	if err != nil {
 		b.Fatal(err)
+	}
+	// The files its document answers name, uploaded as a client does before declaring.
+	docs, _ := filepath.Glob("../testdata/documents/*")
+	for _, f := range docs {
+		file, err := os.ReadFile(f)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, _, err := svc.SaveDocument(context.Background(), actor, filepath.Base(f), file); err != nil {
+			b.Fatal(err)
+		}
 	}
 	var i atomic.Int64
 	b.SetParallelism(8) // as many requests at once as a busy office's clerks make

@@ -9,6 +9,7 @@ package records
 import (
 	"context"
 	"errors"
+	"fmt"
 	"mime"
 	"net/http"
 	"path"
@@ -190,6 +191,59 @@ func (s *Service) readsDocument(ctx context.Context, actor *Actor, id string) (b
 		}
 		q.After = p.Next
 	}
+}
+
+// checkDocuments refuses every document answer of data that names a document the actor may
+// not attach: one they did not upload, and that no record they may read references. A client
+// cannot attach someone else's document by guessing (or being told) its id. known are the
+// documents of the record being changed, which the actor reads already: an answer kept, or a
+// proposal applied, costs nothing. Any other answer costs one small read when the actor
+// uploaded the file, a search besides when not.
+func (s *Service) checkDocuments(ctx context.Context, actor *Actor, ev *Event, data map[string]any, known []string) error {
+	out := &Error{Kind: Invalid}
+	mine := map[string]bool{} // documents checked already, by whether they may be attached
+	for _, f := range ev.documentFields {
+		ans, ok := data[f].(map[string]any)
+		if !ok {
+			continue
+		}
+		id, _ := ans["file"].(string) // its form is the payload schema's to check
+		if slices.Contains(known, id) {
+			continue
+		}
+		ok, seen := mine[id]
+		if !seen {
+			var err error
+			if ok, err = s.mayAttachDocument(ctx, actor, id); err != nil {
+				return err
+			}
+			mine[id] = ok
+		}
+		if !ok {
+			out.Details = append(out.Details, Detail{Path: "/data/" + f, Code: "unknown-document",
+				Message: fmt.Sprintf("no document %s of yours: upload the file first (POST /api/v1/documents) and send the id it is given", id)})
+		}
+	}
+	if len(out.Details) > 0 {
+		return out
+	}
+	return nil
+}
+
+// mayAttachDocument tells whether the actor uploaded a document, or may read a record that
+// references it.
+func (s *Service) mayAttachDocument(ctx context.Context, actor *Actor, id string) (bool, error) {
+	if !documentID.MatchString(id) {
+		return false, nil
+	}
+	_, err := s.Store.DocumentUpload(ctx, id, actor.User.Username)
+	switch {
+	case err == nil:
+		return true, nil
+	case errors.Is(err, store.ErrNotFound):
+		return s.readsDocument(ctx, actor, id)
+	}
+	return false, err
 }
 
 // documentsOf are the documents a declaration's answers name, sorted, each once.

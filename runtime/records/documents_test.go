@@ -7,6 +7,8 @@ import (
 	"testing"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/crvsctl/crvsctl/runtime/store"
 )
 
 // Magic numbers of files, for contents of each type.
@@ -113,4 +115,176 @@ func FuzzCleanName(f *testing.F) {
 			}
 		}
 	})
+}
+
+// bare is a user who has uploaded nothing (e.actor uploads the fixture's files).
+func (e *env) bare(username string) *Actor {
+	e.t.Helper()
+	a, ok := e.m.ActorFor(username)
+	if !ok {
+		e.t.Fatalf("no user %s", username)
+	}
+	return a
+}
+
+// uploadAs saves a file of its own (a PDF whose bytes say what) as the user's, and returns
+// its answer to attach.
+func (e *env) uploadAs(a *Actor, kind, what string) map[string]any {
+	e.t.Helper()
+	d, _, err := e.svc.SaveDocument(e.ctx, a, what+".pdf", []byte(pdfMagic+"% "+what+"\n"))
+	if err != nil {
+		e.t.Fatalf("upload %s as %s: %v", what, a.User.Username, err)
+	}
+	return map[string]any{"type": kind, "file": d.ID}
+}
+
+func fileOf(t testing.TB, ans any) string {
+	t.Helper()
+	m, ok := ans.(map[string]any)
+	if !ok {
+		t.Fatalf("not a document answer: %v", ans)
+	}
+	return m["file"].(string)
+}
+
+// A declaration attaches the documents its user uploaded, or those of records the user may
+// read; any other id is refused where it is, whether it names nothing or someone else's file.
+func TestDeclareChecksDocuments(t *testing.T) {
+	e := newEnv(t)
+	marta := e.actor("marta.oyelund") // hospital clerk, HF001; has uploaded the fixture's files
+	r := e.declare(marta, "birth", completeData("birth"))
+	d := completeData("birth")
+	var want []string
+	for _, f := range []string{"documents.birthNotification", "documents.motherId", "documents.fatherId", "documents.marriageCertificate"} {
+		want = append(want, fileOf(t, d[f]))
+	}
+	slices.Sort(want)
+	if !slices.Equal(r.Documents, want) || !slices.Equal(e.get(r.ID).Documents, want) {
+		t.Errorf("documents %v, want %v", r.Documents, want)
+	}
+
+	// selin (hospital clerk, HF002) has uploaded none of them, and reads none of HF001's
+	// records: each answer is refused.
+	selin := e.bare("selin.abravan")
+	before := e.count("birth")
+	_, _, err := e.svc.Declare(e.ctx, selin, Declaration{Event: "birth", Data: mustJSON(t, completeData("birth"))})
+	re := refusal(t, err, Invalid)
+	if !slices.Equal(paths(re), []string{"/data/documents.birthNotification", "/data/documents.fatherId", "/data/documents.marriageCertificate", "/data/documents.motherId"}) {
+		t.Errorf("paths %v", paths(re))
+	}
+	for _, det := range re.Details {
+		if det.Code != "unknown-document" {
+			t.Errorf("%s: code %s", det.Path, det.Code)
+		}
+	}
+
+	// A file uploaded by nobody, one by someone else, and a hidden answer (dropped unread).
+	lidya := e.bare("lidya.verhane") // local registrar, CR0101: reads HF001's records
+	lidya2 := e.uploadAs(lidya, "national-id", "lidya's scan")
+	martas := e.uploadAs(marta, "national-id", "marta's own scan")
+	nobody := map[string]any{"type": "national-id", "file": "sha256:" + strings.Repeat("0", 64)}
+	for _, c := range []struct {
+		name   string
+		by     *Actor
+		answer map[string]any
+		ok     bool
+	}{
+		{"a file of nobody", lidya, nobody, false},
+		{"marta's file, in no record", lidya, martas, false},
+		{"lidya's own file", lidya, lidya2, true},
+	} {
+		d := completeData("birth")
+		for _, f := range []string{"documents.birthNotification", "documents.fatherId", "documents.marriageCertificate"} {
+			d[f] = lidya2
+		}
+		d["documents.motherId"] = c.answer
+		_, _, err := e.svc.Declare(e.ctx, c.by, Declaration{Event: "birth", Data: mustJSON(t, d)})
+		if c.ok && err != nil {
+			t.Errorf("%s: %v", c.name, err)
+		}
+		if !c.ok {
+			if re := refusal(t, err, Invalid); !slices.Equal(paths(re), []string{"/data/documents.motherId"}) {
+				t.Errorf("%s: paths %v", c.name, paths(re))
+			}
+		}
+	}
+	// Once a record lidya may read attaches marta's file, lidya may attach it too; selin,
+	// who reads no record of HF001, still may not.
+	d = completeData("birth")
+	d["documents.motherId"] = martas
+	e.declare(marta, "birth", d)
+	for _, c := range []struct {
+		by *Actor
+		ok bool
+	}{{lidya, true}, {selin, false}} {
+		d := completeData("birth")
+		for _, f := range []string{"documents.birthNotification", "documents.fatherId", "documents.marriageCertificate"} {
+			d[f] = e.uploadAs(c.by, "proof", c.by.User.Username+" "+f)
+		}
+		d["documents.motherId"] = martas
+		_, _, err := e.svc.Declare(e.ctx, c.by, Declaration{Event: "birth", Data: mustJSON(t, d)})
+		if (err == nil) != c.ok {
+			t.Errorf("%s attaches marta's file of a record of HF001: %v", c.by.User.Username, err)
+		}
+	}
+	if n := e.count("birth"); n != before+3 {
+		t.Errorf("%d records stored, want %d", n, before+3)
+	}
+
+	// An answer the rules hide is dropped before any document is looked for.
+	d = completeData("birth")
+	d["mother.maritalStatus"] = "single"
+	delete(d, "mother.marriageDate")
+	d["documents.marriageCertificate"] = nobody
+	r = e.declare(marta, "birth", d)
+	if _, kept := dataOf(t, r)["documents.marriageCertificate"]; kept || slices.Contains(r.Documents, fileOf(t, nobody)) {
+		t.Errorf("a hidden document answer kept: %v", r.Documents)
+	}
+}
+
+// An edit attaches what its user may attach; the documents a record has already cost nothing
+// and need not be the editor's; a correction's new document is readable by who decides it.
+func TestEditsCheckDocuments(t *testing.T) {
+	e := newEnv(t)
+	marta := e.actor("marta.oyelund")
+	lidya := e.bare("lidya.verhane") // uploaded none of the record's files
+	r := e.declare(marta, "birth", completeData("birth"))
+	old := fileOf(t, completeData("birth")["documents.motherId"])
+
+	// An edit of another field keeps marta's documents: no check, no refusal.
+	r = e.act(lidya, r, "validate", map[string]any{"child.weight": 3.3})
+	// A document lidya never uploaded is refused; one she did is attached, and the record
+	// keeps both the old and the new.
+	_, err := e.svc.Act(e.ctx, lidya, r.ID, ActionRequest{Action: "register", Version: r.Version,
+		Data: mustJSON(t, map[string]any{"documents.motherId": map[string]any{"type": "national-id", "file": store.DocumentID([]byte("x"))}})})
+	refusal(t, err, BadRequest) // register edits nothing: refused before any document is read
+	r2 := e.recordIn("birth", "HF001", declared)
+	_, err = e.svc.Act(e.ctx, lidya, r2.ID, ActionRequest{Action: "validate", Version: r2.Version,
+		Data: mustJSON(t, map[string]any{"documents.motherId": map[string]any{"type": "national-id", "file": store.DocumentID([]byte("x"))}})})
+	if re := refusal(t, err, Invalid); !slices.Equal(paths(re), []string{"/data/documents.motherId"}) || re.Details[0].Code != "unknown-document" {
+		t.Errorf("validate with a document never uploaded: %v", re)
+	}
+	scan := e.uploadAs(lidya, "national-id", "a better scan")
+	r2 = e.act(lidya, r2, "validate", map[string]any{"documents.motherId": scan})
+	if !slices.Contains(r2.Documents, old) || !slices.Contains(r2.Documents, fileOf(t, scan)) {
+		t.Errorf("documents after the edit: %v", r2.Documents)
+	}
+
+	// A correction proposes a new document; the district registrar, who uploaded nothing,
+	// reads it before deciding, and approving it attaches it.
+	r = e.act(lidya, r, "register", nil)
+	fix := e.uploadAs(lidya, "national-id", "the corrected card")
+	r = e.act(lidya, r, "request-correction", map[string]any{"documents.motherId": fix})
+	fenna := e.bare("fenna.albrecq") // district registrar, CR0101
+	if _, err := e.svc.Document(e.ctx, fenna, fileOf(t, fix)); err != nil {
+		t.Errorf("the district registrar reads the proposed document: %v", err)
+	}
+	r = e.act(fenna, r, "approve-correction", nil)
+	if got := fileOf(t, dataOf(t, r)["documents.motherId"]); got != fileOf(t, fix) {
+		t.Errorf("after the approval, mother's id is %s", got)
+	}
+	// Who cannot read the record cannot read its documents.
+	if _, err := e.svc.Document(e.ctx, e.bare("saba.rinaldor"), fileOf(t, fix)); outcomeOf(err) != notFound {
+		t.Errorf("saba (CR0203) reads a document of a record of HF001: %v", err)
+	}
 }

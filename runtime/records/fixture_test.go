@@ -1,8 +1,9 @@
 package records
 
 // The fixture every test of the package shares: nerovia's bundle in the form the server
-// serves, a real SQLite store per test, a clock the test sets, complete declarations, and
-// helpers that drive records into the state a test needs through the service itself.
+// serves, a real SQLite store per test, a clock the test sets, complete declarations with the
+// files they attach, and helpers that drive records into the state a test needs through the
+// service itself.
 
 import (
 	"context"
@@ -91,6 +92,9 @@ type env struct {
 	svc   *Service
 	st    store.Store
 	clock *clock
+	// uploaded has a sync.Once per user, for uploading the files of the fixture (see
+	// uploadFiles).
+	uploaded *sync.Map
 }
 
 func newEnv(t testing.TB) *env {
@@ -103,7 +107,7 @@ func newEnv(t testing.TB) *env {
 	t.Cleanup(func() { st.Close() })
 	c := &clock{t: testNow}
 	return &env{t: t, ctx: context.Background(), m: m, st: st, clock: c,
-		svc: &Service{Model: m, Store: st, Now: c.Now}}
+		svc: &Service{Model: m, Store: st, Now: c.Now}, uploaded: &sync.Map{}}
 }
 
 // with is the env for a subtest: its helpers must fail the subtest, from its own goroutine.
@@ -113,14 +117,53 @@ func (e *env) with(t testing.TB) *env {
 	return &c
 }
 
-// actor is a user of users.csv.
+// actor is a user of users.csv, who has uploaded the files the complete declarations attach.
+// (A test of a user who has not takes the actor from the model.)
 func (e *env) actor(username string) *Actor {
 	e.t.Helper()
 	a, ok := e.m.ActorFor(username)
 	if !ok {
 		e.t.Fatalf("no user %s in users.csv", username)
 	}
+	e.uploadFiles(username)
 	return a
+}
+
+// files are what the complete declarations attach, by name: small files of their own, each a
+// PDF or a JPEG as its content says.
+var files = func() map[string][]byte {
+	out := map[string][]byte{}
+	for _, name := range []string{"notification.pdf", "marriage.pdf", "mccd.pdf", "health-card.pdf"} {
+		out[name] = []byte("%PDF-1.4\n% " + name + "\n%%EOF\n")
+	}
+	for _, name := range []string{"mother-id.jpg", "father-id.jpg", "deceased-id.jpg", "informant-id.jpg"} {
+		out[name] = []byte("\xff\xd8\xff\xe0\x00\x10JFIF\x00" + name + "\xff\xd9")
+	}
+	return out
+}()
+
+// attach is a document answer: a file of files, as the kind of document it is.
+func attach(kind, file string) map[string]any {
+	b, ok := files[file]
+	if !ok {
+		panic("no file " + file)
+	}
+	return map[string]any{"type": kind, "file": store.DocumentID(b)}
+}
+
+// uploadFiles uploads files as the user's, once per test: what a client does before it
+// declares.
+func (e *env) uploadFiles(username string) {
+	e.t.Helper()
+	once, _ := e.uploaded.LoadOrStore(username, &sync.Once{}) // parallel subtests wait for the first
+	once.(*sync.Once).Do(func() {
+		for name, b := range files {
+			typ := SniffDocument(b)
+			if _, _, err := e.st.SaveDocument(e.ctx, &store.Document{User: username, Type: typ, Name: name, Data: b, Created: testNow}); err != nil {
+				e.t.Fatalf("upload of %s as %s: %v", name, username, err)
+			}
+		}
+	})
 }
 
 // setupRole may take every action of every event anywhere. It is not nerovia's: it is how the
@@ -145,6 +188,7 @@ func (e *env) setupAt(office string) *Actor {
 	if !ok {
 		e.t.Fatalf("no office %s", office)
 	}
+	e.uploadFiles("setup." + office)
 	return &Actor{User: bundle.User{Username: "setup." + office, Role: "national-registrar", Office: office},
 		Role: e.setupRole(), Office: o}
 }
@@ -286,10 +330,10 @@ func completeData(event string) map[string]any {
 			"informant.relationship": "mother",
 			"informant.attestation":  true,
 
-			"documents.birthNotification":   map[string]any{"type": "application/pdf", "file": "notification.pdf"},
-			"documents.motherId":            map[string]any{"type": "image/jpeg", "file": "mother-id.jpg"},
-			"documents.fatherId":            map[string]any{"type": "image/jpeg", "file": "father-id.jpg"},
-			"documents.marriageCertificate": map[string]any{"type": "application/pdf", "file": "marriage.pdf"},
+			"documents.birthNotification":   attach("birth-notification", "notification.pdf"),
+			"documents.motherId":            attach("national-id", "mother-id.jpg"),
+			"documents.fatherId":            attach("national-id", "father-id.jpg"),
+			"documents.marriageCertificate": attach("marriage-certificate", "marriage.pdf"),
 		}
 	case "death":
 		return map[string]any{
@@ -321,9 +365,9 @@ func completeData(event string) map[string]any {
 			"informant.phone":        "0911234567",
 			"informant.attestation":  true,
 
-			"documents.medicalCertificate": map[string]any{"type": "application/pdf", "file": "mccd.pdf"},
-			"documents.deceasedId":         map[string]any{"type": "image/jpeg", "file": "deceased-id.jpg"},
-			"documents.informantId":        map[string]any{"type": "image/jpeg", "file": "informant-id.jpg"},
+			"documents.medicalCertificate": attach("medical-certificate", "mccd.pdf"),
+			"documents.deceasedId":         attach("national-id", "deceased-id.jpg"),
+			"documents.informantId":        attach("national-id", "informant-id.jpg"),
 		}
 	}
 	panic("no complete declaration of " + event)
@@ -337,7 +381,7 @@ func lateBirth() map[string]any {
 	d["mother.marriageDate"] = "2020-01-11"
 	maps.Copy(d, map[string]any{
 		"registration.lateReason":   "distance-or-cost",
-		"registration.lateEvidence": map[string]any{"type": "application/pdf", "file": "health-card.pdf"},
+		"registration.lateEvidence": attach("health-card", "health-card.pdf"),
 		"registration.witnessName":  map[string]any{"given": "Abebe", "family": "Kebede"},
 		"registration.witnessNid":   "5678901234",
 	})

@@ -33,15 +33,12 @@ type Model struct {
 // Event is an event of the bundle, compiled.
 type Event struct {
 	bundle.Event
-	Form      *rules.Form
-	Schema    *jsonschema.Schema
-	Title     *rules.Program
-	Actions   map[string]*Action
-	nameField []string // fields of type name: their words are searched
-	// documentFields are the fields of type document, documentTypes the kinds of document
-	// each accepts (none: any).
-	documentFields []string
-	documentTypes  map[string][]string
+	Form           *rules.Form
+	Schema         *jsonschema.Schema
+	Title          *rules.Program
+	Actions        map[string]*Action
+	nameField      []string              // fields of type name: their words are searched
+	documentFields []string              // fields of type document: their files are checked
 	checks         map[string]fieldCheck // what the JSON Schema cannot check of an answer, by field
 }
 
@@ -109,7 +106,7 @@ func NewModel(b *bundle.Bundle) (*Model, error) {
 		m.Roles[r.ID] = role
 	}
 	for _, ev := range b.Events {
-		e := &Event{Event: ev, Actions: map[string]*Action{}, checks: map[string]fieldCheck{}, documentTypes: map[string][]string{}}
+		e := &Event{Event: ev, Actions: map[string]*Action{}, checks: map[string]fieldCheck{}}
 		if e.Form, err = rules.CompileForm(ev.Rules); err != nil {
 			return nil, fmt.Errorf("event %s: form: %w", ev.ID, err)
 		}
@@ -146,7 +143,6 @@ func NewModel(b *bundle.Bundle) (*Model, error) {
 				}
 				if f.Type == "document" {
 					e.documentFields = append(e.documentFields, f.ID)
-					e.documentTypes[f.ID] = f.DocumentTypes
 				}
 				if f.Pattern != "" {
 					re, err := regexp.Compile(`^(?:` + f.Pattern + `)$`)

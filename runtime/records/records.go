@@ -162,6 +162,13 @@ func (s *Service) Declare(ctx context.Context, actor *Actor, d Declaration) (rec
 	if act == nil {
 		return nil, false, refuse(Conflict, "/action", "not-allowed", "the condition of action %s does not hold for this declaration", strings.Join(tried, ", "))
 	}
+	// Last, as it reads the store: the documents attached are the user's to attach.
+	if err := s.checkDocuments(ctx, actor, ev, data, nil); err != nil {
+		if first, err := s.sentBefore(ctx, actor, d, hash); first != nil || err != nil {
+			return first, false, err
+		}
+		return nil, false, err
+	}
 	raw, err := json.Marshal(data)
 	if err != nil {
 		return nil, false, err
@@ -519,6 +526,9 @@ func (s *Service) Act(ctx context.Context, actor *Actor, id string, req ActionRe
 			return nil, verr
 		}
 		if err := s.evaluate(ev, checked, data, rctx); err != nil {
+			return nil, err
+		}
+		if err := s.checkDocuments(ctx, actor, ev, checked, r.Documents); err != nil {
 			return nil, err
 		}
 		entry.Changes = changes(data, checked)

@@ -590,7 +590,7 @@ func TestValidateDropsWhatAChangeHides(t *testing.T) {
 	want := "  child.birthVillage:  -> \"NV01010201\"\n" +
 		"  child.facility: \"HF001\" -> \n" +
 		"  child.placeType: \"health-facility\" -> \"home\"\n" +
-		"  documents.birthNotification: {\"file\":\"notification.pdf\",\"type\":\"application/pdf\"} -> \n"
+		"  documents.birthNotification: {\"file\":\"" + store.DocumentID(files["notification.pdf"]) + "\",\"type\":\"birth-notification\"} -> \n"
 	if got := changesText(h.Changes); got != want {
 		t.Errorf("changes\n%s\nwant\n%s", got, want)
 	}

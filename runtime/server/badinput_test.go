@@ -78,6 +78,9 @@ func TestBadInput(t *testing.T) {
 	marta := login(t, base, "marta.oyelund")    // hospital clerk, HF001: declares, nothing else
 	elsa := login(t, base, "elsa.marunde")      // certificate clerk, CR0101: prints only
 	national := login(t, base, "ilena.marvosa") // national registrar: reads every record
+	for _, s := range []*session{lidya, marta} {
+		s.uploadDocuments(t) // the files valid attaches
+	}
 	valid := birthJSON(t)
 	with := func(field string, value any) json.RawMessage { // the valid declaration, one field changed
 		var d map[string]any
@@ -88,6 +91,9 @@ func TestBadInput(t *testing.T) {
 	}
 	envelope := func(data json.RawMessage) string { return `{"event":"birth","data":` + string(data) + `}` }
 	count := func() int { return len(allRecords(t, national, "")) }
+	// A file saba (another district) uploads, whose id lidya learns: knowing it is not enough.
+	sabasFile := append(testDocument(t, "birth-notification.pdf"), "% saba's\n"...)
+	saba.expect(t, http.StatusCreated, "POST", "/api/v1/documents", sabasFile, "Content-Type", "application/pdf")
 
 	// refusals: each is sent as lidya, who may declare, and must be refused with the status
 	// and code given. None is stored (checked after).
@@ -129,6 +135,14 @@ func TestBadInput(t *testing.T) {
 		{"$gt as a field id", envelope(with("$gt", "")), 422, "schema"},
 		{"$where as a field id", envelope(json.RawMessage(`{"$where":"sleep(1000)"}`)), 422, "schema"},
 		{"$gt as the event", `{"event":{"$gt":""},"data":{}}`, 400, "malformed"},
+		// Documents: the shape {"type", "file"}, and a file the user may attach.
+		{"document without a file", envelope(with("documents.motherId", map[string]any{"type": "national-id"})), 422, "schema"},
+		{"document as a file name", envelope(with("documents.motherId", map[string]any{"type": "national-id", "file": "id.png"})), 422, "schema"},
+		{"document with more", envelope(with("documents.motherId", map[string]any{"type": "national-id", "file": contentAddress(nil), "name": "x"})), 422, "schema"},
+		{"document of an unknown kind", envelope(with("documents.motherId", map[string]any{"type": "ID card", "file": contentAddress(nil)})), 422, "schema"},
+		{"document as {}", envelope(with("documents.motherId", map[string]any{})), 422, "schema"},
+		{"document never uploaded", envelope(with("documents.motherId", map[string]any{"type": "national-id", "file": contentAddress([]byte("nothing"))})), 422, "unknown-document"},
+		{"another user's document", envelope(with("documents.motherId", map[string]any{"type": "national-id", "file": contentAddress(sabasFile)})), 422, "unknown-document"},
 	}
 	for _, c := range refusals {
 		a := lidya.must(t, "POST", "/api/v1/records", c.body, "Idempotency-Key", "refused-"+c.name)

@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -39,7 +40,12 @@ func TestTwoInstances(t *testing.T) {
 	spare.expect(t, http.StatusNoContent, "POST", "/api/v1/logout", nil)
 	spare.on(a.URL).expect(t, http.StatusUnauthorized, "GET", "/api/v1/me", nil)
 
-	// Declared on A, read on B.
+	// Declared on A, read on B: its documents uploaded on A, read on B.
+	onA.uploadDocuments(t)
+	notification := testDocument(t, "birth-notification.pdf")
+	if got := onB.expect(t, http.StatusOK, "GET", "/api/v1/documents/"+contentAddress(notification), nil); !bytes.Equal(got.Body, notification) {
+		t.Fatalf("B reads %d bytes of the document A stored", len(got.Body))
+	}
 	var declared, read record
 	onA.expect(t, http.StatusCreated, "POST", "/api/v1/records", declaration(birth(t, "Shared"))).decode(t, &declared)
 	onB.expect(t, http.StatusOK, "GET", "/api/v1/records/"+declared.ID, nil).decode(t, &read)
@@ -136,6 +142,7 @@ func TestTwoInstances(t *testing.T) {
 func TestConcurrentActions(t *testing.T) {
 	srv := startServer(t, "server", t.TempDir())
 	s := login(t, srv.URL, "lidya.verhane")
+	s.uploadDocuments(t)
 	var r record
 	s.expect(t, http.StatusCreated, "POST", "/api/v1/records", declaration(birth(t, "Race"))).decode(t, &r)
 

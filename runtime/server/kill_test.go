@@ -33,6 +33,9 @@ func TestKillDuringLoad(t *testing.T) {
 	first := startServer(t, "first", data)
 	// Two registrars of two offices, so that two number sequences are drawn from at once.
 	registrars := []*session{login(t, first.URL, "lidya.verhane"), login(t, first.URL, "saba.rinaldor")}
+	for _, s := range registrars {
+		s.uploadDocuments(t) // kept across the kill: declarations after it attach them too
+	}
 	template := birthJSON(t)
 
 	var (

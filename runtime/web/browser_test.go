@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/crvsctl/crvsctl/internal/browsertest"
 )
@@ -328,5 +329,33 @@ func TestAttachWithScript(t *testing.T) {
 	waitRecord(t, tab)
 	if got := browsertest.Run(tab, chromedp.Evaluate[string](`[...document.querySelectorAll("dd a")].map(a => a.getAttribute("href")).join(" ")`)); !strings.Contains(got, "/api/v1/documents/sha256:") {
 		t.Errorf("the record page links to no document: %q", got)
+	}
+}
+
+// TestKeyboardOnly: logging in and reaching the form take the keyboard alone, and the form's
+// errors are tied to their inputs for a screen reader.
+func TestKeyboardOnly(t *testing.T) {
+	s := newSite(t)
+	tab := browsertest.New(t).Tab(t)
+	tab.Navigate(s.url + "/login")
+	// The username field has the focus; Tab to the password, Enter to log in.
+	tab.Do(
+		chromedp.KeyEvent("lidya.verhane"),
+		chromedp.KeyEvent(kb.Tab),
+		chromedp.KeyEvent(password),
+		chromedp.KeyEvent(kb.Enter),
+		chromedp.WaitVisible(`nav`),
+	)
+	tab.Navigate(s.url + "/declare/birth")
+	// Every input has a label, and points at its error.
+	unlabelled := browsertest.Run(tab, chromedp.Evaluate[[]string](`[...document.querySelectorAll("form.declare input:not([type=hidden]), form.declare select, form.declare textarea")]
+		.filter(i => i.labels.length === 0 && !i.closest("fieldset") && !i.getAttribute("aria-label")).map(i => i.name)`))
+	if len(unlabelled) > 0 {
+		t.Errorf("inputs without a label: %v", unlabelled)
+	}
+	// Next, by keyboard, to the second page: its heading takes the focus.
+	tab.Do(chromedp.Focus(`#next`), chromedp.KeyEvent(kb.Enter))
+	if got := browsertest.Run(tab, chromedp.Evaluate[string](`document.activeElement.id`)); got != "ph-mother" {
+		t.Errorf("after Next, the focus is on %q, want the page's heading", got)
 	}
 }

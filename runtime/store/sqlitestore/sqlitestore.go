@@ -216,6 +216,15 @@ func create(w *sql.DB) error {
 	}
 	switch {
 	case version == schemaVersion:
+		// Layout 1 grew documents before any release: a file of a development build made
+		// earlier lacks them, and is told so rather than failing at the first declaration.
+		var documents int
+		if err := tx.QueryRow(`SELECT count(*) FROM sqlite_master WHERE name = 'documents'`).Scan(&documents); err != nil {
+			return err
+		}
+		if documents == 0 {
+			return fmt.Errorf("the store was made by a development build of crvsctl from before documents: remove it and start again")
+		}
 		return nil
 	case version > schemaVersion:
 		return fmt.Errorf("the store has layout %d, made by a newer crvsctl (this one knows layout %d)", version, schemaVersion)

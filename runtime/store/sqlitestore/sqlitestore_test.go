@@ -33,6 +33,7 @@ func TestLayout(t *testing.T) {
 	}{
 		{"earlier", `CREATE TABLE records (id TEXT)`, "made by an earlier crvsctl"},
 		{"newer", `PRAGMA user_version = 99`, "made by a newer crvsctl"},
+		{"layout 1 before documents", `CREATE TABLE records (id TEXT); PRAGMA user_version = 1`, "from before documents"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			dir := t.TempDir()

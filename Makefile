@@ -29,7 +29,8 @@ bench:
 	node rules/js/bench.js
 
 # A short run of every fuzz target: every parser of outside input (rule text, compiled rules in a
-# bundle, CSV, XLSX, a package's CUE, a bundle file, a declaration sent to the API).
+# bundle, CSV, XLSX, a package's CUE, a bundle file, a declaration sent to the API, the name of
+# an uploaded document).
 FUZZ = -run '^$$' -fuzztime 60s -fuzzminimizetime 50x
 fuzz:
 	go test ./rules $(FUZZ) -fuzz FuzzCheck
@@ -39,6 +40,7 @@ fuzz:
 	go test ./compiler $(FUZZ) -fuzz FuzzLoadCUE
 	go test ./bundle $(FUZZ) -fuzz FuzzDecode
 	go test ./runtime/api $(FUZZ) -fuzz FuzzDeclare
+	go test ./runtime/records $(FUZZ) -fuzz FuzzCleanName
 
 # The main job: the example country served with the embedded store (in ./crvsctl-data), every
 # user's password set to "demo-password" for the demonstration. Open http://127.0.0.1:8080/.

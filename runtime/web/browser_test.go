@@ -359,3 +359,31 @@ func TestKeyboardOnly(t *testing.T) {
 		t.Errorf("after Next, the focus is on %q, want the page's heading", got)
 	}
 }
+
+// TestAttachOffline: a file chosen without a connection is kept on the device and sent, before
+// the declaration naming it, when the connection returns.
+func TestAttachOffline(t *testing.T) {
+	s := newSite(t)
+	tab := browsertest.New(t).Tab(t)
+	loginIn(t, tab, s, "lidya.verhane")
+	tab.Navigate(s.url + "/declare/birth")
+	form := birth("Robel", "Fieldwork")
+	form.Set("mother.idType", "national-id")
+	form.Set("mother.nid", "1234567890")
+	fill(t, tab, form)
+	tab.SetOffline(true)
+	file := filepath.Join(t.TempDir(), "mother-id.pdf")
+	os.WriteFile(file, aPDF, 0o600)
+	tab.Do(chromedp.SetUploadFiles(`input[name="documents.motherId"]`, []string{file}))
+	waitFor(t, tab, `document.getElementsByName("documents.motherId.file")[0].value === "pending:documents.motherId"`)
+	send(t, tab)
+	waitFor(t, tab, `document.getElementById("form-status").textContent.includes("No connection")`)
+	tab.SetOffline(false)
+	waitFor(t, tab, `JSON.parse(localStorage.getItem("crvsctl:outbox") || "[]").length === 0`)
+	tab.Navigate(s.url + "/search?name=robel+fieldwork")
+	tab.Do(chromedp.Click(`.lines a`))
+	waitRecord(t, tab)
+	if got := browsertest.Run(tab, chromedp.Evaluate[string](`[...document.querySelectorAll("dd a")].map(a => a.getAttribute("href")).join(" ")`)); !strings.Contains(got, "/api/v1/documents/sha256:") {
+		t.Errorf("the record page links to no document: %q", got)
+	}
+}

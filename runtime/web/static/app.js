@@ -407,6 +407,8 @@ function serverErrors(form, fields, cfg, errors) {
 // send posts one declaration to the API: {id} when stored (or stored before: the same key),
 // {errors} when refused, {} when the network failed (it stays in the outbox).
 async function send(entry) {
+  if (!(await sendPending(entry))) return {};
+  writeJSON(OUTBOX, (readJSON(OUTBOX) || []).map((e) => (e.key === entry.key ? entry : e)));
   let res;
   try {
     res = await fetch('/api/v1/records', {
@@ -509,27 +511,81 @@ function codes(form) {
 }
 
 // upload sends a file as soon as it is chosen, to be named by its id in the declaration.
+// Offline, the file is kept on the device (IndexedDB) and the declaration names it
+// "pending:<field>" until send uploads it, before the declaration itself.
 async function upload(input, form, cfg) {
   const file = input.files[0];
   const note = document.getElementById('a-' + input.name);
   if (!file) return;
+  const result = await sendFile(file, file.name, form.elements.csrf.value);
+  if (result.id) {
+    form.elements[input.name + '.file'].value = result.id;
+    note.textContent = text(cfg, 'ui.form.attached').replace('{name}', result.name || file.name);
+  } else if (result.error) {
+    note.textContent = result.error;
+  } else {
+    try {
+      await idb('put', form.elements.key.value + '/' + input.name, { name: file.name, blob: file });
+      form.elements[input.name + '.file'].value = 'pending:' + input.name;
+      note.textContent = text(cfg, 'ui.form.fileKept').replace('{name}', file.name);
+    } catch {
+      note.textContent = text(cfg, 'ui.form.uploadFailed');
+    }
+  }
+}
+
+// sendFile uploads one file: {id, name} when stored, {error} when refused, {} when the network
+// failed.
+async function sendFile(blob, name, csrf) {
+  let res;
   try {
-    const res = await fetch('/api/v1/documents?' + new URLSearchParams({ name: file.name }), {
+    res = await fetch('/api/v1/documents?' + new URLSearchParams({ name }), {
       method: 'POST',
-      headers: { 'Content-Type': file.type || 'application/octet-stream', 'X-CSRF-Token': form.elements.csrf.value },
-      body: file,
+      headers: { 'Content-Type': blob.type || 'application/octet-stream', 'X-CSRF-Token': csrf },
+      body: blob,
       credentials: 'same-origin',
     });
-    const body = await res.json().catch(() => ({}));
-    if (!res.ok) {
-      note.textContent = (body.errors && body.errors[0] && body.errors[0].message) || res.statusText;
-      return;
-    }
-    form.elements[input.name + '.file'].value = body.id;
-    note.textContent = text(cfg, 'ui.form.attached').replace('{name}', body.name || file.name);
   } catch {
-    note.textContent = text(cfg, 'ui.form.uploadFailed');
+    return {};
   }
+  if (res.status >= 500) return {};
+  const body = await res.json().catch(() => ({}));
+  if (res.ok) return { id: body.id, name: body.name };
+  return { error: (body.errors && body.errors[0] && body.errors[0].message) || res.statusText };
+}
+
+// idb runs one operation on the device's store of files waiting to be sent.
+function idb(op, key, value) {
+  return new Promise((resolve, reject) => {
+    const open = indexedDB.open('crvsctl', 1);
+    open.onupgradeneeded = () => open.result.createObjectStore('files');
+    open.onerror = () => reject(open.error);
+    open.onsuccess = () => {
+      const tx = open.result.transaction('files', op === 'get' ? 'readonly' : 'readwrite');
+      const files = tx.objectStore('files');
+      const req = op === 'put' ? files.put(value, key) : op === 'get' ? files.get(key) : files.delete(key);
+      req.onsuccess = () => resolve(req.result);
+      req.onerror = () => reject(req.error);
+    };
+  });
+}
+
+// sendPending uploads the files a declaration made offline names as pending, and names them by
+// their ids: false while the network is down.
+async function sendPending(entry) {
+  for (const [id, v] of Object.entries(entry.data)) {
+    if (!v || typeof v.file !== 'string' || !v.file.startsWith('pending:')) continue;
+    const kept = await idb('get', entry.key + '/' + id).catch(() => undefined);
+    if (!kept) {
+      delete entry.data[id]; // lost from the device: the server says if it was required
+      continue;
+    }
+    const result = await sendFile(kept.blob, kept.name, entry.csrf);
+    if (!result.id) return false;
+    v.file = result.id;
+    await idb('delete', entry.key + '/' + id).catch(() => {});
+  }
+  return true;
 }
 
 // places fills a location field's list from the server as the registrar types: a country's

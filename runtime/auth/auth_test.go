@@ -129,6 +129,9 @@ func (m *memStore) Document(context.Context, string) (*store.Document, error) {
 func (m *memStore) DocumentUpload(context.Context, string, string) (*store.Document, error) {
 	return nil, errNotHere
 }
+func (m *memStore) UploadedBy(context.Context, string, []string) ([]string, error) {
+	return nil, errNotHere
+}
 func (m *memStore) Close() error { return nil }
 
 var _ store.Store = (*memStore)(nil)

@@ -197,11 +197,11 @@ func (s *Service) readsDocument(ctx context.Context, actor *Actor, id string) (b
 // not attach: one they did not upload, and that no record they may read references. A client
 // cannot attach someone else's document by guessing (or being told) its id. known are the
 // documents of the record being changed, which the actor reads already: an answer kept, or a
-// proposal applied, costs nothing. Any other answer costs one small read when the actor
-// uploaded the file, a search besides when not.
+// proposal applied, costs nothing. The other answers cost one read together when the actor
+// uploaded their files, and a search for each file they did not.
 func (s *Service) checkDocuments(ctx context.Context, actor *Actor, ev *Event, data map[string]any, known []string) error {
-	out := &Error{Kind: Invalid}
-	mine := map[string]bool{} // documents checked already, by whether they may be attached
+	files := map[string]string{} // field -> the file its answer names, when not known
+	var ids []string
 	for _, f := range ev.documentFields {
 		ans, ok := data[f].(map[string]any)
 		if !ok {
@@ -211,15 +211,29 @@ func (s *Service) checkDocuments(ctx context.Context, actor *Actor, ev *Event, d
 		if slices.Contains(known, id) {
 			continue
 		}
-		ok, seen := mine[id]
-		if !seen {
-			var err error
-			if ok, err = s.mayAttachDocument(ctx, actor, id); err != nil {
+		files[f] = id
+		if documentID.MatchString(id) && !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
+	}
+	if len(files) == 0 {
+		return nil
+	}
+	mine, err := s.Store.UploadedBy(ctx, actor.User.Username, ids)
+	if err != nil {
+		return err
+	}
+	may := map[string]bool{}
+	for _, id := range ids {
+		if may[id] = slices.Contains(mine, id); !may[id] {
+			if may[id], err = s.readsDocument(ctx, actor, id); err != nil {
 				return err
 			}
-			mine[id] = ok
 		}
-		if !ok {
+	}
+	out := &Error{Kind: Invalid}
+	for _, f := range ev.documentFields {
+		if id, checked := files[f]; checked && !may[id] {
 			out.Details = append(out.Details, Detail{Path: "/data/" + f, Code: "unknown-document",
 				Message: fmt.Sprintf("no document %s of yours: upload the file first (POST /api/v1/documents) and send the id it is given", id)})
 		}
@@ -228,22 +242,6 @@ func (s *Service) checkDocuments(ctx context.Context, actor *Actor, ev *Event, d
 		return out
 	}
 	return nil
-}
-
-// mayAttachDocument tells whether the actor uploaded a document, or may read a record that
-// references it.
-func (s *Service) mayAttachDocument(ctx context.Context, actor *Actor, id string) (bool, error) {
-	if !documentID.MatchString(id) {
-		return false, nil
-	}
-	_, err := s.Store.DocumentUpload(ctx, id, actor.User.Username)
-	switch {
-	case err == nil:
-		return true, nil
-	case errors.Is(err, store.ErrNotFound):
-		return s.readsDocument(ctx, actor, id)
-	}
-	return false, err
 }
 
 // documentsOf are the documents a declaration's answers name, sorted, each once.

@@ -203,8 +203,11 @@ type Store interface {
 	// Name, Created).
 	Document(ctx context.Context, id string) (*Document, error)
 	// DocumentUpload reads a document as user uploaded it, without its bytes: ErrNotFound
-	// when user never uploaded it. A small read, for the checks of who may attach or read it.
+	// when user never uploaded it. A small read, for the checks of who may read it.
 	DocumentUpload(ctx context.Context, id, user string) (*Document, error)
+	// UploadedBy is those of ids that user uploaded, in one read: what a declaration may
+	// attach.
+	UploadedBy(ctx context.Context, user string, ids []string) ([]string, error)
 
 	// SetPassword stores a user's password hash; Password reads it (ErrNotFound when unset).
 	SetPassword(ctx context.Context, user, hash string) error

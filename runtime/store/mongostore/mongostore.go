@@ -596,6 +596,32 @@ func (s *Store) DocumentUpload(ctx context.Context, id, user string) (*store.Doc
 	return u.document(), nil
 }
 
+func (s *Store) UploadedBy(ctx context.Context, user string, ids []string) ([]string, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	keys := bson.A{}
+	for _, id := range ids {
+		keys = append(keys, pair(id, user))
+	}
+	cur, err := s.uploads.Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: keys}}}},
+		options.Find().SetProjection(bson.D{{Key: "document", Value: 1}}))
+	if err != nil {
+		return nil, err
+	}
+	var docs []struct {
+		Document string `bson:"document"`
+	}
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, d := range docs {
+		out = append(out, d.Document)
+	}
+	return out, nil
+}
+
 type draftDoc struct {
 	Key     string        `bson:"_id"` // pair(user, id)
 	User    string        `bson:"user"`

@@ -45,6 +45,10 @@ type Store struct {
 	writes chan *write // to the committer: see commit
 	done   chan struct{}
 	stmts  map[string]*sql.Stmt // the writer's statements, prepared once
+
+	// uploadedBy is a reader's statement, prepared once: it is run for every declaration
+	// that attaches documents, and preparing it costs as much as running it.
+	uploadedBy *sql.Stmt
 }
 
 // write is one write of a caller, waiting to be committed.
@@ -196,6 +200,11 @@ func Open(dir string) (*Store, error) {
 		}
 		s.stmts[q] = st
 	}
+	if s.uploadedBy, err = r.Prepare(`SELECT document FROM uploads WHERE user = ? AND document IN (SELECT value FROM json_each(?))`); err != nil {
+		w.Close()
+		r.Close()
+		return nil, err
+	}
 	go s.commit()
 	return s, nil
 }
@@ -247,6 +256,7 @@ func (s *Store) Close() error {
 	for _, st := range s.stmts {
 		st.Close()
 	}
+	s.uploadedBy.Close()
 	return errors.Join(s.r.Close(), s.w.Close())
 }
 
@@ -758,6 +768,30 @@ func (s *Store) Document(ctx context.Context, id string) (*store.Document, error
 
 func (s *Store) DocumentUpload(ctx context.Context, id, user string) (*store.Document, error) {
 	return upload(s.r.QueryRowContext(ctx, selectUpload, id, user))
+}
+
+func (s *Store) UploadedBy(ctx context.Context, user string, ids []string) ([]string, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	list, err := json.Marshal(ids)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.uploadedBy.QueryContext(ctx, user, string(list))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
 }
 
 func (s *Store) NextSequence(ctx context.Context, name string) (int64, error) {

@@ -683,6 +683,17 @@ func testDocumentNotFound(t *testing.T, s store.Store) {
 		if _, err := s.DocumentUpload(ctx, store.DocumentID(data), user); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("DocumentUpload of amina's document by %q: %v", user, err)
 		}
+		if got, err := s.UploadedBy(ctx, user, []string{store.DocumentID(data)}); err != nil || len(got) != 0 {
+			t.Errorf("UploadedBy %q: %v, %v", user, got, err)
+		}
+	}
+	// Of several ids, those amina uploaded; of none, none.
+	got, err := s.UploadedBy(ctx, "amina", []string{store.DocumentID([]byte("never saved")), store.DocumentID(data), `{"$ne":""}`})
+	if err != nil || !slices.Equal(got, []string{store.DocumentID(data)}) {
+		t.Errorf("UploadedBy amina: %v, %v", got, err)
+	}
+	if got, err := s.UploadedBy(ctx, "amina", nil); err != nil || len(got) != 0 {
+		t.Errorf("UploadedBy of no ids: %v, %v", got, err)
 	}
 }
 
@@ -696,6 +707,9 @@ func testDocumentOfTwoUsers(t *testing.T, s store.Store) {
 	b := save(t, s, bob, true) // bob's upload is new
 	sameDocument(t, "bob's", b, store.Document{ID: a.ID, User: "bob", Type: "application/pdf", Name: "from-bob.pdf", Size: a.Size, Created: at(2)})
 	for user, name := range map[string]string{"amina": "from-amina.pdf", "bob": "from-bob.pdf"} {
+		if got, err := s.UploadedBy(ctx, user, []string{a.ID}); err != nil || !slices.Equal(got, []string{a.ID}) {
+			t.Errorf("UploadedBy %s: %v, %v", user, got, err)
+		}
 		up, err := s.DocumentUpload(ctx, a.ID, user)
 		must(t, err)
 		if up.User != user || up.Name != name {

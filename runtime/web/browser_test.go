@@ -178,13 +178,32 @@ func TestDeclareAndRegister(t *testing.T) {
 	}
 }
 
+// declaring is a new site with a user logged in, on the birth declaration form.
+func declaring(t *testing.T, username string) (*site, *browsertest.Tab) {
+	s := newSite(t)
+	tab := browsertest.New(t).Tab(t)
+	loginIn(t, tab, s, username)
+	tab.Navigate(s.url + "/declare/birth")
+	return s, tab
+}
+
+// withMotherID is a birth whose mother has a national identity card, which the form then asks
+// to attach.
+func withMotherID(form url.Values) url.Values {
+	form.Set("mother.idType", "national-id")
+	form.Set("mother.nid", "1234567890")
+	return form
+}
+
+// documentLinks is the links to documents of a record page.
+func documentLinks(tab *browsertest.Tab) string {
+	return browsertest.Run(tab, chromedp.Evaluate[string](`[...document.querySelectorAll("dd a")].map(a => a.getAttribute("href")).join(" ")`))
+}
+
 // TestOfflineDeclaration: a declaration sent while the connection is down waits on the device
 // and is stored once, when the connection returns.
 func TestOfflineDeclaration(t *testing.T) {
-	s := newSite(t)
-	tab := browsertest.New(t).Tab(t)
-	loginIn(t, tab, s, "lidya.verhane")
-	tab.Navigate(s.url + "/declare/birth")
+	s, tab := declaring(t, "lidya.verhane")
 	fill(t, tab, birth("Hana", "Offline"))
 	tab.SetOffline(true)
 	send(t, tab)
@@ -206,10 +225,7 @@ func TestOfflineDeclaration(t *testing.T) {
 
 // TestWorkIsKept: a declaration half typed survives a reload.
 func TestWorkIsKept(t *testing.T) {
-	s := newSite(t)
-	tab := browsertest.New(t).Tab(t)
-	loginIn(t, tab, s, "lidya.verhane")
-	tab.Navigate(s.url + "/declare/birth")
+	s, tab := declaring(t, "lidya.verhane")
 	fill(t, tab, url.Values{"child.name.given": {"Meron"}, "child.typeOfBirth": {"twin"}})
 	time.Sleep(600 * time.Millisecond) // the form saves 400 ms after the last key
 	tab.Navigate(s.url + "/declare/birth")
@@ -250,10 +266,7 @@ func TestWithoutJavaScript(t *testing.T) {
 
 // TestMarkupRunsNothing: a name written as markup is shown as text and runs nothing.
 func TestMarkupRunsNothing(t *testing.T) {
-	s := newSite(t)
-	tab := browsertest.New(t).Tab(t)
-	loginIn(t, tab, s, "lidya.verhane")
-	tab.Navigate(s.url + "/declare/birth")
+	s, tab := declaring(t, "lidya.verhane")
 	fill(t, tab, birth(`<img src=x onerror="window.pwned=1">`, `<script>window.pwned=2</script>`))
 	send(t, tab)
 	waitRecord(t, tab)
@@ -310,14 +323,8 @@ func waitFor(t *testing.T, tab *browsertest.Tab, expr string) {
 
 // TestAttachWithScript: a file chosen is sent at once and the declaration names it.
 func TestAttachWithScript(t *testing.T) {
-	s := newSite(t)
-	tab := browsertest.New(t).Tab(t)
-	loginIn(t, tab, s, "lidya.verhane")
-	tab.Navigate(s.url + "/declare/birth")
-	form := birth("Kidus", "Scanned")
-	form.Set("mother.idType", "national-id")
-	form.Set("mother.nid", "1234567890")
-	fill(t, tab, form)
+	_, tab := declaring(t, "lidya.verhane")
+	fill(t, tab, withMotherID(birth("Kidus", "Scanned")))
 	file := filepath.Join(t.TempDir(), "mother-id.pdf")
 	os.WriteFile(file, aPDF, 0o600)
 	tab.Do(chromedp.SetUploadFiles(`input[name="documents.motherId"]`, []string{file}))
@@ -327,7 +334,7 @@ func TestAttachWithScript(t *testing.T) {
 	}
 	send(t, tab)
 	waitRecord(t, tab)
-	if got := browsertest.Run(tab, chromedp.Evaluate[string](`[...document.querySelectorAll("dd a")].map(a => a.getAttribute("href")).join(" ")`)); !strings.Contains(got, "/api/v1/documents/sha256:") {
+	if got := documentLinks(tab); !strings.Contains(got, "/api/v1/documents/sha256:") {
 		t.Errorf("the record page links to no document: %q", got)
 	}
 }
@@ -363,14 +370,8 @@ func TestKeyboardOnly(t *testing.T) {
 // TestAttachOffline: a file chosen without a connection is kept on the device and sent, before
 // the declaration naming it, when the connection returns.
 func TestAttachOffline(t *testing.T) {
-	s := newSite(t)
-	tab := browsertest.New(t).Tab(t)
-	loginIn(t, tab, s, "lidya.verhane")
-	tab.Navigate(s.url + "/declare/birth")
-	form := birth("Robel", "Fieldwork")
-	form.Set("mother.idType", "national-id")
-	form.Set("mother.nid", "1234567890")
-	fill(t, tab, form)
+	s, tab := declaring(t, "lidya.verhane")
+	fill(t, tab, withMotherID(birth("Robel", "Fieldwork")))
 	tab.SetOffline(true)
 	file := filepath.Join(t.TempDir(), "mother-id.pdf")
 	os.WriteFile(file, aPDF, 0o600)
@@ -383,7 +384,7 @@ func TestAttachOffline(t *testing.T) {
 	tab.Navigate(s.url + "/search?name=robel+fieldwork")
 	tab.Do(chromedp.Click(`.lines a`))
 	waitRecord(t, tab)
-	if got := browsertest.Run(tab, chromedp.Evaluate[string](`[...document.querySelectorAll("dd a")].map(a => a.getAttribute("href")).join(" ")`)); !strings.Contains(got, "/api/v1/documents/sha256:") {
+	if got := documentLinks(tab); !strings.Contains(got, "/api/v1/documents/sha256:") {
 		t.Errorf("the record page links to no document: %q", got)
 	}
 }

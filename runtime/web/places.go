@@ -20,6 +20,7 @@ type place struct {
 	code, of, level, typ string
 	names                map[string]string // by language; "" for the name as written in the package
 	parent               string            // an area
+	keys                 []string          // the words of its names and its code, normalised
 }
 
 // placeKey is one word of a place's name, normalised (see store.NameKeys), for search.
@@ -41,16 +42,17 @@ func newPlaceIndex(b *bundle.Bundle) *placeIndex {
 	ix := &placeIndex{byCode: map[string]*place{}}
 	add := func(p *place) {
 		ix.byCode[p.of+":"+p.code] = p
-		seen := map[string]bool{}
 		for _, n := range p.names {
 			for _, k := range store.NameKeys(n) {
-				if !seen[k] {
-					seen[k] = true
-					ix.keys = append(ix.keys, placeKey{k, p})
+				if !slices.Contains(p.keys, k) {
+					p.keys = append(p.keys, k)
 				}
 			}
 		}
-		if k := strings.ToLower(p.code); !seen[k] {
+		if k := strings.ToLower(p.code); !slices.Contains(p.keys, k) {
+			p.keys = append(p.keys, k)
+		}
+		for _, k := range p.keys {
 			ix.keys = append(ix.keys, placeKey{k, p})
 		}
 	}
@@ -109,12 +111,20 @@ func (s *Server) find(fl bundle.Field, q string, limit int) []*place {
 	if len(words) == 0 {
 		return nil
 	}
-	// The places having a word beginning with the longest word, checked for the others.
-	longest := slices.MaxFunc(words, func(a, b string) int { return len(a) - len(b) })
-	i := sort.Search(len(ix.keys), func(i int) bool { return ix.keys[i].key >= longest })
+	// The places having a word that begins with the rarest of the words (found by two binary
+	// searches each), checked for the others: "village p01" walks the few places of P01, not
+	// the hundred thousand villages.
+	var from, to int
+	for i, w := range words {
+		lo := sort.Search(len(ix.keys), func(i int) bool { return ix.keys[i].key >= w })
+		hi := lo + sort.Search(len(ix.keys)-lo, func(i int) bool { return !strings.HasPrefix(ix.keys[lo+i].key, w) })
+		if i == 0 || hi-lo < to-from {
+			from, to = lo, hi
+		}
+	}
 	var out []*place
 	seen := map[*place]bool{}
-	for ; i < len(ix.keys) && strings.HasPrefix(ix.keys[i].key, longest) && len(out) < limit; i++ {
+	for i := from; i < to && len(out) < limit; i++ {
 		p := ix.keys[i].p
 		if seen[p] || !fits(fl, p) {
 			continue
@@ -128,13 +138,8 @@ func (s *Server) find(fl bundle.Field, q string, limit int) []*place {
 }
 
 func hasAll(p *place, words []string) bool {
-	var keys []string
-	for _, n := range p.names {
-		keys = append(keys, store.NameKeys(n)...)
-	}
-	keys = append(keys, strings.ToLower(p.code))
 	for _, w := range words {
-		if !slices.ContainsFunc(keys, func(k string) bool { return strings.HasPrefix(k, w) }) {
+		if !slices.ContainsFunc(p.keys, func(k string) bool { return strings.HasPrefix(k, w) }) {
 			return false
 		}
 	}

@@ -34,7 +34,8 @@ type Server struct {
 	Records *records.Service
 	Auth    *auth.Authenticator
 	Log     *slog.Logger
-	// SecureCookies sets the Secure attribute: on behind HTTPS, off for plain HTTP on loopback.
+	// SecureCookies sets the Secure attribute on every cookie; without it, a cookie is Secure
+	// when its request came over HTTPS (see Secure).
 	SecureCookies bool
 
 	oa openAPIDoc
@@ -63,6 +64,14 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "", "not-found", "no such API endpoint: "+r.Method+" "+r.URL.Path)
 	})
+}
+
+// Secure tells whether a cookie set in answer to r must be Secure: always when forced, else
+// when r came over TLS, to crvsctl itself or to a proxy in front of it that says so
+// (X-Forwarded-Proto). A client that lies about it only makes its own cookie unusable over
+// plain HTTP.
+func Secure(r *http.Request, force bool) bool {
+	return force || r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https")
 }
 
 // errorBody is every refusal's JSON.
@@ -213,7 +222,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: token, Path: "/", Expires: sess.Expires,
-		HttpOnly: true, Secure: s.SecureCookies, SameSite: http.SameSiteStrictMode})
+		HttpOnly: true, Secure: Secure(r, s.SecureCookies), SameSite: http.SameSiteStrictMode})
 	u := s.Records.Model.Users[sess.User]
 	writeJSON(w, http.StatusOK, loginResponse{Token: token, CSRF: sess.CSRF, Expires: sess.Expires,
 		User: userInfo{u.Username, u.Name, u.Role, u.Office}})
@@ -224,7 +233,7 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request, c *caller) {
 		s.fail(w, r, err)
 		return
 	}
-	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: s.SecureCookies, SameSite: http.SameSiteStrictMode})
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: Secure(r, s.SecureCookies), SameSite: http.SameSiteStrictMode})
 	w.WriteHeader(http.StatusNoContent)
 }
 

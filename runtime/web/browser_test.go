@@ -388,3 +388,17 @@ func TestAttachOffline(t *testing.T) {
 		t.Errorf("the record page links to no document: %q", got)
 	}
 }
+
+// TestPhoneWidth: at a phone's width the pages hold without scrolling sideways.
+func TestPhoneWidth(t *testing.T) {
+	s := newSite(t)
+	tab := browsertest.New(t, browsertest.Viewport(360, 740)).Tab(t)
+	loginIn(t, tab, s, "lidya.verhane")
+	for _, path := range []string{"/work", "/declare/birth", "/search?name=a"} {
+		tab.Navigate(s.url + path)
+		if w := browsertest.Run(tab, chromedp.Evaluate[int](`document.documentElement.scrollWidth`)); w > 360 {
+			t.Errorf("%s is %d px wide at 360", path, w)
+		}
+		tab.Screenshot("phone" + strings.ReplaceAll(strings.Split(path, "?")[0], "/", "-"))
+	}
+}

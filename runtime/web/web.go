@@ -407,7 +407,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.SetCookie(w, &http.Cookie{Name: api.SessionCookie, Value: token, Path: "/", Expires: sess.Expires,
-		HttpOnly: true, Secure: s.SecureCookies, SameSite: http.SameSiteStrictMode})
+		HttpOnly: true, Secure: api.Secure(r, s.SecureCookies), SameSite: http.SameSiteStrictMode})
 	next := r.PostFormValue("next")
 	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
 		next = "/work"
@@ -422,7 +422,7 @@ func (s *Server) logout(rq *request) {
 			return
 		}
 	}
-	http.SetCookie(rq.w, &http.Cookie{Name: api.SessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: s.SecureCookies, SameSite: http.SameSiteStrictMode})
+	http.SetCookie(rq.w, &http.Cookie{Name: api.SessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: api.Secure(rq.r, s.SecureCookies), SameSite: http.SameSiteStrictMode})
 	http.Redirect(rq.w, rq.r, "/login", http.StatusSeeOther)
 }
 
@@ -434,7 +434,7 @@ func (s *Server) language(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.SetCookie(w, &http.Cookie{Name: LanguageCookie, Value: lang, Path: "/", MaxAge: 365 * 24 * 3600,
-		HttpOnly: true, Secure: s.SecureCookies, SameSite: http.SameSiteLaxMode})
+		HttpOnly: true, Secure: api.Secure(r, s.SecureCookies), SameSite: http.SameSiteLaxMode})
 	back := r.PostFormValue("back")
 	if !strings.HasPrefix(back, "/") || strings.HasPrefix(back, "//") || strings.HasPrefix(back, "/\\") {
 		back = "/work"

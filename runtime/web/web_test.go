@@ -507,3 +507,24 @@ func TestCorrectionOnTheForm(t *testing.T) {
 		t.Errorf("the correction is not applied:\n%s", district.page)
 	}
 }
+
+// TestSecureCookies: behind an HTTPS proxy the session cookie is Secure; on plain HTTP it
+// cannot be (the browser would never send it back).
+func TestSecureCookies(t *testing.T) {
+	s := newSite(t)
+	for proto, want := range map[string]bool{"https": true, "": false} {
+		req, _ := http.NewRequest("POST", s.url+"/login", strings.NewReader(url.Values{"username": {"lidya.verhane"}, "password": {password}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		if proto != "" {
+			req.Header.Set("X-Forwarded-Proto", proto)
+		}
+		res, err := http.DefaultTransport.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if c := res.Cookies(); len(c) != 1 || c[0].Secure != want || !c[0].HttpOnly || c[0].SameSite != http.SameSiteStrictMode {
+			t.Errorf("X-Forwarded-Proto %q: cookies %+v, want Secure %v", proto, c, want)
+		}
+	}
+}

@@ -402,3 +402,25 @@ func TestPhoneWidth(t *testing.T) {
 		tab.Screenshot("phone" + strings.ReplaceAll(strings.Split(path, "?")[0], "/", "-"))
 	}
 }
+
+// TestDraftSavedOnTheServer: what is typed reaches the server as a draft, which another
+// device's work page lists.
+func TestDraftSavedOnTheServer(t *testing.T) {
+	s, tab := declaring(t, "lidya.verhane")
+	fill(t, tab, url.Values{"child.name.given": {"Helen"}, "child.name.family": {"Elsewhere"}})
+	other := browsertest.New(t).Tab(t)
+	loginIn(t, other, s, "lidya.verhane")
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		other.Navigate(s.url + "/work")
+		if strings.Contains(browsertest.Run(other, chromedp.Text(`main`)), "Helen Elsewhere") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the draft did not reach the server in 15 s")
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	other.Do(chromedp.Click(`#drafts a`))
+	waitFor(t, other, `document.getElementsByName("child.name.given")[0].value === "Helen"`)
+}

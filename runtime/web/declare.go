@@ -18,6 +18,7 @@ import (
 // page's language, and what the rules read besides the declaration.
 type formConfig struct {
 	Event    string            `json:"event"`
+	Draft    bool              `json:"draft"` // the form takes up a draft saved on the server
 	RulesURL string            `json:"rulesURL"`
 	Rules    any               `json:"rules"`
 	Messages map[string]string `json:"messages"`
@@ -43,6 +44,25 @@ func (s *Server) declarePage(rq *request) {
 	}
 	if !s.Records.CanDeclare(rq.actor, ev.ID) {
 		s.problem(rq, http.StatusForbidden, "ui.error.forbidden")
+		return
+	}
+	// A declaration in progress saved on the server (from this device or another) is taken up
+	// again under its id, which is also its idempotency key.
+	if id := rq.r.URL.Query().Get("draft"); id != "" {
+		d, err := s.Records.Store.Draft(rq.r.Context(), rq.actor.User.Username, id)
+		if errors.Is(err, store.ErrNotFound) || err == nil && d.Event != ev.ID {
+			s.problem(rq, http.StatusNotFound, "ui.error.notFound")
+			return
+		}
+		if err != nil {
+			s.fail(rq, err)
+			return
+		}
+		var data map[string]any
+		json.Unmarshal(d.Data, &data)
+		f := s.newForm(rq.lang, ev, data, s.Records.RuleContext(rq.actor, nil))
+		f.draft = true
+		s.showDeclare(rq, f, http.StatusOK, d.ID, nil)
 		return
 	}
 	f := s.newForm(rq.lang, ev, nil, s.Records.RuleContext(rq.actor, nil))
@@ -105,7 +125,9 @@ func (s *Server) config(rq *request, f *form, r *store.Record) formConfig {
 }
 
 func (s *Server) showDeclare(rq *request, f *form, status int, key string, general []string) {
-	cfg, _ := json.Marshal(s.config(rq, f, nil))
+	c := s.config(rq, f, nil)
+	c.Draft = f.draft
+	cfg, _ := json.Marshal(c)
 	pages, err := s.formHTML(rq, f)
 	if err != nil {
 		s.fail(rq, err)
@@ -201,6 +223,10 @@ func (s *Server) declare(rq *request) {
 	if err != nil {
 		s.fail(rq, err)
 		return
+	}
+	// The draft it was, if it was one, is done with.
+	if err := s.Records.Store.DeleteDraft(rq.r.Context(), rq.actor.User.Username, key); err != nil && !errors.Is(err, store.ErrNotFound) {
+		s.Log.Error("draft not deleted", "user", rq.actor.User.Username, "draft", key, "err", err)
 	}
 	flash(rq.w, s.Catalog.Text(rq.lang, "ui.form.sent", "id", r.ID))
 	http.Redirect(rq.w, rq.r, "/records/"+r.ID, http.StatusSeeOther)

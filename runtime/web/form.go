@@ -22,6 +22,7 @@ type form struct {
 	data   map[string]any
 	raw    map[string]string // what was typed where it could not be read (a number "3,2")
 	files  map[string]string // document id -> file name, of the documents attached
+	draft  bool              // the answers are a draft's, saved on the server
 	state  map[string]rules.FieldState
 	errors map[string][]string
 	byID   map[string]bundle.Field

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/crvsctl/crvsctl/rules"
 	"github.com/crvsctl/crvsctl/runtime/records"
 	"github.com/crvsctl/crvsctl/runtime/store"
 )
@@ -34,6 +35,11 @@ func (s *Server) lines(lang string, p store.Page) []recordLine {
 		out = append(out, l)
 	}
 	return out
+}
+
+// draftLine is a declaration in progress the user saved on the server, to take up again.
+type draftLine struct {
+	ID, Event, Label, Title, Updated string
 }
 
 type queueView struct {
@@ -64,10 +70,32 @@ func (s *Server) work(rq *request) {
 		}
 		queues = append(queues, qv)
 	}
+	saved, err := s.Records.Store.Drafts(rq.r.Context(), rq.actor.User.Username)
+	if err != nil {
+		s.fail(rq, err)
+		return
+	}
+	var drafts []draftLine
+	for _, d := range saved {
+		ev := s.Records.Model.Events[d.Event]
+		if ev == nil {
+			continue
+		}
+		var data map[string]any
+		json.Unmarshal(d.Data, &data)
+		title := ""
+		if ev.Title != nil {
+			if v := ev.Title.Eval(data, s.Records.RuleContext(rq.actor, nil)); v.Kind() == rules.String {
+				title = v.Str()
+			}
+		}
+		drafts = append(drafts, draftLine{ID: d.ID, Event: d.Event, Label: s.Catalog.Text(rq.lang, ev.Label), Title: title, Updated: s.when(d.Updated)})
+	}
 	s.render(rq.w, rq.r, http.StatusOK, "work", struct {
 		view
+		Drafts []draftLine
 		Queues []queueView
-	}{s.newView(rq.lang, s.Catalog.Text(rq.lang, "ui.nav.work"), rq), queues})
+	}{s.newView(rq.lang, s.Catalog.Text(rq.lang, "ui.nav.work"), rq), drafts, queues})
 }
 
 type statusOption struct {

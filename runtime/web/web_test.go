@@ -528,3 +528,38 @@ func TestSecureCookies(t *testing.T) {
 		}
 	}
 }
+
+// TestDraftsTakenUp: a declaration saved as a draft on the server (by the form's script) is
+// listed on the work page, opens in the form with its answers, and is gone once declared.
+func TestDraftsTakenUp(t *testing.T) {
+	s := newSite(t)
+	u := s.login("lidya.verhane", "en")
+	csrf := u.csrf()
+	draft := `{"event":"birth","data":{"child.name":{"given":"Tsion","family":"Draft"},"child.weight":3.1}}`
+	req, _ := http.NewRequest("PUT", s.url+"/api/v1/drafts/DRAFT42", strings.NewReader(draft))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-CSRF-Token", csrf)
+	u.do(req)
+	if u.status != 200 {
+		t.Fatalf("saving a draft: %d %s", u.status, u.page)
+	}
+	u.get("/work")
+	u.has("Declarations in progress", `href="/declare/birth?draft=DRAFT42"`, "Tsion Draft")
+	u.get("/declare/birth?draft=DRAFT42")
+	u.has(`value="Tsion"`, `value="3.1"`, `name="key" value="DRAFT42"`)
+	u.get("/declare/birth?draft=nobody")
+	if u.status != http.StatusNotFound {
+		t.Errorf("an unknown draft: %d", u.status)
+	}
+	// Declared (here without the script), the draft is done with.
+	u.get("/declare/birth?draft=DRAFT42")
+	form := birth("Tsion", "Draft")
+	form.Set("csrf", u.csrf())
+	form.Set("key", "DRAFT42")
+	u.post("/declare/birth", form)
+	if recordURL.FindStringSubmatch(u.at) == nil {
+		t.Fatalf("declared: at %s\n%s", u.at, problems(u.page))
+	}
+	u.get("/work")
+	u.lacks("DRAFT42")
+}

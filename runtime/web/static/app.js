@@ -36,21 +36,34 @@ function status(message) {
 async function startForm(form, cfg) {
   const { evaluateForm } = await import(cfg.rulesURL);
   const declaring = form.classList.contains('declare');
-  const draftKey = 'crvsctl:form:' + cfg.event;
+  // The device keeps each declaration in progress under its key, several per event.
+  const prefix = 'crvsctl:form:' + cfg.event + ':';
+  const draftKey = () => prefix + form.elements.key.value;
   const fields = [...form.querySelectorAll('.field[data-field]')];
   const touched = new Set();
   let submitted = false;
 
-  // A declaration left unsent on this device (a closed tab, a reload) is taken up again,
-  // with its key, so that sending it later is still sending it once.
-  let saved = declaring ? readJSON(draftKey) : null;
+  // A new form takes up the declaration last left unsent on this device (a closed tab, a
+  // reload), with its key, so that sending it later is still sending it once. A form opened
+  // from the list of drafts on the server shows that draft, or the device's copy of it.
+  let saved = null;
+  if (declaring && cfg.draft) {
+    form.dataset.draft = 'saved';
+    saved = readJSON(draftKey());
+  } else if (declaring) {
+    for (let i = 0; i < store.length; i++) {
+      const k = store.key(i);
+      const d = k.startsWith(prefix) ? readJSON(k) : null;
+      if (d && d.values && (!saved || (d.saved || 0) > (saved.saved || 0))) saved = d;
+    }
+  }
   if (declaring && !saved) {
     // else one the server refused after it was sent from the outbox (the rules changed)
     const refused = (readJSON(OUTBOX) || []).find((e) => e.refused && e.event === cfg.event);
     if (refused) {
       saved = refused;
       dropFromOutbox(refused.key);
-      writeJSON(draftKey, { key: refused.key, values: refused.values, codes: refused.codes });
+      writeJSON(prefix + refused.key, { key: refused.key, values: refused.values, codes: refused.codes });
     }
   }
   if (saved && saved.values) restore(form, saved);
@@ -88,7 +101,7 @@ async function startForm(form, cfg) {
     if (!declaring) return;
     clearTimeout(saveTimer);
     saveTimer = setTimeout(() => {
-      writeJSON(draftKey, { key: form.elements.key.value, values: values(form), codes: codes(form), saved: Date.now() });
+      writeJSON(draftKey(), { key: form.elements.key.value, values: values(form), codes: codes(form), saved: Date.now() });
       status(text(cfg, 'ui.form.saved'));
       clearTimeout(draftTimer);
       draftTimer = setTimeout(() => saveDraft(form, cfg, read(form, fields, cfg).data), 5000);
@@ -120,7 +133,7 @@ async function startForm(form, cfg) {
   }
   // Kept on the device while offline; on the server too as soon as the connection returns.
   window.addEventListener('online', () => {
-    if (readJSON(draftKey)) saveDraft(form, cfg, read(form, fields, cfg).data);
+    if (readJSON(draftKey())) saveDraft(form, cfg, read(form, fields, cfg).data);
   });
   const steps = paginate(form, cfg, fields);
 
@@ -145,7 +158,7 @@ async function startForm(form, cfg) {
     };
     // In the outbox before it is sent: a tab closed while it is on its way loses nothing.
     writeJSON(OUTBOX, (readJSON(OUTBOX) || []).filter((e) => e.key !== entry.key).concat([entry]));
-    store.removeItem(draftKey);
+    store.removeItem(draftKey());
     const result = await send(entry);
     if (result.id) {
       dropFromOutbox(entry.key);
@@ -153,7 +166,7 @@ async function startForm(form, cfg) {
       window.location.assign('/records/' + result.id);
     } else if (result.errors) {
       dropFromOutbox(entry.key);
-      writeJSON(draftKey, { key: entry.key, values: entry.values, codes: entry.codes });
+      writeJSON(prefix + entry.key, { key: entry.key, values: entry.values, codes: entry.codes, saved: Date.now() });
       serverErrors(form, fields, cfg, result.errors);
       const bad = fields.find((el) => !el.hidden && el.querySelector('.error').textContent.trim() !== '');
       if (bad) steps.showPageOf(bad);
@@ -162,6 +175,7 @@ async function startForm(form, cfg) {
       form.reset();
       for (const input of form.querySelectorAll('input[data-of]')) input.dataset.code = '';
       form.elements.key.value = newKey();
+      delete form.dataset.draft;
       submitted = false;
       touched.clear();
       evaluate();

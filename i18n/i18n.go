@@ -9,7 +9,9 @@ import (
 	"encoding/csv"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
+	"time"
 
 	"golang.org/x/text/language"
 )
@@ -169,4 +171,17 @@ func Shipped() []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// LongDate writes a date (YYYY-MM-DD) out in a language, as certificates print it: "November
+// 1, 2026", "1 novembre 2026". The pattern is the text of date.long, the months' names those
+// of month.1 to month.12, which a package may reword. Always the Gregorian calendar. A date
+// that is not one is returned as it is.
+func (c *Catalog) LongDate(lang, date string) string {
+	t, err := time.Parse(time.DateOnly, date)
+	if err != nil {
+		return date
+	}
+	return c.Text(lang, "date.long", "day", strconv.Itoa(t.Day()), "month", c.Text(lang, "month."+strconv.Itoa(int(t.Month()))),
+		"year", strconv.Itoa(t.Year()))
 }

@@ -3,6 +3,7 @@ package i18n
 import (
 	"bytes"
 	"encoding/csv"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -74,6 +75,7 @@ func placeholders(s string) string {
 		name, _, _ := strings.Cut(part, "}")
 		out = append(out, name)
 	}
+	slices.Sort(out) // a language may put them in its own order
 	return strings.Join(out, ",")
 }
 
@@ -81,6 +83,22 @@ func TestRightToLeft(t *testing.T) {
 	for lang, want := range map[string]bool{"ar": true, "he": true, "fa": true, "ur": true, "en": false, "am": false, "fr": false} {
 		if RightToLeft(lang) != want {
 			t.Errorf("RightToLeft(%s) = %v", lang, !want)
+		}
+	}
+}
+
+func TestLongDate(t *testing.T) {
+	c := New([]string{"en", "fr", "am"}, "en", map[string]map[string]string{"fr": {"month.11": "Novembre"}})
+	for _, tt := range []struct{ lang, date, want string }{
+		{"en", "2026-11-01", "November 1, 2026"},
+		{"fr", "2026-03-09", "9 mars 2026"},
+		{"fr", "2026-11-01", "1 Novembre 2026"}, // the package's word
+		{"am", "2026-02-28", "ፌብሩወሪ 28 ቀን 2026"},
+		{"en", "2026-02-30", "2026-02-30"},
+		{"en", "", ""},
+	} {
+		if got := c.LongDate(tt.lang, tt.date); got != tt.want {
+			t.Errorf("LongDate(%s, %s) = %q, want %q", tt.lang, tt.date, got, tt.want)
 		}
 	}
 }

@@ -34,6 +34,9 @@ type Bundle struct {
 	Roles        []Role                       `json:"roles"`   // by id
 	Events       []Event                      `json:"events"`  // by id
 	Translations map[string]map[string]string `json:"translations"`
+	// Files the certificates use (backgrounds, images, fonts), by their path in the package:
+	// in the bundle, so that it is all a runtime needs, and covered by its hash.
+	Files map[string][]byte `json:"files,omitempty"`
 }
 
 // Country is what the runtime needs to know of the country.
@@ -97,6 +100,8 @@ type Event struct {
 	Statuses   []Status      `json:"statuses"`
 	Actions    []Action      `json:"actions"` // by id
 	Numbering  Numbering     `json:"numbering"`
+	// Certificates its records can be printed on, by id.
+	Certificates []Certificate `json:"certificates,omitempty"`
 	// PayloadSchema is the JSON Schema (2020-12) of a declaration of this event, for the
 	// runtime's API and for integrators.
 	PayloadSchema json.RawMessage `json:"payloadSchema"`
@@ -162,6 +167,48 @@ type Action struct {
 	Applies string `json:"applies,omitempty"`
 	// CommentRequired: the action is refused without a comment.
 	CommentRequired bool `json:"commentRequired,omitempty"`
+}
+
+// Certificate is a certificate's template (see schema/package.cue, #Certificate).
+type Certificate struct {
+	ID          string   `json:"id"`
+	Label       string   `json:"label"`
+	Languages   []string `json:"languages"`
+	Size        string   `json:"size"`        // A4, A5 or Letter
+	Orientation string   `json:"orientation"` // portrait or landscape
+	Background  string   `json:"background,omitempty"`
+	// Fonts are tried in order for each character; the Go fonts come after them.
+	Fonts    []FontSet     `json:"fonts,omitempty"`
+	Elements []CertElement `json:"elements"`
+}
+
+// FontSet is a font of the package, by its files.
+type FontSet struct {
+	Regular string `json:"regular"`
+	Bold    string `json:"bold,omitempty"`
+}
+
+// CertElement is what a certificate prints, and where (millimetres, points). Exactly one of
+// Text, Value, Number, Serial, Issued, Image, QR and Watermark is set.
+type CertElement struct {
+	X        float64     `json:"x"`
+	Y        float64     `json:"y"`
+	Width    float64     `json:"width,omitempty"`
+	Height   float64     `json:"height,omitempty"`
+	Size     float64     `json:"size"`
+	Bold     bool        `json:"bold,omitempty"`
+	Align    string      `json:"align"`
+	Language int         `json:"language"` // 1 or 2
+	If       *rules.Node `json:"if,omitempty"`
+
+	Text      string      `json:"text,omitempty"` // a translation key
+	Value     *rules.Node `json:"value,omitempty"`
+	Number    bool        `json:"number,omitempty"`
+	Serial    bool        `json:"serial,omitempty"`
+	Issued    bool        `json:"issued,omitempty"`
+	Image     string      `json:"image,omitempty"` // a file
+	QR        bool        `json:"qr,omitempty"`
+	Watermark string      `json:"watermark,omitempty"` // a translation key
 }
 
 // Numbering is how registration numbers are made.

@@ -20,6 +20,7 @@ func (c *checker) bundle() *bundle.Bundle {
 			TimeZone: p.Country.TimeZone, AreaLevels: p.Places.Areas.Levels, OfficeTypes: p.Places.Offices.Types,
 		},
 		Offices:      c.tb.officeList,
+		Files:        nilIfEmpty(c.files),
 		Users:        c.tb.users,
 		Translations: c.tb.texts,
 	}
@@ -57,7 +58,7 @@ func or(s, def string) string {
 
 func (c *checker) bundleEvent(id string, ev event) bundle.Event {
 	e := bundle.Event{ID: id, Label: or(ev.Label, "event."+id), DateField: ev.DateField, PlaceField: ev.PlaceField,
-		Title: c.titles[id], Rules: c.forms[id], Numbering: bundle.Numbering(ev.Numbering)}
+		Title: c.titles[id], Rules: c.forms[id], Numbering: bundle.Numbering(ev.Numbering), Certificates: c.certs[id]}
 	for _, pg := range ev.Form.Pages {
 		page := bundle.Page{ID: pg.ID, Title: or(pg.Title, id+".page."+pg.ID)}
 		for _, f := range pg.Fields {
@@ -94,4 +95,11 @@ func (c *checker) bundleEvent(id string, ev event) bundle.Event {
 	}
 	e.PayloadSchema = payloadSchema(e)
 	return e
+}
+
+func nilIfEmpty(files map[string][]byte) map[string][]byte {
+	if len(files) == 0 {
+		return nil
+	}
+	return files
 }

@@ -3,6 +3,7 @@ package compiler
 import (
 	"fmt"
 	"maps"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -11,9 +12,15 @@ import (
 	"strings"
 	"time"
 	_ "time/tzdata" // time zones are checked the same on every machine, with or without a tz database
+	"unicode"
 	"unicode/utf8"
 
+	"golang.org/x/image/font/gofont/goregular"
+	"golang.org/x/image/font/sfnt"
+
+	"github.com/crvsctl/crvsctl/bundle"
 	"github.com/crvsctl/crvsctl/diag"
+	"github.com/crvsctl/crvsctl/i18n"
 	"github.com/crvsctl/crvsctl/internal/suggest"
 	"github.com/crvsctl/crvsctl/rules"
 )
@@ -47,13 +54,16 @@ type checker struct {
 	forms     map[string]*rules.FormIR          // by event
 	titles    map[string]*rules.Node            // by event
 	actionIfs map[string]map[string]*rules.Node // by event, then action
+	certs     map[string][]bundle.Certificate   // by event
+	files     map[string][]byte                 // the certificates' files, by path
 	tb        *tables
 }
 
 // check runs every check on a package CUE found no fault with.
 func check(src *cueSource, pkg *pkgModel, l *diag.List) *checker {
 	c := &checker{src: src, pkg: pkg, l: l, used: map[string]bool{},
-		forms: map[string]*rules.FormIR{}, titles: map[string]*rules.Node{}, actionIfs: map[string]map[string]*rules.Node{}}
+		forms: map[string]*rules.FormIR{}, titles: map[string]*rules.Node{}, actionIfs: map[string]map[string]*rules.Node{},
+		certs: map[string][]bundle.Certificate{}, files: map[string][]byte{}}
 	c.country()
 	for _, id := range slices.Sorted(maps.Keys(pkg.Events)) {
 		c.event(id, pkg.Events[id])
@@ -61,6 +71,7 @@ func check(src *cueSource, pkg *pkgModel, l *diag.List) *checker {
 	c.roles()
 	c.tb = c.tables()
 	c.checkKeys(c.tb)
+	c.fontCoverage(c.tb)
 	for _, id := range slices.Sorted(maps.Keys(pkg.OptionLists)) {
 		if !c.used[id] {
 			l.Warnf(c.pos("optionLists", id), CodeUnused, "", "option list %s is used by no field", id)
@@ -295,38 +306,173 @@ func (c *checker) event(id string, ev event) {
 	}
 	c.workflow(id, ev, rule)
 	c.numbering(id, ev.Numbering)
-	c.certificates(id, ev, byID)
+	c.certificates(id, ev, rule)
 }
 
-// certificates checks that what a certificate template names exists: its languages, its files,
-// the fields it prints (its translation keys are checked with every other key).
-func (c *checker) certificates(id string, ev event, byID map[string]fieldAt) {
+// certificates checks each certificate template of an event: its languages can be printed, its
+// files are there and are what they should be, each element prints one thing, its rules hold
+// against the form. What it compiles goes into the bundle.
+func (c *checker) certificates(id string, ev event, rule func(string, rules.Kind, ...any) *rules.Expr) {
 	for _, name := range slices.Sorted(maps.Keys(ev.Certificates)) {
 		cert := ev.Certificates[name]
 		at := func(path ...any) diag.Pos {
 			return c.pos(append([]any{"events", id, "certificates", name}, path...)...)
 		}
+		out := bundle.Certificate{ID: name, Label: or(cert.Label, "certificate."+name), Languages: cert.Languages,
+			Size: or(cert.Page.Size, "A4"), Orientation: or(cert.Page.Orientation, "portrait"), Background: cert.Background}
 		for i, lang := range cert.Languages {
-			if !slices.Contains(c.pkg.Country.Languages, lang) {
+			switch {
+			case !slices.Contains(c.pkg.Country.Languages, lang):
 				c.l.Errorf(at("languages", i), CodeLanguage, hintFor(lang, c.pkg.Country.Languages),
 					"certificate %s: %s is not one of the country's languages (%s)", name, lang, strings.Join(c.pkg.Country.Languages, ", "))
+			case i18n.NeedsShaping(lang):
+				c.l.Errorf(at("languages", i), CodeLanguage, "print it in another of the country's languages until crvsctl shapes text",
+					"certificate %s: %s is written in a script whose letters join or run right to left, which crvsctl cannot print yet: its certificates would come out garbled", name, lang)
 			}
 		}
-		for i, f := range cert.Files {
-			if fi, err := os.Stat(filepath.Join(c.src.dir, f)); err != nil || fi.IsDir() {
-				c.l.Errorf(at("files", i), CodeUnknownRef, "", "certificate %s: file %s is not in the package", name, f)
-			}
+		if cert.Background != "" {
+			c.file(cert.Background, "image", at("background"), name)
 		}
-		for i, f := range cert.Fields {
-			fa, ok := byID[f]
-			switch {
-			case !ok:
-				c.l.Errorf(at("fields", i), CodeUnknownRef, hintFor(f, slices.Sorted(maps.Keys(byID))), "certificate %s: field %s is not a field of event %s", name, f, id)
-			case ruleTypes[fa.Type] == rules.TypeDisplay:
-				c.l.Errorf(at("fields", i), CodeWrongFieldType, "", "certificate %s: %s is a %s and has no value to print", name, f, fa.Type)
+		for i, f := range cert.Fonts {
+			c.file(f.Regular, "font", at("fonts", i, "regular"), name)
+			if f.Bold != "" {
+				c.file(f.Bold, "font", at("fonts", i, "bold"), name)
+			}
+			out.Fonts = append(out.Fonts, bundle.FontSet{Regular: f.Regular, Bold: f.Bold})
+		}
+		for i, e := range cert.Elements {
+			path := []any{"events", id, "certificates", name, "elements", i}
+			var kinds []string
+			for k, set := range map[string]bool{"text": e.Text != "", "value": e.Value != "", "registrationNumber": e.Number, "serial": e.Serial,
+				"issued": e.Issued, "image": e.Image != "", "qr": e.QR, "watermark": e.Watermark != ""} {
+				if set {
+					kinds = append(kinds, k)
+				}
+			}
+			slices.Sort(kinds)
+			if len(kinds) != 1 {
+				c.l.Errorf(at("elements", i), CodeInvalid, "give one of text, value, registrationNumber, serial, issued, image, qr, watermark",
+					"certificate %s: element %d prints %s; an element prints exactly one thing", name, i+1, orNothing(kinds))
+			}
+			if e.Language > len(cert.Languages) {
+				c.l.Errorf(at("elements", i, "language"), CodeInvalid, "", "certificate %s: element %d is in language %d of a certificate in %d", name, i+1, e.Language, len(cert.Languages))
+			}
+			if (e.Image != "" || e.QR) && (e.Width == 0 || e.Image != "" && e.Height == 0) {
+				c.l.Errorf(at("elements", i), CodeInvalid, "give its width (and an image's height), in millimetres", "certificate %s: element %d has no size", name, i+1)
+			}
+			if e.Image != "" {
+				c.file(e.Image, "image", at("elements", i, "image"), name)
+			}
+			el := bundle.CertElement{X: e.X, Y: e.Y, Width: e.Width, Height: e.Height, Size: e.Size, Bold: e.Bold, Align: e.Align,
+				Language: e.Language, Text: e.Text, Number: e.Number, Serial: e.Serial, Issued: e.Issued, Image: e.Image, QR: e.QR,
+				Watermark: e.Watermark}
+			if x := rule(e.If, rules.Bool, append(path, "if")...); x != nil {
+				el.If = x.Node
+			}
+			if x := rule(e.Value, rules.AnyKind, append(path, "value")...); x != nil {
+				el.Value = x.Node
+			}
+			out.Elements = append(out.Elements, el)
+		}
+		c.certs[id] = append(c.certs[id], out)
+	}
+}
+
+func orNothing(kinds []string) string {
+	if len(kinds) == 0 {
+		return "nothing"
+	}
+	return strings.Join(kinds, " and ")
+}
+
+// file checks a certificate's file, and keeps it for the bundle: an image is a PNG or a JPEG,
+// a font a TrueType or OpenType font.
+func (c *checker) file(name, kind string, pos diag.Pos, cert string) {
+	if _, done := c.files[name]; done {
+		return
+	}
+	data, err := os.ReadFile(filepath.Join(c.src.dir, filepath.FromSlash(name)))
+	if err != nil {
+		c.l.Errorf(pos, CodeUnknownRef, "", "certificate %s: file %s is not in the package", cert, name)
+		return
+	}
+	switch kind {
+	case "image":
+		if t := http.DetectContentType(data); t != "image/png" && t != "image/jpeg" {
+			c.l.Errorf(pos, CodeInvalid, "", "certificate %s: %s is %s, not a PNG or JPEG image", cert, name, t)
+			return
+		}
+	case "font":
+		if _, err := sfnt.Parse(data); err != nil {
+			c.l.Errorf(pos, CodeInvalid, "", "certificate %s: %s is not a TrueType or OpenType font: %v", cert, name, err)
+			return
+		}
+	}
+	c.files[name] = data
+}
+
+// fontCoverage checks that each certificate's fonts have every character its texts print in
+// each of its languages: the translations it prints, and the words dates are written out with.
+// A character is printed with the first of the fonts that has it, the Go fonts last. Answers
+// typed by registrars cannot be known here; the country's texts show its scripts.
+func (c *checker) fontCoverage(tb *tables) {
+	cat := i18n.New(c.pkg.Country.Languages, c.pkg.Country.DefaultLanguage, tb.texts)
+	goFonts, _ := sfnt.Parse(goregular.TTF)
+	for _, id := range slices.Sorted(maps.Keys(c.pkg.Events)) {
+		for _, name := range slices.Sorted(maps.Keys(c.pkg.Events[id].Certificates)) {
+			cert := c.pkg.Events[id].Certificates[name]
+			var fonts []*sfnt.Font
+			for _, f := range cert.Fonts {
+				for _, file := range []string{f.Regular, f.Bold} {
+					if font, err := sfnt.Parse(c.files[file]); err == nil {
+						fonts = append(fonts, font)
+					}
+				}
+			}
+			fonts = append(fonts, goFonts)
+			for _, lang := range cert.Languages {
+				texts := []string{cat.LongDate(lang, "2026-01-01")}
+				for m := 1; m <= 12; m++ {
+					texts = append(texts, cat.Text(lang, fmt.Sprintf("month.%d", m)))
+				}
+				for _, e := range cert.Elements {
+					if e.Text != "" {
+						texts = append(texts, cat.Text(lang, e.Text))
+					}
+					if e.Watermark != "" {
+						texts = append(texts, cat.Text(lang, e.Watermark))
+					}
+				}
+				if missing := missingRunes(fonts, texts); missing != "" {
+					c.l.Errorf(c.pos("events", id, "certificates", name, "languages"), CodeInvalid, "add a font of the package that has them (fonts: [{regular: \"fonts/....ttf\"}])",
+						"certificate %s: none of its fonts has %s, which its %s texts print", name, missing, lang)
+				}
 			}
 		}
 	}
+}
+
+// missingRunes lists the characters of texts no font has a glyph for, as "ፌ (U+134C), ...".
+func missingRunes(fonts []*sfnt.Font, texts []string) string {
+	var b sfnt.Buffer
+	seen := map[rune]bool{}
+	var out []string
+	for _, t := range texts {
+		for _, r := range t {
+			if seen[r] || unicode.IsSpace(r) || unicode.IsControl(r) {
+				continue
+			}
+			seen[r] = true
+			if !slices.ContainsFunc(fonts, func(f *sfnt.Font) bool { g, err := f.GlyphIndex(&b, r); return err == nil && g != 0 }) {
+				if len(out) < 5 {
+					out = append(out, fmt.Sprintf("%c (U+%04X)", r, r))
+				} else if len(out) == 5 {
+					out = append(out, "...")
+				}
+			}
+		}
+	}
+	return strings.Join(out, ", ")
 }
 
 // checkDefault reports a default a field could not hold.

@@ -131,7 +131,34 @@ type numbering struct {
 type certificate struct {
 	Label     string   `json:"label"`
 	Languages []string `json:"languages"`
-	Files     []string `json:"files"`
-	Fields    []string `json:"fields"`
-	Keys      []string `json:"keys"`
+	Page      struct {
+		Size        string `json:"size"`
+		Orientation string `json:"orientation"`
+	} `json:"page"`
+	Background string `json:"background"`
+	Fonts      []struct {
+		Regular string `json:"regular"`
+		Bold    string `json:"bold"`
+	} `json:"fonts"`
+	Elements []certElement `json:"elements"`
+}
+
+type certElement struct {
+	X         float64 `json:"x"`
+	Y         float64 `json:"y"`
+	Width     float64 `json:"width"`
+	Height    float64 `json:"height"`
+	Size      float64 `json:"size"`
+	Bold      bool    `json:"bold"`
+	Align     string  `json:"align"`
+	Language  int     `json:"language"`
+	If        string  `json:"if"`
+	Text      string  `json:"text"`
+	Value     string  `json:"value"`
+	Number    bool    `json:"registrationNumber"`
+	Serial    bool    `json:"serial"`
+	Issued    bool    `json:"issued"`
+	Image     string  `json:"image"`
+	QR        bool    `json:"qr"`
+	Watermark string  `json:"watermark"`
 }

@@ -495,8 +495,13 @@ func (c *checker) usedKeys() []keyUse {
 		for _, name := range slices.Sorted(maps.Keys(e.Certificates)) {
 			cert := e.Certificates[name]
 			add(cert.Label, "certificate."+name, "the name of certificate "+name, "events", ev, "certificates", name)
-			for i, k := range cert.Keys {
-				add(k, "", "a text of certificate "+name, "events", ev, "certificates", name, "keys", i)
+			for i, e := range cert.Elements {
+				if e.Text != "" {
+					add(e.Text, "", "a text of certificate "+name, "events", ev, "certificates", name, "elements", i, "text")
+				}
+				if e.Watermark != "" {
+					add(e.Watermark, "", "the watermark of certificate "+name, "events", ev, "certificates", name, "elements", i, "watermark")
+				}
 			}
 		}
 	}

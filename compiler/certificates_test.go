@@ -1,0 +1,103 @@
+package compiler
+
+import (
+	"bytes"
+	"encoding/csv"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/crvsctl/crvsctl/diag"
+)
+
+// nerovia copies the example country into a directory of the test, with edits: each is an old
+// text of a file and its replacement. A language added to the country gets a translations
+// column (the English texts).
+func nerovia(t *testing.T, addLanguage string, edits map[string][2]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, os.DirFS("../countries/nerovia")); err != nil {
+		t.Fatal(err)
+	}
+	for file, e := range edits {
+		b, err := os.ReadFile(filepath.Join(dir, file))
+		if err != nil || !bytes.Contains(b, []byte(e[0])) {
+			t.Fatalf("%s has no %q", file, e[0])
+		}
+		os.WriteFile(filepath.Join(dir, file), bytes.Replace(b, []byte(e[0]), []byte(e[1]), 1), 0o644)
+	}
+	if addLanguage != "" {
+		country := filepath.Join(dir, "country.cue")
+		b, _ := os.ReadFile(country)
+		os.WriteFile(country, bytes.Replace(b, []byte(`languages: ["en", "fr", "am"]`), []byte(`languages: ["en", "fr", "am", "`+addLanguage+`"]`), 1), 0o644)
+		f := filepath.Join(dir, "translations.csv")
+		b, _ = os.ReadFile(f)
+		rows, err := csv.NewReader(bytes.NewReader(b)).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range rows {
+			if i == 0 {
+				rows[i] = append(rows[i], addLanguage)
+			} else {
+				rows[i] = append(rows[i], rows[i][2])
+			}
+		}
+		var out bytes.Buffer
+		csv.NewWriter(&out).WriteAll(rows)
+		os.WriteFile(f, out.Bytes(), 0o644)
+	}
+	return dir
+}
+
+func errorsAbout(diags diag.List, about string) []string {
+	var out []string
+	for _, d := range diags {
+		if d.Severity == diag.Error && strings.Contains(d.Message, about) {
+			out = append(out, d.String())
+		}
+	}
+	return out
+}
+
+func TestCertificates(t *testing.T) {
+	b, diags := Build("../countries/nerovia")
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	var certs []string
+	for _, ev := range b.Events {
+		for _, c := range ev.Certificates {
+			certs = append(certs, ev.ID+"/"+c.ID)
+		}
+	}
+	if strings.Join(certs, " ") != "birth/birth-certificate birth/birth-certificate-am" {
+		t.Errorf("certificates %v", certs)
+	}
+	for _, f := range []string{"certificates/arms.png", "certificates/fonts/NotoSansEthiopic-Regular.ttf"} {
+		if len(b.Files[f]) == 0 {
+			t.Errorf("the bundle lacks %s", f)
+		}
+	}
+}
+
+// TestCertificateFonts: an Amharic certificate without a font that has Ethiopic letters is
+// refused, naming the letters.
+func TestCertificateFonts(t *testing.T) {
+	dir := nerovia(t, "", map[string][2]string{"birth.cue": {
+		`fonts: [{regular: "certificates/fonts/NotoSansEthiopic-Regular.ttf", bold: "certificates/fonts/NotoSansEthiopic-Bold.ttf"}]`, ``}})
+	got := errorsAbout(Validate(dir), "none of its fonts has")
+	if len(got) != 1 || !strings.Contains(got[0], "certificate birth-certificate-am: none of its fonts has ጃ (U+1303)") || !strings.Contains(got[0], "its am texts") {
+		t.Errorf("errors: %q", got)
+	}
+}
+
+// TestCertificateScripts: a certificate in a language whose script needs shaping is refused.
+func TestCertificateScripts(t *testing.T) {
+	dir := nerovia(t, "ar", map[string][2]string{"birth.cue": {`languages: ["en", "fr"]`, `languages: ["en", "ar"]`}})
+	got := errorsAbout(Validate(dir), "script")
+	if len(got) != 1 || !strings.Contains(got[0], "certificate birth-certificate: ar is written in a script whose letters join or run right to left") {
+		t.Errorf("errors: %q", got)
+	}
+}

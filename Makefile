@@ -22,15 +22,15 @@ lint:
 	cd internal/mongotest && go vet -mod=mod ./... && go tool staticcheck ./...
 
 # The benchmarks whose figures README.md quotes: Go's (rules, spreadsheets, the compiler on the
-# example and on a national-scale package, declarations, searches of 200,000 records), then the
-# browser evaluator's on the rules' form.
+# example and on a national-scale package, declarations, searches of 200,000 records, the form
+# page, certificates' seals), then the browser evaluator's on the rules' form.
 bench:
-	go test ./rules ./sheets ./compiler ./runtime/records ./runtime/store/sqlitestore ./runtime/web -run '^$$' -bench . -benchmem -count 5
+	go test ./rules ./sheets ./compiler ./runtime/records ./runtime/store/sqlitestore ./runtime/web ./certificates/seal -run '^$$' -bench . -benchmem -count 5
 	node rules/js/bench.js
 
 # A short run of every fuzz target: every parser of outside input (rule text, compiled rules in a
 # bundle, CSV, XLSX, a package's CUE, a bundle file, a declaration sent to the API, the name of
-# an uploaded document).
+# an uploaded document, a certificate's seal, Base45, a key file).
 FUZZ = -run '^$$' -fuzztime 60s -fuzzminimizetime 50x
 fuzz:
 	go test ./rules $(FUZZ) -fuzz FuzzCheck
@@ -41,6 +41,9 @@ fuzz:
 	go test ./bundle $(FUZZ) -fuzz FuzzDecode
 	go test ./runtime/api $(FUZZ) -fuzz FuzzDeclare
 	go test ./runtime/records $(FUZZ) -fuzz FuzzCleanName
+	go test ./certificates/seal $(FUZZ) -fuzz FuzzOpen
+	go test ./certificates/seal $(FUZZ) -fuzz FuzzBase45
+	go test ./certificates/seal $(FUZZ) -fuzz FuzzParseKeyring
 
 # The main job: the example country served with the embedded store (in ./crvsctl-data), every
 # user's password set to "demo-password" for the demonstration. Open http://127.0.0.1:8080/.

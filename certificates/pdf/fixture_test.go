@@ -98,7 +98,7 @@ func testTemplate(tb testing.TB, bilingual, background bool) Template {
 	}
 	add := func(e Element) { t.Elements = append(t.Elements, e) }
 	add(Element{ID: "watermark", Kind: Watermark, Bold: true})
-	add(Element{ID: "arms", Kind: Image, X: 95, Y: 12, W: 20, Image: testArms(tb)})
+	add(Element{ID: "arms", Kind: Image, X: 95, Y: 9, W: 20, Image: testArms(tb)})
 	colW := 170.0
 	if bilingual {
 		colW = 82

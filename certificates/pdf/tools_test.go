@@ -78,7 +78,8 @@ func pdfPNG(t *testing.T, pdfPath string, page, dpi int) []byte {
 	bin := needTool(t, "pdftoppm", "poppler-utils")
 	n := itoa(page)
 	root := filepath.Join(t.TempDir(), "page")
-	msg, err := exec.Command(bin, "-png", "-r", itoa(dpi), "-f", n, "-l", n, "-singlefile", pdfPath, root).CombinedOutput()
+	args := []string{"-png", "-r", itoa(dpi), "-f", n, "-l", n, "-singlefile"}
+	msg, err := exec.Command(bin, append(args, pdfPath, root)...).CombinedOutput()
 	if err != nil || len(msg) > 0 {
 		t.Fatalf("pdftoppm: %v\n%s", err, msg)
 	}

@@ -700,6 +700,9 @@ func (p *page) watermark(b []byte, e *element, name, text string) ([]byte, error
 	}
 	r := p.r
 	w := width(ps)
+	if w == 0 {
+		return b, nil
+	}
 	size := e.Size
 	if size == 0 { // fill 80% of the diagonal
 		size = 0.8 * math.Hypot(r.pageW, r.pageH) / w

@@ -277,6 +277,31 @@ func TestTemplateMistakes(t *testing.T) {
 	}
 }
 
+func TestPageSizes(t *testing.T) {
+	for _, c := range []struct {
+		page      PageSize
+		landscape bool
+		box       string
+	}{
+		{"", false, "/MediaBox[0 0 595.276 841.89]"},
+		{A4, true, "/MediaBox[0 0 841.89 595.276]"},
+		{A5, false, "/MediaBox[0 0 419.528 595.276]"},
+		{Letter, false, "/MediaBox[0 0 612 792]"},
+	} {
+		r, err := NewRenderer(Template{Page: c.page, Landscape: c.landscape})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out bytes.Buffer
+		if err := r.Render(&out, Values{}); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Contains(out.Bytes(), []byte(c.box)) {
+			t.Errorf("%q landscape %v: no %s", c.page, c.landscape, c.box)
+		}
+	}
+}
+
 func TestMissingWithFallbacks(t *testing.T) {
 	r, err := NewRenderer(testTemplate(t, true, false))
 	if err != nil {
@@ -336,4 +361,47 @@ func ExampleRenderer_Render() {
 	})
 	fmt.Println(err, pdf.Len() < 30<<10)
 	// Output: <nil> true
+}
+
+func TestWrap(t *testing.T) {
+	r, err := NewRenderer(Template{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fam := r.families[DefaultFont]
+	lineText := func(ps []placed) string {
+		var b strings.Builder
+		for _, p := range ps {
+			b.WriteRune(p.char)
+		}
+		return b.String()
+	}
+	for _, c := range []struct {
+		text string
+		ems  float64 // the width to wrap in
+		want []string
+	}{
+		{"Amara Selam Tesfaye", 100, []string{"Amara Selam Tesfaye"}},
+		{"Amara Selam Tesfaye", 6, []string{"Amara", "Selam", "Tesfaye"}},
+		{"Amara  Selam\t Tesfaye ", 100, []string{"Amara Selam Tesfaye"}},        // runs of spaces print as one
+		{"Amara\u00a0Selam Tesfaye", 8, []string{"Amara\u00a0Selam", "Tesfaye"}}, // no break at a no-break space
+		{"First line\nsecond\n\nfourth", 100, []string{"First line", "second", "", "fourth"}},
+		{"Mmmmmmmmmmmm", 3, []string{"Mmm", "mmm", "mmm", "mmm"}}, // a word longer than the line breaks where it fills one
+		{"", 10, []string{""}},
+	} {
+		ps, err := shape(c.text, fam, false, "x")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, l := range wrap(ps, c.ems) {
+			got = append(got, lineText(l))
+			if width(l) > c.ems && len(l) > 1 {
+				t.Errorf("%q in %g ems: line %q is %.2f ems wide", c.text, c.ems, lineText(l), width(l))
+			}
+		}
+		if !slices.Equal(got, c.want) {
+			t.Errorf("%q in %g ems: %q, want %q", c.text, c.ems, got, c.want)
+		}
+	}
 }

@@ -74,7 +74,8 @@ type Kind string
 
 // The kinds of element.
 const (
-	// Text is a text box: the text wraps within W, lines of Size×LineHeight, aligned.
+	// Text is a text box: the text wraps within W at spaces (a run of spaces prints as one, a
+	// no-break space does not break, a line break breaks), lines of Size×LineHeight, aligned.
 	Text Kind = "text"
 	// Image draws a PNG or JPEG in the box X, Y, W, H; H 0 keeps the image's proportions.
 	Image Kind = "image"

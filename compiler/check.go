@@ -12,13 +12,12 @@ import (
 	"strings"
 	"time"
 	_ "time/tzdata" // time zones are checked the same on every machine, with or without a tz database
-	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/image/font/gofont/goregular"
-	"golang.org/x/image/font/sfnt"
 
 	"github.com/crvsctl/crvsctl/bundle"
+	"github.com/crvsctl/crvsctl/certificates/pdf"
 	"github.com/crvsctl/crvsctl/diag"
 	"github.com/crvsctl/crvsctl/i18n"
 	"github.com/crvsctl/crvsctl/internal/suggest"
@@ -325,9 +324,11 @@ func (c *checker) certificates(id string, ev event, rule func(string, rules.Kind
 			case !slices.Contains(c.pkg.Country.Languages, lang):
 				c.l.Errorf(at("languages", i), CodeLanguage, hintFor(lang, c.pkg.Country.Languages),
 					"certificate %s: %s is not one of the country's languages (%s)", name, lang, strings.Join(c.pkg.Country.Languages, ", "))
-			case i18n.NeedsShaping(lang):
-				c.l.Errorf(at("languages", i), CodeLanguage, "print it in another of the country's languages until crvsctl shapes text",
-					"certificate %s: %s is written in a script whose letters join or run right to left, which crvsctl cannot print yet: its certificates would come out garbled", name, lang)
+			default:
+				if sup, err := pdf.Language(lang); err == nil && !sup.OK {
+					c.l.Errorf(at("languages", i), CodeLanguage, "print it in another of the country's languages until crvsctl shapes text",
+						"certificate %s: %s cannot be printed yet: %s (%s script); its certificates would come out garbled", name, lang, sup.Reason, sup.Script)
+				}
 			}
 		}
 		if cert.Background != "" {
@@ -403,8 +404,8 @@ func (c *checker) file(name, kind string, pos diag.Pos, cert string) {
 			return
 		}
 	case "font":
-		if _, err := sfnt.Parse(data); err != nil {
-			c.l.Errorf(pos, CodeInvalid, "", "certificate %s: %s is not a TrueType or OpenType font: %v", cert, name, err)
+		if _, err := pdf.ReadCmap(data); err != nil {
+			c.l.Errorf(pos, CodeInvalid, "", "certificate %s: font %s: %v", cert, name, err)
 			return
 		}
 	}
@@ -413,64 +414,59 @@ func (c *checker) file(name, kind string, pos diag.Pos, cert string) {
 
 // fontCoverage checks that each certificate's fonts have every character its texts print in
 // each of its languages: the translations it prints, and the words dates are written out with.
-// A character is printed with the first of the fonts that has it, the Go fonts last. Answers
-// typed by registrars cannot be known here; the country's texts show its scripts.
+// A character is printed with the first of the fonts that has it, the Go fonts last (as the
+// renderer does). Answers typed by registrars cannot be known here; the country's texts show
+// its scripts.
 func (c *checker) fontCoverage(tb *tables) {
 	cat := i18n.New(c.pkg.Country.Languages, c.pkg.Country.DefaultLanguage, tb.texts)
-	goFonts, _ := sfnt.Parse(goregular.TTF)
+	goFonts, _ := pdf.ReadCmap(goregular.TTF)
 	for _, id := range slices.Sorted(maps.Keys(c.pkg.Events)) {
 		for _, name := range slices.Sorted(maps.Keys(c.pkg.Events[id].Certificates)) {
 			cert := c.pkg.Events[id].Certificates[name]
-			var fonts []*sfnt.Font
+			var fonts []*pdf.Cmap
 			for _, f := range cert.Fonts {
 				for _, file := range []string{f.Regular, f.Bold} {
-					if font, err := sfnt.Parse(c.files[file]); err == nil {
-						fonts = append(fonts, font)
+					if cmap, err := pdf.ReadCmap(c.files[file]); err == nil {
+						fonts = append(fonts, cmap)
 					}
 				}
 			}
 			fonts = append(fonts, goFonts)
 			for _, lang := range cert.Languages {
-				texts := []string{cat.LongDate(lang, "2026-01-01")}
+				text := cat.LongDate(lang, "2026-01-01")
 				for m := 1; m <= 12; m++ {
-					texts = append(texts, cat.Text(lang, fmt.Sprintf("month.%d", m)))
+					text += " " + cat.Text(lang, fmt.Sprintf("month.%d", m))
 				}
 				for _, e := range cert.Elements {
 					if e.Text != "" {
-						texts = append(texts, cat.Text(lang, e.Text))
+						text += " " + cat.Text(lang, e.Text)
 					}
 					if e.Watermark != "" {
-						texts = append(texts, cat.Text(lang, e.Watermark))
+						text += " " + cat.Text(lang, e.Watermark)
 					}
 				}
-				if missing := missingRunes(fonts, texts); missing != "" {
+				missing := fonts[0].Missing(text)
+				for _, f := range fonts[1:] {
+					missing = f.Missing(string(missing))
+				}
+				if len(missing) > 0 {
 					c.l.Errorf(c.pos("events", id, "certificates", name, "languages"), CodeInvalid, "add a font of the package that has them (fonts: [{regular: \"fonts/....ttf\"}])",
-						"certificate %s: none of its fonts has %s, which its %s texts print", name, missing, lang)
+						"certificate %s: none of its fonts has %s, which its %s texts print", name, runeList(missing), lang)
 				}
 			}
 		}
 	}
 }
 
-// missingRunes lists the characters of texts no font has a glyph for, as "ፌ (U+134C), ...".
-func missingRunes(fonts []*sfnt.Font, texts []string) string {
-	var b sfnt.Buffer
-	seen := map[rune]bool{}
+// runeList writes characters as "ፌ (U+134C), ...", five at most.
+func runeList(rs []rune) string {
 	var out []string
-	for _, t := range texts {
-		for _, r := range t {
-			if seen[r] || unicode.IsSpace(r) || unicode.IsControl(r) {
-				continue
-			}
-			seen[r] = true
-			if !slices.ContainsFunc(fonts, func(f *sfnt.Font) bool { g, err := f.GlyphIndex(&b, r); return err == nil && g != 0 }) {
-				if len(out) < 5 {
-					out = append(out, fmt.Sprintf("%c (U+%04X)", r, r))
-				} else if len(out) == 5 {
-					out = append(out, "...")
-				}
-			}
+	for i, r := range rs {
+		if i == 5 {
+			out = append(out, "...")
+			break
 		}
+		out = append(out, fmt.Sprintf("%c (U+%04X)", r, r))
 	}
 	return strings.Join(out, ", ")
 }

@@ -185,17 +185,3 @@ func (c *Catalog) LongDate(lang, date string) string {
 	return c.Text(lang, "date.long", "day", strconv.Itoa(t.Day()), "month", c.Text(lang, "month."+strconv.Itoa(int(t.Month()))),
 		"year", strconv.Itoa(t.Year()))
 }
-
-// NeedsShaping tells a language whose script crvsctl cannot print on certificates yet: its
-// letters change shape with their neighbours (Arabic, the Indic scripts, Thai, Khmer...) or it
-// runs right to left (Hebrew, Arabic, Thaana...), which a PDF written glyph by glyph (fpdf)
-// gets wrong. Latin, Cyrillic, Greek, Ethiopic, Armenian, Georgian and the scripts of China,
-// Japan and Korea print as they are.
-func NeedsShaping(lang string) bool {
-	s, _ := language.Make(lang).Script()
-	switch s.String() {
-	case "Latn", "Cyrl", "Grek", "Ethi", "Armn", "Geor", "Hans", "Hant", "Jpan", "Kore", "Hani", "Hira", "Kana", "Hang", "Cher", "Cans", "Tfng", "Vaii":
-		return false
-	}
-	return true
-}

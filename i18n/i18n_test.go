@@ -102,12 +102,3 @@ func TestLongDate(t *testing.T) {
 		}
 	}
 }
-
-func TestNeedsShaping(t *testing.T) {
-	for lang, want := range map[string]bool{"en": false, "fr": false, "am": false, "ti": false, "ru": false, "el": false, "zh": false,
-		"ar": true, "he": true, "fa": true, "hi": true, "bn": true, "ne": true, "th": true, "km": true, "my": true, "ur": true} {
-		if NeedsShaping(lang) != want {
-			t.Errorf("NeedsShaping(%s) = %v", lang, !want)
-		}
-	}
-}

@@ -19,7 +19,7 @@ require (
 	modernc.org/sqlite v1.62.0
 )
 
-require rsc.io/qr v0.2.0 // indirect
+require rsc.io/qr v0.2.0
 
 require (
 	cel.dev/expr v0.25.1 // indirect

@@ -25,7 +25,7 @@ lint:
 # example and on a national-scale package, declarations, searches of 200,000 records, the form
 # page, certificates' seals), then the browser evaluator's on the rules' form.
 bench:
-	go test ./rules ./sheets ./compiler ./runtime/records ./runtime/store/sqlitestore ./runtime/web ./certificates/seal -run '^$$' -bench . -benchmem -count 5
+	go test ./rules ./sheets ./compiler ./runtime/records ./runtime/store/sqlitestore ./runtime/web ./certificates/seal ./certificates/pdf -run '^$$' -bench . -benchmem -count 5
 	node rules/js/bench.js
 
 # A short run of every fuzz target: every parser of outside input (rule text, compiled rules in a

@@ -180,6 +180,18 @@ func (s *Server) attach(rq *request, ev *records.Event, f *form, post url.Values
 	return nil
 }
 
+// posted reads the answers a form sent, its files stored first (see attach); false when it
+// failed and the page is written.
+func (s *Server) posted(rq *request, ev *records.Event) (*form, bool) {
+	f := s.newForm(rq.lang, ev, nil, nil)
+	if err := s.attach(rq, ev, f, rq.r.PostForm); err != nil {
+		s.fail(rq, err)
+		return nil, false
+	}
+	f.read(rq.r.PostForm)
+	return f, true
+}
+
 // declare takes a declaration sent by the form without its script (with it, the script sends
 // it to the API): read, checked by the service, and shown again with every problem in place,
 // or stored and shown.
@@ -193,13 +205,10 @@ func (s *Server) declare(rq *request) {
 	if key == "" || len(key) > 100 {
 		key = rand.Text()
 	}
-	f := s.newForm(rq.lang, ev, nil, nil)
-	post := rq.r.PostForm
-	if err := s.attach(rq, ev, f, post); err != nil {
-		s.fail(rq, err)
+	f, ok := s.posted(rq, ev)
+	if !ok {
 		return
 	}
-	f.read(post)
 	rctx := s.Records.RuleContext(rq.actor, nil)
 	if f.count() > 0 {
 		shown := s.newForm(rq.lang, ev, f.data, rctx)

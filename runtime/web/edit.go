@@ -90,14 +90,11 @@ func (s *Server) edit(rq *request) {
 	rctx := s.Records.RuleContext(rq.actor, r)
 	before := s.newForm(rq.lang, ev, old, rctx)
 
-	f := s.newForm(rq.lang, ev, nil, nil)
-	post := rq.r.PostForm
-	if err := s.attach(rq, ev, f, post); err != nil {
-		s.fail(rq, err)
+	f, ok := s.posted(rq, ev)
+	if !ok {
 		return
 	}
-	f.read(post)
-	comment := strings.TrimSpace(post.Get("comment"))
+	comment := strings.TrimSpace(rq.r.PostForm.Get("comment"))
 	back := func(status int, general []string) {
 		shown := s.newForm(rq.lang, ev, f.data, rctx)
 		shown.raw, shown.errors, shown.files = f.raw, f.errors, f.files

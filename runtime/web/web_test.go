@@ -496,6 +496,15 @@ func TestCorrectionOnTheForm(t *testing.T) {
 	}
 	local.has("Nothing was changed")
 	form.Set("child.weight", "3.4")
+	stale := url.Values{}
+	for k, v := range form {
+		stale[k] = v
+	}
+	stale.Set("version", "1") // the form of the record before its registration
+	local.post("/records/"+id+"/edit/request-correction", stale)
+	if local.status != http.StatusConflict {
+		t.Errorf("a correction from a stale form: %d", local.status)
+	}
 	local.post("/records/"+id+"/edit/request-correction", form)
 	local.has("Done: Request a correction", "Weight at birth: 3.2 kg → 3.4 kg", "the hospital&#39;s card")
 

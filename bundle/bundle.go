@@ -93,6 +93,7 @@ type Event struct {
 	Label      string        `json:"label"`
 	DateField  string        `json:"dateField"`
 	PlaceField string        `json:"placeField"`
+	NameField  string        `json:"nameField"` // the name of the person the record is about
 	Title      *rules.Node   `json:"title"`
 	Pages      []Page        `json:"pages"`
 	Rules      *rules.FormIR `json:"rules"` // the form's rules, fields in evaluation order
@@ -167,6 +168,8 @@ type Action struct {
 	Applies string `json:"applies,omitempty"`
 	// CommentRequired: the action is refused without a comment.
 	CommentRequired bool `json:"commentRequired,omitempty"`
+	// Prints: the action prints a certificate of the record.
+	Prints bool `json:"prints,omitempty"`
 }
 
 // Certificate is a certificate's template (see schema/package.cue, #Certificate).
@@ -203,6 +206,9 @@ type CertElement struct {
 
 	Text      string      `json:"text,omitempty"` // a translation key
 	Value     *rules.Node `json:"value,omitempty"`
+	// Field is the field a Value is straight from, when it is: it says how the value prints
+	// (a place's name, a choice's label, yes or no in the certificate's language).
+	Field     string      `json:"field,omitempty"`
 	Number    bool        `json:"number,omitempty"`
 	Serial    bool        `json:"serial,omitempty"`
 	Issued    bool        `json:"issued,omitempty"`

@@ -57,7 +57,7 @@ func or(s, def string) string {
 }
 
 func (c *checker) bundleEvent(id string, ev event) bundle.Event {
-	e := bundle.Event{ID: id, Label: or(ev.Label, "event."+id), DateField: ev.DateField, PlaceField: ev.PlaceField,
+	e := bundle.Event{ID: id, Label: or(ev.Label, "event."+id), DateField: ev.DateField, PlaceField: ev.PlaceField, NameField: ev.NameField,
 		Title: c.titles[id], Rules: c.forms[id], Numbering: bundle.Numbering(ev.Numbering), Certificates: c.certs[id]}
 	for _, pg := range ev.Form.Pages {
 		page := bundle.Page{ID: pg.ID, Title: or(pg.Title, id+".page."+pg.ID)}
@@ -70,13 +70,7 @@ func (c *checker) bundleEvent(id string, ev event) bundle.Event {
 					bf.Hint = id + "." + f.ID + ".hint"
 				}
 			}
-			opts, prefix := f.Options, "option."
-			if f.OptionList != "" {
-				opts, prefix = c.pkg.OptionLists[f.OptionList], f.OptionList+"."
-			}
-			for _, o := range opts {
-				bf.Options = append(bf.Options, bundle.Option{Value: o.Value, Label: or(o.Label, prefix+o.Value)})
-			}
+			bf.Options = c.bundleOptions(f)
 			page.Fields = append(page.Fields, bf)
 		}
 		e.Pages = append(e.Pages, page)
@@ -91,7 +85,7 @@ func (c *checker) bundleEvent(id string, ev event) bundle.Event {
 		a := ev.Workflow.Actions[name]
 		e.Actions = append(e.Actions, bundle.Action{ID: name, Label: or(a.Label, "action."+name), From: a.From, To: a.To,
 			If: c.actionIfs[id][name], AddFlags: a.AddFlags, RemoveFlags: a.RemoveFlags,
-			Edits: a.Edits, Applies: a.Applies, CommentRequired: a.Comment == "required"})
+			Edits: a.Edits, Applies: a.Applies, CommentRequired: a.Comment == "required", Prints: a.Prints})
 	}
 	e.PayloadSchema = payloadSchema(e)
 	return e
@@ -102,4 +96,18 @@ func nilIfEmpty(files map[string][]byte) map[string][]byte {
 		return nil
 	}
 	return files
+}
+
+// bundleOptions is a choice field's options with their labels' translation keys: its own
+// ("option.<value>" by default) or those of its option list ("<list>.<value>").
+func (c *checker) bundleOptions(f field) []bundle.Option {
+	opts, prefix := f.Options, "option."
+	if f.OptionList != "" {
+		opts, prefix = c.pkg.OptionLists[f.OptionList], f.OptionList+"."
+	}
+	var out []bundle.Option
+	for _, o := range opts {
+		out = append(out, bundle.Option{Value: o.Value, Label: or(o.Label, prefix+o.Value)})
+	}
+	return out
 }

@@ -72,7 +72,7 @@ func TestCertificates(t *testing.T) {
 			certs = append(certs, ev.ID+"/"+c.ID)
 		}
 	}
-	if strings.Join(certs, " ") != "birth/birth-certificate birth/birth-certificate-am" {
+	if strings.Join(certs, " ") != "birth/birth-certificate birth/birth-certificate-am death/death-certificate death/death-certificate-am" {
 		t.Errorf("certificates %v", certs)
 	}
 	for _, f := range []string{"certificates/arms.png", "certificates/fonts/NotoSansEthiopic-Regular.ttf"} {
@@ -85,8 +85,7 @@ func TestCertificates(t *testing.T) {
 // TestCertificateFonts: an Amharic certificate without a font that has Ethiopic letters is
 // refused, naming the letters.
 func TestCertificateFonts(t *testing.T) {
-	dir := nerovia(t, "", map[string][2]string{"birth.cue": {
-		`fonts: [{regular: "certificates/fonts/NotoSansEthiopic-Regular.ttf", bold: "certificates/fonts/NotoSansEthiopic-Bold.ttf"}]`, ``}})
+	dir := nerovia(t, "", map[string][2]string{"birth.cue": {"fonts: [_ethiopic]", ""}})
 	got := errorsAbout(Validate(dir), "none of its fonts has")
 	if len(got) != 1 || !strings.Contains(got[0], "certificate birth-certificate-am: none of its fonts has ጃ (U+1303)") || !strings.Contains(got[0], "its am texts") {
 		t.Errorf("errors: %q", got)
@@ -99,5 +98,54 @@ func TestCertificateScripts(t *testing.T) {
 	got := errorsAbout(Validate(dir), "script")
 	if len(got) != 1 || !strings.Contains(got[0], "certificate birth-certificate: ar cannot be printed yet: its letters join and change shape") {
 		t.Errorf("errors: %q", got)
+	}
+}
+
+// TestCertificateValues: a value straight from a field is marked with it in the bundle, so that
+// the runtime prints a place's name and a choice's label; a computed one is not.
+func TestCertificateValues(t *testing.T) {
+	b, diags := Build("../countries/nerovia")
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	fields := map[string]bool{}
+	computed := 0
+	for _, e := range b.Events[0].Certificates[0].Elements {
+		switch {
+		case e.Value != nil && e.Field != "":
+			fields[e.Field] = true
+		case e.Value != nil:
+			computed++
+		}
+	}
+	for _, f := range []string{"child.sex", "child.dob", "child.birthDistrict"} {
+		if !fields[f] {
+			t.Errorf("no value marked as straight from %s: %v", f, fields)
+		}
+	}
+	if computed == 0 || fields["child.name"] {
+		t.Errorf("the names (computed) were marked with a field: %v", fields)
+	}
+}
+
+// TestPrintingAction: an action that prints needs a certificate of its event, and a record to
+// print; the name on the seal must be a name field.
+func TestPrintingAction(t *testing.T) {
+	dir := nerovia(t, "", map[string][2]string{
+		"death.cue": {"certificates: {", "_unused: {"},
+		"birth.cue": {`nameField:  "child.name"`, `nameField:  "child.dob"`},
+	})
+	diags := Validate(dir)
+	for _, want := range []string{
+		"death.cue:308:20: action print prints a certificate, but event death has none; describe one under events.death.certificates",
+		"birth.cue:27:14: nameField child.dob must be a name field, not a date field",
+	} {
+		found := false
+		for _, d := range diags {
+			found = found || strings.Contains(d.String(), want)
+		}
+		if !found {
+			t.Errorf("no error %q in:\n%v", want, diags)
+		}
 	}
 }

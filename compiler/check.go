@@ -225,7 +225,7 @@ func (c *checker) event(id string, ev event) {
 	}
 
 	// The date and place of the event.
-	for _, ref := range []struct{ key, id, want string }{{"dateField", ev.DateField, "date"}, {"placeField", ev.PlaceField, "location"}} {
+	for _, ref := range []struct{ key, id, want string }{{"dateField", ev.DateField, "date"}, {"placeField", ev.PlaceField, "location"}, {"nameField", ev.NameField, "name"}} {
 		f, ok := byID[ref.id]
 		switch {
 		case !ok:
@@ -372,6 +372,9 @@ func (c *checker) certificates(id string, ev event, rule func(string, rules.Kind
 			}
 			if x := rule(e.Value, rules.AnyKind, append(path, "value")...); x != nil {
 				el.Value = x.Node
+				if x.Type.Field != nil {
+					el.Field = x.Type.Field.ID
+				}
 			}
 			out.Elements = append(out.Elements, el)
 		}
@@ -445,6 +448,7 @@ func (c *checker) fontCoverage(tb *tables) {
 						text += " " + cat.Text(lang, e.Watermark)
 					}
 				}
+				text += c.printedAnswers(id, name, lang, cat, tb)
 				missing := fonts[0].Missing(text)
 				for _, f := range fonts[1:] {
 					missing = f.Missing(string(missing))
@@ -456,6 +460,48 @@ func (c *checker) fontCoverage(tb *tables) {
 			}
 		}
 	}
+}
+
+// printedAnswers is the text a certificate's values straight from a field can print in a
+// language, as far as the package knows it: a choice's labels, a place's names.
+func (c *checker) printedAnswers(event, cert, lang string, cat *i18n.Catalog, tb *tables) string {
+	var out strings.Builder
+	fields := map[string]field{}
+	for _, pg := range c.pkg.Events[event].Form.Pages {
+		for _, f := range pg.Fields {
+			fields[f.ID] = f
+		}
+	}
+	seen := map[string]bool{}
+	for _, bc := range c.certs[event] {
+		if bc.ID != cert {
+			continue
+		}
+		for _, e := range bc.Elements {
+			f, ok := fields[e.Field]
+			if !ok || seen[f.ID] {
+				continue
+			}
+			seen[f.ID] = true
+			for _, o := range c.bundleOptions(f) {
+				out.WriteString(" " + cat.Text(lang, o.Label))
+			}
+			if f.Type == "location" && f.Of != "office" {
+				for _, code := range slices.Sorted(maps.Keys(tb.areas)) {
+					a := tb.areas[code]
+					if f.Level == "" || f.Level == a.level {
+						out.WriteString(" " + or(a.names[lang], a.name))
+					}
+				}
+			}
+			if f.Type == "location" && f.Of != "area" {
+				for _, o := range tb.officeList {
+					out.WriteString(" " + o.Name)
+				}
+			}
+		}
+	}
+	return out.String()
 }
 
 // runeList writes characters as "ፌ (U+134C), ...", five at most.
@@ -625,6 +671,14 @@ func (c *checker) workflow(id string, ev event, rule func(string, rules.Kind, ..
 				c.l.Errorf(at("actions", name, "applies"), CodeInvalid, "give action "+a.Applies+` edits: "proposal"`,
 					"action %s applies the proposal of action %s, which proposes nothing", name, a.Applies)
 			}
+		}
+		if a.Prints && len(ev.Certificates) == 0 {
+			c.l.Errorf(at("actions", name, "prints"), CodeInvalid, "describe one under events."+id+".certificates",
+				"action %s prints a certificate, but event %s has none", name, id)
+		}
+		if a.Prints && len(a.From) == 0 {
+			c.l.Errorf(at("actions", name, "prints"), CodeInvalid, "",
+				"action %s prints a certificate of a record it creates: print it once the record is registered", name)
 		}
 		if len(a.From) == 0 {
 			creating++

@@ -52,6 +52,7 @@ type event struct {
 	Label      string `json:"label"`
 	DateField  string `json:"dateField"`
 	PlaceField string `json:"placeField"`
+	NameField  string `json:"nameField"`
 	Title      string `json:"title"`
 	Form       struct {
 		Pages []page `json:"pages"`
@@ -120,6 +121,7 @@ type action struct {
 	Edits       string   `json:"edits"`
 	Applies     string   `json:"applies"`
 	Comment     string   `json:"comment"`
+	Prints      bool     `json:"prints"`
 }
 
 type numbering struct {

@@ -204,17 +204,17 @@ type CertElement struct {
 	Language int         `json:"language"` // 1 or 2
 	If       *rules.Node `json:"if,omitempty"`
 
-	Text      string      `json:"text,omitempty"` // a translation key
-	Value     *rules.Node `json:"value,omitempty"`
+	Text  string      `json:"text,omitempty"` // a translation key
+	Value *rules.Node `json:"value,omitempty"`
 	// Field is the field a Value is straight from, when it is: it says how the value prints
 	// (a place's name, a choice's label, yes or no in the certificate's language).
-	Field     string      `json:"field,omitempty"`
-	Number    bool        `json:"number,omitempty"`
-	Serial    bool        `json:"serial,omitempty"`
-	Issued    bool        `json:"issued,omitempty"`
-	Image     string      `json:"image,omitempty"` // a file
-	QR        bool        `json:"qr,omitempty"`
-	Watermark string      `json:"watermark,omitempty"` // a translation key
+	Field     string `json:"field,omitempty"`
+	Number    bool   `json:"number,omitempty"`
+	Serial    bool   `json:"serial,omitempty"`
+	Issued    bool   `json:"issued,omitempty"`
+	Image     string `json:"image,omitempty"` // a file
+	QR        bool   `json:"qr,omitempty"`
+	Watermark string `json:"watermark,omitempty"` // a translation key
 }
 
 // Numbering is how registration numbers are made.

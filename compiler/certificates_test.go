@@ -85,10 +85,25 @@ func TestCertificates(t *testing.T) {
 // TestCertificateFonts: an Amharic certificate without a font that has Ethiopic letters is
 // refused, naming the letters.
 func TestCertificateFonts(t *testing.T) {
-	dir := nerovia(t, "", map[string][2]string{"birth.cue": {"fonts: [_ethiopic]", ""}})
+	dir := nerovia(t, "", map[string][2]string{"birth.cue": {"fonts: [_ethiopic]\n", "\n"}})
 	got := errorsAbout(Validate(dir), "none of its fonts has")
 	if len(got) != 1 || !strings.Contains(got[0], "certificate birth-certificate-am: none of its fonts has ጃ (U+1303)") || !strings.Contains(got[0], "its am texts") {
 		t.Errorf("errors: %q", got)
+	}
+}
+
+// TestCertificateOtherScripts: a certificate whose fonts lack the letters of another of the
+// country's languages is warned about: a name written in them would not print.
+func TestCertificateOtherScripts(t *testing.T) {
+	dir := nerovia(t, "", map[string][2]string{"birth.cue": {"fonts: [_ethiopic] // for names written in Amharic", ""}})
+	var got []string
+	for _, d := range Validate(dir) {
+		if strings.Contains(d.Message, "cannot be printed on it") {
+			got = append(got, d.String())
+		}
+	}
+	if len(got) != 1 || !strings.Contains(got[0], "certificate birth-certificate: its fonts lack letters of am") || !strings.Contains(got[0], "warning") {
+		t.Errorf("warnings: %q", got)
 	}
 }
 

@@ -458,6 +458,21 @@ func (c *checker) fontCoverage(tb *tables) {
 						"certificate %s: none of its fonts has %s, which its %s texts print", name, runeList(missing), lang)
 				}
 			}
+			// Names are typed in any of the country's languages: a certificate whose fonts
+			// lack another language's letters cannot print a name written in them.
+			for _, lang := range c.pkg.Country.Languages {
+				if slices.Contains(cert.Languages, lang) {
+					continue
+				}
+				missing := fonts[0].Missing(cat.Text(lang, "country.name"))
+				for _, f := range fonts[1:] {
+					missing = f.Missing(string(missing))
+				}
+				if len(missing) > 0 {
+					c.l.Warnf(c.pos("events", id, "certificates", name, "languages"), CodeInvalid, "add a font of the package that has them, if names are written so",
+						"certificate %s: its fonts lack letters of %s (%s): a name written in them cannot be printed on it", name, lang, runeList(missing))
+				}
+			}
 		}
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/crvsctl/crvsctl/internal/pdftools"
+
 	"rsc.io/qr/coding"
 )
 
@@ -116,8 +118,8 @@ func TestQRModes(t *testing.T) {
 	if err := r.Render(&out, Values{Text: map[string]string{"url": url, "h": "NRV-KRV-2026-000123"}}); err != nil {
 		t.Fatal(err)
 	}
-	pdfPath := artifact(t, "qr.pdf", out.Bytes())
-	got := readQR(t, artifact(t, "qr.png", pdfPNG(t, pdfPath, 1, 100)))
+	pdfPath := pdftools.Artifact(t, "qr.pdf", out.Bytes())
+	got := pdftools.ReadQR(t, pdftools.Artifact(t, "qr.png", pdftools.PNG(t, pdfPath, 1, 100)))
 	slices.Sort(got)
 	if want := []string{"NRV-KRV-2026-000123", url}; !slices.Equal(got, want) {
 		t.Errorf("zbarimg reads %q, want %q", got, want)

@@ -283,6 +283,18 @@ func (r *Renderer) Render(w io.Writer, v Values) error {
 	return r.RenderBatch(w, []Values{v})
 }
 
+// Check lays a certificate out without writing it: nil when Render would print it, else the
+// error Render would give (a *TextError for text the fonts cannot print). Printing a
+// certificate the caller records first (a print in a register's history) checks it so, and
+// renders only once the record is stored.
+func (r *Renderer) Check(v Values) error {
+	p := r.layout(v)
+	if p.content != nil {
+		release(p.content)
+	}
+	return p.err
+}
+
 // batchChunk is how many pages of a batch are laid out at once, in parallel, before they are
 // written in order: it bounds the memory a batch holds.
 const batchChunk = 64

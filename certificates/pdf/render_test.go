@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/crvsctl/crvsctl/internal/pdftools"
 )
 
 // TestCertificates prints the certificate in English, in French and in English and Amharic
@@ -38,8 +40,8 @@ func TestCertificates(t *testing.T) {
 			if err := r.Render(&out, testValues(c.main, c.second)); err != nil {
 				t.Fatal(err)
 			}
-			pdfPath := artifact(t, "certificate.pdf", out.Bytes())
-			text := words(pdfText(t, pdfPath, false))
+			pdfPath := pdftools.Artifact(t, "certificate.pdf", out.Bytes())
+			text := pdftools.Words(pdftools.Text(t, pdfPath, false))
 			want := map[string]string{}
 			for k, v := range c.main.values {
 				want[k] = v
@@ -50,21 +52,21 @@ func TestCertificates(t *testing.T) {
 				}
 			}
 			delete(want, "payload")
-			if raw := letters(pdfText(t, pdfPath, true)); !strings.Contains(raw, letters(want["watermark"])) {
+			if raw := pdftools.Letters(pdftools.Text(t, pdfPath, true)); !strings.Contains(raw, pdftools.Letters(want["watermark"])) {
 				t.Errorf("pdftotext -raw does not find the watermark %q in:\n%s", want["watermark"], raw)
 			}
 			delete(want, "watermark")
 			want["footer"] = "Republic of Nerovia · Civil Registration Office"
 			for k, v := range want {
-				if !strings.Contains(text, words(v)) {
+				if !strings.Contains(text, pdftools.Words(v)) {
 					t.Errorf("pdftotext does not find %s %q in:\n%s", k, v, text)
 				}
 			}
 
 			// The QR code is read back from the page at 100 dpi: 2.3 pixels a module, blurrier
 			// than a phone's camera sees paper.
-			qrPath := artifact(t, "certificate.png", pdfPNG(t, pdfPath, 1, 100))
-			if got := readQR(t, qrPath); !slices.Equal(got, []string{testPayload}) {
+			qrPath := pdftools.Artifact(t, "certificate.png", pdftools.PNG(t, pdfPath, 1, 100))
+			if got := pdftools.ReadQR(t, qrPath); !slices.Equal(got, []string{testPayload}) {
 				t.Errorf("zbarimg reads %q, want the payload %q", got, testPayload)
 			}
 		})
@@ -95,17 +97,17 @@ func TestBatch(t *testing.T) {
 	if n := bytes.Count(out.Bytes(), []byte("/Subtype/Type0")); n != 3 {
 		t.Errorf("%d fonts embedded, want 3 (Go regular and bold, Noto Sans Ethiopic), once each", n)
 	}
-	pdfPath := artifact(t, "batch.pdf", out.Bytes())
-	pages := strings.Split(pdfText(t, pdfPath, true), "\f")
+	pdfPath := pdftools.Artifact(t, "batch.pdf", out.Bytes())
+	pages := strings.Split(pdftools.Text(t, pdfPath, true), "\f")
 	if len(pages) != 4 || strings.TrimSpace(pages[3]) != "" { // a form feed ends every page
 		t.Fatalf("pdftotext reads %d pages, want 3", len(pages)-1)
 	}
 	for i, n := range names {
-		page := words(pages[i])
+		page := pdftools.Words(pages[i])
 		if !strings.Contains(page, n) {
 			t.Errorf("page %d: no %q in %q", i+1, n, page)
 		}
-		if has := strings.Contains(letters(page), "CERTIFIEDCOPY"); has != (i != 1) {
+		if has := strings.Contains(pdftools.Letters(page), "CERTIFIEDCOPY"); has != (i != 1) {
 			t.Errorf("page %d: watermark printed %v, hidden on page 2 only", i+1, has)
 		}
 	}

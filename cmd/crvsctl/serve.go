@@ -15,7 +15,9 @@ import (
 	"golang.org/x/term"
 
 	"github.com/crvsctl/crvsctl/bundle"
+	"github.com/crvsctl/crvsctl/certificates/seal"
 	"github.com/crvsctl/crvsctl/compiler"
+	"github.com/crvsctl/crvsctl/runtime/api"
 	"github.com/crvsctl/crvsctl/runtime/auth"
 	"github.com/crvsctl/crvsctl/runtime/server"
 )
@@ -49,7 +51,8 @@ func loadBundle(cmd *cobra.Command, path string) (*bundle.Bundle, error) {
 }
 
 func newServeCommand() *cobra.Command {
-	var addr, devPassword string
+	var addr, devPassword, signingKey string
+	var keyFiles []string
 	var sf storeFlags
 	cmd := &cobra.Command{
 		Use:   "serve PACKAGE_DIR | bundle.json",
@@ -59,7 +62,13 @@ bundle file (checked against schema/bundle.schema.json and its hash), opens the 
 embedded one in --data, or MongoDB with --mongodb — and serves the API on --addr.
 
 Users come from the bundle; their passwords never do: set one with crvsctl users set-password,
-or, for a demonstration, --dev-password gives every user without a password that one.`,
+or, for a demonstration, --dev-password gives every user without a password that one.
+
+Certificates' QR codes are signed with --signing-key, a private key file of crvsctl keys
+generate: it is never in the package nor the bundle. Its public key, and those of --keys (older
+keys, for certificates they signed), are published at `+api.KeysPath+` for anyone
+checking certificates; /verify checks one in the browser. Without --signing-key, certificates
+with a QR code are not printed.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			log := slog.New(slog.NewJSONHandler(cmd.ErrOrStderr(), nil))
@@ -81,7 +90,11 @@ or, for a demonstration, --dev-password gives every user without a password that
 				}
 				fmt.Fprintf(cmd.ErrOrStderr(), "WARNING: --dev-password gave %d users the password %q. Never do this with real data.\n", n, devPassword)
 			}
-			srv, err := server.New(b, st, log)
+			sign, err := readSigning(signingKey, keyFiles)
+			if err != nil {
+				return err
+			}
+			srv, err := server.New(b, st, log, sign)
 			if err != nil {
 				return err
 			}
@@ -98,8 +111,30 @@ or, for a demonstration, --dev-password gives every user without a password that
 	}
 	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:8080", "the address to listen on")
 	cmd.Flags().StringVar(&devPassword, "dev-password", "", "give every user without a password this one (demonstrations and tests only)")
+	cmd.Flags().StringVar(&signingKey, "signing-key", "", "the private key file that signs certificates' QR codes (crvsctl keys generate)")
+	cmd.Flags().StringArrayVar(&keyFiles, "keys", nil, "a public key file to publish besides the signing key's (repeatable)")
 	sf.add(cmd)
 	return cmd
+}
+
+// readSigning reads the signing key and the public keys to publish.
+func readSigning(privatePath string, publicPaths []string) (server.Signing, error) {
+	var sign server.Signing
+	if privatePath != "" {
+		k, err := seal.ReadPrivateKey(privatePath)
+		if err != nil {
+			return sign, usageError{err}
+		}
+		sign.Key = k
+	}
+	if len(publicPaths) > 0 {
+		ring, err := seal.ReadKeyring(publicPaths...)
+		if err != nil {
+			return sign, usageError{err}
+		}
+		sign.Keys = ring.Keys()
+	}
+	return sign, nil
 }
 
 func newUsersCommand() *cobra.Command {

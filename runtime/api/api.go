@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/crvsctl/crvsctl/certificates/seal"
 	"github.com/crvsctl/crvsctl/runtime/auth"
 	"github.com/crvsctl/crvsctl/runtime/records"
 	"github.com/crvsctl/crvsctl/runtime/store"
@@ -37,6 +38,9 @@ type Server struct {
 	// SecureCookies sets the Secure attribute on every cookie; without it, a cookie is Secure
 	// when its request came over HTTPS (see Secure).
 	SecureCookies bool
+	// Keys are the public keys certificates' seals are checked with: published at KeysPath,
+	// used by POST /api/v1/verify.
+	Keys *seal.Keyring
 
 	oa openAPIDoc
 }
@@ -55,6 +59,9 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/v1/records/{id}/actions/{action}", s.authed(s.act))
 	mux.HandleFunc("GET /api/v1/queues", s.authed(s.queues))
 	mux.HandleFunc("GET /api/v1/queues/{event}/{action}", s.authed(s.queue))
+	mux.HandleFunc("POST /api/v1/queues/{event}/{action}/print", s.authed(s.printQueue))
+	mux.HandleFunc("POST /api/v1/verify", s.verify)
+	mux.HandleFunc("GET "+KeysPath, s.keys)
 	mux.HandleFunc("GET /api/v1/drafts", s.authed(s.drafts))
 	mux.HandleFunc("GET /api/v1/drafts/{id}", s.authed(s.draft))
 	mux.HandleFunc("PUT /api/v1/drafts/{id}", s.authed(s.saveDraft))
@@ -352,6 +359,11 @@ type actionRequest struct {
 	Version int64           `json:"version"`
 	Data    json.RawMessage `json:"data,omitempty"`
 	Comment string          `json:"comment,omitempty"`
+	// For an action that prints: the certificate (the one of Language when empty) and the
+	// number of copies.
+	Template string `json:"template,omitempty"`
+	Language string `json:"language,omitempty"`
+	Copies   int    `json:"copies,omitempty"`
 }
 
 func (s *Server) act(w http.ResponseWriter, r *http.Request, c *caller) {
@@ -366,6 +378,10 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request, c *caller) {
 	}
 	rec, err := s.Records.Act(r.Context(), c.actor, r.PathValue("id"), records.ActionRequest{Action: r.PathValue("action"),
 		Version: req.Version, Data: req.Data, Comment: req.Comment})
+	if refused(err, "prints") && len(req.Data) == 0 && req.Comment == "" {
+		s.print(w, r, c, req)
+		return
+	}
 	if err != nil {
 		s.fail(w, r, err)
 		return

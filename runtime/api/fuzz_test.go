@@ -43,7 +43,7 @@ func FuzzDeclare(f *testing.F) {
 	if _, err := server.SeedPasswords(ctx, st, b, "fuzz-password"); err != nil {
 		f.Fatal(err)
 	}
-	srv, err := server.New(b, st, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	srv, err := server.New(b, st, slog.New(slog.NewTextHandler(io.Discard, nil)), server.Signing{})
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/crvsctl/crvsctl/bundle"
+	"github.com/crvsctl/crvsctl/certificates"
+	"github.com/crvsctl/crvsctl/certificates/seal"
 	"github.com/crvsctl/crvsctl/compiler"
 	"github.com/crvsctl/crvsctl/runtime/store"
 	"github.com/crvsctl/crvsctl/runtime/store/sqlitestore"
@@ -107,7 +109,44 @@ func newEnv(t testing.TB) *env {
 	t.Cleanup(func() { st.Close() })
 	c := &clock{t: testNow}
 	return &env{t: t, ctx: context.Background(), m: m, st: st, clock: c,
-		svc: &Service{Model: m, Store: st, Now: c.Now}, uploaded: &sync.Map{}}
+		svc: &Service{Model: m, Store: st, Now: c.Now, Printer: testPrinter(t, m)}, uploaded: &sync.Map{}}
+}
+
+// testKey signs the tests' certificates.
+var testKey = sync.OnceValue(func() *seal.PrivateKey {
+	k, err := seal.GenerateKey("NV-TEST-1", "2026-01-01", "2030-12-31", "Nerovia")
+	if err != nil {
+		panic(err)
+	}
+	return k
+})
+
+var printers sync.Map // *Model -> *certificates.Printer
+
+// testPrinter prints the model's certificates, made once (its fonts are read then).
+func testPrinter(t testing.TB, m *Model) *certificates.Printer {
+	t.Helper()
+	if p, ok := printers.Load(m); ok {
+		return p.(*certificates.Printer)
+	}
+	p, err := certificates.New(m.Bundle, testKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	printers.Store(m, p)
+	return p
+}
+
+// take takes an action as a client does: one that prints through Print, the others through
+// Act.
+func (e *env) take(a *Actor, id string, req ActionRequest) (*store.Record, error) {
+	for _, ev := range e.m.Events {
+		if act := ev.Actions[req.Action]; act != nil && act.Prints {
+			r, _, err := e.svc.Print(e.ctx, a, id, PrintRequest{Action: req.Action, Version: req.Version})
+			return r, err
+		}
+	}
+	return e.svc.Act(e.ctx, a, id, req)
 }
 
 // with is the env for a subtest: its helpers must fail the subtest, from its own goroutine.
@@ -216,7 +255,7 @@ func (e *env) act(a *Actor, r *store.Record, action string, data map[string]any)
 	if data != nil {
 		req.Data = mustJSON(e.t, data)
 	}
-	next, err := e.svc.Act(e.ctx, a, r.ID, req)
+	next, err := e.take(a, r.ID, req)
 	if err != nil {
 		e.t.Fatalf("%s %s as %s (status %s, flags %v): %v", action, r.ID, a.User.Username, r.Status, r.Flags, err)
 	}

@@ -346,7 +346,7 @@ func TestMatrixAct(t *testing.T) {
 						if action == "request-correction" {
 							req.Data = mustJSON(t, correctionOf(event))
 						}
-						next, err := e.svc.Act(e.ctx, e.actor(u.user), r.ID, req)
+						next, err := e.take(e.actor(u.user), r.ID, req)
 						if got := outcomeOf(err); got != want[j] {
 							t.Fatalf("%s %s declared at %s, by %s (%s): %s (%v), want %s",
 								action, event, office, u.user, u.role, got, err, want[j])

@@ -18,6 +18,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/santhosh-tekuri/jsonschema/v6/kind"
 
+	"github.com/crvsctl/crvsctl/certificates"
 	"github.com/crvsctl/crvsctl/rules"
 	"github.com/crvsctl/crvsctl/runtime/store"
 )
@@ -68,6 +69,8 @@ type Service struct {
 	Model *Model
 	Store store.Store
 	Now   func() time.Time
+	// Printer prints the bundle's certificates; nil: actions that print are refused.
+	Printer *certificates.Printer
 }
 
 func (s *Service) now() time.Time {
@@ -464,8 +467,15 @@ type ActionRequest struct {
 	Comment string
 }
 
-// Act takes an action on a record.
+// Act takes an action on a record. An action that prints is taken with Print.
 func (s *Service) Act(ctx context.Context, actor *Actor, id string, req ActionRequest) (*store.Record, error) {
+	return s.act(ctx, actor, id, req, nil)
+}
+
+// act takes an action. before, when not nil, is called with the record as it was, as the action
+// leaves it, and the history entry, just before they are stored: it may complete the entry (a print's
+// details) or refuse, and then nothing is stored.
+func (s *Service) act(ctx context.Context, actor *Actor, id string, req ActionRequest, before func(old, next *store.Record, entry *store.Entry) error) (*store.Record, error) {
 	r, err := s.Get(ctx, actor, id)
 	if err != nil {
 		return nil, err
@@ -495,6 +505,12 @@ func (s *Service) Act(ctx context.Context, actor *Actor, id string, req ActionRe
 	}
 	if act.Cond != nil && !act.Cond.Eval(data, rctx).IsTrue() {
 		return nil, refuse(Conflict, "/action", "not-allowed", "the condition of action %s does not hold for this record", act.ID)
+	}
+	if act.Prints != (before != nil) {
+		if act.Prints {
+			return nil, refuse(BadRequest, "/action", "prints", "action %s prints a certificate: ask for its PDF (Print)", act.ID)
+		}
+		return nil, refuse(BadRequest, "/action", "does-not-print", "action %s prints no certificate", act.ID)
 	}
 	if act.CommentRequired && strings.TrimSpace(req.Comment) == "" {
 		return nil, refuse(BadRequest, "/comment", "required", "action %s needs a comment saying why", act.ID)
@@ -551,6 +567,11 @@ func (s *Service) Act(ctx context.Context, actor *Actor, id string, req ActionRe
 	entry.AddFlags = added(r.Flags, next.Flags)
 	entry.DelFlags = added(next.Flags, r.Flags)
 
+	if before != nil {
+		if err := before(r, &next, &entry); err != nil {
+			return nil, err
+		}
+	}
 	if act.ID == ev.Numbering.Action && r.Number == "" {
 		return s.register(ctx, actor, ev, &next, entry, now)
 	}

@@ -96,6 +96,11 @@ func (s *Service) QueueRecords(ctx context.Context, actor *Actor, event, action,
 	if a.Applies != "" {
 		q.Flags = ev.Actions[a.Applies].AddFlags
 	}
+	// An action that changes no status but raises flags waits for records without them: a
+	// print raising "certified" leaves a queue of the records never printed.
+	if a.To == "" && len(a.AddFlags) > 0 {
+		q.NoFlags = a.AddFlags
+	}
 	if !s.limit(actor, &q) {
 		return store.Page{}, nil
 	}

@@ -56,7 +56,7 @@ func inProcess(t *testing.T) (base string, log *syncBuffer) {
 		t.Fatal(err)
 	}
 	log = &syncBuffer{}
-	srv, err := server.New(served, st, slog.New(slog.NewJSONHandler(log, nil)))
+	srv, err := server.New(served, st, slog.New(slog.NewJSONHandler(log, nil)), server.Signing{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -24,6 +25,8 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/crvsctl/crvsctl/bundle"
+	"github.com/crvsctl/crvsctl/certificates"
+	"github.com/crvsctl/crvsctl/certificates/seal"
 	"github.com/crvsctl/crvsctl/i18n"
 	"github.com/crvsctl/crvsctl/runtime/api"
 	"github.com/crvsctl/crvsctl/runtime/auth"
@@ -125,15 +128,48 @@ type Server struct {
 	handler http.Handler
 }
 
+// Signing is how a server seals certificates: Key signs (given at start, never in the package or
+// the bundle; nil: certificates with a QR code are not printed), and Keys, with Key's public
+// half, are published for verifiers (older keys, still valid for certificates they signed).
+type Signing struct {
+	Key  *seal.PrivateKey
+	Keys []seal.PublicKey
+}
+
+// keyring is the public keys a server publishes.
+func (sg Signing) keyring() (*seal.Keyring, error) {
+	keys := slices.Clone(sg.Keys)
+	if sg.Key != nil && !slices.ContainsFunc(keys, func(k seal.PublicKey) bool { return k.ID == sg.Key.ID }) {
+		keys = append(keys, sg.Key.Public())
+	}
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	data, err := seal.MarshalKeyring(keys...)
+	if err != nil {
+		return nil, err
+	}
+	return seal.ParseKeyring(data)
+}
+
 // New makes the server of a bundle over a store.
-func New(b *bundle.Bundle, st store.Store, log *slog.Logger) (*Server, error) {
+func New(b *bundle.Bundle, st store.Store, log *slog.Logger, sign Signing) (*Server, error) {
 	m, err := records.NewModel(b)
+	if err != nil {
+		return nil, err
+	}
+	printer, err := certificates.New(b, sign.Key)
+	if err != nil {
+		return nil, err
+	}
+	keys, err := sign.keyring()
 	if err != nil {
 		return nil, err
 	}
 	s := &Server{Model: m, Store: st, Log: log}
 	a := &api.Server{
-		Records: &records.Service{Model: m, Store: st},
+		Keys:    keys,
+		Records: &records.Service{Model: m, Store: st, Printer: printer},
 		Auth: &auth.Authenticator{Store: st, Users: func(u string) bool {
 			_, ok := m.Users[u]
 			return ok

@@ -18,6 +18,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/crvsctl/crvsctl/certificates/seal"
 	"github.com/crvsctl/crvsctl/compiler"
 	"github.com/crvsctl/crvsctl/runtime/server"
 	"github.com/crvsctl/crvsctl/runtime/store/sqlitestore"
@@ -46,7 +47,11 @@ func newSite(t testing.TB) *site {
 	if _, err := server.SeedPasswords(t.Context(), st, b, password); err != nil {
 		t.Fatal(err)
 	}
-	srv, err := server.New(b, st, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	key, err := seal.GenerateKey("NV-TEST-1", "2020-01-01", "2099-12-31", "Nerovia")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := server.New(b, st, slog.New(slog.NewTextHandler(io.Discard, nil)), server.Signing{Key: key})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,275 @@
+package records
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/crvsctl/crvsctl/certificates"
+	"github.com/crvsctl/crvsctl/certificates/pdf"
+	"github.com/crvsctl/crvsctl/certificates/seal"
+	"github.com/crvsctl/crvsctl/runtime/store"
+)
+
+// PrintRequest asks for a certificate of a record, by an action that prints.
+type PrintRequest struct {
+	Action   string
+	Version  int64  // the version of the record the user saw
+	Template string // the certificate; "" for the one of the user's language (Printer.Choose)
+	Language string // the user's language, to choose the certificate
+	Copies   int    // identical copies, 1 when 0
+}
+
+// MaxCopies is the most copies of one certificate printed at once.
+const MaxCopies = 10
+
+// Printing is what the history keeps of a certificate printed (an entry's Details).
+type Printing struct {
+	Template  string   `json:"template"`
+	Languages []string `json:"languages"`
+	Serial    string   `json:"serial"`
+	Issued    string   `json:"issued"` // YYYY-MM-DD
+	Copies    int      `json:"copies"`
+	// Reprint: a certificate of the record's data as it is was printed before; this one
+	// carries the watermark.
+	Reprint bool `json:"reprint,omitempty"`
+}
+
+// Printed is a certificate printed: the record as the print left it and its pages, to render
+// (Template.Render) once stored.
+type Printed struct {
+	Record   *store.Record
+	Printing Printing
+	Template *certificates.Template
+	Pages    []*certificates.Page // a page per copy
+}
+
+// Print takes an action that prints on a record and returns the certificate's PDF. The print is
+// in the record's history (template, languages, serial, copies) before the PDF is returned;
+// a certificate that cannot be printed (a name in letters none of its fonts has) is refused
+// and nothing is recorded.
+func (s *Service) Print(ctx context.Context, actor *Actor, id string, req PrintRequest) (*store.Record, []byte, error) {
+	p, err := s.print(ctx, actor, id, req)
+	if err != nil {
+		return nil, nil, err
+	}
+	var out bytes.Buffer
+	if err := p.Template.Render(&out, p.Pages...); err != nil {
+		return nil, nil, fmt.Errorf("record %s: certificate %s, checked, did not render: %w", id, p.Template.ID, err)
+	}
+	return p.Record, out.Bytes(), nil
+}
+
+func (s *Service) print(ctx context.Context, actor *Actor, id string, req PrintRequest) (*Printed, error) {
+	if s.Printer == nil {
+		return nil, refuse(Conflict, "/action", "no-printer", "this server prints no certificates")
+	}
+	copies := req.Copies
+	if copies == 0 {
+		copies = 1
+	}
+	if copies < 1 || copies > MaxCopies {
+		return nil, refuse(BadRequest, "/copies", "out-of-range", "copies: from 1 to %d", MaxCopies)
+	}
+	var out Printed
+	before := func(old, next *store.Record, entry *store.Entry) error {
+		t, err := s.template(next.Event, req)
+		if err != nil {
+			return err
+		}
+		var data map[string]any
+		if err := json.Unmarshal(next.Data, &data); err != nil {
+			return fmt.Errorf("record %s: stored data: %w", next.ID, err)
+		}
+		p := Printing{Template: t.ID, Languages: t.Languages, Copies: copies, Issued: s.Today(),
+			Serial: next.Number + "/" + strconv.Itoa(s.printed(old)+1), Reprint: s.reprint(old)}
+		pg, err := s.Printer.Fill(t, certificates.Certificate{Number: next.Number, Data: data, Context: s.RuleContext(actor, next),
+			Serial: p.Serial, Issued: p.Issued, Reprint: p.Reprint})
+		if te := (*pdf.TextError)(nil); errors.As(err, &te) {
+			return refuse(Invalid, "/template", "cannot-print", "certificate %s cannot print this record: %v; print it on a certificate in the script of its names", t.ID, err)
+		}
+		if err != nil {
+			return refuse(Conflict, "/template", "cannot-print", "certificate %s: %v", t.ID, err)
+		}
+		entry.Details, _ = json.Marshal(p)
+		out = Printed{Record: next, Printing: p, Template: t, Pages: slices.Repeat([]*certificates.Page{pg}, copies)}
+		return nil
+	}
+	rec, err := s.act(ctx, actor, id, ActionRequest{Action: req.Action, Version: req.Version}, before)
+	if err != nil {
+		return nil, err
+	}
+	out.Record = rec
+	return &out, nil
+}
+
+// template is the certificate a print asks for.
+func (s *Service) template(event string, req PrintRequest) (*certificates.Template, error) {
+	if req.Template == "" {
+		if t, ok := s.Printer.Choose(event, req.Language); ok {
+			return t, nil
+		}
+		return nil, refuse(Conflict, "/template", "no-certificate", "event %s has no certificate", event)
+	}
+	if t, ok := s.Printer.Template(event, req.Template); ok {
+		return t, nil
+	}
+	var ids []string
+	for _, t := range s.Printer.Templates(event) {
+		ids = append(ids, t.ID)
+	}
+	return nil, refuse(BadRequest, "/template", "unknown-certificate", "event %s has no certificate %q (it has %v)", event, req.Template, ids)
+}
+
+// printed is how many certificates of a record were printed.
+func (s *Service) printed(r *store.Record) int {
+	n := 0
+	for _, e := range r.History {
+		if s.printing(r.Event, e) {
+			n++
+		}
+	}
+	return n
+}
+
+// reprint tells whether a certificate of the record's data as it is was printed already: the
+// history since the data last changed has a print.
+func (s *Service) reprint(r *store.Record) bool {
+	for i := len(r.History) - 1; i >= 0; i-- {
+		e := r.History[i]
+		if s.printing(r.Event, e) {
+			return true
+		}
+		if s.applied(r.Event, e) {
+			return false
+		}
+	}
+	return false
+}
+
+// printing tells whether a history entry is a print.
+func (s *Service) printing(event string, e store.Entry) bool {
+	a := s.Model.Events[event].Actions[e.Action]
+	return a != nil && a.Prints
+}
+
+// applied tells whether a history entry changed the record's data (a proposal changes nothing
+// until applied).
+func (s *Service) applied(event string, e store.Entry) bool {
+	a := s.Model.Events[event].Actions[e.Action]
+	return len(e.Changes) > 0 && (a == nil || a.Edits != "proposal")
+}
+
+// MaxBatch is the most certificates printed into one PDF at once.
+const MaxBatch = 500
+
+// Skipped is a record of a queue a batch did not print, and why.
+type Skipped struct {
+	ID     string `json:"id"`
+	Reason string `json:"reason"`
+}
+
+// PrintQueue prints the records waiting in the queue of an action that prints, oldest first,
+// up to limit (MaxBatch), on one certificate, into one PDF: a page a copy, in the queue's order.
+// Each print is recorded as Print records it; a record that cannot be printed (changed by
+// someone meanwhile, a name the fonts cannot print) is skipped, with the reason, and the others
+// are printed. Nothing printed: the error says why.
+func (s *Service) PrintQueue(ctx context.Context, actor *Actor, event string, req PrintRequest, limit int) (pdfData []byte, printed []*store.Record, skipped []Skipped, err error) {
+	if limit < 1 || limit > MaxBatch {
+		limit = MaxBatch
+	}
+	var t *certificates.Template
+	var pages []*certificates.Page
+	after := ""
+	for len(printed) < limit {
+		page, err := s.QueueRecords(ctx, actor, event, req.Action, after, min(100, limit-len(printed)))
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		for _, r := range page.Records {
+			one := req
+			one.Version = r.Version
+			p, err := s.print(ctx, actor, r.ID, one)
+			var refusal *Error
+			if errors.As(err, &refusal) {
+				skipped = append(skipped, Skipped{ID: r.ID, Reason: refusal.Error()})
+				continue
+			}
+			if err != nil {
+				return nil, nil, nil, err
+			}
+			t = p.Template
+			pages = append(pages, p.Pages...)
+			printed = append(printed, p.Record)
+		}
+		if page.Next == "" {
+			break
+		}
+		after = page.Next
+	}
+	if len(pages) == 0 {
+		if len(skipped) > 0 {
+			return nil, nil, skipped, refuse(Conflict, "/queue", "nothing-printed", "no record of the queue could be printed: %s", skipped[0].Reason)
+		}
+		return nil, nil, nil, refuse(Conflict, "/queue", "empty", "the queue of %s %s is empty", event, req.Action)
+	}
+	var out bytes.Buffer
+	if err := t.Render(&out, pages...); err != nil {
+		return nil, nil, nil, fmt.Errorf("queue %s %s: certificates checked did not render: %w", event, req.Action, err)
+	}
+	return out.Bytes(), printed, skipped, nil
+}
+
+// Standing is what the register says now of a certificate whose seal is genuine.
+type Standing struct {
+	// Status: "current", the record is as the certificate says; "superseded", the record was
+	// corrected or its status changed since the certificate was printed (Since, Reason); or
+	// "unknown", the register has no certificate of this serial and number.
+	Status string `json:"status"`
+	Since  string `json:"since,omitempty"` // YYYY-MM-DD
+	Reason string `json:"reason,omitempty"`
+}
+
+// Standing looks a sealed certificate up in the register. The caller has opened the seal: its
+// content is genuine, so what is told is only about the certificate it describes.
+func (s *Service) Standing(ctx context.Context, p seal.Payload) (Standing, error) {
+	page, err := s.Store.Search(ctx, store.Query{Event: p.Event, Number: p.RegistrationNumber, Limit: 1})
+	if err != nil {
+		return Standing{}, err
+	}
+	if len(page.Records) == 0 {
+		return Standing{Status: "unknown", Reason: "no record has this registration number"}, nil
+	}
+	r, err := s.Store.Record(ctx, page.Records[0].ID)
+	if err != nil {
+		return Standing{}, err
+	}
+	printedAt := -1
+	for i, e := range r.History {
+		if s.printing(r.Event, e) {
+			var pr Printing
+			if json.Unmarshal(e.Details, &pr) == nil && pr.Serial == p.CertificateSerial {
+				printedAt = i
+				break
+			}
+		}
+	}
+	if printedAt < 0 {
+		return Standing{Status: "unknown", Reason: "the register has no certificate of this serial"}, nil
+	}
+	for _, e := range r.History[printedAt+1:] {
+		day := e.At.In(s.Model.Loc).Format(time.DateOnly)
+		switch {
+		case s.applied(r.Event, e):
+			return Standing{Status: "superseded", Since: day, Reason: "the record was corrected"}, nil
+		case e.Status != "":
+			return Standing{Status: "superseded", Since: day, Reason: "the record is now " + e.Status}, nil
+		}
+	}
+	return Standing{Status: "current"}, nil
+}

@@ -1,0 +1,153 @@
+package records
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/crvsctl/crvsctl/certificates/seal"
+)
+
+// printingOf reads the print of a history entry.
+func printingOf(t *testing.T, details []byte) Printing {
+	t.Helper()
+	var p Printing
+	if err := json.Unmarshal(details, &p); err != nil {
+		t.Fatalf("details %s: %v", details, err)
+	}
+	return p
+}
+
+// A print returns a PDF and records the certificate, its languages, serial and copies; the
+// second print of the same data is a reprint with the next serial; after a correction the
+// first print is not a reprint again.
+func TestPrint(t *testing.T) {
+	e := newEnv(t)
+	clerk := e.actor("elsa.marunde") // certificate clerk at CR0101
+	r := e.recordIn("birth", "CR0101", registered)
+
+	first, pdfData, err := e.svc.Print(e.ctx, clerk, r.ID, PrintRequest{Action: "print", Version: r.Version, Language: "am", Copies: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(string(pdfData), "%PDF-") || strings.Count(string(pdfData), "/Type/Page/") != 2 {
+		t.Errorf("not a PDF of two pages (copies): %.40q", pdfData)
+	}
+	p := printingOf(t, first.History[len(first.History)-1].Details)
+	want := Printing{Template: "birth-certificate-am", Languages: []string{"am", "en"}, Serial: r.Number + "/1", Issued: "2026-11-23", Copies: 2}
+	if p.Template != want.Template || strings.Join(p.Languages, " ") != "am en" || p.Serial != want.Serial || p.Issued != want.Issued ||
+		p.Copies != 2 || p.Reprint {
+		t.Errorf("recorded %+v\nwant %+v", p, want)
+	}
+	if first.Status != "registered" || first.Version != r.Version+1 || strings.Join(first.Flags, " ") != "certified" {
+		t.Errorf("after printing: %s v%d %v", first.Status, first.Version, first.Flags)
+	}
+
+	second, _, err := e.svc.Print(e.ctx, clerk, r.ID, PrintRequest{Action: "print", Version: first.Version, Template: "birth-certificate"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := printingOf(t, second.History[len(second.History)-1].Details); !p.Reprint || p.Serial != r.Number+"/2" || p.Copies != 1 {
+		t.Errorf("a second print: %+v", p)
+	}
+
+	// A stale version, an unknown certificate, too many copies: refused, nothing recorded.
+	local := e.actor("lidya.verhane")
+	for _, tc := range []struct {
+		by   *Actor
+		req  PrintRequest
+		want outcome
+	}{
+		{clerk, PrintRequest{Action: "print", Version: first.Version}, conflict},
+		{clerk, PrintRequest{Action: "print", Version: second.Version, Template: "passport"}, badReq},
+		{clerk, PrintRequest{Action: "print", Version: second.Version, Copies: MaxCopies + 1}, badReq},
+		{local, PrintRequest{Action: "request-correction", Version: second.Version}, badReq}, // prints nothing
+	} {
+		if _, _, err := e.svc.Print(e.ctx, tc.by, r.ID, tc.req); outcomeOf(err) != tc.want {
+			t.Errorf("%+v: %v, want %s", tc.req, err, tc.want)
+		}
+	}
+	if _, err := e.svc.Act(e.ctx, clerk, r.ID, ActionRequest{Action: "print", Version: second.Version}); outcomeOf(err) != badReq {
+		t.Errorf("print taken through Act: %v", err)
+	}
+	if got := e.get(r.ID).Version; got != second.Version {
+		t.Errorf("refusals changed the record: version %d", got)
+	}
+
+	// Corrected: the next certificate is a first print of the new data, and the earlier ones
+	// are superseded.
+	district := e.actor("fenna.albrecq")
+	c := e.act(local, second, "request-correction", correctionOf("birth"))
+	c = e.act(district, c, "approve-correction", nil)
+	third, _, err := e.svc.Print(e.ctx, clerk, r.ID, PrintRequest{Action: "print", Version: c.Version})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := printingOf(t, third.History[len(third.History)-1].Details); p.Reprint || p.Serial != r.Number+"/3" {
+		t.Errorf("the first print after a correction: %+v", p)
+	}
+	for serial, want := range map[string]string{"/1": "superseded", "/2": "superseded", "/3": "current", "/9": "unknown"} {
+		st, err := e.svc.Standing(e.ctx, seal.Payload{Event: "birth", RegistrationNumber: r.Number, CertificateSerial: r.Number + serial})
+		if err != nil || st.Status != want {
+			t.Errorf("standing of %s: %+v %v, want %s", serial, st, err, want)
+		}
+		if want == "superseded" && (st.Since != "2026-11-23" || !strings.Contains(st.Reason, "corrected")) {
+			t.Errorf("superseded: %+v", st)
+		}
+	}
+	if st, _ := e.svc.Standing(e.ctx, seal.Payload{Event: "birth", RegistrationNumber: "B-0000", CertificateSerial: "B-0000/1"}); st.Status != "unknown" {
+		t.Errorf("a number not in the register: %+v", st)
+	}
+}
+
+// A record whose name no font of the certificate has is refused with the reason, and nothing is
+// recorded.
+func TestPrintRefusesUnprintableName(t *testing.T) {
+	e := newEnv(t)
+	a := e.setupAt("CR0101")
+	data := completeData("birth")
+	data["child.name"] = map[string]any{"given": "Amara 𓀀", "family": "Tesfaye"}
+	r := e.declare(a, "birth", data)
+	r = e.act(a, r, "register", nil)
+	_, _, err := e.svc.Print(e.ctx, e.actor("elsa.marunde"), r.ID, PrintRequest{Action: "print", Version: r.Version})
+	if outcomeOf(err) != invalid || !strings.Contains(err.Error(), "U+13000") {
+		t.Errorf("%v, want Invalid naming U+13000", err)
+	}
+	if got := e.get(r.ID); got.Version != r.Version {
+		t.Errorf("refused, but the record changed: version %d", got.Version)
+	}
+}
+
+// The print queue holds registered records never printed; printing it prints them all, oldest
+// first, into one PDF and empties it, skipping the record that cannot be printed.
+func TestPrintQueue(t *testing.T) {
+	e := newEnv(t)
+	clerk := e.actor("elsa.marunde")
+	var ids []string
+	for range 3 {
+		ids = append(ids, e.recordIn("birth", "CR0101", registered).ID)
+	}
+	a := e.setupAt("CR0101")
+	data := completeData("birth")
+	data["child.name"] = map[string]any{"given": "Amara 𓀀", "family": "Tesfaye"}
+	bad := e.act(a, e.declare(a, "birth", data), "register", nil)
+
+	pdfData, printed, skipped, err := e.svc.PrintQueue(e.ctx, clerk, "birth", PrintRequest{Action: "print"}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range printed {
+		got = append(got, r.ID)
+	}
+	if strings.Join(got, " ") != strings.Join(ids, " ") || len(skipped) != 1 || skipped[0].ID != bad.ID {
+		t.Errorf("printed %v, skipped %+v; want %v and %s skipped", got, skipped, ids, bad.ID)
+	}
+	if n := strings.Count(string(pdfData), "/Type/Page/"); n != 3 {
+		t.Errorf("%d pages, want 3", n)
+	}
+	page, err := e.svc.QueueRecords(e.ctx, clerk, "birth", "print", "", 10)
+	if err != nil || len(page.Records) != 1 || page.Records[0].ID != bad.ID {
+		t.Errorf("the queue after printing: %v %v", page.Records, err)
+	}
+}

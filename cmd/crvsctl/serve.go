@@ -66,7 +66,7 @@ or, for a demonstration, --dev-password gives every user without a password that
 
 Certificates' QR codes are signed with --signing-key, a private key file of crvsctl keys
 generate: it is never in the package nor the bundle. Its public key, and those of --keys (older
-keys, for certificates they signed), are published at `+api.KeysPath+` for anyone
+keys, for certificates they signed), are published at ` + api.KeysPath + ` for anyone
 checking certificates; /verify checks one in the browser. Without --signing-key, certificates
 with a QR code are not printed.`,
 		Args: cobra.ExactArgs(1),

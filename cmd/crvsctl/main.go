@@ -75,6 +75,6 @@ versioned bundle, and serves that bundle as a civil registration system.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newVersionCommand(), newValidateCommand(), newBuildCommand(), newInspectCommand(), newTestCommand(), newInitCommand(), newServeCommand(), newUsersCommand(), newKeysCommand(), newVerifyCommand())
+	root.AddCommand(newVersionCommand(), newValidateCommand(), newBuildCommand(), newInspectCommand(), newTestCommand(), newInitCommand(), newServeCommand(), newUsersCommand(), newKeysCommand(), newVerifyCommand(), newPrintCommand())
 	return root
 }

@@ -232,7 +232,10 @@ type Standing struct {
 	// "unknown", the register has no certificate of this serial and number.
 	Status string `json:"status"`
 	Since  string `json:"since,omitempty"` // YYYY-MM-DD
-	Reason string `json:"reason,omitempty"`
+	// Reason says why, for people: "corrected", "status" (the record is now in NowStatus, a
+	// status id of the event), "no-record" or "no-certificate".
+	Reason    string `json:"reason,omitempty"`
+	NowStatus string `json:"nowStatus,omitempty"`
 }
 
 // Standing looks a sealed certificate up in the register. The caller has opened the seal: its
@@ -243,7 +246,7 @@ func (s *Service) Standing(ctx context.Context, p seal.Payload) (Standing, error
 		return Standing{}, err
 	}
 	if len(page.Records) == 0 {
-		return Standing{Status: "unknown", Reason: "no record has this registration number"}, nil
+		return Standing{Status: "unknown", Reason: "no-record"}, nil
 	}
 	r, err := s.Store.Record(ctx, page.Records[0].ID)
 	if err != nil {
@@ -260,15 +263,15 @@ func (s *Service) Standing(ctx context.Context, p seal.Payload) (Standing, error
 		}
 	}
 	if printedAt < 0 {
-		return Standing{Status: "unknown", Reason: "the register has no certificate of this serial"}, nil
+		return Standing{Status: "unknown", Reason: "no-certificate"}, nil
 	}
 	for _, e := range r.History[printedAt+1:] {
 		day := e.At.In(s.Model.Loc).Format(time.DateOnly)
 		switch {
 		case s.applied(r.Event, e):
-			return Standing{Status: "superseded", Since: day, Reason: "the record was corrected"}, nil
+			return Standing{Status: "superseded", Since: day, Reason: "corrected"}, nil
 		case e.Status != "":
-			return Standing{Status: "superseded", Since: day, Reason: "the record is now " + e.Status}, nil
+			return Standing{Status: "superseded", Since: day, Reason: "status", NowStatus: e.Status}, nil
 		}
 	}
 	return Standing{Status: "current"}, nil

@@ -91,7 +91,7 @@ func TestPrint(t *testing.T) {
 		if err != nil || st.Status != want {
 			t.Errorf("standing of %s: %+v %v, want %s", serial, st, err, want)
 		}
-		if want == "superseded" && (st.Since != "2026-11-23" || !strings.Contains(st.Reason, "corrected")) {
+		if want == "superseded" && (st.Since != "2026-11-23" || st.Reason != "corrected") {
 			t.Errorf("superseded: %+v", st)
 		}
 	}

@@ -176,7 +176,7 @@ func New(b *bundle.Bundle, st store.Store, log *slog.Logger, sign Signing) (*Ser
 		}},
 		Log: log,
 	}
-	pages := &web.Server{Records: a.Records, Auth: a.Auth, Log: log,
+	pages := &web.Server{Records: a.Records, Auth: a.Auth, Log: log, Keys: keys,
 		Catalog: i18n.New(b.Country.Languages, b.Country.DefaultLanguage, b.Translations)}
 	mux := http.NewServeMux()
 	a.Routes(mux)

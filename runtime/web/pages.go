@@ -46,6 +46,8 @@ type queueView struct {
 	Label, Event, Action string
 	Records              []recordLine
 	Next                 string
+	// Certificates: the queue's action prints one of these, and the queue can be printed at once.
+	Certificates []certificateOption
 }
 
 // work is the user's work queues, each with its oldest records.
@@ -65,6 +67,9 @@ func (s *Server) work(rq *request) {
 		}
 		qv := queueView{Label: s.Catalog.Text(rq.lang, s.Records.Model.Events[q.Event].Label) + " · " + s.Catalog.Text(rq.lang, q.Label),
 			Event: q.Event, Action: q.Action, Records: s.lines(rq.lang, p)}
+		if s.Records.Model.Events[q.Event].Actions[q.Action].Prints && len(p.Records) > 0 {
+			qv.Certificates = s.certificateOptions(rq.lang, q.Event)
+		}
 		if p.Next != "" {
 			qv.Next = "?" + q.Event + "/" + q.Action + "=" + p.Next
 		}
@@ -162,6 +167,8 @@ type actionView struct {
 	CommentRequired bool
 	Edits           string
 	Button          bool
+	// Certificates: the action prints one of these.
+	Certificates []certificateOption
 }
 
 type entryView struct {
@@ -192,8 +199,12 @@ func (s *Server) showRecord(rq *request, r *store.Record, status int, problem st
 	f := s.newForm(rq.lang, ev, data, nil)
 	var actions []actionView
 	for _, a := range s.Records.Available(rq.actor, r) {
-		actions = append(actions, actionView{ID: a.ID, Label: s.Catalog.Text(rq.lang, a.Label), CommentRequired: a.CommentRequired,
-			Edits: a.Edits, Button: a.Edits != "proposal"})
+		av := actionView{ID: a.ID, Label: s.Catalog.Text(rq.lang, a.Label), CommentRequired: a.CommentRequired,
+			Edits: a.Edits, Button: a.Edits != "proposal"}
+		if a.Prints {
+			av.Certificates = s.certificateOptions(rq.lang, r.Event)
+		}
+		actions = append(actions, av)
 	}
 	var history []entryView
 	for _, e := range r.History {
@@ -215,6 +226,7 @@ func (s *Server) showRecord(rq *request, r *store.Record, status int, problem st
 			ev.Changes = append(ev.Changes, s.Catalog.Text(rq.lang, "ui.record.changed", "field", f.label(c.Field),
 				"old", f.shown(c.Field, c.Old), "new", f.shown(c.Field, c.New)))
 		}
+		ev.Changes = append(ev.Changes, s.printingText(rq.lang, e, r.Event)...)
 		history = append(history, ev)
 	}
 	office := r.Office
@@ -245,6 +257,10 @@ func (s *Server) act(rq *request) {
 	r, err := s.Records.Act(rq.r.Context(), rq.actor, id, records.ActionRequest{Action: action, Version: version,
 		Comment: strings.TrimSpace(rq.r.PostFormValue("comment"))})
 	var re *records.Error
+	if errors.As(err, &re) && len(re.Details) == 1 && re.Details[0].Code == "prints" {
+		s.print(rq, id, action, version)
+		return
+	}
 	if errors.As(err, &re) && re.Kind == records.BadRequest && len(re.Details) > 0 && re.Details[0].Path == "/comment" {
 		cur, gerr := s.Records.Get(rq.r.Context(), rq.actor, id)
 		if gerr != nil {

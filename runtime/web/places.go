@@ -154,12 +154,15 @@ func (s *Server) resolvePlace(fl bundle.Field, typed, lang string) (code, proble
 		return p.code, ""
 	}
 	// Found by its own name (the part before a comma, when the parent's is written too), then
-	// compared whole with each way the lists write it, in any of the country's languages.
+	// compared whole with each way the pages write it, in any of the country's languages.
 	own, _, _ := strings.Cut(typed, ",")
 	want := strings.Join(store.NameKeys(typed), " ")
 	var exact []*place
 	for _, p := range s.find(fl, own, 200) {
-		for l, n := range p.names {
+		// Each language's way, with the default name for a language that has none of its own
+		// (a village named only once, in a district named in French): as placeName writes it.
+		for _, l := range append([]string{""}, s.Catalog.Languages()...) {
+			n := p.name(l)
 			full := n
 			if parent := ix.byCode["area:"+p.parent]; parent != nil {
 				full += ", " + parent.name(l)

@@ -25,6 +25,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/crvsctl/crvsctl/certificates/seal"
+
 	xlanguage "golang.org/x/text/language"
 	"golang.org/x/text/language/display"
 
@@ -52,6 +54,8 @@ type Server struct {
 	Catalog       *i18n.Catalog
 	SecureCookies bool
 	Log           *slog.Logger
+	// Keys are the public keys the verification page checks certificates' seals with.
+	Keys *seal.Keyring
 
 	once    sync.Once
 	pages   map[string]*template.Template
@@ -129,6 +133,9 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /declare/{event}", s.page(s.declarePage))
 	mux.HandleFunc("POST /declare/{event}", s.page(s.declare))
 	mux.HandleFunc("GET /places", s.page(s.places))
+	mux.HandleFunc("POST /queues/{event}/{action}/print", s.page(s.printQueue))
+	mux.HandleFunc("GET /verify", s.verifyPage)
+	mux.HandleFunc("POST /verify", s.verifyPage)
 	mux.HandleFunc("GET /static/{name}", s.static)
 }
 

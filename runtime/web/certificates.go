@@ -115,9 +115,9 @@ func (s *Server) printingText(lang string, e store.Entry, event string) []string
 
 // verifyResult is a seal checked by the server, for a browser without JavaScript.
 type verifyResult struct {
-	Valid   bool
-	Message string
-	Fields  [][2]string // label, value
+	Valid    bool
+	Message  string
+	Fields   [][2]string // label, value
 	Standing string
 }
 

@@ -48,4 +48,5 @@ fuzz:
 # The main job: the example country served with the embedded store (in ./crvsctl-data), every
 # user's password set to "demo-password" for the demonstration. Open http://127.0.0.1:8080/.
 run:
-	go run ./cmd/crvsctl serve countries/nerovia --data crvsctl-data --dev-password demo-password
+	test -f crvsctl-data/keys/NV-DEV.private.json || go run ./cmd/crvsctl keys generate --id NV-DEV --out crvsctl-data/keys
+	go run ./cmd/crvsctl serve countries/nerovia --data crvsctl-data --dev-password demo-password --signing-key crvsctl-data/keys/NV-DEV.private.json

@@ -239,8 +239,11 @@ if (form) {
       const body = await res.json();
       const st = body.standing;
       if (!res.ok || !st) throw new Error("no standing");
-      const because = fill(t["because." + st.reason] || st.reason, { status: st.nowStatus || "" });
-      const msg = st.status === "superseded" ? fill(t.superseded, { since: st.since, reason: because }) : t[st.status];
+      let msg = t[st.status] || st.status;
+      if (st.status === "superseded") {
+        const because = fill(t["because." + st.reason] || st.reason || "", { status: st.nowStatus || "" });
+        msg = fill(t.superseded, { since: st.since, reason: because });
+      }
       result.append(para(msg, "", "standing"));
     } catch {
       result.append(para(t.offline, "", "standing"));

@@ -44,6 +44,7 @@ fuzz:
 	go test ./certificates/seal $(FUZZ) -fuzz FuzzOpen
 	go test ./certificates/seal $(FUZZ) -fuzz FuzzBase45
 	go test ./certificates/seal $(FUZZ) -fuzz FuzzParseKeyring
+	go test ./certificates/pdf $(FUZZ) -fuzz FuzzFont
 
 # The main job: the example country served with the embedded store (in ./crvsctl-data), every
 # user's password set to "demo-password" for the demonstration. Open http://127.0.0.1:8080/.

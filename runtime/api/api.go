@@ -378,7 +378,7 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request, c *caller) {
 	}
 	rec, err := s.Records.Act(r.Context(), c.actor, r.PathValue("id"), records.ActionRequest{Action: r.PathValue("action"),
 		Version: req.Version, Data: req.Data, Comment: req.Comment})
-	if refused(err, "prints") && len(req.Data) == 0 && req.Comment == "" {
+	if records.Refused(err, "prints") && len(req.Data) == 0 && req.Comment == "" {
 		s.print(w, r, c, req)
 		return
 	}

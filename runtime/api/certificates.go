@@ -1,8 +1,6 @@
 package api
 
 import (
-	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"regexp"
@@ -18,12 +16,6 @@ import (
 // check certificates offline.
 const KeysPath = "/.well-known/crvsctl/keys.json"
 
-// refused tells whether err is a refusal with this code.
-func refused(err error, code string) bool {
-	var re *records.Error
-	return errors.As(err, &re) && len(re.Details) == 1 && re.Details[0].Code == code
-}
-
 // print answers an action that prints with the certificate's PDF. What was printed is in the
 // headers: the record's new version and the certificate's serial.
 func (s *Server) print(w http.ResponseWriter, r *http.Request, c *caller, req actionRequest) {
@@ -33,13 +25,10 @@ func (s *Server) print(w http.ResponseWriter, r *http.Request, c *caller, req ac
 		s.fail(w, r, err)
 		return
 	}
-	var p records.Printing
-	if h := rec.History; len(h) > 0 {
-		p = printingOf(h[len(h)-1].Details)
-	}
+	p, _ := records.PrintingOf(rec.History[len(rec.History)-1])
 	w.Header().Set("X-Record-Version", strconv.FormatInt(rec.Version, 10))
 	w.Header().Set("X-Certificate-Serial", p.Serial)
-	writePDF(w, p.Serial, pdf)
+	WritePDF(w, p.Serial, pdf)
 }
 
 type printQueueRequest struct {
@@ -73,24 +62,20 @@ func (s *Server) printQueue(w http.ResponseWriter, r *http.Request, c *caller) {
 	}
 	w.Header().Set("X-Printed", strings.Join(ids, ","))
 	w.Header().Set("X-Skipped", strings.Join(skippedIDs, ","))
-	writePDF(w, fmt.Sprintf("%s-%s-%d", r.PathValue("event"), r.PathValue("action"), len(printed)), pdf)
+	WritePDF(w, fmt.Sprintf("%s-%s-%d", r.PathValue("event"), r.PathValue("action"), len(printed)), pdf)
 }
 
 var unsafeFileChars = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
 
-func writePDF(w http.ResponseWriter, name string, pdf []byte) {
-	w.Header().Set("Content-Type", "application/pdf")
-	w.Header().Set("Content-Disposition", `inline; filename="`+unsafeFileChars.ReplaceAllString(name, "_")+`.pdf"`)
-	w.Header().Set("Content-Length", strconv.Itoa(len(pdf)))
-	w.Header().Set("Cache-Control", "no-store")
+// WritePDF answers with a PDF the browser shows, named name.pdf (made safe) if saved.
+func WritePDF(w http.ResponseWriter, name string, pdf []byte) {
+	h := w.Header()
+	h.Set("Content-Type", "application/pdf")
+	h.Set("Content-Disposition", `inline; filename="`+unsafeFileChars.ReplaceAllString(name, "_")+`.pdf"`)
+	h.Set("Content-Length", strconv.Itoa(len(pdf)))
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
 	w.Write(pdf)
-}
-
-// printingOf reads a print's details from a history entry.
-func printingOf(details []byte) records.Printing {
-	var p records.Printing
-	_ = json.Unmarshal(details, &p)
-	return p
 }
 
 type verifyRequest struct {

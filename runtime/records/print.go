@@ -40,6 +40,22 @@ type Printing struct {
 	Reprint bool `json:"reprint,omitempty"`
 }
 
+// PrintingOf is the print a history entry records, if it is one.
+func PrintingOf(e store.Entry) (Printing, bool) {
+	var p Printing
+	if len(e.Details) == 0 || json.Unmarshal(e.Details, &p) != nil || p.Serial == "" {
+		return Printing{}, false
+	}
+	return p, true
+}
+
+// Refused tells whether err is a refusal with this code (a client may take another way: an
+// action that prints refused by Act is taken with Print).
+func Refused(err error, code string) bool {
+	var re *Error
+	return errors.As(err, &re) && len(re.Details) == 1 && re.Details[0].Code == code
+}
+
 // Printed is a certificate printed: the record as the print left it and its pages, to render
 // (Template.Render) once stored.
 type Printed struct {
@@ -254,12 +270,9 @@ func (s *Service) Standing(ctx context.Context, p seal.Payload) (Standing, error
 	}
 	printedAt := -1
 	for i, e := range r.History {
-		if s.printing(r.Event, e) {
-			var pr Printing
-			if json.Unmarshal(e.Details, &pr) == nil && pr.Serial == p.CertificateSerial {
-				printedAt = i
-				break
-			}
+		if pr, ok := PrintingOf(e); ok && s.printing(r.Event, e) && pr.Serial == p.CertificateSerial {
+			printedAt = i
+			break
 		}
 	}
 	if printedAt < 0 {

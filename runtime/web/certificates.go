@@ -5,11 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"regexp"
 	"strconv"
 	"strings"
 
 	"github.com/crvsctl/crvsctl/certificates/seal"
+	"github.com/crvsctl/crvsctl/runtime/api"
 	"github.com/crvsctl/crvsctl/runtime/records"
 	"github.com/crvsctl/crvsctl/runtime/store"
 )
@@ -63,9 +63,8 @@ func (s *Server) print(rq *request, id, action string, version int64) {
 		s.fail(rq, err)
 		return
 	}
-	var p records.Printing
-	json.Unmarshal(rec.History[len(rec.History)-1].Details, &p)
-	writePDF(rq.w, p.Serial, pdf)
+	p, _ := records.PrintingOf(rec.History[len(rec.History)-1])
+	api.WritePDF(rq.w, p.Serial, pdf)
 }
 
 // printQueue prints every record of a print queue into one PDF.
@@ -80,24 +79,13 @@ func (s *Server) printQueue(rq *request) {
 	for _, sk := range skipped {
 		s.Log.Info("print queue: record skipped", "record", sk.ID, "reason", sk.Reason)
 	}
-	writePDF(rq.w, fmt.Sprintf("%s-%s-%d", event, action, len(printed)), pdf)
-}
-
-var unsafeFileChars = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
-
-func writePDF(w http.ResponseWriter, name string, pdf []byte) {
-	h := w.Header()
-	h.Set("Content-Type", "application/pdf")
-	h.Set("Content-Disposition", `inline; filename="`+unsafeFileChars.ReplaceAllString(name, "_")+`.pdf"`)
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Content-Type-Options", "nosniff")
-	w.Write(pdf)
+	api.WritePDF(rq.w, fmt.Sprintf("%s-%s-%d", event, action, len(printed)), pdf)
 }
 
 // printingText is a print of the history, as the record's page tells it.
 func (s *Server) printingText(lang string, e store.Entry, event string) []string {
-	var p records.Printing
-	if json.Unmarshal(e.Details, &p) != nil || p.Serial == "" {
+	p, ok := records.PrintingOf(e)
+	if !ok {
 		return nil
 	}
 	label := p.Template

@@ -256,11 +256,11 @@ func (s *Server) act(rq *request) {
 	}
 	r, err := s.Records.Act(rq.r.Context(), rq.actor, id, records.ActionRequest{Action: action, Version: version,
 		Comment: strings.TrimSpace(rq.r.PostFormValue("comment"))})
-	var re *records.Error
-	if errors.As(err, &re) && len(re.Details) == 1 && re.Details[0].Code == "prints" {
+	if records.Refused(err, "prints") {
 		s.print(rq, id, action, version)
 		return
 	}
+	var re *records.Error
 	if errors.As(err, &re) && re.Kind == records.BadRequest && len(re.Details) > 0 && re.Details[0].Path == "/comment" {
 		cur, gerr := s.Records.Get(rq.r.Context(), rq.actor, id)
 		if gerr != nil {

@@ -20,9 +20,9 @@ import (
 type memStore struct {
 	store.Store // the methods not here: nil, so a call of one panics
 	mu          sync.Mutex
-	passwords map[string]string
-	sessions  map[string]store.Session
-	failures  map[string][]time.Time
+	passwords   map[string]string
+	sessions    map[string]store.Session
+	failures    map[string][]time.Time
 }
 
 func newMemStore() *memStore {

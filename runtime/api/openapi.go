@@ -117,7 +117,10 @@ func (s *Server) openAPIDocument() obj {
 		"security": []any{obj{"bearer": []any{}}, obj{"cookie": []any{}}},
 		"paths": obj{
 			"/api/v1/login": obj{"post": obj{"summary": "Log in", "security": []any{}, "requestBody": jsonBody(ref("Login")),
-				"responses": with(obj{"200": answer("a session", ref("Session"))}, refusals("400", "401", "429"))}},
+				"responses": with(obj{"200": answer("a session", ref("Session")),
+					"403": answer("sent from a page of another site (Origin)", ref("Errors")),
+					"413": answer("body larger than 8 KiB", ref("Errors")),
+					"415": answer("not Content-Type: application/json", ref("Errors"))}, refusals("400", "401", "429"))}},
 			"/api/v1/logout": obj{"post": obj{"summary": "Log out", "responses": with(obj{"204": answer("logged out", nil)}, refusals("401"))}},
 			"/api/v1/me":     obj{"get": obj{"summary": "The user, their jurisdiction and work queues", "responses": with(obj{"200": answer("the user", nil)}, refusals("401"))}},
 			"/api/v1/events": obj{"get": obj{"summary": "The events, with the actions the user's role grants", "responses": with(obj{"200": answer("events", nil)}, refusals("401"))}},

@@ -390,24 +390,23 @@ func TestAttackerDoesNotLockUserOut(t *testing.T) {
 func TestIncreasingDelay(t *testing.T) {
 	t.Parallel()
 	a, _ := newAuth(t)
+	a.DelayAfter, a.MaxDelay = 3, 5*time.Second // fewer guesses to hash than with the defaults
 	var waits []time.Duration
 	a.Sleep = func(_ context.Context, d time.Duration) error { waits = append(waits, d); return nil }
-	for i := range 20 {
+	for i := range 8 {
 		if _, _, err := a.Login(ctx, "amina", "wrong-password", fmt.Sprintf("203.0.113.%d:1", i+1)); err != ErrBadCredentials {
 			t.Fatalf("guess %d: %v", i+1, err)
 		}
 	}
-	s := time.Second
-	want := []time.Duration{s, 2 * s, 4 * s, 8 * s, 16 * s, 30 * s, 30 * s, 30 * s, 30 * s, 30 * s}
-	if fmt.Sprint(waits) != fmt.Sprint(want) {
-		t.Errorf("waits %v, want %v", waits, want)
+	if fmt.Sprint(waits) != "[1s 2s 4s 5s 5s]" {
+		t.Errorf("waits %v, want [1s 2s 4s 5s 5s]", waits)
 	}
 	waits = nil
 	if _, _, err := a.Login(ctx, "amina", "amina-password", "198.51.100.7:1"); err != nil {
 		t.Fatalf("the user, from another address: %v", err)
 	}
-	if fmt.Sprint(waits) != "[30s]" {
-		t.Errorf("the user waited %v, want [30s]", waits)
+	if fmt.Sprint(waits) != "[5s]" {
+		t.Errorf("the user waited %v, want [5s]", waits)
 	}
 	waits = nil
 	if _, _, err := a.Login(ctx, "amina", "wrong-password", "203.0.113.99:1"); err != ErrBadCredentials || len(waits) != 0 {
@@ -415,13 +414,26 @@ func TestIncreasingDelay(t *testing.T) {
 	}
 	// The wait ends with the request: a client that hangs up does not hold the server.
 	a.Sleep = nil
-	for i := range DefaultDelayAfter {
+	for i := range a.DelayAfter {
 		a.Login(ctx, "bob", "wrong-password", fmt.Sprintf("203.0.113.%d:1", 100+i))
 	}
 	cancelled, cancel := context.WithCancel(ctx)
 	cancel()
 	if _, _, err := a.Login(cancelled, "bob", "bob-password", "198.51.100.8:1"); !errors.Is(err, context.Canceled) {
 		t.Errorf("a cancelled login while it waits: %v", err)
+	}
+}
+
+// TestDefaultDelays: with the defaults, a user's account waits from the 11th failure in the
+// window (from more addresses than one), a second doubling to 30 seconds.
+func TestDefaultDelays(t *testing.T) {
+	t.Parallel()
+	a := &Authenticator{}
+	s := time.Second
+	for n, want := range map[int]time.Duration{1: 0, 10: 0, 11: s, 12: 2 * s, 13: 4 * s, 15: 16 * s, 16: 30 * s, 100: 30 * s, 1 << 30: 30 * s} {
+		if got := a.delay(n); got != want {
+			t.Errorf("delay(%d) = %v, want %v", n, got, want)
+		}
 	}
 }
 

@@ -74,6 +74,7 @@ func TestBodiesBounded(t *testing.T) {
 		{"language, urlencoded", "/language", "application/x-www-form-urlencoded", "lang=", false, 413},
 		{"language, multipart", "/language", fileCT, string(fileHead), false, 415},
 		{"API login", "/api/v1/login", "application/json", `{"username":"`, false, 413},
+		{"API verify", "/api/v1/verify", "application/json", `{"seal":"`, false, 413},
 		{"verify, urlencoded", "/verify", "application/x-www-form-urlencoded", "seal=", false, 413},
 		{"verify, multipart", "/verify", fileCT, string(fileHead), false, 415},
 		{"logout, urlencoded without its token", "/logout", "application/x-www-form-urlencoded", "x=", true, 413},

@@ -52,7 +52,7 @@ func loadBundle(cmd *cobra.Command, path string) (*bundle.Bundle, error) {
 
 func newServeCommand() *cobra.Command {
 	var addr, devPassword, signingKey string
-	var keyFiles []string
+	var keyFiles, trusted []string
 	var sf storeFlags
 	cmd := &cobra.Command{
 		Use:   "serve PACKAGE_DIR | bundle.json",
@@ -68,7 +68,12 @@ Certificates' QR codes are signed with --signing-key, a private key file of crvs
 generate: it is never in the package nor the bundle. Its public key, and those of --keys (older
 keys, for certificates they signed), are published at ` + api.KeysPath + ` for anyone
 checking certificates; /verify checks one in the browser. Without --signing-key, certificates
-with a QR code are not printed.`,
+with a QR code are not printed.
+
+Behind a reverse proxy or load balancer, name it with --trusted-proxy (an address or a CIDR
+prefix, repeatable): login limits then count each client under the address it forwards in
+X-Forwarded-For, read from the right and past trusted proxies only. From any other peer,
+X-Forwarded-For is ignored.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			log := slog.New(slog.NewJSONHandler(cmd.ErrOrStderr(), nil))
@@ -94,17 +99,24 @@ with a QR code are not printed.`,
 			if err != nil {
 				return err
 			}
+			proxies, err := auth.ParseProxies(trusted)
+			if err != nil {
+				return usageError{err}
+			}
 			srv, err := server.New(b, st, log, sign)
 			if err != nil {
 				return err
 			}
+			srv.TrustProxies(proxies)
 			l, err := net.Listen("tcp", addr)
 			if err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "crvsctl serving %s %s (%s) on http://%s/\n", b.Country.Code, b.Version, b.Hash, l.Addr())
-			if devPassword != "" && len(b.Users) > 0 {
-				fmt.Fprintf(cmd.OutOrStdout(), "log in as %s (%s) with the password given to --dev-password\n", b.Users[0].Username, b.Users[0].Role)
+			if devPassword != "" {
+				if users := demoUsers(b); users != "" {
+					fmt.Fprintf(cmd.OutOrStdout(), "log in with the password given to --dev-password as any user of the bundle, such as %s\n", users)
+				}
 			}
 			return srv.Serve(ctx, l)
 		},
@@ -113,6 +125,7 @@ with a QR code are not printed.`,
 	cmd.Flags().StringVar(&devPassword, "dev-password", "", "give every user without a password this one (demonstrations and tests only)")
 	cmd.Flags().StringVar(&signingKey, "signing-key", "", "the private key file that signs certificates' QR codes (crvsctl keys generate)")
 	cmd.Flags().StringArrayVar(&keyFiles, "keys", nil, "a public key file to publish besides the signing key's (repeatable)")
+	cmd.Flags().StringArrayVar(&trusted, "trusted-proxy", nil, "a reverse proxy (address or CIDR) whose X-Forwarded-For names the client (repeatable)")
 	sf.add(cmd)
 	return cmd
 }
@@ -210,4 +223,29 @@ func readPassword(cmd *cobra.Command) (string, error) {
 		return "", err
 	}
 	return strings.TrimRight(line, "\r\n"), nil
+}
+
+// demoUsers names, for a demonstration, one user of each role (in the bundle's order of
+// roles): the one of the first office, in the bundle's order, that has one. Offices' codes
+// usually follow the areas, so these often work on the same records; in the example country
+// they are those the README names.
+func demoUsers(b *bundle.Bundle) string {
+	rank := map[string]int{}
+	for i, o := range b.Offices {
+		rank[o.Code] = i
+	}
+	best := map[string]bundle.User{}
+	for _, u := range b.Users {
+		cur, ok := best[u.Role]
+		if !ok || rank[u.Office] < rank[cur.Office] || rank[u.Office] == rank[cur.Office] && u.Username < cur.Username {
+			best[u.Role] = u
+		}
+	}
+	var out []string
+	for _, r := range b.Roles {
+		if u, ok := best[r.ID]; ok {
+			out = append(out, fmt.Sprintf("%s (%s)", u.Username, r.ID))
+		}
+	}
+	return strings.Join(out, ", ")
 }

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -26,6 +27,10 @@ import (
 
 // MaxBody is the largest request body: a declaration with its texts is a few kilobytes.
 const MaxBody = 1 << 20
+
+// MaxLoginBody is the largest body of a login, read before anyone is known: a username and a
+// password (at most auth.MaxPasswordLen) in JSON.
+const MaxLoginBody = 8 << 10
 
 // SessionCookie is the name of the session cookie of browsers.
 const SessionCookie = "crvsctl_session"
@@ -109,7 +114,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 			records.Conflict: 409, records.Invalid: 422, records.TooLarge: 413, records.Unsupported: 415}[re.Kind]
 		writeJSON(w, status, errorBody{Errors: re.Details})
 	case errors.Is(err, errTooLarge):
-		writeError(w, http.StatusRequestEntityTooLarge, "", "too-large", "the request body is larger than 1 MiB")
+		writeError(w, http.StatusRequestEntityTooLarge, "", "too-large", "the request body is larger than this endpoint takes")
 	case errors.Is(err, context.Canceled):
 		// the client went away
 	default:
@@ -123,7 +128,12 @@ var errTooLarge = errors.New("request body too large")
 // decode reads a JSON request body into v strictly: one object, no unknown members, at most
 // MaxBody bytes.
 func decode(w http.ResponseWriter, r *http.Request, v any) error {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
+	return decodeAtMost(w, r, v, MaxBody)
+}
+
+// decodeAtMost is decode with a limit of its own.
+func decodeAtMost(w http.ResponseWriter, r *http.Request, v any, limit int64) error {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
 		return errTooLarge
@@ -209,13 +219,32 @@ type userInfo struct {
 	Office   string `json:"office"`
 }
 
+// isJSON tells whether a request's body says it is JSON. A page of another site can make a
+// browser send a form (urlencoded, multipart or text/plain) anywhere without asking, but not
+// JSON: that takes a CORS preflight, which this server never grants.
+func isJSON(r *http.Request) bool {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	return err == nil && mt == "application/json"
+}
+
+// login opens a session. Read before anyone is known, it takes JSON only, from no other site
+// (the pages' Origin rule), and a small body: otherwise a page elsewhere could log a visitor in
+// as the attacker (login CSRF), or anyone could make the server read without end.
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
+	if !auth.SameOrigin(r) {
+		writeError(w, http.StatusForbidden, "", "cross-site", "a login from another site is refused")
+		return
+	}
+	if !isJSON(r) {
+		writeError(w, http.StatusUnsupportedMediaType, "", "unsupported-media-type", "a login is JSON: Content-Type: application/json")
+		return
+	}
 	var req loginRequest
-	if err := decode(w, r, &req); err != nil {
+	if err := decodeAtMost(w, r, &req, MaxLoginBody); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	token, sess, err := s.Auth.Login(r.Context(), req.Username, req.Password, r.RemoteAddr)
+	token, sess, err := s.Auth.Login(r.Context(), req.Username, req.Password, s.Auth.ClientAddr(r))
 	switch {
 	case errors.Is(err, auth.ErrBadCredentials):
 		writeError(w, http.StatusUnauthorized, "", "bad-credentials", err.Error())

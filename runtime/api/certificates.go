@@ -98,7 +98,8 @@ type verifyResponse struct {
 // genuine certificate.
 func (s *Server) verify(w http.ResponseWriter, r *http.Request) {
 	var req verifyRequest
-	if err := decode(w, r, &req); err != nil {
+	// Read before anyone is known: a seal is a few hundred bytes.
+	if err := decodeAtMost(w, r, &req, 64<<10); err != nil {
 		s.fail(w, r, err)
 		return
 	}

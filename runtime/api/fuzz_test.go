@@ -50,6 +50,7 @@ func FuzzDeclare(f *testing.F) {
 	h := srv.Handler()
 	do := func(method, path, token string, body []byte) *httptest.ResponseRecorder {
 		req := httptest.NewRequest(method, path, bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
 		if token != "" {
 			req.Header.Set("Authorization", "Bearer "+token)
 		}

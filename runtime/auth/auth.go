@@ -3,15 +3,15 @@
 // hashes, sessions and login failures live in the store, so that several server instances
 // sharing one store agree on who is logged in and how many guesses an attacker has left.
 //
-// The HTTP layer calls it; it knows nothing of HTTP beyond the caller's address.
+// The HTTP layer calls it. Of HTTP it knows what the pages and the API share about who is
+// calling: the client's address behind trusted proxies, the Origin check, and the CSRF token
+// of a browser before it has a session (http.go).
 package auth
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
-	"net/netip"
 	"runtime"
 	"time"
 
@@ -23,8 +23,8 @@ var (
 	// user, a user without a password and a wrong password, so that the answer does not
 	// tell which usernames exist.
 	ErrBadCredentials = errors.New("wrong username or password")
-	// ErrRateLimited: too many failed logins for this user or from this address lately;
-	// refused without looking at the password.
+	// ErrRateLimited: too many login attempts from this address lately, or too many failed
+	// ones for this user from this address; refused without looking at the password.
 	ErrRateLimited = errors.New("too many failed logins; try again later")
 	// ErrUnauthenticated: no session for this token, or it expired.
 	ErrUnauthenticated = errors.New("not logged in")
@@ -32,11 +32,17 @@ var (
 
 // Defaults for an Authenticator's zero fields.
 const (
-	DefaultSessionTTL    = 12 * time.Hour // a working day, so a clerk logs in once a day
+	DefaultSessionTTL = 12 * time.Hour // a working day, so a clerk logs in once a day
+	// DefaultMaxFailures: failed logins for one user from one address in a window.
 	DefaultMaxFailures   = 5
 	DefaultFailureWindow = 15 * time.Minute
 	// DefaultMaxAddressAttempts: logins from one address in a window, successes included.
 	DefaultMaxAddressAttempts = 300
+	// DefaultDelayAfter: failed logins for one user, from every address, in a window, after
+	// which each further attempt for that user waits before its password is checked.
+	DefaultDelayAfter = 2 * DefaultMaxFailures
+	// DefaultMaxDelay: the longest such wait.
+	DefaultMaxDelay = 30 * time.Second
 )
 
 // maxUsernameLen bounds the usernames Login looks up, so that a hostile request cannot make
@@ -48,16 +54,29 @@ const maxUsernameLen = 256
 type Authenticator struct {
 	Store store.Store
 	Now   func() time.Time // time.Now when nil; tests set a clock
+	// Sleep waits d or until ctx ends (a timer when nil; tests record the waits asked for).
+	Sleep func(ctx context.Context, d time.Duration) error
 	// SessionTTL is how long a session lasts from login (not from its last use).
 	SessionTTL time.Duration
-	// After MaxFailures failed logins within FailureWindow, for one user or from one
-	// address, further logins are refused until the window has moved past them.
+	// After MaxFailures failed logins within FailureWindow for one user from one address,
+	// that address is refused for that user until the window has moved past them. The user
+	// logging in from elsewhere is not refused.
 	MaxFailures   int
 	FailureWindow time.Duration
-	// MaxAddressAttempts bounds the logins from one address within FailureWindow. Successes
-	// count too (see Login), so it is far above MaxFailures: an office of clerks behind one
-	// address must be able to log in every morning.
+	// MaxAddressAttempts bounds the logins from one address within FailureWindow, whatever
+	// the user. Successes count too (see Login), so it is far above MaxFailures: an office
+	// of clerks behind one address must be able to log in every morning.
 	MaxAddressAttempts int
+	// After DelayAfter failed logins for one user within FailureWindow, from every address
+	// together, each attempt for that user waits before its password is checked: a second
+	// for the first attempt beyond, doubling with each failure, at most MaxDelay. A
+	// success clears the count. It slows guessing at one account from many addresses
+	// without locking its user out.
+	DelayAfter int
+	MaxDelay   time.Duration
+	// Proxies are the reverse proxies whose X-Forwarded-For tells the client's address
+	// (see ClientAddr). None by default: the address is the connection's.
+	Proxies Proxies
 	// Users tells whether a user is in the deployed bundle. A password left in the store for
 	// a user removed from the bundle must not let them in, nor a session they still hold.
 	// Nil lets nobody in: failing closed is the safe way to be misconfigured.
@@ -92,6 +111,44 @@ func (a *Authenticator) failureWindow() time.Duration {
 	return a.FailureWindow
 }
 
+// delay is how long an attempt waits when it is the nth for its user, from every address, in
+// the window: nothing up to DelayAfter, then a second, doubling, at most MaxDelay.
+func (a *Authenticator) delay(n int) time.Duration {
+	over := n - orDefault(a.DelayAfter, DefaultDelayAfter)
+	if over <= 0 {
+		return 0
+	}
+	limit := a.MaxDelay
+	if limit <= 0 {
+		limit = DefaultMaxDelay
+	}
+	if over > 30 {
+		return limit
+	}
+	return min(time.Second<<(over-1), limit)
+}
+
+func (a *Authenticator) sleep(ctx context.Context, d time.Duration) error {
+	if a.Sleep != nil {
+		return a.Sleep(ctx, d)
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func orDefault(v, def int) int {
+	if v <= 0 {
+		return def
+	}
+	return v
+}
+
 func (a *Authenticator) isUser(username string) bool {
 	return a.Users != nil && a.Users(username)
 }
@@ -107,16 +164,26 @@ var dummyHash = params{memory: HashMemory, time: HashTime, threads: HashThreads}
 var hashSlots = make(chan struct{}, max(1, runtime.GOMAXPROCS(0)))
 
 // Login checks a user's password and opens a session: it returns the session token (for the
-// client's cookie; the store keeps only its hash) and the session.
+// client's cookie; the store keeps only its hash) and the session. remoteAddr is the
+// client's address ("host:port" or a bare IP; see ClientAddr behind a proxy).
 //
-// Every attempt is first counted as a failure, under the user and under the address, and
-// refused with ErrRateLimited when either count goes past MaxFailures in FailureWindow. Only
-// then is the password checked, and a success clears the user's count. Counting before
-// deciding means that many guessers at once cannot all slip in under the limit: the store's
-// count is atomic, so at most MaxFailures guesses a window are ever checked. The price is that
-// successful logins count under their address too (only the user's count is cleared, or an
-// attacker holding one account could reset their address between guesses at others): many
-// users behind one address can use up its allowance.
+// The limits follow OWASP ASVS 4.0.3 2.2.1 and NIST SP 800-63B 5.2.2: they slow the guesser
+// and do not lock the user out. Every attempt is first counted, in this order, and refused
+// with ErrRateLimited when a count goes past its limit:
+//
+//   - under the address: every attempt, successes included, MaxAddressAttempts a window;
+//   - under the user at that address: MaxFailures a window, so that a guesser at one
+//     address is stopped while the user, logging in from anywhere else, is not;
+//   - under the user, from every address: never refused, but past DelayAfter each attempt
+//     waits, a second doubling up to MaxDelay, before its password is checked.
+//
+// Only then is the password checked, and a success clears the user's counts (at that address
+// and overall). Counting before deciding means that many guessers at once cannot all slip in
+// under a limit: the store's count is atomic, so at most MaxFailures guesses a window are
+// checked for one user from one address. The price is that successful logins count under
+// their address too (its count is never cleared, or an attacker holding one account could
+// reset their address between guesses at others): many users behind one address can use up
+// its allowance.
 //
 // A wrong password, an unknown user and a user without a password are all ErrBadCredentials,
 // and all cost one argon2 computation, so neither the answer nor its time tells whether a
@@ -126,22 +193,28 @@ func (a *Authenticator) Login(ctx context.Context, username, password, remoteAdd
 	if username == "" || len(username) > maxUsernameLen {
 		return "", nil, ErrBadCredentials // no such user can exist; nothing to count
 	}
-	now, window, limit := a.now(), a.failureWindow(), a.maxFailures()
-	userKey := "user:" + username
-	addrLimit := a.MaxAddressAttempts
-	if addrLimit <= 0 {
-		addrLimit = DefaultMaxAddressAttempts
-	}
+	now, window := a.now(), a.failureWindow()
+	addr := addrKey(remoteAddr)
+	userKey, pairKey := "user:"+username, fmt.Sprintf("user-addr:%d:%s:%s", len(addr), addr, username)
 	for _, k := range []struct {
 		key   string
 		limit int
-	}{{userKey, limit}, {"addr:" + addrKey(remoteAddr), addrLimit}} {
+	}{{"addr:" + addr, orDefault(a.MaxAddressAttempts, DefaultMaxAddressAttempts)}, {pairKey, a.maxFailures()}} {
 		n, err := a.Store.AddFailure(ctx, k.key, now, window)
 		if err != nil {
 			return "", nil, fmt.Errorf("auth: counting a login attempt: %w", err)
 		}
 		if n > k.limit {
 			return "", nil, ErrRateLimited
+		}
+	}
+	n, err := a.Store.AddFailure(ctx, userKey, now, window)
+	if err != nil {
+		return "", nil, fmt.Errorf("auth: counting a login attempt: %w", err)
+	}
+	if d := a.delay(n); d > 0 {
+		if err := a.sleep(ctx, d); err != nil {
+			return "", nil, err
 		}
 	}
 	if len(password) > MaxPasswordLen {
@@ -173,8 +246,10 @@ func (a *Authenticator) Login(ctx context.Context, username, password, remoteAdd
 		return "", nil, ErrBadCredentials
 	}
 
-	if err := a.Store.ClearFailures(ctx, userKey); err != nil {
-		return "", nil, fmt.Errorf("auth: clearing failed logins: %w", err)
+	for _, key := range []string{pairKey, userKey} {
+		if err := a.Store.ClearFailures(ctx, key); err != nil {
+			return "", nil, fmt.Errorf("auth: clearing failed logins: %w", err)
+		}
 	}
 	token, tokenHash := NewToken()
 	sess = &store.Session{
@@ -235,25 +310,4 @@ func CheckCSRF(sess *store.Session, given string) bool {
 		return false
 	}
 	return subtleEqual(sess.CSRF, given)
-}
-
-// addrKey is the part of a remote address ("host:port", as net/http gives it) that failures
-// are counted under: the IPv4 address, or the /64 prefix of an IPv6 address, since one
-// IPv6 client commonly holds a whole /64 and could otherwise change address at each guess.
-func addrKey(remoteAddr string) string {
-	host := remoteAddr
-	if h, _, err := net.SplitHostPort(remoteAddr); err == nil {
-		host = h
-	}
-	ip, err := netip.ParseAddr(host)
-	if err != nil {
-		// Not an IP (a Unix socket, a test): count it as it is, bounded.
-		return host[:min(len(host), 64)]
-	}
-	ip = ip.Unmap()
-	if ip.Is6() {
-		p, _ := ip.Prefix(64) // cannot fail for an IPv6 address
-		return p.String()
-	}
-	return ip.String()
 }

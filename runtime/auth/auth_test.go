@@ -13,18 +13,17 @@ import (
 )
 
 // memStore is an in-memory store with real behaviour for passwords, sessions and login
-// failures only: the rest of store.Store answers errNotHere. A test double is acceptable here
+// failures only: the rest of store.Store is not there. A test double is acceptable here
 // because the real stores (sqlitestore, mongostore) are held to the same behaviour for these
 // methods by their conformance suite, runtime/store/storetest (its Passwords, Sessions and
 // Failures tests); what this file tests is auth's logic on top of that behaviour.
 type memStore struct {
-	mu        sync.Mutex
-	passwords map[string]string
-	sessions  map[string]store.Session
-	failures  map[string][]time.Time
+	store.Store // the methods not here: nil, so a call of one panics
+	mu          sync.Mutex
+	passwords   map[string]string
+	sessions    map[string]store.Session
+	failures    map[string][]time.Time
 }
-
-var errNotHere = errors.New("not implemented by the test store")
 
 func newMemStore() *memStore {
 	return &memStore{
@@ -97,42 +96,6 @@ func (m *memStore) ClearFailures(_ context.Context, key string) error {
 	delete(m.failures, key)
 	return nil
 }
-
-func (m *memStore) CreateRecord(context.Context, *store.Record) error { return errNotHere }
-func (m *memStore) Record(context.Context, string) (*store.Record, error) {
-	return nil, errNotHere
-}
-func (m *memStore) RecordByIdempotencyKey(context.Context, string, string) (*store.Record, error) {
-	return nil, errNotHere
-}
-func (m *memStore) UpdateRecord(context.Context, *store.Record, store.Entry) error {
-	return errNotHere
-}
-func (m *memStore) Search(context.Context, store.Query) (store.Page, error) {
-	return store.Page{}, errNotHere
-}
-func (m *memStore) NextSequence(context.Context, string) (int64, error) { return 0, errNotHere }
-func (m *memStore) SaveDraft(context.Context, *store.Draft) error       { return errNotHere }
-func (m *memStore) Draft(context.Context, string, string) (*store.Draft, error) {
-	return nil, errNotHere
-}
-func (m *memStore) Drafts(context.Context, string) ([]store.Draft, error) {
-	return nil, errNotHere
-}
-func (m *memStore) DeleteDraft(context.Context, string, string) error { return errNotHere }
-func (m *memStore) SaveDocument(context.Context, *store.Document) (*store.Document, bool, error) {
-	return nil, false, errNotHere
-}
-func (m *memStore) Document(context.Context, string) (*store.Document, error) {
-	return nil, errNotHere
-}
-func (m *memStore) DocumentUpload(context.Context, string, string) (*store.Document, error) {
-	return nil, errNotHere
-}
-func (m *memStore) UploadedBy(context.Context, string, []string) ([]string, error) {
-	return nil, errNotHere
-}
-func (m *memStore) Close() error { return nil }
 
 var _ store.Store = (*memStore)(nil)
 
@@ -338,8 +301,9 @@ func TestLogin(t *testing.T) {
 	}
 }
 
-// TestRateLimit: after MaxFailures failures within the window, by user or by address, even
-// the right password is refused, until the window has passed.
+// TestRateLimit: after MaxFailures failures within the window for one user from one address,
+// or MaxAddressAttempts attempts from one address, even the right password is refused from
+// that address, until the window has passed; the user from another address is not refused.
 func TestRateLimit(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -350,11 +314,13 @@ func TestRateLimit(t *testing.T) {
 		// the sixth, with amina's right password, from this address
 		addr string
 	}{
-		{"by user", []string{"amina", "amina", "amina", "amina", "amina"},
-			[]string{"192.0.2.1:1", "192.0.2.2:1", "192.0.2.3:1", "192.0.2.4:1", "192.0.2.5:1"}, "192.0.2.6:1"},
+		{"by user at an address", []string{"amina", "amina", "amina", "amina", "amina"},
+			[]string{"192.0.2.1:1", "192.0.2.1:2", "192.0.2.1:3", "192.0.2.1:4", "192.0.2.1:5"}, "192.0.2.1:6"},
 		{"by address", []string{"bob", "carol", "zeynep", "bob", "carol"},
 			[]string{"192.0.2.1:1", "192.0.2.1:2", "192.0.2.1:3", "192.0.2.1:4", "192.0.2.1:5"}, "192.0.2.1:6"},
 		{"by IPv6 /64", []string{"bob", "carol", "zeynep", "bob", "carol"},
+			[]string{"[2001:db8::1]:1", "[2001:db8::2]:1", "[2001:db8::3]:1", "[2001:db8::4]:1", "[2001:db8::5]:1"}, "[2001:db8::ffff]:1"},
+		{"by user at an IPv6 /64", []string{"amina", "amina", "amina", "amina", "amina"},
 			[]string{"[2001:db8::1]:1", "[2001:db8::2]:1", "[2001:db8::3]:1", "[2001:db8::4]:1", "[2001:db8::5]:1"}, "[2001:db8::ffff]:1"},
 		{"IPv4-mapped is IPv4", []string{"bob", "carol", "zeynep", "bob", "carol"},
 			[]string{"192.0.2.1:1", "[::ffff:192.0.2.1]:1", "192.0.2.1:3", "[::ffff:192.0.2.1]:1", "192.0.2.1:5"}, "[::ffff:192.0.2.1]:6"},
@@ -372,8 +338,11 @@ func TestRateLimit(t *testing.T) {
 			if _, _, err := a.Login(ctx, "amina", "amina-password", tt.addr); err != ErrRateLimited {
 				t.Fatalf("6th attempt, right password: %v, want ErrRateLimited", err)
 			}
-			// Others are not affected: another user from another address.
-			if _, _, err := a.Login(ctx, "bob", "bob-password", "198.51.100.9:1"); err != nil {
+			// The user from another address is not refused, nor another user.
+			if _, _, err := a.Login(ctx, "amina", "amina-password", "198.51.100.9:1"); err != nil {
+				t.Errorf("the user from another address: %v", err)
+			}
+			if _, _, err := a.Login(ctx, "bob", "bob-password", "198.51.100.10:1"); err != nil {
 				t.Errorf("another user from another address: %v", err)
 			}
 			// Once the window has moved past the failures, the right password works again.
@@ -382,6 +351,89 @@ func TestRateLimit(t *testing.T) {
 				t.Errorf("after the window: %v", err)
 			}
 		})
+	}
+}
+
+// TestAttackerDoesNotLockUserOut: a stranger failing at one user's password again and again
+// from one address is refused there, and the user logs in from their own address at once,
+// without waiting.
+func TestAttackerDoesNotLockUserOut(t *testing.T) {
+	t.Parallel()
+	a, _ := newAuth(t)
+	a.MaxAddressAttempts = DefaultMaxAddressAttempts
+	var waits []time.Duration
+	a.Sleep = func(_ context.Context, d time.Duration) error { waits = append(waits, d); return nil }
+	limited := 0
+	for i := range 50 {
+		_, _, err := a.Login(ctx, "amina", "guess-"+fmt.Sprint(i), "203.0.113.66:4444")
+		switch {
+		case err == ErrRateLimited:
+			limited++
+		case err != ErrBadCredentials:
+			t.Fatalf("guess %d: %v", i+1, err)
+		}
+	}
+	if limited != 50-DefaultMaxFailures {
+		t.Errorf("%d of 50 guesses refused unchecked, want %d", limited, 50-DefaultMaxFailures)
+	}
+	if _, _, err := a.Login(ctx, "amina", "amina-password", "198.51.100.7:1"); err != nil {
+		t.Fatalf("the user from their own address: %v", err)
+	}
+	if len(waits) != 0 {
+		t.Errorf("waits asked for: %v", waits)
+	}
+}
+
+// TestIncreasingDelay: failures for one user from many addresses (each within its own limit)
+// make each further attempt for that user wait, longer and longer up to MaxDelay, and never
+// refuse it; the user's success ends the waits.
+func TestIncreasingDelay(t *testing.T) {
+	t.Parallel()
+	a, _ := newAuth(t)
+	a.DelayAfter, a.MaxDelay = 3, 5*time.Second // fewer guesses to hash than with the defaults
+	var waits []time.Duration
+	a.Sleep = func(_ context.Context, d time.Duration) error { waits = append(waits, d); return nil }
+	for i := range 8 {
+		if _, _, err := a.Login(ctx, "amina", "wrong-password", fmt.Sprintf("203.0.113.%d:1", i+1)); err != ErrBadCredentials {
+			t.Fatalf("guess %d: %v", i+1, err)
+		}
+	}
+	if fmt.Sprint(waits) != "[1s 2s 4s 5s 5s]" {
+		t.Errorf("waits %v, want [1s 2s 4s 5s 5s]", waits)
+	}
+	waits = nil
+	if _, _, err := a.Login(ctx, "amina", "amina-password", "198.51.100.7:1"); err != nil {
+		t.Fatalf("the user, from another address: %v", err)
+	}
+	if fmt.Sprint(waits) != "[5s]" {
+		t.Errorf("the user waited %v, want [5s]", waits)
+	}
+	waits = nil
+	if _, _, err := a.Login(ctx, "amina", "wrong-password", "203.0.113.99:1"); err != ErrBadCredentials || len(waits) != 0 {
+		t.Errorf("a failure after the success: %v, waits %v", err, waits)
+	}
+	// The wait ends with the request: a client that hangs up does not hold the server.
+	a.Sleep = nil
+	for i := range a.DelayAfter {
+		a.Login(ctx, "bob", "wrong-password", fmt.Sprintf("203.0.113.%d:1", 100+i))
+	}
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, _, err := a.Login(cancelled, "bob", "bob-password", "198.51.100.8:1"); !errors.Is(err, context.Canceled) {
+		t.Errorf("a cancelled login while it waits: %v", err)
+	}
+}
+
+// TestDefaultDelays: with the defaults, a user's account waits from the 11th failure in the
+// window (from more addresses than one), a second doubling to 30 seconds.
+func TestDefaultDelays(t *testing.T) {
+	t.Parallel()
+	a := &Authenticator{}
+	s := time.Second
+	for n, want := range map[int]time.Duration{1: 0, 10: 0, 11: s, 12: 2 * s, 13: 4 * s, 15: 16 * s, 16: 30 * s, 100: 30 * s, 1 << 30: 30 * s} {
+		if got := a.delay(n); got != want {
+			t.Errorf("delay(%d) = %v, want %v", n, got, want)
+		}
 	}
 }
 
@@ -431,11 +483,12 @@ func TestAddressCountsSuccesses(t *testing.T) {
 	}
 }
 
-// TestConcurrentGuesses: guessers at once cannot overshoot the limit, because each attempt is
-// counted before its password is checked.
+// TestConcurrentGuesses: guessers at once from one address cannot overshoot the limit,
+// because each attempt is counted before its password is checked.
 func TestConcurrentGuesses(t *testing.T) {
 	t.Parallel()
 	a, _ := newAuth(t)
+	a.MaxAddressAttempts = DefaultMaxAddressAttempts
 	var (
 		wg      sync.WaitGroup
 		mu      sync.Mutex
@@ -443,7 +496,7 @@ func TestConcurrentGuesses(t *testing.T) {
 	)
 	for i := range 20 {
 		wg.Go(func() {
-			_, _, err := a.Login(ctx, "amina", "wrong-password", fmt.Sprintf("192.0.2.%d:1", i+1))
+			_, _, err := a.Login(ctx, "amina", "wrong-password", fmt.Sprintf("192.0.2.1:%d", i+1))
 			mu.Lock()
 			defer mu.Unlock()
 			switch err {
@@ -604,4 +657,44 @@ func BenchmarkHashPassword(b *testing.B) {
 		}
 	}
 	b.ReportMetric(b.Elapsed().Seconds()*1000/float64(b.N), "ms/hash")
+}
+
+func TestClientAddr(t *testing.T) {
+	t.Parallel()
+	proxies, err := ParseProxies([]string{"10.0.0.0/8", "2001:db8:ffff::/48", "192.0.2.10"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name   string
+		p      Proxies
+		remote string
+		xff    []string
+		want   string
+	}{
+		{"no proxy trusted: the header is ignored", nil, "198.51.100.1:5000", []string{"203.0.113.9"}, "198.51.100.1:5000"},
+		{"an untrusted peer's header is ignored", proxies, "198.51.100.1:5000", []string{"203.0.113.9"}, "198.51.100.1:5000"},
+		{"a trusted proxy names the client", proxies, "10.1.2.3:5000", []string{"203.0.113.9"}, "203.0.113.9"},
+		{"a single trusted address", proxies, "192.0.2.10:80", []string{"203.0.113.9"}, "203.0.113.9"},
+		{"the next address is not trusted", proxies, "192.0.2.11:80", []string{"203.0.113.9"}, "192.0.2.11:80"},
+		{"what the client wrote at the left is skipped", proxies, "10.1.2.3:5000", []string{"1.2.3.4, 203.0.113.9"}, "203.0.113.9"},
+		{"trusted hops skipped from the right", proxies, "10.1.2.3:5000", []string{"1.2.3.4, 203.0.113.9, 10.9.9.9"}, "203.0.113.9"},
+		{"several headers are one list", proxies, "10.1.2.3:5000", []string{"1.2.3.4", "203.0.113.9", "10.9.9.9"}, "203.0.113.9"},
+		{"IPv6 through an IPv6 proxy", proxies, "[2001:db8:ffff::1]:443", []string{"2001:db8:1::7"}, "2001:db8:1::7"},
+		{"a hop with a port", proxies, "10.1.2.3:5000", []string{"[2001:db8:1::7]:5555"}, "2001:db8:1::7"},
+		{"IPv4-mapped proxy", proxies, "[::ffff:10.1.2.3]:5000", []string{"203.0.113.9"}, "203.0.113.9"},
+		{"nonsense ends the reading at the last trusted hop", proxies, "10.1.2.3:5000", []string{"203.0.113.9, bogus, 10.9.9.9"}, "10.9.9.9"},
+		{"no header: the proxy", proxies, "10.1.2.3:5000", nil, "10.1.2.3"},
+		{"every hop trusted: the leftmost", proxies, "10.1.2.3:5000", []string{"10.7.7.7, 10.8.8.8"}, "10.7.7.7"},
+	}
+	for _, tt := range tests {
+		if got := tt.p.ClientAddr(tt.remote, tt.xff); got != tt.want {
+			t.Errorf("%s: ClientAddr(%q, %q) = %q, want %q", tt.name, tt.remote, tt.xff, got, tt.want)
+		}
+	}
+	for _, bad := range []string{"", "10.0.0.0/33", "example.com", "10.0.0.1/8/8"} {
+		if _, err := ParseProxies([]string{bad}); err == nil {
+			t.Errorf("ParseProxies(%q) accepted", bad)
+		}
+	}
 }

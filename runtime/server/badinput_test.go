@@ -29,6 +29,13 @@ import (
 // no request failed unexpectedly.
 func inProcess(t *testing.T) (base string, log *syncBuffer) {
 	t.Helper()
+	return inProcessWith(t, nil)
+}
+
+// inProcessWith is inProcess with the server configured by configure (when not nil) before
+// it serves.
+func inProcessWith(t *testing.T, configure func(*server.Server)) (base string, log *syncBuffer) {
+	t.Helper()
 	b, diags := compiler.Build(nerovia)
 	if b == nil {
 		var sb strings.Builder
@@ -59,6 +66,9 @@ func inProcess(t *testing.T) (base string, log *syncBuffer) {
 	srv, err := server.New(served, st, slog.New(slog.NewJSONHandler(log, nil)), server.Signing{})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if configure != nil {
+		configure(srv)
 	}
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(func() {

@@ -126,7 +126,12 @@ type Server struct {
 	Log   *slog.Logger
 
 	handler http.Handler
+	auth    *auth.Authenticator
 }
+
+// TrustProxies names the reverse proxies whose X-Forwarded-For tells the client's address,
+// which login limits count under (crvsctl serve --trusted-proxy). Call it before serving.
+func (s *Server) TrustProxies(p auth.Proxies) { s.auth.Proxies = p }
 
 // Signing is how a server seals certificates: Key signs (given at start, never in the package or
 // the bundle; nil: certificates with a QR code are not printed), and Keys, with Key's public
@@ -176,6 +181,7 @@ func New(b *bundle.Bundle, st store.Store, log *slog.Logger, sign Signing) (*Ser
 		}},
 		Log: log,
 	}
+	s.auth = a.Auth
 	pages := &web.Server{Records: a.Records, Auth: a.Auth, Log: log, Keys: keys,
 		Catalog: i18n.New(b.Country.Languages, b.Country.DefaultLanguage, b.Translations)}
 	mux := http.NewServeMux()

@@ -10,6 +10,7 @@ package web
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
@@ -18,9 +19,11 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"mime"
 	"net/http"
 	"net/url"
 	"path"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -129,9 +132,9 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /records/{id}", s.page(s.record))
 	mux.HandleFunc("POST /records/{id}/actions/{action}", s.page(s.act))
 	mux.HandleFunc("GET /records/{id}/edit/{action}", s.page(s.editPage))
-	mux.HandleFunc("POST /records/{id}/edit/{action}", s.page(s.edit))
+	mux.HandleFunc("POST /records/{id}/edit/{action}", s.filesPage(s.edit))
 	mux.HandleFunc("GET /declare/{event}", s.page(s.declarePage))
-	mux.HandleFunc("POST /declare/{event}", s.page(s.declare))
+	mux.HandleFunc("POST /declare/{event}", s.filesPage(s.declare))
 	mux.HandleFunc("GET /places", s.page(s.places))
 	mux.HandleFunc("POST /queues/{event}/{action}/print", s.page(s.printQueue))
 	mux.HandleFunc("GET /verify", s.verifyPage)
@@ -284,9 +287,105 @@ func (s *Server) static(w http.ResponseWriter, r *http.Request) {
 	w.Write(st.plain)
 }
 
+// Limits of what a form may send. Every body is bounded before it is read, and a page's form
+// before its CSRF token is checked, so that nobody (logged in or not) can make the server
+// read, keep in memory or spill to disk more than these.
+const (
+	// maxPreSessionForm: the login and language forms, read before anyone is known.
+	maxPreSessionForm = 8 << 10
+	// maxForm: a form without files (an action with its comment; a declaration or a
+	// correction sent without its files), read before its CSRF token is checked.
+	maxForm = 256 << 10
+	// maxFilesForm: a declaration or a correction with its documents, ten of the largest at
+	// most, read only once the CSRF token (its first field) is checked.
+	maxFilesForm = 10*store.MaxDocumentSize + 1<<20
+	// maxFormMemory: of a form with files, what is kept in memory; files beyond it wait
+	// on disk while the form is handled, and are removed after.
+	maxFormMemory = 32 << 20
+)
+
+// readForm reads a posted form, within limit, into r.PostForm (and r.MultipartForm), and
+// checks its CSRF token (the field csrf) with check. It answers 0 when the form is read and
+// its token good, else the status to refuse it with: 403 a token missing or wrong, 413 a body
+// over the limit, 415 a body of another type, 400 one that cannot be read.
+//
+// A form is urlencoded, read whole within limit and then checked. Where files is true, it
+// may be multipart: then its first part must be the CSRF token (the forms put it first, and
+// browsers send fields in order); only once that is checked are the other parts read, within
+// maxFilesForm. Multipart is refused elsewhere, so that no form's files are ever spilled to
+// disk before the user is known.
+func readForm(w http.ResponseWriter, r *http.Request, limit int64, files bool, check func(token string) bool) int {
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	switch {
+	case mt == "application/x-www-form-urlencoded":
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
+		if err := r.ParseForm(); err != nil {
+			return readStatus(err)
+		}
+		if !check(r.PostForm.Get("csrf")) {
+			return http.StatusForbidden
+		}
+		return 0
+	case mt == "multipart/form-data" && files:
+		r.Body = http.MaxBytesReader(w, r.Body, maxFilesForm)
+		mr, err := r.MultipartReader()
+		if err != nil {
+			return http.StatusBadRequest
+		}
+		first, err := mr.NextPart()
+		if err != nil {
+			return readStatus(err)
+		}
+		if first.FormName() != "csrf" {
+			return http.StatusForbidden
+		}
+		token, err := io.ReadAll(io.LimitReader(first, 256))
+		if err != nil {
+			return readStatus(err)
+		}
+		if !check(string(token)) {
+			return http.StatusForbidden
+		}
+		form, err := mr.ReadForm(maxFormMemory)
+		if err != nil {
+			return readStatus(err)
+		}
+		form.Value["csrf"] = []string{string(token)}
+		r.MultipartForm, r.PostForm = form, url.Values(form.Value)
+		r.Form = url.Values{}
+		for k, v := range r.URL.Query() {
+			r.Form[k] = v
+		}
+		for k, v := range r.PostForm {
+			r.Form[k] = append(r.Form[k], v...)
+		}
+		return 0
+	}
+	return http.StatusUnsupportedMediaType
+}
+
+// readStatus is the status of a refusal to read a form: 413 past its limit, else 400.
+func readStatus(err error) int {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return http.StatusRequestEntityTooLarge
+	}
+	return http.StatusBadRequest
+}
+
 // page requires a session cookie: without one, the login page, coming back here after. A
-// POST must carry the session's CSRF token in its form and come from this site.
+// POST must come from this site and carry the session's CSRF token in its form, a form of a
+// few fields (see readForm).
 func (s *Server) page(h func(*request)) http.HandlerFunc {
+	return s.guard(h, false)
+}
+
+// filesPage is page for a form that may carry files (multipart).
+func (s *Server) filesPage(h func(*request)) http.HandlerFunc {
+	return s.guard(h, true)
+}
+
+func (s *Server) guard(h func(*request), files bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		rq := &request{w: w, r: r, lang: s.lang(r)}
 		c, err := r.Cookie(api.SessionCookie)
@@ -306,12 +405,22 @@ func (s *Server) page(h func(*request)) http.HandlerFunc {
 			return
 		}
 		if r.Method == http.MethodPost {
-			// A declaration's form carries its documents: ten of the largest at most.
-			r.Body = http.MaxBytesReader(w, r.Body, 10*store.MaxDocumentSize+1<<20)
-		}
-		if r.Method == http.MethodPost && (!sameOrigin(r) || !auth.CheckCSRF(rq.session, r.PostFormValue("csrf"))) {
-			s.problem(rq, http.StatusForbidden, "ui.error.csrf")
-			return
+			status := http.StatusForbidden
+			if auth.SameOrigin(r) {
+				status = readForm(w, r, maxForm, files, func(token string) bool { return auth.CheckCSRF(rq.session, token) })
+			}
+			if r.MultipartForm != nil {
+				defer r.MultipartForm.RemoveAll()
+			}
+			switch status {
+			case 0:
+			case http.StatusForbidden:
+				s.problem(rq, http.StatusForbidden, "ui.error.csrf")
+				return
+			default:
+				s.problem(rq, status, "ui.error.badRequest")
+				return
+			}
 		}
 		var ok bool
 		if rq.actor, ok = s.Records.Model.ActorFor(rq.session.User); !ok {
@@ -322,22 +431,48 @@ func (s *Server) page(h func(*request)) http.HandlerFunc {
 	}
 }
 
-// sameOrigin: a browser says where a POST comes from; one from another site is refused even
-// before its CSRF token is looked at.
-func sameOrigin(r *http.Request) bool {
-	o := r.Header.Get("Origin")
-	if o == "" || o == "null" {
-		return o == "" // no Origin: an old browser or a test client; "null": a sandboxed frame
+// localPath tells whether p may be redirected to after logging in or choosing a language: a
+// path of this site, nothing a browser could read as another. It is the one place that decides.
+// Browsers drop tabs and newlines anywhere in a URL and control characters and spaces at its
+// ends, and read a backslash as a slash: "/\t/evil.example" is "//evil.example" to them, another
+// site. So p must start with a single "/", and hold nothing but printable ASCII (what a
+// browser sends is percent-encoded), no backslash, and no more than 2,000 bytes. Encoded, a
+// backslash, a control character or a second leading slash are refused too: harmless to a
+// browser, they are what an attack looks like, and no page of the site has them.
+func localPath(p string) bool {
+	if len(p) == 0 || len(p) > 2000 || p[0] != '/' || strings.HasPrefix(p, "//") {
+		return false
 	}
-	u, err := url.Parse(o)
-	return err == nil && u.Host == r.Host
+	for i := 0; i < len(p); i++ {
+		if c := p[i]; c <= ' ' || c >= 0x7f || c == '\\' {
+			return false
+		}
+	}
+	if lower := strings.ToLower(p); strings.HasPrefix(lower, "/%2f") || strings.HasPrefix(lower, "/%5c") || hostileEscape.MatchString(lower) {
+		return false
+	}
+	u, err := url.Parse(p)
+	return err == nil && u.Scheme == "" && u.Host == "" && u.User == nil && u.Opaque == ""
+}
+
+// hostileEscape matches, in lower case, an encoded backslash or control character.
+var hostileEscape = regexp.MustCompile(`%(5c|[01][0-9a-f]|7f)`)
+
+// localOr is p when it is a local path, else the work page.
+func localOr(p string) string {
+	if localPath(p) {
+		return p
+	}
+	return "/work"
 }
 
 // problem shows an error page in the user's language.
 func (s *Server) problem(rq *request, status int, key string) {
-	v := s.newView(rq.lang, s.Catalog.Text(rq.lang, "ui.error.title"), nil)
+	var v view
 	if rq.session != nil && rq.actor != nil {
-		v = s.newView(rq.lang, v.Title, rq)
+		v = s.newView(rq.lang, s.Catalog.Text(rq.lang, "ui.error.title"), rq)
+	} else {
+		v = s.anonView(rq.w, rq.r, rq.lang, s.Catalog.Text(rq.lang, "ui.error.title"))
 	}
 	s.render(rq.w, rq.r, status, "problem", struct {
 		view
@@ -381,26 +516,58 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
 	s.showLogin(w, r, http.StatusOK, "")
 }
 
+// anonView is the view of a page shown without a session: its forms (the language's, the
+// login's) carry the pre-session CSRF token.
+func (s *Server) anonView(w http.ResponseWriter, r *http.Request, lang, title string) view {
+	v := s.newView(lang, title, nil)
+	v.CSRF = auth.PreSessionCSRF(w, r, api.Secure(r, s.SecureCookies))
+	return v
+}
+
 func (s *Server) showLogin(w http.ResponseWriter, r *http.Request, status int, problem string) {
 	lang := s.lang(r)
-	v := s.newView(lang, s.Catalog.Text(lang, "ui.login.title"), nil)
-	next := r.FormValue("next")
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
-		next = "/work" // only a path of this site: never a redirect elsewhere
-	}
+	v := s.anonView(w, r, lang, s.Catalog.Text(lang, "ui.login.title"))
 	s.render(w, r, status, "login", struct {
 		view
 		Next, Username, Problem string
-	}{v, next, r.PostFormValue("username"), problem})
+	}{v, localOr(r.FormValue("next")), r.PostFormValue("username"), problem})
+}
+
+// preSessionForm reads a form posted before anyone is known (login, language): from this
+// site, urlencoded, a few kilobytes, with the pre-session CSRF token, or the session's when
+// there is one. It answers 0 or the status it refused the form with (see readForm).
+func (s *Server) preSessionForm(w http.ResponseWriter, r *http.Request) int {
+	if !auth.SameOrigin(r) {
+		return http.StatusForbidden
+	}
+	secure := api.Secure(r, s.SecureCookies)
+	return readForm(w, r, maxPreSessionForm, false, func(token string) bool {
+		if auth.CheckPreSessionCSRF(r, secure, token) {
+			return true
+		}
+		c, err := r.Cookie(api.SessionCookie)
+		if err != nil {
+			return false
+		}
+		sess, err := s.Auth.Session(r.Context(), c.Value)
+		return err == nil && auth.CheckCSRF(sess, token)
+	})
 }
 
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
-	if !sameOrigin(r) {
-		http.Error(w, "cross-site login refused", http.StatusForbidden)
+	lang := s.lang(r)
+	switch status := s.preSessionForm(w, r); status {
+	case 0:
+	case http.StatusForbidden:
+		// A cross-site login, or a page shown before the cookie was: the form again, with
+		// the token (given now if it was missing).
+		s.showLogin(w, r, http.StatusForbidden, s.Catalog.Text(lang, "ui.error.csrf"))
+		return
+	default:
+		http.Error(w, http.StatusText(status), status)
 		return
 	}
-	lang := s.lang(r)
-	token, sess, err := s.Auth.Login(r.Context(), r.PostFormValue("username"), r.PostFormValue("password"), r.RemoteAddr)
+	token, sess, err := s.Auth.Login(r.Context(), r.PostForm.Get("username"), r.PostForm.Get("password"), s.Auth.ClientAddr(r))
 	switch {
 	case errors.Is(err, auth.ErrBadCredentials):
 		s.showLogin(w, r, http.StatusUnauthorized, s.Catalog.Text(lang, "ui.login.failed"))
@@ -408,6 +575,8 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, auth.ErrRateLimited):
 		s.showLogin(w, r, http.StatusTooManyRequests, s.Catalog.Text(lang, "ui.login.limited"))
 		return
+	case errors.Is(err, context.Canceled):
+		return // the browser went away while the login waited
 	case err != nil:
 		s.Log.Error("login failed", "err", err)
 		s.showLogin(w, r, http.StatusInternalServerError, s.Catalog.Text(lang, "ui.error.server"))
@@ -415,11 +584,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	}
 	http.SetCookie(w, &http.Cookie{Name: api.SessionCookie, Value: token, Path: "/", Expires: sess.Expires,
 		HttpOnly: true, Secure: api.Secure(r, s.SecureCookies), SameSite: http.SameSiteStrictMode})
-	next := r.PostFormValue("next")
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
-		next = "/work"
-	}
-	http.Redirect(w, r, next, http.StatusSeeOther)
+	http.Redirect(w, r, localOr(r.PostForm.Get("next")), http.StatusSeeOther)
 }
 
 func (s *Server) logout(rq *request) {
@@ -435,18 +600,18 @@ func (s *Server) logout(rq *request) {
 
 // language keeps the language chosen for a year and goes back to the page it was chosen on.
 func (s *Server) language(w http.ResponseWriter, r *http.Request) {
-	lang := r.PostFormValue("lang")
-	if !sameOrigin(r) || s.Catalog.Match(lang, "") != lang {
+	if status := s.preSessionForm(w, r); status != 0 {
+		http.Error(w, http.StatusText(status), status)
+		return
+	}
+	lang := r.PostForm.Get("lang")
+	if s.Catalog.Match(lang, "") != lang {
 		http.Error(w, "unknown language", http.StatusBadRequest)
 		return
 	}
 	http.SetCookie(w, &http.Cookie{Name: LanguageCookie, Value: lang, Path: "/", MaxAge: 365 * 24 * 3600,
 		HttpOnly: true, Secure: api.Secure(r, s.SecureCookies), SameSite: http.SameSiteLaxMode})
-	back := r.PostFormValue("back")
-	if !strings.HasPrefix(back, "/") || strings.HasPrefix(back, "//") || strings.HasPrefix(back, "/\\") {
-		back = "/work"
-	}
-	http.Redirect(w, r, back, http.StatusSeeOther)
+	http.Redirect(w, r, localOr(r.PostForm.Get("back")), http.StatusSeeOther)
 }
 
 // when shows a time in the country's time zone.

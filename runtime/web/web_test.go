@@ -62,12 +62,13 @@ func newSite(t testing.TB) *site {
 
 // user is a browser without JavaScript: cookies kept, redirects followed.
 type user struct {
-	s      *site
-	c      *http.Client
-	lang   string
-	status int
-	page   string
-	at     string // the URL of the page, after redirects
+	s        *site
+	c        *http.Client
+	lang     string
+	status   int
+	page     string
+	at       string // the URL of the page, after redirects
+	location string // where a redirect not followed goes
 }
 
 func (s *site) browser(lang string) *user {
@@ -78,7 +79,8 @@ func (s *site) browser(lang string) *user {
 func (s *site) login(username, lang string) *user {
 	s.t.Helper()
 	u := s.browser(lang)
-	u.post("/login", url.Values{"username": {username}, "password": {password}, "next": {"/work"}})
+	u.get("/login")
+	u.post("/login", url.Values{"username": {username}, "password": {password}, "next": {"/work"}, "csrf": {u.csrf()}})
 	if u.status != 200 || !strings.HasSuffix(u.at, "/work") {
 		s.t.Fatalf("login %s: %d at %s\n%s", username, u.status, u.at, u.page)
 	}
@@ -96,7 +98,7 @@ func (u *user) do(req *http.Request) {
 	}
 	defer res.Body.Close()
 	b, _ := io.ReadAll(res.Body)
-	u.status, u.page, u.at = res.StatusCode, string(b), res.Request.URL.String()
+	u.status, u.page, u.at, u.location = res.StatusCode, string(b), res.Request.URL.String(), res.Header.Get("Location")
 }
 
 func (u *user) get(path string) {
@@ -193,35 +195,129 @@ func TestLogin(t *testing.T) {
 		t.Fatalf("a page without a session: at %s", u.at)
 	}
 	u.has(`<html lang="fr"`, "Connexion", "Mot de passe")
-	u.post("/login", url.Values{"username": {"lidya.verhane"}, "password": {"wrong"}, "next": {"/search"}})
+	u.post("/login", url.Values{"username": {"lidya.verhane"}, "password": {"wrong"}, "next": {"/search"}, "csrf": {u.csrf()}})
 	if u.status != http.StatusUnauthorized {
 		t.Errorf("a wrong password: %d", u.status)
 	}
 	u.has("Nom d&#39;utilisateur ou mot de passe incorrect.")
-	u.post("/login", url.Values{"username": {"lidya.verhane"}, "password": {password}, "next": {"/search"}})
+	u.post("/login", url.Values{"username": {"lidya.verhane"}, "password": {password}, "next": {"/search"}, "csrf": {u.csrf()}})
 	if !strings.HasSuffix(u.at, "/search") {
 		t.Errorf("after login: at %s", u.at)
 	}
-	// Never sent elsewhere after logging in.
-	for _, next := range []string{"https://evil.example/", "//evil.example/", `/\evil.example`} {
+}
+
+// noRedirects is a client that shows a redirect rather than follow it.
+var noRedirects = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
+// TestNeverRedirectedElsewhere: after logging in (next) or choosing a language (back), a
+// browser is sent to a path of this site, whatever the form or the link carried.
+func TestNeverRedirectedElsewhere(t *testing.T) {
+	s := newSite(t)
+	u := s.login("lidya.verhane", "en")
+	for _, target := range hostileTargets {
+		// The value a link to the login page carries, shown in the form as a path of the site.
 		v := s.browser("")
-		v.post("/login", url.Values{"username": {"lidya.verhane"}, "password": {password}, "next": {next}})
-		if !strings.HasPrefix(v.at, s.url+"/") || strings.Contains(v.at, "evil") {
-			t.Errorf("next %q: at %s", next, v.at)
+		v.get("/login?next=" + url.QueryEscape(target))
+		if m := regexp.MustCompile(`name="next" value="([^"]*)"`).FindStringSubmatch(v.page); m == nil || m[1] != "/work" {
+			t.Errorf("/login?next=%q: the form carries %q", target, m)
+		}
+		v.c.CheckRedirect = noRedirects.CheckRedirect
+		v.post("/login", url.Values{"username": {"lidya.verhane"}, "password": {password}, "next": {target}, "csrf": {v.csrf()}})
+		if loc := v.location; v.status != http.StatusSeeOther || loc != "/work" {
+			t.Errorf("login with next %q: %d to %q", target, v.status, loc)
+		}
+		u.c.CheckRedirect = noRedirects.CheckRedirect
+		u.get("/search")
+		u.post("/language", url.Values{"lang": {"en"}, "back": {target}, "csrf": {u.csrf()}})
+		if loc := u.location; u.status != http.StatusSeeOther || loc != "/work" {
+			t.Errorf("language with back %q: %d to %q", target, u.status, loc)
+		}
+		u.c.CheckRedirect = nil
+	}
+	// A path of the site, with its query, is kept.
+	v := s.browser("")
+	v.get("/login?next=" + url.QueryEscape("/search?name=ama+tarek&status=declared"))
+	v.post("/login", url.Values{"username": {"lidya.verhane"}, "password": {password}, "next": {formOf(v.page).Get("next")}, "csrf": {v.csrf()}})
+	if !strings.HasSuffix(v.at, "/search?name=ama+tarek&status=declared") {
+		t.Errorf("after login with a local next: at %s", v.at)
+	}
+}
+
+// hostileTargets are where a forged link or form may try to send a browser after login: each
+// another site to some browser, or nonsense.
+var hostileTargets = []string{
+	"https://evil.example/", "http:evil.example", "//evil.example/", `/\evil.example`, `\\evil.example`,
+	"/\t/evil.example/", "\t//evil.example/", "/\n/evil.example", "/\r/evil.example", " //evil.example", "/ /evil.example",
+	"/\x00/evil.example", "/\x7f/evil.example", "/\u00a0/evil.example", "javascript:alert(1)", "evil.example", "",
+	"/%5c" + `\evil.example`, "/" + strings.Repeat("a", 3000),
+}
+
+// TestLoginCSRF: the login form carries a token its browser holds in a cookie; a login posted
+// without it, with another browser's, or from another site is refused and opens no session.
+func TestLoginCSRF(t *testing.T) {
+	s := newSite(t)
+	attacker := s.browser("en")
+	attacker.get("/login")
+	theirs := attacker.csrf()
+	for name, c := range map[string]struct {
+		token, origin string
+		visit         bool // the victim's browser showed the login page first
+	}{
+		"no token":                {"", "", true},
+		"no cookie":               {theirs, "", false},
+		"another browser's token": {theirs, "", true},
+		"from another site":       {"", "https://evil.example", true},
+	} {
+		v := s.browser("en")
+		token := c.token
+		if c.visit {
+			v.get("/login")
+			if c.origin != "" {
+				token = v.csrf()
+			}
+		}
+		req, _ := http.NewRequest("POST", s.url+"/login", strings.NewReader(url.Values{"username": {"lidya.verhane"}, "password": {password}, "csrf": {token}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		if c.origin != "" {
+			req.Header.Set("Origin", c.origin)
+		}
+		v.do(req)
+		if v.status != http.StatusForbidden {
+			t.Errorf("%s: %d at %s", name, v.status, v.at)
+		}
+		base, _ := url.Parse(s.url)
+		for _, ck := range v.c.Jar.Cookies(base) {
+			if ck.Name == "crvsctl_session" {
+				t.Errorf("%s: a session cookie was set", name)
+			}
 		}
 	}
+	// The language form of a page without a session carries the token too.
+	v := s.browser("en")
+	v.get("/login")
+	v.post("/language", url.Values{"lang": {"fr"}})
+	if v.status != http.StatusForbidden {
+		t.Errorf("language without its token: %d", v.status)
+	}
+	v.post("/language", url.Values{"lang": {"fr"}, "csrf": {theirs}})
+	if v.status != http.StatusForbidden {
+		t.Errorf("language with another browser's token: %d", v.status)
+	}
+	v.get("/login")
+	v.post("/language", url.Values{"lang": {"fr"}, "csrf": {v.csrf()}})
+	v.has(`<html lang="fr"`)
 }
 
 func TestLanguage(t *testing.T) {
 	s := newSite(t)
 	u := s.login("lidya.verhane", "am")
 	u.has(`<html lang="am"`, "ሥራዬ")
-	u.post("/language", url.Values{"lang": {"fr"}, "back": {"/search"}})
+	u.post("/language", url.Values{"lang": {"fr"}, "back": {"/search"}, "csrf": {u.csrf()}})
 	if !strings.HasSuffix(u.at, "/search") {
 		t.Errorf("after choosing: at %s", u.at)
 	}
 	u.has(`<html lang="fr"`, "Recherche")
-	u.post("/language", url.Values{"lang": {"xx"}})
+	u.post("/language", url.Values{"lang": {"xx"}, "csrf": {u.csrf()}})
 	if u.status != http.StatusBadRequest {
 		t.Errorf("an unknown language: %d", u.status)
 	}
@@ -394,7 +490,11 @@ func (u *user) postMultipart(path string, form url.Values, files map[string][]by
 	u.s.t.Helper()
 	var body bytes.Buffer
 	w := multipart.NewWriter(&body)
+	w.WriteField("csrf", form.Get("csrf")) // first, as in the forms, and as the server wants it
 	for k, vs := range form {
+		if k == "csrf" {
+			continue
+		}
 		for _, v := range vs {
 			w.WriteField(k, v)
 		}
@@ -527,12 +627,33 @@ func TestCorrectionOnTheForm(t *testing.T) {
 func TestSecureCookies(t *testing.T) {
 	s := newSite(t)
 	for proto, want := range map[string]bool{"https": true, "": false} {
-		req, _ := http.NewRequest("POST", s.url+"/login", strings.NewReader(url.Values{"username": {"lidya.verhane"}, "password": {password}}.Encode()))
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		// The login page gives its CSRF cookie, of a name only HTTPS may set when it is.
+		req, _ := http.NewRequest("GET", s.url+"/login", nil)
 		if proto != "" {
 			req.Header.Set("X-Forwarded-Proto", proto)
 		}
 		res, err := http.DefaultTransport.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		page, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		pre := res.Cookies()
+		wantName := map[bool]string{true: "__Host-crvsctl_login", false: "crvsctl_login"}[want]
+		if len(pre) != 1 || pre[0].Name != wantName || pre[0].Secure != want || !pre[0].HttpOnly || pre[0].SameSite != http.SameSiteStrictMode || pre[0].Path != "/" {
+			t.Fatalf("X-Forwarded-Proto %q: the login page's cookies %+v", proto, pre)
+		}
+		csrf := csrfInput.FindStringSubmatch(string(page))
+		if csrf == nil || csrf[1] != pre[0].Value {
+			t.Fatalf("X-Forwarded-Proto %q: the form's token %q is not the cookie's", proto, csrf)
+		}
+		req, _ = http.NewRequest("POST", s.url+"/login", strings.NewReader(url.Values{"username": {"lidya.verhane"}, "password": {password}, "csrf": {csrf[1]}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.AddCookie(pre[0])
+		if proto != "" {
+			req.Header.Set("X-Forwarded-Proto", proto)
+		}
+		res, err = http.DefaultTransport.RoundTrip(req)
 		if err != nil {
 			t.Fatal(err)
 		}

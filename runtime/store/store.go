@@ -27,6 +27,8 @@ var (
 	// ErrDuplicate: a unique value is taken: a tracking ID, a registration number, or an
 	// idempotency key of the same user.
 	ErrDuplicate = errors.New("already exists")
+	// ErrClosed: the store was closed; nothing more is written.
+	ErrClosed = errors.New("the store is closed")
 )
 
 // Record is one declared event: its data, status, flags and append-only history. The fields

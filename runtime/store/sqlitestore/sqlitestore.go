@@ -28,6 +28,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -43,8 +45,16 @@ type Store struct {
 	r *sql.DB // readers
 
 	writes chan *write // to the committer: see commit
-	done   chan struct{}
-	stmts  map[string]*sql.Stmt // the writer's statements, prepared once
+	// quit is closed by Close: the committer takes no more writes (a caller still waiting to
+	// hand one over gets store.ErrClosed), finishes the batch it runs, and closes done.
+	quit      chan struct{}
+	done      chan struct{}
+	closeOnce sync.Once
+	closeErr  error
+	// waiting counts the callers waiting to hand a write over (tests watch it).
+	waiting atomic.Int64
+
+	stmts map[string]*sql.Stmt // the writer's statements, prepared once
 
 	// uploadedBy is a reader's statement, prepared once: it is run for every declaration
 	// that attaches documents, and preparing it costs as much as running it.
@@ -53,7 +63,7 @@ type Store struct {
 
 // write is one write of a caller, waiting to be committed.
 type write struct {
-	fn  func(*sql.Tx) error
+	fn  func(context.Context, *sql.Tx) error
 	err chan error
 }
 
@@ -190,7 +200,7 @@ func Open(dir string) (*Store, error) {
 	}
 	r.SetMaxOpenConns(8)
 	r.SetMaxIdleConns(8)
-	s := &Store{w: w, r: r, writes: make(chan *write), done: make(chan struct{}), stmts: map[string]*sql.Stmt{}}
+	s := &Store{w: w, r: r, writes: make(chan *write), quit: make(chan struct{}), done: make(chan struct{}), stmts: map[string]*sql.Stmt{}}
 	for _, q := range []string{insertRecord, insertTerms, insertWord, insertHistory} {
 		st, err := w.Prepare(q)
 		if err != nil {
@@ -249,46 +259,64 @@ func create(w *sql.DB) error {
 	return tx.Commit()
 }
 
-// Close closes the file, checkpointing the log into it.
+// Close closes the file, checkpointing the log into it. It may be called while other
+// goroutines still write (the handlers of a server whose shutdown timed out): it stops taking
+// writes, lets the batch being committed finish, and only then closes the file. A write
+// after that is refused with store.ErrClosed, a read fails; neither panics. Closing again
+// does nothing.
 func (s *Store) Close() error {
-	close(s.writes)
-	<-s.done
-	for _, st := range s.stmts {
-		st.Close()
-	}
-	s.uploadedBy.Close()
-	return errors.Join(s.r.Close(), s.w.Close())
+	s.closeOnce.Do(func() {
+		close(s.quit)
+		<-s.done
+		for _, st := range s.stmts {
+			st.Close()
+		}
+		s.uploadedBy.Close()
+		s.closeErr = errors.Join(s.r.Close(), s.w.Close())
+	})
+	return s.closeErr
 }
 
 // commit runs the writes of every caller, group-committed: the writes waiting when a
 // transaction starts share it, each in a savepoint of its own, so that one refused write
 // (a duplicate, a stale version) is rolled back alone. A caller hears back only after the
-// commit, so nothing is acknowledged before it is in the log. Under load this turns a commit
-// per declaration into a commit per batch: the cost of a commit is mostly its system calls.
+// commit, so nothing is acknowledged before it is on disk (synchronous=FULL: the log is
+// synced once per commit). Under load this turns a commit per declaration into a commit per
+// batch: the cost of a commit is mostly its system calls and its sync.
+//
+// The writes run with the committer's context, never their callers': a caller that gives up
+// (a client that hangs up) must not interrupt a statement of the shared transaction, which
+// would roll the whole batch back and fail every other caller's write with it. A write
+// handed over completes or fails on its own merits; its caller, who may have gone, hears
+// which.
 func (s *Store) commit() {
 	defer close(s.done)
-	for first := range s.writes {
+	ctx := context.Background()
+	for {
+		var first *write
+		select {
+		case first = <-s.writes:
+		case <-s.quit:
+			return
+		}
 		batch := []*write{first}
 	more:
 		for len(batch) < maxBatch {
 			select {
-			case w, ok := <-s.writes:
-				if !ok {
-					break more
-				}
+			case w := <-s.writes:
 				batch = append(batch, w)
 			default:
 				break more
 			}
 		}
 		errs := make([]error, len(batch))
-		tx, err := s.w.Begin()
+		tx, err := s.w.BeginTx(ctx, nil)
 		if err == nil {
 			for i, w := range batch {
 				if _, err = tx.Exec(`SAVEPOINT w`); err != nil {
 					break
 				}
-				if errs[i] = w.fn(tx); errs[i] != nil {
+				if errs[i] = w.fn(ctx, tx); errs[i] != nil {
 					if _, err = tx.Exec(`ROLLBACK TO w`); err != nil {
 						break
 					}
@@ -358,12 +386,21 @@ func isUnique(err error) bool {
 }
 
 // tx runs fn in a write transaction, shared with other callers' writes (see commit); fn's
-// changes are committed, or rolled back when it returns an error, before tx returns.
-func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
+// changes are committed, or rolled back when it returns an error, before tx returns. fn is
+// given the context to run its statements with, the committer's: its parameter shadows the
+// caller's ctx, which must not reach the shared transaction. Until the write is handed over,
+// ctx may cancel it; after, it runs to its end.
+func (s *Store) tx(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) error {
 	w := &write{fn: fn, err: make(chan error, 1)}
+	s.waiting.Add(1)
 	select {
 	case s.writes <- w:
+		s.waiting.Add(-1)
+	case <-s.quit:
+		s.waiting.Add(-1)
+		return store.ErrClosed
 	case <-ctx.Done():
+		s.waiting.Add(-1)
 		return ctx.Err()
 	}
 	// Once handed over, the write is waited for whatever ctx says: the caller must learn
@@ -389,7 +426,7 @@ const (
 )
 
 func (s *Store) CreateRecord(ctx context.Context, r *store.Record) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var seq int64
 		err := s.stmt(tx, insertRecord).QueryRow(
 			millis(r.Created)<<16, r.ID, r.Event, r.Bundle, r.Status, strings.Join(r.Flags, " "), r.Office, strings.Join(r.Areas, " "),
@@ -438,7 +475,7 @@ func (s *Store) insertEntry(tx *sql.Tx, id string, e store.Entry) error {
 }
 
 func (s *Store) UpdateRecord(ctx context.Context, r *store.Record, e store.Entry) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var seq int64
 		err := tx.QueryRowContext(ctx, `UPDATE records SET event=?, bundle=?, status=?, flags=?, office=?, areas=?,
 			number=?, title=?, names=?, event_date=?, documents=?, version=?, updated=?, data=? WHERE id=? AND version=? RETURNING seq`,
@@ -711,7 +748,7 @@ func (s *Store) SaveDocument(ctx context.Context, d *store.Document) (*store.Doc
 	}
 	var saved *store.Document
 	var created bool
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		// The bytes once, whoever sent them first; then this user's upload, unless they
 		// uploaded these bytes before; then the upload as stored, the first of this user's.
 		if _, err := tx.ExecContext(ctx, `INSERT INTO documents (id, type, size, user, name, created, data) VALUES (?,?,?,?,?,?,?)
@@ -796,18 +833,20 @@ func (s *Store) UploadedBy(ctx context.Context, user string, ids []string) ([]st
 
 func (s *Store) NextSequence(ctx context.Context, name string) (int64, error) {
 	var n int64
-	err := s.tx(ctx, func(tx *sql.Tx) error {
-		return tx.QueryRow(`INSERT INTO counters (name, value) VALUES (?, 1)
+	err := s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		return tx.QueryRowContext(ctx, `INSERT INTO counters (name, value) VALUES (?, 1)
 		ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value`, name).Scan(&n)
 	})
 	return n, err
 }
 
 func (s *Store) SaveDraft(ctx context.Context, d *store.Draft) error {
-	_, err := s.w.ExecContext(ctx, `INSERT INTO drafts (user, id, event, data, updated) VALUES (?,?,?,?,?)
-		ON CONFLICT (user, id) DO UPDATE SET event = excluded.event, data = excluded.data, updated = excluded.updated`,
-		d.User, d.ID, d.Event, []byte(d.Data), millis(d.Updated))
-	return err
+	return s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO drafts (user, id, event, data, updated) VALUES (?,?,?,?,?)
+			ON CONFLICT (user, id) DO UPDATE SET event = excluded.event, data = excluded.data, updated = excluded.updated`,
+			d.User, d.ID, d.Event, []byte(d.Data), millis(d.Updated))
+		return err
+	})
 }
 
 func scanDraft(sc scanner) (*store.Draft, error) {
@@ -844,7 +883,9 @@ func (s *Store) Drafts(ctx context.Context, user string) ([]store.Draft, error) 
 }
 
 func (s *Store) DeleteDraft(ctx context.Context, user, id string) error {
-	return affected(s.w.ExecContext(ctx, `DELETE FROM drafts WHERE user = ? AND id = ?`, user, id))
+	return s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		return affected(tx.ExecContext(ctx, `DELETE FROM drafts WHERE user = ? AND id = ?`, user, id))
+	})
 }
 
 // affected turns "no row changed" into ErrNotFound.
@@ -861,9 +902,11 @@ func affected(res sql.Result, err error) error {
 }
 
 func (s *Store) SetPassword(ctx context.Context, user, hash string) error {
-	_, err := s.w.ExecContext(ctx, `INSERT INTO passwords (user, hash) VALUES (?, ?)
-		ON CONFLICT (user) DO UPDATE SET hash = excluded.hash`, user, hash)
-	return err
+	return s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO passwords (user, hash) VALUES (?, ?)
+			ON CONFLICT (user) DO UPDATE SET hash = excluded.hash`, user, hash)
+		return err
+	})
 }
 
 func (s *Store) Password(ctx context.Context, user string) (string, error) {
@@ -876,12 +919,14 @@ func (s *Store) Password(ctx context.Context, user string) (string, error) {
 }
 
 func (s *Store) CreateSession(ctx context.Context, ss *store.Session) error {
-	_, err := s.w.ExecContext(ctx, `INSERT INTO sessions (token_hash, user, csrf, created, expires) VALUES (?,?,?,?,?)`,
-		ss.TokenHash, ss.User, ss.CSRF, millis(ss.Created), millis(ss.Expires))
-	if isUnique(err) {
-		return store.ErrDuplicate
-	}
-	return err
+	return s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO sessions (token_hash, user, csrf, created, expires) VALUES (?,?,?,?,?)`,
+			ss.TokenHash, ss.User, ss.CSRF, millis(ss.Created), millis(ss.Expires))
+		if isUnique(err) {
+			return store.ErrDuplicate
+		}
+		return err
+	})
 }
 
 func (s *Store) Session(ctx context.Context, tokenHash string, now time.Time) (*store.Session, error) {
@@ -897,13 +942,15 @@ func (s *Store) Session(ctx context.Context, tokenHash string, now time.Time) (*
 }
 
 func (s *Store) DeleteSession(ctx context.Context, tokenHash string) error {
-	_, err := s.w.ExecContext(ctx, `DELETE FROM sessions WHERE token_hash = ?`, tokenHash)
-	return err
+	return s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE token_hash = ?`, tokenHash)
+		return err
+	})
 }
 
 func (s *Store) AddFailure(ctx context.Context, key string, now time.Time, window time.Duration) (int, error) {
 	var n int
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		since := millis(now.Add(-window))
 		if _, err := tx.ExecContext(ctx, `DELETE FROM failures WHERE key = ? AND at <= ?`, key, since); err != nil {
 			return err
@@ -917,6 +964,8 @@ func (s *Store) AddFailure(ctx context.Context, key string, now time.Time, windo
 }
 
 func (s *Store) ClearFailures(ctx context.Context, key string) error {
-	_, err := s.w.ExecContext(ctx, `DELETE FROM failures WHERE key = ?`, key)
-	return err
+	return s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `DELETE FROM failures WHERE key = ?`, key)
+		return err
+	})
 }

@@ -31,6 +31,7 @@ func Run(t *testing.T, open Open) {
 		{"Idempotency", testIdempotency},
 		{"Update", testUpdate},
 		{"ConcurrentUpdates", testConcurrentUpdates},
+		{"HangUps", testHangUps},
 		{"UniqueNumbers", testUniqueNumbers},
 		{"Search", testSearch},
 		{"SearchAfterUpdate", testSearchAfterUpdate},

@@ -25,6 +25,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -49,11 +50,17 @@ type Store struct {
 
 	// serial is set when the server is FerretDB (v1), whose updates read a document and
 	// write it back in two steps: two updates of one document at once can both pass a
-	// version guard, or lose an increment (FerretDB issue 3040). Updates of this Store then
-	// take turns, which is correct for one crvsctl server only: FerretDB is for tests and
+	// version guard, or lose an increment (FerretDB issue 3040). Updates then take turns
+	// behind a lock of this process, one per server and database (see serials), which every
+	// Store value on them shares: correct for one crvsctl process only. Two processes on one
+	// FerretDB database can both pass a version guard and draw one registration number
+	// twice (the suite's RunInstances shows it with two locks): FerretDB is for tests and
 	// single-machine trials, not for several servers. Nil on MongoDB, whose updates are
 	// atomic.
 	serial *sync.Mutex
+
+	closeOnce sync.Once
+	closeErr  error
 }
 
 var _ store.Store = (*Store)(nil)
@@ -61,11 +68,12 @@ var _ store.Store = (*Store)(nil)
 // Open connects to the MongoDB server at uri and uses its database, creating the indexes the
 // store needs (creating them again changes nothing).
 func Open(ctx context.Context, uri, database string) (*Store, error) {
-	client, err := mongo.Connect(options.Client().ApplyURI(uri))
+	opts := options.Client().ApplyURI(uri)
+	client, err := mongo.Connect(opts)
 	if err != nil {
 		return nil, err
 	}
-	s, err := open(ctx, client, database)
+	s, err := open(ctx, client, strings.Join(opts.Hosts, ",")+"/"+database, database)
 	if err != nil {
 		client.Disconnect(context.Background())
 		return nil, err
@@ -73,7 +81,11 @@ func Open(ctx context.Context, uri, database string) (*Store, error) {
 	return s, nil
 }
 
-func open(ctx context.Context, client *mongo.Client, database string) (*Store, error) {
+// serials are the locks of FerretDB databases in this process, by server and database (see
+// Store.serial).
+var serials sync.Map // string -> *sync.Mutex
+
+func open(ctx context.Context, client *mongo.Client, key, database string) (*Store, error) {
 	if err := client.Ping(ctx, nil); err != nil {
 		return nil, err
 	}
@@ -96,7 +108,8 @@ func open(ctx context.Context, client *mongo.Client, database string) (*Store, e
 		return nil, fmt.Errorf("buildInfo: %w", err)
 	}
 	if info.FerretDB != "" {
-		s.serial = new(sync.Mutex)
+		mu, _ := serials.LoadOrStore(key, new(sync.Mutex))
+		s.serial = mu.(*sync.Mutex)
 	}
 
 	// Unique indexes on a field many documents lack are sparse: a record has no number until
@@ -148,11 +161,16 @@ func open(ctx context.Context, client *mongo.Client, database string) (*Store, e
 	return s, nil
 }
 
-// Close disconnects from the server.
+// Close disconnects from the server, once the operations in progress have ended (the
+// driver waits for them, up to 10 seconds); operations after it fail
+// (mongo.ErrClientDisconnected). Closing again does nothing.
 func (s *Store) Close() error {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	return s.client.Disconnect(ctx)
+	s.closeOnce.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		s.closeErr = s.client.Disconnect(ctx)
+	})
+	return s.closeErr
 }
 
 // exclusive runs an update that must be atomic; see Store.serial.

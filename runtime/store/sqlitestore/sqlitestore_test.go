@@ -218,3 +218,21 @@ func TestHandedOverWriteCompletes(t *testing.T) {
 		t.Fatalf("the update handed over: %+v, %v", got, err)
 	}
 }
+
+// TestInstances: two stores on one directory, as two processes serving one data directory.
+func TestInstances(t *testing.T) {
+	storetest.RunInstances(t, func(t *testing.T) (store.Store, store.Store) {
+		dir := t.TempDir()
+		a, err := Open(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := Open(dir)
+		if err != nil {
+			a.Close()
+			t.Fatal(err)
+		}
+		return a, b
+	})
+}
+

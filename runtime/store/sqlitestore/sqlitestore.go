@@ -2,13 +2,15 @@
 // modernc.org/sqlite, so that crvsctl serve needs no server installed and stays one static
 // binary.
 //
-// Durability: the database is in WAL mode with synchronous=NORMAL. A transaction is in the
-// write-ahead log, handed to the operating system, before its commit returns, so a record the
-// server acknowledged survives a crash of the process (kill -9); only a crash of the machine
-// itself can lose the last commits, and never corrupts the file. Writes go through one
-// connection, so they queue in the process instead of spinning on SQLite's lock; reads use a
-// pool of their own and are not blocked by writes (WAL). Several processes may open the same
-// file (busy_timeout makes them wait for each other's writes).
+// Durability: the database is in WAL mode with synchronous=FULL. A transaction is in the
+// write-ahead log, and the log synced to the disk (fsync), before its commit returns, so
+// what the server acknowledged (a record, an action, a registration number drawn) survives a
+// crash of the process (kill -9) and of the machine (a power loss), short of a disk that lies
+// about its syncs; a crash never corrupts the file. Writes are group-committed (see commit):
+// one sync serves every write of a batch, which is what makes syncing each commit cheap under
+// load. They go through one connection, so they queue in the process instead of spinning on
+// SQLite's lock; reads use a pool of their own and are not blocked by writes (WAL). Several
+// processes may open the same file (busy_timeout makes them wait for each other's writes).
 //
 // Searches: an FTS5 index holds each record's name words and what else a search filters on
 // (event, status, office, areas, flags, documents), keyed by an integer that orders records by creation;
@@ -179,7 +181,7 @@ func Open(dir string) (*Store, error) {
 	}
 	path := filepath.Join(dir, "crvsctl.db")
 	dsn := func(extra string) string {
-		return "file:" + (&url.URL{Path: path}).EscapedPath() + "?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)" +
+		return "file:" + (&url.URL{Path: path}).EscapedPath() + "?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)" +
 			"&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)" + extra
 	}
 	w, err := sql.Open("sqlite", dsn("&_txlock=immediate"))

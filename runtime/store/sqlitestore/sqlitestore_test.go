@@ -236,3 +236,43 @@ func TestInstances(t *testing.T) {
 	})
 }
 
+// TestDurableCommits: every connection, the writer's and the readers', syncs the log at each
+// commit (synchronous=FULL, 2), so an acknowledged write survives a power loss; NORMAL (1)
+// syncs only at checkpoints, and a machine crash loses the last commits.
+func TestDurableCommits(t *testing.T) {
+	s, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	check := func(what string, db *sql.DB) {
+		// Hold several of the pool's connections at once, so that each is asked.
+		var conns []*sql.Conn
+		defer func() {
+			for _, c := range conns {
+				c.Close()
+			}
+		}()
+		for range min(3, db.Stats().MaxOpenConnections) {
+			c, err := db.Conn(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			conns = append(conns, c)
+			var sync int
+			var mode string
+			if err := c.QueryRowContext(ctx, `PRAGMA synchronous`).Scan(&sync); err != nil {
+				t.Fatal(err)
+			}
+			if err := c.QueryRowContext(ctx, `PRAGMA journal_mode`).Scan(&mode); err != nil {
+				t.Fatal(err)
+			}
+			if sync != 2 || mode != "wal" {
+				t.Errorf("%s connection %d: synchronous %d, journal_mode %s; want 2 (FULL), wal", what, len(conns), sync, mode)
+			}
+		}
+	}
+	check("writer", s.w)
+	check("reader", s.r)
+}

@@ -136,6 +136,8 @@ func (m *memStore) Close() error { return nil }
 
 var _ store.Store = (*memStore)(nil)
 
+func (m *memStore) Prune(context.Context, time.Time, time.Time) error { return errNotHere }
+
 var ctx = context.Background()
 
 func TestHashVerify(t *testing.T) {

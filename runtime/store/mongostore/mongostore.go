@@ -653,8 +653,22 @@ func (d *draftDoc) draft() store.Draft {
 	return store.Draft{ID: d.ID, User: d.User, Event: d.Event, Data: d.Data, Updated: d.Updated.Time().UTC()}
 }
 
+// SaveDraft replaces the draft, or counts the user's drafts and adds it. Two new drafts of
+// one user saved at the same moment may both pass the count: the bound is to keep one user
+// from filling the database, and one more draft or two does not.
 func (s *Store) SaveDraft(ctx context.Context, d *store.Draft) error {
 	doc := draftDoc{pair(d.User, d.ID), d.User, d.ID, d.Event, d.Data, bson.NewDateTimeFromTime(d.Updated)}
+	res, err := s.drafts.ReplaceOne(ctx, bson.D{{Key: "_id", Value: doc.Key}}, doc)
+	if err != nil || res.MatchedCount == 1 {
+		return err
+	}
+	n, err := s.drafts.CountDocuments(ctx, bson.D{{Key: "user", Value: d.User}})
+	if err != nil {
+		return err
+	}
+	if n >= store.MaxDrafts {
+		return store.ErrTooMany
+	}
 	return upsert(func() error {
 		_, err := s.drafts.ReplaceOne(ctx, bson.D{{Key: "_id", Value: doc.Key}}, doc, options.Replace().SetUpsert(true))
 		return err
@@ -727,9 +741,7 @@ type sessionDoc struct {
 	Expires   bson.DateTime `bson:"expires"`
 }
 
-// CreateSession stores a session, and forgets those that expired before it was created.
-// (A TTL index would forget them without being asked, but it runs on the server's clock
-// rather than the caller's, and FerretDB v1 has none.)
+// CreateSession stores a session; Prune forgets it once expired.
 func (s *Store) CreateSession(ctx context.Context, ss *store.Session) error {
 	_, err := s.sessions.InsertOne(ctx, sessionDoc{
 		ss.TokenHash, ss.User, ss.CSRF, bson.NewDateTimeFromTime(ss.Created), bson.NewDateTimeFromTime(ss.Expires),
@@ -737,10 +749,6 @@ func (s *Store) CreateSession(ctx context.Context, ss *store.Session) error {
 	if mongo.IsDuplicateKeyError(err) {
 		return store.ErrDuplicate
 	}
-	if err != nil {
-		return err
-	}
-	_, err = s.sessions.DeleteMany(ctx, bson.D{{Key: "expires", Value: bson.D{{Key: "$lte", Value: bson.NewDateTimeFromTime(ss.Created)}}}})
 	return err
 }
 
@@ -801,4 +809,46 @@ func (s *Store) AddFailure(ctx context.Context, key string, now time.Time, windo
 func (s *Store) ClearFailures(ctx context.Context, key string) error {
 	_, err := s.failures.DeleteOne(ctx, bson.D{{Key: "_id", Value: key}})
 	return err
+}
+
+// Prune deletes the expired sessions, by their index, and the failures before failuresBefore:
+// a key's document loses its old times, by value as AddFailure does, and goes when none is
+// left. (A TTL index would forget sessions without being asked, but it runs on the server's
+// clock rather than the caller's, and FerretDB v1 has none.)
+func (s *Store) Prune(ctx context.Context, now, failuresBefore time.Time) error {
+	if _, err := s.sessions.DeleteMany(ctx, bson.D{{Key: "expires", Value: bson.D{{Key: "$lte", Value: bson.NewDateTimeFromTime(now)}}}}); err != nil {
+		return err
+	}
+	before := bson.NewDateTimeFromTime(failuresBefore)
+	cur, err := s.failures.Find(ctx, bson.D{{Key: "at", Value: bson.D{{Key: "$lte", Value: before}}}})
+	if err != nil {
+		return err
+	}
+	var docs []struct {
+		Key string          `bson:"_id"`
+		At  []bson.DateTime `bson:"at"`
+	}
+	if err := cur.All(ctx, &docs); err != nil {
+		return err
+	}
+	for _, d := range docs {
+		var old bson.A
+		for _, t := range d.At {
+			if t <= before {
+				old = append(old, t)
+			}
+		}
+		err := s.exclusive(func() error {
+			_, err := s.failures.UpdateOne(ctx, bson.D{{Key: "_id", Value: d.Key}}, bson.D{{Key: "$pullAll", Value: bson.D{{Key: "at", Value: old}}}})
+			return err
+		})
+		if err != nil {
+			return err
+		}
+	}
+	// A document left with no time: gone, unless a failure was pushed to it meanwhile.
+	return s.exclusive(func() error {
+		_, err := s.failures.DeleteMany(ctx, bson.D{{Key: "at", Value: bson.D{{Key: "$size", Value: 0}}}})
+		return err
+	})
 }

@@ -172,6 +172,13 @@ CREATE TABLE IF NOT EXISTS sessions (
 
 CREATE TABLE IF NOT EXISTS failures (key TEXT NOT NULL, at INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS failures_key ON failures (key, at);
+` + pruned
+
+// pruned are the indexes Prune deletes by, added after layout 1 was first made: made for a
+// file of layout 1 that lacks them, too.
+const pruned = `
+CREATE INDEX IF NOT EXISTS sessions_expires ON sessions (expires);
+CREATE INDEX IF NOT EXISTS failures_at ON failures (at);
 `
 
 // Open opens (creating it if need be) the store in the directory dir.
@@ -246,7 +253,10 @@ func create(w *sql.DB) error {
 		if documents == 0 {
 			return fmt.Errorf("the store was made by a development build of crvsctl from before documents: remove it and start again")
 		}
-		return nil
+		if _, err := tx.Exec(pruned); err != nil {
+			return err
+		}
+		return tx.Commit()
 	case version > schemaVersion:
 		return fmt.Errorf("the store has layout %d, made by a newer crvsctl (this one knows layout %d)", version, schemaVersion)
 	case tables > 0:
@@ -842,10 +852,26 @@ func (s *Store) NextSequence(ctx context.Context, name string) (int64, error) {
 	return n, err
 }
 
+// SaveDraft replaces the draft, or counts the user's drafts and adds it: one write of the
+// committer, so the count holds however many save at once.
 func (s *Store) SaveDraft(ctx context.Context, d *store.Draft) error {
 	return s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO drafts (user, id, event, data, updated) VALUES (?,?,?,?,?)
-			ON CONFLICT (user, id) DO UPDATE SET event = excluded.event, data = excluded.data, updated = excluded.updated`,
+		res, err := tx.ExecContext(ctx, `UPDATE drafts SET event = ?, data = ?, updated = ? WHERE user = ? AND id = ?`,
+			d.Event, []byte(d.Data), millis(d.Updated), d.User, d.ID)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 1 {
+			return err
+		}
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM drafts WHERE user = ?`, d.User).Scan(&n); err != nil {
+			return err
+		}
+		if n >= store.MaxDrafts {
+			return store.ErrTooMany
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO drafts (user, id, event, data, updated) VALUES (?,?,?,?,?)`,
 			d.User, d.ID, d.Event, []byte(d.Data), millis(d.Updated))
 		return err
 	})
@@ -968,6 +994,16 @@ func (s *Store) AddFailure(ctx context.Context, key string, now time.Time, windo
 func (s *Store) ClearFailures(ctx context.Context, key string) error {
 	return s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `DELETE FROM failures WHERE key = ?`, key)
+		return err
+	})
+}
+
+func (s *Store) Prune(ctx context.Context, now, failuresBefore time.Time) error {
+	return s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE expires <= ?`, millis(now)); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `DELETE FROM failures WHERE at <= ?`, millis(failuresBefore))
 		return err
 	})
 }

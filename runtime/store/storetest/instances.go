@@ -329,5 +329,9 @@ func (p *alternate) ClearFailures(ctx context.Context, key string) error {
 	return p.next().ClearFailures(ctx, key)
 }
 
+func (p *alternate) Prune(ctx context.Context, now, failuresBefore time.Time) error {
+	return p.next().Prune(ctx, now, failuresBefore)
+}
+
 // Close does nothing: the suite closes the instances.
 func (p *alternate) Close() error { return nil }

@@ -42,6 +42,8 @@ func Run(t *testing.T, open Open) {
 		{"SearchPages", testSearchPages},
 		{"Sequences", testSequences},
 		{"Drafts", testDrafts},
+		{"DraftLimit", testDraftLimit},
+		{"Prune", testPrune},
 		{"Passwords", testPasswords},
 		{"Sessions", testSessions},
 		{"Failures", testFailures},

@@ -151,3 +151,13 @@ func startFerretDB(t *testing.T) string {
 	})
 	return f.MongoDBURI()
 }
+
+// TestInstances: two stores on one database, as two crvsctl servers share it.
+func TestInstances(t *testing.T) {
+	servers(t, func(t *testing.T, uri string) {
+		storetest.RunInstances(t, func(t *testing.T) (store.Store, store.Store) {
+			name := database(t, uri)
+			return open(t, uri, name), open(t, uri, name)
+		})
+	})
+}

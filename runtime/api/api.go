@@ -530,7 +530,8 @@ type draftRequest struct {
 }
 
 // saveDraft keeps a declaration in progress as it is: incomplete, unvalidated, but a JSON
-// object of an event the user may declare.
+// object of an event the user may declare, of at most store.MaxDraftSize bytes, one of at most
+// store.MaxDrafts of the user's.
 func (s *Server) saveDraft(w http.ResponseWriter, r *http.Request, c *caller) {
 	var req draftRequest
 	if err := decode(w, r, &req); err != nil {
@@ -546,13 +547,24 @@ func (s *Server) saveDraft(w http.ResponseWriter, r *http.Request, c *caller) {
 		writeError(w, http.StatusBadRequest, "/event", "unknown-event", "no such event")
 		return
 	}
+	if !s.Records.CanDeclare(c.actor, req.Event) {
+		writeError(w, http.StatusForbidden, "/event", "forbidden", "role "+c.actor.User.Role+" does not declare "+req.Event+" records: it keeps no drafts of them")
+		return
+	}
+	if len(req.Data) > store.MaxDraftSize {
+		writeError(w, http.StatusRequestEntityTooLarge, "/data", "too-large", "a draft holds at most "+strconv.Itoa(store.MaxDraftSize>>10)+" KiB of data")
+		return
+	}
 	var obj map[string]json.RawMessage
 	if err := json.Unmarshal(req.Data, &obj); err != nil || obj == nil {
 		writeError(w, http.StatusBadRequest, "/data", "malformed", "data must be a JSON object")
 		return
 	}
 	d := &store.Draft{ID: id, User: c.actor.User.Username, Event: req.Event, Data: req.Data, Updated: time.Now().UTC()}
-	if err := s.Records.Store.SaveDraft(r.Context(), d); err != nil {
+	if err := s.Records.Store.SaveDraft(r.Context(), d); errors.Is(err, store.ErrTooMany) {
+		writeError(w, http.StatusConflict, "/id", "too-many-drafts", "a user keeps at most "+strconv.Itoa(store.MaxDrafts)+" drafts: declare or delete one first")
+		return
+	} else if err != nil {
 		s.fail(w, r, err)
 		return
 	}

@@ -165,8 +165,10 @@ func (s *Server) openAPIDocument() obj {
 				"responses":  with(obj{"200": answer("a page of records", ref("Page"))}, refusals("400", "401", "404"))}},
 			"/api/v1/drafts": obj{"get": obj{"summary": "The user's drafts", "responses": with(obj{"200": answer("drafts", nil)}, refusals("401"))}},
 			"/api/v1/drafts/{id}": obj{
-				"get":    obj{"summary": "A draft", "parameters": []any{pathParam("id")}, "responses": with(obj{"200": answer("the draft", ref("Draft"))}, refusals("401", "404"))},
-				"put":    obj{"summary": "Save a declaration in progress, incomplete", "parameters": []any{pathParam("id")}, "requestBody": jsonBody(ref("Draft")), "responses": with(obj{"200": answer("saved", ref("Draft"))}, refusals("400", "401", "413"))},
+				"get": obj{"summary": "A draft", "parameters": []any{pathParam("id")}, "responses": with(obj{"200": answer("the draft", ref("Draft"))}, refusals("401", "404"))},
+				"put": obj{"summary": "Save a declaration in progress, incomplete", "parameters": []any{pathParam("id")}, "requestBody": jsonBody(ref("Draft")), "responses": with(with(obj{"200": answer("saved", ref("Draft"))}, refusals("400", "401", "403")),
+					obj{"409": answer("a new draft of a user who keeps "+strconv.Itoa(store.MaxDrafts)+" already", ref("Errors")),
+						"413": answer("a body larger than 1 MiB, or data larger than "+strconv.Itoa(store.MaxDraftSize>>10)+" KiB", ref("Errors"))})},
 				"delete": obj{"summary": "Delete a draft", "parameters": []any{pathParam("id")}, "responses": with(obj{"204": answer("deleted", nil)}, refusals("401", "404"))}},
 			"/api/v1/documents": obj{"post": obj{
 				"summary": "Upload a document to attach to declarations: a PDF, JPEG or PNG file of at most " + maxDoc,

@@ -27,6 +27,10 @@ var (
 	// ErrDuplicate: a unique value is taken: a tracking ID, a registration number, or an
 	// idempotency key of the same user.
 	ErrDuplicate = errors.New("already exists")
+	// ErrClosed: the store was closed; nothing more is written.
+	ErrClosed = errors.New("the store is closed")
+	// ErrTooMany: a user who keeps MaxDrafts drafts already saves a new one.
+	ErrTooMany = errors.New("too many drafts")
 )
 
 // Record is one declared event: its data, status, flags and append-only history. The fields
@@ -119,6 +123,14 @@ type Page struct {
 	Next    string
 }
 
+// A user keeps at most MaxDrafts drafts, each of at most MaxDraftSize bytes of data (the
+// runtime refuses a larger one): a declaration in progress is a few kilobytes, and what a
+// user may keep is bounded, as the store is shared by every user.
+const (
+	MaxDrafts    = 50
+	MaxDraftSize = 256 << 10
+)
+
 // Draft is a declaration in progress, saved incomplete; only its author sees it.
 type Draft struct {
 	ID      string
@@ -186,7 +198,9 @@ type Store interface {
 	// twice, even across a crash; some may be skipped.
 	NextSequence(ctx context.Context, name string) (int64, error)
 
-	// SaveDraft creates or replaces a draft of its user.
+	// SaveDraft creates or replaces a draft of its user. A new draft of a user who keeps
+	// MaxDrafts already is refused with ErrTooMany; replacing one is not. (MongoDB: new
+	// drafts of one user saved at the same moment may each pass the count.)
 	SaveDraft(ctx context.Context, d *Draft) error
 	Draft(ctx context.Context, user, id string) (*Draft, error)
 	Drafts(ctx context.Context, user string) ([]Draft, error) // newest first
@@ -223,5 +237,13 @@ type Store interface {
 	AddFailure(ctx context.Context, key string, now time.Time, window time.Duration) (int, error)
 	ClearFailures(ctx context.Context, key string) error
 
+	// Prune forgets what nothing reads any more: sessions expired at now, and the login
+	// failures counted at failuresBefore or earlier (no window reaches back that far). The
+	// server runs it every few minutes, so that neither grows without end.
+	Prune(ctx context.Context, now, failuresBefore time.Time) error
+
+	// Close stops taking writes, lets those under way end, and closes the store; a write
+	// after it fails (ErrClosed, or the driver's error), never panics. Closing again does
+	// nothing.
 	Close() error
 }

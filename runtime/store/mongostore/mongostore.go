@@ -25,6 +25,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -49,11 +50,17 @@ type Store struct {
 
 	// serial is set when the server is FerretDB (v1), whose updates read a document and
 	// write it back in two steps: two updates of one document at once can both pass a
-	// version guard, or lose an increment (FerretDB issue 3040). Updates of this Store then
-	// take turns, which is correct for one crvsctl server only: FerretDB is for tests and
+	// version guard, or lose an increment (FerretDB issue 3040). Updates then take turns
+	// behind a lock of this process, one per server and database (see serials), which every
+	// Store value on them shares: correct for one crvsctl process only. Two processes on one
+	// FerretDB database can both pass a version guard and draw one registration number
+	// twice (the suite's RunInstances shows it with two locks): FerretDB is for tests and
 	// single-machine trials, not for several servers. Nil on MongoDB, whose updates are
 	// atomic.
 	serial *sync.Mutex
+
+	closeOnce sync.Once
+	closeErr  error
 }
 
 var _ store.Store = (*Store)(nil)
@@ -61,11 +68,12 @@ var _ store.Store = (*Store)(nil)
 // Open connects to the MongoDB server at uri and uses its database, creating the indexes the
 // store needs (creating them again changes nothing).
 func Open(ctx context.Context, uri, database string) (*Store, error) {
-	client, err := mongo.Connect(options.Client().ApplyURI(uri))
+	opts := options.Client().ApplyURI(uri)
+	client, err := mongo.Connect(opts)
 	if err != nil {
 		return nil, err
 	}
-	s, err := open(ctx, client, database)
+	s, err := open(ctx, client, strings.Join(opts.Hosts, ",")+"/"+database, database)
 	if err != nil {
 		client.Disconnect(context.Background())
 		return nil, err
@@ -73,7 +81,11 @@ func Open(ctx context.Context, uri, database string) (*Store, error) {
 	return s, nil
 }
 
-func open(ctx context.Context, client *mongo.Client, database string) (*Store, error) {
+// serials are the locks of FerretDB databases in this process, by server and database (see
+// Store.serial).
+var serials sync.Map // string -> *sync.Mutex
+
+func open(ctx context.Context, client *mongo.Client, key, database string) (*Store, error) {
 	if err := client.Ping(ctx, nil); err != nil {
 		return nil, err
 	}
@@ -96,7 +108,8 @@ func open(ctx context.Context, client *mongo.Client, database string) (*Store, e
 		return nil, fmt.Errorf("buildInfo: %w", err)
 	}
 	if info.FerretDB != "" {
-		s.serial = new(sync.Mutex)
+		mu, _ := serials.LoadOrStore(key, new(sync.Mutex))
+		s.serial = mu.(*sync.Mutex)
 	}
 
 	// Unique indexes on a field many documents lack are sparse: a record has no number until
@@ -148,11 +161,16 @@ func open(ctx context.Context, client *mongo.Client, database string) (*Store, e
 	return s, nil
 }
 
-// Close disconnects from the server.
+// Close disconnects from the server, once the operations in progress have ended (the
+// driver waits for them, up to 10 seconds); operations after it fail
+// (mongo.ErrClientDisconnected). Closing again does nothing.
 func (s *Store) Close() error {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	return s.client.Disconnect(ctx)
+	s.closeOnce.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		s.closeErr = s.client.Disconnect(ctx)
+	})
+	return s.closeErr
 }
 
 // exclusive runs an update that must be atomic; see Store.serial.
@@ -635,8 +653,22 @@ func (d *draftDoc) draft() store.Draft {
 	return store.Draft{ID: d.ID, User: d.User, Event: d.Event, Data: d.Data, Updated: d.Updated.Time().UTC()}
 }
 
+// SaveDraft replaces the draft, or counts the user's drafts and adds it. Two new drafts of
+// one user saved at the same moment may both pass the count: the bound is to keep one user
+// from filling the database, and one more draft or two does not.
 func (s *Store) SaveDraft(ctx context.Context, d *store.Draft) error {
 	doc := draftDoc{pair(d.User, d.ID), d.User, d.ID, d.Event, d.Data, bson.NewDateTimeFromTime(d.Updated)}
+	res, err := s.drafts.ReplaceOne(ctx, bson.D{{Key: "_id", Value: doc.Key}}, doc)
+	if err != nil || res.MatchedCount == 1 {
+		return err
+	}
+	n, err := s.drafts.CountDocuments(ctx, bson.D{{Key: "user", Value: d.User}})
+	if err != nil {
+		return err
+	}
+	if n >= store.MaxDrafts {
+		return store.ErrTooMany
+	}
 	return upsert(func() error {
 		_, err := s.drafts.ReplaceOne(ctx, bson.D{{Key: "_id", Value: doc.Key}}, doc, options.Replace().SetUpsert(true))
 		return err
@@ -709,9 +741,7 @@ type sessionDoc struct {
 	Expires   bson.DateTime `bson:"expires"`
 }
 
-// CreateSession stores a session, and forgets those that expired before it was created.
-// (A TTL index would forget them without being asked, but it runs on the server's clock
-// rather than the caller's, and FerretDB v1 has none.)
+// CreateSession stores a session; Prune forgets it once expired.
 func (s *Store) CreateSession(ctx context.Context, ss *store.Session) error {
 	_, err := s.sessions.InsertOne(ctx, sessionDoc{
 		ss.TokenHash, ss.User, ss.CSRF, bson.NewDateTimeFromTime(ss.Created), bson.NewDateTimeFromTime(ss.Expires),
@@ -719,10 +749,6 @@ func (s *Store) CreateSession(ctx context.Context, ss *store.Session) error {
 	if mongo.IsDuplicateKeyError(err) {
 		return store.ErrDuplicate
 	}
-	if err != nil {
-		return err
-	}
-	_, err = s.sessions.DeleteMany(ctx, bson.D{{Key: "expires", Value: bson.D{{Key: "$lte", Value: bson.NewDateTimeFromTime(ss.Created)}}}})
 	return err
 }
 
@@ -783,4 +809,46 @@ func (s *Store) AddFailure(ctx context.Context, key string, now time.Time, windo
 func (s *Store) ClearFailures(ctx context.Context, key string) error {
 	_, err := s.failures.DeleteOne(ctx, bson.D{{Key: "_id", Value: key}})
 	return err
+}
+
+// Prune deletes the expired sessions, by their index, and the failures before failuresBefore:
+// a key's document loses its old times, by value as AddFailure does, and goes when none is
+// left. (A TTL index would forget sessions without being asked, but it runs on the server's
+// clock rather than the caller's, and FerretDB v1 has none.)
+func (s *Store) Prune(ctx context.Context, now, failuresBefore time.Time) error {
+	if _, err := s.sessions.DeleteMany(ctx, bson.D{{Key: "expires", Value: bson.D{{Key: "$lte", Value: bson.NewDateTimeFromTime(now)}}}}); err != nil {
+		return err
+	}
+	before := bson.NewDateTimeFromTime(failuresBefore)
+	cur, err := s.failures.Find(ctx, bson.D{{Key: "at", Value: bson.D{{Key: "$lte", Value: before}}}})
+	if err != nil {
+		return err
+	}
+	var docs []struct {
+		Key string          `bson:"_id"`
+		At  []bson.DateTime `bson:"at"`
+	}
+	if err := cur.All(ctx, &docs); err != nil {
+		return err
+	}
+	for _, d := range docs {
+		var old bson.A
+		for _, t := range d.At {
+			if t <= before {
+				old = append(old, t)
+			}
+		}
+		err := s.exclusive(func() error {
+			_, err := s.failures.UpdateOne(ctx, bson.D{{Key: "_id", Value: d.Key}}, bson.D{{Key: "$pullAll", Value: bson.D{{Key: "at", Value: old}}}})
+			return err
+		})
+		if err != nil {
+			return err
+		}
+	}
+	// A document left with no time: gone, unless a failure was pushed to it meanwhile.
+	return s.exclusive(func() error {
+		_, err := s.failures.DeleteMany(ctx, bson.D{{Key: "at", Value: bson.D{{Key: "$size", Value: 0}}}})
+		return err
+	})
 }

@@ -2,13 +2,15 @@
 // modernc.org/sqlite, so that crvsctl serve needs no server installed and stays one static
 // binary.
 //
-// Durability: the database is in WAL mode with synchronous=NORMAL. A transaction is in the
-// write-ahead log, handed to the operating system, before its commit returns, so a record the
-// server acknowledged survives a crash of the process (kill -9); only a crash of the machine
-// itself can lose the last commits, and never corrupts the file. Writes go through one
-// connection, so they queue in the process instead of spinning on SQLite's lock; reads use a
-// pool of their own and are not blocked by writes (WAL). Several processes may open the same
-// file (busy_timeout makes them wait for each other's writes).
+// Durability: the database is in WAL mode with synchronous=FULL. A transaction is in the
+// write-ahead log, and the log synced to the disk (fsync), before its commit returns, so
+// what the server acknowledged (a record, an action, a registration number drawn) survives a
+// crash of the process (kill -9) and of the machine (a power loss), short of a disk that lies
+// about its syncs; a crash never corrupts the file. Writes are group-committed (see commit):
+// one sync serves every write of a batch, which is what makes syncing each commit cheap under
+// load. They go through one connection, so they queue in the process instead of spinning on
+// SQLite's lock; reads use a pool of their own and are not blocked by writes (WAL). Several
+// processes may open the same file (busy_timeout makes them wait for each other's writes).
 //
 // Searches: an FTS5 index holds each record's name words and what else a search filters on
 // (event, status, office, areas, flags, documents), keyed by an integer that orders records by creation;
@@ -28,6 +30,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -43,8 +47,16 @@ type Store struct {
 	r *sql.DB // readers
 
 	writes chan *write // to the committer: see commit
-	done   chan struct{}
-	stmts  map[string]*sql.Stmt // the writer's statements, prepared once
+	// quit is closed by Close: the committer takes no more writes (a caller still waiting to
+	// hand one over gets store.ErrClosed), finishes the batch it runs, and closes done.
+	quit      chan struct{}
+	done      chan struct{}
+	closeOnce sync.Once
+	closeErr  error
+	// waiting counts the callers waiting to hand a write over (tests watch it).
+	waiting atomic.Int64
+
+	stmts map[string]*sql.Stmt // the writer's statements, prepared once
 
 	// uploadedBy is a reader's statement, prepared once: it is run for every declaration
 	// that attaches documents, and preparing it costs as much as running it.
@@ -53,7 +65,7 @@ type Store struct {
 
 // write is one write of a caller, waiting to be committed.
 type write struct {
-	fn  func(*sql.Tx) error
+	fn  func(context.Context, *sql.Tx) error
 	err chan error
 }
 
@@ -160,6 +172,13 @@ CREATE TABLE IF NOT EXISTS sessions (
 
 CREATE TABLE IF NOT EXISTS failures (key TEXT NOT NULL, at INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS failures_key ON failures (key, at);
+` + pruned
+
+// pruned are the indexes Prune deletes by, added after layout 1 was first made: made for a
+// file of layout 1 that lacks them, too.
+const pruned = `
+CREATE INDEX IF NOT EXISTS sessions_expires ON sessions (expires);
+CREATE INDEX IF NOT EXISTS failures_at ON failures (at);
 `
 
 // Open opens (creating it if need be) the store in the directory dir.
@@ -169,7 +188,7 @@ func Open(dir string) (*Store, error) {
 	}
 	path := filepath.Join(dir, "crvsctl.db")
 	dsn := func(extra string) string {
-		return "file:" + (&url.URL{Path: path}).EscapedPath() + "?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)" +
+		return "file:" + (&url.URL{Path: path}).EscapedPath() + "?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)" +
 			"&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)" + extra
 	}
 	w, err := sql.Open("sqlite", dsn("&_txlock=immediate"))
@@ -190,7 +209,7 @@ func Open(dir string) (*Store, error) {
 	}
 	r.SetMaxOpenConns(8)
 	r.SetMaxIdleConns(8)
-	s := &Store{w: w, r: r, writes: make(chan *write), done: make(chan struct{}), stmts: map[string]*sql.Stmt{}}
+	s := &Store{w: w, r: r, writes: make(chan *write), quit: make(chan struct{}), done: make(chan struct{}), stmts: map[string]*sql.Stmt{}}
 	for _, q := range []string{insertRecord, insertTerms, insertWord, insertHistory} {
 		st, err := w.Prepare(q)
 		if err != nil {
@@ -234,7 +253,10 @@ func create(w *sql.DB) error {
 		if documents == 0 {
 			return fmt.Errorf("the store was made by a development build of crvsctl from before documents: remove it and start again")
 		}
-		return nil
+		if _, err := tx.Exec(pruned); err != nil {
+			return err
+		}
+		return tx.Commit()
 	case version > schemaVersion:
 		return fmt.Errorf("the store has layout %d, made by a newer crvsctl (this one knows layout %d)", version, schemaVersion)
 	case tables > 0:
@@ -249,46 +271,64 @@ func create(w *sql.DB) error {
 	return tx.Commit()
 }
 
-// Close closes the file, checkpointing the log into it.
+// Close closes the file, checkpointing the log into it. It may be called while other
+// goroutines still write (the handlers of a server whose shutdown timed out): it stops taking
+// writes, lets the batch being committed finish, and only then closes the file. A write
+// after that is refused with store.ErrClosed, a read fails; neither panics. Closing again
+// does nothing.
 func (s *Store) Close() error {
-	close(s.writes)
-	<-s.done
-	for _, st := range s.stmts {
-		st.Close()
-	}
-	s.uploadedBy.Close()
-	return errors.Join(s.r.Close(), s.w.Close())
+	s.closeOnce.Do(func() {
+		close(s.quit)
+		<-s.done
+		for _, st := range s.stmts {
+			st.Close()
+		}
+		s.uploadedBy.Close()
+		s.closeErr = errors.Join(s.r.Close(), s.w.Close())
+	})
+	return s.closeErr
 }
 
 // commit runs the writes of every caller, group-committed: the writes waiting when a
 // transaction starts share it, each in a savepoint of its own, so that one refused write
 // (a duplicate, a stale version) is rolled back alone. A caller hears back only after the
-// commit, so nothing is acknowledged before it is in the log. Under load this turns a commit
-// per declaration into a commit per batch: the cost of a commit is mostly its system calls.
+// commit, so nothing is acknowledged before it is on disk (synchronous=FULL: the log is
+// synced once per commit). Under load this turns a commit per declaration into a commit per
+// batch: the cost of a commit is mostly its system calls and its sync.
+//
+// The writes run with the committer's context, never their callers': a caller that gives up
+// (a client that hangs up) must not interrupt a statement of the shared transaction, which
+// would roll the whole batch back and fail every other caller's write with it. A write
+// handed over completes or fails on its own merits; its caller, who may have gone, hears
+// which.
 func (s *Store) commit() {
 	defer close(s.done)
-	for first := range s.writes {
+	ctx := context.Background()
+	for {
+		var first *write
+		select {
+		case first = <-s.writes:
+		case <-s.quit:
+			return
+		}
 		batch := []*write{first}
 	more:
 		for len(batch) < maxBatch {
 			select {
-			case w, ok := <-s.writes:
-				if !ok {
-					break more
-				}
+			case w := <-s.writes:
 				batch = append(batch, w)
 			default:
 				break more
 			}
 		}
 		errs := make([]error, len(batch))
-		tx, err := s.w.Begin()
+		tx, err := s.w.BeginTx(ctx, nil)
 		if err == nil {
 			for i, w := range batch {
 				if _, err = tx.Exec(`SAVEPOINT w`); err != nil {
 					break
 				}
-				if errs[i] = w.fn(tx); errs[i] != nil {
+				if errs[i] = w.fn(ctx, tx); errs[i] != nil {
 					if _, err = tx.Exec(`ROLLBACK TO w`); err != nil {
 						break
 					}
@@ -358,12 +398,21 @@ func isUnique(err error) bool {
 }
 
 // tx runs fn in a write transaction, shared with other callers' writes (see commit); fn's
-// changes are committed, or rolled back when it returns an error, before tx returns.
-func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
+// changes are committed, or rolled back when it returns an error, before tx returns. fn is
+// given the context to run its statements with, the committer's: its parameter shadows the
+// caller's ctx, which must not reach the shared transaction. Until the write is handed over,
+// ctx may cancel it; after, it runs to its end.
+func (s *Store) tx(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) error {
 	w := &write{fn: fn, err: make(chan error, 1)}
+	s.waiting.Add(1)
 	select {
 	case s.writes <- w:
+		s.waiting.Add(-1)
+	case <-s.quit:
+		s.waiting.Add(-1)
+		return store.ErrClosed
 	case <-ctx.Done():
+		s.waiting.Add(-1)
 		return ctx.Err()
 	}
 	// Once handed over, the write is waited for whatever ctx says: the caller must learn
@@ -389,7 +438,7 @@ const (
 )
 
 func (s *Store) CreateRecord(ctx context.Context, r *store.Record) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var seq int64
 		err := s.stmt(tx, insertRecord).QueryRow(
 			millis(r.Created)<<16, r.ID, r.Event, r.Bundle, r.Status, strings.Join(r.Flags, " "), r.Office, strings.Join(r.Areas, " "),
@@ -438,7 +487,7 @@ func (s *Store) insertEntry(tx *sql.Tx, id string, e store.Entry) error {
 }
 
 func (s *Store) UpdateRecord(ctx context.Context, r *store.Record, e store.Entry) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var seq int64
 		err := tx.QueryRowContext(ctx, `UPDATE records SET event=?, bundle=?, status=?, flags=?, office=?, areas=?,
 			number=?, title=?, names=?, event_date=?, documents=?, version=?, updated=?, data=? WHERE id=? AND version=? RETURNING seq`,
@@ -711,7 +760,7 @@ func (s *Store) SaveDocument(ctx context.Context, d *store.Document) (*store.Doc
 	}
 	var saved *store.Document
 	var created bool
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		// The bytes once, whoever sent them first; then this user's upload, unless they
 		// uploaded these bytes before; then the upload as stored, the first of this user's.
 		if _, err := tx.ExecContext(ctx, `INSERT INTO documents (id, type, size, user, name, created, data) VALUES (?,?,?,?,?,?,?)
@@ -796,18 +845,36 @@ func (s *Store) UploadedBy(ctx context.Context, user string, ids []string) ([]st
 
 func (s *Store) NextSequence(ctx context.Context, name string) (int64, error) {
 	var n int64
-	err := s.tx(ctx, func(tx *sql.Tx) error {
-		return tx.QueryRow(`INSERT INTO counters (name, value) VALUES (?, 1)
+	err := s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		return tx.QueryRowContext(ctx, `INSERT INTO counters (name, value) VALUES (?, 1)
 		ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value`, name).Scan(&n)
 	})
 	return n, err
 }
 
+// SaveDraft replaces the draft, or counts the user's drafts and adds it: one write of the
+// committer, so the count holds however many save at once.
 func (s *Store) SaveDraft(ctx context.Context, d *store.Draft) error {
-	_, err := s.w.ExecContext(ctx, `INSERT INTO drafts (user, id, event, data, updated) VALUES (?,?,?,?,?)
-		ON CONFLICT (user, id) DO UPDATE SET event = excluded.event, data = excluded.data, updated = excluded.updated`,
-		d.User, d.ID, d.Event, []byte(d.Data), millis(d.Updated))
-	return err
+	return s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE drafts SET event = ?, data = ?, updated = ? WHERE user = ? AND id = ?`,
+			d.Event, []byte(d.Data), millis(d.Updated), d.User, d.ID)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 1 {
+			return err
+		}
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM drafts WHERE user = ?`, d.User).Scan(&n); err != nil {
+			return err
+		}
+		if n >= store.MaxDrafts {
+			return store.ErrTooMany
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO drafts (user, id, event, data, updated) VALUES (?,?,?,?,?)`,
+			d.User, d.ID, d.Event, []byte(d.Data), millis(d.Updated))
+		return err
+	})
 }
 
 func scanDraft(sc scanner) (*store.Draft, error) {
@@ -844,7 +911,9 @@ func (s *Store) Drafts(ctx context.Context, user string) ([]store.Draft, error) 
 }
 
 func (s *Store) DeleteDraft(ctx context.Context, user, id string) error {
-	return affected(s.w.ExecContext(ctx, `DELETE FROM drafts WHERE user = ? AND id = ?`, user, id))
+	return s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		return affected(tx.ExecContext(ctx, `DELETE FROM drafts WHERE user = ? AND id = ?`, user, id))
+	})
 }
 
 // affected turns "no row changed" into ErrNotFound.
@@ -861,9 +930,11 @@ func affected(res sql.Result, err error) error {
 }
 
 func (s *Store) SetPassword(ctx context.Context, user, hash string) error {
-	_, err := s.w.ExecContext(ctx, `INSERT INTO passwords (user, hash) VALUES (?, ?)
-		ON CONFLICT (user) DO UPDATE SET hash = excluded.hash`, user, hash)
-	return err
+	return s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO passwords (user, hash) VALUES (?, ?)
+			ON CONFLICT (user) DO UPDATE SET hash = excluded.hash`, user, hash)
+		return err
+	})
 }
 
 func (s *Store) Password(ctx context.Context, user string) (string, error) {
@@ -876,12 +947,14 @@ func (s *Store) Password(ctx context.Context, user string) (string, error) {
 }
 
 func (s *Store) CreateSession(ctx context.Context, ss *store.Session) error {
-	_, err := s.w.ExecContext(ctx, `INSERT INTO sessions (token_hash, user, csrf, created, expires) VALUES (?,?,?,?,?)`,
-		ss.TokenHash, ss.User, ss.CSRF, millis(ss.Created), millis(ss.Expires))
-	if isUnique(err) {
-		return store.ErrDuplicate
-	}
-	return err
+	return s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO sessions (token_hash, user, csrf, created, expires) VALUES (?,?,?,?,?)`,
+			ss.TokenHash, ss.User, ss.CSRF, millis(ss.Created), millis(ss.Expires))
+		if isUnique(err) {
+			return store.ErrDuplicate
+		}
+		return err
+	})
 }
 
 func (s *Store) Session(ctx context.Context, tokenHash string, now time.Time) (*store.Session, error) {
@@ -897,13 +970,15 @@ func (s *Store) Session(ctx context.Context, tokenHash string, now time.Time) (*
 }
 
 func (s *Store) DeleteSession(ctx context.Context, tokenHash string) error {
-	_, err := s.w.ExecContext(ctx, `DELETE FROM sessions WHERE token_hash = ?`, tokenHash)
-	return err
+	return s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE token_hash = ?`, tokenHash)
+		return err
+	})
 }
 
 func (s *Store) AddFailure(ctx context.Context, key string, now time.Time, window time.Duration) (int, error) {
 	var n int
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		since := millis(now.Add(-window))
 		if _, err := tx.ExecContext(ctx, `DELETE FROM failures WHERE key = ? AND at <= ?`, key, since); err != nil {
 			return err
@@ -917,6 +992,18 @@ func (s *Store) AddFailure(ctx context.Context, key string, now time.Time, windo
 }
 
 func (s *Store) ClearFailures(ctx context.Context, key string) error {
-	_, err := s.w.ExecContext(ctx, `DELETE FROM failures WHERE key = ?`, key)
-	return err
+	return s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `DELETE FROM failures WHERE key = ?`, key)
+		return err
+	})
+}
+
+func (s *Store) Prune(ctx context.Context, now, failuresBefore time.Time) error {
+	return s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE expires <= ?`, millis(now)); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `DELETE FROM failures WHERE at <= ?`, millis(failuresBefore))
+		return err
+	})
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -132,4 +133,146 @@ func BenchmarkSearchByName(b *testing.B) {
 			}
 		})
 	}
+}
+
+// hold hands the committer a write that holds it until release is closed, and returns once
+// the committer runs it.
+func hold(t *testing.T, s *Store, release chan struct{}) (done chan error) {
+	t.Helper()
+	running, done := make(chan struct{}), make(chan error, 1)
+	go func() {
+		done <- s.tx(context.Background(), func(context.Context, *sql.Tx) error {
+			close(running)
+			<-release
+			return nil
+		})
+	}()
+	<-running
+	return done
+}
+
+// queued waits until n callers wait to hand their writes over.
+func queued(s *Store, n int64) {
+	for s.waiting.Load() < n {
+		runtime.Gosched()
+	}
+}
+
+// TestHandedOverWriteCompletes: a write handed to the committer runs to its end though its
+// caller gives up while it waits in the batch, and the batch's other writes with it. (Before,
+// it ran with the caller's context: it failed, or, cancelled mid-statement, rolled back the
+// whole batch: storetest's HangUps.)
+func TestHandedOverWriteCompletes(t *testing.T) {
+	s, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	at := time.UnixMilli(1000)
+	r := &store.Record{ID: "A1", Event: "birth", Bundle: "b", Status: "declared", Data: json.RawMessage(`{}`), Office: "O1",
+		Version: 1, Created: at, Updated: at, CreatedBy: "u"}
+	if err := s.CreateRecord(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	// The committer is held by a first write; a second that will hold it again, then a
+	// client's update and another's declaration, queue behind it, in that order.
+	releaseFirst, releaseSecond := make(chan struct{}), make(chan struct{})
+	first := hold(t, s, releaseFirst)
+	secondRunning, second := make(chan struct{}), make(chan error, 1)
+	go func() {
+		second <- s.tx(ctx, func(context.Context, *sql.Tx) error {
+			close(secondRunning)
+			<-releaseSecond
+			return nil
+		})
+	}()
+	queued(s, 1)
+	hasty, hangUp := context.WithCancel(ctx)
+	defer hangUp()
+	u := *r
+	u.Version, u.Status = 2, "validated"
+	updated := make(chan error, 1)
+	go func() {
+		updated <- s.UpdateRecord(hasty, &u, store.Entry{Version: 2, Action: "validate", User: "u", At: at, Status: "validated"})
+	}()
+	queued(s, 2)
+	other := *r
+	other.ID = "A2"
+	created := make(chan error, 1)
+	go func() { created <- s.CreateRecord(ctx, &other) }()
+	queued(s, 3)
+	// The first commits; the second, the update and the declaration make the next batch, and
+	// the update's client hangs up while the second holds it.
+	close(releaseFirst)
+	<-secondRunning
+	hangUp()
+	close(releaseSecond)
+	for what, c := range map[string]chan error{"first": first, "second": second, "the update": updated, "the declaration": created} {
+		if err := <-c; err != nil {
+			t.Errorf("%s: %v", what, err)
+		}
+	}
+	got, err := s.Record(ctx, "A1")
+	if err != nil || got.Version != 2 || len(got.History) != 1 {
+		t.Fatalf("the update handed over: %+v, %v", got, err)
+	}
+}
+
+// TestInstances: two stores on one directory, as two processes serving one data directory.
+func TestInstances(t *testing.T) {
+	storetest.RunInstances(t, func(t *testing.T) (store.Store, store.Store) {
+		dir := t.TempDir()
+		a, err := Open(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := Open(dir)
+		if err != nil {
+			a.Close()
+			t.Fatal(err)
+		}
+		return a, b
+	})
+}
+
+// TestDurableCommits: every connection, the writer's and the readers', syncs the log at each
+// commit (synchronous=FULL, 2), so an acknowledged write survives a power loss; NORMAL (1)
+// syncs only at checkpoints, and a machine crash loses the last commits.
+func TestDurableCommits(t *testing.T) {
+	s, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	check := func(what string, db *sql.DB) {
+		// Hold several of the pool's connections at once, so that each is asked.
+		var conns []*sql.Conn
+		defer func() {
+			for _, c := range conns {
+				c.Close()
+			}
+		}()
+		for range min(3, db.Stats().MaxOpenConnections) {
+			c, err := db.Conn(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			conns = append(conns, c)
+			var sync int
+			var mode string
+			if err := c.QueryRowContext(ctx, `PRAGMA synchronous`).Scan(&sync); err != nil {
+				t.Fatal(err)
+			}
+			if err := c.QueryRowContext(ctx, `PRAGMA journal_mode`).Scan(&mode); err != nil {
+				t.Fatal(err)
+			}
+			if sync != 2 || mode != "wal" {
+				t.Errorf("%s connection %d: synchronous %d, journal_mode %s; want 2 (FULL), wal", what, len(conns), sync, mode)
+			}
+		}
+	}
+	check("writer", s.w)
+	check("reader", s.r)
 }

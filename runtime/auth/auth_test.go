@@ -112,7 +112,10 @@ func (m *memStore) Search(context.Context, store.Query) (store.Page, error) {
 	return store.Page{}, errNotHere
 }
 func (m *memStore) NextSequence(context.Context, string) (int64, error) { return 0, errNotHere }
-func (m *memStore) SaveDraft(context.Context, *store.Draft) error       { return errNotHere }
+func (m *memStore) NumberRecord(context.Context, *store.Record, store.Entry, string, func(int64) string) error {
+	return errNotHere
+}
+func (m *memStore) SaveDraft(context.Context, *store.Draft) error { return errNotHere }
 func (m *memStore) Draft(context.Context, string, string) (*store.Draft, error) {
 	return nil, errNotHere
 }

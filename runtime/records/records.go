@@ -678,9 +678,10 @@ func (s *Service) edits(r *store.Record, act *Action, sent json.RawMessage) (map
 	return nil, refuse(Conflict, "/action", "not-allowed", "no %s to apply", act.Applies)
 }
 
-// register gives the record its registration number. A number already taken (a sequence reset
-// by hand, two formats that meet) is never reused: the store's unique index refuses it and the
-// next one is drawn.
+// register gives the record its registration number, drawn by the store only once the record
+// is known to be at the version read (Store.NumberRecord): a second click, or any request that
+// loses the race for the record, costs no number. A number already taken (a sequence reset by
+// hand, two formats that meet) is never reused: the store passes over it to the next one.
 func (s *Service) register(ctx context.Context, actor *Actor, ev *Event, next *store.Record, entry store.Entry, now time.Time) (*store.Record, error) {
 	year := strconv.Itoa(now.In(s.Model.Loc).Year())
 	counter := "number/" + ev.ID
@@ -692,27 +693,13 @@ func (s *Service) register(ctx context.Context, actor *Actor, ev *Event, next *s
 	case "office-year":
 		counter += "/" + actor.Office.Code + "/" + year
 	}
-	for range 5 {
-		seq, err := s.Store.NextSequence(ctx, counter)
-		if err != nil {
-			return nil, err
-		}
-		next.Number = formatNumber(ev.Numbering.Format, ev.ID, year, actor.Office.Code, actor.Office.Area, seq)
-		entry.Number = next.Number
-		err = s.Store.UpdateRecord(ctx, next, entry)
-		if errors.Is(err, store.ErrDuplicate) {
-			continue
-		}
-		if err != nil {
-			return nil, s.storeError(err)
-		}
-		r, err := s.Store.Record(ctx, next.ID)
-		if err != nil {
-			return nil, err
-		}
-		return r, nil
+	err := s.Store.NumberRecord(ctx, next, entry, counter, func(seq int64) string {
+		return formatNumber(ev.Numbering.Format, ev.ID, year, actor.Office.Code, actor.Office.Area, seq)
+	})
+	if err != nil {
+		return nil, s.storeError(err)
 	}
-	return nil, fmt.Errorf("record %s: five registration numbers in a row were taken (counter %s)", next.ID, counter)
+	return s.Store.Record(ctx, next.ID)
 }
 
 var numberPart = regexp.MustCompile(`\{(event|year|office|area|seq)(?::([0-9]+))?\}`)

@@ -99,8 +99,6 @@ func (m *memStore) ClearFailures(_ context.Context, key string) error {
 
 var _ store.Store = (*memStore)(nil)
 
-func (m *memStore) Prune(context.Context, time.Time, time.Time) error { return errNotHere }
-
 var ctx = context.Background()
 
 func TestHashVerify(t *testing.T) {

@@ -56,32 +56,37 @@ func Refused(err error, code string) bool {
 	return errors.As(err, &re) && len(re.Details) == 1 && re.Details[0].Code == code
 }
 
-// Printed is a certificate printed: the record as the print left it and its pages, to render
-// (Template.Render) once stored.
-type Printed struct {
-	Record   *store.Record
-	Printing Printing
-	Template *certificates.Template
-	Pages    []*certificates.Page // a page per copy
+// printJob is a certificate to print: the action that records it, prepared, and its pages, a
+// page per copy.
+type printJob struct {
+	action   *prepared
+	template *certificates.Template
+	pages    []*certificates.Page
 }
 
-// Print takes an action that prints on a record and returns the certificate's PDF. The print is
-// in the record's history (template, languages, serial, copies) before the PDF is returned;
-// a certificate that cannot be printed (a name in letters none of its fonts has) is refused
-// and nothing is recorded.
+// Print takes an action that prints on a record and returns the certificate's PDF. The PDF is
+// made first and the print recorded (template, languages, serial, copies) in the record's
+// history after, so that a print is never recorded whose PDF was not made; a certificate that
+// cannot be printed (a name in letters none of its fonts has) is refused and nothing is
+// recorded.
 func (s *Service) Print(ctx context.Context, actor *Actor, id string, req PrintRequest) (*store.Record, []byte, error) {
-	p, err := s.print(ctx, actor, id, req)
+	job, err := s.preparePrint(ctx, actor, id, req)
 	if err != nil {
 		return nil, nil, err
 	}
 	var out bytes.Buffer
-	if err := p.Template.Render(&out, p.Pages...); err != nil {
-		return nil, nil, fmt.Errorf("record %s: certificate %s, checked, did not render: %w", id, p.Template.ID, err)
+	if err := job.template.Render(&out, job.pages...); err != nil {
+		return nil, nil, fmt.Errorf("record %s: certificate %s, checked, did not render: %w", id, job.template.ID, err)
 	}
-	return p.Record, out.Bytes(), nil
+	rec, err := s.commit(ctx, actor, job.action)
+	if err != nil {
+		return nil, nil, err
+	}
+	return rec, out.Bytes(), nil
 }
 
-func (s *Service) print(ctx context.Context, actor *Actor, id string, req PrintRequest) (*Printed, error) {
+// preparePrint decides a print and fills its certificate, storing nothing.
+func (s *Service) preparePrint(ctx context.Context, actor *Actor, id string, req PrintRequest) (*printJob, error) {
 	if s.Printer == nil {
 		return nil, refuse(Conflict, "/action", "no-printer", "this server prints no certificates")
 	}
@@ -92,7 +97,7 @@ func (s *Service) print(ctx context.Context, actor *Actor, id string, req PrintR
 	if copies < 1 || copies > MaxCopies {
 		return nil, refuse(BadRequest, "/copies", "out-of-range", "copies: from 1 to %d", MaxCopies)
 	}
-	var out Printed
+	var job printJob
 	before := func(old, next *store.Record, entry *store.Entry) error {
 		t, err := s.template(next.Event, req)
 		if err != nil {
@@ -113,15 +118,15 @@ func (s *Service) print(ctx context.Context, actor *Actor, id string, req PrintR
 			return refuse(Conflict, "/template", "cannot-print", "certificate %s: %v", t.ID, err)
 		}
 		entry.Details, _ = json.Marshal(p)
-		out = Printed{Record: next, Printing: p, Template: t, Pages: slices.Repeat([]*certificates.Page{pg}, copies)}
+		job.template, job.pages = t, slices.Repeat([]*certificates.Page{pg}, copies)
 		return nil
 	}
-	rec, err := s.act(ctx, actor, id, ActionRequest{Action: req.Action, Version: req.Version}, before)
+	a, err := s.prepare(ctx, actor, id, ActionRequest{Action: req.Action, Version: req.Version}, before)
 	if err != nil {
 		return nil, err
 	}
-	out.Record = rec
-	return &out, nil
+	job.action = a
+	return &job, nil
 }
 
 // template is the certificate a print asks for.
@@ -192,25 +197,33 @@ type Skipped struct {
 
 // PrintQueue prints the records waiting in the queue of an action that prints, oldest first,
 // up to limit (MaxBatch), on one certificate, into one PDF: a page a copy, in the queue's order.
-// Each print is recorded as Print records it; a record that cannot be printed (changed by
-// someone meanwhile, a name the fonts cannot print) is skipped, with the reason, and the others
-// are printed. Nothing printed: the error says why.
+// A record that cannot be printed (a name the fonts cannot print) is skipped, with the reason,
+// and the others are printed. Nothing printed: the error says why.
+//
+// Nothing is recorded as printed unless the PDF that prints it was made: every certificate of
+// the batch is filled and the whole PDF rendered first, with nothing stored, so that an error
+// or a client gone before then leaves every record in the queue. Then each print is recorded
+// as Print records it, each guarded by the version of the record it was filled from. A record
+// changed by someone meanwhile is not recorded and is skipped; a store that fails (or a client
+// that hangs up) partway stops the recording there, and the records not reached are skipped
+// and stay in the queue. When any was skipped at that stage, the PDF is rendered again from
+// the pages of the prints recorded, which rendered already once: the PDF answered always
+// prints exactly the prints recorded.
 func (s *Service) PrintQueue(ctx context.Context, actor *Actor, event string, req PrintRequest, limit int) (pdfData []byte, printed []*store.Record, skipped []Skipped, err error) {
 	if limit < 1 || limit > MaxBatch {
 		limit = MaxBatch
 	}
-	var t *certificates.Template
-	var pages []*certificates.Page
+	var jobs []*printJob
 	after := ""
-	for len(printed) < limit {
-		page, err := s.QueueRecords(ctx, actor, event, req.Action, after, min(100, limit-len(printed)))
+	for len(jobs) < limit {
+		page, err := s.QueueRecords(ctx, actor, event, req.Action, after, min(100, limit-len(jobs)))
 		if err != nil {
 			return nil, nil, nil, err
 		}
 		for _, r := range page.Records {
 			one := req
 			one.Version = r.Version
-			p, err := s.print(ctx, actor, r.ID, one)
+			job, err := s.preparePrint(ctx, actor, r.ID, one)
 			var refusal *Error
 			if errors.As(err, &refusal) {
 				skipped = append(skipped, Skipped{ID: r.ID, Reason: refusal.Error()})
@@ -219,26 +232,70 @@ func (s *Service) PrintQueue(ctx context.Context, actor *Actor, event string, re
 			if err != nil {
 				return nil, nil, nil, err
 			}
-			t = p.Template
-			pages = append(pages, p.Pages...)
-			printed = append(printed, p.Record)
+			jobs = append(jobs, job)
 		}
 		if page.Next == "" {
 			break
 		}
 		after = page.Next
 	}
-	if len(pages) == 0 {
+	if len(jobs) == 0 {
 		if len(skipped) > 0 {
 			return nil, nil, skipped, refuse(Conflict, "/queue", "nothing-printed", "no record of the queue could be printed: %s", skipped[0].Reason)
 		}
 		return nil, nil, nil, refuse(Conflict, "/queue", "empty", "the queue of %s %s is empty", event, req.Action)
 	}
-	var out bytes.Buffer
-	if err := t.Render(&out, pages...); err != nil {
-		return nil, nil, nil, fmt.Errorf("queue %s %s: certificates checked did not render: %w", event, req.Action, err)
+	t := jobs[0].template
+	render := func(jobs []*printJob) ([]byte, error) {
+		var pages []*certificates.Page
+		for _, j := range jobs {
+			pages = append(pages, j.pages...)
+		}
+		var out bytes.Buffer
+		if err := t.Render(&out, pages...); err != nil {
+			return nil, fmt.Errorf("queue %s %s: certificates checked did not render: %w", event, req.Action, err)
+		}
+		return out.Bytes(), nil
 	}
-	return out.Bytes(), printed, skipped, nil
+	pdfData, err = render(jobs)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, nil, nil, err // the client is gone: nothing to record
+	}
+	var recorded []*printJob
+	var stopped error
+	for _, j := range jobs {
+		if stopped != nil {
+			skipped = append(skipped, Skipped{ID: j.action.old.ID, Reason: "not printed: " + stopped.Error()})
+			continue
+		}
+		rec, err := s.commit(ctx, actor, j.action)
+		var refusal *Error
+		switch {
+		case errors.As(err, &refusal):
+			skipped = append(skipped, Skipped{ID: j.action.old.ID, Reason: refusal.Error()})
+		case err != nil:
+			stopped = err
+			skipped = append(skipped, Skipped{ID: j.action.old.ID, Reason: "not printed: " + err.Error()})
+		default:
+			recorded = append(recorded, j)
+			printed = append(printed, rec)
+		}
+	}
+	if len(recorded) == 0 {
+		if stopped != nil {
+			return nil, nil, skipped, stopped
+		}
+		return nil, nil, skipped, refuse(Conflict, "/queue", "nothing-printed", "no record of the queue could be printed: %s", skipped[0].Reason)
+	}
+	if len(recorded) < len(jobs) {
+		if pdfData, err = render(recorded); err != nil {
+			return nil, nil, nil, err
+		}
+	}
+	return pdfData, printed, skipped, nil
 }
 
 // Standing is what the register says now of a certificate whose seal is genuine.

@@ -1,11 +1,16 @@
 package records
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/crvsctl/crvsctl/certificates/seal"
+	"github.com/crvsctl/crvsctl/runtime/store"
 )
 
 // printingOf reads the print of a history entry.
@@ -149,5 +154,141 @@ func TestPrintQueue(t *testing.T) {
 	page, err := e.svc.QueueRecords(e.ctx, clerk, "birth", "print", "", 10)
 	if err != nil || len(page.Records) != 1 || page.Records[0].ID != bad.ID {
 		t.Errorf("the queue after printing: %v %v", page.Records, err)
+	}
+}
+
+// faultyStore is a test's SQLite store with one fault at a chosen call: what a client that
+// hangs up, or a store that fails, partway through a batch looks like to the service. The
+// SQLite store does all the work; the fault only stops it.
+type faultyStore struct {
+	store.Store
+	mu      sync.Mutex
+	reads   int
+	updates int
+	// onRead is called before the n-th read of a record, from 1.
+	onRead func(n int)
+	// failUpdate is the update (from 1) that fails, 0 none.
+	failUpdate int
+}
+
+var errDiskGone = errors.New("disk I/O error (the test's fault)")
+
+func (f *faultyStore) Record(ctx context.Context, id string) (*store.Record, error) {
+	f.mu.Lock()
+	f.reads++
+	n := f.reads
+	f.mu.Unlock()
+	if f.onRead != nil {
+		f.onRead(n)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return f.Store.Record(ctx, id)
+}
+
+func (f *faultyStore) UpdateRecord(ctx context.Context, r *store.Record, e store.Entry) error {
+	f.mu.Lock()
+	f.updates++
+	n := f.updates
+	f.mu.Unlock()
+	if n == f.failUpdate {
+		return errDiskGone
+	}
+	return f.Store.UpdateRecord(ctx, r, e)
+}
+
+// A print queue run that fails partway records nothing it did not answer with a PDF: a client
+// gone while the batch is made leaves every record in the queue, unprinted; a store failing
+// while the prints are recorded answers the PDF of the prints recorded, and the others stay
+// in the queue.
+func TestPrintQueueRecordsOnlyWhatItPrints(t *testing.T) {
+	e := newEnv(t)
+	clerk := e.actor("elsa.marunde")
+	var ids []string
+	for range 3 {
+		ids = append(ids, e.recordIn("birth", "CR0101", registered).ID)
+	}
+	queue := func() []string {
+		t.Helper()
+		page, err := e.svc.QueueRecords(e.ctx, clerk, "birth", "print", "", 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, r := range page.Records {
+			out = append(out, r.ID)
+		}
+		return out
+	}
+	prints := func(id string) int {
+		t.Helper()
+		n := 0
+		for _, h := range e.get(id).History {
+			if _, ok := PrintingOf(h); ok {
+				n++
+			}
+		}
+		return n
+	}
+
+	// The client hangs up as the second record of the batch is read.
+	ctx, cancel := context.WithCancel(e.ctx)
+	defer cancel()
+	svc := *e.svc
+	svc.Store = &faultyStore{Store: e.st, onRead: func(n int) {
+		if n == 2 {
+			cancel()
+		}
+	}}
+	if _, _, _, err := svc.PrintQueue(ctx, clerk, "birth", PrintRequest{Action: "print"}, 0); !errors.Is(err, context.Canceled) {
+		t.Fatalf("a client gone partway: %v, want context.Canceled", err)
+	}
+	if got := queue(); !slices.Equal(got, ids) {
+		t.Errorf("after a client gone partway, the queue holds %v, want all of %v", got, ids)
+	}
+	for _, id := range ids {
+		if n := prints(id); n != 0 {
+			t.Errorf("record %s: %d prints recorded, and no PDF was answered", id, n)
+		}
+	}
+
+	// The store fails as the second print is recorded: the first is printed and recorded,
+	// the others are neither.
+	svc.Store = &faultyStore{Store: e.st, failUpdate: 2}
+	pdfData, printed, skipped, err := svc.PrintQueue(e.ctx, clerk, "birth", PrintRequest{Action: "print"}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(printed) != 1 || printed[0].ID != ids[0] || len(skipped) != 2 || skipped[0].ID != ids[1] || skipped[1].ID != ids[2] {
+		t.Errorf("printed %d, skipped %+v; want %s printed, %v skipped", len(printed), skipped, ids[0], ids[1:])
+	}
+	if n := strings.Count(string(pdfData), "/Type/Page/"); n != 1 {
+		t.Errorf("the PDF has %d pages, want 1: the print recorded", n)
+	}
+	if got := queue(); !slices.Equal(got, ids[1:]) {
+		t.Errorf("the queue holds %v, want %v", got, ids[1:])
+	}
+	if n := prints(ids[0]); n != 1 {
+		t.Errorf("%d prints of the record printed", n)
+	}
+	if p := printingOf(t, printed[0].History[len(printed[0].History)-1].Details); p.Reprint || p.Serial != e.get(ids[0]).Number+"/1" {
+		t.Errorf("the print recorded: %+v", p)
+	}
+	for _, id := range ids[1:] {
+		if n := prints(id); n != 0 {
+			t.Errorf("record %s: %d prints recorded, and it is not in the PDF", id, n)
+		}
+	}
+
+	// Run again without faults: the two left are first prints, not reprints.
+	_, printed, _, err = e.svc.PrintQueue(e.ctx, clerk, "birth", PrintRequest{Action: "print"}, 0)
+	if err != nil || len(printed) != 2 {
+		t.Fatalf("the rest of the queue: %d printed, %v", len(printed), err)
+	}
+	for _, r := range printed {
+		if p := printingOf(t, r.History[len(r.History)-1].Details); p.Reprint {
+			t.Errorf("record %s printed as a reprint: %+v", r.ID, p)
+		}
 	}
 }

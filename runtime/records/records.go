@@ -469,13 +469,28 @@ type ActionRequest struct {
 
 // Act takes an action on a record. An action that prints is taken with Print.
 func (s *Service) Act(ctx context.Context, actor *Actor, id string, req ActionRequest) (*store.Record, error) {
-	return s.act(ctx, actor, id, req, nil)
+	p, err := s.prepare(ctx, actor, id, req, nil)
+	if err != nil {
+		return nil, err
+	}
+	return s.commit(ctx, actor, p)
 }
 
-// act takes an action. before, when not nil, is called with the record as it was, as the action
-// leaves it, and the history entry, just before they are stored: it may complete the entry (a print's
-// details) or refuse, and then nothing is stored.
-func (s *Service) act(ctx context.Context, actor *Actor, id string, req ActionRequest, before func(old, next *store.Record, entry *store.Entry) error) (*store.Record, error) {
+// prepared is an action decided and not yet stored: the record as it was, as the action leaves
+// it, and the history entry. commit stores it, if the record is still at the version it was
+// read at.
+type prepared struct {
+	old   *store.Record
+	next  store.Record
+	entry store.Entry
+	ev    *Event
+	now   time.Time
+}
+
+// prepare decides an action: every check, and the record and history entry it leads to, with
+// nothing stored. before, when not nil, is called with the record as it was, as the action
+// leaves it, and the history entry: it may complete the entry (a print's details) or refuse.
+func (s *Service) prepare(ctx context.Context, actor *Actor, id string, req ActionRequest, before func(old, next *store.Record, entry *store.Entry) error) (*prepared, error) {
 	r, err := s.Get(ctx, actor, id)
 	if err != nil {
 		return nil, err
@@ -572,13 +587,19 @@ func (s *Service) act(ctx context.Context, actor *Actor, id string, req ActionRe
 			return nil, err
 		}
 	}
-	if act.ID == ev.Numbering.Action && r.Number == "" {
-		return s.register(ctx, actor, ev, &next, entry, now)
+	return &prepared{old: r, next: next, entry: entry, ev: ev, now: now}, nil
+}
+
+// commit stores an action prepared: ErrConflict's refusal when the record changed since.
+func (s *Service) commit(ctx context.Context, actor *Actor, p *prepared) (*store.Record, error) {
+	next := p.next
+	if p.entry.Action == p.ev.Numbering.Action && p.old.Number == "" {
+		return s.register(ctx, actor, p.ev, &next, p.entry, p.now)
 	}
-	if err := s.Store.UpdateRecord(ctx, &next, entry); err != nil {
+	if err := s.Store.UpdateRecord(ctx, &next, p.entry); err != nil {
 		return nil, s.storeError(err)
 	}
-	next.History = append(r.History, entry)
+	next.History = append(slices.Clip(p.old.History), p.entry)
 	return &next, nil
 }
 
@@ -657,9 +678,10 @@ func (s *Service) edits(r *store.Record, act *Action, sent json.RawMessage) (map
 	return nil, refuse(Conflict, "/action", "not-allowed", "no %s to apply", act.Applies)
 }
 
-// register gives the record its registration number. A number already taken (a sequence reset
-// by hand, two formats that meet) is never reused: the store's unique index refuses it and the
-// next one is drawn.
+// register gives the record its registration number, drawn by the store only once the record
+// is known to be at the version read (Store.NumberRecord): a second click, or any request that
+// loses the race for the record, costs no number. A number already taken (a sequence reset by
+// hand, two formats that meet) is never reused: the store passes over it to the next one.
 func (s *Service) register(ctx context.Context, actor *Actor, ev *Event, next *store.Record, entry store.Entry, now time.Time) (*store.Record, error) {
 	year := strconv.Itoa(now.In(s.Model.Loc).Year())
 	counter := "number/" + ev.ID
@@ -671,27 +693,13 @@ func (s *Service) register(ctx context.Context, actor *Actor, ev *Event, next *s
 	case "office-year":
 		counter += "/" + actor.Office.Code + "/" + year
 	}
-	for range 5 {
-		seq, err := s.Store.NextSequence(ctx, counter)
-		if err != nil {
-			return nil, err
-		}
-		next.Number = formatNumber(ev.Numbering.Format, ev.ID, year, actor.Office.Code, actor.Office.Area, seq)
-		entry.Number = next.Number
-		err = s.Store.UpdateRecord(ctx, next, entry)
-		if errors.Is(err, store.ErrDuplicate) {
-			continue
-		}
-		if err != nil {
-			return nil, s.storeError(err)
-		}
-		r, err := s.Store.Record(ctx, next.ID)
-		if err != nil {
-			return nil, err
-		}
-		return r, nil
+	err := s.Store.NumberRecord(ctx, next, entry, counter, func(seq int64) string {
+		return formatNumber(ev.Numbering.Format, ev.ID, year, actor.Office.Code, actor.Office.Area, seq)
+	})
+	if err != nil {
+		return nil, s.storeError(err)
 	}
-	return nil, fmt.Errorf("record %s: five registration numbers in a row were taken (counter %s)", next.ID, counter)
+	return s.Store.Record(ctx, next.ID)
 }
 
 var numberPart = regexp.MustCompile(`\{(event|year|office|area|seq)(?::([0-9]+))?\}`)

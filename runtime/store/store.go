@@ -197,6 +197,15 @@ type Store interface {
 	// NextSequence returns the next value of a named counter, from 1. A value is never given
 	// twice, even across a crash; some may be skipped.
 	NextSequence(ctx context.Context, name string) (int64, error)
+	// NumberRecord is UpdateRecord for the update that gives a record its registration
+	// number, drawn from the named counter (as NextSequence draws) and written by number
+	// into r.Number and e.Number. The value is drawn only once the record is known to be at
+	// version r.Version-1 and held for this update, so that requests that lose the race for
+	// the record (a second click, from any server instance) draw nothing: ErrConflict, and
+	// the counter is as it was. A number another record holds is passed over and the next
+	// one drawn. A value is skipped only when a crash (or, in MongoDB, a write stalled past
+	// the hold's lease) comes between the draw and the update.
+	NumberRecord(ctx context.Context, r *Record, e Entry, counter string, number func(seq int64) string) error
 
 	// SaveDraft creates or replaces a draft of its user. A new draft of a user who keeps
 	// MaxDrafts already is refused with ErrTooMany; replacing one is not. (MongoDB: new

@@ -20,6 +20,7 @@ package mongostore
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -414,6 +415,95 @@ func (s *Store) UpdateRecord(ctx context.Context, r *store.Record, e store.Entry
 		return store.ErrConflict
 	}
 	return nil
+}
+
+// numberingLease is how long a NumberRecord holds a record between its claim and its update.
+// A claim older than this is taken to be a crashed server's, and another request may claim the
+// record; the update of a request that stalled that long then fails, and its number is skipped.
+const numberingLease = 30 * time.Second
+
+// NumberRecord claims the record first, with one update guarded by its version (the record
+// document's "numbering" holds the claim: a token and the end of its lease); only the request
+// whose claim was taken draws a number, and its update, guarded by version and token, writes
+// the number and drops the claim. MongoDB has no transaction over the record and the counter
+// here: a crash between the draw and the update skips a number, and its claim holds the
+// record until its lease ends.
+func (s *Store) NumberRecord(ctx context.Context, r *store.Record, e store.Entry, counter string, number func(int64) string) error {
+	token := rand.Text()
+	now := time.Now()
+	var res *mongo.UpdateResult
+	err := s.exclusive(func() (err error) {
+		res, err = s.records.UpdateOne(ctx, bson.D{
+			{Key: "_id", Value: r.ID},
+			{Key: "version", Value: r.Version - 1},
+			{Key: "$or", Value: bson.A{
+				bson.D{{Key: "numbering", Value: bson.D{{Key: "$exists", Value: false}}}},
+				bson.D{{Key: "numbering.until", Value: bson.D{{Key: "$lt", Value: bson.NewDateTimeFromTime(now)}}}},
+			}},
+		}, bson.D{{Key: "$set", Value: bson.D{{Key: "numbering", Value: bson.D{
+			{Key: "token", Value: token},
+			{Key: "until", Value: bson.NewDateTimeFromTime(now.Add(numberingLease))},
+		}}}}})
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if res.MatchedCount == 0 {
+		if _, err := s.Record(ctx, r.ID); err != nil {
+			return err
+		}
+		return store.ErrConflict // changed, or claimed by another request
+	}
+	next := *r
+	for range maxTaken {
+		seq, err := s.NextSequence(ctx, counter)
+		if err != nil {
+			s.release(r.ID, token)
+			return err
+		}
+		next.Number = number(seq)
+		e.Number = next.Number
+		update := bson.D{
+			{Key: "$set", Value: stateOf(&next)},
+			{Key: "$push", Value: bson.D{{Key: "history", Value: entryOf(e)}}},
+			{Key: "$unset", Value: bson.D{{Key: "numbering", Value: ""}}},
+		}
+		err = s.exclusive(func() (err error) {
+			res, err = s.records.UpdateOne(ctx, bson.D{{Key: "_id", Value: r.ID}, {Key: "version", Value: r.Version - 1}, {Key: "numbering.token", Value: token}}, update)
+			return err
+		})
+		switch {
+		case mongo.IsDuplicateKeyError(err) || (err != nil && s.numberTaken(ctx, &next)):
+			continue // FerretDB v1 reports a unique index's refusal as an internal error: see UpdateRecord
+		case err != nil:
+			s.release(r.ID, token)
+			return err
+		case res.MatchedCount == 0:
+			return store.ErrConflict // the lease ran out, and another request took the record
+		}
+		r.Number = next.Number
+		return nil
+	}
+	s.release(r.ID, token)
+	return fmt.Errorf("record %s: %d registration numbers in a row were taken (counter %s)", r.ID, maxTaken, counter)
+}
+
+// maxTaken is how many numbers NumberRecord passes over, taken by other records (a counter
+// reset by hand, two formats that meet), before it gives up.
+const maxTaken = 5
+
+// release drops a NumberRecord's claim that will not be followed by its update, so that the
+// record need not wait for the lease to end. Whatever the caller's context says: a claim left
+// holds the record.
+func (s *Store) release(id, token string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	s.exclusive(func() error {
+		_, err := s.records.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "numbering.token", Value: token}},
+			bson.D{{Key: "$unset", Value: bson.D{{Key: "numbering", Value: ""}}}})
+		return err
+	})
 }
 
 // numberTaken tells whether another record than r holds r's number.

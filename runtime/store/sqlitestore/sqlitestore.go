@@ -487,34 +487,80 @@ func (s *Store) insertEntry(tx *sql.Tx, id string, e store.Entry) error {
 }
 
 func (s *Store) UpdateRecord(ctx context.Context, r *store.Record, e store.Entry) error {
-	return s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		var seq int64
-		err := tx.QueryRowContext(ctx, `UPDATE records SET event=?, bundle=?, status=?, flags=?, office=?, areas=?,
-			number=?, title=?, names=?, event_date=?, documents=?, version=?, updated=?, data=? WHERE id=? AND version=? RETURNING seq`,
-			r.Event, r.Bundle, r.Status, strings.Join(r.Flags, " "), r.Office, strings.Join(r.Areas, " "), nullable(r.Number),
-			r.Title, strings.Join(r.Names, " "), r.EventDate, strings.Join(r.Documents, " "), r.Version, millis(r.Updated), []byte(r.Data),
-			r.ID, r.Version-1).Scan(&seq)
-		if isUnique(err) {
-			return store.ErrDuplicate
+	return s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error { return s.update(ctx, tx, r, e) })
+}
+
+// update is UpdateRecord's write, in a transaction.
+func (s *Store) update(ctx context.Context, tx *sql.Tx, r *store.Record, e store.Entry) error {
+	var seq int64
+	err := tx.QueryRowContext(ctx, `UPDATE records SET event=?, bundle=?, status=?, flags=?, office=?, areas=?,
+		number=?, title=?, names=?, event_date=?, documents=?, version=?, updated=?, data=? WHERE id=? AND version=? RETURNING seq`,
+		r.Event, r.Bundle, r.Status, strings.Join(r.Flags, " "), r.Office, strings.Join(r.Areas, " "), nullable(r.Number),
+		r.Title, strings.Join(r.Names, " "), r.EventDate, strings.Join(r.Documents, " "), r.Version, millis(r.Updated), []byte(r.Data),
+		r.ID, r.Version-1).Scan(&seq)
+	if isUnique(err) {
+		return store.ErrDuplicate
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		if err := tx.QueryRowContext(ctx, `SELECT seq FROM records WHERE id = ?`, r.ID).Scan(&seq); errors.Is(err, sql.ErrNoRows) {
+			return store.ErrNotFound
 		}
-		if errors.Is(err, sql.ErrNoRows) {
-			if err := tx.QueryRowContext(ctx, `SELECT seq FROM records WHERE id = ?`, r.ID).Scan(&seq); errors.Is(err, sql.ErrNoRows) {
-				return store.ErrNotFound
-			}
+		return store.ErrConflict
+	}
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM terms WHERE rowid = ?`, seq); err != nil {
+		return err
+	}
+	if err := s.insertTerms(tx, seq, r); err != nil {
+		return err
+	}
+	return s.insertEntry(tx, r.ID, e)
+}
+
+// NumberRecord checks the record's version, draws the number and updates the record in one
+// write of the shared transaction: a request that loses the race draws nothing, and a crash
+// takes the draw back with the update, so SQLite skips no number at all.
+func (s *Store) NumberRecord(ctx context.Context, r *store.Record, e store.Entry, counter string, number func(int64) string) error {
+	next := *r
+	err := s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		var version int64
+		err := tx.QueryRowContext(ctx, `SELECT version FROM records WHERE id = ?`, r.ID).Scan(&version)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			return store.ErrNotFound
+		case err != nil:
+			return err
+		case version != r.Version-1:
 			return store.ErrConflict
 		}
-		if err != nil {
-			return err
+		for range maxTaken {
+			var seq int64
+			if err := tx.QueryRowContext(ctx, nextValue, counter).Scan(&seq); err != nil {
+				return err
+			}
+			next.Number = number(seq)
+			e.Number = next.Number
+			err := s.update(ctx, tx, &next, e)
+			if !errors.Is(err, store.ErrDuplicate) {
+				return err
+			}
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM terms WHERE rowid = ?`, seq); err != nil {
-			return err
-		}
-		if err := s.insertTerms(tx, seq, r); err != nil {
-			return err
-		}
-		return s.insertEntry(tx, r.ID, e)
+		return fmt.Errorf("record %s: %d registration numbers in a row were taken (counter %s)", r.ID, maxTaken, counter)
 	})
+	if err == nil {
+		r.Number = next.Number
+	}
+	return err
 }
+
+// maxTaken is how many numbers NumberRecord passes over, taken by other records (a counter
+// reset by hand, two formats that meet), before it gives up.
+const maxTaken = 5
+
+const nextValue = `INSERT INTO counters (name, value) VALUES (?, 1)
+		ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value`
 
 const columns = `r.id, r.event, r.bundle, r.status, r.flags, r.office, r.areas, r.number, r.title, r.names,
 	r.event_date, r.documents, r.version, r.created, r.updated, r.created_by, r.idem_key, r.idem_hash, r.data`
@@ -846,8 +892,7 @@ func (s *Store) UploadedBy(ctx context.Context, user string, ids []string) ([]st
 func (s *Store) NextSequence(ctx context.Context, name string) (int64, error) {
 	var n int64
 	err := s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		return tx.QueryRowContext(ctx, `INSERT INTO counters (name, value) VALUES (?, 1)
-		ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value`, name).Scan(&n)
+		return tx.QueryRowContext(ctx, nextValue, name).Scan(&n)
 	})
 	return n, err
 }

@@ -43,6 +43,7 @@ var concurrent = []struct {
 }{
 	{"ConcurrentUpdates", testConcurrentUpdates},
 	{"NumberAtOnce", testNumberAtOnce},
+	{"NumberRecord", testNumberRecord},
 	{"KeyAtOnce", testKeyAtOnce},
 	{"Sequences", testSequences},
 	{"FailuresAtOnce", testFailuresAtOnce},
@@ -171,7 +172,8 @@ func testCloseWhileWriting(t *testing.T, a, b store.Store) {
 			_, err := s.AddFailure(ctx, "user:"+id, at(0), time.Minute)
 			return err
 		case 2:
-			return s.SaveDraft(ctx, &store.Draft{ID: id, User: "amina", Event: "birth", Data: []byte(`{}`), Updated: at(1)})
+			// each draft its own user's: a user's drafts are bounded (MaxDrafts)
+			return s.SaveDraft(ctx, &store.Draft{ID: id, User: "user-" + id, Event: "birth", Data: []byte(`{}`), Updated: at(1)})
 		default:
 			_, err := s.NextSequence(ctx, "birth/O1/2026")
 			return err
@@ -179,9 +181,14 @@ func testCloseWhileWriting(t *testing.T, a, b store.Store) {
 	}
 	for w := range writers {
 		wg.Go(func() {
+			// A writer that fails early must still be counted as started, or the test waits
+			// for it for ever instead of reporting its error.
+			var once sync.Once
+			start := func() { once.Do(func() { started <- struct{}{} }) }
+			defer start()
 			for i := 0; ; i++ {
 				if i == 8 {
-					started <- struct{}{}
+					start()
 				}
 				id := fmt.Sprint("A", w, "-", i)
 				closed := afterClose.Load()
@@ -282,6 +289,9 @@ func (p *alternate) Search(ctx context.Context, q store.Query) (store.Page, erro
 }
 func (p *alternate) NextSequence(ctx context.Context, name string) (int64, error) {
 	return p.next().NextSequence(ctx, name)
+}
+func (p *alternate) NumberRecord(ctx context.Context, r *store.Record, e store.Entry, counter string, number func(int64) string) error {
+	return p.next().NumberRecord(ctx, r, e, counter, number)
 }
 func (p *alternate) SaveDraft(ctx context.Context, d *store.Draft) error {
 	return p.next().SaveDraft(ctx, d)

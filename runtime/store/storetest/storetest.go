@@ -37,6 +37,7 @@ func Run(t *testing.T, open Open) {
 		{"FailuresAtOnce", testFailuresAtOnce},
 		{"CloseWhileWriting", func(t *testing.T, s store.Store) { testCloseWhileWriting(t, s, nil) }},
 		{"UniqueNumbers", testUniqueNumbers},
+		{"NumberRecord", testNumberRecord},
 		{"Search", testSearch},
 		{"SearchAfterUpdate", testSearchAfterUpdate},
 		{"SearchPages", testSearchPages},
@@ -284,6 +285,73 @@ func testUniqueNumbers(t *testing.T, s store.Store) {
 	must(t, err)
 	if got.Number != "" || got.Version != 1 {
 		t.Errorf("the refused update changed the record: %+v", got)
+	}
+}
+
+// 50 registrations of one version of one record at once: exactly one is taken, and it alone
+// draws a number; a number another record holds is passed over.
+func testNumberRecord(t *testing.T, s store.Store) {
+	a, b := record("B1", 1), record("B2", 1)
+	must(t, s.CreateRecord(ctx, a))
+	must(t, s.CreateRecord(ctx, b))
+	format := func(seq int64) string { return fmt.Sprint("N", seq) }
+	const n = 50
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	numbers := make([]string, n)
+	for i := range n {
+		wg.Go(func() {
+			u, e := next(a, "register", "registered", 2)
+			u.Title = fmt.Sprint("writer ", i)
+			errs[i] = s.NumberRecord(ctx, u, e, "number/birth", format)
+			numbers[i] = u.Number
+		})
+	}
+	wg.Wait()
+	won := -1
+	for i, err := range errs {
+		switch {
+		case err == nil && won >= 0:
+			t.Errorf("writers %d and %d both succeeded", won, i)
+		case err == nil:
+			won = i
+		case !errors.Is(err, store.ErrConflict):
+			t.Errorf("writer %d: %v", i, err)
+		}
+	}
+	if won < 0 {
+		t.Fatal("no writer succeeded")
+	}
+	got, err := s.Record(ctx, "B1")
+	must(t, err)
+	if got.Number != "N1" || numbers[won] != "N1" || got.Title != fmt.Sprint("writer ", won) || got.Version != 2 ||
+		len(got.History) != 2 || got.History[1].Number != "N1" {
+		t.Errorf("winner %d given %q; record %q %q version %d, %d entries", won, numbers[won], got.Number, got.Title, got.Version, len(got.History))
+	}
+	// The 49 who lost drew nothing.
+	if seq, err := s.NextSequence(ctx, "number/birth"); err != nil || seq != 2 {
+		t.Errorf("the counter after one registration: %d %v, want 2", seq, err)
+	}
+	// 3 is taken (a counter set back by hand): B2 passes over it to 4.
+	c, e := next(record("B3", 2), "register", "registered", 2)
+	must(t, s.CreateRecord(ctx, record("B3", 2)))
+	c.Number = "N3"
+	must(t, s.UpdateRecord(ctx, c, e))
+	u, e := next(b, "register", "registered", 2)
+	must(t, s.NumberRecord(ctx, u, e, "number/birth", format))
+	if got, err := s.Record(ctx, "B2"); err != nil || got.Number != "N4" || u.Number != "N4" || got.History[1].Number != "N4" {
+		t.Errorf("past a number taken: given %q, stored %+v %v", u.Number, got, err)
+	}
+	// A stale version, a missing record: nothing drawn.
+	if err := s.NumberRecord(ctx, u, e, "number/birth", format); !errors.Is(err, store.ErrConflict) {
+		t.Errorf("a stale version: %v", err)
+	}
+	missing, e := next(record("B9", 1), "register", "registered", 2)
+	if err := s.NumberRecord(ctx, missing, e, "number/birth", format); !errors.Is(err, store.ErrConflict) && !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("a missing record: %v", err)
+	}
+	if seq, err := s.NextSequence(ctx, "number/birth"); err != nil || seq != 5 {
+		t.Errorf("the counter: %d %v, want 5", seq, err)
 	}
 }
 

@@ -49,7 +49,7 @@ func (a *area) setName(lang, name string) {
 // tables are a package's spreadsheets, read and checked.
 type tables struct {
 	areas   map[string]*area
-	sorted  []*area // the areas by code
+	sorted  []*area             // the areas by code
 	offices map[string]string   // code -> type
 	keys    map[string]diag.Pos // translation keys, where each is defined
 

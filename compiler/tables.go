@@ -77,10 +77,7 @@ func (c *checker) tables() *tables {
 	} else {
 		c.normalisedAreas(tb, a.sheet, a.Levels)
 	}
-	tb.sorted = make([]*area, 0, len(tb.areas))
-	for _, ar := range tb.areas {
-		tb.sorted = append(tb.sorted, ar)
-	}
+	// In the sheet's order, which is often the codes' already: sorting it then costs little.
 	slices.SortFunc(tb.sorted, func(x, y *area) int { return strings.Compare(x.code, y.code) })
 	c.checkAreaTree(tb, a.Levels)
 	c.offices(tb)
@@ -96,6 +93,8 @@ func (c *checker) normalisedAreas(tb *tables, s sheet, levels []string) {
 	}
 	langs := c.nameColumns(t)
 	code, name, parent, typ := t.Col("code"), t.Col("name"), t.Col("parent"), t.Col("type")
+	tb.areas = make(map[string]*area, len(t.Rows))
+	tb.sorted = make([]*area, 0, len(t.Rows))
 	for _, row := range t.Rows {
 		k, ok := t.Required(c.l, row, code)
 		if !ok {
@@ -114,6 +113,7 @@ func (c *checker) normalisedAreas(tb *tables, s sheet, levels []string) {
 			ar.setName(lang, t.Cell(row, col))
 		}
 		tb.areas[k] = ar
+		tb.sorted = append(tb.sorted, ar)
 	}
 	for _, row := range t.Rows {
 		ar := tb.areas[t.Cell(row, code)]
@@ -230,6 +230,7 @@ func (c *checker) ochaAreas(tb *tables, s sheet, levels []string) {
 					ar.setName(lang, n)
 				}
 				tb.areas[k] = ar
+				tb.sorted = append(tb.sorted, ar)
 			}
 			parent = k
 		}
@@ -287,7 +288,11 @@ func (c *checker) offices(tb *tables) {
 	}
 	c.nameColumns(t)
 	code, name, typ, ar := t.Col("code"), t.Col("name"), t.Col("type"), t.Col("area")
-	first := map[string]diag.Pos{}
+	first := make(map[string]diag.Pos, len(t.Rows))
+	tb.offices = make(map[string]string, len(t.Rows))
+	if len(t.Rows) > 0 {
+		tb.officeList = make([]bundle.Office, 0, len(t.Rows)) // nil for none, as the bundle has always said
+	}
 	for _, row := range t.Rows {
 		k, ok := t.Required(c.l, row, code)
 		if !ok {

@@ -9,8 +9,6 @@ package bundle
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 
@@ -225,22 +223,17 @@ type Numbering struct {
 }
 
 // Encode writes the bundle as compact JSON, setting its hash. The same bundle always gives the
-// same bytes. The hash is the sha256 of the bytes with an empty hash; the bundle is marshalled
-// once and the hash written into its place, since a national bundle is tens of megabytes.
+// same bytes. The hash is the sha256 of the bytes with an empty hash; the bundle is written
+// once, with room left for the hash, since a national bundle is tens of megabytes.
 func (b *Bundle) Encode() ([]byte, error) {
 	b.Format = FormatVersion
 	b.Hash = ""
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(b); err != nil {
+	data, at, err := b.encode()
+	if err != nil {
 		return nil, err
 	}
-	data := buf.Bytes()
-	sum := sha256.Sum256(data)
-	b.Hash = "sha256:" + hex.EncodeToString(sum[:])
-	// format and version come first and cannot hold this text, so the first match is the hash.
-	return bytes.Replace(data, []byte(`"hash":""`), []byte(`"hash":"`+b.Hash+`"`), 1), nil
+	b.Hash = hashInto(data, at)
+	return data, nil
 }
 
 // Decode reads a bundle and checks its format and its hash: a bundle edited by hand or damaged

@@ -24,18 +24,11 @@ func (c *checker) bundle() *bundle.Bundle {
 		Users:        c.tb.users,
 		Translations: c.tb.texts,
 	}
-	for _, code := range slices.Sorted(maps.Keys(c.tb.areas)) {
-		a := c.tb.areas[code]
-		names := map[string]string{}
-		for lang, n := range a.names {
-			if n != "" && n != a.name {
-				names[lang] = n
-			}
-		}
-		if len(names) == 0 {
-			names = nil
-		}
-		b.Areas = append(b.Areas, bundle.Area{Code: a.code, Name: a.name, Names: names, Parent: a.parent, Level: a.level})
+	if len(c.tb.sorted) > 0 {
+		b.Areas = make([]bundle.Area, len(c.tb.sorted))
+	}
+	for i, a := range c.tb.sorted {
+		b.Areas[i] = bundle.Area{Code: a.code, Name: a.name, Names: a.names, Parent: a.parent, Level: a.level}
 	}
 	slices.SortFunc(b.Offices, func(x, y bundle.Office) int { return strings.Compare(x.Code, y.Code) })
 	slices.SortFunc(b.Users, func(x, y bundle.User) int { return strings.Compare(x.Username, y.Username) })

@@ -164,3 +164,15 @@ func TestPrintingAction(t *testing.T) {
 		}
 	}
 }
+
+// TestCertificatePlaceNames: the names of the places a certificate prints are covered by its
+// fonts, in each of its languages; a district named in letters no font has is refused, once,
+// for the French certificates that print it.
+func TestCertificatePlaceNames(t *testing.T) {
+	dir := nerovia(t, "", map[string][2]string{"places/areas.csv": {"NV0102,Dravik,NV01,district,Dravik,", "NV0102,Dravik,NV01,district,დრავიკი,"}})
+	got := errorsAbout(Validate(dir), "none of its fonts has")
+	if len(got) != 2 || !strings.Contains(got[0], "certificate birth-certificate: none of its fonts has დ (U+10D3), რ (U+10E0), ა (U+10D0), ვ (U+10D5), ი (U+10D8), ..., which its fr texts print") ||
+		!strings.Contains(got[1], "certificate death-certificate: none of its fonts has დ (U+10D3)") {
+		t.Errorf("errors: %q", got)
+	}
+}

@@ -10,11 +10,13 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	_ "time/tzdata" // time zones are checked the same on every machine, with or without a tz database
 	"unicode/utf8"
 
 	"golang.org/x/image/font/gofont/goregular"
+	"golang.org/x/text/unicode/norm"
 
 	"github.com/crvsctl/crvsctl/bundle"
 	"github.com/crvsctl/crvsctl/certificates/pdf"
@@ -55,6 +57,7 @@ type checker struct {
 	actionIfs map[string]map[string]*rules.Node // by event, then action
 	certs     map[string][]bundle.Certificate   // by event
 	files     map[string][]byte                 // the certificates' files, by path
+	cmaps     map[string]*pdf.Cmap              // the character maps of the fonts among them
 	tb        *tables
 }
 
@@ -62,7 +65,7 @@ type checker struct {
 func check(src *cueSource, pkg *pkgModel, l *diag.List) *checker {
 	c := &checker{src: src, pkg: pkg, l: l, used: map[string]bool{},
 		forms: map[string]*rules.FormIR{}, titles: map[string]*rules.Node{}, actionIfs: map[string]map[string]*rules.Node{},
-		certs: map[string][]bundle.Certificate{}, files: map[string][]byte{}}
+		certs: map[string][]bundle.Certificate{}, files: map[string][]byte{}, cmaps: map[string]*pdf.Cmap{}}
 	c.country()
 	for _, id := range slices.Sorted(maps.Keys(pkg.Events)) {
 		c.event(id, pkg.Events[id])
@@ -407,10 +410,12 @@ func (c *checker) file(name, kind string, pos diag.Pos, cert string) {
 			return
 		}
 	case "font":
-		if _, err := pdf.ReadCmap(data); err != nil {
+		cmap, err := pdf.ReadCmap(data)
+		if err != nil {
 			c.l.Errorf(pos, CodeInvalid, "", "certificate %s: font %s: %v", cert, name, err)
 			return
 		}
+		c.cmaps[name] = cmap
 	}
 	c.files[name] = data
 }
@@ -420,40 +425,41 @@ func (c *checker) file(name, kind string, pos diag.Pos, cert string) {
 // A character is printed with the first of the fonts that has it, the Go fonts last (as the
 // renderer does). Answers typed by registrars cannot be known here; the country's texts show
 // its scripts.
+//
+// What a certificate prints is gathered as a set of distinct characters, and the characters of
+// the places' and offices' names once per language and level, whichever certificates print
+// them: a national package has a hundred thousand places.
 func (c *checker) fontCoverage(tb *tables) {
 	cat := i18n.New(c.pkg.Country.Languages, c.pkg.Country.DefaultLanguage, tb.texts)
-	goFonts, _ := pdf.ReadCmap(goregular.TTF)
+	names := &nameRunes{tb: tb, places: map[[2]string]*runeSet{}, offices: map[string]*runeSet{}}
 	for _, id := range slices.Sorted(maps.Keys(c.pkg.Events)) {
 		for _, name := range slices.Sorted(maps.Keys(c.pkg.Events[id].Certificates)) {
 			cert := c.pkg.Events[id].Certificates[name]
 			var fonts []*pdf.Cmap
 			for _, f := range cert.Fonts {
 				for _, file := range []string{f.Regular, f.Bold} {
-					if cmap, err := pdf.ReadCmap(c.files[file]); err == nil {
+					if cmap := c.cmaps[file]; cmap != nil {
 						fonts = append(fonts, cmap)
 					}
 				}
 			}
-			fonts = append(fonts, goFonts)
+			fonts = append(fonts, goCmap())
 			for _, lang := range cert.Languages {
-				text := cat.LongDate(lang, "2026-01-01")
+				printed := newRuneSet()
+				printed.addText(cat.LongDate(lang, "2026-01-01"))
 				for m := 1; m <= 12; m++ {
-					text += " " + cat.Text(lang, fmt.Sprintf("month.%d", m))
+					printed.addText(cat.Text(lang, fmt.Sprintf("month.%d", m)))
 				}
 				for _, e := range cert.Elements {
 					if e.Text != "" {
-						text += " " + cat.Text(lang, e.Text)
+						printed.addText(cat.Text(lang, e.Text))
 					}
 					if e.Watermark != "" {
-						text += " " + cat.Text(lang, e.Watermark)
+						printed.addText(cat.Text(lang, e.Watermark))
 					}
 				}
-				text += c.printedAnswers(id, name, lang, cat, tb)
-				missing := fonts[0].Missing(text)
-				for _, f := range fonts[1:] {
-					missing = f.Missing(string(missing))
-				}
-				if len(missing) > 0 {
+				c.printedAnswers(printed, id, name, lang, cat, names)
+				if missing := missingRunes(fonts, printed.runes); len(missing) > 0 {
 					c.l.Errorf(c.pos("events", id, "certificates", name, "languages"), CodeInvalid, "add a font of the package that has them (fonts: [{regular: \"fonts/....ttf\"}])",
 						"certificate %s: none of its fonts has %s, which its %s texts print", name, runeList(missing), lang)
 				}
@@ -464,11 +470,9 @@ func (c *checker) fontCoverage(tb *tables) {
 				if slices.Contains(cert.Languages, lang) {
 					continue
 				}
-				missing := fonts[0].Missing(cat.Text(lang, "country.name"))
-				for _, f := range fonts[1:] {
-					missing = f.Missing(string(missing))
-				}
-				if len(missing) > 0 {
+				country := newRuneSet()
+				country.addText(cat.Text(lang, "country.name"))
+				if missing := missingRunes(fonts, country.runes); len(missing) > 0 {
 					c.l.Warnf(c.pos("events", id, "certificates", name, "languages"), CodeInvalid, "add a font of the package that has them, if names are written so",
 						"certificate %s: its fonts lack letters of %s (%s): a name written in them cannot be printed on it", name, lang, runeList(missing))
 				}
@@ -477,10 +481,43 @@ func (c *checker) fontCoverage(tb *tables) {
 	}
 }
 
-// printedAnswers is the text a certificate's values straight from a field can print in a
+// goCmap is the character map of the Go fonts, which every certificate falls back on.
+var goCmap = sync.OnceValue(func() *pdf.Cmap {
+	cmap, err := pdf.ReadCmap(goregular.TTF)
+	if err != nil {
+		panic(fmt.Sprintf("the Go fonts do not read: %v", err)) // a bug of ours, caught by every test
+	}
+	return cmap
+})
+
+// missingRunes returns the characters, of those given, that none of the fonts has, in the
+// order given.
+func missingRunes(fonts []*pdf.Cmap, rs []rune) []rune {
+	// Missing reads a text as the renderer prints it (NFC); characters kept apart by spaces
+	// stay what they are.
+	var text strings.Builder
+	for _, r := range rs {
+		text.WriteRune(r)
+		text.WriteByte(' ')
+	}
+	missing := fonts[0].Missing(text.String())
+	for _, f := range fonts[1:] {
+		if len(missing) == 0 {
+			break
+		}
+		text.Reset()
+		for _, r := range missing {
+			text.WriteRune(r)
+			text.WriteByte(' ')
+		}
+		missing = f.Missing(text.String())
+	}
+	return missing
+}
+
+// printedAnswers adds what a certificate's values straight from a field can print in a
 // language, as far as the package knows it: a choice's labels, a place's names.
-func (c *checker) printedAnswers(event, cert, lang string, cat *i18n.Catalog, tb *tables) string {
-	var out strings.Builder
+func (c *checker) printedAnswers(printed *runeSet, event, cert, lang string, cat *i18n.Catalog, names *nameRunes) {
 	fields := map[string]field{}
 	for _, pg := range c.pkg.Events[event].Form.Pages {
 		for _, f := range pg.Fields {
@@ -499,24 +536,98 @@ func (c *checker) printedAnswers(event, cert, lang string, cat *i18n.Catalog, tb
 			}
 			seen[f.ID] = true
 			for _, o := range c.bundleOptions(f) {
-				out.WriteString(" " + cat.Text(lang, o.Label))
+				printed.addText(cat.Text(lang, o.Label))
 			}
 			if f.Type == "location" && f.Of != "office" {
-				for _, code := range slices.Sorted(maps.Keys(tb.areas)) {
-					a := tb.areas[code]
-					if f.Level == "" || f.Level == a.level {
-						out.WriteString(" " + or(a.names[lang], a.name))
-					}
-				}
+				printed.addSet(names.placeNames(lang, f.Level))
 			}
 			if f.Type == "location" && f.Of != "area" {
-				for _, o := range tb.officeList {
-					out.WriteString(" " + o.Name)
-				}
+				printed.addSet(names.officeNames(lang))
 			}
 		}
 	}
-	return out.String()
+}
+
+// nameRunes holds the characters of the places' names, by language and level ("" for every
+// level), and of the offices' names, each set worked out once.
+type nameRunes struct {
+	tb      *tables
+	places  map[[2]string]*runeSet
+	offices map[string]*runeSet
+}
+
+func (n *nameRunes) placeNames(lang, level string) *runeSet {
+	key := [2]string{lang, level}
+	if s := n.places[key]; s != nil {
+		return s
+	}
+	s := newRuneSet()
+	for _, a := range n.tb.sorted {
+		if level == "" || level == a.level {
+			s.addText(or(a.names[lang], a.name))
+		}
+	}
+	n.places[key] = s
+	return s
+}
+
+// officeNames: an office has one name, whatever the language.
+func (n *nameRunes) officeNames(lang string) *runeSet {
+	if s := n.offices[""]; s != nil {
+		return s
+	}
+	s := newRuneSet()
+	for _, o := range n.tb.officeList {
+		s.addText(o.Name)
+	}
+	n.offices[""] = s
+	return s
+}
+
+// runeSet is a set of characters, in the order they were first added.
+type runeSet struct {
+	bmp    []uint64 // a bit for each character of the Basic Multilingual Plane
+	astral map[rune]bool
+	runes  []rune
+}
+
+func newRuneSet() *runeSet { return &runeSet{bmp: make([]uint64, 0x10000/64)} }
+
+func (s *runeSet) add(r rune) {
+	if r >= 0 && r < 0x10000 {
+		if s.bmp[r/64]&(1<<(r%64)) != 0 {
+			return
+		}
+		s.bmp[r/64] |= 1 << (r % 64)
+	} else {
+		if s.astral[r] {
+			return
+		}
+		if s.astral == nil {
+			s.astral = map[rune]bool{}
+		}
+		s.astral[r] = true
+	}
+	s.runes = append(s.runes, r)
+}
+
+// addText adds the characters of a text as the renderer prints it: normalised to NFC.
+func (s *runeSet) addText(text string) {
+	for i := 0; i < len(text); i++ {
+		if text[i] >= utf8.RuneSelf {
+			for _, r := range norm.NFC.String(text) {
+				s.add(r)
+			}
+			return
+		}
+		s.add(rune(text[i]))
+	}
+}
+
+func (s *runeSet) addSet(o *runeSet) {
+	for _, r := range o.runes {
+		s.add(r)
+	}
 }
 
 // runeList writes characters as "ፌ (U+134C), ...", five at most.

@@ -34,7 +34,7 @@ func run(dir string) (*checker, diag.List) {
 		return nil, l
 	}
 	var pkg pkgModel
-	if err := src.value.Decode(&pkg); err != nil {
+	if err := decode(src.value, &pkg); err != nil {
 		src.addErrors(&l, err, CodeSchema)
 		return nil, l
 	}

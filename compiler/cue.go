@@ -365,20 +365,33 @@ func (s *cueSource) enclosing(path []string) diag.Pos {
 // one, and reports every key the schema requires that the package does not give (CUE reports
 // those only when no other error is left; a compiler must report them all at once).
 func (s *cueSource) walk(l *diag.List, v cue.Value, path []string, errs *errors.Error) {
+	s.walkAt(l, v, s.author, path, errs)
+}
+
+// walkAt is walk with author, the author's own value at path (which may not exist), looked up
+// a step at a time beside v rather than from the root for every value.
+func (s *cueSource) walkAt(l *diag.List, v, author cue.Value, path []string, errs *errors.Error) {
 	// A key the author did not write at all is missing whole: say so once, not for each of
 	// the keys the schema requires inside it.
-	if len(path) > 0 && !s.author.LookupPath(cuePath(path)).Exists() && !hasDefault(v) {
+	if len(path) > 0 && !author.Exists() && !hasDefault(v) {
 		if kind := v.IncompleteKind(); kind == cue.StructKind || kind == cue.ListKind {
 			l.Errorf(s.enclosing(path), CodeMissingKey, "", "missing %s (%s)", displayPath(path), describeKind(v))
 			return
 		}
+	}
+	child := func(sel cue.Selector) cue.Value {
+		if !author.Exists() {
+			return author
+		}
+		return author.LookupPath(cue.MakePath(sel))
 	}
 	// A struct or list holding an error has the kind bottom: look inside it all the same.
 	kind := v.IncompleteKind()
 	if kind == cue.StructKind || kind == cue.BottomKind {
 		if it, err := v.Fields(); err == nil {
 			for it.Next() {
-				s.walk(l, it.Value(), append(slices.Clip(path), it.Selector().String()), errs)
+				sel := it.Selector()
+				s.walkAt(l, it.Value(), child(sel), append(slices.Clip(path), sel.String()), errs)
 			}
 			return
 		}
@@ -386,7 +399,7 @@ func (s *cueSource) walk(l *diag.List, v cue.Value, path []string, errs *errors.
 	if kind == cue.ListKind || kind == cue.BottomKind {
 		if it, err := v.List(); err == nil {
 			for i := 0; it.Next(); i++ {
-				s.walk(l, it.Value(), append(slices.Clip(path), strconv.Itoa(i)), errs)
+				s.walkAt(l, it.Value(), child(cue.Index(i)), append(slices.Clip(path), strconv.Itoa(i)), errs)
 			}
 			return
 		}

@@ -5,6 +5,8 @@ import (
 	"encoding/csv"
 	"os"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -123,4 +125,49 @@ func xlsxCmd(ts *testscript.TestScript, neg bool, args []string) {
 		}
 	}
 	ts.Check(f.SaveAs(ts.MkAbs(args[0])))
+}
+
+// TestDecodeIsCUEs: the compiler's decoder, led by the Go types, gives what cue.Value.Decode
+// gives, on every package of the tests that CUE accepts (the scripts' too).
+func TestDecodeIsCUEs(t *testing.T) {
+	dirs, _ := filepath.Glob("testdata/packages/*")
+	dirs = append(dirs, "../countries/nerovia")
+	scripts, _ := filepath.Glob("testdata/script/*.txtar")
+	for _, script := range scripts {
+		a, err := txtar.ParseFile(script)
+		if err != nil {
+			t.Fatal(err)
+		}
+		root := t.TempDir()
+		for _, f := range a.Files {
+			p := filepath.Join(root, f.Name)
+			os.MkdirAll(filepath.Dir(p), 0o755)
+			os.WriteFile(p, f.Data, 0o644)
+			if strings.HasSuffix(f.Name, ".cue") && !slices.Contains(dirs, filepath.Dir(p)) {
+				dirs = append(dirs, filepath.Dir(p))
+			}
+		}
+	}
+	decoded := 0
+	for _, dir := range dirs {
+		src, l := loadCUE(dir)
+		if src == nil || l.HasErrors() {
+			continue
+		}
+		var want, got pkgModel
+		if err := src.value.Decode(&want); err != nil {
+			t.Fatalf("%s: %v", dir, err)
+		}
+		if err := decode(src.value, &got); err != nil {
+			t.Fatalf("%s: %v", dir, err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: decoded\n%+v\nwant\n%+v", dir, got, want)
+		}
+		decoded++
+	}
+	t.Logf("%d packages", decoded)
+	if decoded < 5 {
+		t.Errorf("%d packages decoded", decoded)
+	}
 }

@@ -57,10 +57,12 @@ type event struct {
 	Form       struct {
 		Pages []page `json:"pages"`
 	} `json:"form"`
-	Flags        map[string]struct{ Label string } `json:"flags"`
-	Workflow     workflow                          `json:"workflow"`
-	Numbering    numbering                         `json:"numbering"`
-	Certificates map[string]certificate            `json:"certificates"`
+	Flags map[string]struct {
+		Label string `json:"label"`
+	} `json:"flags"`
+	Workflow     workflow               `json:"workflow"`
+	Numbering    numbering              `json:"numbering"`
+	Certificates map[string]certificate `json:"certificates"`
 }
 
 type page struct {

@@ -30,14 +30,26 @@ const (
 // area is an administrative area, from either layout of the areas sheet.
 type area struct {
 	code, name, parent, level string
-	names                     map[string]string // by language, besides the default name
+	names                     map[string]string // by language, where it differs from name
 	pos                       diag.Pos          // where it is defined
 	orphan                    bool              // its parent is not an area (reported)
+}
+
+// setName gives the area's name in a language, kept only where it differs from its name.
+func (a *area) setName(lang, name string) {
+	if name == "" || name == a.name {
+		return
+	}
+	if a.names == nil {
+		a.names = map[string]string{}
+	}
+	a.names[lang] = name
 }
 
 // tables are a package's spreadsheets, read and checked.
 type tables struct {
 	areas   map[string]*area
+	sorted  []*area             // the areas by code
 	offices map[string]string   // code -> type
 	keys    map[string]diag.Pos // translation keys, where each is defined
 
@@ -65,6 +77,8 @@ func (c *checker) tables() *tables {
 	} else {
 		c.normalisedAreas(tb, a.sheet, a.Levels)
 	}
+	// In the sheet's order, which is often the codes' already: sorting it then costs little.
+	slices.SortFunc(tb.sorted, func(x, y *area) int { return strings.Compare(x.code, y.code) })
 	c.checkAreaTree(tb, a.Levels)
 	c.offices(tb)
 	c.users(tb)
@@ -79,6 +93,8 @@ func (c *checker) normalisedAreas(tb *tables, s sheet, levels []string) {
 	}
 	langs := c.nameColumns(t)
 	code, name, parent, typ := t.Col("code"), t.Col("name"), t.Col("parent"), t.Col("type")
+	tb.areas = make(map[string]*area, len(t.Rows))
+	tb.sorted = make([]*area, 0, len(t.Rows))
 	for _, row := range t.Rows {
 		k, ok := t.Required(c.l, row, code)
 		if !ok {
@@ -88,15 +104,16 @@ func (c *checker) normalisedAreas(tb *tables, s sheet, levels []string) {
 			c.l.Errorf(t.Pos(row, code), CodeDuplicate, "", "area %s is defined twice (first at %s)", k, first.pos)
 			continue
 		}
-		ar := &area{code: k, parent: t.Cell(row, parent), level: t.Cell(row, typ), pos: t.Pos(row, code), names: map[string]string{}}
+		ar := &area{code: k, parent: t.Cell(row, parent), level: t.Cell(row, typ), pos: t.Pos(row, code)}
 		ar.name, _ = t.Required(c.l, row, name)
 		if lv, ok := t.Required(c.l, row, typ); ok && !slices.Contains(levels, lv) {
 			c.l.Errorf(t.Pos(row, typ), CodeAreaLevel, hintFor(lv, levels), "type %s is not one of the levels %s", lv, strings.Join(levels, ", "))
 		}
 		for lang, col := range langs {
-			ar.names[lang] = t.Cell(row, col)
+			ar.setName(lang, t.Cell(row, col))
 		}
 		tb.areas[k] = ar
+		tb.sorted = append(tb.sorted, ar)
 	}
 	for _, row := range t.Rows {
 		ar := tb.areas[t.Cell(row, code)]
@@ -208,7 +225,12 @@ func (c *checker) ochaAreas(tb *tables, s sheet, levels []string) {
 				if name == "" {
 					c.l.Errorf(t.Pos(row, cols.pcode), "missing-value", "", "area %s has no name in %s", k, def)
 				}
-				tb.areas[k] = &area{code: k, name: name, parent: parent, level: levels[lv-1], names: names, pos: t.Pos(row, cols.pcode)}
+				ar := &area{code: k, name: name, parent: parent, level: levels[lv-1], pos: t.Pos(row, cols.pcode)}
+				for lang, n := range names {
+					ar.setName(lang, n)
+				}
+				tb.areas[k] = ar
+				tb.sorted = append(tb.sorted, ar)
 			}
 			parent = k
 		}
@@ -226,8 +248,8 @@ func orNone(s string) string {
 func (c *checker) checkAreaTree(tb *tables, levels []string) {
 	depth := func(level string) int { return slices.Index(levels, level) }
 	inCycle := map[string]bool{}
-	for _, code := range slices.Sorted(maps.Keys(tb.areas)) {
-		ar := tb.areas[code]
+	for _, ar := range tb.sorted {
+		code := ar.code
 		// Walk up: meeting an area twice is a cycle, reported once, from its first area.
 		path := []string{code}
 		for p := ar.parent; p != "" && !inCycle[code]; p = tb.areas[p].parent {
@@ -266,7 +288,11 @@ func (c *checker) offices(tb *tables) {
 	}
 	c.nameColumns(t)
 	code, name, typ, ar := t.Col("code"), t.Col("name"), t.Col("type"), t.Col("area")
-	first := map[string]diag.Pos{}
+	first := make(map[string]diag.Pos, len(t.Rows))
+	tb.offices = make(map[string]string, len(t.Rows))
+	if len(t.Rows) > 0 {
+		tb.officeList = make([]bundle.Office, 0, len(t.Rows)) // nil for none, as the bundle has always said
+	}
 	for _, row := range t.Rows {
 		k, ok := t.Required(c.l, row, code)
 		if !ok {

@@ -31,7 +31,7 @@ func ReadCSV(name string, r io.Reader, cols Columns) (*Table, diag.List) {
 	cr.ReuseRecord = true
 
 	t := &Table{File: name}
-	b := builder{t: t, cols: cols, l: &l, sep: sep}
+	b := builder{t: t, cols: cols, l: &l, sep: sep, rowsHint: len(src.lines)}
 	var at []cellPos
 	for {
 		rec, err := cr.Read()

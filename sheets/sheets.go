@@ -64,6 +64,7 @@
 package sheets
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -153,7 +154,21 @@ func unwrapPath(err error) error {
 
 // readAll reads a whole input, reporting a failure at the file.
 func readAll(name string, r io.Reader, l *diag.List) ([]byte, bool) {
-	data, err := io.ReadAll(r)
+	var data []byte
+	var err error
+	if f, ok := r.(interface{ Stat() (os.FileInfo, error) }); ok {
+		// A file is read into a buffer of its size: a national areas sheet is megabytes, which
+		// io.ReadAll would copy again each time its buffer doubles.
+		if fi, serr := f.Stat(); serr == nil && fi.Mode().IsRegular() && fi.Size() > 0 {
+			buf := bytes.NewBuffer(make([]byte, 0, fi.Size()+bytes.MinRead))
+			_, err = buf.ReadFrom(r)
+			data = buf.Bytes()
+		} else {
+			data, err = io.ReadAll(r)
+		}
+	} else {
+		data, err = io.ReadAll(r)
+	}
 	if err != nil {
 		l.Errorf(diag.Pos{File: name}, "read-file", "", "cannot read the file: %v", unwrapPath(err))
 		return nil, false
@@ -226,6 +241,23 @@ type builder struct {
 	sep      rune // the CSV separator, for hints
 	started  bool
 	reported []bool // unnamed columns whose values have been reported
+
+	// Rows' cells are cut from larger arrays, a few allocations for a whole sheet rather than
+	// two a row; rowsHint is about how many rows there are, when it is known.
+	cells    []string
+	at       []cellPos
+	rowsHint int
+}
+
+// slab returns a copy of s cut from *from, which is refilled when too short.
+func slab[T any](from *[]T, s []T) []T {
+	if len(*from) < len(s) {
+		*from = make([]T, max(1024, len(s)))
+	}
+	out := (*from)[:len(s):len(s)]
+	copy(out, s)
+	*from = (*from)[len(s):]
+	return out
 }
 
 // add takes one record at a line (or row). at gives the CSV position of each cell and is nil
@@ -255,9 +287,9 @@ func (b *builder) add(line int, cells []string, at []cellPos) {
 	if blank(cells[:min(width, len(cells))]) {
 		return
 	}
-	row := Row{Line: line, Cells: slices.Clone(cells[:min(width, len(cells))])}
+	row := Row{Line: line, Cells: slab(&b.cells, cells[:min(width, len(cells))])}
 	if at != nil {
-		row.at = slices.Clone(at[:min(width, len(at))])
+		row.at = slab(&b.at, at[:min(width, len(at))])
 	}
 	for i, c := range row.Cells {
 		if c != "" && t.Header[i] == "" && !b.reported[i] {
@@ -265,6 +297,9 @@ func (b *builder) add(line int, cells []string, at []cellPos) {
 			b.l.Errorf(t.HeaderPos(i), "unnamed-column", "name the column, or delete its values",
 				"%s has no name, but %s has a value in it", t.colName(i), t.rowName(line))
 		}
+	}
+	if t.Rows == nil && b.rowsHint > 0 {
+		t.Rows = make([]Row, 0, b.rowsHint)
 	}
 	t.Rows = append(t.Rows, row)
 }

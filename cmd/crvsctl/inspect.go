@@ -17,7 +17,8 @@ func newInspectCommand() *cobra.Command {
 		Use:   "inspect BUNDLE",
 		Short: "Say what a bundle holds",
 		Long: `inspect reads a bundle written by crvsctl build, checks its format and hash, and prints
-its version, hash, languages, places, users and events with their field counts.`,
+its version, hash, languages, places, users and events with their field counts, and each
+event's certificates with their languages (the ids crvsctl print --template takes).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			data, err := os.ReadFile(args[0])
@@ -42,6 +43,9 @@ its version, hash, languages, places, users and events with their field counts.`
 					fields += len(p.Fields)
 				}
 				fmt.Fprintf(w, "event %s\t%d fields on %d pages, %d actions, %d statuses\n", ev.ID, fields, len(ev.Pages), len(ev.Actions), len(ev.Statuses))
+				for _, c := range ev.Certificates {
+					fmt.Fprintf(w, "  certificate %s\t%s, %s %s\n", c.ID, strings.Join(c.Languages, " + "), c.Size, c.Orientation)
+				}
 			}
 			return w.Flush()
 		},

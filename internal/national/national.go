@@ -1,7 +1,11 @@
 // Package national writes a national-scale country package, for measuring the compiler and
-// the runtime: the example country's CUE and translations, with 105,210 areas over four levels,
-// 20,000 offices and health facilities and 5,000 users. BenchmarkBuildNational uses it, and
-// README.md ("Performance") gives the command that writes it for timing crvsctl build.
+// the runtime: the example country's whole package (CUE, translations, certificates' images
+// and fonts, tests) with its places, offices and users replaced by 105,210 areas over four
+// levels, 20,000 offices and health facilities and 5,000 users. BenchmarkBuildNational uses
+// it, and README.md ("Performance") gives the command that writes it for timing crvsctl build.
+// WriteSize writes the same package at another size: the compiler's tests build a small one,
+// so that a change to the example that the generator does not follow fails go test, not only
+// make bench.
 package national
 
 import (
@@ -9,42 +13,88 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 )
 
-// Write writes the package into dir, from the example package in the directory example.
+// Size is how many places, offices and users a package has.
+type Size struct {
+	Provinces int // top-level areas
+	Districts int // per province
+	Communes  int // per district
+	Villages  int // per commune
+	Offices   int // offices and health facilities, one in four an office, spread over the communes
+	Users     int // spread over the roles of the example's users and over the offices
+}
+
+// National is the size of Write's package: 105,210 areas, 20,000 offices, 5,000 users.
+var National = Size{Provinces: 10, Districts: 20, Communes: 25, Villages: 20, Offices: 20000, Users: 5000}
+
+// Areas is the number of areas of a package of this size.
+func (s Size) Areas() int {
+	return s.Provinces * (1 + s.Districts*(1+s.Communes*(1+s.Villages)))
+}
+
+// generated are the files of the example that the package replaces.
+var generated = map[string]bool{"places/areas.csv": true, "places/offices.csv": true, "users.csv": true}
+
+// Write writes the national-scale package into dir, from the example package in the
+// directory example.
 func Write(example, dir string) error {
+	return WriteSize(example, dir, National)
+}
+
+// WriteSize writes into dir a package of the given size: every file of the example package
+// (its CUE, translations, certificates' images and fonts, tests) but its areas, offices and
+// users, which are generated.
+func WriteSize(example, dir string, size Size) error {
+	if size.Provinces < 1 || size.Districts < 1 || size.Communes < 1 || size.Offices < 1 || size.Users < 0 {
+		return fmt.Errorf("a package needs at least one province, district, commune and office: %+v", size)
+	}
+	if cues, err := filepath.Glob(filepath.Join(example, "*.cue")); err != nil || len(cues) == 0 {
+		return fmt.Errorf("no CUE files in %s", example)
+	}
+	err := filepath.WalkDir(example, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(example, path)
+		if err != nil {
+			return err
+		}
+		switch {
+		case d.IsDir():
+			return os.MkdirAll(filepath.Join(dir, rel), 0o755)
+		case generated[filepath.ToSlash(rel)] || !d.Type().IsRegular():
+			return nil
+		}
+		return copyFile(path, filepath.Join(dir, rel))
+	})
+	if err != nil {
+		return err
+	}
 	if err := os.MkdirAll(filepath.Join(dir, "places"), 0o755); err != nil {
 		return err
 	}
-	cues, err := filepath.Glob(filepath.Join(example, "*.cue"))
-	if err != nil || len(cues) == 0 {
-		return fmt.Errorf("no CUE files in %s", example)
-	}
-	for _, f := range append(cues, filepath.Join(example, "translations.csv")) {
-		if err := copyFile(f, filepath.Join(dir, filepath.Base(f))); err != nil {
-			return err
-		}
-	}
-	roles, offices, err := exampleRolesAndOffices(example)
+	roles, err := exampleRoles(example)
 	if err != nil {
 		return err
 	}
 
 	var communes []string
 	err = writeCSV(filepath.Join(dir, "places/areas.csv"), []string{"code", "name", "parent", "type", "name:fr", "name:am"}, func(w *csv.Writer) {
-		for p := 1; p <= 10; p++ {
+		for p := 1; p <= size.Provinces; p++ {
 			pc := fmt.Sprintf("P%02d", p)
 			w.Write([]string{pc, "Province " + pc, "", "province", "Province " + pc, "ክፍለ ሀገር " + pc})
-			for d := 1; d <= 20; d++ {
+			for d := 1; d <= size.Districts; d++ {
 				dc := fmt.Sprintf("%sD%02d", pc, d)
 				w.Write([]string{dc, "District " + dc, pc, "district", "District " + dc, "ወረዳ " + dc})
-				for c := 1; c <= 25; c++ {
+				for c := 1; c <= size.Communes; c++ {
 					cc := fmt.Sprintf("%sC%02d", dc, c)
 					communes = append(communes, cc)
 					w.Write([]string{cc, "Commune " + cc, dc, "commune", "Commune " + cc, "ቀበሌ " + cc})
-					for v := 1; v <= 20; v++ {
+					for v := 1; v <= size.Villages; v++ {
 						vc := fmt.Sprintf("%sV%02d", cc, v)
 						w.Write([]string{vc, "Village " + vc, cc, "village", "Village " + vc, "መንደር " + vc})
 					}
@@ -55,10 +105,9 @@ func Write(example, dir string) error {
 	if err != nil {
 		return err
 	}
-	// The example's own offices first (its rules and users name some of them), then the rest.
-	codes := make([]string, 0, 20000)
+	codes := make([]string, 0, size.Offices)
 	err = writeCSV(filepath.Join(dir, "places/offices.csv"), []string{"code", "name", "type", "area"}, func(w *csv.Writer) {
-		for i := 0; i < 20000; i++ {
+		for i := 0; i < size.Offices; i++ {
 			typ := "health-facility"
 			if i%4 == 0 {
 				typ = "crvs-office"
@@ -71,42 +120,37 @@ func Write(example, dir string) error {
 	if err != nil {
 		return err
 	}
-	_ = offices
 	return writeCSV(filepath.Join(dir, "users.csv"), []string{"username", "name", "role", "office", "email", "phone"}, func(w *csv.Writer) {
-		for i := 0; i < 5000; i++ {
+		for i := 0; i < size.Users; i++ {
 			u := fmt.Sprintf("user%04d", i)
 			w.Write([]string{u, "User " + u, roles[i%len(roles)], codes[(i*4)%len(codes)], u + "@registry.example", ""})
 		}
 	})
 }
 
-// exampleRolesAndOffices reads the roles the example's users have, and its offices.
-func exampleRolesAndOffices(example string) (roles, offices []string, err error) {
-	read := func(name string, col int, seen map[string]bool, out *[]string) error {
-		f, err := os.Open(filepath.Join(example, name))
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		rows, err := csv.NewReader(f).ReadAll()
-		if err != nil {
-			return err
-		}
-		for _, r := range rows[1:] {
-			if !seen[r[col]] {
-				seen[r[col]] = true
-				*out = append(*out, r[col])
-			}
-		}
-		return nil
+// exampleRoles reads the roles the example's users have, in their order of first appearance.
+func exampleRoles(example string) ([]string, error) {
+	f, err := os.Open(filepath.Join(example, "users.csv"))
+	if err != nil {
+		return nil, err
 	}
-	if err := read("users.csv", 2, map[string]bool{}, &roles); err != nil {
-		return nil, nil, err
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		return nil, err
 	}
-	if err := read("places/offices.csv", 0, map[string]bool{}, &offices); err != nil {
-		return nil, nil, err
+	var roles []string
+	seen := map[string]bool{}
+	for _, r := range rows[1:] {
+		if len(r) > 2 && !seen[r[2]] {
+			seen[r[2]] = true
+			roles = append(roles, r[2])
+		}
 	}
-	return roles, offices, nil
+	if len(roles) == 0 {
+		return nil, fmt.Errorf("%s: no users, so no roles to give", filepath.Join(example, "users.csv"))
+	}
+	return roles, nil
 }
 
 func writeCSV(path string, header []string, rows func(*csv.Writer)) error {

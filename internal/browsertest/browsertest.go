@@ -41,6 +41,7 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -54,9 +55,16 @@ import (
 // another browser.
 const EnvChromium = "CRVSCTL_CHROMIUM"
 
-// EnvScreenshots names a directory for the screenshots of [Tab.Screenshot].
-// When it is empty the screenshots go to t.ArtifactDir().
+// EnvScreenshots names a directory for the screenshots of [Tab.Screenshot]
+// and of failed tests. When it is empty the screenshots of [Tab.Screenshot] go
+// to t.ArtifactDir(), and those of failed tests to t.ArtifactDir() under go
+// test -artifacts, else to [FailuresDir].
 const EnvScreenshots = "CRVSCTL_SCREENSHOTS"
+
+// FailuresDir is the folder, under os.TempDir(), that keeps the screenshots of
+// failed tests when neither $CRVSCTL_SCREENSHOTS nor go test -artifacts says
+// where: one subfolder per test, which the test does not remove.
+const FailuresDir = "crvsctl-browser-failures"
 
 // Window size of the browser. Tabs that need another size use [Viewport].
 const (
@@ -156,6 +164,7 @@ type Browser struct {
 	product   string
 	userAgent string
 	opts      []Option
+	tabs      atomic.Int64 // tabs opened, to number them
 }
 
 // New starts a headless browser for the test and stops it when the test ends

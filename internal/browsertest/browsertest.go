@@ -72,9 +72,12 @@ const (
 	WindowHeight = 800
 )
 
-// DefaultTimeout bounds each call of [Tab.Do], [Run], [Tab.Navigate] and the
-// other methods of a tab, unless [Timeout] sets another bound.
-const DefaultTimeout = 30 * time.Second
+// DefaultTimeout bounds each call of [Tab.Do], [Run], [Tab.Navigate],
+// [Tab.WaitFor] and the other methods of a tab, unless [Timeout] sets another
+// bound. It is there to end a test that hangs, not to measure: with both cores
+// of a 2-core machine busy, a navigation or a screenshot that takes a second
+// when idle took more than 30 s.
+const DefaultTimeout = 60 * time.Second
 
 // candidates are the executables tried, in order, when $CRVSCTL_CHROMIUM is
 // empty.

@@ -41,6 +41,7 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -54,9 +55,16 @@ import (
 // another browser.
 const EnvChromium = "CRVSCTL_CHROMIUM"
 
-// EnvScreenshots names a directory for the screenshots of [Tab.Screenshot].
-// When it is empty the screenshots go to t.ArtifactDir().
+// EnvScreenshots names a directory for the screenshots of [Tab.Screenshot]
+// and of failed tests. When it is empty the screenshots of [Tab.Screenshot] go
+// to t.ArtifactDir(), and those of failed tests to t.ArtifactDir() under go
+// test -artifacts, else to [FailuresDir].
 const EnvScreenshots = "CRVSCTL_SCREENSHOTS"
+
+// FailuresDir is the folder, under os.TempDir(), that keeps the screenshots of
+// failed tests when neither $CRVSCTL_SCREENSHOTS nor go test -artifacts says
+// where: one subfolder per test, which the test does not remove.
+const FailuresDir = "crvsctl-browser-failures"
 
 // Window size of the browser. Tabs that need another size use [Viewport].
 const (
@@ -64,9 +72,12 @@ const (
 	WindowHeight = 800
 )
 
-// DefaultTimeout bounds each call of [Tab.Do], [Run], [Tab.Navigate] and the
-// other methods of a tab, unless [Timeout] sets another bound.
-const DefaultTimeout = 30 * time.Second
+// DefaultTimeout bounds each call of [Tab.Do], [Run], [Tab.Navigate],
+// [Tab.WaitFor] and the other methods of a tab, unless [Timeout] sets another
+// bound. It is there to end a test that hangs, not to measure: with both cores
+// of a 2-core machine busy, a navigation or a screenshot that takes a second
+// when idle took more than 30 s.
+const DefaultTimeout = 60 * time.Second
 
 // candidates are the executables tried, in order, when $CRVSCTL_CHROMIUM is
 // empty.
@@ -156,6 +167,7 @@ type Browser struct {
 	product   string
 	userAgent string
 	opts      []Option
+	tabs      atomic.Int64 // tabs opened, to number them
 }
 
 // New starts a headless browser for the test and stops it when the test ends

@@ -3,6 +3,7 @@ package browsertest_test
 import (
 	"bytes"
 	"compress/gzip"
+	"flag"
 	"fmt"
 	"html"
 	"image/png"
@@ -94,6 +95,12 @@ func server(t *testing.T) *httptest.Server {
 	})
 	mux.HandleFunc("/lang", func(w http.ResponseWriter, r *http.Request) {
 		send(w, page("lang", `<p id="al">`+html.EscapeString(r.Header.Get("Accept-Language"))+`</p>`))
+	})
+	mux.HandleFunc("/later", func(w http.ResponseWriter, r *http.Request) {
+		// The input comes a while after the load, as a form that a script
+		// builds once its rules are fetched.
+		send(w, page("later", `<form id="f"></form>
+<script>setTimeout(() => { document.getElementById("f").innerHTML = '<input name="late" value="here">' }, 1500)</script>`))
 	})
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
@@ -370,5 +377,152 @@ func TestLanguage(t *testing.T) {
 	am.Navigate(srv.URL + "/lang")
 	if got := browsertest.Run(am, chromedp.Evaluate[string](`navigator.language`)); got != "am" {
 		t.Errorf("a tab's own language: %q, want am", got)
+	}
+}
+
+// TestWaitForWhatIsNotThereYet: a wait that starts before its element exists,
+// even before the page that has it is loaded, succeeds once it appears.
+func TestWaitForWhatIsNotThereYet(t *testing.T) {
+	t.Parallel()
+	srv := server(t)
+	tab := browsertest.New(t).Tab(t)
+	tab.Navigate(srv.URL + "/")
+	// The navigation is in flight, or not even started, when the wait
+	// begins: at first the expression throws (no input named late).
+	browsertest.Run(tab, chromedp.Evaluate[chromedp.Void](`setTimeout(() => { location.href = "/later" }, 200)`))
+	start := time.Now()
+	tab.WaitFor(`document.getElementsByName("late")[0].value === "here"`)
+	if !strings.HasSuffix(tab.URL(), "/later") || time.Since(start) < time.Second {
+		t.Errorf("the wait ended after %v on %s, before the input existed", time.Since(start), tab.URL())
+	}
+}
+
+// TestWaitForTimesOut: a wait that is never satisfied fails the test once the
+// tab's timeout is up, saying what it waited for and what it saw last.
+func TestWaitForTimesOut(t *testing.T) {
+	t.Parallel()
+	srv := server(t)
+	b := browsertest.New(t)
+	rec := &fatalRecorder{TB: t}
+	tab := b.Tab(rec, browsertest.Timeout(time.Second))
+	tab.Navigate(srv.URL + "/")
+	for _, c := range []struct {
+		expr string
+		want []string
+	}{
+		{`document.getElementsByName("never")[0].value`, []string{"waited 1s", `document.getElementsByName("never")[0].value`, "TypeError", "reading 'value'"}},
+		{`document.title === "Goodbye"`, []string{"waited 1s", `document.title === "Goodbye"`, "the value false"}},
+		{`document.title`, nil}, // "Hello" is true: no failure
+		{`document.title ===`, []string{"cannot be evaluated", "SyntaxError"}},
+	} {
+		rec.fatals = nil
+		start := time.Now()
+		tab.WaitFor(c.expr)
+		took := time.Since(start)
+		if len(c.want) == 0 {
+			if len(rec.fatals) != 0 {
+				t.Errorf("WaitFor(%s) failed: %q", c.expr, rec.fatals)
+			}
+			continue
+		}
+		if len(rec.fatals) != 1 {
+			t.Errorf("WaitFor(%s) failed the test %d times, want once: %q", c.expr, len(rec.fatals), rec.fatals)
+			continue
+		}
+		for _, w := range c.want {
+			if !strings.Contains(rec.fatals[0], w) {
+				t.Errorf("WaitFor(%s) failed with %q, which does not say %q", c.expr, rec.fatals[0], w)
+			}
+		}
+		if took > 5*time.Second {
+			t.Errorf("WaitFor(%s) took %v with a timeout of 1s", c.expr, took)
+		}
+	}
+}
+
+// fatalRecorder is a testing.TB whose Fatalf only records.
+type fatalRecorder struct {
+	testing.TB
+	fatals []string
+}
+
+func (r *fatalRecorder) Fatalf(format string, args ...any) {
+	r.fatals = append(r.fatals, fmt.Sprintf(format, args...))
+}
+
+// TestFailureScreenshotsSurvive: when a test has failed, each of its tabs
+// leaves a screenshot of its own that outlives the test, and the test's log
+// says where.
+func TestFailureScreenshotsSurvive(t *testing.T) {
+	srv := server(t)
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp) // os.TempDir()
+	t.Setenv(browsertest.EnvScreenshots, "")
+	want := filepath.Join(tmp, browsertest.FailuresDir, "TestFailureScreenshotsSurvive")
+	if f := flag.Lookup("test.artifacts"); f != nil && f.Value.String() == "true" {
+		want = t.ArtifactDir() // kept by go test -artifacts
+	}
+
+	// Two tabs of one browser, then the first tab of another browser, as in
+	// a second run of the same test (go test -count=2).
+	first := &failedTB{TB: t}
+	b := browsertest.New(t)
+	one, two := b.Tab(first), b.Tab(first)
+	one.Navigate(srv.URL + "/")
+	two.Navigate(srv.URL + "/tall")
+	first.end()
+	second := &failedTB{TB: t}
+	browsertest.New(t).Tab(second).Navigate(srv.URL + "/")
+	second.end()
+
+	paths := map[string]bool{}
+	for _, tb := range []*failedTB{first, second} {
+		for _, l := range tb.logs {
+			if i := strings.Index(l, ": /"); i >= 0 && strings.Contains(l, "screenshot of tab") {
+				paths[l[i+2:]] = true
+			}
+		}
+	}
+	if len(paths) != 3 {
+		t.Fatalf("%d screenshots logged, want one per failed tab, 3: %q %q", len(paths), first.logs, second.logs)
+	}
+	for path := range paths {
+		if filepath.Dir(path) != want {
+			t.Errorf("screenshot %s, want it in %s", path, want)
+		}
+		if !strings.HasPrefix(filepath.Base(path), "failed-tab") {
+			t.Errorf("screenshot %s is not named after its tab", path)
+		}
+		f, err := os.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = png.Decode(f)
+		f.Close()
+		if err != nil {
+			t.Errorf("%s: %v", path, err)
+		}
+	}
+}
+
+// failedTB is a testing.TB that has failed, whose cleanups run when end is
+// called, and which records what it logs.
+type failedTB struct {
+	testing.TB
+	cleanups []func()
+	logs     []string
+}
+
+func (f *failedTB) Failed() bool      { return true }
+func (f *failedTB) Cleanup(fn func()) { f.cleanups = append(f.cleanups, fn) }
+func (f *failedTB) Logf(format string, args ...any) {
+	f.logs = append(f.logs, fmt.Sprintf(format, args...))
+	f.TB.Logf(format, args...)
+}
+
+// end runs the cleanups, last first, as when a test ends.
+func (f *failedTB) end() {
+	for i := len(f.cleanups) - 1; i >= 0; i-- {
+		f.cleanups[i]()
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"net/url"
 	"os"
@@ -30,9 +31,10 @@ import (
 // The tab records what the page writes to the console and what it transfers
 // over the network from the moment it opens.
 type Tab struct {
-	t   testing.TB
-	ctx context.Context
-	cfg config
+	t      testing.TB
+	ctx    context.Context
+	cfg    config
+	number int64
 
 	mu       sync.Mutex
 	console  []chromedp.ConsoleMessage
@@ -65,7 +67,7 @@ func (p PageLoad) String() string {
 
 // Tab opens a new tab in the browser, set up with the browser's options and
 // then opts, and closes it when t ends. When t has failed by then, the tab
-// takes a screenshot named "failed" first.
+// takes a screenshot first, that outlives the test: see [Tab.Number].
 func (b *Browser) Tab(t testing.TB, opts ...Option) *Tab {
 	t.Helper()
 	cfg := config{timeout: DefaultTimeout}
@@ -75,7 +77,7 @@ func (b *Browser) Tab(t testing.TB, opts ...Option) *Tab {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	tab := &Tab{t: t, cfg: cfg}
+	tab := &Tab{t: t, cfg: cfg, number: b.tabs.Add(1)}
 	ctx, cancel := chromedp.NewContext(b.ctx,
 		chromedp.WithNewBrowserContext(),
 		chromedp.WithListener(tab.listen),
@@ -83,9 +85,7 @@ func (b *Browser) Tab(t testing.TB, opts ...Option) *Tab {
 	tab.ctx = ctx
 	t.Cleanup(func() {
 		if t.Failed() {
-			if path, err := tab.screenshot("failed"); err == nil {
-				t.Logf("browsertest: screenshot of the failed test's tab: %s", path)
-			}
+			tab.failureScreenshot()
 		}
 		cancel()
 	})
@@ -184,6 +184,88 @@ func (tab *Tab) location() string {
 func (tab *Tab) URL() string {
 	tab.t.Helper()
 	return Run(tab, chromedp.Location())
+}
+
+// PollInterval is how long [Tab.WaitFor] lets pass between two evaluations of
+// its expression.
+const PollInterval = 50 * time.Millisecond
+
+// WaitFor waits until the JavaScript expression expr is true (truthy) in the
+// tab's page, and fails the test when it is not within the tab's timeout
+// ([DefaultTimeout] unless [Timeout] says otherwise).
+//
+// The expression is evaluated every [PollInterval] in whatever page the tab
+// shows then, and until it is true, whatever it meets means "not yet": a
+// false value, an exception (the element it reads is not in the page yet, as
+// in document.getElementsByName("x")[0].value before the script that makes it
+// has run), a page in the middle of a navigation. So a wait can start at once
+// after a click that navigates, or before the page's script has built what it
+// awaits. When the time is up, the failure says what was awaited and the last
+// value or exception seen.
+func (tab *Tab) WaitFor(expr string) {
+	tab.t.Helper()
+	if err := tab.waitFor(expr); err != nil {
+		tab.fatalf("%v", err)
+	}
+}
+
+// probe is what WaitFor evaluates: expr's truth, and its value as JSON (or
+// as a string), shortened, for the message of a timeout. The line break
+// ends a comment that expr may end with.
+func probe(expr string) string {
+	return `(() => {
+	const v = (` + expr + `
+	);
+	let seen;
+	try { seen = JSON.stringify(v); } catch {}
+	if (seen === undefined) seen = String(v);
+	if (seen.length > 200) seen = seen.slice(0, 200) + "…";
+	return {ok: !!v, seen};
+})()`
+}
+
+func (tab *Tab) waitFor(expr string) error {
+	ctx, cancel := context.WithTimeout(tab.ctx, tab.cfg.timeout)
+	defer cancel()
+	type result struct {
+		OK   bool   `json:"ok"`
+		Seen string `json:"seen"`
+	}
+	check := chromedp.Evaluate[result](probe(expr))
+	last := "nothing: no evaluation finished"
+	for {
+		// One evaluation stuck in a page that goes away must not use up the
+		// whole wait: it is tried again in the next page.
+		ectx, ecancel := context.WithTimeout(ctx, 5*time.Second)
+		r, err := chromedp.Run(ectx, check)
+		ecancel()
+		switch {
+		case tab.ctx.Err() != nil:
+			return fmt.Errorf("waiting for %s: the tab is closed: %w", expr, tab.ctx.Err())
+		case err == nil && r.OK:
+			return nil
+		case err == nil:
+			last = "the value " + r.Seen
+		case isSyntaxError(err):
+			return fmt.Errorf("waiting for %s: the expression cannot be evaluated: %w", expr, err)
+		case !errors.Is(err, context.DeadlineExceeded):
+			last = "the error " + err.Error()
+		case ctx.Err() == nil:
+			last = "no answer within 5s"
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("waited %v (browsertest.Timeout) for %s; the last evaluation gave %s", tab.cfg.timeout, expr, last)
+		case <-time.After(PollInterval):
+		}
+	}
+}
+
+// isSyntaxError tells whether err is a JavaScript syntax error, which no
+// amount of waiting cures.
+func isSyntaxError(err error) bool {
+	var e *chromedp.ExceptionError
+	return errors.As(err, &e) && e.Exception != nil && e.Exception.ClassName == "SyntaxError"
 }
 
 // Navigate loads url in the tab, waits for its load event and for the tasks
@@ -307,7 +389,22 @@ func bytesPerSecond(kbit int) float64 {
 // the test unless go test runs with -artifacts.
 func (tab *Tab) Screenshot(name string) string {
 	tab.t.Helper()
-	path, err := tab.screenshot(name)
+	png, err := tab.capture()
+	if err != nil {
+		tab.fatalf("screenshot %q: %v", name, err)
+	}
+	dir := os.Getenv(EnvScreenshots)
+	file := safeName(name) + ".png"
+	if dir != "" {
+		file = safeName(tab.t.Name()) + "-" + file
+		err = os.MkdirAll(dir, 0o755)
+	} else {
+		dir = tab.t.ArtifactDir()
+	}
+	path := filepath.Join(dir, file)
+	if err == nil {
+		err = os.WriteFile(path, png, 0o644)
+	}
 	if err != nil {
 		tab.fatalf("screenshot %q: %v", name, err)
 	}
@@ -315,25 +412,69 @@ func (tab *Tab) Screenshot(name string) string {
 	return path
 }
 
-func (tab *Tab) screenshot(name string) (string, error) {
-	ctx, cancel := context.WithTimeout(tab.ctx, tab.cfg.timeout)
-	defer cancel()
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+// Number returns the tab's number in its browser: 1 for the first tab opened,
+// 2 for the next... It names the screenshot that the tab takes when its test
+// has failed, failed-tab<number>-<unique>.png, in $CRVSCTL_SCREENSHOTS (then
+// prefixed with the test's name), else in t.ArtifactDir() under go test
+// -artifacts, else in [FailuresDir]/<test> under os.TempDir(); none of these
+// is removed after the test, and the test's log gives the path. Each failure
+// makes a file of its own: two tabs, or two runs of one test (go test
+// -count), do not overwrite each other's.
+func (tab *Tab) Number() int64 { return tab.number }
+
+// failureScreenshot takes the screenshot of a failed test's tab and logs
+// where it is, or why there is none. It does not fail the test further.
+func (tab *Tab) failureScreenshot() {
+	tab.t.Helper()
+	path, err := tab.writeFailureScreenshot()
+	if err != nil {
+		tab.t.Logf("browsertest: no screenshot of tab %d of the failed test: %v", tab.number, err)
+		return
+	}
+	tab.t.Logf("browsertest: screenshot of tab %d of the failed test (page %s): %s", tab.number, tab.location(), path)
+}
+
+func (tab *Tab) writeFailureScreenshot() (string, error) {
+	png, err := tab.capture()
 	if err != nil {
 		return "", err
 	}
+	pattern := fmt.Sprintf("failed-tab%d-%s-*.png", tab.number, time.Now().UTC().Format("20060102T150405"))
 	dir := os.Getenv(EnvScreenshots)
-	file := safeName(name) + ".png"
-	if dir != "" {
-		file = safeName(tab.t.Name()) + "-" + file
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return "", err
-		}
-	} else {
+	switch {
+	case dir != "":
+		pattern = safeName(tab.t.Name()) + "-" + pattern
+	case artifacts():
 		dir = tab.t.ArtifactDir()
+	default:
+		dir = filepath.Join(os.TempDir(), FailuresDir, safeName(tab.t.Name()))
 	}
-	path := filepath.Join(dir, file)
-	return path, os.WriteFile(path, png, 0o644)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	f, err := os.CreateTemp(dir, pattern)
+	if err != nil {
+		return "", err
+	}
+	_, err = f.Write(png)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return f.Name(), err
+}
+
+// artifacts tells whether go test runs with -artifacts, which keeps
+// t.ArtifactDir() after the test.
+func artifacts() bool {
+	f := flag.Lookup("test.artifacts")
+	return f != nil && f.Value.String() == "true"
+}
+
+// capture takes a PNG of the whole page.
+func (tab *Tab) capture() ([]byte, error) {
+	ctx, cancel := context.WithTimeout(tab.ctx, tab.cfg.timeout)
+	defer cancel()
+	return chromedp.Run(ctx, chromedp.FullScreenshot(100))
 }
 
 // safeName makes s usable as a file name.

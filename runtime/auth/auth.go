@@ -167,9 +167,11 @@ var hashSlots = make(chan struct{}, max(1, runtime.GOMAXPROCS(0)))
 // client's cookie; the store keeps only its hash) and the session. remoteAddr is the
 // client's address ("host:port" or a bare IP; see ClientAddr behind a proxy).
 //
-// The limits follow OWASP ASVS 4.0.3 2.2.1 and NIST SP 800-63B 5.2.2: they slow the guesser
-// and do not lock the user out. Every attempt is first counted, in this order, and refused
-// with ErrRateLimited when a count goes past its limit:
+// The limits take the lockout-avoiding techniques of OWASP ASVS 4.0.3 2.2.1 (soft lockouts,
+// rate limiting, ever increasing delays, address restrictions) and NIST SP 800-63B 5.2.2
+// (waits that increase): they slow the guesser and never lock the user out. Every attempt is
+// first counted, in this order, and refused with ErrRateLimited when a count goes past its
+// limit:
 //
 //   - under the address: every attempt, successes included, MaxAddressAttempts a window;
 //   - under the user at that address: MaxFailures a window, so that a guesser at one
@@ -184,6 +186,12 @@ var hashSlots = make(chan struct{}, max(1, runtime.GOMAXPROCS(0)))
 // their address too (its count is never cleared, or an attacker holding one account could
 // reset their address between guesses at others): many users behind one address can use up
 // its allowance.
+//
+// What is not bounded: guessing at one account from many addresses at once (a botnet). Each
+// address has MaxFailures guesses a window; the growing wait slows each guess but, being a
+// wait and not a refusal, not many of them in parallel. ASVS's "at most 100 failed attempts
+// an hour on one account" holds against guessers from fewer than five addresses; bounding it
+// for more would take a hard per-account limit, which is the lockout this avoids.
 //
 // A wrong password, an unknown user and a user without a password are all ErrBadCredentials,
 // and all cost one argon2 computation, so neither the answer nor its time tells whether a

@@ -68,20 +68,25 @@ func TestBodiesBounded(t *testing.T) {
 		head                    string
 		loggedIn                bool
 		want                    int
+		origin                  string
 	}{
-		{"login, urlencoded", "/login", "application/x-www-form-urlencoded", "username=", false, 413},
-		{"login, multipart", "/login", fileCT, string(fileHead), false, 415},
-		{"language, urlencoded", "/language", "application/x-www-form-urlencoded", "lang=", false, 413},
-		{"language, multipart", "/language", fileCT, string(fileHead), false, 415},
-		{"API login", "/api/v1/login", "application/json", `{"username":"`, false, 413},
-		{"API verify", "/api/v1/verify", "application/json", `{"seal":"`, false, 413},
-		{"verify, urlencoded", "/verify", "application/x-www-form-urlencoded", "seal=", false, 413},
-		{"verify, multipart", "/verify", fileCT, string(fileHead), false, 415},
-		{"logout, urlencoded without its token", "/logout", "application/x-www-form-urlencoded", "x=", true, 413},
-		{"logout, urlencoded with its token", "/logout", "application/x-www-form-urlencoded", "csrf=" + cookie.csrf + "&x=", true, 413},
-		{"logout, multipart", "/logout", fileCT, string(fileHead), true, 415},
-		{"declare, a file before the token", "/declare/birth", fileCT, string(fileHead), true, 403},
-		{"declare, urlencoded", "/declare/birth", "application/x-www-form-urlencoded", "csrf=" + cookie.csrf + "&child.name.given=", true, 413},
+		{"login, urlencoded", "/login", "application/x-www-form-urlencoded", "username=", false, 413, ""},
+		{"login from another site, multipart", "/login", fileCT, string(fileHead), false, 403, "https://evil.example"},
+		{"language from another site, multipart", "/language", fileCT, string(fileHead), false, 403, "https://evil.example"},
+		{"API login from another site", "/api/v1/login", "application/json", `{"username":"`, false, 403, "https://evil.example"},
+		{"logout from another site, multipart", "/logout", fileCT, string(fileHead), true, 403, "https://evil.example"},
+		{"login, multipart", "/login", fileCT, string(fileHead), false, 415, ""},
+		{"language, urlencoded", "/language", "application/x-www-form-urlencoded", "lang=", false, 413, ""},
+		{"language, multipart", "/language", fileCT, string(fileHead), false, 415, ""},
+		{"API login", "/api/v1/login", "application/json", `{"username":"`, false, 413, ""},
+		{"API verify", "/api/v1/verify", "application/json", `{"seal":"`, false, 413, ""},
+		{"verify, urlencoded", "/verify", "application/x-www-form-urlencoded", "seal=", false, 413, ""},
+		{"verify, multipart", "/verify", fileCT, string(fileHead), false, 415, ""},
+		{"logout, urlencoded without its token", "/logout", "application/x-www-form-urlencoded", "x=", true, 413, ""},
+		{"logout, urlencoded with its token", "/logout", "application/x-www-form-urlencoded", "csrf=" + cookie.csrf + "&x=", true, 413, ""},
+		{"logout, multipart", "/logout", fileCT, string(fileHead), true, 415, ""},
+		{"declare, a file before the token", "/declare/birth", fileCT, string(fileHead), true, 403, ""},
+		{"declare, urlencoded", "/declare/birth", "application/x-www-form-urlencoded", "csrf=" + cookie.csrf + "&child.name.given=", true, 413, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -89,6 +94,9 @@ func TestBodiesBounded(t *testing.T) {
 			req, _ := http.NewRequest("POST", base+tt.path, body)
 			req.ContentLength = gib
 			req.Header.Set("Content-Type", tt.contentType)
+			if tt.origin != "" {
+				req.Header.Set("Origin", tt.origin)
+			}
 			if tt.loggedIn {
 				req.AddCookie(&http.Cookie{Name: api.SessionCookie, Value: cookie.token})
 			}

@@ -527,10 +527,16 @@ func (s *Server) anonView(w http.ResponseWriter, r *http.Request, lang, title st
 func (s *Server) showLogin(w http.ResponseWriter, r *http.Request, status int, problem string) {
 	lang := s.lang(r)
 	v := s.anonView(w, r, lang, s.Catalog.Text(lang, "ui.login.title"))
+	// What the form posted, if it was read (see preSessionForm): never read here, where the
+	// body may be anything from anywhere.
+	next := r.URL.Query().Get("next")
+	if r.Method == http.MethodPost {
+		next = r.PostForm.Get("next")
+	}
 	s.render(w, r, status, "login", struct {
 		view
 		Next, Username, Problem string
-	}{v, localOr(r.FormValue("next")), r.PostFormValue("username"), problem})
+	}{v, localOr(next), r.PostForm.Get("username"), problem})
 }
 
 // preSessionForm reads a form posted before anyone is known (login, language): from this

@@ -167,28 +167,41 @@ func (c *checker) event(id string, ev event) {
 		return append([]any{"events", id, "form", "pages", f.page, "fields", f.index}, key...)
 	}
 
-	// The rule language's view of the form.
+	// The rule language's view of the form. Each field's id is checked on its own, to say which
+	// one a rule could not name, only when the whole form is refused: a form's ids are parsed
+	// once, not twice. The diagnostics and option lists of the first try are then undone.
 	schema := rules.Schema{Statuses: ev.Workflow.Statuses, Flags: slices.Sorted(maps.Keys(ev.Flags)), Roles: slices.Sorted(maps.Keys(c.pkg.Roles))}
-	for _, f := range fields {
-		if _, err := rules.NewEnv(rules.Schema{Fields: []rules.Field{{ID: f.ID, Type: rules.TypeText}}}); err != nil {
-			c.l.Errorf(c.pos(fieldPath(f, "id")...), CodeBadFieldID, "", "%v", err)
-			continue
-		}
-		rf := rules.Field{ID: f.ID, Type: ruleTypes[f.Type], Parts: f.Parts}
-		switch f.Type {
-		case "select", "radio", "checkboxes":
-			rf.Options = c.fieldOptions(f, fieldPath(f)...)
-			if len(rf.Options) == 0 { // reported: let rules read it as text rather than cascade
-				rf.Type = rules.TypeText
-				if f.Type == "checkboxes" {
-					rf.Type = rules.TypeMultiChoice
-					rf.Options = []string{""}
+	addFields := func(checkEach bool) {
+		for _, f := range fields {
+			if checkEach {
+				if _, err := rules.NewEnv(rules.Schema{Fields: []rules.Field{{ID: f.ID, Type: rules.TypeText}}}); err != nil {
+					c.l.Errorf(c.pos(fieldPath(f, "id")...), CodeBadFieldID, "", "%v", err)
+					continue
 				}
 			}
+			rf := rules.Field{ID: f.ID, Type: ruleTypes[f.Type], Parts: f.Parts}
+			switch f.Type {
+			case "select", "radio", "checkboxes":
+				rf.Options = c.fieldOptions(f, fieldPath(f)...)
+				if len(rf.Options) == 0 { // reported: let rules read it as text rather than cascade
+					rf.Type = rules.TypeText
+					if f.Type == "checkboxes" {
+						rf.Type = rules.TypeMultiChoice
+						rf.Options = []string{""}
+					}
+				}
+			}
+			schema.Fields = append(schema.Fields, rf)
 		}
-		schema.Fields = append(schema.Fields, rf)
 	}
+	reported, used := len(*c.l), maps.Clone(c.used)
+	addFields(false)
 	env, err := rules.NewEnv(schema)
+	if err != nil {
+		*c.l, c.used, schema.Fields = (*c.l)[:reported], used, nil
+		addFields(true)
+		env, err = rules.NewEnv(schema)
+	}
 	if err != nil {
 		c.l.Errorf(at(), CodeBadFieldID, "", "%v", err) // reported field by field above; a safety net
 		return

@@ -58,6 +58,7 @@ type checker struct {
 	certs     map[string][]bundle.Certificate   // by event
 	files     map[string][]byte                 // the certificates' files, by path
 	cmaps     map[string]*pdf.Cmap              // the character maps of the fonts among them
+	fonts     map[string]*fontFile              // the fonts, read and parsed beside the other checks
 	tb        *tables
 }
 
@@ -66,6 +67,7 @@ func check(src *cueSource, pkg *pkgModel, l *diag.List) *checker {
 	c := &checker{src: src, pkg: pkg, l: l, used: map[string]bool{},
 		forms: map[string]*rules.FormIR{}, titles: map[string]*rules.Node{}, actionIfs: map[string]map[string]*rules.Node{},
 		certs: map[string][]bundle.Certificate{}, files: map[string][]byte{}, cmaps: map[string]*pdf.Cmap{}}
+	c.fonts = c.readFonts()
 	c.country()
 	for _, id := range slices.Sorted(maps.Keys(pkg.Events)) {
 		c.event(id, pkg.Events[id])
@@ -167,28 +169,41 @@ func (c *checker) event(id string, ev event) {
 		return append([]any{"events", id, "form", "pages", f.page, "fields", f.index}, key...)
 	}
 
-	// The rule language's view of the form.
+	// The rule language's view of the form. Each field's id is checked on its own, to say which
+	// one a rule could not name, only when the whole form is refused: a form's ids are parsed
+	// once, not twice. The diagnostics and option lists of the first try are then undone.
 	schema := rules.Schema{Statuses: ev.Workflow.Statuses, Flags: slices.Sorted(maps.Keys(ev.Flags)), Roles: slices.Sorted(maps.Keys(c.pkg.Roles))}
-	for _, f := range fields {
-		if _, err := rules.NewEnv(rules.Schema{Fields: []rules.Field{{ID: f.ID, Type: rules.TypeText}}}); err != nil {
-			c.l.Errorf(c.pos(fieldPath(f, "id")...), CodeBadFieldID, "", "%v", err)
-			continue
-		}
-		rf := rules.Field{ID: f.ID, Type: ruleTypes[f.Type], Parts: f.Parts}
-		switch f.Type {
-		case "select", "radio", "checkboxes":
-			rf.Options = c.fieldOptions(f, fieldPath(f)...)
-			if len(rf.Options) == 0 { // reported: let rules read it as text rather than cascade
-				rf.Type = rules.TypeText
-				if f.Type == "checkboxes" {
-					rf.Type = rules.TypeMultiChoice
-					rf.Options = []string{""}
+	addFields := func(checkEach bool) {
+		for _, f := range fields {
+			if checkEach {
+				if _, err := rules.NewEnv(rules.Schema{Fields: []rules.Field{{ID: f.ID, Type: rules.TypeText}}}); err != nil {
+					c.l.Errorf(c.pos(fieldPath(f, "id")...), CodeBadFieldID, "", "%v", err)
+					continue
 				}
 			}
+			rf := rules.Field{ID: f.ID, Type: ruleTypes[f.Type], Parts: f.Parts}
+			switch f.Type {
+			case "select", "radio", "checkboxes":
+				rf.Options = c.fieldOptions(f, fieldPath(f)...)
+				if len(rf.Options) == 0 { // reported: let rules read it as text rather than cascade
+					rf.Type = rules.TypeText
+					if f.Type == "checkboxes" {
+						rf.Type = rules.TypeMultiChoice
+						rf.Options = []string{""}
+					}
+				}
+			}
+			schema.Fields = append(schema.Fields, rf)
 		}
-		schema.Fields = append(schema.Fields, rf)
 	}
+	reported, used := len(*c.l), maps.Clone(c.used)
+	addFields(false)
 	env, err := rules.NewEnv(schema)
+	if err != nil {
+		*c.l, c.used, schema.Fields = (*c.l)[:reported], used, nil
+		addFields(true)
+		env, err = rules.NewEnv(schema)
+	}
 	if err != nil {
 		c.l.Errorf(at(), CodeBadFieldID, "", "%v", err) // reported field by field above; a safety net
 		return
@@ -392,13 +407,58 @@ func orNothing(kinds []string) string {
 	return strings.Join(kinds, " and ")
 }
 
+// fontFile is a font of the package, read and parsed in the background.
+type fontFile struct {
+	done    chan struct{}
+	data    []byte
+	err     error // reading it
+	cmap    *pdf.Cmap
+	cmapErr error // parsing it
+}
+
+// readFonts starts reading and parsing the certificates' fonts, and the Go fonts every
+// certificate falls back on, while the forms and rules are checked: parsing a font's character
+// map is milliseconds of work that needs nothing else.
+func (c *checker) readFonts() map[string]*fontFile {
+	go goCmap()
+	fonts := map[string]*fontFile{}
+	for _, ev := range c.pkg.Events {
+		for _, cert := range ev.Certificates {
+			for _, f := range cert.Fonts {
+				for _, name := range []string{f.Regular, f.Bold} {
+					if name == "" || fonts[name] != nil {
+						continue
+					}
+					ff := &fontFile{done: make(chan struct{})}
+					fonts[name] = ff
+					go func(path string) {
+						defer close(ff.done)
+						if ff.data, ff.err = os.ReadFile(path); ff.err == nil {
+							ff.cmap, ff.cmapErr = pdf.ReadCmap(ff.data)
+						}
+					}(filepath.Join(c.src.dir, filepath.FromSlash(name)))
+				}
+			}
+		}
+	}
+	return fonts
+}
+
 // file checks a certificate's file, and keeps it for the bundle: an image is a PNG or a JPEG,
 // a font a TrueType or OpenType font.
 func (c *checker) file(name, kind string, pos diag.Pos, cert string) {
 	if _, done := c.files[name]; done {
 		return
 	}
-	data, err := os.ReadFile(filepath.Join(c.src.dir, filepath.FromSlash(name)))
+	ff := c.fonts[name]
+	var data []byte
+	var err error
+	if ff != nil {
+		<-ff.done
+		data, err = ff.data, ff.err
+	} else {
+		data, err = os.ReadFile(filepath.Join(c.src.dir, filepath.FromSlash(name)))
+	}
 	if err != nil {
 		c.l.Errorf(pos, CodeUnknownRef, "", "certificate %s: file %s is not in the package", cert, name)
 		return
@@ -410,7 +470,12 @@ func (c *checker) file(name, kind string, pos diag.Pos, cert string) {
 			return
 		}
 	case "font":
-		cmap, err := pdf.ReadCmap(data)
+		var cmap *pdf.Cmap
+		if ff != nil {
+			cmap, err = ff.cmap, ff.cmapErr
+		} else {
+			cmap, err = pdf.ReadCmap(data)
+		}
 		if err != nil {
 			c.l.Errorf(pos, CodeInvalid, "", "certificate %s: font %s: %v", cert, name, err)
 			return

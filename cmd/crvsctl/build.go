@@ -25,6 +25,7 @@ written), 2 when the command line is wrong.`,
 			if out == "" {
 				return usageError{fmt.Errorf("-o FILE is required: where to write the bundle")}
 			}
+			batchGC()
 			b, diags := compiler.Build(args[0])
 			if err := diags.WriteText(cmd.ErrOrStderr()); err != nil {
 				return err

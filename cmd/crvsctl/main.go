@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime/debug"
 
 	"github.com/spf13/cobra"
 )
@@ -77,4 +78,15 @@ versioned bundle, and serves that bundle as a civil registration system.`,
 	}
 	root.AddCommand(newVersionCommand(), newValidateCommand(), newBuildCommand(), newInspectCommand(), newTestCommand(), newInitCommand(), newServeCommand(), newUsersCommand(), newKeysCommand(), newVerifyCommand(), newPrintCommand())
 	return root
+}
+
+// batchGC lets a command that runs once over a package and exits (validate, build, test)
+// collect garbage less often: its heap only grows until it exits, and collecting it at every
+// doubling from 4 MB costs a fifth to a quarter of its time. The heap may then reach about five
+// times what is live, bounded: a national package (100,000 places) peaks under 300 MB. GOGC, when
+// set, is obeyed. serve keeps Go's default.
+func batchGC() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(400)
+	}
 }

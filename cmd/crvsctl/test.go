@@ -20,6 +20,7 @@ Each failure is printed at its test as file:line:col, then a summary line.
 Exit status: 0 when every test passes, 1 when the package has errors or a test fails.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			batchGC()
 			b, diags := compiler.Build(args[0])
 			if err := diags.WriteText(cmd.ErrOrStderr()); err != nil {
 				return err

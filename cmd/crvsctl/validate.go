@@ -25,6 +25,7 @@ Exit status: 0 when the package has no errors (warnings may be printed), 1 when 
 			if format != "text" && format != "json" {
 				return usageError{fmt.Errorf("--format must be text or json, not %q", format)}
 			}
+			batchGC()
 			diags := compiler.Validate(args[0])
 			var err error
 			if format == "json" {

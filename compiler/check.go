@@ -171,7 +171,7 @@ func (c *checker) event(id string, ev event) {
 			c.l.Errorf(c.pos(fieldPath(f, "id")...), CodeBadFieldID, "", "%v", err)
 			continue
 		}
-		rf := rules.Field{ID: f.ID, Type: ruleTypes[f.Type], Parts: f.Parts}
+		rf := rules.Field{ID: f.ID, Type: ruleTypes[f.Type], Parts: f.Parts, Lines: f.Type == "longtext"}
 		switch f.Type {
 		case "select", "radio", "checkboxes":
 			rf.Options = c.fieldOptions(f, fieldPath(f)...)

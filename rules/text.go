@@ -80,8 +80,8 @@ const (
 func unassigned(r rune) bool { return unicode.Is(unicode.Cn, r) }
 
 // joinScripts are the scripts in which ZWNJ and ZWJ change how a word is written, and so may
-// stand in a name: Persian names need ZWNJ (علی‌رضا), Sinhala ones ZWJ (ශ්‍රී), and the other
-// scripts of South Asia write conjuncts and half forms with them.
+// stand in a name: Persian names need ZWNJ (Alireza, علی\u200cرضا), Sinhala ones ZWJ (Sri,
+// ශ්\u200dරී), and the other scripts of South Asia write conjuncts and half forms with them.
 var joinScripts = []*unicode.RangeTable{
 	unicode.Arabic, unicode.Syriac, unicode.Nko, unicode.Mongolian,
 	unicode.Devanagari, unicode.Bengali, unicode.Gurmukhi, unicode.Gujarati, unicode.Oriya,
@@ -92,7 +92,7 @@ var joinScripts = []*unicode.RangeTable{
 // letter or combining mark (prev), the nearest letter before it (past the combining marks) is
 // of a script of joinScripts, and the character after it is a letter of the same script.
 // Anywhere else (between Latin letters, at the start, before a space, doubled) it is
-// invisible: "Ama" and "A‍ma" would print alike.
+// invisible: "Ama" and "A\u200dma" would print alike.
 func joins(before, after string, prev rune) bool {
 	if prev < 0 || !unicode.In(prev, unicode.L, unicode.M) {
 		return false

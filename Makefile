@@ -29,12 +29,13 @@ bench:
 	node rules/js/bench.js
 
 # A short run of every fuzz target: every parser of outside input (rule text, compiled rules in a
-# bundle, CSV, XLSX, a package's CUE, a bundle file, a declaration sent to the API, the name of
-# an uploaded document, a certificate's seal, Base45, a key file).
+# bundle, CSV, XLSX, a package's CUE, a bundle file, a declaration sent to the API, a text answer,
+# the name of an uploaded document, a certificate's seal, Base45, a key file).
 FUZZ = -run '^$$' -fuzztime 60s -fuzzminimizetime 50x
 fuzz:
 	go test ./rules $(FUZZ) -fuzz FuzzCheck
 	go test ./rules $(FUZZ) -fuzz FuzzCompile
+	go test ./rules $(FUZZ) -fuzz FuzzCleanText
 	go test ./sheets $(FUZZ) -fuzz FuzzReadCSV
 	go test ./sheets $(FUZZ) -fuzz FuzzReadXLSX
 	go test ./compiler $(FUZZ) -fuzz FuzzLoadCUE

@@ -16,7 +16,8 @@ import (
 )
 
 // FormatVersion is the version of this format. A runtime refuses a bundle of another format.
-const FormatVersion = 1
+// 2: a form's fields of free text say so (rules.FieldIR.Text), and their answers are checked.
+const FormatVersion = 2
 
 // Bundle is a compiled country package.
 type Bundle struct {

@@ -33,7 +33,7 @@ func TestEncodeDecode(t *testing.T) {
 	}
 	for _, tt := range []struct{ from, to, want string }{
 		{`"Nord"`, `"North"`, "hash mismatch"},
-		{`"format":1`, `"format":7`, "bundle format 7"},
+		{`"format":2`, `"format":7`, "bundle format 7"},
 		{`"version"`, `"versoin"`, "not a bundle"},
 	} {
 		if _, err := Decode([]byte(strings.Replace(string(data), tt.from, tt.to, 1))); err == nil || !strings.Contains(err.Error(), tt.want) {

@@ -112,7 +112,7 @@ func TestBundleSchemas(t *testing.T) {
 	bundleSchema := compileSchema(t, "bundle.schema.json", schema.BundleSchema)
 	b, _ := Build("testdata/packages/valid")
 	data, _ := b.Encode()
-	for old, bad := range map[string]string{`"format":1`: `"format":2`, `"jurisdiction":"office"`: `"jurisdiction":"planet"`} {
+	for old, bad := range map[string]string{`"format":2`: `"format":3`, `"jurisdiction":"office"`: `"jurisdiction":"planet"`} {
 		if err := bundleSchema.Validate(jsonValue(t, strings.Replace(string(data), old, bad, 1))); err == nil {
 			t.Errorf("bundle.schema.json accepts %s", bad)
 		}

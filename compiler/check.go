@@ -181,7 +181,7 @@ func (c *checker) event(id string, ev event) {
 					continue
 				}
 			}
-			rf := rules.Field{ID: f.ID, Type: ruleTypes[f.Type], Parts: f.Parts}
+			rf := rules.Field{ID: f.ID, Type: ruleTypes[f.Type], Parts: f.Parts, Lines: f.Type == "longtext"}
 			switch f.Type {
 			case "select", "radio", "checkboxes":
 				rf.Options = c.fieldOptions(f, fieldPath(f)...)

@@ -34,6 +34,7 @@ type Field struct {
 	Type    FieldType `json:"type"`              //
 	Options []string  `json:"options,omitempty"` // the values of a choice or multichoice field
 	Parts   []string  `json:"parts,omitempty"`   // the parts of a compound field: given, family
+	Lines   bool      `json:"lines,omitempty"`   // a text field of several lines (long text)
 }
 
 // Schema is what rules of one form can refer to: its fields and the package's statuses, flags

@@ -49,6 +49,9 @@ type FieldIR struct {
 	Required *Requirement `json:"required,omitempty"`
 	Calc     *Node        `json:"calc,omitempty"`
 	Checks   []CheckIR    `json:"checks,omitempty"`
+	// Text is the kind of text a field of free text holds (TextLine, TextLines): its answer,
+	// or each part of a name or address, must be one CleanText stores; "" for other fields.
+	Text string `json:"text,omitempty"`
 }
 
 // Requirement is "required": true for always, or the condition's node.
@@ -261,7 +264,7 @@ func BuildForm(env *Env, fields []FieldRules) (*FormIR, []error) {
 	ir := &FormIR{Fields: make([]FieldIR, 0, len(ids))}
 	for _, i := range order {
 		id := ids[i]
-		f := FieldIR{ID: id, Kind: kindName(env.fields[id])}
+		f := FieldIR{ID: id, Kind: kindName(env.fields[id]), Text: textKind(env.fields[id])}
 		if r := byID[id]; r != nil {
 			f.Shown, f.Enabled, f.Calc = node(r.Shown), node(r.Enabled), node(r.Calculated)
 			switch {
@@ -277,6 +280,17 @@ func BuildForm(env *Env, fields []FieldRules) (*FormIR, []error) {
 		ir.Fields = append(ir.Fields, f)
 	}
 	return ir, nil
+}
+
+// textKind is the kind of text a field holds, "" for a field that is not free text.
+func textKind(f *Field) string {
+	switch {
+	case f.Type == TypeText && f.Lines:
+		return TextLines
+	case f.Type == TypeText, f.Type == TypeCompound:
+		return TextLine
+	}
+	return ""
 }
 
 func node(e *Expr) *Node {
@@ -302,7 +316,8 @@ type compiledField struct {
 	requiredIf           evalFn
 	checks               []evalFn
 	messages             []string
-	needsValue           bool // calculated, required or validated
+	needsValue           bool   // calculated, required or validated
+	text                 string // FieldIR.Text of an answered field (not calculated)
 }
 
 // CompileForm compiles a FormIR, from BuildForm or read from a bundle.
@@ -337,6 +352,14 @@ func CompileForm(ir *FormIR) (*Form, error) {
 			return nil, err
 		}
 		cf := compiledField{id: fi.ID, slot: slot}
+		switch fi.Text {
+		case "", TextLine, TextLines:
+		default:
+			return nil, fmt.Errorf("field %s: unknown kind of text %q", fi.ID, fi.Text)
+		}
+		if fi.Calc == nil {
+			cf.text = fi.Text
+		}
 		if cf.shown, err = opt(fi.Shown, RuleShown, fi.ID, Bool); err != nil {
 			return nil, err
 		}
@@ -438,6 +461,12 @@ func (f *Form) Evaluate(data map[string]any, ctx *Context, res *FormResult) {
 		st.Errors = st.Errors[:0]
 		st.Enabled = cond(cf.enabled, cf.id, RuleEnabled)
 		st.Required = cf.required || (cf.requiredIf != nil && cond(cf.requiredIf, cf.id, RuleRequired))
+		if cf.text != "" && st.Shown && textRefused(data[cf.id], cf.text) {
+			// Before the other checks: they would read the text that will not be stored.
+			st.Errors = append(st.Errors, ErrCharacters)
+			st.Value = Value{}
+			continue
+		}
 		if !cf.needsValue {
 			// Nothing to report on a field without a calculation, requirement or validation:
 			// leave its answer undecoded (most fields of a large form are like that).

@@ -255,6 +255,79 @@ function strict(args, f) {
   };
 }
 
+// ---- Text answers: what they may hold, and how they are stored (CleanText in ../text.go) ----
+
+// Refused in any text: control (Cc), formatting (Cf), private-use (Co), unassigned (Cn) and
+// lone surrogate (Cs) code points, the line and paragraph separators (Zl, Zp), and U+FFFD,
+// which invalid UTF-8 becomes. Tab, CR and LF are let through in text of several lines;
+// ZWNJ and ZWJ where they shape a word (joins).
+const REFUSED = /[\p{Cc}\p{Cf}\p{Co}\p{Cn}\p{Cs}\p{Zl}\p{Zp}\uFFFD]/u;
+const LETTER = /^\p{L}$/u;
+const LETTER_OR_MARK = /^[\p{L}\p{M}]$/u;
+const MARK = /^\p{M}$/u;
+// The scripts in which ZWNJ and ZWJ change how a word is written (joinScripts in ../text.go).
+const JOIN_SCRIPTS = ['Arabic', 'Syriac', 'Nko', 'Mongolian', 'Devanagari', 'Bengali', 'Gurmukhi', 'Gujarati', 'Oriya',
+  'Tamil', 'Telugu', 'Kannada', 'Malayalam', 'Sinhala'].map((sc) => new RegExp('^\\p{sc=' + sc + '}$', 'u'));
+const PLAIN_SPACES = /[ \u00A0\u2000-\u200A\u205F]+/g;
+
+// Whether the ZWNJ or ZWJ at cps[i] (an array of code points as strings) shapes a word: after a
+// letter or mark, the nearest letter before it of a script of JOIN_SCRIPTS, and a letter of
+// the same script after it.
+function joins(cps, i) {
+  if (i === 0 || !LETTER_OR_MARK.test(cps[i - 1])) return false;
+  let j = i - 1;
+  while (j >= 0 && MARK.test(cps[j])) j--;
+  if (j < 0 || i + 1 >= cps.length) return false;
+  const base = cps[j];
+  const next = cps[i + 1];
+  if (!LETTER.test(base) || !LETTER.test(next)) return false;
+  for (const sc of JOIN_SCRIPTS) {
+    if (sc.test(base)) return sc.test(next);
+  }
+  return false;
+}
+
+// The first code point of s that a text answer may not hold ('' when none), as a string.
+function refusedChar(s, lines) {
+  if (!REFUSED.test(s)) return '';
+  const cps = Array.from(s); // by code point: a lone surrogate stays one element
+  for (let i = 0; i < cps.length; i++) {
+    const c = cps[i];
+    if (!REFUSED.test(c)) continue;
+    if (lines && (c === '\n' || c === '\r' || c === '\t')) continue;
+    if ((c === '\u200C' || c === '\u200D') && joins(cps, i)) continue;
+    return c;
+  }
+  return '';
+}
+
+// A text answer as it is stored: {value} cleaned, or {refused: 'U+XXXX'}. kind is 'line' or
+// 'lines'. See CleanText in ../text.go, which gives the same answers.
+export function cleanText(s, kind) {
+  const lines = kind === 'lines';
+  const bad = refusedChar(s, lines);
+  if (bad !== '') {
+    // A lone surrogate reaches the server as U+FFFD, and is named so.
+    const cp = /\p{Cs}/u.test(bad) ? 0xfffd : bad.codePointAt(0);
+    return { refused: 'U+' + cp.toString(16).toUpperCase().padStart(4, '0') };
+  }
+  s = s.normalize('NFC');
+  if (lines) return { value: s.replace(/\r\n?/g, '\n').trim() };
+  return { value: s.trim().replace(PLAIN_SPACES, ' ') };
+}
+
+// Whether a field's answer holds a text that may not be stored: a string, or a part of a name
+// or address.
+function textRefused(v, kind) {
+  if (typeof v === 'string') return refusedChar(v, kind === 'lines') !== '';
+  if (isObject(v)) {
+    for (const k in v) {
+      if (hasOwn(v, k) && typeof v[k] === 'string' && refusedChar(v[k], kind === 'lines') !== '') return true;
+    }
+  }
+  return false;
+}
+
 // ---- Reading the declaration and the context ----
 
 const KINDS = ['bool', 'number', 'string', 'date', 'list', 'compound', 'document'];
@@ -560,7 +633,10 @@ export function evaluateForm(form, data, ctx) {
     const enabled = f.enabled === null || f.enabled(env) === true;
     const required = f.required || (f.requiredIf !== null && f.requiredIf(env) === true);
     const r = { shown: s, enabled: enabled, required: required, errors: NO_ERRORS };
-    if (f.needsValue) {
+    if (f.text !== null && s && hasOwn(env.data, f.id) && textRefused(env.data[f.id], f.text)) {
+      // Before the other checks: they would read the text that will not be stored.
+      r.errors = ['characters'];
+    } else if (f.needsValue) {
       let v = env.eff.get(f.id);
       if (v === undefined) v = f.kind !== null ? decode(env.data, f.id, f.kind) : U;
       const errors = [];
@@ -601,6 +677,7 @@ function compiledForm(form) {
       shape: f.calc == null ? '' : compiled(f.calc).shape,
       checks: checks.map((x) => fn(x.rule)),
       messages: checks.map((x) => x.message),
+      text: f.calc == null && (f.text === 'line' || f.text === 'lines') ? f.text : null,
     };
     c.needsValue = c.calc !== null || c.required || c.requiredIf !== null || c.checks.length > 0;
     return c;

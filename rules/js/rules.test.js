@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { evaluate, evaluateForm } from './rules.js';
+import { cleanText, evaluate, evaluateForm } from './rules.js';
 
 // evaluateForm's Map as a plain object, to compare with the JSON of the vectors.
 const formObject = (form, data, ctx) => Object.fromEntries(evaluateForm(form, data, ctx));
@@ -41,6 +41,17 @@ test('forms.compiled.json', async (t) => {
   for (const [i, c] of cases.entries()) {
     await t.test('#' + i + ' ' + c.name, () => {
       assert.deepStrictEqual(formObject(c.form, c.data || {}, c.context || {}), c.want);
+    });
+  }
+});
+
+test('text.json', async (t) => {
+  const { vectors } = JSON.parse(readFileSync(testdata('text.json'), 'utf8'));
+  assert.ok(Array.isArray(vectors) && vectors.length > 0, 'no vectors in text.json');
+  for (const [i, v] of vectors.entries()) {
+    await t.test('#' + i + ' ' + v.name, () => {
+      const want = v.refused ? { refused: v.refused } : { value: v.want };
+      assert.deepStrictEqual(cleanText(v.in, v.kind), want, JSON.stringify(v.in));
     });
   }
 });

@@ -141,6 +141,9 @@ func decodeAtMost(w http.ResponseWriter, r *http.Request, v any, limit int64) er
 	if err != nil {
 		return &records.Error{Kind: records.BadRequest, Details: []records.Detail{{Code: "malformed", Message: "cannot read the request body"}}}
 	}
+	if err := records.CheckJSONText(body); err != nil {
+		return &records.Error{Kind: records.BadRequest, Details: []records.Detail{{Code: "malformed", Message: "the body is not JSON text: " + err.Error()}}}
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {

@@ -96,8 +96,9 @@ func SniffDocument(data []byte) string {
 }
 
 // CleanName makes the name a client gave a file safe to keep and to send back in a
-// Content-Disposition: its last path element, in valid UTF-8 without control or formatting
-// characters (a right-to-left override turns "gpj.exe" around), without the leading dots of a
+// Content-Disposition: its last path element, in valid UTF-8 without control, formatting,
+// private-use or unassigned characters (a right-to-left override turns "gpj.exe" around): a
+// name the rules' text check (rules.CleanText) takes as one line of text; without the leading dots of a
 // hidden file or the trailing dots and spaces Windows drops, at most maxNameBytes long, and
 // ending in an extension of its type, so that a PDF named page.html is saved as
 // page.html.pdf and opened as a PDF. A name left empty is "document" with the extension.
@@ -107,7 +108,7 @@ func CleanName(name, typ string) string {
 		name = name[i+1:]
 	}
 	name = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == utf8.RuneError {
+		if unicode.In(r, unicode.Cc, unicode.Cf, unicode.Co, unicode.Cn) || r == utf8.RuneError {
 			return -1
 		}
 		if unicode.IsSpace(r) {

@@ -8,6 +8,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/crvsctl/crvsctl/rules"
 	"github.com/crvsctl/crvsctl/runtime/store"
 )
 
@@ -73,6 +74,8 @@ func TestCleanName(t *testing.T) {
 		{"bad\xff\xfeutf8.pdf", "application/pdf", "badutf8.pdf"},
 		{"tab\there.pdf", "application/pdf", "tabhere.pdf"},
 		{"no\u00a0break.pdf", "application/pdf", "no break.pdf"},
+		{"private\ue000use\U000f0001.pdf", "application/pdf", "privateuse.pdf"},
+		{"unassigned\u0378\ufdd0.pdf", "application/pdf", "unassigned.pdf"},
 	} {
 		if got := CleanName(c.name, c.typ); got != c.want {
 			t.Errorf("CleanName(%q, %s) = %q, want %q", c.name, c.typ, got, c.want)
@@ -107,6 +110,9 @@ func FuzzCleanName(f *testing.F) {
 				t.Fatalf("%q (%s): %q begins with a dot or a space", name, typ, got)
 			case strings.IndexFunc(got, func(r rune) bool { return unicode.IsControl(r) || unicode.Is(unicode.Cf, r) }) >= 0:
 				t.Fatalf("%q (%s): a control or formatting character in %q", name, typ, got)
+			case !textOK(got):
+				_, bad, _ := rules.CleanText(got, rules.TextLine)
+				t.Fatalf("%q (%s): %q holds U+%04X, which a text answer may not", name, typ, got, bad)
 			case !slices.Contains(documentTypes[typ], path.Ext(got)) || len(got) == len(path.Ext(got)):
 				t.Fatalf("%q (%s): %q does not end in a name and an extension of its type", name, typ, got)
 			}
@@ -287,4 +293,10 @@ func TestEditsCheckDocuments(t *testing.T) {
 	if _, err := e.svc.Document(e.ctx, e.bare("saba.rinaldor"), fileOf(t, fix)); outcomeOf(err) != notFound {
 		t.Errorf("saba (CR0203) reads a document of a record of HF001: %v", err)
 	}
+}
+
+// textOK tells whether a text is one the rules take as one line of text.
+func textOK(s string) bool {
+	_, _, ok := rules.CleanText(s, rules.TextLine)
+	return ok
 }

@@ -40,6 +40,7 @@ type Event struct {
 	nameField      []string              // fields of type name: their words are searched
 	documentFields []string              // fields of type document: their files are checked
 	checks         map[string]fieldCheck // what the JSON Schema cannot check of an answer, by field
+	texts          map[string]string     // the kind of text of each field of free text (rules.FieldIR.Text)
 }
 
 // fieldCheck is what an answer must be beyond its JSON type: a date is a day of the calendar,
@@ -106,7 +107,12 @@ func NewModel(b *bundle.Bundle) (*Model, error) {
 		m.Roles[r.ID] = role
 	}
 	for _, ev := range b.Events {
-		e := &Event{Event: ev, Actions: map[string]*Action{}, checks: map[string]fieldCheck{}}
+		e := &Event{Event: ev, Actions: map[string]*Action{}, checks: map[string]fieldCheck{}, texts: map[string]string{}}
+		for _, f := range ev.Rules.Fields {
+			if f.Text != "" && f.Calc == nil {
+				e.texts[f.ID] = f.Text
+			}
+		}
 		if e.Form, err = rules.CompileForm(ev.Rules); err != nil {
 			return nil, fmt.Errorf("event %s: form: %w", ev.ID, err)
 		}

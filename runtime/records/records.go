@@ -121,6 +121,9 @@ func (s *Service) Declare(ctx context.Context, actor *Actor, d Declaration) (rec
 	// declaration refused is looked for too: sent again after the rules changed their mind (a
 	// new day), it is still the record stored the first time.
 	hash := requestHash(d)
+	if d.Comment, err = cleanComment(d.Comment); err != nil {
+		return nil, false, err
+	}
 	data, verr := s.validate(ev, d.Data)
 	if verr != nil {
 		if first, err := s.sentBefore(ctx, actor, d, hash); first != nil || err != nil {
@@ -242,6 +245,9 @@ func (s *Service) validate(ev *Event, raw json.RawMessage) (map[string]any, *Err
 	if len(bytes.TrimSpace(raw)) == 0 {
 		raw = json.RawMessage(`{}`)
 	}
+	if err := CheckJSONText(raw); err != nil {
+		return nil, refuse(BadRequest, "/data", "malformed", "the declaration is not JSON text: %v", err)
+	}
 	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
 	if err != nil {
 		return nil, refuse(BadRequest, "/data", "malformed", "the declaration is not JSON: %v", err)
@@ -274,7 +280,59 @@ func (s *Service) validate(ev *Event, raw json.RawMessage) (map[string]any, *Err
 	if err := json.Unmarshal(raw, &data); err != nil {
 		return nil, refuse(BadRequest, "/data", "malformed", "the declaration is not a JSON object")
 	}
+	cleanTexts(ev, data)
 	return data, nil
+}
+
+// cleanTexts stores each text answer as rules.CleanText cleans it (Unicode NFC, the white
+// space around dropped...). A text it refuses is left as sent: the form's rules report it
+// (rules.ErrCharacters), unless its field is hidden and the answer dropped.
+func cleanTexts(ev *Event, data map[string]any) {
+	for id, kind := range ev.texts {
+		switch v := data[id].(type) {
+		case string:
+			if clean, _, ok := rules.CleanText(v, kind); ok {
+				data[id] = clean
+			}
+		case map[string]any:
+			for part, pv := range v {
+				if s, isStr := pv.(string); isStr {
+					if clean, _, ok := rules.CleanText(s, kind); ok {
+						v[part] = clean
+					}
+				}
+			}
+		}
+	}
+}
+
+// cleanComment is a comment as it is stored: text of several lines, as rules.CleanText cleans
+// it, or refused.
+func cleanComment(c string) (string, error) {
+	clean, bad, ok := rules.CleanText(c, rules.TextLines)
+	if !ok {
+		return "", refuse(Invalid, "/comment", "characters", "the comment holds %s, which no text holds: type it again without it", rules.DescribeRefused(bad))
+	}
+	return clean, nil
+}
+
+// refusedIn is the first character rules.CleanText refuses in a text answer (a string, or the
+// parts of a name or address, in the order of their names).
+func refusedIn(v any, kind string) rune {
+	switch v := v.(type) {
+	case string:
+		_, bad, _ := rules.CleanText(v, kind)
+		return bad
+	case map[string]any:
+		for _, part := range slices.Sorted(maps.Keys(v)) {
+			if s, ok := v[part].(string); ok {
+				if _, bad, ok := rules.CleanText(s, kind); !ok {
+					return bad
+				}
+			}
+		}
+	}
+	return 0
 }
 
 // pointerEscape writes a name into a JSON Pointer (RFC 6901).
@@ -318,6 +376,12 @@ func (s *Service) evaluate(ev *Event, data, old map[string]any, rctx *rules.Cont
 			// registrar's notes, in a clerk's declaration) is refused, not stored.
 			out.Details = append(out.Details, Detail{Path: "/data/" + id, Code: "disabled",
 				Message: fmt.Sprintf("role %s may not change this field", rctx.Role)})
+			continue
+		}
+		if slices.Contains(st.Errors, rules.ErrCharacters) {
+			// Not the answer to check: the answer as it cannot be stored.
+			out.Details = append(out.Details, Detail{Path: "/data/" + id, Code: "characters",
+				Message: "holds " + rules.DescribeRefused(refusedIn(data[id], ev.texts[id])) + ", which no answer holds: type it again without it"})
 			continue
 		}
 		if msg := s.Model.checkAnswer(ev.checks, id, data[id]); msg != "" {
@@ -526,6 +590,9 @@ func (s *Service) prepare(ctx context.Context, actor *Actor, id string, req Acti
 			return nil, refuse(BadRequest, "/action", "prints", "action %s prints a certificate: ask for its PDF (Print)", act.ID)
 		}
 		return nil, refuse(BadRequest, "/action", "does-not-print", "action %s prints no certificate", act.ID)
+	}
+	if req.Comment, err = cleanComment(req.Comment); err != nil {
+		return nil, err
 	}
 	if act.CommentRequired && strings.TrimSpace(req.Comment) == "" {
 		return nil, refuse(BadRequest, "/comment", "required", "action %s needs a comment saying why", act.ID)

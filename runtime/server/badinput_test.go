@@ -194,10 +194,18 @@ func TestBadInput(t *testing.T) {
 		t.Fatalf("%d records stored by requests that were all refused", n)
 	}
 
-	// Markup and control characters in names. The payload's schema bounds a name part's
-	// length, not its characters: they are declared and kept as sent. What keeps them inert
-	// is the answer: JSON, with < > & escaped, Content-Type application/json and nosniff.
-	for _, given := range []string{"<script>alert(1)</script>", "<img src=x onerror=alert(1)>&amp;", "A\u0000B", "Ama\u202eKERAT", "\u0007\u001b[31mred"} {
+	// Control and invisible characters in names are refused at the name (the rules' text
+	// check): no name holds them, and they would print one name as another.
+	for _, given := range []string{"A\u0000B", "Ama\u202eKERAT", "\u0007\u001b[31mred"} {
+		body := envelope(with("child.name", map[string]any{"given": given, "family": "Tarek"}))
+		if a := lidya.must(t, "POST", "/api/v1/records", body); a.Status != http.StatusUnprocessableEntity || !contains(a.errorCodes(), "characters") {
+			t.Errorf("given name %q: want 422 characters, got %s", given, a)
+		}
+	}
+	// Markup in names. The payload's schema bounds a name part's length, not its characters:
+	// markup is declared and kept as sent. What keeps it inert is the answer: JSON, with < >
+	// & escaped, Content-Type application/json and nosniff.
+	for _, given := range []string{"<script>alert(1)</script>", "<img src=x onerror=alert(1)>&amp;"} {
 		body := envelope(with("child.name", map[string]any{"given": given, "family": "Tarek"}))
 		a := lidya.must(t, "POST", "/api/v1/records", body)
 		if a.Status != http.StatusCreated {

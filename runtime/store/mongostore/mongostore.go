@@ -455,6 +455,9 @@ func (s *Store) NumberRecord(ctx context.Context, r *store.Record, e store.Entry
 		}
 		return store.ErrConflict // changed, or claimed by another request
 	}
+	// Claimed: the draw and the update run to their end whatever the caller's context says,
+	// since a caller gone between them would skip a number.
+	ctx = context.WithoutCancel(ctx)
 	next := *r
 	for range maxTaken {
 		seq, err := s.NextSequence(ctx, counter)

@@ -363,6 +363,8 @@ func (f *form) refused(re *records.Error) []records.Detail {
 		switch {
 		case d.Code == "required":
 			msg = f.t("ui.form.requiredAnswer")
+		case d.Code == "characters":
+			msg = f.t("ui.form.characters")
 		case d.Key != "":
 			msg = f.t(d.Key)
 		default:

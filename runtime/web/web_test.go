@@ -443,6 +443,24 @@ func TestMarkupIsText(t *testing.T) {
 	}
 }
 
+// TestInvisibleCharactersRefused: a name holding a right-to-left override (which makes two
+// different names print alike) comes back on its field, in the user's language, not stored.
+func TestInvisibleCharactersRefused(t *testing.T) {
+	s := newSite(t)
+	u := s.login("lidya.verhane", "fr")
+	u.get("/declare/birth")
+	form := birth("Ama\u202eTarek", "Tarek")
+	form.Set("csrf", u.csrf())
+	form.Set("key", "invisible-1")
+	u.post("/declare/birth", form)
+	if u.status != http.StatusUnprocessableEntity {
+		t.Fatalf("a name with U+202E: %d at %s", u.status, u.at)
+	}
+	if got, want := problems(u.page), "child.name: Cette réponse contient un caractère invisible"; !strings.Contains(got, want) {
+		t.Errorf("problems lack %q:\n%s", want, got)
+	}
+}
+
 func TestPlaces(t *testing.T) {
 	s := newSite(t)
 	u := s.login("lidya.verhane", "en")

@@ -84,7 +84,7 @@ async function startForm(form, cfg) {
       mark(el, st.required, cfg);
       if ('value' in st) fill(el, st.value);
       const errors = own.concat(
-        st.errors.map((e) => (e === 'required' ? text(cfg, 'ui.form.requiredAnswer') : cfg.messages[e] || e)),
+        st.errors.map((e) => (e === 'required' ? text(cfg, 'ui.form.requiredAnswer') : e === 'characters' ? text(cfg, 'ui.form.characters') : cfg.messages[e] || e)),
       );
       show(el, submitted || touched.has(id) ? errors : own);
     }
@@ -410,7 +410,7 @@ function serverErrors(form, fields, cfg, errors) {
   for (const e of errors) {
     const id = (e.path || '').startsWith('/data/') ? e.path.slice(6) : '';
     const el = fields.find((f) => f.dataset.field === id);
-    const msg = e.code === 'required' ? text(cfg, 'ui.form.requiredAnswer') : (e.key && cfg.messages[e.key]) || e.message;
+    const msg = e.code === 'required' ? text(cfg, 'ui.form.requiredAnswer') : e.code === 'characters' ? text(cfg, 'ui.form.characters') : (e.key && cfg.messages[e.key]) || e.message;
     if (el) show(el, [msg]);
     else general.push(msg);
   }

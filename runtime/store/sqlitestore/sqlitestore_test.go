@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -275,4 +276,32 @@ func TestDurableCommits(t *testing.T) {
 	}
 	check("writer", s.w)
 	check("reader", s.r)
+}
+
+// BenchmarkCreateRecord stores declarations 16 at once, as 16 clients of the server would:
+// the group commit's figure, one sync of the log per batch (see TestDurableCommits).
+func BenchmarkCreateRecord(b *testing.B) {
+	s, err := Open(b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	data := json.RawMessage(`{"child.name":{"given":"Ama","family":"Tarek"},"child.dob":"2026-02-27","padding":"` + strings.Repeat("x", 1500) + `"}`)
+	var n atomic.Int64
+	b.SetParallelism(max(1, 16/runtime.GOMAXPROCS(0)))
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			i := n.Add(1)
+			at := time.Unix(1_600_000_000, 0).Add(time.Duration(i) * time.Millisecond)
+			r := &store.Record{ID: fmt.Sprintf("R%09d", i), Event: "birth", Bundle: "b", Status: "declared", Data: data,
+				Office: "O1", Areas: []string{"D1", "R1"}, Title: "Ama Tarek", Names: store.NameKeys("Ama", "Tarek"),
+				Version: 1, Created: at, Updated: at, CreatedBy: "u",
+				History: []store.Entry{{Version: 1, Action: "declare", User: "u", At: at, Status: "declared"}}}
+			if err := s.CreateRecord(ctx, r); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
 }

@@ -101,10 +101,12 @@ func BenchmarkSearchByName(b *testing.B) {
 	data := json.RawMessage(`{"child.name":{"given":"x","family":"y"},"child.dob":"2026-02-27","padding":"` + strings.Repeat("x", 700) + `"}`)
 	const n, offices = 200_000, 50
 	var wg sync.WaitGroup
-	for w := range 16 {
+	// Seeded by many writers at once, so that batches are large: a commit syncs the log.
+	const writers = 128
+	for w := range writers {
 		wg.Go(func() {
 			r := rand.New(rand.NewPCG(1, uint64(w)))
-			for i := w; i < n; i += 16 {
+			for i := w; i < n; i += writers {
 				g, f := given[r.IntN(len(given))]+" "+given[r.IntN(len(given))], family[r.IntN(len(family))]
 				at := time.Unix(1_600_000_000, 0).Add(time.Duration(i) * time.Minute)
 				o := fmt.Sprintf("O%02d", r.IntN(offices))

@@ -171,7 +171,7 @@ func testCloseWhileWriting(t *testing.T, a, b store.Store) {
 			_, err := s.AddFailure(ctx, "user:"+id, at(0), time.Minute)
 			return err
 		case 2:
-			return s.SaveDraft(ctx, &store.Draft{ID: id, User: "amina", Event: "birth", Data: []byte(`{}`), Updated: at(1)})
+			return s.SaveDraft(ctx, &store.Draft{ID: "d", User: id, Event: "birth", Data: []byte(`{}`), Updated: at(1)})
 		default:
 			_, err := s.NextSequence(ctx, "birth/O1/2026")
 			return err
@@ -179,9 +179,11 @@ func testCloseWhileWriting(t *testing.T, a, b store.Store) {
 	}
 	for w := range writers {
 		wg.Go(func() {
+			var once sync.Once
+			defer once.Do(func() { started <- struct{}{} }) // a writer that failed early
 			for i := 0; ; i++ {
 				if i == 8 {
-					started <- struct{}{}
+					once.Do(func() { started <- struct{}{} })
 				}
 				id := fmt.Sprint("A", w, "-", i)
 				closed := afterClose.Load()

@@ -104,11 +104,12 @@ func seed(args []string) error {
 	ctx := context.Background()
 	start := time.Now()
 	base := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
-	// Many writers at once, so that the store's group commit batches them.
+	// Many writers at once, so that the store's group commit batches them: each commit
+	// syncs the log, and a batch of 128 costs one sync as a batch of one does.
 	var wg sync.WaitGroup
 	var next atomic.Int64
 	var failed atomic.Value
-	for w := range 16 {
+	for w := range 128 {
 		wg.Go(func() {
 			r := rand.New(rand.NewPCG(1, uint64(w)))
 			d := maps.Clone(decl)

@@ -125,6 +125,13 @@ type Server struct {
 	Store store.Store
 	Log   *slog.Logger
 
+	// PruneEvery is how often Serve has the store forget expired sessions and login failures
+	// no window counts any more (0: DefaultPruneEvery).
+	PruneEvery time.Duration
+	// ShutdownTimeout is how long Serve, once told to stop, waits for the requests in flight
+	// before it closes their connections (0: DefaultShutdownTimeout).
+	ShutdownTimeout time.Duration
+
 	handler http.Handler
 	auth    *auth.Authenticator
 }
@@ -132,6 +139,11 @@ type Server struct {
 // TrustProxies names the reverse proxies whose X-Forwarded-For tells the client's address,
 // which login limits count under (crvsctl serve --trusted-proxy). Call it before serving.
 func (s *Server) TrustProxies(p auth.Proxies) { s.auth.Proxies = p }
+
+const (
+	DefaultPruneEvery      = 5 * time.Minute
+	DefaultShutdownTimeout = 10 * time.Second
+)
 
 // Signing is how a server seals certificates: Key signs (given at start, never in the package or
 // the bundle; nil: certificates with a QR code are not printed), and Keys, with Key's public
@@ -212,19 +224,67 @@ func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 	w.Write([]byte("ready\n"))
 }
 
-// Serve serves on l until ctx ends, then lets the requests in flight finish.
+// Serve serves on l until ctx ends, then lets the requests in flight finish (for
+// ShutdownTimeout at most, then closes their connections). Meanwhile it prunes the store
+// every PruneEvery. When it returns, nothing of its own uses the store any more: the caller
+// closes it then. (Handlers that outlived the timeout may still be running; the store
+// refuses their writes once closed.)
 func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 	hs := &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
 		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10}
+	pctx, stopPruning := context.WithCancel(ctx)
+	pruned := make(chan struct{})
+	go func() {
+		defer close(pruned)
+		s.prune(pctx)
+	}()
+	defer func() {
+		stopPruning()
+		<-pruned
+	}()
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(l) }()
 	select {
 	case err := <-errc:
 		return err
 	case <-ctx.Done():
-		shut, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		timeout := s.ShutdownTimeout
+		if timeout <= 0 {
+			timeout = DefaultShutdownTimeout
+		}
+		shut, cancel := context.WithTimeout(context.Background(), timeout)
 		defer cancel()
-		return hs.Shutdown(shut)
+		err := hs.Shutdown(shut)
+		if err != nil {
+			hs.Close()
+		}
+		return err
+	}
+}
+
+// prune has the store forget, now and every PruneEvery until ctx ends, the sessions that
+// expired and the login failures older than the authenticator's window.
+func (s *Server) prune(ctx context.Context) {
+	every := s.PruneEvery
+	if every <= 0 {
+		every = DefaultPruneEvery
+	}
+	window := s.auth.FailureWindow
+	if window <= 0 {
+		window = auth.DefaultFailureWindow
+	}
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	for {
+		now := time.Now()
+		if err := s.Store.Prune(ctx, now, now.Add(-window)); err != nil && ctx.Err() == nil {
+			s.Log.Error("pruning the store", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -100,10 +101,12 @@ func BenchmarkSearchByName(b *testing.B) {
 	data := json.RawMessage(`{"child.name":{"given":"x","family":"y"},"child.dob":"2026-02-27","padding":"` + strings.Repeat("x", 700) + `"}`)
 	const n, offices = 200_000, 50
 	var wg sync.WaitGroup
-	for w := range 16 {
+	// Seeded by many writers at once, so that batches are large: a commit syncs the log.
+	const writers = 128
+	for w := range writers {
 		wg.Go(func() {
 			r := rand.New(rand.NewPCG(1, uint64(w)))
-			for i := w; i < n; i += 16 {
+			for i := w; i < n; i += writers {
 				g, f := given[r.IntN(len(given))]+" "+given[r.IntN(len(given))], family[r.IntN(len(family))]
 				at := time.Unix(1_600_000_000, 0).Add(time.Duration(i) * time.Minute)
 				o := fmt.Sprintf("O%02d", r.IntN(offices))
@@ -275,4 +278,32 @@ func TestDurableCommits(t *testing.T) {
 	}
 	check("writer", s.w)
 	check("reader", s.r)
+}
+
+// BenchmarkCreateRecord stores declarations 16 at once, as 16 clients of the server would:
+// the group commit's figure, one sync of the log per batch (see TestDurableCommits).
+func BenchmarkCreateRecord(b *testing.B) {
+	s, err := Open(b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	data := json.RawMessage(`{"child.name":{"given":"Ama","family":"Tarek"},"child.dob":"2026-02-27","padding":"` + strings.Repeat("x", 1500) + `"}`)
+	var n atomic.Int64
+	b.SetParallelism(max(1, 16/runtime.GOMAXPROCS(0)))
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			i := n.Add(1)
+			at := time.Unix(1_600_000_000, 0).Add(time.Duration(i) * time.Millisecond)
+			r := &store.Record{ID: fmt.Sprintf("R%09d", i), Event: "birth", Bundle: "b", Status: "declared", Data: data,
+				Office: "O1", Areas: []string{"D1", "R1"}, Title: "Ama Tarek", Names: store.NameKeys("Ama", "Tarek"),
+				Version: 1, Created: at, Updated: at, CreatedBy: "u",
+				History: []store.Entry{{Version: 1, Action: "declare", User: "u", At: at, Status: "declared"}}}
+			if err := s.CreateRecord(ctx, r); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
 }

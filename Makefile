@@ -40,6 +40,7 @@ fuzz:
 	go test ./sheets $(FUZZ) -fuzz FuzzReadXLSX
 	go test ./compiler $(FUZZ) -fuzz FuzzLoadCUE
 	go test ./bundle $(FUZZ) -fuzz FuzzDecode
+	go test ./bundle $(FUZZ) -fuzz FuzzAppendString
 	go test ./runtime/api $(FUZZ) -fuzz FuzzDeclare
 	go test ./runtime/records $(FUZZ) -fuzz FuzzCleanName
 	go test ./certificates/seal $(FUZZ) -fuzz FuzzOpen

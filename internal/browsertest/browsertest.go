@@ -14,6 +14,8 @@
 //	}
 //	tab.Do(chromedp.SendKeys(chromedp.ID("child.name"), "Abebe"))
 //	name := browsertest.Run(tab, chromedp.Value(chromedp.ID("child.name")))
+//	tab.Do(chromedp.Click("#next"))
+//	tab.WaitFor(`document.getElementById("review").textContent.includes("Abebe")`)
 //	tab.Screenshot("filled")
 //	tab.CheckNoConsoleErrors()
 //
@@ -29,8 +31,14 @@
 // defaults for that tab, so one browser can serve a test's tabs with and
 // without JavaScript.
 //
+// A test waits for what it is about to read with [Tab.WaitFor], never for a
+// fixed time: a page's script may build it after the load event, a click may
+// still be navigating, and a busy machine makes every timer late.
+//
 // The methods of [Tab] fail the test with t.Fatal, so call them from the
-// test's goroutine.
+// test's goroutine. When a test has failed, each of its tabs leaves a
+// screenshot that the test does not remove, and logs its path (see
+// [Tab.Number]).
 package browsertest
 
 import (
@@ -78,6 +86,13 @@ const (
 // of a 2-core machine busy, a navigation or a screenshot that takes a second
 // when idle took more than 30 s.
 const DefaultTimeout = 60 * time.Second
+
+// StartTimeout bounds the start of the browser in [New]. Like
+// [DefaultTimeout], it ends a test that hangs: idle, the browser starts in
+// about a second, but on a 2-core machine loaded far beyond its cores (load
+// average 40 to 60: other test processes, several browsers, stress) 16 starts
+// in about 150 took more than a minute.
+const StartTimeout = 3 * time.Minute
 
 // candidates are the executables tried, in order, when $CRVSCTL_CHROMIUM is
 // empty.
@@ -215,9 +230,9 @@ func New(t testing.TB, opts ...Option) *Browser {
 	go func() { started <- chromedp.Do(ctx) }()
 	select {
 	case err = <-started:
-	case <-time.After(time.Minute):
+	case <-time.After(StartTimeout):
 		cancel()
-		err = fmt.Errorf("not started after a minute")
+		err = fmt.Errorf("not started after %v (browsertest.StartTimeout)", StartTimeout)
 	}
 	if err != nil {
 		t.Fatalf("browsertest: starting %s: %v\n%s", path, err, output.String())

@@ -3,7 +3,8 @@ package web_test
 // The pages in a real browser (Debian's chromium, through internal/browsertest): the form's
 // rules as the registrar types, a declaration and its registration, offline work, and the
 // same pages without JavaScript. Screenshots of the main pages are saved under the test's
-// artifacts (go test -artifacts, or $CRVSCTL_SCREENSHOTS).
+// artifacts (go test -artifacts, or $CRVSCTL_SCREENSHOTS); a failed test's tabs leave theirs
+// in $TMPDIR/crvsctl-browser-failures/<test>/ otherwise, and the log names them.
 
 import (
 	"encoding/json"

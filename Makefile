@@ -9,8 +9,10 @@
 # does not carry FerretDB; set CRVSCTL_TEST_MONGODB_URI to test against a MongoDB server too).
 # That module requires what the root module's go.mod does, through its replace: -mod=mod lets
 # it catch up when the root's requirements change, rather than fail until it is tidied.
+# -timeout: the browser tests of runtime/web take minutes on a loaded 2-core machine, past go
+# test's default 10 minutes for one package.
 test:
-	go test ./...
+	go test -timeout 30m ./...
 	node --test rules/js/rules.test.js
 	cd internal/mongotest && go test -mod=mod ./...
 

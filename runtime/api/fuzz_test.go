@@ -2,21 +2,13 @@ package api_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
-
-	"github.com/crvsctl/crvsctl/compiler"
-	"github.com/crvsctl/crvsctl/runtime/server"
 )
 
 // FuzzDeclare posts what the fuzzer makes as the body of POST /api/v1/records, as a local
@@ -25,58 +17,10 @@ import (
 // declared and whose data is a valid declaration: it satisfies the event's JSON Schema (as
 // GET /api/v1/events/{event}/schema gives it) and declaring it again is accepted.
 func FuzzDeclare(f *testing.F) {
-	b, diags := compiler.Build("../../countries/nerovia")
-	if b == nil {
-		var sb strings.Builder
-		diags.WriteText(&sb)
-		f.Fatalf("building nerovia:\n%s", sb.String())
-	}
-	if _, err := b.Encode(); err != nil { // gives the bundle its hash, as crvsctl serve does
-		f.Fatal(err)
-	}
-	ctx := context.Background()
-	st, err := server.OpenStore(ctx, f.TempDir(), "")
-	if err != nil {
-		f.Fatal(err)
-	}
-	f.Cleanup(func() { st.Close() })
-	if _, err := server.SeedPasswords(ctx, st, b, "fuzz-password"); err != nil {
-		f.Fatal(err)
-	}
-	srv, err := server.New(b, st, slog.New(slog.NewTextHandler(io.Discard, nil)), server.Signing{})
-	if err != nil {
-		f.Fatal(err)
-	}
-	h := srv.Handler()
-	do := func(method, path, token string, body []byte) *httptest.ResponseRecorder {
-		req := httptest.NewRequest(method, path, bytes.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		if token != "" {
-			req.Header.Set("Authorization", "Bearer "+token)
-		}
-		w := httptest.NewRecorder()
-		h.ServeHTTP(w, req)
-		return w
-	}
-	w := do("POST", "/api/v1/login", "", []byte(`{"username":"lidya.verhane","password":"fuzz-password"}`))
-	var l struct{ Token string }
-	if err := json.Unmarshal(w.Body.Bytes(), &l); err != nil || l.Token == "" {
-		f.Fatalf("login: %d %s", w.Code, w.Body)
-	}
-	// The files testdata/birth.json attaches, uploaded as a client does before declaring.
-	files, _ := filepath.Glob("../testdata/documents/*")
-	for _, file := range files {
-		body, err := os.ReadFile(file)
-		if err != nil {
-			f.Fatal(err)
-		}
-		if w := do("POST", "/api/v1/documents?name="+filepath.Base(file), l.Token, body); w.Code != http.StatusCreated {
-			f.Fatalf("upload of %s: %d %s", file, w.Code, w.Body)
-		}
-	}
+	s := newSite(f)
 	schemas := map[string]*jsonschema.Schema{}
-	for _, ev := range b.Events {
-		w := do("GET", "/api/v1/events/"+ev.ID+"/schema", l.Token, nil)
+	for _, ev := range s.bundle.Events {
+		w := s.do("GET", "/api/v1/events/"+ev.ID+"/schema", nil)
 		doc, err := jsonschema.UnmarshalJSON(w.Body)
 		if err != nil {
 			f.Fatalf("schema of %s: %d %v", ev.ID, w.Code, err)
@@ -120,7 +64,7 @@ func FuzzDeclare(f *testing.F) {
 	f.Add([]byte(``))
 
 	f.Fuzz(func(t *testing.T, body []byte) {
-		w := do("POST", "/api/v1/records", l.Token, body)
+		w := s.do("POST", "/api/v1/records", body)
 		if w.Code >= 500 {
 			t.Fatalf("%d %s", w.Code, w.Body)
 		}
@@ -138,7 +82,7 @@ func FuzzDeclare(f *testing.F) {
 		if err := json.Unmarshal(w.Body.Bytes(), &rec); err != nil || rec.ID == "" {
 			t.Fatalf("201 without a record: %s", w.Body)
 		}
-		got := do("GET", "/api/v1/records/"+rec.ID, l.Token, nil)
+		got := s.do("GET", "/api/v1/records/"+rec.ID, nil)
 		var read struct {
 			ID, Event string
 			Data      json.RawMessage
@@ -161,7 +105,7 @@ func FuzzDeclare(f *testing.F) {
 			t.Fatalf("%s: stored data breaks the schema: %v\n%s", rec.ID, err, read.Data)
 		}
 		again, _ := json.Marshal(map[string]any{"event": read.Event, "data": read.Data})
-		if w := do("POST", "/api/v1/records", l.Token, again); w.Code != http.StatusCreated {
+		if w := s.do("POST", "/api/v1/records", again); w.Code != http.StatusCreated {
 			t.Fatalf("%s: its stored data, declared again: %d %s", rec.ID, w.Code, w.Body)
 		}
 	})

@@ -1,81 +1,26 @@
 package api_test
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/crvsctl/crvsctl/compiler"
-	"github.com/crvsctl/crvsctl/runtime/server"
 )
 
 // A JSON body is read as sent or refused: bytes that are not UTF-8 and escapes of lone
 // surrogates anywhere in it are refused (400), not read as U+FFFD; a name holding a control
 // or invisible character is refused at its field (422).
 func TestDeclareRefusesWhatIsNotText(t *testing.T) {
-	b, diags := compiler.Build("../../countries/nerovia")
-	if b == nil {
-		var sb strings.Builder
-		diags.WriteText(&sb)
-		t.Fatalf("building nerovia:\n%s", sb.String())
-	}
-	if _, err := b.Encode(); err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	st, err := server.OpenStore(ctx, t.TempDir(), "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	if _, err := server.SeedPasswords(ctx, st, b, "test-password"); err != nil {
-		t.Fatal(err)
-	}
-	srv, err := server.New(b, st, slog.New(slog.NewTextHandler(io.Discard, nil)), server.Signing{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := srv.Handler()
-	do := func(method, path, token string, body []byte) *httptest.ResponseRecorder {
-		req := httptest.NewRequest(method, path, bytes.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		if token != "" {
-			req.Header.Set("Authorization", "Bearer "+token)
-		}
-		w := httptest.NewRecorder()
-		h.ServeHTTP(w, req)
-		return w
-	}
-	w := do("POST", "/api/v1/login", "", []byte(`{"username":"lidya.verhane","password":"test-password"}`))
-	var l struct{ Token string }
-	if err := json.Unmarshal(w.Body.Bytes(), &l); err != nil || l.Token == "" {
-		t.Fatalf("login: %d %s", w.Code, w.Body)
-	}
-	files, _ := filepath.Glob("../testdata/documents/*")
-	for _, file := range files {
-		body, err := os.ReadFile(file)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if w := do("POST", "/api/v1/documents?name="+filepath.Base(file), l.Token, body); w.Code != http.StatusCreated {
-			t.Fatalf("upload of %s: %d %s", file, w.Code, w.Body)
-		}
-	}
+	s := newSite(t)
 	valid, err := os.ReadFile("../testdata/birth.json")
 	if err != nil {
 		t.Fatal(err)
 	}
 	declare := func(given, comment string) *httptest.ResponseRecorder {
 		data := strings.Replace(string(valid), `"given": "Ama"`, `"given": "`+given+`"`, 1)
-		return do("POST", "/api/v1/records", l.Token, []byte(`{"event":"birth","data":`+data+`,"comment":"`+comment+`"}`))
+		return s.do("POST", "/api/v1/records", []byte(`{"event":"birth","data":`+data+`,"comment":"`+comment+`"}`))
 	}
 	type problem struct{ Path, Code string }
 	answer := func(w *httptest.ResponseRecorder) []problem {
@@ -105,7 +50,7 @@ func TestDeclareRefusesWhatIsNotText(t *testing.T) {
 		}
 	}
 	// A pair of surrogates is one character, and a name in NFD is stored in NFC.
-	w = declare(`Jose\u0301 \ud835\udc00`, "")
+	w := declare(`Jose\u0301 \ud835\udc00`, "")
 	if w.Code != http.StatusCreated {
 		t.Fatalf("a valid name: %d %s", w.Code, w.Body)
 	}

@@ -251,17 +251,7 @@ func testConcurrentUpdates(t *testing.T, s store.Store) {
 		})
 	}
 	wg.Wait()
-	won := -1
-	for i, err := range errs {
-		switch {
-		case err == nil && won >= 0:
-			t.Errorf("writers %d and %d both succeeded", won, i)
-		case err == nil:
-			won = i
-		case !errors.Is(err, store.ErrConflict):
-			t.Errorf("writer %d: %v", i, err)
-		}
-	}
+	won := oneWinner(t, errs)
 	got, err := s.Record(ctx, "B1")
 	must(t, err)
 	if won < 0 || got.Title != fmt.Sprint("writer ", won) || got.Version != 2 || len(got.History) != 2 {
@@ -308,17 +298,7 @@ func testNumberRecord(t *testing.T, s store.Store) {
 		})
 	}
 	wg.Wait()
-	won := -1
-	for i, err := range errs {
-		switch {
-		case err == nil && won >= 0:
-			t.Errorf("writers %d and %d both succeeded", won, i)
-		case err == nil:
-			won = i
-		case !errors.Is(err, store.ErrConflict):
-			t.Errorf("writer %d: %v", i, err)
-		}
-	}
+	won := oneWinner(t, errs)
 	if won < 0 {
 		t.Fatal("no writer succeeded")
 	}
@@ -854,4 +834,22 @@ func testLargestDocument(t *testing.T, s store.Store) {
 	if !bytes.Equal(got.Data, data) || got.Size != store.MaxDocumentSize {
 		t.Errorf("%d bytes saved, %d read back (size %d)", len(data), len(got.Data), got.Size)
 	}
+}
+
+// oneWinner checks that of writers racing for one version at most one succeeded and the
+// others were refused as conflicts, and returns the winner's index (-1: none won).
+func oneWinner(t *testing.T, errs []error) int {
+	t.Helper()
+	won := -1
+	for i, err := range errs {
+		switch {
+		case err == nil && won >= 0:
+			t.Errorf("writers %d and %d both succeeded", won, i)
+		case err == nil:
+			won = i
+		case !errors.Is(err, store.ErrConflict):
+			t.Errorf("writer %d: %v", i, err)
+		}
+	}
+	return won
 }

@@ -100,6 +100,8 @@ type Event struct {
 	Statuses   []Status      `json:"statuses"`
 	Actions    []Action      `json:"actions"` // by id
 	Numbering  Numbering     `json:"numbering"`
+	// Duplicates are the event's duplicate rules; nil: records of the event are not compared.
+	Duplicates *Duplicates `json:"duplicates,omitempty"`
 	// Certificates its records can be printed on, by id.
 	Certificates []Certificate `json:"certificates,omitempty"`
 	// PayloadSchema is the JSON Schema (2020-12) of a declaration of this event, for the
@@ -214,6 +216,88 @@ type CertElement struct {
 	Image     string `json:"image,omitempty"` // a file
 	QR        bool   `json:"qr,omitempty"`
 	Watermark string `json:"watermark,omitempty"` // a translation key
+}
+
+// Duplicates says how records that may be the same event are found, and what is done with
+// them (see schema/package.cue, #Duplicates).
+type Duplicates struct {
+	// Flag is raised on a record that matches another by a rule; the package's action
+	// conditions say what it blocks.
+	Flag string `json:"flag"`
+	// On are the actions that compare the record with the register: the creating ones, and
+	// those after which its data may match another record.
+	On []string `json:"on"`
+	// Confirm is the action that marks a flagged record a duplicate of one of its candidates,
+	// Dismiss the one that says it is none of them (the pairs are never raised again).
+	Confirm string          `json:"confirm"`
+	Dismiss string          `json:"dismiss"`
+	Rules   []DuplicateRule `json:"rules"` // by id
+}
+
+// DuplicateRule is one way two records can be the same event.
+type DuplicateRule struct {
+	ID    string `json:"id"`
+	Label string `json:"label"` // a translation key
+	Match Match  `json:"match"`
+	// Blocks say how candidates are found without reading the register: a record is a
+	// candidate when, for some block, it shares a key with the record checked on every part
+	// of the block. Worked out by the compiler from Match; never empty.
+	Blocks [][]KeyPart `json:"blocks"`
+}
+
+// Match is a matcher of two records: exactly one of its fields is set. A matcher that reads
+// an answer one of the two records lacks does not hold (not of it does).
+type Match struct {
+	All []Match `json:"all,omitempty"`
+	Any []Match `json:"any,omitempty"`
+	Not *Match  `json:"not,omitempty"`
+	// Name: the two names (a name or text field) are similar, by Similarity (0 to 1).
+	Name *NameMatch `json:"name,omitempty"`
+	// Same: the two answers are the same (identity numbers without their spaces and
+	// hyphens, texts without case and accents). Differ: both answered, and not the same.
+	Same   string `json:"same,omitempty"`
+	Differ string `json:"differ,omitempty"`
+	// DateWithin: the two dates are at most a window apart.
+	DateWithin *DateMatch `json:"dateWithin,omitempty"`
+	// SamePlace: the two places are in one area of a level.
+	SamePlace *PlaceMatch `json:"samePlace,omitempty"`
+}
+
+// NameMatch compares names.
+type NameMatch struct {
+	Field      string  `json:"field"`
+	Similarity float64 `json:"similarity"`
+}
+
+// DateMatch compares dates.
+type DateMatch struct {
+	Field string `json:"field"`
+	Days  int    `json:"days,omitempty"`
+	Years int    `json:"years,omitempty"`
+	// AgeField is a number field of the age in whole years at the event, read where Field is
+	// unanswered: the date is then taken as the event's date that many years back, give or
+	// take a year.
+	AgeField string `json:"ageField,omitempty"`
+	// DayMonthSwapped: a date whose day and month are swapped is within the window too
+	// (03/05 typed for 05/03).
+	DayMonthSwapped bool `json:"dayMonthSwapped,omitempty"`
+}
+
+// PlaceMatch compares places (location fields).
+type PlaceMatch struct {
+	Field string `json:"field"`
+	Level string `json:"level"` // the level of the area both must be in
+}
+
+// KeyPart is one part of a block's keys: the words of a name, an answer, or a date's
+// window.
+type KeyPart struct {
+	Kind  string `json:"kind"` // "name", "same" or "date"
+	Field string `json:"field"`
+	// Days is a date's window either way: the keys are buckets of 2*Days+1 days.
+	Days            int    `json:"days,omitempty"`
+	AgeField        string `json:"ageField,omitempty"`
+	DayMonthSwapped bool   `json:"dayMonthSwapped,omitempty"`
 }
 
 // Numbering is how registration numbers are made.

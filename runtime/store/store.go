@@ -53,6 +53,9 @@ type Record struct {
 	Title     string   // how lists name it, such as the child's name
 	Names     []string // normalised name words (see NameKeys), for search by name
 	EventDate string   // YYYY-MM-DD, or ""
+	// Keys find the record's possible duplicates (see runtime/duplicates): opaque strings,
+	// replaced whole by each update, searched by Query.Keys.
+	Keys []string
 	// Documents are the IDs of the documents the record's data references, or referenced
 	// in an earlier version or a proposal (sorted): who may read the record may read them
 	// (see Query.Document).
@@ -110,11 +113,20 @@ type Query struct {
 	From, To string
 	// Document: records whose Documents hold this document ID.
 	Document string
+	// Keys: records holding at least one of these keys (at most MaxQueryKeys), through an
+	// index: how possible duplicates are found among millions of records.
+	Keys []string
 
 	Oldest bool   // oldest first (a work queue), rather than newest first (a search)
 	Limit  int    // at most this many (the store caps it at 100)
 	After  string // the Next of the previous page
 }
+
+// MaxQueryKeys is the most keys a query may hold; a record holds at most MaxRecordKeys.
+const (
+	MaxQueryKeys  = 1024
+	MaxRecordKeys = 512
+)
 
 // Page is one page of a search: records without their history, and the cursor to the next
 // page ("" at the end).

@@ -51,7 +51,7 @@ func or(s, def string) string {
 
 func (c *checker) bundleEvent(id string, ev event) bundle.Event {
 	e := bundle.Event{ID: id, Label: or(ev.Label, "event."+id), DateField: ev.DateField, PlaceField: ev.PlaceField, NameField: ev.NameField,
-		Title: c.titles[id], Rules: c.forms[id], Numbering: bundle.Numbering(ev.Numbering), Certificates: c.certs[id]}
+		Title: c.titles[id], Rules: c.forms[id], Numbering: bundle.Numbering(ev.Numbering), Duplicates: c.dups[id], Certificates: c.certs[id]}
 	for _, pg := range ev.Form.Pages {
 		page := bundle.Page{ID: pg.ID, Title: or(pg.Title, id+".page."+pg.ID)}
 		for _, f := range pg.Fields {

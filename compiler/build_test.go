@@ -2,8 +2,10 @@ package compiler
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -43,6 +45,26 @@ func TestBuild(t *testing.T) {
 	}
 	if _, err := rules.CompileForm(ev.Rules); err != nil {
 		t.Errorf("the bundle's form does not compile: %v", err)
+	}
+	// Duplicate rules: sorted by id, defaults written out, blocks worked out.
+	wantDups := &bundle.Duplicates{Flag: "possible-duplicate", On: []string{"declare"}, Confirm: "mark-duplicate", Dismiss: "not-duplicate",
+		Rules: []bundle.DuplicateRule{{
+			ID: "same-child", Label: "birth.duplicates.same-child",
+			Match: bundle.Match{All: []bundle.Match{
+				{Name: &bundle.NameMatch{Field: "child.name", Similarity: 0.88}},
+				{DateWithin: &bundle.DateMatch{Field: "child.dob", Days: 3, DayMonthSwapped: true}},
+				{Not: &bundle.Match{Differ: "child.sex"}},
+			}},
+			Blocks: [][]bundle.KeyPart{{{Kind: "name", Field: "child.name"}, {Kind: "date", Field: "child.dob", Days: 3, DayMonthSwapped: true}}},
+		}, {
+			ID: "same-day", Label: "duplicates.same-day",
+			Match:  bundle.Match{Any: []bundle.Match{{Same: "child.dob"}, {DateWithin: &bundle.DateMatch{Field: "child.dob", Years: 1}}}},
+			Blocks: [][]bundle.KeyPart{{{Kind: "same", Field: "child.dob"}}, {{Kind: "date", Field: "child.dob", Days: 366}}},
+		}}}
+	if !reflect.DeepEqual(ev.Duplicates, wantDups) {
+		got, _ := json.Marshal(ev.Duplicates)
+		want, _ := json.Marshal(wantDups)
+		t.Errorf("duplicates:\n got %s\nwant %s", got, want)
 	}
 	if got := read.Translations["fr"]["event.birth"]; got != "Naissance" {
 		t.Errorf("translation: %q", got)
@@ -112,7 +134,11 @@ func TestBundleSchemas(t *testing.T) {
 	bundleSchema := compileSchema(t, "bundle.schema.json", schema.BundleSchema)
 	b, _ := Build("testdata/packages/valid")
 	data, _ := b.Encode()
-	for old, bad := range map[string]string{`"format":2`: `"format":3`, `"jurisdiction":"office"`: `"jurisdiction":"planet"`} {
+	for old, bad := range map[string]string{`"format":2`: `"format":3`, `"jurisdiction":"office"`: `"jurisdiction":"planet"`,
+		`"blocks":[[{"kind":"same"`: `"blocks":[[{"kind":"soundex"`, `{"same":"child.dob"}`: `{"same":"child.dob","differ":"child.sex"}`} {
+		if !strings.Contains(string(data), old) {
+			t.Fatalf("the bundle has no %s", old)
+		}
 		if err := bundleSchema.Validate(jsonValue(t, strings.Replace(string(data), old, bad, 1))); err == nil {
 			t.Errorf("bundle.schema.json accepts %s", bad)
 		}

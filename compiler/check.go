@@ -56,6 +56,7 @@ type checker struct {
 	titles    map[string]*rules.Node            // by event
 	actionIfs map[string]map[string]*rules.Node // by event, then action
 	certs     map[string][]bundle.Certificate   // by event
+	dups      map[string]*bundle.Duplicates     // by event
 	files     map[string][]byte                 // the certificates' files, by path
 	cmaps     map[string]*pdf.Cmap              // the character maps of the fonts among them
 	fonts     map[string]*fontFile              // the fonts, read and parsed beside the other checks
@@ -66,7 +67,7 @@ type checker struct {
 func check(src *cueSource, pkg *pkgModel, l *diag.List) *checker {
 	c := &checker{src: src, pkg: pkg, l: l, used: map[string]bool{},
 		forms: map[string]*rules.FormIR{}, titles: map[string]*rules.Node{}, actionIfs: map[string]map[string]*rules.Node{},
-		certs: map[string][]bundle.Certificate{}, files: map[string][]byte{}, cmaps: map[string]*pdf.Cmap{}}
+		certs: map[string][]bundle.Certificate{}, dups: map[string]*bundle.Duplicates{}, files: map[string][]byte{}, cmaps: map[string]*pdf.Cmap{}}
 	c.fonts = c.readFonts()
 	c.country()
 	for _, id := range slices.Sorted(maps.Keys(pkg.Events)) {
@@ -322,6 +323,7 @@ func (c *checker) event(id string, ev event) {
 		}
 	}
 	c.workflow(id, ev, rule)
+	c.duplicates(id, ev, byID)
 	c.numbering(id, ev.Numbering)
 	c.certificates(id, ev, rule)
 }
@@ -906,6 +908,9 @@ func (c *checker) workflow(id string, ev event, rule func(string, rules.Kind, ..
 				c.l.Errorf(at("statuses", i), CodeUnreachable, "", "no sequence of actions leads to status %s", s)
 			}
 		}
+	}
+	if ev.Duplicates != nil {
+		raised[ev.Duplicates.Flag] = true // by the actions that compare the record with the register
 	}
 	for _, f := range flags {
 		if !raised[f] {

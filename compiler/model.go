@@ -62,7 +62,41 @@ type event struct {
 	} `json:"flags"`
 	Workflow     workflow               `json:"workflow"`
 	Numbering    numbering              `json:"numbering"`
+	Duplicates   *duplicates            `json:"duplicates"`
 	Certificates map[string]certificate `json:"certificates"`
+}
+
+type duplicates struct {
+	Flag    string             `json:"flag"`
+	On      []string           `json:"on"`
+	Confirm string             `json:"confirm"`
+	Dismiss string             `json:"dismiss"`
+	Rules   map[string]dupRule `json:"rules"`
+}
+
+// dupRule is a duplicate rule: a matcher with its label beside it.
+type dupRule struct {
+	Label string `json:"label"`
+	matcher
+}
+
+// matcher is one struct of a duplicate rule's tree, as written: the checks say which keys it
+// may hold together. The options are pointers, to tell a key not given from a zero.
+type matcher struct {
+	All             []matcher `json:"all"`
+	Any             []matcher `json:"any"`
+	Not             *matcher  `json:"not"`
+	Name            string    `json:"name"`
+	Similarity      *float64  `json:"similarity"`
+	Same            string    `json:"same"`
+	Differ          string    `json:"differ"`
+	DateWithin      string    `json:"dateWithin"`
+	Days            *int      `json:"days"`
+	Years           *int      `json:"years"`
+	AgeField        string    `json:"ageField"`
+	DayMonthSwapped *bool     `json:"dayMonthSwapped"`
+	SamePlace       string    `json:"samePlace"`
+	Level           string    `json:"level"`
 }
 
 type page struct {

@@ -518,6 +518,11 @@ func (c *checker) usedKeys() []keyUse {
 		for _, f := range slices.Sorted(maps.Keys(e.Flags)) {
 			add(e.Flags[f].Label, "flag."+f, "the name of flag "+f, "events", ev, "flags", f)
 		}
+		if e.Duplicates != nil {
+			for _, r := range slices.Sorted(maps.Keys(e.Duplicates.Rules)) {
+				add(e.Duplicates.Rules[r].Label, ev+".duplicates."+r, "the name of duplicate rule "+r, "events", ev, "duplicates", "rules", r)
+			}
+		}
 		for _, name := range slices.Sorted(maps.Keys(e.Certificates)) {
 			cert := e.Certificates[name]
 			add(cert.Label, "certificate."+name, "the name of certificate "+name, "events", ev, "certificates", name)

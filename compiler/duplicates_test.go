@@ -128,3 +128,34 @@ func TestPlanBlocks(t *testing.T) {
 		}
 	}
 }
+
+// TestExampleBlocks: how the example's duplicate rules find their candidates, as its comments
+// explain them.
+func TestExampleBlocks(t *testing.T) {
+	b, diags := Build("../countries/nerovia")
+	mustBeClean(t, "../countries/nerovia", diags)
+	want := map[string]string{
+		"birth/same-child":     "name:child.name+name:mother.name+date:child.dob/5~swapped",
+		"birth/same-mother-id": "same:mother.nid",
+		"death/same-nid":       "same:deceased.nid",
+		"death/same-person":    "name:deceased.name+date:death.date/5+date:deceased.dob/366~deceased.estimatedAge",
+	}
+	got := map[string]string{}
+	for _, ev := range b.Events {
+		if ev.Duplicates == nil {
+			t.Errorf("event %s has no duplicate rules", ev.ID)
+			continue
+		}
+		for _, r := range ev.Duplicates.Rules {
+			got[ev.ID+"/"+r.ID] = blocksText(r.Blocks)
+		}
+	}
+	for k, w := range want {
+		if got[k] != w {
+			t.Errorf("%s: blocks %q, want %q", k, got[k], w)
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("rules %v", got)
+	}
+}

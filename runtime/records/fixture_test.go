@@ -281,6 +281,7 @@ const (
 	registered          state = "registered"
 	rejected            state = "rejected"
 	correctionRequested state = "registered+correction-requested"
+	possibleDuplicate   state = "declared+possible-duplicate"
 )
 
 // stateFor is the state in which an action's `from` and `if` allow it on a record that is not
@@ -295,6 +296,8 @@ var stateFor = map[string]state{
 	"approve-correction": correctionRequested,
 	"reject-correction":  correctionRequested,
 	"print":              registered,
+	"mark-duplicate":     possibleDuplicate,
+	"not-duplicate":      possibleDuplicate,
 }
 
 // recordIn declares a record of an event at an office and takes it to a state, as the setup
@@ -314,10 +317,28 @@ func (e *env) recordIn(event, office string, s state) *store.Record {
 	case correctionRequested:
 		r = e.act(a, r, "register", nil)
 		r = e.act(a, r, "request-correction", correctionOf(event))
+	case possibleDuplicate:
+		r = e.flagPossibleDuplicate(r)
 	default:
 		e.t.Fatalf("no state %s", s)
 	}
 	return r
+}
+
+// flagPossibleDuplicate raises the flag nerovia's duplicate rules raise on a record that
+// resembles another. No action of the package raises it: the comparison with the register
+// does, when the record is declared. Here it is written straight to the store, so that a test
+// need not set up a second record that the rules find.
+func (e *env) flagPossibleDuplicate(r *store.Record) *store.Record {
+	e.t.Helper()
+	flagged := *r
+	flagged.History, flagged.Version = nil, r.Version+1
+	flagged.Flags = append(slices.Clone(r.Flags), "possible-duplicate")
+	entry := store.Entry{Version: flagged.Version, Action: "compare", User: "system", At: testNow, AddFlags: []string{"possible-duplicate"}}
+	if err := e.st.UpdateRecord(e.ctx, &flagged, entry); err != nil {
+		e.t.Fatal(err)
+	}
+	return e.get(r.ID)
 }
 
 // correctionOf is a correction a registrar may ask for: a change of one field that leaves the

@@ -864,6 +864,43 @@ func TestLateBirthIsRegisteredByTheDistrict(t *testing.T) {
 	}
 }
 
+// TestPossibleDuplicate: nerovia's flag of a possible duplicate stops registration, by anyone,
+// until a district registrar decides: not a duplicate (the flag goes, registration goes on) or
+// a duplicate (status duplicate, out of the register's way).
+func TestPossibleDuplicate(t *testing.T) {
+	e := newEnv(t)
+	local, district := e.actor("tomas.ekwaro"), e.actor("fenna.albrecq") // Terir, and its district NV0101
+	r := e.flagPossibleDuplicate(e.recordIn("birth", "HF004", validated))
+	for _, a := range []*Actor{local, district} {
+		_, err := e.svc.Act(e.ctx, a, r.ID, ActionRequest{Action: "register", Version: r.Version})
+		if re := refusal(t, err, Conflict); re.Details[0].Code != "not-allowed" {
+			t.Errorf("register by %s: details %+v", a.User.Username, re.Details)
+		}
+	}
+	r = e.act(district, r, "not-duplicate", nil)
+	h := r.History[len(r.History)-1]
+	if len(r.Flags) != 0 || !slices.Equal(h.DelFlags, []string{"possible-duplicate"}) || r.Status != "validated" {
+		t.Errorf("flags %v, status %s, entry %+v", r.Flags, r.Status, h)
+	}
+	// Decided once: without the flag, neither decision can be taken.
+	for _, action := range []string{"not-duplicate", "mark-duplicate"} {
+		if _, err := e.svc.Act(e.ctx, district, r.ID, ActionRequest{Action: action, Version: r.Version}); outcomeOf(err) != conflict {
+			t.Errorf("%s of a record without the flag: %v, want Conflict", action, err)
+		}
+	}
+	if r = e.act(local, r, "register", nil); r.Status != "registered" || r.Number == "" {
+		t.Errorf("status %s, number %q", r.Status, r.Number)
+	}
+
+	d := e.flagPossibleDuplicate(e.recordIn("death", "HF004", declared))
+	if d = e.act(district, d, "mark-duplicate", nil); d.Status != "duplicate" {
+		t.Errorf("marked a duplicate: status %s", d.Status)
+	}
+	if _, err := e.svc.Act(e.ctx, district, d.ID, ActionRequest{Action: "register", Version: d.Version}); outcomeOf(err) != conflict {
+		t.Errorf("register of a duplicate: %v, want Conflict", err)
+	}
+}
+
 func TestCorrection(t *testing.T) {
 	e := newEnv(t)
 	local, district := e.actor("tomas.ekwaro"), e.actor("fenna.albrecq")

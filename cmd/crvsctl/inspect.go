@@ -17,8 +17,10 @@ func newInspectCommand() *cobra.Command {
 		Use:   "inspect BUNDLE",
 		Short: "Say what a bundle holds",
 		Long: `inspect reads a bundle written by crvsctl build, checks its format and hash, and prints
-its version, hash, languages, places, users and events with their field counts, and each
-event's certificates with their languages (the ids crvsctl print --template takes).`,
+its version, hash, languages, places, users and events with their field counts, each
+event's certificates with their languages (the ids crvsctl print --template takes), and its
+duplicate rules with the keys that find their candidates (one block of keys a line: a
+candidate shares a key with the record on every part of a block).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			data, err := os.ReadFile(args[0])
@@ -46,8 +48,41 @@ event's certificates with their languages (the ids crvsctl print --template take
 				for _, c := range ev.Certificates {
 					fmt.Fprintf(w, "  certificate %s\t%s, %s %s\n", c.ID, strings.Join(c.Languages, " + "), c.Size, c.Orientation)
 				}
+				if d := ev.Duplicates; d != nil {
+					for _, r := range d.Rules {
+						for i, block := range r.Blocks {
+							name := ""
+							if i == 0 {
+								name = r.ID
+							}
+							fmt.Fprintf(w, "  duplicates %s\t%s\n", name, blockText(block))
+						}
+					}
+				}
 			}
 			return w.Flush()
 		},
 	}
+}
+
+// blockText writes a block of a duplicate rule's keys: "name child.name + child.dob ±5 days
+// (or day and month swapped)".
+func blockText(block []bundle.KeyPart) string {
+	parts := make([]string, len(block))
+	for i, p := range block {
+		switch p.Kind {
+		case "date":
+			s := fmt.Sprintf("%s ±%d days", p.Field, p.Days)
+			if p.AgeField != "" {
+				s += " (or by " + p.AgeField + ")"
+			}
+			if p.DayMonthSwapped {
+				s += " (or day and month swapped)"
+			}
+			parts[i] = s
+		default:
+			parts[i] = p.Kind + " " + p.Field
+		}
+	}
+	return strings.Join(parts, " + ")
 }

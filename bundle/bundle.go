@@ -228,7 +228,8 @@ type Duplicates struct {
 	// those after which its data may match another record.
 	On []string `json:"on"`
 	// Confirm is the action that marks a flagged record a duplicate of one of its candidates,
-	// Dismiss the one that says it is none of them (the pairs are never raised again).
+	// Dismiss the one that says it is none of them (the pairs are never raised again). Neither
+	// creates a record; Dismiss removes Flag (its RemoveFlags, checked by the compiler).
 	Confirm string          `json:"confirm"`
 	Dismiss string          `json:"dismiss"`
 	Rules   []DuplicateRule `json:"rules"` // by id
@@ -241,7 +242,8 @@ type DuplicateRule struct {
 	Match Match  `json:"match"`
 	// Blocks say how candidates are found without reading the register: a record is a
 	// candidate when, for some block, it shares a key with the record checked on every part
-	// of the block. Worked out by the compiler from Match; never empty.
+	// of the block. Worked out by the compiler from Match (compiler.planBlocks): never empty,
+	// at most 16 blocks, a block at most a few parts.
 	Blocks [][]KeyPart `json:"blocks"`
 }
 
@@ -294,7 +296,8 @@ type PlaceMatch struct {
 type KeyPart struct {
 	Kind  string `json:"kind"` // "name", "same" or "date"
 	Field string `json:"field"`
-	// Days is a date's window either way: the keys are buckets of 2*Days+1 days.
+	// Days is a date's window either way: the keys are buckets of 2*Days+1 days. A window of
+	// years is 366 days a year.
 	Days            int    `json:"days,omitempty"`
 	AgeField        string `json:"ageField,omitempty"`
 	DayMonthSwapped bool   `json:"dayMonthSwapped,omitempty"`

@@ -330,7 +330,7 @@ func (d *death) leaveOut(r *rand.Rand) []string {
 	if !d.estimated {
 		can = append(can, "deceased.dob")
 	}
-	if d.deceased.idType != "none" {
+	if d.deceased.idType == "national-id" {
 		can = append(can, "deceased.nid")
 	}
 	if d.deceased.marital != "" || d.deceased.occupation != "" {

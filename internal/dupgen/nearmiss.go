@@ -223,7 +223,7 @@ func relatives(m *maker) (decl, decl, string) {
 	how := "brothers"
 	if c.patronymic() {
 		ageA = 30 + m.r.IntN(50)
-		ageB = max(16, ageA-2-m.r.IntN(14))
+		ageB = max(16, ageA-3-m.r.IntN(13)) // born over a year apart, whatever the days
 		g2 = slices.Index(c.given(), gg.pickBut(c.male, c.male[g]))
 		if x, y, ok := similarPair(m.r, c, nil, true, true); ok && gg.chance(40) {
 			g, g2 = slices.Index(c.given(), x), slices.Index(c.given(), y)

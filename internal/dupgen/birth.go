@@ -143,9 +143,14 @@ func newBirth(g gen, seed uint64, id int, today time.Time, c *culture, first *en
 	}
 
 	// The father, when the mother names him.
-	known, ok := map[string]int{"married": 95, "customary-union": 85, "single": 40}[b.mother.marital]
-	if !ok {
-		known = 50
+	known := 50
+	switch b.mother.marital {
+	case "married":
+		known = 95
+	case "customary-union":
+		known = 85
+	case "single":
+		known = 40
 	}
 	b.fatherKnown = g.chance(known)
 	if g.chance(80) {

@@ -92,12 +92,13 @@ func IsDuplicate(kind string) bool { return slices.Contains(duplicateKinds, kind
 
 // Person makes the i-th distinct declaration of an event (i from 0), without duplicates: for
 // load generators and test fixtures that need many different people. Person(i) and Person(j)
-// have different identity numbers always (every national ID of every person of a declaration,
-// mother, father, witness, deceased, informant), and different subjects: a birth's child,
-// mother and date of birth, a death's deceased and date of death never all three alike, for i
-// and j below 100,000 at least (beyond, the names and dates drawn come round again, as in a
-// real register). The declaration is valid on today ("YYYY-MM-DD"); the documents it attaches
-// are Documents'. It panics on an event other than birth and death, or a today that is no date.
+// have different identity numbers (every national ID and passport of a declaration: mother,
+// father, witness, deceased, informant) for i and j below 100 million, and different
+// subjects — a birth's child's name and date of birth, a death's deceased's name and date of
+// death are never both alike — for i and j below 50,000 (beyond, names and dates come round
+// again, as in a real register, and only the other names drawn tell people apart). The
+// declaration is valid on today ("YYYY-MM-DD"); the documents it attaches are Documents'. It
+// panics on an event other than birth and death, or a today that is no date.
 func Person(event string, seed uint64, i int, today string) map[string]any {
 	t := mustDay(today)
 	return personAt(event, seed, i, t).data(t)

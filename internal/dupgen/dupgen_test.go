@@ -461,3 +461,42 @@ func respelt(x, y string) bool {
 	}
 	return false
 }
+
+// TestSlots checks Person's promise past what TestPersonDistinct declares: the first 50,000
+// people of an event differ in given name or date of the event.
+func TestSlots(t *testing.T) {
+	for _, event := range []string{"birth", "death"} {
+		for _, seed := range []uint64{0, 1, 1 << 40} {
+			seen := map[[3]int]int{}
+			for i := range 50_000 {
+				c, g, back := slot(event, seed, i)
+				k := [3]int{slices.IndexFunc(cultures, func(x struct {
+					c     *culture
+					share int
+				}) bool {
+					return x.c == c
+				}), g, back}
+				if j, ok := seen[k]; ok {
+					t.Fatalf("%s, seed %d: people %d and %d are both %v", event, seed, j, i, k)
+				}
+				seen[k] = i
+			}
+		}
+	}
+}
+
+func BenchmarkPerson(b *testing.B) {
+	for _, event := range []string{"birth", "death"} {
+		b.Run(event, func(b *testing.B) {
+			for i := 0; b.Loop(); i++ {
+				Person(event, 1, i, today)
+			}
+		})
+	}
+}
+
+func BenchmarkGenerate(b *testing.B) {
+	for b.Loop() {
+		Generate("birth", 1, 1000, 20, today)
+	}
+}

@@ -1,6 +1,7 @@
 package dupgen
 
 import (
+	"slices"
 	"strings"
 	"unicode"
 
@@ -63,6 +64,7 @@ type culture struct {
 	// male and female are given names, family the family names (nil: a family name is the
 	// father's given name, one of male).
 	male, female, family []*entry
+	all                  []*entry // male then female
 	// twoGiven is the share of people given two names (Marie Élodie).
 	twoGiven float64
 	// similar are pairs of given names that differ little (Hassan and Hussein, a classic
@@ -75,8 +77,8 @@ type culture struct {
 
 func (c *culture) patronymic() bool { return c.family == nil }
 
-// given are the culture's given names, men's then women's.
-func (c *culture) given() []*entry { return append(append([]*entry(nil), c.male...), c.female...) }
+// given are the culture's given names, men's then women's (not to be changed).
+func (c *culture) given() []*entry { return c.all }
 
 // families are the family names of the culture.
 func (c *culture) families() []*entry {
@@ -199,6 +201,9 @@ var cultures = []struct {
 }{{ethiopian, 14}, {arab, 3}, {franco, 3}}
 
 func init() {
+	for _, c := range cultures {
+		c.c.all = append(slices.Clone(c.c.male), c.c.female...)
+	}
 	ethiopian.common.given = []string{"Abebe", "Selam", "Dawit", "Hana"}
 	ethiopian.common.family = []string{"Kebede", "Tesfaye", "Alemu"}
 	ethiopian.common.motherGiven = []string{"Tigist", "Almaz", "Meron"}

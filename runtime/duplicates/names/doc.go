@@ -13,10 +13,11 @@
 // letters lose their marks and their digraphs (Unidecode's tables, through
 // github.com/mozillazg/go-unidecode, for ß, ø, ł and the like). Ethiopic and Arabic are read
 // with this package's own tables, because Unidecode's follow schemes that match few names
-// as people spell them (ተስፋዬ "tasefaayee", محمد "mHmd": see ethiopic.go and arabic.go).
-// Each sound keeps what its script says about it: an Arabic vowel letter is long (an abjad
-// writes only long vowels), an Ethiopic sixth-order vowel is weak (Latin spellings write it
-// e, i or not at all), an initial alif is a vowel of any quality. Particles (bin, wa, van) and initials are minor
+// as people spell them (ተስፋዬ "tasefaayee", محمد "mHmd": see ethiopic.go and arabic.go);
+// TestTransliterationLibraries measures the difference. Each sound keeps what its script
+// says about it: an Arabic vowel letter is long (an abjad writes only long vowels), an
+// Ethiopic sixth-order vowel is weak (Latin spellings write it e, i or not at all), an
+// initial alif is a vowel of any quality. Particles (bin, wa, van) and initials are minor
 // words; the Arabic article is left out; Abd- is one word with the name it starts
 // (Abdullah, Abd Allah, عبد الله).
 //
@@ -31,6 +32,9 @@
 // carry such names. A name's similarity is one less the root mean square of its words'
 // distances, less a little for each word that only one name has: so Abebe Kebede against
 // Abebe Kebede Tesfaye scores 0.94, a given name alone against four words lower.
+// TestWordMeasures compares the weighted distance with go-edlib's Jaro–Winkler and
+// Damerau–Levenshtein on the same words: these count a vowel drifting between spellings as
+// much as a wrong consonant, and decide three to four times as many pairs wrongly.
 //
 // Keys are the first and last three consonant classes of each word (vowels, y and w left
 // out, as abjads and transliterations disagree on them): Mohammed, Muhammad, محمد and

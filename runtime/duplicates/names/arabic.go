@@ -21,15 +21,30 @@ func arabicVowelLetter(r rune) bool {
 	return false
 }
 
-// arabicConsonants are the letters read as one Latin consonant. ع and ء are left out: Latin
-// spellings write them as a vowel, an apostrophe or nothing (علي Ali, سعيد Said, Saeed).
-var arabicConsonants = map[rune]byte{
+// arabicConsonants are the letters read as one Latin consonant, by code point from U+0600.
+// ع and ء are left out: Latin spellings write them as a vowel, an apostrophe or nothing
+// (علي Ali, سعيد Said, Saeed).
+var arabicConsonants = func() (t [0x100]byte) {
+	for r, c := range arabicConsonantList {
+		t[r-0x600] = c
+	}
+	return t
+}()
+
+var arabicConsonantList = map[rune]byte{
 	'ب': 'b', 'ت': 't', 'ث': 't', 'ج': 'j', 'ح': 'h', 'خ': 'k', 'د': 'd', 'ذ': 'd',
 	'ر': 'r', 'ز': 'z', 'س': 's', 'ش': 'x', 'ص': 's', 'ض': 'd', 'ط': 't', 'ظ': 'z',
 	'غ': 'g', 'ف': 'f', 'ق': 'k', 'ك': 'k', 'ل': 'l', 'م': 'm', 'ن': 'n', 'ه': 'h',
 	// Persian, Urdu and Maghrebi letters.
 	'پ': 'p', 'چ': 'x', 'ژ': 'j', 'ڤ': 'v', 'ک': 'k', 'گ': 'g', 'ڨ': 'g', 'ڭ': 'g', 'ە': 'h',
 	'ٹ': 't', 'ڈ': 'd', 'ڑ': 'r',
+}
+
+func arabicConsonant(r rune) byte {
+	if r >= 0x600 && r < 0x700 {
+		return arabicConsonants[r-0x600]
+	}
+	return 0
 }
 
 // arabicSyms reads a word of Arabic letters (without its vowel marks).
@@ -42,7 +57,7 @@ func arabicSyms(dst []sym, w []rune) []sym {
 		if i+1 < len(w) {
 			next = w[i+1]
 		}
-		if c, ok := arabicConsonants[r]; ok {
+		if c := arabicConsonant(r); c != 0 {
 			// ه for ة at the end of a word is a common slip (فاطمه); a final ه after
 			// a vowel letter or ل is a real h (وجيه Wajih, الله), but one that Latin
 			// spellings often leave out (Abdulla).

@@ -92,28 +92,38 @@ type parser struct {
 func (p *parser) part(s string) {
 	for _, r := range s {
 		switch {
-		case unicode.In(r, unicode.Mn, unicode.Me, unicode.Mc), r == 0x0640, isApostrophe(r):
+		case r < utf8.RuneSelf && (r|0x20 >= 'a' && r|0x20 <= 'z'):
+			p.letter(r, latin)
+		case isEthiopic(r):
+			p.letter(r, ethiopic)
+		case r >= 0x0621 && r <= 0x064A && r != 0x0640:
+			p.letter(r, arabic) // the letters of Arabic itself, without a table lookup
+		case isApostrophe(r), r == 0x0640, r >= utf8.RuneSelf && unicode.In(r, unicode.Mn, unicode.Me, unicode.Mc):
 			continue
 		case unicode.IsLetter(r):
 			sc := latin
-			if isEthiopic(r) {
-				sc = ethiopic
-			} else if isArabic(r) {
+			if isArabic(r) {
 				sc = arabic
 			}
-			if p.n > 0 && sc != p.script {
-				p.flush(false)
-			}
-			p.script = sc
-			if p.n < len(p.runes) {
-				p.runes[p.n] = r
-				p.n++
-			}
+			p.letter(r, sc)
 		default:
 			p.flush(r == '-' || r == '\u2010' || r == '\u2011')
 		}
 	}
 	p.flush(false)
+}
+
+// letter adds a letter of script sc to the word being read, which it ends first if it is of
+// another script.
+func (p *parser) letter(r rune, sc script) {
+	if p.n > 0 && sc != p.script {
+		p.flush(false)
+	}
+	p.script = sc
+	if p.n < len(p.runes) {
+		p.runes[p.n] = r
+		p.n++
+	}
 }
 
 func isApostrophe(r rune) bool {
@@ -182,11 +192,11 @@ func (p *parser) arabicWord(w []rune) {
 			return
 		}
 	}
-	switch string(w) {
-	case "بن", "بنت", "ابن":
+	switch {
+	case runesAre(w, "بن"), runesAre(w, "بنت"), runesAre(w, "ابن"):
 		p.add(arabic, true, func(dst []sym) []sym { return arabicSyms(dst, w) })
 		return
-	case "عبد":
+	case runesAre(w, "عبد"):
 		p.flushAbd()
 		p.abd = arabicAbdSyms
 		return
@@ -310,6 +320,18 @@ func isAbdLink(b []byte) bool {
 		}
 	}
 	return true
+}
+
+// runesAre reports whether w is s, without converting either.
+func runesAre(w []rune, s string) bool {
+	i := 0
+	for _, r := range s {
+		if i >= len(w) || w[i] != r {
+			return false
+		}
+		i++
+	}
+	return i == len(w)
 }
 
 func in(b []byte, list []string) bool {

@@ -25,14 +25,16 @@ lint:
 
 # The benchmarks whose figures README.md quotes: Go's (rules, spreadsheets, the compiler on the
 # example and on a national-scale package, declarations, searches of 200,000 records, the form
-# page, certificates' seals), then the browser evaluator's on the rules' form.
+# page, certificates' seals, names compared for duplicates), then the browser evaluator's on the
+# rules' form.
 bench:
-	go test ./rules ./sheets ./compiler ./runtime/records ./runtime/store/sqlitestore ./runtime/web ./certificates/seal ./certificates/pdf -run '^$$' -bench . -benchmem -count 5
+	go test ./rules ./sheets ./compiler ./runtime/records ./runtime/store/sqlitestore ./runtime/web ./certificates/seal ./certificates/pdf ./runtime/duplicates/names -run '^$$' -bench . -benchmem -count 5
 	node rules/js/bench.js
 
 # A short run of every fuzz target: every parser of outside input (rule text, compiled rules in a
 # bundle, CSV, XLSX, a package's CUE, a bundle file, a declaration sent to the API, a text answer,
-# the name of an uploaded document, a certificate's seal, Base45, a key file).
+# the name of an uploaded document, a certificate's seal, Base45, a key file, a person's name
+# compared for duplicates).
 FUZZ = -run '^$$' -fuzztime 60s -fuzzminimizetime 50x
 fuzz:
 	go test ./rules $(FUZZ) -fuzz FuzzCheck
@@ -49,6 +51,7 @@ fuzz:
 	go test ./certificates/seal $(FUZZ) -fuzz FuzzBase45
 	go test ./certificates/seal $(FUZZ) -fuzz FuzzParseKeyring
 	go test ./certificates/pdf $(FUZZ) -fuzz FuzzFont
+	go test ./runtime/duplicates/names $(FUZZ) -fuzz FuzzParse
 
 # The main job: the example country served with the embedded store (in ./crvsctl-data), every
 # user's password set to "demo-password" for the demonstration. Open http://127.0.0.1:8080/.

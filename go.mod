@@ -19,7 +19,12 @@ require (
 	modernc.org/sqlite v1.62.0
 )
 
-require rsc.io/qr v0.2.0
+require (
+	github.com/mozillazg/go-unidecode v0.2.0
+	rsc.io/qr v0.2.0
+)
+
+require github.com/hbollon/go-edlib v1.7.0
 
 require (
 	cel.dev/expr v0.25.1 // indirect

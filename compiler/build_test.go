@@ -51,7 +51,7 @@ func TestBuild(t *testing.T) {
 		Rules: []bundle.DuplicateRule{{
 			ID: "same-child", Label: "birth.duplicates.same-child",
 			Match: bundle.Match{All: []bundle.Match{
-				{Name: &bundle.NameMatch{Field: "child.name", Similarity: 0.88}},
+				{Name: &bundle.NameMatch{Field: "child.name", Similarity: 0.85}},
 				{DateWithin: &bundle.DateMatch{Field: "child.dob", Days: 3, DayMonthSwapped: true}},
 				{Not: &bundle.Match{Differ: "child.sex"}},
 			}},

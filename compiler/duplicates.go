@@ -23,7 +23,7 @@ const (
 const (
 	// defaultSimilarity is the similarity of two names a name matcher asks for when the
 	// package does not say.
-	defaultSimilarity = 0.88
+	defaultSimilarity = 0.85
 	// maxBlocks is the most blocks a rule may have: each is one more search of the keys'
 	// index when a record is checked.
 	maxBlocks = 16
@@ -219,7 +219,7 @@ func (mc *matchChecker) check(m matcher, path []any) bundle.Match {
 		if m.Similarity != nil {
 			sim = *m.Similarity
 			if sim <= 0 || sim > 1 {
-				mc.errorf(path, "similarity", CodeMatcher, "1 is the same name, spelling aside; 0.88 when not given",
+				mc.errorf(path, "similarity", CodeMatcher, "1 is the same name, spelling aside; 0.85 when not given",
 					"similarity %v is not above 0 and at most 1", sim)
 			}
 		}

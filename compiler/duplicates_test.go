@@ -138,7 +138,7 @@ func TestExampleBlocks(t *testing.T) {
 		"birth/same-child":     "name:child.name+name:mother.name+date:child.dob/5~swapped",
 		"birth/same-mother-id": "same:mother.nid",
 		"death/same-nid":       "same:deceased.nid",
-		"death/same-person":    "name:deceased.name+date:death.date/5+date:deceased.dob/366~deceased.estimatedAge",
+		"death/same-person":    "name:deceased.name+date:death.date/5~swapped+date:deceased.dob/366~deceased.estimatedAge",
 	}
 	got := map[string]string{}
 	for _, ev := range b.Events {

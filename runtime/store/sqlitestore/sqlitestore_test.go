@@ -111,6 +111,30 @@ func keyRows(t *testing.T, s *Store) {
 	}
 }
 
+// TestKeyRows: the conformance suite's keys cases, after which record_keys holds the rows of
+// the records' keys, no more (a key replaced leaves no row, which searches would only pass
+// over) and no fewer.
+func TestKeyRows(t *testing.T) {
+	storetest.RunKeys(t, func(t *testing.T) store.Store {
+		s, err := Open(t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return checkedKeys{s, t}
+	})
+}
+
+// checkedKeys is a store whose record_keys is checked when the suite closes it.
+type checkedKeys struct {
+	*Store
+	t *testing.T
+}
+
+func (c checkedKeys) Close() error {
+	keyRows(c.t, c.Store)
+	return c.Store.Close()
+}
+
 // TestKeyCollision: a record found in record_keys under the hash of a key it does not hold
 // (two keys of one hash) is not returned.
 func TestKeyCollision(t *testing.T) {

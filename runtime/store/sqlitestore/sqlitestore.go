@@ -235,7 +235,7 @@ func Open(dir string) (*Store, error) {
 	r.SetMaxOpenConns(8)
 	r.SetMaxIdleConns(8)
 	s := &Store{w: w, r: r, writes: make(chan *write), quit: make(chan struct{}), done: make(chan struct{}), stmts: map[string]*sql.Stmt{}}
-	for _, q := range []string{insertRecord, insertTerms, insertWord, insertHistory, insertKey, deleteKey} {
+	for _, q := range []string{insertRecord, insertTerms, insertWord, insertHistory, insertKeys, deleteKeys} {
 		st, err := w.Prepare(q)
 		if err != nil {
 			w.Close()
@@ -469,9 +469,11 @@ const (
 	insertTerms   = `INSERT INTO terms (rowid, words) VALUES (?, ?)`
 	insertWord    = `INSERT OR IGNORE INTO name_words (word) VALUES (?)`
 	insertHistory = `INSERT INTO history (record, version, entry) VALUES (?, ?, ?)`
-	// A record's keys may repeat one (or two of them share a hash): one row holds both.
-	insertKey = `INSERT OR IGNORE INTO record_keys (key, record) VALUES (?, ?)`
-	deleteKey = `DELETE FROM record_keys WHERE key = ? AND record = ?`
+	// A record's rows of record_keys are written and deleted by one statement each, given
+	// the hashes as a JSON array. Its keys may repeat one (or two of them share a hash): one
+	// row holds both.
+	insertKeys = `INSERT OR IGNORE INTO record_keys (key, record) SELECT value, ?1 FROM json_each(?2)`
+	deleteKeys = `DELETE FROM record_keys WHERE record = ?1 AND key IN (SELECT value FROM json_each(?2))`
 )
 
 func (s *Store) CreateRecord(ctx context.Context, r *store.Record) error {
@@ -542,6 +544,7 @@ func (s *Store) indexKeys(tx *sql.Tx, seq int64, old, now []string) error {
 		was[keyHash(k)] = true
 	}
 	is := make(map[int64]bool, len(now))
+	var add, del []int64
 	for _, k := range now {
 		h := keyHash(k)
 		if is[h] {
@@ -549,16 +552,27 @@ func (s *Store) indexKeys(tx *sql.Tx, seq int64, old, now []string) error {
 		}
 		is[h] = true
 		if !was[h] {
-			if _, err := s.stmt(tx, insertKey).Exec(h, seq); err != nil {
-				return err
-			}
+			add = append(add, h)
 		}
 	}
 	for h := range was {
 		if !is[h] {
-			if _, err := s.stmt(tx, deleteKey).Exec(h, seq); err != nil {
-				return err
-			}
+			del = append(del, h)
+		}
+	}
+	for _, c := range []struct {
+		q      string
+		hashes []int64
+	}{{insertKeys, add}, {deleteKeys, del}} {
+		if len(c.hashes) == 0 {
+			continue
+		}
+		list, err := json.Marshal(c.hashes)
+		if err != nil {
+			return err
+		}
+		if _, err := s.stmt(tx, c.q).Exec(seq, string(list)); err != nil {
+			return err
 		}
 	}
 	return nil

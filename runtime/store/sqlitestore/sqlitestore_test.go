@@ -223,6 +223,13 @@ func TestKeysPlan(t *testing.T) {
 			t.Errorf("%+v: the plan is not by record_keys and records' seq:\n%s", q, strings.Join(plan, "\n"))
 		}
 	}
+	// An update deletes the rows of the keys it drops by seeking each.
+	var id, parent, unused int
+	var detail string
+	if err := s.r.QueryRowContext(ctx, `EXPLAIN QUERY PLAN `+deleteKeys, 1, `[1, 2]`).Scan(&id, &parent, &unused, &detail); err != nil ||
+		detail != "SEARCH record_keys USING PRIMARY KEY (key=? AND record=?)" {
+		t.Errorf("deleting keys: %s, %v", detail, err)
+	}
 }
 
 // TestLayout1: a file of layout 1, from before the duplicate keys, opens: it gains them, keeps

@@ -16,6 +16,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -31,6 +32,9 @@ var (
 	ErrClosed = errors.New("the store is closed")
 	// ErrTooMany: a user who keeps MaxDrafts drafts already saves a new one.
 	ErrTooMany = errors.New("too many drafts")
+	// ErrTooManyKeys: a record holds more than MaxRecordKeys keys, or a query more than
+	// MaxQueryKeys (see CheckRecordKeys).
+	ErrTooManyKeys = errors.New("too many duplicate keys")
 )
 
 // Record is one declared event: its data, status, flags and append-only history. The fields
@@ -127,6 +131,23 @@ const (
 	MaxQueryKeys  = 1024
 	MaxRecordKeys = 512
 )
+
+// CheckRecordKeys refuses a record holding more than MaxRecordKeys keys, CheckQueryKeys a
+// query holding more than MaxQueryKeys, with an error that wraps ErrTooManyKeys. A store checks
+// before it writes or searches anything, so that what it refuses changes nothing.
+func CheckRecordKeys(r *Record) error {
+	if len(r.Keys) > MaxRecordKeys {
+		return fmt.Errorf("record %s holds %d duplicate keys, at most %d: %w", r.ID, len(r.Keys), MaxRecordKeys, ErrTooManyKeys)
+	}
+	return nil
+}
+
+func CheckQueryKeys(q Query) error {
+	if len(q.Keys) > MaxQueryKeys {
+		return fmt.Errorf("a search for %d duplicate keys, at most %d: %w", len(q.Keys), MaxQueryKeys, ErrTooManyKeys)
+	}
+	return nil
+}
 
 // Page is one page of a search: records without their history, and the cursor to the next
 // page ("" at the end).

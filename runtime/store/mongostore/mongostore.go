@@ -142,6 +142,8 @@ func open(ctx context.Context, client *mongo.Client, key, database string) (*Sto
 			{Keys: byCreated("prefixes"), Options: named("prefixes")},
 			// Who may read a document: the records that reference it.
 			{Keys: byCreated("documents"), Options: named("documents")},
+			// Possible duplicates: the records holding any of a record's keys (see keysIndex).
+			{Keys: byCreated("keys"), Options: named(keysIndex)},
 		}},
 		{s.drafts, []mongo.IndexModel{
 			{Keys: bson.D{{Key: "user", Value: 1}, {Key: "updated", Value: -1}}, Options: named("user")},
@@ -224,6 +226,7 @@ type state struct {
 	Prefixes  []string      `bson:"prefixes"` // see prefixes
 	EventDate string        `bson:"eventDate"`
 	Documents []string      `bson:"documents"`
+	Keys      []string      `bson:"keys"` // indexed (multikey), and replaced whole with the rest
 	Version   int64         `bson:"version"`
 	Updated   bson.DateTime `bson:"updated"`
 }
@@ -274,7 +277,7 @@ func stateOf(r *store.Record) state {
 	return state{
 		Event: r.Event, Bundle: r.Bundle, Status: r.Status, Flags: list(r.Flags), Data: r.Data,
 		Office: r.Office, Areas: list(r.Areas), Number: r.Number, Title: r.Title, Names: list(r.Names),
-		Prefixes: prefixes(r.Names), EventDate: r.EventDate, Documents: list(r.Documents), Version: r.Version,
+		Prefixes: prefixes(r.Names), EventDate: r.EventDate, Documents: list(r.Documents), Keys: list(r.Keys), Version: r.Version,
 		Updated: bson.NewDateTimeFromTime(r.Updated),
 	}
 }
@@ -315,7 +318,7 @@ func (d *recordDoc) record() *store.Record {
 	r := &store.Record{
 		ID: d.ID, Event: st.Event, Bundle: st.Bundle, Status: st.Status, Flags: list(st.Flags),
 		Data: json.RawMessage(st.Data), Office: st.Office, Areas: nonEmpty(st.Areas), Number: st.Number,
-		Title: st.Title, Names: nonEmpty(st.Names), EventDate: st.EventDate, Documents: nonEmpty(st.Documents), Version: st.Version,
+		Title: st.Title, Names: nonEmpty(st.Names), EventDate: st.EventDate, Documents: nonEmpty(st.Documents), Keys: nonEmpty(st.Keys), Version: st.Version,
 		Created: d.Created.Time().UTC(), Updated: st.Updated.Time().UTC(), CreatedBy: d.CreatedBy,
 		IdempotencyKey: d.Key, RequestHash: d.KeyHash,
 	}
@@ -349,6 +352,9 @@ func nilIfEmpty(b []byte) json.RawMessage {
 }
 
 func (s *Store) CreateRecord(ctx context.Context, r *store.Record) error {
+	if err := store.CheckRecordKeys(r); err != nil {
+		return err
+	}
 	d := recordDoc{
 		ID: r.ID, State: stateOf(r), Created: bson.NewDateTimeFromTime(r.Created), CreatedBy: r.CreatedBy,
 		Key: r.IdempotencyKey, KeyHash: r.RequestHash,
@@ -386,6 +392,9 @@ func (s *Store) recordWhere(ctx context.Context, filter bson.D) (*store.Record, 
 }
 
 func (s *Store) UpdateRecord(ctx context.Context, r *store.Record, e store.Entry) error {
+	if err := store.CheckRecordKeys(r); err != nil {
+		return err
+	}
 	update := bson.D{
 		{Key: "$set", Value: stateOf(r)},
 		{Key: "$push", Value: bson.D{{Key: "history", Value: entryOf(e)}}},
@@ -429,6 +438,9 @@ const numberingLease = 30 * time.Second
 // here: a crash between the draw and the update skips a number, and its claim holds the
 // record until its lease ends.
 func (s *Store) NumberRecord(ctx context.Context, r *store.Record, e store.Entry, counter string, number func(int64) string) error {
+	if err := store.CheckRecordKeys(r); err != nil {
+		return err
+	}
 	token := rand.Text()
 	now := time.Now()
 	var res *mongo.UpdateResult
@@ -518,10 +530,39 @@ func (s *Store) numberTaken(ctx context.Context, r *store.Record) bool {
 	return err == nil
 }
 
-func (s *Store) Search(ctx context.Context, q store.Query) (store.Page, error) {
+// keysIndex is the index of the records' keys, by which a search for keys finds its records
+// (see find).
+const keysIndex = "keys"
+
+// search is the find a Search sends: its filter, its order, its limit and the index it must
+// use ("" when the server chooses).
+type search struct {
+	filter bson.D
+	sort   bson.D
+	limit  int64
+	hint   string
+}
+
+// projection leaves a record's history out of what a search reads.
+var projection = bson.D{{Key: "history", Value: 0}}
+
+// find is the find of a search.
+func find(q store.Query) (search, error) {
+	if err := store.CheckQueryKeys(q); err != nil {
+		return search{}, err
+	}
 	var and bson.A
 	is := func(field string, v any) { and = append(and, bson.D{{Key: field, Value: v}}) }
 	op := func(field, op string, v any) { is(field, bson.D{{Key: op, Value: v}}) }
+	var f search
+	if len(q.Keys) > 0 {
+		// Records holding any of the keys, each once. The keys index is the one to use: the
+		// keys are few and each held by few records, and a planner trying the indexes on a
+		// collection whose records it has not seen could choose to walk (created, _id) in
+		// order rather than sort the records found.
+		op("keys", "$in", q.Keys)
+		f.hint = keysIndex
+	}
 	if q.Event != "" {
 		is("event", q.Event)
 	}
@@ -568,7 +609,7 @@ func (s *Store) Search(ctx context.Context, q store.Query) (store.Page, error) {
 	if q.After != "" {
 		c, err := store.ParseCursor(q.After)
 		if err != nil {
-			return store.Page{}, err
+			return search{}, err
 		}
 		created := bson.DateTime(c.Created)
 		is("$or", bson.A{
@@ -576,15 +617,25 @@ func (s *Store) Search(ctx context.Context, q store.Query) (store.Page, error) {
 			bson.D{{Key: "created", Value: created}, {Key: "_id", Value: bson.D{{Key: after, Value: c.ID}}}},
 		})
 	}
-	filter := bson.D{}
+	f.filter = bson.D{}
 	if len(and) > 0 {
-		filter = bson.D{{Key: "$and", Value: and}}
+		f.filter = bson.D{{Key: "$and", Value: and}}
 	}
-	limit := store.PageLimit(q)
-	cur, err := s.records.Find(ctx, filter, options.Find().
-		SetSort(bson.D{{Key: "created", Value: dir}, {Key: "_id", Value: dir}}).
-		SetLimit(int64(limit)+1). // one more tells whether there is a next page
-		SetProjection(bson.D{{Key: "history", Value: 0}}))
+	f.sort = bson.D{{Key: "created", Value: dir}, {Key: "_id", Value: dir}}
+	f.limit = int64(store.PageLimit(q)) + 1 // one more tells whether there is a next page
+	return f, nil
+}
+
+func (s *Store) Search(ctx context.Context, q store.Query) (store.Page, error) {
+	f, err := find(q)
+	if err != nil {
+		return store.Page{}, err
+	}
+	opts := options.Find().SetSort(f.sort).SetLimit(f.limit).SetProjection(projection)
+	if f.hint != "" {
+		opts.SetHint(f.hint)
+	}
+	cur, err := s.records.Find(ctx, f.filter, opts)
 	if err != nil {
 		return store.Page{}, err
 	}
@@ -592,6 +643,7 @@ func (s *Store) Search(ctx context.Context, q store.Query) (store.Page, error) {
 	if err := cur.All(ctx, &docs); err != nil {
 		return store.Page{}, err
 	}
+	limit := store.PageLimit(q)
 	var p store.Page
 	for i := range docs {
 		if i == limit {
@@ -602,6 +654,28 @@ func (s *Store) Search(ctx context.Context, q store.Query) (store.Page, error) {
 		p.Records = append(p.Records, *docs[i].record())
 	}
 	return p, nil
+}
+
+// ExplainSearch runs the server's explain of the find that Search sends for q, at a verbosity
+// ("queryPlanner", "executionStats" or "allPlansExecution"), and returns its answer: how a
+// test tells that a search for keys is answered by their index. (FerretDB v1 answers with
+// its own fields; see internal/mongotest.)
+func (s *Store) ExplainSearch(ctx context.Context, q store.Query, verbosity string) (bson.Raw, error) {
+	f, err := find(q)
+	if err != nil {
+		return nil, err
+	}
+	cmd := bson.D{
+		{Key: "find", Value: s.records.Name()},
+		{Key: "filter", Value: f.filter},
+		{Key: "sort", Value: f.sort},
+		{Key: "limit", Value: f.limit},
+		{Key: "projection", Value: projection},
+	}
+	if f.hint != "" {
+		cmd = append(cmd, bson.E{Key: "hint", Value: f.hint})
+	}
+	return s.records.Database().RunCommand(ctx, bson.D{{Key: "explain", Value: cmd}, {Key: "verbosity", Value: verbosity}}).Raw()
 }
 
 func (s *Store) NextSequence(ctx context.Context, name string) (int64, error) {

@@ -5,9 +5,12 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -64,6 +67,239 @@ func TestLayout(t *testing.T) {
 		}
 		s.Close()
 	}
+}
+
+// keyRows checks that record_keys holds the rows of the records' keys, no more and no fewer:
+// one per distinct key hash of each record.
+func keyRows(t *testing.T, s *Store) {
+	t.Helper()
+	want := map[[2]int64]bool{}
+	rows, err := s.r.Query(`SELECT seq, keys FROM records`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var seq int64
+		var list string
+		if err := rows.Scan(&seq, &list); err != nil {
+			t.Fatal(err)
+		}
+		var keys []string
+		if err := json.Unmarshal([]byte(list), &keys); err != nil {
+			t.Fatal(err)
+		}
+		for _, k := range keys {
+			want[[2]int64{keyHash(k), seq}] = true
+		}
+	}
+	got := map[[2]int64]bool{}
+	index, err := s.r.Query(`SELECT key, record FROM record_keys`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer index.Close()
+	for index.Next() {
+		var row [2]int64
+		if err := index.Scan(&row[0], &row[1]); err != nil {
+			t.Fatal(err)
+		}
+		got[row] = true
+	}
+	if !maps.Equal(got, want) {
+		t.Errorf("record_keys holds %d rows, the records' keys %d:\n got %v\nwant %v", len(got), len(want), got, want)
+	}
+}
+
+// TestKeyRows: the conformance suite's keys cases, after which record_keys holds the rows of
+// the records' keys, no more (a key replaced leaves no row, which searches would only pass
+// over) and no fewer.
+func TestKeyRows(t *testing.T) {
+	storetest.RunKeys(t, func(t *testing.T) store.Store {
+		s, err := Open(t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return checkedKeys{s, t}
+	})
+}
+
+// checkedKeys is a store whose record_keys is checked when the suite closes it.
+type checkedKeys struct {
+	*Store
+	t *testing.T
+}
+
+func (c checkedKeys) Close() error {
+	keyRows(c.t, c.Store)
+	return c.Store.Close()
+}
+
+// TestKeyCollision: a record found in record_keys under the hash of a key it does not hold
+// (two keys of one hash) is not returned.
+func TestKeyCollision(t *testing.T) {
+	s, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	for i, keys := range [][]string{{"mine"}, {"theirs"}} {
+		at := time.UnixMilli(int64(1000 * (i + 1)))
+		r := &store.Record{ID: fmt.Sprint("A", i), Event: "birth", Bundle: "b", Status: "declared", Data: json.RawMessage(`{}`), Office: "O1",
+			Keys: keys, Version: 1, Created: at, Updated: at, CreatedBy: "u"}
+		if err := s.CreateRecord(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A1 ("theirs") is filed under the hash of "mine" too, as if the two keys shared it.
+	if err := s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO record_keys (key, record) SELECT ?, seq FROM records WHERE id = 'A1'`, keyHash("mine"))
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []store.Query{{Keys: []string{"mine"}}, {Keys: []string{"mine"}, Oldest: true}, {Keys: []string{"mine"}, Event: "birth"}} {
+		p, err := s.Search(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(p.Records) != 1 || p.Records[0].ID != "A0" || p.Next != "" {
+			t.Errorf("%+v: %+v", q, p)
+		}
+	}
+}
+
+// TestKeysPlan: a search for keys seeks each key in record_keys and then the records found,
+// whatever else it asks, and never scans a table.
+func TestKeysPlan(t *testing.T) {
+	s, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	at := time.UnixMilli(1000)
+	r := &store.Record{ID: "A1", Event: "birth", Bundle: "b", Status: "declared", Data: json.RawMessage(`{}`), Office: "O1",
+		Keys: []string{"a"}, Version: 1, Created: at, Updated: at, CreatedBy: "u"}
+	if err := s.CreateRecord(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	after := store.Cursor{Created: 1000, ID: "A1"}.String()
+	for _, q := range []store.Query{
+		{Keys: []string{"a", "b"}},
+		{Keys: []string{"a"}, Oldest: true, After: after},
+		{Keys: []string{"a", "b", "c"}, Event: "birth", Statuses: []string{"declared", "validated"}, NoFlags: []string{"duplicate"},
+			Flags: []string{"late"}, Name: []string{"ama"}, Office: "O1", Area: "R1", Document: "sha256:00", ID: "A1", Number: "N1",
+			From: "2026-01-01", To: "2026-12-31", After: after},
+	} {
+		query, args, err := s.searchQuery(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, err := s.r.QueryContext(ctx, `EXPLAIN QUERY PLAN `+query, args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var plan []string
+		seeks := 0
+		for rows.Next() {
+			var id, parent, unused int
+			var detail string
+			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+				t.Fatal(err)
+			}
+			plan = append(plan, detail)
+			switch {
+			case strings.HasPrefix(detail, "SEARCH k USING PRIMARY KEY (key=?"): // with the cursor's bound too
+				seeks++
+			case detail == "SCAN k" && parent == 0: // the keys' records, found
+			case strings.HasPrefix(detail, "SCAN ") && !strings.Contains(detail, "VIRTUAL TABLE"):
+				t.Errorf("%+v: %s", q, detail)
+			}
+		}
+		rows.Close()
+		if seeks != 1 {
+			t.Errorf("%+v: the plan is not by record_keys and records' seq:\n%s", q, strings.Join(plan, "\n"))
+		}
+	}
+	// An update deletes the rows of the keys it drops by seeking each.
+	var id, parent, unused int
+	var detail string
+	if err := s.r.QueryRowContext(ctx, `EXPLAIN QUERY PLAN `+deleteKeys, 1, `[1, 2]`).Scan(&id, &parent, &unused, &detail); err != nil ||
+		detail != "SEARCH record_keys USING PRIMARY KEY (key=? AND record=?)" {
+		t.Errorf("deleting keys: %s, %v", detail, err)
+	}
+}
+
+// TestLayout1: a file of layout 1, from before the duplicate keys, opens: it gains them, keeps
+// its record (searchable as before, with no keys until an update gives it some) and the
+// indexes of Prune, and is layout 2 from then on.
+func TestLayout1(t *testing.T) {
+	dir := t.TempDir()
+	ddl, err := os.ReadFile(filepath.Join("testdata", "layout1.sql"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("sqlite", filepath.Join(dir, "crvsctl.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(string(ddl)); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	ctx := context.Background()
+	for open := range 2 {
+		s, err := Open(dir)
+		if err != nil {
+			t.Fatalf("open %d: %v", open, err)
+		}
+		var version, indexes int
+		if err := s.r.QueryRow(`PRAGMA user_version`).Scan(&version); err != nil || version != 2 {
+			t.Errorf("open %d: layout %d, %v", open, version, err)
+		}
+		if err := s.r.QueryRow(`SELECT count(*) FROM sqlite_master WHERE name IN ('sessions_expires', 'failures_at')`).Scan(&indexes); err != nil || indexes != 2 {
+			t.Errorf("open %d: %d of the indexes of Prune, %v", open, indexes, err)
+		}
+		keys := []string(nil) // then those the update gave it
+		if open > 0 {
+			keys = []string{"k1", "k2"}
+		}
+		r, err := s.Record(ctx, "A1")
+		if err != nil || r.Title != "Ama Tarek" || !slices.Equal(r.Keys, keys) || len(r.History) != 1+open || !slices.Equal(r.Flags, []string{"late"}) {
+			t.Fatalf("open %d: the record kept: %+v, %v", open, r, err)
+		}
+		p, err := s.Search(ctx, store.Query{Name: []string{"tar"}, Statuses: []string{"declared"}, NoFlags: []string{"urgent"}})
+		if err != nil || len(p.Records) != 1 {
+			t.Errorf("open %d: a search: %+v, %v", open, p, err)
+		}
+		if open == 0 {
+			r.History = nil
+			r.Version, r.Keys = 2, []string{"k1", "k2"}
+			if err := s.UpdateRecord(ctx, r, store.Entry{Version: 2, Action: "validate", User: "u", At: time.UnixMilli(2000)}); err != nil {
+				t.Fatal(err)
+			}
+			at := time.UnixMilli(3000)
+			if err := s.CreateRecord(ctx, &store.Record{ID: "A2", Event: "birth", Bundle: "b", Status: "declared", Data: json.RawMessage(`{}`),
+				Keys: []string{"k2", "k3"}, Version: 1, Created: at, Updated: at, CreatedBy: "u"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if p, err := s.Search(ctx, store.Query{Keys: []string{"k1", "k2"}}); err != nil || !slices.Equal(ids(p), []string{"A2", "A1"}) {
+			t.Errorf("open %d: keys find %v, %v", open, ids(p), err)
+		}
+		keyRows(t, s)
+		s.Close()
+	}
+}
+
+func ids(p store.Page) []string {
+	var out []string
+	for _, r := range p.Records {
+		out = append(out, r.ID)
+	}
+	return out
 }
 
 // TestForgedCursor: a cursor naming a record at another time than the record's is refused.

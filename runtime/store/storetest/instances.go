@@ -45,6 +45,7 @@ var concurrent = []struct {
 	{"NumberAtOnce", testNumberAtOnce},
 	{"NumberRecord", testNumberRecord},
 	{"KeyAtOnce", testKeyAtOnce},
+	{"KeysAtOnce", testKeysAtOnce},
 	{"Sequences", testSequences},
 	{"FailuresAtOnce", testFailuresAtOnce},
 	{"DocumentSavedAtOnce", testDocumentSavedAtOnce},

@@ -9,10 +9,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"maps"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -326,19 +328,32 @@ func (e *env) recordIn(event, office string, s state) *store.Record {
 }
 
 // flagPossibleDuplicate raises the flag nerovia's duplicate rules raise on a record that
-// resembles another. No action of the package raises it: the comparison with the register
-// does, when the record is declared. Here it is written straight to the store, so that a test
-// need not set up a second record that the rules find.
+// resembles another, as the runtime does: a copy of the record is declared (and flagged, as
+// the record's possible duplicate), then the record's registration finds the copy, which flags
+// the record and stops the registration.
 func (e *env) flagPossibleDuplicate(r *store.Record) *store.Record {
 	e.t.Helper()
-	flagged := *r
-	flagged.History, flagged.Version = nil, r.Version+1
-	flagged.Flags = append(slices.Clone(r.Flags), "possible-duplicate")
-	entry := store.Entry{Version: flagged.Version, Action: "compare", User: "system", At: testNow, AddFlags: []string{"possible-duplicate"}}
-	if err := e.st.UpdateRecord(e.ctx, &flagged, entry); err != nil {
-		e.t.Fatal(err)
+	a := e.setupAt(r.Office)
+	e.declare(a, r.Event, declarable(e.m, r.Event, dataOf(e.t, r)))
+	if _, err := e.svc.Act(e.ctx, a, r.ID, ActionRequest{Action: "register", Version: r.Version}); outcomeOf(err) != conflict {
+		e.t.Fatalf("register of a record declared twice: %v, want the conflict of a possible duplicate", err)
 	}
-	return e.get(r.ID)
+	flagged := e.get(r.ID)
+	if !slices.Contains(flagged.Flags, "possible-duplicate") {
+		e.t.Fatalf("flags %v: not a possible duplicate", flagged.Flags)
+	}
+	return flagged
+}
+
+// declarable is a record's data as it can be declared again: without its calculated answers.
+func declarable(m *Model, event string, data map[string]any) map[string]any {
+	out := maps.Clone(data)
+	for _, f := range m.Events[event].Rules.Fields {
+		if f.Calc != nil {
+			delete(out, f.ID)
+		}
+	}
+	return out
 }
 
 // correctionOf is a correction a registrar may ask for: a change of one field that leaves the
@@ -350,10 +365,46 @@ func correctionOf(event string) map[string]any {
 	return map[string]any{"child.weight": 3.45}
 }
 
+// people counts the declarations completeData made: each is of another person, so that the
+// package's duplicate rules never take two declarations of a test for one event (a test of
+// duplicates makes its own).
+var people atomic.Int64
+
+// otherFamilies are family names far from each other and from the fixture's others.
+var otherFamilies = strings.Fields("Tesfaye Bekele Mengistu Girma Worku Desta Alemayehu Negash Lemma Assefa Yohannes Gudeta Shiferaw Tilahun Mulugeta Dagne Fikre Birhanu Zewdu Ketema")
+
+// otherGiven are given names likewise.
+var otherGiven = strings.Fields("Gebre Hirut Tadesse Mesfin Solomon Yared Berhane Kidane Asrat Getachew")
+
 // completeData is a complete and valid declaration of an event on testNow: a birth three weeks
 // before, in Velmora General Hospital, of married parents; a death five days before, in
-// hospital, medically certified. Each call returns a fresh copy the test may change.
+// hospital, medically certified. Each call returns a fresh copy the test may change, of
+// another mother (name, year of birth and ID number: her age at the birth varies) or another
+// deceased (name, year of birth and ID number): the rest is the same every time.
 func completeData(event string) map[string]any {
+	d := sameData(event)
+	n := people.Add(1)
+	family := otherFamilies[n%int64(len(otherFamilies))]
+	round := n / int64(len(otherFamilies))
+	given := otherGiven[round%int64(len(otherGiven))]
+	switch event {
+	case "birth":
+		// 20 family names, 10 given names, and a mother two years older for each round
+		// of both: 2,400 mothers before one comes again.
+		d["mother.name"] = map[string]any{"given": given, "family": family}
+		d["mother.dob"] = fmt.Sprintf("%d-05-14", 1996-2*((round/int64(len(otherGiven)))%12))
+		d["mother.nid"] = fmt.Sprintf("%010d", 1000000000+n)
+	case "death":
+		d["deceased.name"] = map[string]any{"given": given, "family": family}
+		d["deceased.dob"] = fmt.Sprintf("%d-03-10", 1948-2*((round/int64(len(otherGiven)))%12))
+		d["deceased.nid"] = fmt.Sprintf("%010d", 3000000000+n)
+	}
+	return d
+}
+
+// sameData is completeData's declaration before it is made another person's: two calls give
+// one event twice.
+func sameData(event string) map[string]any {
 	switch event {
 	case "birth":
 		return map[string]any{

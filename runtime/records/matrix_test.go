@@ -374,6 +374,9 @@ func TestMatrixAct(t *testing.T) {
 						if action == "request-correction" {
 							req.Data = mustJSON(t, correctionOf(event))
 						}
+						if action == "mark-duplicate" {
+							req.DuplicateOf = openCandidates(r)[0].Record
+						}
 						next, err := e.take(e.actor(u.user), r.ID, req)
 						if got := outcomeOf(err); got != want[j] {
 							t.Fatalf("%s %s declared at %s, by %s (%s): %s (%v), want %s",

@@ -15,6 +15,7 @@ import (
 
 	"github.com/crvsctl/crvsctl/bundle"
 	"github.com/crvsctl/crvsctl/rules"
+	"github.com/crvsctl/crvsctl/runtime/duplicates"
 )
 
 // Model is a bundle made ready to serve: forms compiled, schemas compiled, lookups indexed.
@@ -41,6 +42,7 @@ type Event struct {
 	documentFields []string              // fields of type document: their files are checked
 	checks         map[string]fieldCheck // what the JSON Schema cannot check of an answer, by field
 	texts          map[string]string     // the kind of text of each field of free text (rules.FieldIR.Text)
+	dup            *duplicates.Checker   // nil: the event has no duplicate rules
 }
 
 // fieldCheck is what an answer must be beyond its JSON type: a date is a day of the calendar,
@@ -165,6 +167,7 @@ func NewModel(b *bundle.Bundle) (*Model, error) {
 				}
 			}
 		}
+		e.dup = duplicates.New(&e.Event, m)
 		m.Events[ev.ID] = e
 	}
 	for _, u := range b.Users {
@@ -176,6 +179,19 @@ func NewModel(b *bundle.Bundle) (*Model, error) {
 		}
 	}
 	return m, nil
+}
+
+// AreaAt is the area of a level that a place (an area, or an office: its area) is in, or "".
+func (m *Model) AreaAt(place, level string) string {
+	if o, ok := m.Offices[place]; ok {
+		place = o.Area
+	}
+	for _, a := range m.AreasOf(place) {
+		if m.level[a] == level {
+			return a
+		}
+	}
+	return ""
 }
 
 // AreasOf is an area and its ancestors, nearest first.

@@ -189,8 +189,22 @@ func (s *Service) Declare(ctx context.Context, actor *Actor, d Declaration) (rec
 		r.RequestHash = hash
 	}
 	s.describe(ev, r, data, rctx)
+	r.Keys = ev.dupKeys(r.ID, data, nil)
 	r.History = []store.Entry{{Version: 1, Action: act.ID, User: actor.User.Username, Role: actor.User.Role, Office: actor.Office.Code,
 		At: now, Status: r.Status, AddFlags: act.AddFlags, Comment: d.Comment}}
+	found, blocked, err := s.checkDuplicates(ctx, ev, act, r, &r.History[0], data, rctx)
+	if err != nil {
+		return nil, false, err
+	}
+	if blocked {
+		// Nothing is stored: the package does not let a declaration that may be a duplicate
+		// be made (unless it is this user's, sent again).
+		if first, err := s.sentBefore(ctx, actor, d, hash); first != nil || err != nil {
+			return first, false, err
+		}
+		return nil, false, s.duplicateFound(actor, ev, act.ID, found)
+	}
+	r.History[0].AddFlags = slices.Clone(r.Flags)
 	// The entry of the declaration lists no changes: version 1 is the data as declared, and
 	// each later entry lists what it changed.
 	for range 3 { // a tracking ID already taken: draw another
@@ -529,6 +543,9 @@ type ActionRequest struct {
 	Version int64
 	Data    json.RawMessage // changed field values, for actions that edit
 	Comment string
+	// DuplicateOf is the record this one is a duplicate of, for the event's confirm action
+	// (one of its possible duplicates).
+	DuplicateOf string
 }
 
 // Act takes an action on a record. An action that prints is taken with Print.
@@ -606,6 +623,7 @@ func (s *Service) prepare(ctx context.Context, actor *Actor, id string, req Acti
 
 	// The declaration's new values: sent with the action, or proposed earlier.
 	var raised []string // flags the new values call for
+	current := data     // the data as the action leaves it
 	edit, err := s.edits(r, act, req.Data)
 	if err != nil {
 		return nil, err
@@ -638,6 +656,8 @@ func (s *Service) prepare(ctx context.Context, actor *Actor, id string, req Acti
 		if act.Edits != "proposal" {
 			next.Data, _ = json.Marshal(checked)
 			s.describe(ev, &next, checked, rctx)
+			next.Keys = ev.dupKeys(r.ID, checked, r.Keys)
+			current = checked
 			raised = raisedBy(ev, data, checked, rctx)
 		}
 		next.Documents = withDocuments(r.Documents, ev, checked)
@@ -646,6 +666,25 @@ func (s *Service) prepare(ctx context.Context, actor *Actor, id string, req Acti
 		next.Status, entry.Status = act.To, act.To
 	}
 	next.Flags = sortedSet(sortedSet(r.Flags, act.AddFlags, act.RemoveFlags), raised, nil)
+	if ev.reviews(act.ID) {
+		if err := s.review(actor, ev, act, r, &next, &entry, req.DuplicateOf); err != nil {
+			return nil, err
+		}
+	} else if req.DuplicateOf != "" {
+		return nil, refuse(BadRequest, "/duplicateOf", "not-allowed", "action %s decides nothing about duplicates: send no duplicateOf", act.ID)
+	}
+	found, blocked, err := s.checkDuplicates(ctx, ev, act, &next, &entry, current, rctx)
+	if err != nil {
+		return nil, err
+	}
+	if blocked {
+		// The flag stops the action: it is not taken, and the record keeps the flag and
+		// what was found, for a reviewer.
+		if err := s.flagFound(ctx, actor, ev, r, found, now); err != nil {
+			return nil, err
+		}
+		return nil, s.duplicateFound(actor, ev, act.ID, found)
+	}
 	entry.AddFlags = added(r.Flags, next.Flags)
 	entry.DelFlags = added(next.Flags, r.Flags)
 

@@ -74,6 +74,11 @@ func (s *Service) Queues(actor *Actor) []Queue {
 	for _, ev := range s.Model.Bundle.Events {
 		for _, a := range ev.Actions {
 			if len(a.From) > 0 && actor.Role.Grants(ev.ID, a.ID) {
+				// Deciding about duplicates is one queue, the confirm action's: the same
+				// records wait for either decision.
+				if d := ev.Duplicates; d != nil && a.ID == d.Dismiss && actor.Role.Grants(ev.ID, d.Confirm) {
+					continue
+				}
 				out = append(out, Queue{Event: ev.ID, Action: a.ID, Label: a.Label})
 			}
 		}
@@ -100,6 +105,10 @@ func (s *Service) QueueRecords(ctx context.Context, actor *Actor, event, action,
 	// print raising "certified" leaves a queue of the records never printed.
 	if a.To == "" && len(a.AddFlags) > 0 {
 		q.NoFlags = a.AddFlags
+	}
+	// The review of possible duplicates waits for records flagged.
+	if ev.reviews(action) {
+		q.Flags = []string{ev.Duplicates.Flag}
 	}
 	if !s.limit(actor, &q) {
 		return store.Page{}, nil

@@ -13,6 +13,8 @@ func (e *env) named(office, given, family string, s state) *store.Record {
 	a := e.setupAt(office)
 	d := completeData("birth")
 	d["child.name"] = map[string]any{"given": given, "family": family}
+	// Every child's mother is a Selam, whose names differ otherwise (completeData).
+	d["mother.name"].(map[string]any)["given"] = "Selam"
 	r := e.declare(a, "birth", d)
 	switch s {
 	case declared:

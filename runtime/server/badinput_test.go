@@ -246,7 +246,7 @@ func TestBadInput(t *testing.T) {
 
 	// Authentication.
 	var r record
-	lidya.expect(t, http.StatusCreated, "POST", "/api/v1/records", envelope(valid)).decode(t, &r)
+	lidya.expect(t, http.StatusCreated, "POST", "/api/v1/records", envelope(birthJSON(t))).decode(t, &r)
 	for name, s := range map[string]*session{
 		"no token":           {base: base},
 		"a token of nothing": {base: base, token: "not-a-token"},
@@ -303,7 +303,7 @@ func TestBadInput(t *testing.T) {
 	if n := count(); n != before {
 		t.Errorf("refused for CSRF, yet %d records stored", n-before)
 	}
-	if a := browser("POST", "/api/v1/records", envelope(valid), cookie.csrf); a.Status != http.StatusCreated {
+	if a := browser("POST", "/api/v1/records", envelope(birthJSON(t)), cookie.csrf); a.Status != http.StatusCreated {
 		t.Errorf("cookie with its X-CSRF-Token: want 201, got %s", a)
 	}
 
@@ -325,7 +325,7 @@ func TestBadInput(t *testing.T) {
 
 	// Roles: an action the role is not granted is 403, on a record the user may read.
 	var own record
-	marta.expect(t, http.StatusCreated, "POST", "/api/v1/records", envelope(valid)).decode(t, &own)
+	marta.expect(t, http.StatusCreated, "POST", "/api/v1/records", envelope(birthJSON(t))).decode(t, &own)
 	marta.expect(t, http.StatusOK, "GET", "/api/v1/records/"+own.ID, nil)
 	for _, c := range []struct {
 		s      *session

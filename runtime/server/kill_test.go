@@ -36,7 +36,6 @@ func TestKillDuringLoad(t *testing.T) {
 	for _, s := range registrars {
 		s.uploadDocuments(t) // kept across the kill: declarations after it attach them too
 	}
-	template := birthJSON(t)
 
 	var (
 		mu       sync.Mutex
@@ -63,7 +62,7 @@ func TestKillDuringLoad(t *testing.T) {
 			s := registrars[g%len(registrars)]
 			for i := 0; !killing.Load(); i++ {
 				var d map[string]any
-				json.Unmarshal(template, &d)
+				json.Unmarshal(birthJSON(t), &d) // another mother each time
 				d["child.name"] = map[string]any{"given": fmt.Sprintf("Load%dn%d", g, i), "family": "Kill"}
 				raw, _ := json.Marshal(d)
 				body, _ := json.Marshal(declaration(raw))

@@ -18,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -395,14 +396,32 @@ type record struct {
 	}
 }
 
-// birthJSON is a complete, valid birth declaration (child born 2026-11-01).
+// births counts the declarations birthJSON made.
+var births atomic.Int64
+
+// mothersFamilies are family names far from each other.
+var mothersFamilies = strings.Fields("Tarek Bekele Mengistu Girma Worku Desta Alemayehu Negash Lemma Assefa Yohannes Gudeta Shiferaw Tilahun Mulugeta Dagne Fikre Birhanu Zewdu Ketema")
+
+// birthJSON is a complete, valid birth declaration (child born 2026-11-01), each call of
+// another mother (family name, year of birth, ID number): the package's duplicate rules take
+// no two for one birth, unless a test makes them so.
 func birthJSON(t testing.TB) json.RawMessage {
 	t.Helper()
 	b, err := os.ReadFile("../testdata/birth.json")
 	if err != nil {
 		t.Fatal(err)
 	}
-	return b
+	var d map[string]any
+	if err := json.Unmarshal(b, &d); err != nil {
+		t.Fatal(err)
+	}
+	n := births.Add(1)
+	round := n / int64(len(mothersFamilies))
+	d["mother.name"] = map[string]any{"given": "Selam", "family": mothersFamilies[n%int64(len(mothersFamilies))]}
+	d["mother.dob"] = fmt.Sprintf("%d-04-12", 1996-2*(round%12))
+	d["mother.nid"] = strconv.FormatInt(1000000000+n, 10)
+	out, _ := json.Marshal(d)
+	return out
 }
 
 // birth is the declaration with the child's given name changed, so that records can be told

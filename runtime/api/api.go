@@ -62,6 +62,7 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/v1/records", s.authed(s.search))
 	mux.HandleFunc("GET /api/v1/records/{id}", s.authed(s.get))
 	mux.HandleFunc("POST /api/v1/records/{id}/actions/{action}", s.authed(s.act))
+	mux.HandleFunc("GET /api/v1/records/{id}/duplicates", s.authed(s.duplicates))
 	mux.HandleFunc("GET /api/v1/queues", s.authed(s.queues))
 	mux.HandleFunc("GET /api/v1/queues/{event}/{action}", s.authed(s.queue))
 	mux.HandleFunc("POST /api/v1/queues/{event}/{action}/print", s.authed(s.printQueue))
@@ -343,6 +344,14 @@ type recordView struct {
 	History   []store.Entry   `json:"history,omitempty"`
 }
 
+// view is a record as the API shows it to the caller: its history tells of possible
+// duplicates outside the caller's jurisdiction without naming them.
+func (s *Server) view(c *caller, r *store.Record) recordView {
+	v := view(r)
+	v.History = s.Records.Redact(c.actor, r.History)
+	return v
+}
+
 func view(r *store.Record) recordView {
 	flags := r.Flags
 	if flags == nil {
@@ -375,7 +384,7 @@ func (s *Server) declare(w http.ResponseWriter, r *http.Request, c *caller) {
 		status = http.StatusOK // the same declaration, sent again
 	}
 	w.Header().Set("Location", "/api/v1/records/"+rec.ID)
-	writeJSON(w, status, view(rec))
+	writeJSON(w, status, s.view(c, rec))
 }
 
 func (s *Server) get(w http.ResponseWriter, r *http.Request, c *caller) {
@@ -384,13 +393,15 @@ func (s *Server) get(w http.ResponseWriter, r *http.Request, c *caller) {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, view(rec))
+	writeJSON(w, http.StatusOK, s.view(c, rec))
 }
 
 type actionRequest struct {
 	Version int64           `json:"version"`
 	Data    json.RawMessage `json:"data,omitempty"`
 	Comment string          `json:"comment,omitempty"`
+	// For the action that marks a record a duplicate: the record it duplicates.
+	DuplicateOf string `json:"duplicateOf,omitempty"`
 	// For an action that prints: the certificate (the one of Language when empty) and the
 	// number of copies.
 	Template string `json:"template,omitempty"`
@@ -409,7 +420,7 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request, c *caller) {
 		return
 	}
 	rec, err := s.Records.Act(r.Context(), c.actor, r.PathValue("id"), records.ActionRequest{Action: r.PathValue("action"),
-		Version: req.Version, Data: req.Data, Comment: req.Comment})
+		Version: req.Version, Data: req.Data, Comment: req.Comment, DuplicateOf: req.DuplicateOf})
 	if records.Refused(err, "prints") && len(req.Data) == 0 && req.Comment == "" {
 		s.print(w, r, c, req)
 		return
@@ -418,7 +429,50 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request, c *caller) {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, view(rec))
+	writeJSON(w, http.StatusOK, s.view(c, rec))
+}
+
+// candidateView is a possible duplicate as the API shows it.
+type candidateView struct {
+	Rule      string             `json:"rule"`
+	Record    *recordView        `json:"record,omitempty"`
+	Outside   bool               `json:"outside,omitempty"`
+	Reviewers []records.Reviewer `json:"reviewers,omitempty"` // who may review one outside
+}
+
+func (s *Server) duplicates(w http.ResponseWriter, r *http.Request, c *caller) {
+	rec, err := s.Records.Get(r.Context(), c.actor, r.PathValue("id"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	items, err := s.Records.Candidates(r.Context(), c.actor, rec)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	of, err := s.Records.DuplicatesOf(r.Context(), c.actor, rec)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out := struct {
+		Candidates   []candidateView `json:"candidates"`
+		DuplicatesOf []recordView    `json:"duplicatesOf"`
+	}{Candidates: []candidateView{}, DuplicatesOf: []recordView{}}
+	for _, it := range items {
+		cv := candidateView{Rule: it.Rule, Outside: it.Outside, Reviewers: it.Reviewers}
+		if it.Record != nil {
+			v := view(it.Record)
+			v.History = nil
+			cv.Record = &v
+		}
+		out.Candidates = append(out.Candidates, cv)
+	}
+	for i := range of {
+		out.DuplicatesOf = append(out.DuplicatesOf, view(&of[i]))
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 type pageView struct {

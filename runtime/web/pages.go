@@ -199,6 +199,9 @@ func (s *Server) showRecord(rq *request, r *store.Record, status int, problem st
 	f := s.newForm(rq.lang, ev, data, nil)
 	var actions []actionView
 	for _, a := range s.Records.Available(rq.actor, r) {
+		if d := ev.Duplicates; d != nil && (a.ID == d.Confirm || a.ID == d.Dismiss) {
+			continue // taken on the comparison page, with the candidates in view
+		}
 		av := actionView{ID: a.ID, Label: s.Catalog.Text(rq.lang, a.Label), CommentRequired: a.CommentRequired,
 			Edits: a.Edits, Button: a.Edits != "proposal"}
 		if a.Prints {
@@ -207,11 +210,13 @@ func (s *Server) showRecord(rq *request, r *store.Record, status int, problem st
 		actions = append(actions, av)
 	}
 	var history []entryView
-	for _, e := range r.History {
+	for _, e := range s.Records.Redact(rq.actor, r.History) {
 		ev := entryView{Comment: e.Comment}
 		label := e.Action
 		if a := s.Records.Model.Events[r.Event].Actions[e.Action]; a != nil {
 			label = s.Catalog.Text(rq.lang, a.Label)
+		} else if e.Action == records.FoundAction {
+			label = s.Catalog.Text(rq.lang, "ui.duplicates.found")
 		}
 		office := e.Office
 		if o, ok := s.Records.Model.Offices[e.Office]; ok {
@@ -227,7 +232,13 @@ func (s *Server) showRecord(rq *request, r *store.Record, status int, problem st
 				"old", f.shown(c.Field, c.Old), "new", f.shown(c.Field, c.New)))
 		}
 		ev.Changes = append(ev.Changes, s.printingText(rq.lang, e, r.Event)...)
+		ev.Changes = append(ev.Changes, s.duplicatesText(rq.lang, e, r.Event)...)
 		history = append(history, ev)
+	}
+	review, of, err := s.reviewOf(rq, r)
+	if err != nil {
+		s.fail(rq, err)
+		return
 	}
 	office := r.Office
 	if o, ok := s.Records.Model.Offices[r.Office]; ok {
@@ -242,8 +253,12 @@ func (s *Server) showRecord(rq *request, r *store.Record, status int, problem st
 		Actions []actionView
 		History []entryView
 		Problem string
+		// Review: the record has possible duplicates to compare; DuplicatesOf: records
+		// marked duplicates of it.
+		Review       string
+		DuplicatesOf []recordLine
 	}{s.newView(rq.lang, r.Title, rq), s.lines(rq.lang, store.Page{Records: []store.Record{*r}})[0], r.Version, office,
-		f.answered(), actions, history, problem})
+		f.answered(), actions, history, problem, review, of})
 }
 
 // act takes an action from the record page's buttons.
@@ -255,12 +270,24 @@ func (s *Server) act(rq *request) {
 		return
 	}
 	r, err := s.Records.Act(rq.r.Context(), rq.actor, id, records.ActionRequest{Action: action, Version: version,
-		Comment: strings.TrimSpace(rq.r.PostFormValue("comment"))})
+		Comment: strings.TrimSpace(rq.r.PostFormValue("comment")), DuplicateOf: rq.r.PostFormValue("duplicateOf")})
 	if records.Refused(err, "prints") {
 		s.print(rq, id, action, version)
 		return
 	}
 	var re *records.Error
+	if errors.As(err, &re) && len(re.Details) > 0 && re.Details[0].Code == "possible-duplicate" {
+		// The action found possible duplicates, and their flag stops it: the record, now
+		// flagged, says so and leads to the comparison.
+		cur, gerr := s.Records.Get(rq.r.Context(), rq.actor, id)
+		if gerr != nil {
+			s.fail(rq, gerr)
+			return
+		}
+		a := s.Records.Model.Events[cur.Event].Actions[action]
+		s.showRecord(rq, cur, http.StatusConflict, s.Catalog.Text(rq.lang, "ui.duplicates.blocked", "action", s.Catalog.Text(rq.lang, a.Label)))
+		return
+	}
 	if errors.As(err, &re) && re.Kind == records.BadRequest && len(re.Details) > 0 && re.Details[0].Path == "/comment" {
 		cur, gerr := s.Records.Get(rq.r.Context(), rq.actor, id)
 		if gerr != nil {

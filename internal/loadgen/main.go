@@ -13,12 +13,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"maps"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -27,6 +25,8 @@ import (
 
 	"github.com/crvsctl/crvsctl/bundle"
 	"github.com/crvsctl/crvsctl/compiler"
+	"github.com/crvsctl/crvsctl/internal/dupgen"
+	"github.com/crvsctl/crvsctl/runtime/duplicates"
 	"github.com/crvsctl/crvsctl/runtime/records"
 	"github.com/crvsctl/crvsctl/runtime/store"
 	"github.com/crvsctl/crvsctl/runtime/store/sqlitestore"
@@ -52,13 +52,6 @@ func main() {
 	}
 }
 
-// Names drawn for generated people: common enough that a search by one name finds many
-// records, as in a real register.
-var (
-	givenNames  = strings.Fields("Ama Kofi Selam Abebe Lidya Tomas Saba Yara Oren Ilena Samuel Amina Yusuf Mariam Daniel Hana Elias Ruth Nahom Meron Kidus Liya Dawit Sara Mekdes Binyam Helen Robel Tsion Henok Élodie Zoé Noël Inès Aminata Moussa Fatou Ousmane Aïcha Ibrahima")
-	familyNames = strings.Fields("Tarek Mensah Diallo Haile Tesfamor Belcourt Odhiro Marvosa Verhane Ekwaro Rinaldor Kostuna Abera Girma Tadesse Bekele Alemu Wolde Desta Kebede Müller Ngozi Okafor Traoré Keïta Koné Camara Sow Bâ Cissé")
-)
-
 // seed writes n records straight into the embedded store in dir: a register at national scale
 // to search, without a day of HTTP declarations. Their document answers name files that are
 // not stored: nothing here reads them, and the store does not check. The records are like the ones crvsctl serve
@@ -69,7 +62,8 @@ func seed(args []string) error {
 	dir := fs.String("data", "", "the embedded store's directory")
 	n := fs.Int("n", 1_000_000, "records to write")
 	pkg := fs.String("package", "countries/nerovia", "the country package the records are of")
-	declFile := fs.String("declaration", "runtime/testdata/birth.json", "a valid declaration, the records' data")
+	seedFlag := fs.Uint64("seed", 1, "the seed of the people generated (internal/dupgen)")
+	today := fs.String("today", time.Now().UTC().Format(time.DateOnly), "the day the records are declared on")
 	fs.Parse(args)
 	if *dir == "" {
 		return fmt.Errorf("-data is required")
@@ -88,14 +82,17 @@ func seed(args []string) error {
 			offices = append(offices, o)
 		}
 	}
-	raw, err := os.ReadFile(*declFile)
-	if err != nil {
-		return err
+	var birth *bundle.Event
+	for i := range b.Events {
+		if b.Events[i].ID == "birth" {
+			birth = &b.Events[i]
+		}
 	}
-	var decl map[string]any
-	if err := json.Unmarshal(raw, &decl); err != nil {
-		return err
+	if birth == nil {
+		return fmt.Errorf("%s has no birth event", *pkg)
 	}
+	// The keys that find possible duplicates, as crvsctl serve stores them with each record.
+	dups := duplicates.New(birth, model)
 	st, err := sqlitestore.Open(*dir)
 	if err != nil {
 		return err
@@ -112,17 +109,22 @@ func seed(args []string) error {
 	for w := range 128 {
 		wg.Go(func() {
 			r := rand.New(rand.NewPCG(1, uint64(w)))
-			d := maps.Clone(decl)
 			for i := next.Add(1) - 1; i < int64(*n); i = next.Add(1) - 1 {
-				given := givenNames[r.IntN(len(givenNames))] + " " + givenNames[r.IntN(len(givenNames))]
-				family := familyNames[r.IntN(len(familyNames))]
-				d["child.name"] = map[string]any{"given": given, "family": family}
+				// Each record another person (dupgen.Person): a register of distinct
+				// births, as deduplication meets it.
+				d := dupgen.Person("birth", *seedFlag, int(i), *today)
+				name, _ := d["child.name"].(map[string]any)
+				given, _ := name["given"].(string)
+				family, _ := name["family"].(string)
 				data, _ := json.Marshal(d)
 				at := base.Add(time.Duration(i) * 150 * time.Second)
 				office := offices[r.IntN(len(offices))]
-				rec := &store.Record{ID: fmt.Sprintf("S%09d", i), Event: "birth", Bundle: b.Hash, Status: "registered", Flags: []string{},
+				id := fmt.Sprintf("S%09d", i)
+				eventDate, _ := d["child.dob"].(string)
+				rec := &store.Record{ID: id, Event: "birth", Bundle: b.Hash, Status: "registered", Flags: []string{},
 					Data: data, Office: office.Code, Areas: model.AreasOf(office.Area), Title: given + " " + family,
-					Names: store.NameKeys(given, family), EventDate: at.Format(time.DateOnly), Number: fmt.Sprintf("SEED-%09d", i),
+					Names: store.NameKeys(given, family), EventDate: eventDate, Number: fmt.Sprintf("SEED-%09d", i),
+					Keys:    dups.Keys(duplicates.Prepare(id, d)),
 					Version: 1, Created: at, Updated: at, CreatedBy: "seed",
 					History: []store.Entry{{Version: 1, Action: "declare", User: "seed", At: at}}}
 				switch k := r.IntN(100); {
@@ -180,24 +182,11 @@ func (c *client) do(method, path string, body any, key string) (int, []byte, err
 	return resp.StatusCode, out, err
 }
 
-// uploadDocuments uploads every file of dir as the user's, and checks that they are the files
-// the declaration's document answers name: a document's id is the address of its content, so
-// the ids in the declaration are those its files are given.
-func (c *client) uploadDocuments(dir string, decl map[string]any) error {
-	files, err := filepath.Glob(filepath.Join(dir, "*"))
-	if err != nil {
-		return err
-	}
-	uploaded := map[string]bool{}
-	for _, f := range files {
-		if st, err := os.Stat(f); err != nil || st.IsDir() {
-			continue
-		}
-		data, err := os.ReadFile(f)
-		if err != nil {
-			return err
-		}
-		req, _ := http.NewRequest("POST", c.base+"/api/v1/documents?name="+url.QueryEscape(filepath.Base(f)), bytes.NewReader(data))
+// uploadDocuments uploads the files the generated declarations attach, as the user's: what a
+// client does before it declares.
+func (c *client) uploadDocuments(files map[string][]byte) error {
+	for name, data := range files {
+		req, _ := http.NewRequest("POST", c.base+"/api/v1/documents?name="+url.QueryEscape(name), bytes.NewReader(data))
 		req.Header.Set("Content-Type", "application/octet-stream")
 		req.Header.Set("Authorization", "Bearer "+c.token)
 		resp, err := c.http.Do(req)
@@ -207,17 +196,7 @@ func (c *client) uploadDocuments(dir string, decl map[string]any) error {
 		body, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		if resp.StatusCode != http.StatusCreated && resp.StatusCode != http.StatusOK {
-			return fmt.Errorf("upload of %s: %d %s", f, resp.StatusCode, body)
-		}
-		var d struct{ ID string }
-		json.Unmarshal(body, &d)
-		uploaded[d.ID] = true
-	}
-	for field, v := range decl {
-		if ans, ok := v.(map[string]any); ok {
-			if id, ok := ans["file"].(string); ok && !uploaded[id] {
-				return fmt.Errorf("%s attaches %s, which is none of the files of %s", field, id, dir)
-			}
+			return fmt.Errorf("upload of %s: %d %s", name, resp.StatusCode, body)
 		}
 	}
 	return nil
@@ -244,8 +223,7 @@ func run(args []string) error {
 	mode := fs.String("mode", "declare", "declare, register or search")
 	workers := fs.Int("c", 16, "concurrent requests")
 	dur := fs.Duration("d", 20*time.Second, "how long")
-	declFile := fs.String("declaration", "runtime/testdata/birth.json", "a valid declaration")
-	docDir := fs.String("documents", "runtime/testdata/documents", "the files the declaration's document answers name, uploaded once at the start")
+	seed := fs.Uint64("seed", uint64(time.Now().UnixNano()), "the seed of the people declared (internal/dupgen): another run, other people")
 	fs.Parse(args)
 
 	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: *workers * 2}}
@@ -253,25 +231,22 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
-	raw, err := os.ReadFile(*declFile)
-	if err != nil {
+	if err := c.uploadDocuments(dupgen.Documents()); err != nil {
 		return err
 	}
-	var decl map[string]any
-	if err := json.Unmarshal(raw, &decl); err != nil {
-		return err
-	}
-	if err := c.uploadDocuments(*docDir, decl); err != nil {
-		return err
-	}
-	declare := func(i int64) (string, error) {
-		d := make(map[string]any, len(decl))
-		for k, v := range decl {
-			d[k] = v
+	today := time.Now().UTC().Format(time.DateOnly)
+	// Each declaration is of another person (the duplicate rules compare each with the
+	// register, as in service), born on time: a late birth is registered by a district.
+	var people atomic.Int64
+	declare := func() (string, error) {
+		var d map[string]any
+		for {
+			d = dupgen.Person("birth", *seed, int(people.Add(1)), today)
+			if _, late := d["registration.lateReason"]; !late {
+				break
+			}
 		}
-		g := givenNames[i%int64(len(givenNames))]
-		d["child.name"] = map[string]any{"given": g, "family": familyNames[(i/7)%int64(len(familyNames))]}
-		status, body, err := c.do("POST", "/api/v1/records", map[string]any{"event": "birth", "data": d}, fmt.Sprintf("load-%d-%d", time.Now().UnixNano(), i))
+		status, body, err := c.do("POST", "/api/v1/records", map[string]any{"event": "birth", "data": d}, fmt.Sprintf("load-%d-%d", *seed, people.Load()))
 		if err != nil {
 			return "", err
 		}
@@ -295,7 +270,7 @@ func run(args []string) error {
 		for range *workers {
 			wg.Go(func() {
 				for i := next.Add(1); i <= int64(n); i = next.Add(1) {
-					id, err := declare(i)
+					id, err := declare()
 					if err != nil {
 						fmt.Fprintln(os.Stderr, err)
 						return
@@ -330,7 +305,7 @@ func run(args []string) error {
 				var err error
 				switch *mode {
 				case "declare":
-					_, err = declare(i)
+					_, err = declare()
 				case "register":
 					var status int
 					var body []byte
@@ -339,7 +314,10 @@ func run(args []string) error {
 						err = fmt.Errorf("register: %d %s", status, body)
 					}
 				case "search":
-					name := strings.ToLower(givenNames[i%int64(len(givenNames))] + " " + familyNames[(i/3)%int64(len(familyNames))])
+					// A name of the register seeded (seed 1, its first 100,000 people): a
+					// clerk looks up a child.
+					who := dupgen.Person("birth", 1, int(i*7919%100_000), today)["child.name"].(map[string]any)
+					name := strings.ToLower(who["given"].(string) + " " + who["family"].(string))
 					var status int
 					var body []byte
 					status, body, err = c.do("GET", "/api/v1/records?name="+strings.ReplaceAll(name, " ", "+"), nil, "")

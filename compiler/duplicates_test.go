@@ -93,16 +93,16 @@ func TestPlanBlocks(t *testing.T) {
 		{"any: one alternative that narrows nothing", anyOf(name("child.name"), same("child.sex")), "", false},
 		{"any: the same block once", anyOf(name("child.name"), name("child.name")), "name:child.name", false},
 
-		// all: an identity alone, else names, then the narrowest dates, three at most.
+		// all: an identity alone, else names, then the narrowest dates, four at most.
 		{"all: an identity number alone", all(days("child.dob", 270), same("mother.nid"), not(differ("child.order"))), "same:mother.nid", false},
 		{"all: a phone alone", all(name("child.name"), same("mother.phone")), "same:mother.phone", false},
 		{"all: names first, then the narrowest date",
 			all(years("mother.dob", 1), name("child.name"), swapped, name("mother.name"), not(differ("child.order"))),
-			"name:child.name+name:mother.name+date:child.dob/5~swapped", false},
+			"name:child.name+name:mother.name+date:child.dob/5~swapped+date:mother.dob/366", false},
 		{"all: dates by window", all(years("mother.dob", 1), days("child.dob", 30), same("child.sex")), "date:child.dob/30+date:mother.dob/366", false},
 		{"all: same on a number after the dates", all(same("child.order"), days("child.dob", 30)), "date:child.dob/30+same:child.order", false},
-		{"all: three at most", all(name("child.name"), name("mother.name"), name("father.name"), days("child.dob", 5)),
-			"name:child.name+name:mother.name+name:father.name", false},
+		{"all: four at most", all(name("child.name"), name("mother.name"), name("father.name"), years("mother.dob", 1), days("child.dob", 5)),
+			"name:child.name+name:mother.name+name:father.name+date:child.dob/5", false},
 		{"all: of matchers that narrow nothing", all(same("child.sex"), not(name("child.name")), place("child.place")), "", false},
 		{"all: the product of an any",
 			all(anyOf(name("mother.name"), name("father.name")), days("child.dob", 5)),
@@ -135,7 +135,7 @@ func TestExampleBlocks(t *testing.T) {
 	b, diags := Build("../countries/nerovia")
 	mustBeClean(t, "../countries/nerovia", diags)
 	want := map[string]string{
-		"birth/same-child":     "name:child.name+name:mother.name+date:child.dob/5~swapped",
+		"birth/same-child":     "name:child.name+name:mother.name+date:child.dob/5~swapped+date:mother.dob/366",
 		"birth/same-mother-id": "same:mother.nid",
 		"death/same-nid":       "same:deceased.nid",
 		"death/same-person":    "name:deceased.name+date:death.date/5~swapped+date:deceased.dob/366~deceased.estimatedAge",

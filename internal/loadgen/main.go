@@ -240,13 +240,15 @@ func run(args []string) error {
 	var people atomic.Int64
 	declare := func() (string, error) {
 		var d map[string]any
+		var n int64
 		for {
-			d = dupgen.Person("birth", *seed, int(people.Add(1)), today)
+			n = people.Add(1)
+			d = dupgen.Person("birth", *seed, int(n), today)
 			if _, late := d["registration.lateReason"]; !late {
 				break
 			}
 		}
-		status, body, err := c.do("POST", "/api/v1/records", map[string]any{"event": "birth", "data": d}, fmt.Sprintf("load-%d-%d", *seed, people.Load()))
+		status, body, err := c.do("POST", "/api/v1/records", map[string]any{"event": "birth", "data": d}, fmt.Sprintf("load-%d-%d", *seed, n))
 		if err != nil {
 			return "", err
 		}

@@ -4,12 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/crvsctl/crvsctl/compiler"
+	"github.com/crvsctl/crvsctl/internal/dupgen"
 	"github.com/crvsctl/crvsctl/runtime/records"
 	"github.com/crvsctl/crvsctl/runtime/store/sqlitestore"
 )
@@ -35,27 +35,31 @@ func BenchmarkDeclare(b *testing.B) {
 	defer st.Close()
 	svc := &records.Service{Model: m, Store: st}
 	actor, _ := m.ActorFor("lidya.verhane")
-	data, err := os.ReadFile("../testdata/birth.json")
-	if err != nil {
-		b.Fatal(err)
-	}
-	// The files its document answers name, uploaded as a client does before declaring.
-	docs, _ := filepath.Glob("../testdata/documents/*")
-	for _, f := range docs {
-		file, err := os.ReadFile(f)
-		if err != nil {
+	// The files the declarations attach, uploaded as a client does before declaring.
+	for name, file := range dupgen.Documents() {
+		if _, _, err := svc.SaveDocument(context.Background(), actor, name, file); err != nil {
 			b.Fatal(err)
 		}
-		if _, _, err := svc.SaveDocument(context.Background(), actor, filepath.Base(f), file); err != nil {
-			b.Fatal(err)
+	}
+	// Each declaration of another person (4,096 of them, then again: duplicates, as a
+	// register meets a few), born on time, as declare takes it: the duplicate rules compare
+	// each with the register, as in service.
+	today := time.Now().UTC().Format(time.DateOnly)
+	var people []json.RawMessage
+	for i := 0; len(people) < 4096; i++ {
+		d := dupgen.Person("birth", 3, i, today)
+		if _, late := d["registration.lateReason"]; !late {
+			raw, _ := json.Marshal(d)
+			people = append(people, raw)
 		}
 	}
 	var i atomic.Int64
 	b.SetParallelism(8) // as many requests at once as a busy office's clerks make
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			if _, _, err := svc.Declare(context.Background(), actor, records.Declaration{Event: "birth", Data: json.RawMessage(data),
-				IdempotencyKey: fmt.Sprint("k", i.Add(1))}); err != nil {
+			k := i.Add(1)
+			if _, _, err := svc.Declare(context.Background(), actor, records.Declaration{Event: "birth", Data: people[k%int64(len(people))],
+				IdempotencyKey: fmt.Sprint("k", k)}); err != nil {
 				b.Error(err)
 				return
 			}

@@ -88,6 +88,17 @@ func (s *Service) findDuplicates(ctx context.Context, ev *Event, rec *duplicates
 	return found, nil
 }
 
+// FindDuplicates is the records a declaration of an event (its data as stored) may be the
+// same event as, by the event's rules, wherever they are: what an action that runs the rules
+// finds. For measuring, and for tools; it reads the store, never writes it.
+func (s *Service) FindDuplicates(ctx context.Context, event string, data map[string]any) ([]Candidate, error) {
+	ev := s.Model.Events[event]
+	if ev == nil || ev.dup == nil {
+		return nil, nil
+	}
+	return s.findDuplicates(ctx, ev, duplicates.Prepare("", data), "", nil)
+}
+
 func hasPrefix(keys []string, prefix string) bool {
 	return slices.ContainsFunc(keys, func(k string) bool { return strings.HasPrefix(k, prefix) })
 }

@@ -1,6 +1,7 @@
 package duplicates
 
 import (
+	"encoding/json"
 	"slices"
 	"testing"
 
@@ -117,4 +118,35 @@ func TestKeysFindWhatMatches(t *testing.T) {
 func shift(date string, days int) string {
 	d, _ := rules.ParseDate(date)
 	return (d + rules.Days(days)).String()
+}
+
+// FuzzRecords: answers of any shape (a declaration's data is checked before it is compared,
+// but a record stored under an older form may hold anything) never make the keys or the
+// comparison fail, and two records that match by a rule of answers and dates share a key.
+func FuzzRecords(f *testing.F) {
+	f.Add(`{"nid":"12 34","dob":"2026-03-05","order":1}`, `{"nid":"1234","dob":"2026-05-03"}`)
+	f.Add(`{"nid":["a",{"b":null}],"dob":"2026-02-30","age":-1}`, `{"dob":"0001-01-01","date":"9999-12-31","age":200}`)
+	f.Add(`{"name":{"given":"አበበ","family":"ከበደ"},"place":"O1"}`, `{"name":"Abebe Kebede","place":"D3"}`)
+	c := checker(
+		rule("ids", bundle.Match{All: []bundle.Match{{Same: "nid"}, {DateWithin: &bundle.DateMatch{Field: "dob", Days: 5, DayMonthSwapped: true}}}},
+			[]bundle.KeyPart{{Kind: "same", Field: "nid"}, {Kind: "date", Field: "dob", Days: 5, DayMonthSwapped: true}}),
+		rule("names", bundle.Match{All: []bundle.Match{
+			{Name: &bundle.NameMatch{Field: "name", Similarity: 0.85}},
+			{DateWithin: &bundle.DateMatch{Field: "dob", Years: 1, AgeField: "age"}},
+			{SamePlace: &bundle.PlaceMatch{Field: "place", Level: "region"}},
+			{Not: &bundle.Match{Differ: "order"}},
+		}}, []bundle.KeyPart{{Kind: "name", Field: "name"}, {Kind: "date", Field: "dob", Days: 366, AgeField: "age"}}),
+	)
+	f.Fuzz(func(t *testing.T, a, b string) {
+		var da, db map[string]any
+		if json.Unmarshal([]byte(a), &da) != nil || json.Unmarshal([]byte(b), &db) != nil {
+			return
+		}
+		ra, rb := Prepare("a", da), Prepare("b", db)
+		keys, lookup := c.Keys(rb), c.Lookup(ra)
+		rule, ok := c.Match(ra, rb)
+		if ok && rule == "ids" && !slices.ContainsFunc(lookup, func(k string) bool { return slices.Contains(keys, k) }) {
+			t.Errorf("%s and %s match by ids but share no key", a, b)
+		}
+	})
 }

@@ -54,4 +54,10 @@ func TestDuplicatesReviewedSideBySide(t *testing.T) {
 	other.lacks(first, second, `id="dismiss"`, "duplicateOf")
 	other.get("/records/" + third)
 	other.lacks(first)
+
+	// A national registrar reads both, in Amharic: the comparison and the decisions.
+	national := s.login("ilena.marvosa", "am")
+	national.get("/records/" + third + "/duplicates")
+	national.has("የ"+third+" ሊሆኑ የሚችሉ ድርብ ምዝገባዎች", `href="/records/`+first+`"`, `name="duplicateOf" value="`+first+`"`, "ከእነዚህ አንዱም አይደለም")
+	national.lacks(`value="` + second + `"`) // marked a duplicate: no candidate any more
 }

@@ -21,9 +21,11 @@ const (
 )
 
 const (
-	// defaultSimilarity is the similarity of two names a name matcher asks for when the
-	// package does not say.
-	defaultSimilarity = 0.85
+	// DefaultSimilarity is the similarity of two names a name matcher asks for when the
+	// package does not say: runtime/duplicates/names.DefaultSimilarity, the threshold its
+	// comparison was tuned for (held equal by runtime/duplicates' TestDefaultSimilarity;
+	// the compiler does not import the runtime).
+	DefaultSimilarity = 0.85
 	// maxBlocks is the most blocks a rule may have: each is one more search of the keys'
 	// index when a record is checked.
 	maxBlocks = 16
@@ -217,7 +219,7 @@ func (mc *matchChecker) check(m matcher, path []any) bundle.Match {
 		out.Not = &sub
 	case "name":
 		mc.field(path, "name", m.Name, "a name or text field", "name", "text")
-		sim := defaultSimilarity
+		sim := DefaultSimilarity
 		if m.Similarity != nil {
 			sim = *m.Similarity
 			if sim <= 0 || sim > 1 {

@@ -15,7 +15,7 @@ func anyOf(m ...bundle.Match) bundle.Match {
 }
 func not(m bundle.Match) bundle.Match { return bundle.Match{Not: &m} }
 func name(f string) bundle.Match {
-	return bundle.Match{Name: &bundle.NameMatch{Field: f, Similarity: defaultSimilarity}}
+	return bundle.Match{Name: &bundle.NameMatch{Field: f, Similarity: DefaultSimilarity}}
 }
 func same(f string) bundle.Match   { return bundle.Match{Same: f} }
 func differ(f string) bundle.Match { return bundle.Match{Differ: f} }

@@ -540,6 +540,24 @@ func BenchmarkCreateRecord(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer s.Close()
+	declare(b, s, 0, 0)
+}
+
+// BenchmarkCreateRecordKeys is BenchmarkCreateRecord with 20 duplicate keys a declaration:
+// what the keys cost a declaration (see BenchmarkKeysLookup1M for a register of a million).
+func BenchmarkCreateRecordKeys(b *testing.B) {
+	s, err := Open(b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	declare(b, s, 20, 0)
+}
+
+// declare stores b.N declarations holding keys keys each (distinct keys, as a new record's
+// mostly are), 16 at once, created after first (Unix seconds, 0: any time): declarations after
+// different firsts are different records.
+func declare(b *testing.B, s *Store, keys int, first int64) {
 	ctx := context.Background()
 	data := json.RawMessage(`{"child.name":{"given":"Ama","family":"Tarek"},"child.dob":"2026-02-27","padding":"` + strings.Repeat("x", 1500) + `"}`)
 	var n atomic.Int64
@@ -547,11 +565,14 @@ func BenchmarkCreateRecord(b *testing.B) {
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			i := n.Add(1)
-			at := time.Unix(1_600_000_000, 0).Add(time.Duration(i) * time.Millisecond)
-			r := &store.Record{ID: fmt.Sprintf("R%09d", i), Event: "birth", Bundle: "b", Status: "declared", Data: data,
+			at := time.Unix(max(first, 1_600_000_000), 0).Add(time.Duration(i) * time.Millisecond)
+			r := &store.Record{ID: fmt.Sprintf("N%d-%09d", first, i), Event: "birth", Bundle: "b", Status: "declared", Data: data,
 				Office: "O1", Areas: []string{"D1", "R1"}, Title: "Ama Tarek", Names: store.NameKeys("Ama", "Tarek"),
 				Version: 1, Created: at, Updated: at, CreatedBy: "u",
 				History: []store.Entry{{Version: 1, Action: "declare", User: "u", At: at, Status: "declared"}}}
+			for k := range keys {
+				r.Keys = append(r.Keys, benchKey(100+k, int(first<<24+i)))
+			}
 			if err := s.CreateRecord(ctx, r); err != nil {
 				b.Error(err)
 				return

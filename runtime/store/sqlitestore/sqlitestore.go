@@ -63,6 +63,38 @@ type Store struct {
 	// uploadedBy is a reader's statement, prepared once: it is run for every declaration
 	// that attaches documents, and preparing it costs as much as running it.
 	uploadedBy *sql.Stmt
+	// searches are the searches' statements, prepared once by their SQL (see searchStmt).
+	searches   sync.Map // string -> *sql.Stmt
+	nSearches  atomic.Int64
+	searchesMu sync.Mutex // held to prepare one, and by Close
+}
+
+// maxSearchStmts bounds the searches' statements kept: a search's SQL has one shape per set
+// of conditions (and per number of name words or statuses), a few dozen in service; a shape
+// past the bound is prepared each time, as before.
+const maxSearchStmts = 256
+
+// searchStmt is a search's statement, prepared once: every declaration of an event with
+// duplicate rules runs the same search of keys, and preparing its SQL cost as much as running
+// it (a third of a declaration's CPU).
+func (s *Store) searchStmt(ctx context.Context, query string) (st *sql.Stmt, shared bool, err error) {
+	if st, ok := s.searches.Load(query); ok {
+		return st.(*sql.Stmt), true, nil
+	}
+	s.searchesMu.Lock()
+	defer s.searchesMu.Unlock()
+	if st, ok := s.searches.Load(query); ok {
+		return st.(*sql.Stmt), true, nil
+	}
+	if st, err = s.r.PrepareContext(ctx, query); err != nil {
+		return nil, false, err
+	}
+	if s.nSearches.Load() >= maxSearchStmts {
+		return st, false, nil // the caller closes it
+	}
+	s.nSearches.Add(1)
+	s.searches.Store(query, st)
+	return st, true, nil
 }
 
 // write is one write of a caller, waiting to be committed.
@@ -318,6 +350,9 @@ func (s *Store) Close() error {
 			st.Close()
 		}
 		s.uploadedBy.Close()
+		s.searchesMu.Lock()
+		s.searches.Range(func(_, st any) bool { st.(*sql.Stmt).Close(); return true })
+		s.searchesMu.Unlock()
 		s.closeErr = errors.Join(s.r.Close(), s.w.Close())
 	})
 	return s.closeErr
@@ -824,7 +859,14 @@ func (s *Store) Search(ctx context.Context, q store.Query) (store.Page, error) {
 		return store.Page{}, err
 	}
 	limit := store.PageLimit(q)
-	rows, err := s.r.QueryContext(ctx, query, args...)
+	st, shared, err := s.searchStmt(ctx, query)
+	if err != nil {
+		return store.Page{}, err
+	}
+	if !shared {
+		defer st.Close()
+	}
+	rows, err := st.QueryContext(ctx, args...)
 	if err != nil {
 		return store.Page{}, err
 	}

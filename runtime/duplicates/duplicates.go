@@ -45,6 +45,7 @@ type Checker struct {
 	dateField string // the event's date: what an age counts back from
 	places    Places
 	blocks    [][]blockPart // every rule's blocks, each once
+	fields    []string      // every field the rules read, sorted
 }
 
 type blockPart struct {
@@ -58,6 +59,12 @@ func New(ev *bundle.Event, places Places) *Checker {
 		return nil
 	}
 	c := &Checker{Event: ev.ID, Rules: ev.Duplicates.Rules, dateField: ev.DateField, places: places}
+	c.fields = []string{ev.DateField}
+	for _, r := range ev.Duplicates.Rules {
+		c.fields = appendFields(c.fields, &r.Match)
+	}
+	slices.Sort(c.fields)
+	c.fields = slices.Compact(c.fields)
 	seen := map[string]bool{}
 	for _, r := range ev.Duplicates.Rules {
 		for _, b := range r.Blocks {
@@ -75,6 +82,56 @@ func New(ev *bundle.Event, places Places) *Checker {
 		}
 	}
 	return c
+}
+
+// appendFields adds the fields a matcher reads.
+func appendFields(out []string, m *bundle.Match) []string {
+	for i := range m.All {
+		out = appendFields(out, &m.All[i])
+	}
+	for i := range m.Any {
+		out = appendFields(out, &m.Any[i])
+	}
+	if m.Not != nil {
+		out = appendFields(out, m.Not)
+	}
+	switch {
+	case m.Name != nil:
+		out = append(out, m.Name.Field)
+	case m.Same != "":
+		out = append(out, m.Same)
+	case m.Differ != "":
+		out = append(out, m.Differ)
+	case m.DateWithin != nil:
+		out = append(out, m.DateWithin.Field)
+		if m.DateWithin.AgeField != "" {
+			out = append(out, m.DateWithin.AgeField)
+		}
+	case m.SamePlace != nil:
+		out = append(out, m.SamePlace.Field)
+	}
+	return out
+}
+
+// Decode reads from a record's stored data (a JSON object of answers) only the answers the
+// rules read: a candidate is read for a handful of its answers, and decoding the others
+// would cost most of its comparison.
+func (c *Checker) Decode(raw []byte) (map[string]any, error) {
+	var all map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &all); err != nil {
+		return nil, err
+	}
+	data := make(map[string]any, len(c.fields))
+	for _, f := range c.fields {
+		if v, ok := all[f]; ok {
+			var x any
+			if err := json.Unmarshal(v, &x); err != nil {
+				return nil, err
+			}
+			data[f] = x
+		}
+	}
+	return data, nil
 }
 
 // Record is a record's answers as the rules read them, parsed once for all its comparisons.

@@ -2,6 +2,7 @@ package duplicates
 
 import (
 	"encoding/json"
+	"fmt"
 	"slices"
 	"testing"
 
@@ -149,4 +150,18 @@ func FuzzRecords(f *testing.F) {
 			t.Errorf("%s and %s match by ids but share no key", a, b)
 		}
 	})
+}
+
+// Decode keeps the answers the rules read, as json.Unmarshal reads them, and no other.
+func TestDecode(t *testing.T) {
+	c := checker(rule("r", bundle.Match{All: []bundle.Match{{Same: "nid"}, {Not: &bundle.Match{Differ: "order"}},
+		{DateWithin: &bundle.DateMatch{Field: "dob", Years: 1, AgeField: "age"}}}}, []bundle.KeyPart{{Kind: "same", Field: "nid"}}))
+	got, err := c.Decode([]byte(`{"nid":"12","order":2,"dob":"2026-01-01","age":3,"date":"2026-02-02","other":{"a":[1]}}`))
+	want := map[string]any{"nid": "12", "order": 2.0, "dob": "2026-01-01", "age": 3.0, "date": "2026-02-02"}
+	if err != nil || fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("Decode: %v %v, want %v", got, err, want)
+	}
+	if _, err := c.Decode([]byte(`{"nid":`)); err == nil {
+		t.Error("Decode of broken JSON: no error")
+	}
 }

@@ -70,8 +70,8 @@ func (s *Service) findDuplicates(ctx context.Context, ev *Event, rec *duplicates
 					continue
 				}
 				seen[c.ID] = true
-				var data map[string]any
-				if json.Unmarshal(c.Data, &data) != nil {
+				data, err := ev.dup.Decode(c.Data)
+				if err != nil {
 					continue
 				}
 				if rule, ok := ev.dup.Match(rec, duplicates.Prepare(c.ID, data)); ok {

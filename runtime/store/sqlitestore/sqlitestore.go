@@ -248,7 +248,11 @@ func Open(dir string) (*Store, error) {
 		return "file:" + (&url.URL{Path: path}).EscapedPath() + "?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)" +
 			"&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=temp_store(MEMORY)" + extra
 	}
-	w, err := sql.Open("sqlite", dsn("&_txlock=immediate"))
+	// The writer keeps up to 256 MiB of pages (SQLite's default is 2 MiB): a declaration's
+	// duplicate keys land on random pages of their index, which a register of a million
+	// records no longer holds in 2 MiB (HTTP declarations into 1,000,000 records: 180-200/s
+	// with the default, 230-280/s with this).
+	w, err := sql.Open("sqlite", dsn("&_txlock=immediate&_pragma=cache_size(-262144)"))
 	if err != nil {
 		return nil, err
 	}

@@ -126,10 +126,6 @@ func TestMain(m *testing.M) {
 }
 
 // seedBirths stores n distinct births (dupgen's seed 1) with their keys, as loadgen seed does.
-func seedBirthsT(b testing.TB, m *records.Model, st store.Store, n int) {
-	seedBirths(b, m, st, n, benchToday)
-}
-
 func seedBirths(b testing.TB, m *records.Model, st store.Store, n int, today string) {
 	var birth *bundle.Event
 	for i := range m.Bundle.Events {

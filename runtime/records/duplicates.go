@@ -3,6 +3,7 @@ package records
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -97,6 +98,58 @@ func (s *Service) FindDuplicates(ctx context.Context, event string, data map[str
 		return nil, nil
 	}
 	return s.findDuplicates(ctx, ev, duplicates.Prepare("", data), "", nil)
+}
+
+// Rekey gives every record of an event the keys the bundle's duplicate rules make of it,
+// where it holds others: records stored before the event had rules, or under rules whose
+// blocks were other (a field renamed, a matcher added), would otherwise never be found as
+// candidates, and a country would lose deduplication without a word. A record keeps its links,
+// and a record marked a duplicate keeps only them. Records are read a page at a time, oldest
+// first; one changed meanwhile is passed over (the action that changed it wrote its keys).
+// Returns how many records got new keys.
+func (s *Service) Rekey(ctx context.Context, event string) (int, error) {
+	ev := s.Model.Events[event]
+	if ev == nil || ev.dup == nil {
+		return 0, nil
+	}
+	changed := 0
+	q := store.Query{Event: event, Oldest: true, Limit: 100}
+	for {
+		page, err := s.Store.Search(ctx, q)
+		if err != nil {
+			return changed, err
+		}
+		for _, r := range page.Records {
+			keys := duplicates.Links(r.Keys)
+			if !hasPrefix(r.Keys, duplicates.DuplicateOf) {
+				var data map[string]any
+				if json.Unmarshal(r.Data, &data) != nil {
+					continue
+				}
+				keys = ev.dupKeys(r.ID, data, r.Keys)
+			}
+			if slices.Equal(sortedCopy(keys), sortedCopy(r.Keys)) {
+				continue
+			}
+			switch err := s.Store.SetKeys(ctx, r.ID, r.Version, keys); {
+			case errors.Is(err, store.ErrConflict), errors.Is(err, store.ErrNotFound):
+			case err != nil:
+				return changed, err
+			default:
+				changed++
+			}
+		}
+		if page.Next == "" {
+			return changed, nil
+		}
+		q.After = page.Next
+	}
+}
+
+func sortedCopy(keys []string) []string {
+	out := slices.Clone(keys)
+	slices.Sort(out)
+	return out
 }
 
 func hasPrefix(keys []string, prefix string) bool {

@@ -218,3 +218,39 @@ func TestDuplicateDetailsAreJSON(t *testing.T) {
 		t.Errorf("details %s: %v", raw, err)
 	}
 }
+
+// A record stored without keys (by an older crvsctl, or under rules whose blocks were
+// other) is found as a candidate once Rekey has given it the bundle's keys.
+func TestRekeyFindsOlderRecords(t *testing.T) {
+	e := newEnv(t)
+	clerk := e.actor("marta.oyelund")
+	old := e.declare(clerk, "birth", completeData("birth"))
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(e.st.SetKeys(e.ctx, old.ID, old.Version, nil))
+	if n, err := e.svc.Rekey(e.ctx, "birth"); err != nil || n != 1 {
+		t.Fatalf("Rekey: %d records, %v; want 1", n, err)
+	}
+	if n, err := e.svc.Rekey(e.ctx, "birth"); err != nil || n != 0 {
+		t.Errorf("Rekey again: %d records, %v; want none", n, err)
+	}
+	again := e.declare(clerk, "birth", declarable(e.m, "birth", dataOf(t, old)))
+	if got := candidatesOf(t, e.get(again.ID)); !slices.Equal(got, []string{old.ID}) {
+		t.Errorf("candidates %v, want the rekeyed %s", got, old.ID)
+	}
+	// A record marked a duplicate keeps its link only.
+	district := e.actor("fenna.albrecq")
+	a := e.get(again.ID)
+	dup, err := e.take(district, a.ID, ActionRequest{Action: "mark-duplicate", Version: a.Version, DuplicateOf: old.ID})
+	must(err)
+	if n, err := e.svc.Rekey(e.ctx, "birth"); err != nil || n != 0 {
+		t.Errorf("Rekey after a duplicate was marked: %d, %v", n, err)
+	}
+	if got := e.get(dup.ID).Keys; !slices.Equal(got, []string{duplicates.DuplicateOf + old.ID}) {
+		t.Errorf("the duplicate's keys after Rekey: %v", got)
+	}
+}

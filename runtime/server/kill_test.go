@@ -64,6 +64,9 @@ func TestKillDuringLoad(t *testing.T) {
 				var d map[string]any
 				json.Unmarshal(birthJSON(t), &d) // another mother each time
 				d["child.name"] = map[string]any{"given": fmt.Sprintf("Load%dn%d", g, i), "family": "Kill"}
+				// Born 6 days apart or more: no two of the load are one birth by the
+				// package's duplicate rules, however many the server takes before the kill.
+				d["child.dob"] = time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, -6*((g*7+i)%50)).Format(time.DateOnly)
 				raw, _ := json.Marshal(d)
 				body, _ := json.Marshal(declaration(raw))
 				k := &ack{user: s.user, key: fmt.Sprintf("kill-%d-%d", g, i), body: body}

@@ -402,6 +402,9 @@ var births atomic.Int64
 // mothersFamilies are family names far from each other.
 var mothersFamilies = strings.Fields("Tarek Bekele Mengistu Girma Worku Desta Alemayehu Negash Lemma Assefa Yohannes Gudeta Shiferaw Tilahun Mulugeta Dagne Fikre Birhanu Zewdu Ketema")
 
+// mothersGiven are given names far from each other.
+var mothersGiven = strings.Fields("Selam Hirut Tigist Almaz Meseret Genet Aster Mulu Zenebech Bizunesh Tsehay Kokeb")
+
 // birthJSON is a complete, valid birth declaration (child born 2026-11-01), each call of
 // another mother (family name, year of birth, ID number): the package's duplicate rules take
 // no two for one birth, unless a test makes them so.
@@ -416,9 +419,12 @@ func birthJSON(t testing.TB) json.RawMessage {
 		t.Fatal(err)
 	}
 	n := births.Add(1)
-	round := n / int64(len(mothersFamilies))
-	d["mother.name"] = map[string]any{"given": "Selam", "family": mothersFamilies[n%int64(len(mothersFamilies))]}
-	d["mother.dob"] = fmt.Sprintf("%d-04-12", 1996-2*(round%12))
+	families, givens := int64(len(mothersFamilies)), int64(len(mothersGiven))
+	round := n / families
+	// 20 family names, 12 given names, 12 years of birth two years apart: 2,880 mothers
+	// before one comes again (the kill test declares as fast as the server answers).
+	d["mother.name"] = map[string]any{"given": mothersGiven[round%givens], "family": mothersFamilies[n%families]}
+	d["mother.dob"] = fmt.Sprintf("%d-04-12", 1996-2*((round/givens)%12))
 	d["mother.nid"] = strconv.FormatInt(1000000000+n, 10)
 	out, _ := json.Marshal(d)
 	return out

@@ -134,6 +134,7 @@ type Server struct {
 
 	handler http.Handler
 	auth    *auth.Authenticator
+	records *records.Service
 }
 
 // TrustProxies names the reverse proxies whose X-Forwarded-For tells the client's address,
@@ -193,7 +194,7 @@ func New(b *bundle.Bundle, st store.Store, log *slog.Logger, sign Signing) (*Ser
 		}},
 		Log: log,
 	}
-	s.auth = a.Auth
+	s.auth, s.records = a.Auth, a.Records
 	pages := &web.Server{Records: a.Records, Auth: a.Auth, Log: log, Keys: keys,
 		Catalog: i18n.New(b.Country.Languages, b.Country.DefaultLanguage, b.Translations)}
 	mux := http.NewServeMux()
@@ -238,9 +239,15 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 		defer close(pruned)
 		s.prune(pctx)
 	}()
+	rekeyed := make(chan struct{})
+	go func() {
+		defer close(rekeyed)
+		s.rekey(pctx)
+	}()
 	defer func() {
 		stopPruning()
 		<-pruned
+		<-rekeyed
 	}()
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(l) }()
@@ -259,6 +266,25 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 			hs.Close()
 		}
 		return err
+	}
+}
+
+// rekey brings the duplicate keys of every record up to the bundle's rules, once, in the
+// background: the records of a store that served an older bundle (or an older crvsctl) are
+// found as candidates from then on (records.Service.Rekey).
+func (s *Server) rekey(ctx context.Context) {
+	for _, ev := range s.Model.Bundle.Events {
+		if ev.Duplicates == nil {
+			continue
+		}
+		start := time.Now()
+		n, err := s.records.Rekey(ctx, ev.ID)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			s.Log.Error("duplicate keys not brought up to date", "event", ev.ID, "err", err)
+		case err == nil && n > 0:
+			s.Log.Info("duplicate keys brought up to date", "event", ev.ID, "records", n, "took", time.Since(start).Round(time.Millisecond))
+		}
 	}
 }
 

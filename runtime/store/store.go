@@ -226,6 +226,12 @@ type Store interface {
 	UpdateRecord(ctx context.Context, r *Record, e Entry) error
 	// Search finds records, a page at a time.
 	Search(ctx context.Context, q Query) (Page, error)
+	// SetKeys replaces a record's keys, if it is at version: the keys the duplicate rules of
+	// the bundle served give it, when they differ from those it was stored with (see
+	// records.Service.Rekey). Keys are an index of the record, not part of it: its version
+	// and history stay as they are. ErrConflict when the record changed since version (the
+	// action that changed it wrote its keys), ErrNotFound when there is none.
+	SetKeys(ctx context.Context, id string, version int64, keys []string) error
 
 	// NextSequence returns the next value of a named counter, from 1. A value is never given
 	// twice, even across a crash; some may be skipped.

@@ -426,6 +426,28 @@ func (s *Store) UpdateRecord(ctx context.Context, r *store.Record, e store.Entry
 	return nil
 }
 
+func (s *Store) SetKeys(ctx context.Context, id string, version int64, keys []string) error {
+	if err := store.CheckRecordKeys(&store.Record{ID: id, Keys: keys}); err != nil {
+		return err
+	}
+	var res *mongo.UpdateResult
+	err := s.exclusive(func() (err error) {
+		res, err = s.records.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "version", Value: version}},
+			bson.D{{Key: "$set", Value: bson.D{{Key: "keys", Value: list(keys)}}}})
+		return err
+	})
+	switch {
+	case err != nil:
+		return err
+	case res.MatchedCount == 0:
+		if _, err := s.Record(ctx, id); err != nil {
+			return err
+		}
+		return store.ErrConflict
+	}
+	return nil
+}
+
 // numberingLease is how long a NumberRecord holds a record between its claim and its update.
 // A claim older than this is taken to be a crashed server's, and another request may claim the
 // record; the update of a request that stalled that long then fails, and its number is skipped.

@@ -696,6 +696,39 @@ func (s *Store) update(ctx context.Context, tx *sql.Tx, r *store.Record, e store
 	return s.insertEntry(tx, r.ID, e)
 }
 
+func (s *Store) SetKeys(ctx context.Context, id string, version int64, keys []string) error {
+	if err := store.CheckRecordKeys(&store.Record{ID: id, Keys: keys}); err != nil {
+		return err
+	}
+	list, err := keyList(keys)
+	if err != nil {
+		return err
+	}
+	return s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		var seq, v int64
+		var was string
+		err := tx.QueryRowContext(ctx, `SELECT seq, version, keys FROM records WHERE id = ?`, id).Scan(&seq, &v, &was)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			return store.ErrNotFound
+		case err != nil:
+			return err
+		case v != version:
+			return store.ErrConflict
+		case was == list:
+			return nil
+		}
+		var old []string
+		if err := json.Unmarshal([]byte(was), &old); err != nil {
+			return fmt.Errorf("record %s: keys: %w", id, err)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE records SET keys = ? WHERE seq = ?`, list, seq); err != nil {
+			return err
+		}
+		return s.indexKeys(tx, seq, old, keys)
+	})
+}
+
 // NumberRecord checks the record's version, draws the number and updates the record in one
 // write of the shared transaction: a request that loses the race draws nothing, and a crash
 // takes the draw back with the update, so SQLite skips no number at all.

@@ -284,6 +284,9 @@ func (p *alternate) UpdateRecord(ctx context.Context, r *store.Record, e store.E
 func (p *alternate) Search(ctx context.Context, q store.Query) (store.Page, error) {
 	return p.next().Search(ctx, q)
 }
+func (p *alternate) SetKeys(ctx context.Context, id string, version int64, keys []string) error {
+	return p.next().SetKeys(ctx, id, version, keys)
+}
 func (p *alternate) NextSequence(ctx context.Context, name string) (int64, error) {
 	return p.next().NextSequence(ctx, name)
 }

@@ -43,6 +43,7 @@ func Run(t *testing.T, open Open) {
 		{"SearchPages", testSearchPages},
 		{"Keys", testKeys},
 		{"KeysUpdated", testKeysUpdated},
+		{"KeysSet", testKeysSet},
 		{"KeysPages", testKeysPages},
 		{"KeyLimits", testKeyLimits},
 		{"KeysAtOnce", testKeysAtOnce},

@@ -122,8 +122,8 @@ func (s *Service) Rekey(ctx context.Context, event string) (int, error) {
 		for _, r := range page.Records {
 			keys := duplicates.Links(r.Keys)
 			if !hasPrefix(r.Keys, duplicates.DuplicateOf) {
-				var data map[string]any
-				if json.Unmarshal(r.Data, &data) != nil {
+				data, err := ev.dup.Decode(r.Data)
+				if err != nil {
 					continue
 				}
 				keys = ev.dupKeys(r.ID, data, r.Keys)

@@ -106,20 +106,20 @@ func (s *Service) FindDuplicates(ctx context.Context, event string, data map[str
 // candidates, and a country would lose deduplication without a word. A record keeps its links,
 // and a record marked a duplicate keeps only them. Records are read a page at a time, oldest
 // first; one changed meanwhile is passed over (the action that changed it wrote its keys).
-// Returns how many records got new keys.
-func (s *Service) Rekey(ctx context.Context, event string) (int, error) {
+// Returns how many records were read, and how many got new keys.
+func (s *Service) Rekey(ctx context.Context, event string) (read, changed int, err error) {
 	ev := s.Model.Events[event]
 	if ev == nil || ev.dup == nil {
-		return 0, nil
+		return 0, 0, nil
 	}
-	changed := 0
 	q := store.Query{Event: event, Oldest: true, Limit: 100}
 	for {
 		page, err := s.Store.Search(ctx, q)
 		if err != nil {
-			return changed, err
+			return read, changed, err
 		}
 		for _, r := range page.Records {
+			read++
 			keys := duplicates.Links(r.Keys)
 			if !hasPrefix(r.Keys, duplicates.DuplicateOf) {
 				data, err := ev.dup.Decode(r.Data)
@@ -134,13 +134,13 @@ func (s *Service) Rekey(ctx context.Context, event string) (int, error) {
 			switch err := s.Store.SetKeys(ctx, r.ID, r.Version, keys); {
 			case errors.Is(err, store.ErrConflict), errors.Is(err, store.ErrNotFound):
 			case err != nil:
-				return changed, err
+				return read, changed, err
 			default:
 				changed++
 			}
 		}
 		if page.Next == "" {
-			return changed, nil
+			return read, changed, nil
 		}
 		q.After = page.Next
 	}

@@ -232,10 +232,10 @@ func TestRekeyFindsOlderRecords(t *testing.T) {
 		}
 	}
 	must(e.st.SetKeys(e.ctx, old.ID, old.Version, nil))
-	if n, err := e.svc.Rekey(e.ctx, "birth"); err != nil || n != 1 {
-		t.Fatalf("Rekey: %d records, %v; want 1", n, err)
+	if read, n, err := e.svc.Rekey(e.ctx, "birth"); err != nil || read != 1 || n != 1 {
+		t.Fatalf("Rekey: %d of %d records, %v; want 1 of 1", n, read, err)
 	}
-	if n, err := e.svc.Rekey(e.ctx, "birth"); err != nil || n != 0 {
+	if _, n, err := e.svc.Rekey(e.ctx, "birth"); err != nil || n != 0 {
 		t.Errorf("Rekey again: %d records, %v; want none", n, err)
 	}
 	again := e.declare(clerk, "birth", declarable(e.m, "birth", dataOf(t, old)))
@@ -247,7 +247,7 @@ func TestRekeyFindsOlderRecords(t *testing.T) {
 	a := e.get(again.ID)
 	dup, err := e.take(district, a.ID, ActionRequest{Action: "mark-duplicate", Version: a.Version, DuplicateOf: old.ID})
 	must(err)
-	if n, err := e.svc.Rekey(e.ctx, "birth"); err != nil || n != 0 {
+	if _, n, err := e.svc.Rekey(e.ctx, "birth"); err != nil || n != 0 {
 		t.Errorf("Rekey after a duplicate was marked: %d, %v", n, err)
 	}
 	if got := e.get(dup.ID).Keys; !slices.Equal(got, []string{duplicates.DuplicateOf + old.ID}) {

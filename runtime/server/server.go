@@ -278,12 +278,12 @@ func (s *Server) rekey(ctx context.Context) {
 			continue
 		}
 		start := time.Now()
-		n, err := s.records.Rekey(ctx, ev.ID)
+		read, changed, err := s.records.Rekey(ctx, ev.ID)
 		switch {
 		case err != nil && ctx.Err() == nil:
 			s.Log.Error("duplicate keys not brought up to date", "event", ev.ID, "err", err)
-		case err == nil && n > 0:
-			s.Log.Info("duplicate keys brought up to date", "event", ev.ID, "records", n, "took", time.Since(start).Round(time.Millisecond))
+		case err == nil:
+			s.Log.Info("duplicate keys up to date", "event", ev.ID, "records", read, "rekeyed", changed, "took", time.Since(start).Round(time.Millisecond).String())
 		}
 	}
 }

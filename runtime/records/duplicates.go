@@ -203,14 +203,12 @@ func DuplicatesIn(e store.Entry) (DuplicateDetails, bool) {
 // decided them since: what a reviewer decides about now.
 func openCandidates(r *store.Record) []Candidate {
 	for i := len(r.History) - 1; i >= 0; i-- {
-		var d DuplicateDetails
-		if len(r.History[i].Details) == 0 || json.Unmarshal(r.History[i].Details, &d) != nil {
-			continue
-		}
-		if d.DuplicateOf != nil || d.NotDuplicates != nil {
+		d, ok := DuplicatesIn(r.History[i])
+		switch {
+		case !ok:
+		case d.DuplicateOf != nil || d.NotDuplicates != nil:
 			return nil
-		}
-		if d.Duplicates != nil {
+		case d.Duplicates != nil:
 			return d.Duplicates
 		}
 	}

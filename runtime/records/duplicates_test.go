@@ -254,3 +254,34 @@ func TestRekeyFindsOlderRecords(t *testing.T) {
 		t.Errorf("the duplicate's keys after Rekey: %v", got)
 	}
 }
+
+// duplicateOf is refused where it does not belong, and required where it does, with the
+// request's path; nothing changes.
+func TestDuplicateOfRefusals(t *testing.T) {
+	e := newEnv(t)
+	first := e.declare(e.actor("marta.oyelund"), "birth", completeData("birth"))
+	second := e.declare(e.actor("marta.oyelund"), "birth", declarable(e.m, "birth", dataOf(t, first)))
+	district := e.actor("fenna.albrecq")
+	for _, tc := range []struct {
+		req  ActionRequest
+		code string
+	}{
+		{ActionRequest{Action: "validate", Version: second.Version, DuplicateOf: first.ID}, "not-allowed"},
+		{ActionRequest{Action: "not-duplicate", Version: second.Version, DuplicateOf: first.ID}, "not-allowed"},
+		{ActionRequest{Action: "mark-duplicate", Version: second.Version}, "required"},
+		{ActionRequest{Action: "mark-duplicate", Version: second.Version, DuplicateOf: second.ID}, "not-a-candidate"},
+	} {
+		_, err := e.take(district, second.ID, tc.req)
+		if re := refusal(t, err, BadRequest); re.Details[0].Path != "/duplicateOf" || re.Details[0].Code != tc.code {
+			t.Errorf("%s with duplicateOf %q: %+v, want /duplicateOf %s", tc.req.Action, tc.req.DuplicateOf, re.Details, tc.code)
+		}
+	}
+	if got := e.get(second.ID); got.Version != second.Version || !slices.Contains(got.Flags, "possible-duplicate") {
+		t.Errorf("refusals changed the record: version %d, flags %v", got.Version, got.Flags)
+	}
+	// A record without the flag has nothing to review.
+	_, err := e.take(district, first.ID, ActionRequest{Action: "mark-duplicate", Version: first.Version, DuplicateOf: second.ID})
+	if outcomeOf(err) != conflict {
+		t.Errorf("mark-duplicate of an unflagged record: %v, want a conflict", err)
+	}
+}

@@ -33,6 +33,9 @@ type Bundle struct {
 	Roles        []Role                       `json:"roles"`   // by id
 	Events       []Event                      `json:"events"`  // by id
 	Translations map[string]map[string]string `json:"translations"`
+	// Statistics is the population the vital statistics compare registrations with, and how
+	// they are published; nil when the package declares none.
+	Statistics *Statistics `json:"statistics,omitempty"`
 	// Files the certificates use (backgrounds, images, fonts), by their path in the package:
 	// in the bundle, so that it is all a runtime needs, and covered by its hash.
 	Files map[string][]byte `json:"files,omitempty"`
@@ -84,6 +87,9 @@ type Role struct {
 	Jurisdiction string              `json:"jurisdiction"`    // office, area or nation
 	Grants       map[string][]string `json:"grants"`          // event -> actions
 	Reads        []string            `json:"reads,omitempty"` // events read without grants
+	// Statistics are the events whose vital statistics the role reads, within its
+	// jurisdiction: counts, never a person's data.
+	Statistics []string `json:"statistics,omitempty"`
 }
 
 // Event is a kind of vital event that can be registered.
@@ -102,6 +108,9 @@ type Event struct {
 	Numbering  Numbering     `json:"numbering"`
 	// Duplicates are the event's duplicate rules; nil: records of the event are not compared.
 	Duplicates *Duplicates `json:"duplicates,omitempty"`
+	// Statistics says what the event's vital statistics read; nil: the event is not
+	// tabulated.
+	Statistics *EventStatistics `json:"statistics,omitempty"`
 	// Certificates its records can be printed on, by id.
 	Certificates []Certificate `json:"certificates,omitempty"`
 	// PayloadSchema is the JSON Schema (2020-12) of a declaration of this event, for the
@@ -301,6 +310,55 @@ type KeyPart struct {
 	Days            int    `json:"days,omitempty"`
 	AgeField        string `json:"ageField,omitempty"`
 	DayMonthSwapped bool   `json:"dayMonthSwapped,omitempty"`
+}
+
+// Statistics is the package's population figures and how statistics are published (see
+// schema/package.cue, #Statistics).
+type Statistics struct {
+	// Population is by area and year, sorted by area then year: the rows of the package's
+	// sheet, wide or long, as one list. An area without a row of a year has its children's
+	// sum, when every child has one.
+	Population []Population `json:"population"`
+	// SuppressBelow: exports show a count under it as suppressed (small counts in small
+	// areas may identify people); 0 suppresses nothing.
+	SuppressBelow int `json:"suppressBelow,omitempty"`
+}
+
+// Population is one area's population in one year, and the births and deaths expected there:
+// given directly in the sheet, or its crude rate (per 1,000) times its total.
+type Population struct {
+	Area           string  `json:"area"`
+	Year           int     `json:"year"`
+	Total          int64   `json:"total"`
+	Males          int64   `json:"males,omitempty"`   // 0: not given
+	Females        int64   `json:"females,omitempty"` // 0: not given
+	ExpectedBirths float64 `json:"expectedBirths,omitempty"`
+	ExpectedDeaths float64 `json:"expectedDeaths,omitempty"`
+}
+
+// EventStatistics says which fields the statistics of an event read (see schema/package.cue,
+// #EventStatistics). The date and place are the event's DateField and PlaceField; every other
+// field is optional ("" when the form does not ask it), and a table that needs one is left out
+// when it is "".
+type EventStatistics struct {
+	// Counted are the statuses in which a registered record (one with a registration number)
+	// is counted: a record that leaves them (revoked, archived) leaves the counts.
+	Counted []string `json:"counted"`
+	// Expected is what completeness compares registrations with: "births" or "deaths" of
+	// the population figures, or "" for none.
+	Expected string `json:"expected,omitempty"`
+	// OnTimeDays and LateDays are the legal periods from the event's date to its
+	// registration: on time within OnTimeDays, late within LateDays, delayed after.
+	OnTimeDays int `json:"onTimeDays"`
+	LateDays   int `json:"lateDays"`
+
+	Sex        string `json:"sex,omitempty"`        // a choice field: of the child, of the deceased
+	MotherAge  string `json:"motherAge,omitempty"`  // a number field: the mother's age in years
+	BirthOrder string `json:"birthOrder,omitempty"` // a number field: 1 for a first child
+	Attendant  string `json:"attendant,omitempty"`  // a choice field: who attended the birth
+	Occurrence string `json:"occurrence,omitempty"` // a choice field: the type of place (facility, home...)
+	Age        string `json:"age,omitempty"`        // a number field: the deceased's age in years
+	Cause      string `json:"cause,omitempty"`      // a text field: the ICD-10 code of the underlying cause
 }
 
 // Numbering is how registration numbers are made.

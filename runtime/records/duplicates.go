@@ -131,7 +131,7 @@ func (s *Service) Rekey(ctx context.Context, event string) (read, changed int, e
 			if slices.Equal(sortedCopy(keys), sortedCopy(r.Keys)) {
 				continue
 			}
-			switch err := s.Store.SetKeys(ctx, r.ID, r.Version, keys); {
+			switch err := s.Store.SetIndex(ctx, r.ID, r.Version, keys, r.Stats); {
 			case errors.Is(err, store.ErrConflict), errors.Is(err, store.ErrNotFound):
 			case err != nil:
 				return read, changed, err

@@ -60,6 +60,14 @@ type Record struct {
 	// Keys find the record's possible duplicates (see runtime/duplicates): opaque strings,
 	// replaced whole by each update, searched by Query.Keys.
 	Keys []string
+	// Stats are the cells of the vital statistics the record counts in (see runtime/stats):
+	// opaque strings, replaced whole by each update. The store keeps a count per cell, moved
+	// by each write of a record in the same atomic write (or, where it cannot, aggregated from
+	// the records by index), read by Counts.
+	Stats []string
+	// Registered is when the record was given its registration number (zero before): set by
+	// the action that numbers it and kept by every later update.
+	Registered time.Time
 	// Documents are the IDs of the documents the record's data references, or referenced
 	// in an earlier version or a proposal (sorted): who may read the record may read them
 	// (see Query.Document).
@@ -125,6 +133,13 @@ type Query struct {
 	Limit  int    // at most this many (the store caps it at 100)
 	After  string // the Next of the previous page
 }
+
+// MaxRecordStats is the most statistics cells a record holds, MaxCountPrefixes the most
+// prefixes one Counts reads.
+const (
+	MaxRecordStats   = 256
+	MaxCountPrefixes = 1024
+)
 
 // MaxQueryKeys is the most keys a query may hold; a record holds at most MaxRecordKeys.
 const (
@@ -226,12 +241,19 @@ type Store interface {
 	UpdateRecord(ctx context.Context, r *Record, e Entry) error
 	// Search finds records, a page at a time.
 	Search(ctx context.Context, q Query) (Page, error)
-	// SetKeys replaces a record's keys, if it is at version: the keys the duplicate rules of
-	// the bundle served give it, when they differ from those it was stored with (see
-	// records.Service.Rekey). Keys are an index of the record, not part of it: its version
-	// and history stay as they are. ErrConflict when the record changed since version (the
-	// action that changed it wrote its keys), ErrNotFound when there is none.
-	SetKeys(ctx context.Context, id string, version int64, keys []string) error
+	// SetIndex replaces a record's keys and statistics cells, if it is at version: those the
+	// bundle served gives it, when they differ from those it was stored with (see
+	// records.Service.Rekey). Keys and cells are an index of the record, not part of it: its
+	// version and history stay as they are, and the counts move with its cells in the same
+	// atomic write. ErrConflict when the record changed since version (the action that
+	// changed it wrote its keys and cells), ErrNotFound when there is none.
+	SetIndex(ctx context.Context, id string, version int64, keys, stats []string) error
+
+	// Counts are the number of records holding each statistics cell (Record.Stats) that
+	// starts with one of prefixes; cells no record holds are left out. Its time grows with
+	// the cells read, not with the records: the national page of a register of millions reads
+	// it.
+	Counts(ctx context.Context, prefixes []string) (map[string]int64, error)
 
 	// NextSequence returns the next value of a named counter, from 1. A value is never given
 	// twice, even across a crash; some may be skipped.

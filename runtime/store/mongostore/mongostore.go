@@ -426,7 +426,7 @@ func (s *Store) UpdateRecord(ctx context.Context, r *store.Record, e store.Entry
 	return nil
 }
 
-func (s *Store) SetKeys(ctx context.Context, id string, version int64, keys []string) error {
+func (s *Store) SetIndex(ctx context.Context, id string, version int64, keys, stats []string) error {
 	if err := store.CheckRecordKeys(&store.Record{ID: id, Keys: keys}); err != nil {
 		return err
 	}
@@ -1040,4 +1040,9 @@ func (s *Store) Prune(ctx context.Context, now, failuresBefore time.Time) error 
 		_, err := s.failures.DeleteMany(ctx, bson.D{{Key: "at", Value: bson.D{{Key: "$size", Value: 0}}}})
 		return err
 	})
+}
+
+// Counts is not written yet (issue 14, in progress).
+func (s *Store) Counts(ctx context.Context, prefixes []string) (map[string]int64, error) {
+	return nil, errors.New("statistics counts: not written yet")
 }

@@ -696,7 +696,7 @@ func (s *Store) update(ctx context.Context, tx *sql.Tx, r *store.Record, e store
 	return s.insertEntry(tx, r.ID, e)
 }
 
-func (s *Store) SetKeys(ctx context.Context, id string, version int64, keys []string) error {
+func (s *Store) SetIndex(ctx context.Context, id string, version int64, keys, stats []string) error {
 	if err := store.CheckRecordKeys(&store.Record{ID: id, Keys: keys}); err != nil {
 		return err
 	}
@@ -1360,4 +1360,9 @@ func (s *Store) Prune(ctx context.Context, now, failuresBefore time.Time) error 
 		_, err := tx.ExecContext(ctx, `DELETE FROM failures WHERE at <= ?`, millis(failuresBefore))
 		return err
 	})
+}
+
+// Counts is not written yet (issue 14, in progress).
+func (s *Store) Counts(ctx context.Context, prefixes []string) (map[string]int64, error) {
+	return nil, errors.New("statistics counts: not written yet")
 }

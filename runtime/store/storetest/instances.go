@@ -284,8 +284,8 @@ func (p *alternate) UpdateRecord(ctx context.Context, r *store.Record, e store.E
 func (p *alternate) Search(ctx context.Context, q store.Query) (store.Page, error) {
 	return p.next().Search(ctx, q)
 }
-func (p *alternate) SetKeys(ctx context.Context, id string, version int64, keys []string) error {
-	return p.next().SetKeys(ctx, id, version, keys)
+func (p *alternate) SetIndex(ctx context.Context, id string, version int64, keys, stats []string) error {
+	return p.next().SetIndex(ctx, id, version, keys, stats)
 }
 func (p *alternate) NextSequence(ctx context.Context, name string) (int64, error) {
 	return p.next().NextSequence(ctx, name)
@@ -345,3 +345,7 @@ func (p *alternate) Prune(ctx context.Context, now, failuresBefore time.Time) er
 
 // Close does nothing: the suite closes the instances.
 func (p *alternate) Close() error { return nil }
+
+func (p *alternate) Counts(ctx context.Context, prefixes []string) (map[string]int64, error) {
+	return p.next().Counts(ctx, prefixes)
+}

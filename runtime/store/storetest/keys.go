@@ -163,39 +163,39 @@ func testKeys(t *testing.T, s store.Store) {
 
 // A record's keys are replaced whole by each update that gives it others, and only by one
 // that is taken: its old keys find it no more.
-// SetKeys replaces a record's keys at its version, and nothing else of it: not its version,
+// SetIndex replaces a record's keys at its version, and nothing else of it: not its version,
 // not its history; a record changed since keeps the keys its change wrote.
 func testKeysSet(t *testing.T, s store.Store) {
 	must(t, s.CreateRecord(ctx, keyed("S1", 1, "a", "b")))
-	must(t, s.SetKeys(ctx, "S1", 1, []string{"b", "c"}))
+	must(t, s.SetIndex(ctx, "S1", 1, []string{"b", "c"}, nil))
 	got, err := s.Record(ctx, "S1")
 	must(t, err)
 	if !slices.Equal(got.Keys, []string{"b", "c"}) || got.Version != 1 || len(got.History) != 1 {
-		t.Errorf("after SetKeys: keys %q, version %d, %d entries", got.Keys, got.Version, len(got.History))
+		t.Errorf("after SetIndex: keys %q, version %d, %d entries", got.Keys, got.Version, len(got.History))
 	}
 	for k, want := range map[string][]string{"a": nil, "b": {"S1"}, "c": {"S1"}} {
 		if f := found(t, s, store.Query{Keys: []string{k}}); !slices.Equal(f, want) {
 			t.Errorf("key %q finds %v, want %v", k, f, want)
 		}
 	}
-	must(t, s.SetKeys(ctx, "S1", 1, nil))
+	must(t, s.SetIndex(ctx, "S1", 1, nil, nil))
 	if f := found(t, s, store.Query{Keys: []string{"b", "c"}}); len(f) != 0 {
 		t.Errorf("keys removed still find %v", f)
 	}
 	v2, e := next(got, "validate", "validated", 2)
 	v2.Keys = []string{"d"}
 	must(t, s.UpdateRecord(ctx, v2, e))
-	if err := s.SetKeys(ctx, "S1", 1, []string{"stale"}); !errors.Is(err, store.ErrConflict) {
-		t.Errorf("SetKeys at an old version: %v, want ErrConflict", err)
+	if err := s.SetIndex(ctx, "S1", 1, []string{"stale"}, nil); !errors.Is(err, store.ErrConflict) {
+		t.Errorf("SetIndex at an old version: %v, want ErrConflict", err)
 	}
 	if f := found(t, s, store.Query{Keys: []string{"d"}}); !slices.Equal(f, []string{"S1"}) {
 		t.Errorf("the update's keys find %v", f)
 	}
-	if err := s.SetKeys(ctx, "NOPE", 1, []string{"x"}); !errors.Is(err, store.ErrNotFound) {
-		t.Errorf("SetKeys of no record: %v, want ErrNotFound", err)
+	if err := s.SetIndex(ctx, "NOPE", 1, []string{"x"}, nil); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("SetIndex of no record: %v, want ErrNotFound", err)
 	}
-	if err := s.SetKeys(ctx, "S1", 2, make([]string, store.MaxRecordKeys+1)); !errors.Is(err, store.ErrTooManyKeys) {
-		t.Errorf("SetKeys of too many: %v, want ErrTooManyKeys", err)
+	if err := s.SetIndex(ctx, "S1", 2, make([]string, store.MaxRecordKeys+1), nil); !errors.Is(err, store.ErrTooManyKeys) {
+		t.Errorf("SetIndex of too many: %v, want ErrTooManyKeys", err)
 	}
 }
 

@@ -50,6 +50,24 @@
 // An unanswered value, or one the bundle does not know, is counted as "not stated" (key
 // NotStated), so a table's total is always the number of records.
 //
+// # Showing them
+//
+// Labels name a report's keys in a language (option labels from the bundle's translations,
+// groups, chapters and headings from the "stats." messages of i18n/messages.csv) and write its
+// numbers as the language does (golang.org/x/text/number). BarChart draws a labelled series as
+// accessible SVG on the server; Shade gives the band of a completeness ratio for shading a
+// table of areas. WriteXLSX (one sheet per table, after a summary) and WriteCSV (one file,
+// long form) export a report with small counts hidden by Suppress.
+//
+// # Using it
+//
+//	s, err := stats.New(bundle)                  // once per bundle
+//	rec.Stats = s.Cells(stats.Facts{...})        // on each write of a record
+//	p, err := s.Prefixes(q)                      // a page, an API call, an export
+//	counts, err := store.Counts(ctx, p)
+//	report, err := s.Tabulate(q, counts)
+//	l := s.Labels(q.Event, catalog, lang)        // to show it
+//
 // A Stats is read-only once made, and safe for concurrent use.
 package stats
 

@@ -168,8 +168,9 @@ func (s *Stats) Tabulate(q Query, counts map[string]int64) (*Report, error) {
 	}
 	year := fmt.Sprintf("%04d-", q.Year)
 	area := cellArea(q.Area)
+	var fields [7]string
 	for cell, n := range counts {
-		parts := strings.Split(cell, Sep)
+		parts := split(cell, fields[:0])
 		if len(parts) < 5 || parts[0] != q.Event || !strings.HasPrefix(parts[3], year) || len(parts[3]) != 7 {
 			continue
 		}
@@ -234,6 +235,20 @@ func (s *Stats) Tabulate(q Query, counts map[string]int64) (*Report, error) {
 		r.Timeliness = t
 	}
 	return r, nil
+}
+
+// split is strings.Split(cell, Sep) into out's array, without allocating: at most 7 parts
+// (more than a cell has, so that a longer string is seen as not a cell).
+func split(cell string, out []string) []string {
+	for len(out) < cap(out)-1 {
+		i := strings.Index(cell, Sep)
+		if i < 0 {
+			break
+		}
+		out = append(out, cell[:i])
+		cell = cell[i+len(Sep):]
+	}
+	return append(out, cell)
 }
 
 // ratio is n ÷ d, nil when d is unknown or not positive.

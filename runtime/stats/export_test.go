@@ -401,6 +401,7 @@ func TestLabels(t *testing.T) {
 		{en, "birth-order", "10+", "10 and over"},
 		{am, "age", "<1", "ከ1 በታች"},
 		{en, "timeliness", "late", "Late"},
+		{en, "attendant", "late", "late"}, // an option named like a key of another dimension
 		{fr, "cause", "XXII", "Codes d'utilisation particulière (U00–U85)"},
 		{en, "cause", "unknown-code", "Not an ICD-10 code"},
 	} {

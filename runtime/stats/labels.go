@@ -77,16 +77,20 @@ func (l *Labels) Dimension(dim string) string {
 // Key is the label of a key of a dimension. A key the bundle does not know (an option of an
 // earlier bundle) is shown as it is.
 func (l *Labels) Key(dim, key string) string {
-	switch key {
-	case NotStated, OnTime, Late, Delayed, UnknownCode, "all":
+	if key == NotStated {
 		return l.Text("stats." + key)
 	}
 	switch dim {
+	case DimTimeliness, DimAll:
+		return l.Text("stats." + key)
 	case DimMonth:
 		if m, err := strconv.Atoi(key); err == nil && m >= 1 && m <= 12 {
 			return l.Text("month." + strconv.Itoa(m))
 		}
 	case DimCause:
+		if key == UnknownCode {
+			return l.Text("stats." + key)
+		}
 		for _, c := range icdChapters {
 			if c.key == key {
 				return l.Text("stats.icd." + key)

@@ -318,16 +318,16 @@ func (pr *popReader) figure(row sheets.Row, area string, known bool, year int, c
 	}
 	birthRate, bok := decimal(cols.birthRate)
 	if bok {
-		pr.rate(row, cols.birthRate, area, year, "crude birth rate", birthRate, minBirthRate, lowBirthRate, maxBirthRate)
+		pr.rate(row, cols.birthRate, area, year, "crude birth rate", birthRate, 0, 0, minBirthRate, lowBirthRate, maxBirthRate)
 	}
 	deathRate, dok := decimal(cols.deathRate)
 	if dok {
-		pr.rate(row, cols.deathRate, area, year, "crude death rate", deathRate, minDeathRate, minDeathRate, maxDeathRate)
+		pr.rate(row, cols.deathRate, area, year, "crude death rate", deathRate, 0, 0, minDeathRate, minDeathRate, maxDeathRate)
 	}
 	if births, ok := decimal(cols.births); ok {
 		p.ExpectedBirths = births
 		if totalOK && p.Total > 0 {
-			pr.rate(row, cols.births, area, year, "birth rate", births*1000/float64(p.Total), minBirthRate, lowBirthRate, maxBirthRate)
+			pr.rate(row, cols.births, area, year, "birth rate", births*1000/float64(p.Total), births, p.Total, minBirthRate, lowBirthRate, maxBirthRate)
 		}
 	} else if bok && totalOK {
 		p.ExpectedBirths = birthRate * float64(p.Total) / 1000
@@ -335,7 +335,7 @@ func (pr *popReader) figure(row sheets.Row, area string, known bool, year int, c
 	if deaths, ok := decimal(cols.deaths); ok {
 		p.ExpectedDeaths = deaths
 		if totalOK && p.Total > 0 {
-			pr.rate(row, cols.deaths, area, year, "death rate", deaths*1000/float64(p.Total), minDeathRate, minDeathRate, maxDeathRate)
+			pr.rate(row, cols.deaths, area, year, "death rate", deaths*1000/float64(p.Total), deaths, p.Total, minDeathRate, minDeathRate, maxDeathRate)
 		}
 	} else if dok && totalOK {
 		p.ExpectedDeaths = deathRate * float64(p.Total) / 1000
@@ -351,20 +351,22 @@ func (pr *popReader) figure(row sheets.Row, area string, known bool, year int, c
 }
 
 // rate checks a rate per 1,000 against the bounds of the constants above: an error outside
-// [lowest, highest], a warning under low.
-func (pr *popReader) rate(row sheets.Row, col int, area string, year int, what string, r, lowest, low, highest float64) {
+// [lowest, highest], a warning under low. what names the rate; count, when it is not 0, is the
+// births or deaths expected that it was worked out from (a rate per 1,000 of the total).
+func (pr *popReader) rate(row sheets.Row, col int, area string, year int, what string, r float64, count float64, total int64, lowest, low, highest float64) {
 	pos := pr.t.Pos(row, col)
-	implied := ""
-	if !strings.HasPrefix(what, "crude") {
-		implied = fmt.Sprintf(" (%s expected in the total)", pr.t.Header[col])
+	hint, lowHint, of := "a rate is per 1,000 people a year: 32.5, not 0.0325 or 3.25%", "a rate is per 1,000 people a year: 32.5, not 3.25%", ""
+	if count != 0 {
+		of = fmt.Sprintf(" (%s of %s, a total of %d)", pr.t.Header[col], fmtRate(count), total)
+		hint = pr.t.Header[col] + " is the number expected in the year in the whole area"
+		lowHint = hint
 	}
 	switch {
 	case r < lowest || r > highest:
-		pr.c.l.Errorf(pos, CodeVitalRate, "a rate is per 1,000 people a year: 32.5, not 0.0325 or 3.25%",
-			"area %s, %d: a %s of %s per 1,000%s is outside what any population has (%g to %g)", area, year, what, fmtRate(r), implied, lowest, highest)
+		pr.c.l.Errorf(pos, CodeVitalRate, hint, "area %s, %d: a %s of %s per 1,000%s is outside what any population has (%g to %g)",
+			area, year, what, fmtRate(r), of, lowest, highest)
 	case r < low:
-		pr.c.l.Warnf(pos, CodeVitalRate, "a rate is per 1,000 people a year: 32.5, not 3.25%",
-			"area %s, %d: a %s of %s per 1,000%s is lower than almost any population's: is it a percentage?", area, year, what, fmtRate(r), implied)
+		pr.c.l.Warnf(pos, CodeVitalRate, lowHint, "area %s, %d: a %s of %s per 1,000%s is lower than almost any population's", area, year, what, fmtRate(r), of)
 	}
 }
 
@@ -468,7 +470,7 @@ func (c *checker) eventStatistics(id string, ev event, byID map[string]fieldAt) 
 		}
 	}
 	if on >= 1 && late >= 1 && on > late {
-		c.l.Errorf(at("timeliness", "late", "days"), CodeStatistics, "late ends after on time: late.days is counted from the event's date too",
+		c.l.Errorf(at("timeliness", "late", "days"), CodeStatistics, "both are counted from the event's date: late.days is the longer",
 			"statistics: the late period (%d days) ends before the on-time period (%d days)", late, on)
 	}
 	choice, number, text := []string{"select", "radio"}, []string{"number"}, []string{"text"}

@@ -316,8 +316,9 @@ type KeyPart struct {
 // schema/package.cue, #Statistics).
 type Statistics struct {
 	// Population is by area and year, sorted by area then year: the rows of the package's
-	// sheet, wide or long, as one list. An area without a row of a year has its children's
-	// sum, when every child has one.
+	// sheet, wide or long, as one list, and nothing else. An area without a row of a year
+	// counts as its children's sum, when every child has one: the reader adds them up (the
+	// compiler checks that every area with an office has a figure, its own or its children's).
 	Population []Population `json:"population"`
 	// SuppressBelow: exports show a count under it as suppressed (small counts in small
 	// areas may identify people); 0 suppresses nothing.

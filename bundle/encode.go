@@ -11,7 +11,7 @@ import (
 )
 
 // The bundle's JSON is written by hand where a national package is big (areas, offices, users,
-// translations, files), and by encoding/json for the rest (country, roles, events). Both write
+// translations, files), and by encoding/json for the rest (country, roles, events, statistics). Both write
 // the same bytes as encoding/json writes the whole Bundle with SetEscapeHTML(false):
 // TestEncodeIsEncodingJSON holds them to it, since a bundle whose bytes changed would no longer
 // match the hash it carries.
@@ -98,6 +98,12 @@ func (b *Bundle) encode() (buf []byte, at int, err error) {
 		buf = append(buf, "null"...)
 	} else {
 		buf = appendMap(buf, b.Translations, appendStringMap)
+	}
+	if b.Statistics != nil {
+		buf = append(buf, `,"statistics":`...)
+		if buf, err = appendJSON(buf, b.Statistics); err != nil {
+			return nil, 0, err
+		}
 	}
 	if len(b.Files) > 0 {
 		buf = append(buf, `,"files":`...)

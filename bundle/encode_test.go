@@ -49,7 +49,8 @@ func TestEncodeIsEncodingJSON(t *testing.T) {
 		}
 		odd.Files[s] = []byte(s)
 	}
-	bundles = append(bundles, odd)
+	odd.Statistics = &Statistics{Population: []Population{{Area: "<&>", Year: 2024, Total: 10, Males: 4, Females: 6, ExpectedBirths: 0.35}}, SuppressBelow: 5}
+	bundles = append(bundles, odd, &Bundle{Statistics: &Statistics{}})
 	for i, b := range bundles {
 		want := reference(t, b)
 		got, err := b.Encode()

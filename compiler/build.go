@@ -23,6 +23,7 @@ func (c *checker) bundle() *bundle.Bundle {
 		Files:        nilIfEmpty(c.files),
 		Users:        c.tb.users,
 		Translations: c.tb.texts,
+		Statistics:   c.statistics,
 	}
 	if len(c.tb.sorted) > 0 {
 		b.Areas = make([]bundle.Area, len(c.tb.sorted))
@@ -34,7 +35,7 @@ func (c *checker) bundle() *bundle.Bundle {
 	slices.SortFunc(b.Users, func(x, y bundle.User) int { return strings.Compare(x.Username, y.Username) })
 	for _, id := range slices.Sorted(maps.Keys(p.Roles)) {
 		r := p.Roles[id]
-		b.Roles = append(b.Roles, bundle.Role{ID: id, Label: or(r.Label, "role."+id), Jurisdiction: r.Jurisdiction, Grants: r.Grants, Reads: r.Reads})
+		b.Roles = append(b.Roles, bundle.Role{ID: id, Label: or(r.Label, "role."+id), Jurisdiction: r.Jurisdiction, Grants: r.Grants, Reads: r.Reads, Statistics: r.Statistics})
 	}
 	for _, id := range slices.Sorted(maps.Keys(p.Events)) {
 		b.Events = append(b.Events, c.bundleEvent(id, p.Events[id]))
@@ -51,7 +52,7 @@ func or(s, def string) string {
 
 func (c *checker) bundleEvent(id string, ev event) bundle.Event {
 	e := bundle.Event{ID: id, Label: or(ev.Label, "event."+id), DateField: ev.DateField, PlaceField: ev.PlaceField, NameField: ev.NameField,
-		Title: c.titles[id], Rules: c.forms[id], Numbering: bundle.Numbering(ev.Numbering), Duplicates: c.dups[id], Certificates: c.certs[id]}
+		Title: c.titles[id], Rules: c.forms[id], Numbering: bundle.Numbering(ev.Numbering), Duplicates: c.dups[id], Statistics: c.stats[id], Certificates: c.certs[id]}
 	for _, pg := range ev.Form.Pages {
 		page := bundle.Page{ID: pg.ID, Title: or(pg.Title, id+".page."+pg.ID)}
 		for _, f := range pg.Fields {

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -65,6 +66,19 @@ func TestBuild(t *testing.T) {
 		got, _ := json.Marshal(ev.Duplicates)
 		want, _ := json.Marshal(wantDups)
 		t.Errorf("duplicates:\n got %s\nwant %s", got, want)
+	}
+	// Statistics: the figures by area then year, expected births from the rate or as given.
+	wantStats := &bundle.Statistics{SuppressBelow: 5, Population: []bundle.Population{
+		{Area: "D11", Year: 2023, Total: 20000, Males: 10000, Females: 10000, ExpectedBirths: 700},
+		{Area: "D11", Year: 2024, Total: 20500, Males: 10000, Females: 10500, ExpectedBirths: 700},
+		{Area: "R2", Year: 2023, Total: 50000, Males: 24000, Females: 26000, ExpectedBirths: 1500},
+	}}
+	if !reflect.DeepEqual(read.Statistics, wantStats) {
+		t.Errorf("statistics: %+v", read.Statistics)
+	}
+	wantEv := &bundle.EventStatistics{Counted: []string{"registered"}, Expected: "births", OnTimeDays: 90, LateDays: 365, Sex: "child.sex"}
+	if !reflect.DeepEqual(ev.Statistics, wantEv) || !slices.Equal(read.Roles[0].Statistics, []string{"birth"}) {
+		t.Errorf("event statistics %+v, role %+v", ev.Statistics, read.Roles[0])
 	}
 	if got := read.Translations["fr"]["event.birth"]; got != "Naissance" {
 		t.Errorf("translation: %q", got)
@@ -134,7 +148,7 @@ func TestBundleSchemas(t *testing.T) {
 	bundleSchema := compileSchema(t, "bundle.schema.json", schema.BundleSchema)
 	b, _ := Build("testdata/packages/valid")
 	data, _ := b.Encode()
-	for old, bad := range map[string]string{`"format":2`: `"format":3`, `"jurisdiction":"office"`: `"jurisdiction":"planet"`,
+	for old, bad := range map[string]string{`"format":2`: `"format":3`, `"jurisdiction":"office"`: `"jurisdiction":"planet"`, `"onTimeDays":90`: `"onTimeDays":0`, `"year":2023`: `"year":"2023"`,
 		`"blocks":[[{"kind":"same"`: `"blocks":[[{"kind":"soundex"`, `{"same":"child.dob"}`: `{"same":"child.dob","differ":"child.sex"}`} {
 		if !strings.Contains(string(data), old) {
 			t.Fatalf("the bundle has no %s", old)

@@ -52,22 +52,24 @@ type checker struct {
 	used map[string]bool // option lists used by some field
 
 	// What the checks compile, for the bundle.
-	forms     map[string]*rules.FormIR          // by event
-	titles    map[string]*rules.Node            // by event
-	actionIfs map[string]map[string]*rules.Node // by event, then action
-	certs     map[string][]bundle.Certificate   // by event
-	dups      map[string]*bundle.Duplicates     // by event
-	files     map[string][]byte                 // the certificates' files, by path
-	cmaps     map[string]*pdf.Cmap              // the character maps of the fonts among them
-	fonts     map[string]*fontFile              // the fonts, read and parsed beside the other checks
-	tb        *tables
+	forms      map[string]*rules.FormIR           // by event
+	titles     map[string]*rules.Node             // by event
+	actionIfs  map[string]map[string]*rules.Node  // by event, then action
+	certs      map[string][]bundle.Certificate    // by event
+	dups       map[string]*bundle.Duplicates      // by event
+	stats      map[string]*bundle.EventStatistics // by event
+	statistics *bundle.Statistics                 // the population figures
+	files      map[string][]byte                  // the certificates' files, by path
+	cmaps      map[string]*pdf.Cmap               // the character maps of the fonts among them
+	fonts      map[string]*fontFile               // the fonts, read and parsed beside the other checks
+	tb         *tables
 }
 
 // check runs every check on a package CUE found no fault with.
 func check(src *cueSource, pkg *pkgModel, l *diag.List) *checker {
 	c := &checker{src: src, pkg: pkg, l: l, used: map[string]bool{},
 		forms: map[string]*rules.FormIR{}, titles: map[string]*rules.Node{}, actionIfs: map[string]map[string]*rules.Node{},
-		certs: map[string][]bundle.Certificate{}, dups: map[string]*bundle.Duplicates{}, files: map[string][]byte{}, cmaps: map[string]*pdf.Cmap{}}
+		certs: map[string][]bundle.Certificate{}, dups: map[string]*bundle.Duplicates{}, stats: map[string]*bundle.EventStatistics{}, files: map[string][]byte{}, cmaps: map[string]*pdf.Cmap{}}
 	c.fonts = c.readFonts()
 	c.country()
 	for _, id := range slices.Sorted(maps.Keys(pkg.Events)) {
@@ -75,6 +77,7 @@ func check(src *cueSource, pkg *pkgModel, l *diag.List) *checker {
 	}
 	c.roles()
 	c.tb = c.tables()
+	c.statistics = c.population(c.tb)
 	c.checkKeys(c.tb)
 	c.fontCoverage(c.tb)
 	for _, id := range slices.Sorted(maps.Keys(pkg.OptionLists)) {
@@ -324,6 +327,7 @@ func (c *checker) event(id string, ev event) {
 	}
 	c.workflow(id, ev, rule)
 	c.duplicates(id, ev, byID)
+	c.eventStatistics(id, ev, byID)
 	c.numbering(id, ev.Numbering)
 	c.certificates(id, ev, rule)
 }
@@ -950,6 +954,17 @@ func (c *checker) roles() {
 			if _, ok := c.pkg.Events[evID]; !ok {
 				c.l.Errorf(c.pos("roles", name, "reads", i), CodeUnknownRef, hintFor(evID, slices.Sorted(maps.Keys(c.pkg.Events))),
 					"role %s reads event %s, which does not exist", name, evID)
+			}
+		}
+		for i, evID := range r.Statistics {
+			ev, ok := c.pkg.Events[evID]
+			switch {
+			case !ok:
+				c.l.Errorf(c.pos("roles", name, "statistics", i), CodeUnknownRef, hintFor(evID, slices.Sorted(maps.Keys(c.pkg.Events))),
+					"role %s reads the statistics of event %s, which does not exist", name, evID)
+			case ev.Statistics == nil:
+				c.l.Errorf(c.pos("roles", name, "statistics", i), CodeStatistics, "declare events."+evID+".statistics",
+					"role %s reads the statistics of event %s, which declares none", name, evID)
 			}
 		}
 	}

@@ -152,6 +152,7 @@ var describePattern = map[string]string{
 	`=~"\\{seq(:[1-9][0-9]?)?\\}"`:        "a format with a {seq} or {seq:N} in it",
 	`=~"^[A-Za-z_]+(/[A-Za-z0-9_+-]+)*$"`: "an IANA time zone, such as Africa/Nairobi",
 	`!=""`:                                "not empty",
+	`>=0`:                                 "0 or more",
 }
 
 func (s *cueSource) addGroup(l *diag.List, path []string, errs []errors.Error, code string) {

@@ -19,10 +19,19 @@ import (
 // TestScripts runs the corpus of broken packages, testdata/script/*.txtar: each script holds a
 // package, the command "validate DIR" and the exact diagnostics it must print.
 // UPDATE_SCRIPTS=1 go test ./compiler rewrites the expected diagnostics in place; review the diff.
+// $TESTDATA is compiler/testdata, for the files vendored there (cp $TESTDATA/farajaland/...).
 func TestScripts(t *testing.T) {
+	testdata, err := filepath.Abs("testdata")
+	if err != nil {
+		t.Fatal(err)
+	}
 	testscript.Run(t, testscript.Params{
 		Dir:           "testdata/script",
 		UpdateScripts: os.Getenv("UPDATE_SCRIPTS") == "1",
+		Setup: func(env *testscript.Env) error {
+			env.Setenv("TESTDATA", testdata)
+			return nil
+		},
 		Cmds: map[string]func(*testscript.TestScript, bool, []string){
 			"validate": validateCmd,
 			"xlsx":     xlsxCmd,

@@ -12,6 +12,15 @@ type pkgModel struct {
 	OptionLists  map[string][]option `json:"optionLists"`
 	Roles        map[string]role     `json:"roles"`
 	Events       map[string]event    `json:"events"`
+	Statistics   *statistics         `json:"statistics"`
+}
+
+type statistics struct {
+	Population struct {
+		sheet
+		Layout string `json:"layout"`
+	} `json:"population"`
+	SuppressBelow int `json:"suppressBelow"`
 }
 
 type country struct {
@@ -46,6 +55,7 @@ type role struct {
 	Jurisdiction string              `json:"jurisdiction"`
 	Grants       map[string][]string `json:"grants"`
 	Reads        []string            `json:"reads"`
+	Statistics   []string            `json:"statistics"`
 }
 
 type event struct {
@@ -64,6 +74,27 @@ type event struct {
 	Numbering    numbering              `json:"numbering"`
 	Duplicates   *duplicates            `json:"duplicates"`
 	Certificates map[string]certificate `json:"certificates"`
+	Statistics   *eventStatistics       `json:"statistics"`
+}
+
+type eventStatistics struct {
+	Counted    []string `json:"counted"`
+	Expected   string   `json:"expected"`
+	Timeliness struct {
+		OnTime struct {
+			Days int `json:"days"`
+		} `json:"onTime"`
+		Late struct {
+			Days int `json:"days"`
+		} `json:"late"`
+	} `json:"timeliness"`
+	Sex        string `json:"sex"`
+	MotherAge  string `json:"motherAge"`
+	BirthOrder string `json:"birthOrder"`
+	Attendant  string `json:"attendant"`
+	Occurrence string `json:"occurrence"`
+	Age        string `json:"age"`
+	Cause      string `json:"cause"`
 }
 
 type duplicates struct {

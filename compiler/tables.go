@@ -53,10 +53,18 @@ type tables struct {
 	offices map[string]string   // code -> type
 	keys    map[string]diag.Pos // translation keys, where each is defined
 
+	officeRows []officeRow // the offices in the sheet's order, with where each one's area is
+
 	// For the bundle.
 	officeList []bundle.Office
 	users      []bundle.User
 	texts      map[string]map[string]string // language -> key -> text
+}
+
+// officeRow is an office of the offices sheet, its area, and the position of its area's cell.
+type officeRow struct {
+	code, area string
+	pos        diag.Pos
 }
 
 var langColumn = regexp.MustCompile(`^name:([a-z]{2,3}(-[A-Za-z0-9]{2,8})*)$`)
@@ -311,8 +319,9 @@ func (c *checker) offices(tb *tables) {
 			}
 			tb.offices[k] = ty
 		}
-		if a, ok := t.Required(c.l, row, ar); ok && len(tb.areas) > 0 {
-			if _, known := tb.areas[a]; !known {
+		if a, ok := t.Required(c.l, row, ar); ok {
+			tb.officeRows = append(tb.officeRows, officeRow{code: k, area: a, pos: t.Pos(row, ar)})
+			if _, known := tb.areas[a]; !known && len(tb.areas) > 0 {
 				c.l.Errorf(t.Pos(row, ar), CodeUnknownRef, "", "area %s of office %s is not an area", a, k)
 			}
 		}

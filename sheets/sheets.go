@@ -335,36 +335,57 @@ func (b *builder) header(line int, cells []string, at []cellPos) {
 	}
 	b.reported = make([]bool, width)
 
-	declared := slices.Concat(b.cols.Required, b.cols.Optional)
-	known := make(map[string]bool, len(declared))
-	for _, n := range declared {
-		known[strings.ToLower(n)] = true
-	}
 	t.index = make(map[string]int, width)
 	for i, name := range t.Header {
 		if name == "" {
 			continue
 		}
+		if _, dup := t.index[strings.ToLower(name)]; !dup {
+			t.index[strings.ToLower(name)] = i
+		}
+	}
+	t.checkColumns(b.l, b.cols, true)
+}
+
+// CheckColumns reports the header's columns that cols does not declare (unknown-column) and
+// those it requires that the header lacks (missing-column), as Read does. It is for a table
+// whose columns are known only once its header is read (a sheet in one of two layouts): read
+// it with a Pattern that accepts every name, then check it against the layout's columns.
+func (t *Table) CheckColumns(l *diag.List, cols Columns) {
+	t.checkColumns(l, cols, false)
+}
+
+func (t *Table) checkColumns(l *diag.List, cols Columns, duplicates bool) {
+	declared := slices.Concat(cols.Required, cols.Optional)
+	known := make(map[string]bool, len(declared))
+	for _, n := range declared {
+		known[strings.ToLower(n)] = true
+	}
+	for i, name := range t.Header {
 		key := strings.ToLower(name)
-		if first, dup := t.index[key]; dup {
-			b.l.Errorf(t.HeaderPos(i), "duplicate-column", "the first is "+t.colName(first), "duplicate column %q", name)
+		if name == "" {
 			continue
 		}
-		t.index[key] = i
-		if known[key] || b.cols.Pattern != nil && (b.cols.Pattern.MatchString(name) || b.cols.Pattern.MatchString(key)) {
+		if first := t.index[key]; first != i {
+			if duplicates {
+				l.Errorf(t.HeaderPos(i), "duplicate-column", "the first is "+t.colName(first), "duplicate column %q", name)
+			}
+			continue
+		}
+		if known[key] || cols.Pattern != nil && (cols.Pattern.MatchString(name) || cols.Pattern.MatchString(key)) {
 			continue
 		}
 		var hint string
 		if s := suggest.Closest(name, declared); s != "" {
 			hint = fmt.Sprintf("did you mean %q?", s)
 		} else {
-			hint = "the columns can be " + expected(declared, b.cols.PatternDoc)
+			hint = "the columns can be " + expected(declared, cols.PatternDoc)
 		}
-		b.l.Errorf(t.HeaderPos(i), "unknown-column", hint, "unknown column %q", name)
+		l.Errorf(t.HeaderPos(i), "unknown-column", hint, "unknown column %q", name)
 	}
-	for _, name := range b.cols.Required {
+	for _, name := range cols.Required {
 		if _, ok := t.index[strings.ToLower(name)]; !ok {
-			b.l.Errorf(t.HeaderPos(-1), "missing-column", "the header has "+listNames(t.Header), "missing column %q", name)
+			l.Errorf(t.HeaderPos(-1), "missing-column", "the header has "+listNames(t.Header), "missing column %q", name)
 		}
 	}
 }

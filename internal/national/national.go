@@ -1,7 +1,8 @@
 // Package national writes a national-scale country package, for measuring the compiler and
 // the runtime: the example country's whole package (CUE, translations, certificates' images
 // and fonts, tests) with its places, offices and users replaced by 105,210 areas over four
-// levels, 20,000 offices and health facilities and 5,000 users. BenchmarkBuildNational uses
+// levels, 20,000 offices and health facilities and 5,000 users, and a population sheet of its
+// communes. BenchmarkBuildNational uses
 // it, and README.md ("Performance") gives the command that writes it for timing crvsctl build.
 // WriteSize writes the same package at another size: the compiler's tests build a small one,
 // so that a change to the example that the generator does not follow fails go test, not only
@@ -37,7 +38,7 @@ func (s Size) Areas() int {
 }
 
 // generated are the files of the example that the package replaces.
-var generated = map[string]bool{"places/areas.csv": true, "places/offices.csv": true, "users.csv": true}
+var generated = map[string]bool{"places/areas.csv": true, "places/offices.csv": true, "users.csv": true, "places/population.csv": true}
 
 // Write writes the national-scale package into dir, from the example package in the
 // directory example.
@@ -100,6 +101,21 @@ func WriteSize(example, dir string, size Size) error {
 					}
 				}
 			}
+		}
+	})
+	if err != nil {
+		return err
+	}
+	// The population of every commune, where every office is, in the example's wide layout:
+	// districts and provinces are their communes' sums. 2,000 to 12,000 people a commune.
+	err = writeCSV(filepath.Join(dir, "places/population.csv"), []string{"adminPcode",
+		"male_population_2023", "female_population_2023", "population_2023", "crude_birth_rate_2023", "crude_death_rate_2023",
+		"male_population_2024", "female_population_2024", "population_2024", "crude_birth_rate_2024", "crude_death_rate_2024"}, func(w *csv.Writer) {
+		for i, cc := range communes {
+			total := 2000 + (i*7919)%10000
+			next := total + total*24/1000
+			w.Write([]string{cc, fmt.Sprint(total / 2), fmt.Sprint(total - total/2), fmt.Sprint(total), "33.5", "9.1",
+				fmt.Sprint(next / 2), fmt.Sprint(next - next/2), fmt.Sprint(next), "33.2", "9.0"})
 		}
 	})
 	if err != nil {

@@ -42,6 +42,9 @@ var matrixUsers = []matrixUser{
 	{"certificate-clerk", "elsa.marunde", [3]string{"CR0101", "HF001", "HF030"}},
 	// nation, no grants.
 	{"performance-manager", "yara.belcourt", [3]string{"CRHQ", "CR0101", "HF030"}},
+	// area NV0302 (Morvane district), statistics only: Morvane District Hospital is in its
+	// commune NV030201; Velmora General Hospital in another province.
+	{"district-statistician", "liya.mernasso", [3]string{"CR0302", "HF034", "HF001"}},
 }
 
 // Short names, so that the table below reads as a table.
@@ -63,18 +66,21 @@ var readMatrix = map[string][3]outcome{
 	"national-registrar":  {OK, OK, OK},
 	"certificate-clerk":   {OK, OK, NF},
 	"performance-manager": {OK, OK, OK},
+	// Statistics are counts: the role reads no record, even in its district.
+	"district-statistician": {NF, NF, NF},
 }
 
 // declareMatrix is Declare by role: the record is declared at the user's own office, so the
 // jurisdiction does not apply. Each creating action is named in the declaration.
 var declareMatrix = map[string]map[string]outcome{ // role -> "event/action" -> outcome
-	"hospital-clerk":      {"birth/declare": OK, "birth/declare-late": FB, "death/declare": OK},
-	"registration-agent":  {"birth/declare": OK, "birth/declare-late": OK, "death/declare": OK},
-	"local-registrar":     {"birth/declare": OK, "birth/declare-late": OK, "death/declare": OK},
-	"district-registrar":  {"birth/declare": FB, "birth/declare-late": FB, "death/declare": FB},
-	"national-registrar":  {"birth/declare": FB, "birth/declare-late": FB, "death/declare": FB},
-	"certificate-clerk":   {"birth/declare": FB, "birth/declare-late": FB, "death/declare": FB},
-	"performance-manager": {"birth/declare": FB, "birth/declare-late": FB, "death/declare": FB},
+	"hospital-clerk":        {"birth/declare": OK, "birth/declare-late": FB, "death/declare": OK},
+	"registration-agent":    {"birth/declare": OK, "birth/declare-late": OK, "death/declare": OK},
+	"local-registrar":       {"birth/declare": OK, "birth/declare-late": OK, "death/declare": OK},
+	"district-registrar":    {"birth/declare": FB, "birth/declare-late": FB, "death/declare": FB},
+	"national-registrar":    {"birth/declare": FB, "birth/declare-late": FB, "death/declare": FB},
+	"certificate-clerk":     {"birth/declare": FB, "birth/declare-late": FB, "death/declare": FB},
+	"performance-manager":   {"birth/declare": FB, "birth/declare-late": FB, "death/declare": FB},
+	"district-statistician": {"birth/declare": FB, "birth/declare-late": FB, "death/declare": FB},
 }
 
 // actMatrix is every action on existing records, by event, role and jurisdiction. Outside the
@@ -175,6 +181,19 @@ var actMatrix = map[string]map[string]map[string][3]outcome{ // event -> role ->
 			"reject-correction":  {FB, FB, FB},
 			"print":              {FB, FB, FB},
 		},
+		"district-statistician": {
+			"validate":           {NF, NF, NF},
+			"register":           {NF, NF, NF},
+			"reject":             {NF, NF, NF},
+			"resubmit":           {NF, NF, NF},
+			"archive":            {NF, NF, NF},
+			"mark-duplicate":     {NF, NF, NF},
+			"not-duplicate":      {NF, NF, NF},
+			"request-correction": {NF, NF, NF},
+			"approve-correction": {NF, NF, NF},
+			"reject-correction":  {NF, NF, NF},
+			"print":              {NF, NF, NF},
+		},
 	},
 	"death": {
 		"hospital-clerk": {
@@ -267,6 +286,19 @@ var actMatrix = map[string]map[string]map[string][3]outcome{ // event -> role ->
 			"approve-correction": {FB, FB, FB},
 			"reject-correction":  {FB, FB, FB},
 			"print":              {FB, FB, FB},
+		},
+		"district-statistician": {
+			"validate":           {NF, NF, NF},
+			"register":           {NF, NF, NF},
+			"reject":             {NF, NF, NF},
+			"resubmit":           {NF, NF, NF},
+			"archive":            {NF, NF, NF},
+			"mark-duplicate":     {NF, NF, NF},
+			"not-duplicate":      {NF, NF, NF},
+			"request-correction": {NF, NF, NF},
+			"approve-correction": {NF, NF, NF},
+			"reject-correction":  {NF, NF, NF},
+			"print":              {NF, NF, NF},
 		},
 	},
 }

@@ -28,6 +28,7 @@ import (
 	"github.com/crvsctl/crvsctl/internal/dupgen"
 	"github.com/crvsctl/crvsctl/runtime/duplicates"
 	"github.com/crvsctl/crvsctl/runtime/records"
+	"github.com/crvsctl/crvsctl/runtime/stats"
 	"github.com/crvsctl/crvsctl/runtime/store"
 	"github.com/crvsctl/crvsctl/runtime/store/sqlitestore"
 )
@@ -93,6 +94,8 @@ func seed(args []string) error {
 	}
 	// The keys that find possible duplicates, as crvsctl serve stores them with each record.
 	dups := duplicates.New(birth, model)
+	// And the statistics cells, so that the statistics pages read a register at scale.
+	tab := model.Stats
 	st, err := sqlitestore.Open(*dir)
 	if err != nil {
 		return err
@@ -134,7 +137,17 @@ func seed(args []string) error {
 					rec.Status, rec.Number = "validated", ""
 				case k < 12:
 					rec.Status, rec.Number, rec.Flags = "validated", "", []string{"late"}
+				default:
+					// Registered some days after the birth: most within the legal
+					// period, some late, a few delayed.
+					dob, _ := time.Parse(time.DateOnly, eventDate)
+					days := r.IntN(60)
+					if k >= 90 {
+						days = 365 + r.IntN(3*365)
+					}
+					rec.Registered = dob.Add(time.Duration(days)*24*time.Hour + 10*time.Hour)
 				}
+				rec.Stats = tab.Cells(stats.Facts{Event: "birth", Status: rec.Status, Number: rec.Number, Answers: d, Registered: rec.Registered})
 				if err := st.CreateRecord(ctx, rec); err != nil {
 					failed.Store(err)
 					return

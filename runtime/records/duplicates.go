@@ -100,16 +100,17 @@ func (s *Service) FindDuplicates(ctx context.Context, event string, data map[str
 	return s.findDuplicates(ctx, ev, duplicates.Prepare("", data), "", nil)
 }
 
-// Rekey gives every record of an event the keys the bundle's duplicate rules make of it,
-// where it holds others: records stored before the event had rules, or under rules whose
-// blocks were other (a field renamed, a matcher added), would otherwise never be found as
-// candidates, and a country would lose deduplication without a word. A record keeps its links,
+// Rekey gives every record of an event the keys the bundle's duplicate rules make of it, and
+// the statistics cells its statistics make of it, where it holds others: records stored
+// before the event had rules (or statistics), or under rules whose blocks were other (a field
+// renamed, a matcher added), would otherwise never be found as candidates, or counted, and a
+// country would lose deduplication or statistics without a word. A record keeps its links,
 // and a record marked a duplicate keeps only them. Records are read a page at a time, oldest
-// first; one changed meanwhile is passed over (the action that changed it wrote its keys).
-// Returns how many records were read, and how many got new keys.
+// first; one changed meanwhile is passed over (the action that changed it wrote its keys and
+// cells). Returns how many records were read, and how many got new keys or cells.
 func (s *Service) Rekey(ctx context.Context, event string) (read, changed int, err error) {
 	ev := s.Model.Events[event]
-	if ev == nil || ev.dup == nil {
+	if ev == nil || (ev.dup == nil && ev.Statistics == nil) {
 		return 0, 0, nil
 	}
 	q := store.Query{Event: event, Oldest: true, Limit: 100}
@@ -120,18 +121,33 @@ func (s *Service) Rekey(ctx context.Context, event string) (read, changed int, e
 		}
 		for _, r := range page.Records {
 			read++
-			keys := duplicates.Links(r.Keys)
-			if !hasPrefix(r.Keys, duplicates.DuplicateOf) {
-				data, err := ev.dup.Decode(r.Data)
-				if err != nil {
-					continue
+			keys := r.Keys
+			if ev.dup != nil {
+				keys = duplicates.Links(r.Keys)
+				if !hasPrefix(r.Keys, duplicates.DuplicateOf) {
+					data, err := ev.dup.Decode(r.Data)
+					if err != nil {
+						continue
+					}
+					keys = ev.dupKeys(r.ID, data, r.Keys)
 				}
-				keys = ev.dupKeys(r.ID, data, r.Keys)
 			}
-			if slices.Equal(sortedCopy(keys), sortedCopy(r.Keys)) {
+			cells := r.Stats
+			if ev.Statistics != nil {
+				cells = nil
+				// Only a registered record counts: the others are not decoded.
+				if r.Number != "" || !r.Registered.IsZero() {
+					var data map[string]any
+					if json.Unmarshal(r.Data, &data) != nil {
+						continue
+					}
+					cells = s.cells(&r, data)
+				}
+			}
+			if slices.Equal(sortedCopy(keys), sortedCopy(r.Keys)) && slices.Equal(sortedCopy(cells), sortedCopy(r.Stats)) {
 				continue
 			}
-			switch err := s.Store.SetIndex(ctx, r.ID, r.Version, keys, r.Stats); {
+			switch err := s.Store.SetIndex(ctx, r.ID, r.Version, keys, cells); {
 			case errors.Is(err, store.ErrConflict), errors.Is(err, store.ErrNotFound):
 			case err != nil:
 				return read, changed, err

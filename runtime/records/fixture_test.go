@@ -371,7 +371,7 @@ func correctionOf(event string) map[string]any {
 var people atomic.Int64
 
 // otherFamilies are family names far from each other and from the fixture's others.
-var otherFamilies = strings.Fields("Tesfaye Bekele Mengistu Girma Worku Desta Alemayehu Negash Lemma Assefa Yohannes Gudeta Shiferaw Tilahun Mulugeta Dagne Fikre Birhanu Zewdu Ketema")
+var otherFamilies = strings.Fields("Kassahun Bekele Mengistu Girma Worku Desta Alemayehu Negash Lemma Assefa Yohannes Gudeta Shiferaw Tilahun Mulugeta Dagne Fikre Birhanu Zewdu Ketema")
 
 // otherGiven are given names likewise.
 var otherGiven = strings.Fields("Gebre Hirut Tadesse Mesfin Solomon Yared Berhane Kidane Asrat Getachew")

@@ -16,6 +16,7 @@ import (
 	"github.com/crvsctl/crvsctl/bundle"
 	"github.com/crvsctl/crvsctl/rules"
 	"github.com/crvsctl/crvsctl/runtime/duplicates"
+	"github.com/crvsctl/crvsctl/runtime/stats"
 )
 
 // Model is a bundle made ready to serve: forms compiled, schemas compiled, lookups indexed.
@@ -27,8 +28,10 @@ type Model struct {
 	Users   map[string]bundle.User
 	Roles   map[string]*Role
 	Offices map[string]bundle.Office
-	parent  map[string]string // area -> parent area
-	level   map[string]string // area -> its level
+	// Stats makes records' statistics cells and reads the counts back into tables.
+	Stats  *stats.Stats
+	parent map[string]string // area -> parent area
+	level  map[string]string // area -> its level
 }
 
 // Event is an event of the bundle, compiled.
@@ -169,6 +172,9 @@ func NewModel(b *bundle.Bundle) (*Model, error) {
 		}
 		e.dup = duplicates.New(&e.Event, m)
 		m.Events[ev.ID] = e
+	}
+	if m.Stats, err = stats.New(b); err != nil {
+		return nil, fmt.Errorf("statistics: %w", err)
 	}
 	for _, u := range b.Users {
 		if _, ok := m.Roles[u.Role]; !ok {

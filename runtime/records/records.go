@@ -190,6 +190,7 @@ func (s *Service) Declare(ctx context.Context, actor *Actor, d Declaration) (rec
 	}
 	s.describe(ev, r, data, rctx)
 	r.Keys = ev.dupKeys(r.ID, data, nil)
+	r.Stats = s.cells(r, data)
 	r.History = []store.Entry{{Version: 1, Action: act.ID, User: actor.User.Username, Role: actor.User.Role, Office: actor.Office.Code,
 		At: now, Status: r.Status, AddFlags: act.AddFlags, Comment: d.Comment}}
 	found, blocked, err := s.checkDuplicates(ctx, ev, act, r, &r.History[0], data, rctx)
@@ -566,6 +567,7 @@ type prepared struct {
 	entry store.Entry
 	ev    *Event
 	now   time.Time
+	data  map[string]any // next's data, decoded
 }
 
 // prepare decides an action: every check, and the record and history entry it leads to, with
@@ -693,13 +695,20 @@ func (s *Service) prepare(ctx context.Context, actor *Actor, id string, req Acti
 			return nil, err
 		}
 	}
-	return &prepared{old: r, next: next, entry: entry, ev: ev, now: now}, nil
+	return &prepared{old: r, next: next, entry: entry, ev: ev, now: now, data: current}, nil
 }
 
 // commit stores an action prepared: ErrConflict's refusal when the record changed since.
 func (s *Service) commit(ctx context.Context, actor *Actor, p *prepared) (*store.Record, error) {
 	next := p.next
-	if p.entry.Action == p.ev.Numbering.Action && p.old.Number == "" {
+	numbering := p.entry.Action == p.ev.Numbering.Action && p.old.Number == ""
+	if numbering {
+		next.Registered = p.now
+	}
+	// The statistics move with the record, in the same write: a correction of the sex or
+	// the date moves the count, a record leaving the counted statuses leaves it.
+	next.Stats = s.cells(&next, p.data)
+	if numbering {
 		return s.register(ctx, actor, p.ev, &next, p.entry, p.now)
 	}
 	if err := s.Store.UpdateRecord(ctx, &next, p.entry); err != nil {

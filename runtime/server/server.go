@@ -269,21 +269,22 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 	}
 }
 
-// rekey brings the duplicate keys of every record up to the bundle's rules, once, in the
-// background: the records of a store that served an older bundle (or an older crvsctl) are
-// found as candidates from then on (records.Service.Rekey).
+// rekey brings the duplicate keys and the statistics cells of every record up to the
+// bundle's rules and statistics, once, in the background: the records of a store that served
+// an older bundle (or an older crvsctl) are found as candidates, and counted, from then on
+// (records.Service.Rekey).
 func (s *Server) rekey(ctx context.Context) {
 	for _, ev := range s.Model.Bundle.Events {
-		if ev.Duplicates == nil {
+		if ev.Duplicates == nil && ev.Statistics == nil {
 			continue
 		}
 		start := time.Now()
 		read, changed, err := s.records.Rekey(ctx, ev.ID)
 		switch {
 		case err != nil && ctx.Err() == nil:
-			s.Log.Error("duplicate keys not brought up to date", "event", ev.ID, "err", err)
+			s.Log.Error("duplicate keys and statistics not brought up to date", "event", ev.ID, "err", err)
 		case err == nil:
-			s.Log.Info("duplicate keys up to date", "event", ev.ID, "records", read, "rekeyed", changed, "took", time.Since(start).Round(time.Millisecond).String())
+			s.Log.Info("duplicate keys and statistics up to date", "event", ev.ID, "records", read, "rekeyed", changed, "took", time.Since(start).Round(time.Millisecond).String())
 		}
 	}
 }

@@ -132,7 +132,8 @@ func fixture(event string, n int, seed uint64) []record {
 		}
 		date := timeDate(pick("2024", "2025", "2025", "2025") == "2024", time.Month(1+rng.IntN(12)), 1+rng.IntN(28))
 		registered := date.Add(time.Duration(rng.IntN(500*24)) * time.Hour).Add(-3 * time.Hour).UTC() // midnight in Addis, plus whole hours
-		if rng.IntN(30) == 0 {
+		if rng.IntN(30) == 0 || number == "" {
+			// Never registered, or registered before records kept the time.
 			registered = time.Time{}
 		}
 		var place string

@@ -430,11 +430,13 @@ type Facts struct {
 }
 
 // Cells are the cells a record counts in, sorted, each once; nil when it is not counted: its
-// event has no statistics, its status is not counted, it has no number, or no valid date of
-// event or known place (an answer the bundle's areas or offices do not hold).
+// event has no statistics, its status is not counted, it was never registered (no number,
+// no time of registration), or no valid date of event or known place (an answer the bundle's
+// areas or offices do not hold). The time of registration is enough: the cells of a record
+// are made before the store draws its number, to be written with it.
 func (s *Stats) Cells(f Facts) []string {
 	e := s.events[f.Event]
-	if e == nil || f.Number == "" || !e.counted[f.Status] {
+	if e == nil || (f.Number == "" && f.Registered.IsZero()) || !e.counted[f.Status] {
 		return nil
 	}
 	date, ok := eventDate(f.Answers[e.ev.DateField])

@@ -29,7 +29,7 @@ func within(place, area string) bool {
 
 func counted(r record) bool {
 	ok := r.Status == "registered" || (r.Event == "birth" && r.Status == "certified")
-	return ok && r.Number != ""
+	return ok && (r.Number != "" || !r.Registered.IsZero())
 }
 
 func oneOf(v any, values ...string) string {

@@ -724,12 +724,17 @@ func BenchmarkCreateRecordKeys(b *testing.B) {
 // declare stores b.N declarations holding keys keys each (distinct keys, as a new record's
 // mostly are), 16 at once, created after first (Unix seconds, 0: any time): declarations after
 // different firsts are different records.
-func declare(b *testing.B, s *Store, keys int, first int64) {
+func declare(b *testing.B, s *Store, keys int, first int64) { declareWith(b, s, keys, 0, first) }
+
+// declareWith is declare with statistics cells too: 30 (benchCells) when cells is 30, none when 0.
+func declareWith(b *testing.B, s *Store, keys, cells int, first int64) {
 	ctx := context.Background()
 	data := json.RawMessage(`{"child.name":{"given":"Ama","family":"Tarek"},"child.dob":"2026-02-27","padding":"` + strings.Repeat("x", 1500) + `"}`)
 	var n atomic.Int64
 	b.SetParallelism(max(1, 16/runtime.GOMAXPROCS(0)))
+	var writers atomic.Uint64
 	b.RunParallel(func(pb *testing.PB) {
+		rnd := rand.New(rand.NewPCG(writers.Add(1), 11))
 		for pb.Next() {
 			i := n.Add(1)
 			at := time.Unix(max(first, 1_600_000_000), 0).Add(time.Duration(i) * time.Millisecond)
@@ -739,6 +744,9 @@ func declare(b *testing.B, s *Store, keys int, first int64) {
 				History: []store.Entry{{Version: 1, Action: "declare", User: "u", At: at, Status: "declared"}}}
 			for k := range keys {
 				r.Keys = append(r.Keys, benchKey(100+k, int(first<<24+i)))
+			}
+			if cells > 0 {
+				r.Stats = benchCells(rnd, 1+int(i%12))
 			}
 			if err := s.CreateRecord(ctx, r); err != nil {
 				b.Error(err)

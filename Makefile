@@ -26,7 +26,8 @@ lint:
 # The benchmarks whose figures README.md quotes: Go's (rules, spreadsheets, the compiler on the
 # example and on a national-scale package, declarations, searches of 200,000 records, the form
 # page, certificates' seals, names compared for duplicates, a declaration compared with a register
-# of 100,000 births), the duplicate rules' accuracy, then the browser evaluator's on the rules' form.
+# of 100,000 births, the national statistics counts over 100,000 births), the duplicate rules'
+# accuracy, then the browser evaluator's on the rules' form.
 bench:
 	go test ./rules ./sheets ./compiler ./runtime/records ./runtime/store/sqlitestore ./runtime/web ./certificates/seal ./certificates/pdf ./runtime/duplicates/names -run '^$$' -bench . -benchmem -count 5
 	go test ./runtime/duplicates -run TestAccuracy -v

@@ -17,7 +17,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 var (
@@ -35,6 +38,9 @@ var (
 	// ErrTooManyKeys: a record holds more than MaxRecordKeys keys, or a query more than
 	// MaxQueryKeys (see CheckRecordKeys).
 	ErrTooManyKeys = errors.New("too many duplicate keys")
+	// ErrTooManyStats: a record holds more than MaxRecordStats statistics cells, or Counts is
+	// asked for more than MaxCountPrefixes prefixes (see CheckRecordStats).
+	ErrTooManyStats = errors.New("too many statistics cells")
 )
 
 // Record is one declared event: its data, status, flags and append-only history. The fields
@@ -61,9 +67,11 @@ type Record struct {
 	// replaced whole by each update, searched by Query.Keys.
 	Keys []string
 	// Stats are the cells of the vital statistics the record counts in (see runtime/stats):
-	// opaque strings, replaced whole by each update. The store keeps a count per cell, moved
-	// by each write of a record in the same atomic write (or, where it cannot, aggregated from
-	// the records by index), read by Counts.
+	// opaque strings of UTF-8 without NUL, at most MaxRecordStats, replaced whole by each
+	// update. They are a set: a record counts once in a cell it names twice, and reads them
+	// back sorted, each once (see StatsSet). The store keeps a count per cell, moved by each
+	// write of a record in the same atomic write (or, where it cannot, aggregated from the
+	// records by index), read by Counts.
 	Stats []string
 	// Registered is when the record was given its registration number (zero before): set by
 	// the action that numbers it and kept by every later update.
@@ -140,6 +148,86 @@ const (
 	MaxRecordStats   = 256
 	MaxCountPrefixes = 1024
 )
+
+// CheckRecordStats refuses statistics cells that are more than MaxRecordStats (with an
+// error that wraps ErrTooManyStats), or one that is not UTF-8 or holds a NUL; CheckPrefixes
+// refuses the prefixes of a Counts in the same way, more than MaxCountPrefixes. A store checks
+// before it writes or reads anything, so that what it refuses changes nothing.
+func CheckRecordStats(id string, stats []string) error {
+	if len(stats) > MaxRecordStats {
+		return fmt.Errorf("record %s holds %d statistics cells, at most %d: %w", id, len(stats), MaxRecordStats, ErrTooManyStats)
+	}
+	for _, c := range stats {
+		if !validCell(c) {
+			return fmt.Errorf("record %s: statistics cell %q is not UTF-8 text without NUL", id, c)
+		}
+	}
+	return nil
+}
+
+func CheckPrefixes(prefixes []string) error {
+	if len(prefixes) > MaxCountPrefixes {
+		return fmt.Errorf("counts of %d prefixes, at most %d: %w", len(prefixes), MaxCountPrefixes, ErrTooManyStats)
+	}
+	for _, p := range prefixes {
+		if !validCell(p) {
+			return fmt.Errorf("statistics prefix %q is not UTF-8 text without NUL", p)
+		}
+	}
+	return nil
+}
+
+func validCell(c string) bool { return utf8.ValidString(c) && !strings.Contains(c, "\x00") }
+
+// StatsSet is how a store keeps a record's cells: sorted, each once; nil for none.
+func StatsSet(stats []string) []string {
+	if len(stats) == 0 {
+		return nil
+	}
+	out := slices.Clone(stats)
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// Prefixes are the prefixes a Counts reads, each once: sorted, without those that a shorter
+// one of them begins (its cells are read with the shorter one's).
+func Prefixes(prefixes []string) []string {
+	sorted := slices.Clone(prefixes)
+	slices.Sort(sorted)
+	var out []string
+	for _, p := range sorted {
+		// Sorted, a prefix comes right after the shorter ones that begin it, and after
+		// every string it is a prefix of: the last one kept is the one to compare with.
+		if len(out) > 0 && strings.HasPrefix(p, out[len(out)-1]) {
+			continue
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+// PrefixEnd is the least string greater than every string that begins with prefix (a valid
+// UTF-8 string, as prefix is): the cells that begin with prefix are those from prefix up to it,
+// in the byte order of UTF-8 (which is that of code points, and that of both stores'
+// comparisons). Its last character is the one after prefix's last character that is not
+// utf8.MaxRune, the characters after it dropped: "a\x1fb" ends at "a\x1fc", "é" at "ê",
+// "a\U0010FFFF" at "b". ok is false when there is no such string (prefix is "", or all
+// utf8.MaxRune): every cell from prefix on begins with it.
+func PrefixEnd(prefix string) (end string, ok bool) {
+	for prefix != "" {
+		r, size := utf8.DecodeLastRuneInString(prefix)
+		prefix = prefix[:len(prefix)-size]
+		if r == utf8.MaxRune || r == utf8.RuneError && size < 2 {
+			continue // nothing after it: the one before it grows
+		}
+		r++
+		if r >= 0xD800 && r <= 0xDFFF { // surrogates are no characters
+			r = 0xE000
+		}
+		return prefix + string(r), true
+	}
+	return "", false
+}
 
 // MaxQueryKeys is the most keys a query may hold; a record holds at most MaxRecordKeys.
 const (
@@ -246,13 +334,18 @@ type Store interface {
 	// records.Service.Rekey). Keys and cells are an index of the record, not part of it: its
 	// version and history stay as they are, and the counts move with its cells in the same
 	// atomic write. ErrConflict when the record changed since version (the action that
-	// changed it wrote its keys and cells), ErrNotFound when there is none.
+	// changed it wrote its keys and cells), ErrNotFound when there is none; ErrTooManyKeys or
+	// ErrTooManyStats past the limits, and nothing changes.
 	SetIndex(ctx context.Context, id string, version int64, keys, stats []string) error
 
 	// Counts are the number of records holding each statistics cell (Record.Stats) that
-	// starts with one of prefixes; cells no record holds are left out. Its time grows with
-	// the cells read, not with the records: the national page of a register of millions reads
-	// it.
+	// starts with one of prefixes (at most MaxCountPrefixes: else ErrTooManyStats); cells no
+	// record holds are left out, and prefixes that overlap count a cell once. The counts are
+	// exact, those of one moment: every write of a record moves them with it. In SQLite its
+	// time grows with the cells read, not with the records (a count per cell, kept by each
+	// write): the national page of a register of millions reads it. MongoDB cannot write a
+	// second document with the record atomically, and aggregates the records' cells through
+	// their index instead: its time grows with the records holding cells of the prefixes.
 	Counts(ctx context.Context, prefixes []string) (map[string]int64, error)
 
 	// NextSequence returns the next value of a named counter, from 1. A value is never given

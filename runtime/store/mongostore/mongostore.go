@@ -144,6 +144,8 @@ func open(ctx context.Context, client *mongo.Client, key, database string) (*Sto
 			{Keys: byCreated("documents"), Options: named("documents")},
 			// Possible duplicates: the records holding any of a record's keys (see keysIndex).
 			{Keys: byCreated("keys"), Options: named(keysIndex)},
+			// Statistics: the records holding cells of a prefix (see Counts).
+			{Keys: bson.D{{Key: "stats", Value: 1}}, Options: named(statsIndex)},
 		}},
 		{s.drafts, []mongo.IndexModel{
 			{Keys: bson.D{{Key: "user", Value: 1}, {Key: "updated", Value: -1}}, Options: named("user")},
@@ -213,22 +215,26 @@ func pair(a, b string) string {
 // state is what UpdateRecord replaces: every field of a record but its identity, its
 // creation and its history.
 type state struct {
-	Event     string        `bson:"event"`
-	Bundle    string        `bson:"bundle"`
-	Status    string        `bson:"status"`
-	Flags     []string      `bson:"flags"`
-	Data      []byte        `bson:"data"` // the JSON as declared
-	Office    string        `bson:"office"`
-	Areas     []string      `bson:"areas"`
-	Number    string        `bson:"number,omitempty"` // absent until registered: see the index
-	Title     string        `bson:"title"`
-	Names     []string      `bson:"names"`
-	Prefixes  []string      `bson:"prefixes"` // see prefixes
-	EventDate string        `bson:"eventDate"`
-	Documents []string      `bson:"documents"`
-	Keys      []string      `bson:"keys"` // indexed (multikey), and replaced whole with the rest
-	Version   int64         `bson:"version"`
-	Updated   bson.DateTime `bson:"updated"`
+	Event     string   `bson:"event"`
+	Bundle    string   `bson:"bundle"`
+	Status    string   `bson:"status"`
+	Flags     []string `bson:"flags"`
+	Data      []byte   `bson:"data"` // the JSON as declared
+	Office    string   `bson:"office"`
+	Areas     []string `bson:"areas"`
+	Number    string   `bson:"number,omitempty"` // absent until registered: see the index
+	Title     string   `bson:"title"`
+	Names     []string `bson:"names"`
+	Prefixes  []string `bson:"prefixes"` // see prefixes
+	EventDate string   `bson:"eventDate"`
+	Documents []string `bson:"documents"`
+	Keys      []string `bson:"keys"` // indexed (multikey), and replaced whole with the rest
+	// Stats are the record's statistics cells, each once (store.StatsSet): indexed
+	// (multikey), and counted by Counts.
+	Stats      []string       `bson:"stats"`
+	Registered *bson.DateTime `bson:"registered,omitempty"` // absent until registered
+	Version    int64          `bson:"version"`
+	Updated    bson.DateTime  `bson:"updated"`
 }
 
 // recordDoc is a record as stored. Searches read it without its history.
@@ -277,9 +283,44 @@ func stateOf(r *store.Record) state {
 	return state{
 		Event: r.Event, Bundle: r.Bundle, Status: r.Status, Flags: list(r.Flags), Data: r.Data,
 		Office: r.Office, Areas: list(r.Areas), Number: r.Number, Title: r.Title, Names: list(r.Names),
-		Prefixes: prefixes(r.Names), EventDate: r.EventDate, Documents: list(r.Documents), Keys: list(r.Keys), Version: r.Version,
+		Prefixes: prefixes(r.Names), EventDate: r.EventDate, Documents: list(r.Documents), Keys: list(r.Keys),
+		Stats: list(store.StatsSet(r.Stats)), Registered: dateOrNil(r.Registered), Version: r.Version,
 		Updated: bson.NewDateTimeFromTime(r.Updated),
 	}
+}
+
+// dateOrNil is a time as stored, nil (the field absent) for the zero time.
+func dateOrNil(t time.Time) *bson.DateTime {
+	if t.IsZero() {
+		return nil
+	}
+	d := bson.NewDateTimeFromTime(t)
+	return &d
+}
+
+// unset are the fields of a record's state that an update removes, being absent from it: a
+// number and a registration time the record does not hold ($set leaves alone what stateOf
+// omits).
+func unset(r *store.Record, also ...string) bson.E {
+	var fields bson.D
+	if r.Number == "" {
+		fields = append(fields, bson.E{Key: "number", Value: ""})
+	}
+	if r.Registered.IsZero() {
+		fields = append(fields, bson.E{Key: "registered", Value: ""})
+	}
+	for _, f := range also {
+		fields = append(fields, bson.E{Key: f, Value: ""})
+	}
+	return bson.E{Key: "$unset", Value: fields}
+}
+
+// check refuses a record past the limits of its keys and cells.
+func check(r *store.Record) error {
+	if err := store.CheckRecordKeys(r); err != nil {
+		return err
+	}
+	return store.CheckRecordStats(r.ID, r.Stats)
 }
 
 // prefixes are every beginning of every name word (a, am, ama for ama): a search for a word
@@ -318,9 +359,13 @@ func (d *recordDoc) record() *store.Record {
 	r := &store.Record{
 		ID: d.ID, Event: st.Event, Bundle: st.Bundle, Status: st.Status, Flags: list(st.Flags),
 		Data: json.RawMessage(st.Data), Office: st.Office, Areas: nonEmpty(st.Areas), Number: st.Number,
-		Title: st.Title, Names: nonEmpty(st.Names), EventDate: st.EventDate, Documents: nonEmpty(st.Documents), Keys: nonEmpty(st.Keys), Version: st.Version,
+		Title: st.Title, Names: nonEmpty(st.Names), EventDate: st.EventDate, Documents: nonEmpty(st.Documents), Keys: nonEmpty(st.Keys),
+		Stats: nonEmpty(st.Stats), Version: st.Version,
 		Created: d.Created.Time().UTC(), Updated: st.Updated.Time().UTC(), CreatedBy: d.CreatedBy,
 		IdempotencyKey: d.Key, RequestHash: d.KeyHash,
+	}
+	if st.Registered != nil {
+		r.Registered = st.Registered.Time().UTC()
 	}
 	for _, e := range d.History {
 		x := store.Entry{
@@ -352,7 +397,7 @@ func nilIfEmpty(b []byte) json.RawMessage {
 }
 
 func (s *Store) CreateRecord(ctx context.Context, r *store.Record) error {
-	if err := store.CheckRecordKeys(r); err != nil {
+	if err := check(r); err != nil {
 		return err
 	}
 	d := recordDoc{
@@ -392,15 +437,15 @@ func (s *Store) recordWhere(ctx context.Context, filter bson.D) (*store.Record, 
 }
 
 func (s *Store) UpdateRecord(ctx context.Context, r *store.Record, e store.Entry) error {
-	if err := store.CheckRecordKeys(r); err != nil {
+	if err := check(r); err != nil {
 		return err
 	}
 	update := bson.D{
 		{Key: "$set", Value: stateOf(r)},
 		{Key: "$push", Value: bson.D{{Key: "history", Value: entryOf(e)}}},
 	}
-	if r.Number == "" {
-		update = append(update, bson.E{Key: "$unset", Value: bson.D{{Key: "number", Value: ""}}})
+	if u := unset(r); len(u.Value.(bson.D)) > 0 {
+		update = append(update, u)
 	}
 	var res *mongo.UpdateResult
 	err := s.exclusive(func() (err error) {
@@ -426,14 +471,16 @@ func (s *Store) UpdateRecord(ctx context.Context, r *store.Record, e store.Entry
 	return nil
 }
 
+// SetIndex replaces the record's keys and cells in one update guarded by its version: the
+// counts, aggregated from the records' cells (see Counts), move with it.
 func (s *Store) SetIndex(ctx context.Context, id string, version int64, keys, stats []string) error {
-	if err := store.CheckRecordKeys(&store.Record{ID: id, Keys: keys}); err != nil {
+	if err := check(&store.Record{ID: id, Keys: keys, Stats: stats}); err != nil {
 		return err
 	}
 	var res *mongo.UpdateResult
 	err := s.exclusive(func() (err error) {
 		res, err = s.records.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "version", Value: version}},
-			bson.D{{Key: "$set", Value: bson.D{{Key: "keys", Value: list(keys)}}}})
+			bson.D{{Key: "$set", Value: bson.D{{Key: "keys", Value: list(keys)}, {Key: "stats", Value: list(store.StatsSet(stats))}}}})
 		return err
 	})
 	switch {
@@ -460,7 +507,7 @@ const numberingLease = 30 * time.Second
 // here: a crash between the draw and the update skips a number, and its claim holds the
 // record until its lease ends.
 func (s *Store) NumberRecord(ctx context.Context, r *store.Record, e store.Entry, counter string, number func(int64) string) error {
-	if err := store.CheckRecordKeys(r); err != nil {
+	if err := check(r); err != nil {
 		return err
 	}
 	token := rand.Text()
@@ -504,7 +551,7 @@ func (s *Store) NumberRecord(ctx context.Context, r *store.Record, e store.Entry
 		update := bson.D{
 			{Key: "$set", Value: stateOf(&next)},
 			{Key: "$push", Value: bson.D{{Key: "history", Value: entryOf(e)}}},
-			{Key: "$unset", Value: bson.D{{Key: "numbering", Value: ""}}},
+			unset(&next, "numbering"),
 		}
 		err = s.exclusive(func() (err error) {
 			res, err = s.records.UpdateOne(ctx, bson.D{{Key: "_id", Value: r.ID}, {Key: "version", Value: r.Version - 1}, {Key: "numbering.token", Value: token}}, update)
@@ -1042,7 +1089,58 @@ func (s *Store) Prune(ctx context.Context, now, failuresBefore time.Time) error 
 	})
 }
 
-// Counts is not written yet (issue 14, in progress).
+// statsIndex is the index of the records' statistics cells, by which Counts finds the records
+// holding cells of its prefixes.
+const statsIndex = "stats"
+
+// Counts aggregates the records' cells: the records holding a cell of one of the prefixes,
+// found through the stats index (a range of it per prefix, from the prefix up to its
+// store.PrefixEnd), each of their cells, those of the prefixes again, counted by cell. MongoDB
+// cannot write a count document atomically with the record (FerretDB, which the tests run on,
+// has no transaction at all), so the counts are not kept but computed from the records, and
+// are exact at every moment. Its time therefore grows with the records holding cells of the
+// prefixes, unlike the SQLite store's, which reads a kept count per cell: a national count
+// over a register of millions reads millions of index entries. (FerretDB v1 has $match,
+// $project, $unwind and $group with $sum, which is all this asks; it scans the collection for
+// every match but one on _id.)
 func (s *Store) Counts(ctx context.Context, prefixes []string) (map[string]int64, error) {
-	return nil, errors.New("statistics counts: not written yet")
+	if err := store.CheckPrefixes(prefixes); err != nil {
+		return nil, err
+	}
+	out := map[string]int64{}
+	ranges := bson.A{}
+	for _, p := range store.Prefixes(prefixes) {
+		r := bson.D{{Key: "$gte", Value: p}}
+		if end, ok := store.PrefixEnd(p); ok {
+			r = append(r, bson.E{Key: "$lt", Value: end})
+		}
+		ranges = append(ranges, bson.D{{Key: "stats", Value: r}})
+	}
+	if len(ranges) == 0 {
+		return out, nil
+	}
+	match := bson.D{{Key: "$match", Value: bson.D{{Key: "$or", Value: ranges}}}}
+	pipeline := mongo.Pipeline{
+		match,
+		// The cells only; _id is kept, as FerretDB v1 panics unwinding a document without it.
+		{{Key: "$project", Value: bson.D{{Key: "stats", Value: 1}}}},
+		{{Key: "$unwind", Value: "$stats"}},
+		match, // the cells of the prefixes, of the records' cells
+		{{Key: "$group", Value: bson.D{{Key: "_id", Value: "$stats"}, {Key: "n", Value: bson.D{{Key: "$sum", Value: 1}}}}}},
+	}
+	cur, err := s.records.Aggregate(ctx, pipeline)
+	if err != nil {
+		return nil, err
+	}
+	var docs []struct {
+		Cell string `bson:"_id"`
+		N    int64  `bson:"n"`
+	}
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, err
+	}
+	for _, d := range docs {
+		out[d.Cell] = d.N
+	}
+	return out, nil
 }

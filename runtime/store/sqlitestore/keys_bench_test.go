@@ -166,9 +166,9 @@ func buildMillion(b *testing.B, s *Store, n int) {
 			rec := &store.Record{ID: fmt.Sprintf("R%07d", i), Event: "birth", Bundle: "b", Status: "registered", Flags: []string{},
 				Data: data, Office: o, Areas: []string{"D" + o, "R1"}, Title: g + " " + f, Names: store.NameKeys(g, f),
 				Keys: millionKeys(i), Version: 1, Created: at, Updated: at, CreatedBy: "u"}
-			keys, err := keyList(rec.Keys)
+			ix, err := indexOf(rec)
 			if err == nil {
-				err = s.create(tx, rec, keys)
+				err = s.create(tx, rec, ix)
 			}
 			if err != nil {
 				tx.Rollback()

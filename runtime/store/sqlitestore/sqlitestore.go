@@ -63,6 +63,9 @@ type Store struct {
 	// uploadedBy is a reader's statement, prepared once: it is run for every declaration
 	// that attaches documents, and preparing it costs as much as running it.
 	uploadedBy *sql.Stmt
+	// counts are Counts' statements, prepared once: a range of stat_counts without an end,
+	// and with one.
+	counts [2]*sql.Stmt
 	// searches are the searches' statements, prepared once by their SQL (see searchStmt).
 	searches   sync.Map // string -> *sql.Stmt
 	nSearches  atomic.Int64
@@ -111,7 +114,7 @@ var _ store.Store = (*Store)(nil)
 // schemaVersion is the layout of the file, kept in PRAGMA user_version: a file of a later
 // layout is refused rather than misread, one of an earlier layout brought up to this one (see
 // create).
-const schemaVersion = 2
+const schemaVersion = 3
 
 const schema = `
 CREATE TABLE IF NOT EXISTS records (
@@ -129,6 +132,8 @@ CREATE TABLE IF NOT EXISTS records (
 	event_date TEXT NOT NULL,
 	documents  TEXT NOT NULL, -- "sha256:... sha256:..."
 	keys       TEXT NOT NULL DEFAULT '[]', -- the duplicate keys, a JSON array (see record_keys)
+	stats      TEXT NOT NULL DEFAULT '[]', -- the statistics cells, a JSON array, sorted, each once (see stat_counts)
+	registered INTEGER,       -- Unix milliseconds; NULL until registered
 	version    INTEGER NOT NULL,
 	created    INTEGER NOT NULL, -- Unix milliseconds
 	updated    INTEGER NOT NULL,
@@ -157,7 +162,7 @@ CREATE VIRTUAL TABLE IF NOT EXISTS terms USING fts5 (
 -- themselves without doing so. A word no record has any more stays, and matches nothing.
 CREATE TABLE IF NOT EXISTS name_words (word TEXT PRIMARY KEY) WITHOUT ROWID;
 
-` + recordKeys + `
+` + recordKeys + statCounts + `
 CREATE TABLE IF NOT EXISTS history (
 	record  TEXT NOT NULL,
 	version INTEGER NOT NULL,
@@ -227,6 +232,19 @@ CREATE TABLE IF NOT EXISTS record_keys (
 ) WITHOUT ROWID;
 `
 
+// statCounts are the counts of the statistics cells (layout 3): for each cell some record
+// holds, how many hold it; a cell no record holds has no row. Every write of a record moves
+// them in its own transaction (see moveCounts), by the difference between the cells it held
+// and those it holds, so they are always those of the records. Keyed by the cell, in the byte
+// order of UTF-8: the cells that begin with a prefix are one range of the key, which Counts
+// reads, so that its time grows with the cells read and never with the records.
+const statCounts = `
+CREATE TABLE IF NOT EXISTS stat_counts (
+	cell TEXT PRIMARY KEY, -- Record.Stats
+	n    INTEGER NOT NULL  -- the records holding it, > 0
+) WITHOUT ROWID;
+`
+
 // pruned are the indexes Prune deletes by, added after layout 1 was first made: made for a
 // file of layout 1 that lacks them, too.
 const pruned = `
@@ -271,7 +289,7 @@ func Open(dir string) (*Store, error) {
 	r.SetMaxOpenConns(8)
 	r.SetMaxIdleConns(8)
 	s := &Store{w: w, r: r, writes: make(chan *write), quit: make(chan struct{}), done: make(chan struct{}), stmts: map[string]*sql.Stmt{}}
-	for _, q := range []string{insertRecord, insertTerms, insertWord, insertHistory, insertKeys, deleteKeys} {
+	for _, q := range []string{insertRecord, insertTerms, insertWord, insertHistory, insertKeys, deleteKeys, addCounts, subtractCounts, dropCounts} {
 		st, err := w.Prepare(q)
 		if err != nil {
 			w.Close()
@@ -284,6 +302,13 @@ func Open(dir string) (*Store, error) {
 		w.Close()
 		r.Close()
 		return nil, err
+	}
+	for i, q := range []string{countsFrom, countsBetween} {
+		if s.counts[i], err = r.Prepare(q); err != nil {
+			w.Close()
+			r.Close()
+			return nil, err
+		}
 	}
 	go s.commit()
 	return s, nil
@@ -303,28 +328,42 @@ func create(w *sql.DB) error {
 	if err := tx.QueryRow(`SELECT count(*) FROM sqlite_master`).Scan(&tables); err != nil {
 		return err
 	}
+	// Each layout's upgrade to the next, from the earliest the file has.
+	upgrades := map[int][]string{
+		// Layout 2 adds the records' duplicate keys: their column (after data, where ALTER
+		// TABLE puts it; a new file has it before) and their index. The records kept have no
+		// keys until the runtime gives them some; an earlier crvsctl, which would update
+		// records without their keys, refuses the file from now on.
+		1: {pruned, `ALTER TABLE records ADD COLUMN keys TEXT NOT NULL DEFAULT '[]'`, recordKeys},
+		// Layout 3 adds the records' statistics cells and registration time (columns after
+		// data, as above) and the cells' counts. The records kept hold no cells until the
+		// runtime gives them some (records.Service.Rekey, through SetIndex, which moves the
+		// counts), so the counts, empty, are theirs; an earlier crvsctl, which would update
+		// records without moving the counts, refuses the file from now on.
+		2: {`ALTER TABLE records ADD COLUMN stats TEXT NOT NULL DEFAULT '[]'`, `ALTER TABLE records ADD COLUMN registered INTEGER`, statCounts},
+	}
 	switch {
 	case version == schemaVersion:
 		return nil
-	case version == 1:
+	case version == 1 || version == 2:
 		// Layout 1 grew documents before any release: a file of a development build made
 		// earlier lacks them, and is told so rather than failing at the first declaration.
 		var documents int
 		if err := tx.QueryRow(`SELECT count(*) FROM sqlite_master WHERE name = 'documents'`).Scan(&documents); err != nil {
 			return err
 		}
-		if documents == 0 {
+		if version == 1 && documents == 0 {
 			return fmt.Errorf("the store was made by a development build of crvsctl from before documents: remove it and start again")
 		}
-		// Layout 2 adds the records' duplicate keys: their column (after data, where ALTER
-		// TABLE puts it; a new file has it before) and their index. The records kept have no
-		// keys until the runtime gives them some; an earlier crvsctl, which would update
-		// records without their keys, refuses the file from now on.
-		for _, q := range []string{pruned, `ALTER TABLE records ADD COLUMN keys TEXT NOT NULL DEFAULT '[]'`, recordKeys,
-			fmt.Sprintf(`PRAGMA user_version = %d`, schemaVersion)} {
-			if _, err := tx.Exec(q); err != nil {
-				return fmt.Errorf("bringing layout 1 to layout %d: %w", schemaVersion, err)
+		for from := version; from < schemaVersion; from++ {
+			for _, q := range upgrades[from] {
+				if _, err := tx.Exec(q); err != nil {
+					return fmt.Errorf("bringing layout %d to layout %d: %w", from, from+1, err)
+				}
 			}
+		}
+		if _, err := tx.Exec(fmt.Sprintf(`PRAGMA user_version = %d`, schemaVersion)); err != nil {
+			return err
 		}
 		return tx.Commit()
 	case version > schemaVersion:
@@ -354,6 +393,9 @@ func (s *Store) Close() error {
 			st.Close()
 		}
 		s.uploadedBy.Close()
+		for _, st := range s.counts {
+			st.Close()
+		}
 		s.searchesMu.Lock()
 		s.searches.Range(func(_, st any) bool { st.(*sql.Stmt).Close(); return true })
 		s.searchesMu.Unlock()
@@ -501,9 +543,10 @@ const (
 	// already created in that millisecond: pages follow creation, in one integer the terms
 	// index orders by.
 	insertRecord = `INSERT INTO records
-			(seq, id, event, bundle, status, flags, office, areas, number, title, names, event_date, documents, keys, version, created, updated, created_by, idem_key, idem_hash, data)
+			(seq, id, event, bundle, status, flags, office, areas, number, title, names, event_date, documents, keys, stats, registered,
+				version, created, updated, created_by, idem_key, idem_hash, data)
 			VALUES ((SELECT coalesce(max(seq) + 1, ?1) FROM records WHERE seq >= ?1 AND seq < ?1 + 65536),
-				?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+				?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
 			RETURNING seq`
 	insertTerms   = `INSERT INTO terms (rowid, words) VALUES (?, ?)`
 	insertWord    = `INSERT OR IGNORE INTO name_words (word) VALUES (?)`
@@ -513,25 +556,123 @@ const (
 	// row holds both.
 	insertKeys = `INSERT OR IGNORE INTO record_keys (key, record) SELECT value, ?1 FROM json_each(?2)`
 	deleteKeys = `DELETE FROM record_keys WHERE record = ?1 AND key IN (SELECT value FROM json_each(?2))`
+	// The counts of cells a record comes to hold go up by one, those of cells it no longer
+	// holds down by one, given the cells as a JSON array (each once): a count that would
+	// fall to 0 is deleted first, so that stat_counts holds no cell nobody holds. ("WHERE
+	// true": an upsert's SELECT needs a WHERE before its ON CONFLICT.)
+	addCounts = `INSERT INTO stat_counts (cell, n) SELECT value, 1 FROM json_each(?1) WHERE true
+		ON CONFLICT (cell) DO UPDATE SET n = n + 1`
+	dropCounts     = `DELETE FROM stat_counts WHERE cell IN (SELECT value FROM json_each(?1)) AND n <= 1`
+	subtractCounts = `UPDATE stat_counts SET n = n - 1 WHERE cell IN (SELECT value FROM json_each(?1))`
 )
 
-func (s *Store) CreateRecord(ctx context.Context, r *store.Record) error {
-	if err := store.CheckRecordKeys(r); err != nil {
-		return err
+// index is what a record's write stores of its keys and cells, checked against the limits
+// before anything is written: the keys column (keyList), the cells as a set (store.StatsSet)
+// and its column.
+type index struct {
+	keys  string
+	cells []string
+	stats string
+}
+
+func indexOf(r *store.Record) (index, error) {
+	return makeIndex(r.ID, r.Keys, r.Stats)
+}
+
+func makeIndex(id string, keys, stats []string) (index, error) {
+	if err := store.CheckRecordKeys(&store.Record{ID: id, Keys: keys}); err != nil {
+		return index{}, err
 	}
-	keys, err := keyList(r.Keys)
+	if err := store.CheckRecordStats(id, stats); err != nil {
+		return index{}, err
+	}
+	var ix index
+	var err error
+	if ix.keys, err = keyList(keys); err != nil {
+		return index{}, err
+	}
+	ix.cells = store.StatsSet(stats)
+	if ix.stats, err = keyList(ix.cells); err != nil {
+		return index{}, err
+	}
+	return ix, nil
+}
+
+// moveCounts moves the counts of stat_counts from a record's cells old to its cells now (each
+// a set, sorted): the cells only now holds count one more record, those only old holds one
+// fewer; those both hold are not written.
+func (s *Store) moveCounts(tx *sql.Tx, old, now []string) error {
+	var add, del []string
+	i, j := 0, 0
+	for i < len(old) || j < len(now) {
+		switch {
+		case j == len(now) || i < len(old) && old[i] < now[j]:
+			del = append(del, old[i])
+			i++
+		case i == len(old) || now[j] < old[i]:
+			add = append(add, now[j])
+			j++
+		default:
+			i++
+			j++
+		}
+	}
+	for _, c := range []struct {
+		cells []string
+		qs    []string
+	}{{del, []string{dropCounts, subtractCounts}}, {add, []string{addCounts}}} {
+		if len(c.cells) == 0 {
+			continue
+		}
+		list, err := json.Marshal(c.cells)
+		if err != nil {
+			return err
+		}
+		for _, q := range c.qs {
+			if _, err := s.stmt(tx, q).Exec(string(list)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// cellsOf reads a record's stats column.
+func cellsOf(id, list string) ([]string, error) {
+	if list == "[]" {
+		return nil, nil
+	}
+	var cells []string
+	if err := json.Unmarshal([]byte(list), &cells); err != nil {
+		return nil, fmt.Errorf("record %s: statistics cells: %w", id, err)
+	}
+	return cells, nil
+}
+
+// nullTime is a time's column: Unix milliseconds, or NULL for the zero time.
+func nullTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return millis(t)
+}
+
+func (s *Store) CreateRecord(ctx context.Context, r *store.Record) error {
+	ix, err := indexOf(r)
 	if err != nil {
 		return err
 	}
-	return s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error { return s.create(tx, r, keys) })
+	return s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error { return s.create(tx, r, ix) })
 }
 
-// create is CreateRecord's write, in a transaction; keys is keyList(r.Keys).
-func (s *Store) create(tx *sql.Tx, r *store.Record, keys string) error {
+// create is CreateRecord's write, in a transaction; ix is indexOf(r). The record's cells
+// count one more record each.
+func (s *Store) create(tx *sql.Tx, r *store.Record, ix index) error {
 	var seq int64
 	err := s.stmt(tx, insertRecord).QueryRow(
 		millis(r.Created)<<16, r.ID, r.Event, r.Bundle, r.Status, strings.Join(r.Flags, " "), r.Office, strings.Join(r.Areas, " "),
-		nullable(r.Number), r.Title, strings.Join(r.Names, " "), r.EventDate, strings.Join(r.Documents, " "), keys, r.Version, millis(r.Created), millis(r.Updated),
+		nullable(r.Number), r.Title, strings.Join(r.Names, " "), r.EventDate, strings.Join(r.Documents, " "), ix.keys, ix.stats, nullTime(r.Registered),
+		r.Version, millis(r.Created), millis(r.Updated),
 		r.CreatedBy, nullable(r.IdempotencyKey), nullable(r.RequestHash), []byte(r.Data)).Scan(&seq)
 	if isUnique(err) {
 		return store.ErrDuplicate
@@ -543,6 +684,9 @@ func (s *Store) create(tx *sql.Tx, r *store.Record, keys string) error {
 		return err
 	}
 	if err := s.indexKeys(tx, seq, nil, r.Keys); err != nil {
+		return err
+	}
+	if err := s.moveCounts(tx, nil, ix.cells); err != nil {
 		return err
 	}
 	for _, e := range r.History {
@@ -642,23 +786,20 @@ func (s *Store) insertEntry(tx *sql.Tx, id string, e store.Entry) error {
 }
 
 func (s *Store) UpdateRecord(ctx context.Context, r *store.Record, e store.Entry) error {
-	if err := store.CheckRecordKeys(r); err != nil {
-		return err
-	}
-	keys, err := keyList(r.Keys)
+	ix, err := indexOf(r)
 	if err != nil {
 		return err
 	}
-	return s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error { return s.update(ctx, tx, r, e, keys) })
+	return s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error { return s.update(ctx, tx, r, e, ix) })
 }
 
-// update is UpdateRecord's write, in a transaction; keys is keyList(r.Keys). The record's
-// version is checked, and its keys read, before it is written: they say which rows of
-// record_keys to replace.
-func (s *Store) update(ctx context.Context, tx *sql.Tx, r *store.Record, e store.Entry, keys string) error {
+// update is UpdateRecord's write, in a transaction; ix is indexOf(r). The record's version
+// is checked, and its keys and cells read, in the transaction, before it is written: they say
+// which rows of record_keys to replace and which counts to move.
+func (s *Store) update(ctx context.Context, tx *sql.Tx, r *store.Record, e store.Entry, ix index) error {
 	var seq, version int64
-	var was string
-	err := tx.QueryRowContext(ctx, `SELECT seq, version, keys FROM records WHERE id = ?`, r.ID).Scan(&seq, &version, &was)
+	var was, wasStats string
+	err := tx.QueryRowContext(ctx, `SELECT seq, version, keys, stats FROM records WHERE id = ?`, r.ID).Scan(&seq, &version, &was, &wasStats)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return store.ErrNotFound
@@ -668,10 +809,10 @@ func (s *Store) update(ctx context.Context, tx *sql.Tx, r *store.Record, e store
 		return store.ErrConflict
 	}
 	_, err = tx.ExecContext(ctx, `UPDATE records SET event=?, bundle=?, status=?, flags=?, office=?, areas=?,
-		number=?, title=?, names=?, event_date=?, documents=?, keys=?, version=?, updated=?, data=? WHERE seq=?`,
+		number=?, title=?, names=?, event_date=?, documents=?, keys=?, stats=?, registered=?, version=?, updated=?, data=? WHERE seq=?`,
 		r.Event, r.Bundle, r.Status, strings.Join(r.Flags, " "), r.Office, strings.Join(r.Areas, " "), nullable(r.Number),
-		r.Title, strings.Join(r.Names, " "), r.EventDate, strings.Join(r.Documents, " "), keys, r.Version, millis(r.Updated), []byte(r.Data),
-		seq)
+		r.Title, strings.Join(r.Names, " "), r.EventDate, strings.Join(r.Documents, " "), ix.keys, ix.stats, nullTime(r.Registered),
+		r.Version, millis(r.Updated), []byte(r.Data), seq)
 	if isUnique(err) {
 		return store.ErrDuplicate
 	}
@@ -684,30 +825,46 @@ func (s *Store) update(ctx context.Context, tx *sql.Tx, r *store.Record, e store
 	if err := s.insertTerms(tx, seq, r); err != nil {
 		return err
 	}
-	if was != keys {
-		var old []string
-		if err := json.Unmarshal([]byte(was), &old); err != nil {
-			return fmt.Errorf("record %s: keys: %w", r.ID, err)
-		}
-		if err := s.indexKeys(tx, seq, old, r.Keys); err != nil {
-			return err
-		}
+	if err := s.reindex(tx, r.ID, seq, was, wasStats, r.Keys, ix); err != nil {
+		return err
 	}
 	return s.insertEntry(tx, r.ID, e)
 }
 
-func (s *Store) SetIndex(ctx context.Context, id string, version int64, keys, stats []string) error {
-	if err := store.CheckRecordKeys(&store.Record{ID: id, Keys: keys}); err != nil {
-		return err
+// reindex brings a record's rows of record_keys and the counts of its cells from its keys and
+// stats columns as they were (was, wasStats) to ix (of keys), writing nothing for what did not
+// change.
+func (s *Store) reindex(tx *sql.Tx, id string, seq int64, was, wasStats string, keys []string, ix index) error {
+	if was != ix.keys {
+		var old []string
+		if err := json.Unmarshal([]byte(was), &old); err != nil {
+			return fmt.Errorf("record %s: keys: %w", id, err)
+		}
+		if err := s.indexKeys(tx, seq, old, keys); err != nil {
+			return err
+		}
 	}
-	list, err := keyList(keys)
+	if wasStats != ix.stats {
+		old, err := cellsOf(id, wasStats)
+		if err != nil {
+			return err
+		}
+		if err := s.moveCounts(tx, old, ix.cells); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Store) SetIndex(ctx context.Context, id string, version int64, keys, stats []string) error {
+	ix, err := makeIndex(id, keys, stats)
 	if err != nil {
 		return err
 	}
 	return s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var seq, v int64
-		var was string
-		err := tx.QueryRowContext(ctx, `SELECT seq, version, keys FROM records WHERE id = ?`, id).Scan(&seq, &v, &was)
+		var was, wasStats string
+		err := tx.QueryRowContext(ctx, `SELECT seq, version, keys, stats FROM records WHERE id = ?`, id).Scan(&seq, &v, &was, &wasStats)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			return store.ErrNotFound
@@ -715,17 +872,13 @@ func (s *Store) SetIndex(ctx context.Context, id string, version int64, keys, st
 			return err
 		case v != version:
 			return store.ErrConflict
-		case was == list:
+		case was == ix.keys && wasStats == ix.stats:
 			return nil
 		}
-		var old []string
-		if err := json.Unmarshal([]byte(was), &old); err != nil {
-			return fmt.Errorf("record %s: keys: %w", id, err)
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE records SET keys = ? WHERE seq = ?`, list, seq); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE records SET keys = ?, stats = ? WHERE seq = ?`, ix.keys, ix.stats, seq); err != nil {
 			return err
 		}
-		return s.indexKeys(tx, seq, old, keys)
+		return s.reindex(tx, id, seq, was, wasStats, keys, ix)
 	})
 }
 
@@ -733,10 +886,7 @@ func (s *Store) SetIndex(ctx context.Context, id string, version int64, keys, st
 // write of the shared transaction: a request that loses the race draws nothing, and a crash
 // takes the draw back with the update, so SQLite skips no number at all.
 func (s *Store) NumberRecord(ctx context.Context, r *store.Record, e store.Entry, counter string, number func(int64) string) error {
-	if err := store.CheckRecordKeys(r); err != nil {
-		return err
-	}
-	keys, err := keyList(r.Keys)
+	ix, err := indexOf(r)
 	if err != nil {
 		return err
 	}
@@ -759,7 +909,7 @@ func (s *Store) NumberRecord(ctx context.Context, r *store.Record, e store.Entry
 			}
 			next.Number = number(seq)
 			e.Number = next.Number
-			err := s.update(ctx, tx, &next, e, keys)
+			err := s.update(ctx, tx, &next, e, ix)
 			if !errors.Is(err, store.ErrDuplicate) {
 				return err
 			}
@@ -780,18 +930,19 @@ const nextValue = `INSERT INTO counters (name, value) VALUES (?, 1)
 		ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value`
 
 const columns = `r.id, r.event, r.bundle, r.status, r.flags, r.office, r.areas, r.number, r.title, r.names,
-	r.event_date, r.documents, r.keys, r.version, r.created, r.updated, r.created_by, r.idem_key, r.idem_hash, r.data`
+	r.event_date, r.documents, r.keys, r.stats, r.registered, r.version, r.created, r.updated, r.created_by, r.idem_key, r.idem_hash, r.data`
 
 type scanner interface{ Scan(...any) error }
 
 func scanRecord(sc scanner) (*store.Record, error) {
 	var r store.Record
-	var flags, areas, names, documents, keys string
+	var flags, areas, names, documents, keys, stats string
 	var data []byte
 	var number, key, hash sql.NullString
 	var created, updated int64
+	var registered sql.NullInt64
 	err := sc.Scan(&r.ID, &r.Event, &r.Bundle, &r.Status, &flags, &r.Office, &areas, &number, &r.Title, &names,
-		&r.EventDate, &documents, &keys, &r.Version, &created, &updated, &r.CreatedBy, &key, &hash, &data)
+		&r.EventDate, &documents, &keys, &stats, &registered, &r.Version, &created, &updated, &r.CreatedBy, &key, &hash, &data)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, store.ErrNotFound
 	}
@@ -806,6 +957,12 @@ func scanRecord(sc scanner) (*store.Record, error) {
 		if err := json.Unmarshal([]byte(keys), &r.Keys); err != nil {
 			return nil, fmt.Errorf("record %s: keys: %w", r.ID, err)
 		}
+	}
+	if r.Stats, err = cellsOf(r.ID, stats); err != nil {
+		return nil, err
+	}
+	if registered.Valid {
+		r.Registered = fromMillis(registered.Int64)
 	}
 	r.Data = data
 	r.Number, r.IdempotencyKey, r.RequestHash = number.String, key.String, hash.String
@@ -1362,7 +1519,50 @@ func (s *Store) Prune(ctx context.Context, now, failuresBefore time.Time) error 
 	})
 }
 
-// Counts is not written yet (issue 14, in progress).
+// Counts' statements: the counts of one prefix's cells, a range of stat_counts' key from the
+// prefix up to store.PrefixEnd of it, or to the end when it has none.
+const (
+	countsFrom    = `SELECT cell, n FROM stat_counts WHERE cell >= ?1`
+	countsBetween = `SELECT cell, n FROM stat_counts WHERE cell >= ?1 AND cell < ?2`
+)
+
+// Counts reads, for each prefix, the range of stat_counts' key that holds the cells beginning
+// with it (prefixes that a shorter one begins are read with it), all in one read
+// transaction, so that the counts are those of one moment: a seek and the cells read, never
+// the records.
 func (s *Store) Counts(ctx context.Context, prefixes []string) (map[string]int64, error) {
-	return nil, errors.New("statistics counts: not written yet")
+	if err := store.CheckPrefixes(prefixes); err != nil {
+		return nil, err
+	}
+	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	out := map[string]int64{}
+	for _, p := range store.Prefixes(prefixes) {
+		var rows *sql.Rows
+		if end, ok := store.PrefixEnd(p); ok {
+			rows, err = tx.StmtContext(ctx, s.counts[1]).QueryContext(ctx, p, end)
+		} else {
+			rows, err = tx.StmtContext(ctx, s.counts[0]).QueryContext(ctx, p)
+		}
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var cell string
+			var n int64
+			if err := rows.Scan(&cell, &n); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out[cell] = n
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }

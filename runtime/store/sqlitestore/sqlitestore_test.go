@@ -124,7 +124,8 @@ func TestKeyRows(t *testing.T) {
 	})
 }
 
-// checkedKeys is a store whose record_keys is checked when the suite closes it.
+// checkedKeys is a store whose record_keys and stat_counts are checked when the suite closes
+// it.
 type checkedKeys struct {
 	*Store
 	t *testing.T
@@ -132,6 +133,7 @@ type checkedKeys struct {
 
 func (c checkedKeys) Close() error {
 	keyRows(c.t, c.Store)
+	statRows(c.t, c.Store)
 	return c.Store.Close()
 }
 
@@ -234,7 +236,7 @@ func TestKeysPlan(t *testing.T) {
 
 // TestLayout1: a file of layout 1, from before the duplicate keys, opens: it gains them, keeps
 // its record (searchable as before, with no keys until an update gives it some) and the
-// indexes of Prune, and is layout 2 from then on.
+// indexes of Prune, and is of this layout from then on (see TestLayout2 for layout 3).
 func TestLayout1(t *testing.T) {
 	dir := t.TempDir()
 	ddl, err := os.ReadFile(filepath.Join("testdata", "layout1.sql"))
@@ -256,7 +258,7 @@ func TestLayout1(t *testing.T) {
 			t.Fatalf("open %d: %v", open, err)
 		}
 		var version, indexes int
-		if err := s.r.QueryRow(`PRAGMA user_version`).Scan(&version); err != nil || version != 2 {
+		if err := s.r.QueryRow(`PRAGMA user_version`).Scan(&version); err != nil || version != schemaVersion {
 			t.Errorf("open %d: layout %d, %v", open, version, err)
 		}
 		if err := s.r.QueryRow(`SELECT count(*) FROM sqlite_master WHERE name IN ('sessions_expires', 'failures_at')`).Scan(&indexes); err != nil || indexes != 2 {
@@ -290,7 +292,172 @@ func TestLayout1(t *testing.T) {
 			t.Errorf("open %d: keys find %v, %v", open, ids(p), err)
 		}
 		keyRows(t, s)
+		statRows(t, s)
 		s.Close()
+	}
+}
+
+// TestLayout2: a file of layout 2, from before the statistics cells, opens: it gains them
+// and their counts, keeps its record (its keys, its number, no cells nor registration time
+// until the runtime gives them), and is layout 3 from then on; the counts follow the cells
+// given after.
+func TestLayout2(t *testing.T) {
+	dir := t.TempDir()
+	ddl, err := os.ReadFile(filepath.Join("testdata", "layout2.sql"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("sqlite", filepath.Join(dir, "crvsctl.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(string(ddl)); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	ctx := context.Background()
+	registered := time.UnixMilli(5000).UTC()
+	for open := range 2 {
+		s, err := Open(dir)
+		if err != nil {
+			t.Fatalf("open %d: %v", open, err)
+		}
+		var version int
+		if err := s.r.QueryRow(`PRAGMA user_version`).Scan(&version); err != nil || version != 3 {
+			t.Errorf("open %d: layout %d, %v", open, version, err)
+		}
+		r, err := s.Record(ctx, "A1")
+		if err != nil {
+			t.Fatalf("open %d: %v", open, err)
+		}
+		cells, at := []string(nil), time.Time{} // then those SetIndex and the update gave it
+		if open > 0 {
+			cells, at = []string{"birth\x1fR1", "birth\x1fR1\x1ff"}, registered
+		}
+		if r.Title != "Ama Tarek" || r.Number != "N1" || !slices.Equal(r.Keys, []string{"k1", "k2"}) || len(r.History) != 2+open ||
+			!slices.Equal(r.Stats, cells) || !r.Registered.Equal(at) {
+			t.Fatalf("open %d: the record kept: %+v", open, r)
+		}
+		if p, err := s.Search(ctx, store.Query{Keys: []string{"k2"}, Statuses: []string{"registered"}}); err != nil || !slices.Equal(ids(p), []string{"A1"}) {
+			t.Errorf("open %d: keys find %v, %v", open, ids(p), err)
+		}
+		if open == 0 {
+			if c, err := s.Counts(ctx, []string{""}); err != nil || len(c) != 0 {
+				t.Errorf("the counts of a file of layout 2: %v, %v", c, err)
+			}
+			// Rekey's SetIndex gives the record its cells; an update then dates it.
+			if err := s.SetIndex(ctx, "A1", 2, r.Keys, []string{"birth\x1fR1\x1ff", "birth\x1fR1"}); err != nil {
+				t.Fatal(err)
+			}
+			r.History, r.Version, r.Registered, r.Stats = nil, 3, registered, []string{"birth\x1fR1", "birth\x1fR1\x1ff"}
+			if err := s.UpdateRecord(ctx, r, store.Entry{Version: 3, Action: "print", User: "u", At: time.UnixMilli(6000)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if c, err := s.Counts(ctx, []string{"birth\x1f"}); err != nil || !maps.Equal(c, map[string]int64{"birth\x1fR1": 1, "birth\x1fR1\x1ff": 1}) {
+			t.Errorf("open %d: counts %v, %v", open, c, err)
+		}
+		keyRows(t, s)
+		statRows(t, s)
+		s.Close()
+	}
+}
+
+// statRows checks that stat_counts holds the counts of the records' cells: for each cell
+// some record holds, how many hold it, and no other row.
+func statRows(t *testing.T, s *Store) {
+	t.Helper()
+	want := map[string]int64{}
+	rows, err := s.r.Query(`SELECT stats FROM records`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var list string
+		if err := rows.Scan(&list); err != nil {
+			t.Fatal(err)
+		}
+		var cells []string
+		if err := json.Unmarshal([]byte(list), &cells); err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(cells, store.StatsSet(cells)) {
+			t.Errorf("a record's cells are not a set: %q", cells)
+		}
+		for _, c := range cells {
+			want[c]++
+		}
+	}
+	got := map[string]int64{}
+	counts, err := s.r.Query(`SELECT cell, n FROM stat_counts`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer counts.Close()
+	for counts.Next() {
+		var c string
+		var n int64
+		if err := counts.Scan(&c, &n); err != nil {
+			t.Fatal(err)
+		}
+		got[c] = n
+	}
+	if !maps.Equal(got, want) {
+		t.Errorf("stat_counts holds %d cells, the records %d:\n got %v\nwant %v", len(got), len(want), got, want)
+	}
+}
+
+// TestStatRows: the conformance suite's cases of statistics cells (and of keys, whose
+// SetIndex moves cells too), after which stat_counts holds the counts of the records' cells,
+// no more (a cell no record holds has no row) and no fewer.
+func TestStatRows(t *testing.T) {
+	open := func(t *testing.T) store.Store {
+		s, err := Open(t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return checkedKeys{s, t}
+	}
+	storetest.RunStats(t, open)
+	storetest.RunKeys(t, open)
+}
+
+// TestCountsPlan: Counts seeks each prefix in stat_counts' key and reads its range, never
+// scanning the table.
+func TestCountsPlan(t *testing.T) {
+	s, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for _, c := range []struct {
+		q    string
+		args []any
+		want string
+	}{
+		{countsBetween, []any{"a\x1f", "a\x20"}, "SEARCH stat_counts USING PRIMARY KEY (cell>? AND cell<?)"},
+		{countsFrom, []any{"\U0010FFFF"}, "SEARCH stat_counts USING PRIMARY KEY (cell>?)"},
+		{dropCounts, []any{`["a"]`}, "SEARCH stat_counts USING PRIMARY KEY (cell=?)"},
+		{subtractCounts, []any{`["a"]`}, "SEARCH stat_counts USING PRIMARY KEY (cell=?)"},
+	} {
+		rows, err := s.r.Query(`EXPLAIN QUERY PLAN `+c.q, c.args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var plan []string
+		for rows.Next() {
+			var id, parent, unused int
+			var detail string
+			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+				t.Fatal(err)
+			}
+			plan = append(plan, detail)
+		}
+		rows.Close()
+		if !slices.Contains(plan, c.want) {
+			t.Errorf("%s:\n%s", c.q, strings.Join(plan, "\n"))
+		}
 	}
 }
 
@@ -557,12 +724,17 @@ func BenchmarkCreateRecordKeys(b *testing.B) {
 // declare stores b.N declarations holding keys keys each (distinct keys, as a new record's
 // mostly are), 16 at once, created after first (Unix seconds, 0: any time): declarations after
 // different firsts are different records.
-func declare(b *testing.B, s *Store, keys int, first int64) {
+func declare(b *testing.B, s *Store, keys int, first int64) { declareWith(b, s, keys, 0, first) }
+
+// declareWith is declare with statistics cells too: 30 (benchCells) when cells is 30, none when 0.
+func declareWith(b *testing.B, s *Store, keys, cells int, first int64) {
 	ctx := context.Background()
 	data := json.RawMessage(`{"child.name":{"given":"Ama","family":"Tarek"},"child.dob":"2026-02-27","padding":"` + strings.Repeat("x", 1500) + `"}`)
 	var n atomic.Int64
 	b.SetParallelism(max(1, 16/runtime.GOMAXPROCS(0)))
+	var writers atomic.Uint64
 	b.RunParallel(func(pb *testing.PB) {
+		rnd := rand.New(rand.NewPCG(writers.Add(1), 11))
 		for pb.Next() {
 			i := n.Add(1)
 			at := time.Unix(max(first, 1_600_000_000), 0).Add(time.Duration(i) * time.Millisecond)
@@ -572,6 +744,9 @@ func declare(b *testing.B, s *Store, keys int, first int64) {
 				History: []store.Entry{{Version: 1, Action: "declare", User: "u", At: at, Status: "declared"}}}
 			for k := range keys {
 				r.Keys = append(r.Keys, benchKey(100+k, int(first<<24+i)))
+			}
+			if cells > 0 {
+				r.Stats = benchCells(rnd, 1+int(i%12))
 			}
 			if err := s.CreateRecord(ctx, r); err != nil {
 				b.Error(err)

@@ -161,17 +161,21 @@ func testKeys(t *testing.T, s store.Store) {
 	}
 }
 
-// A record's keys are replaced whole by each update that gives it others, and only by one
-// that is taken: its old keys find it no more.
 // SetIndex replaces a record's keys at its version, and nothing else of it: not its version,
-// not its history; a record changed since keeps the keys its change wrote.
+// not its history, not its cells when it is given them again; a record changed since keeps
+// the keys its change wrote. (testStatsMoved is its twin for cells.)
 func testKeysSet(t *testing.T, s store.Store) {
-	must(t, s.CreateRecord(ctx, keyed("S1", 1, "a", "b")))
-	must(t, s.SetIndex(ctx, "S1", 1, []string{"b", "c"}, nil))
+	s1 := keyed("S1", 1, "a", "b")
+	s1.Stats = []string{"cell"}
+	must(t, s.CreateRecord(ctx, s1))
+	must(t, s.SetIndex(ctx, "S1", 1, []string{"b", "c"}, s1.Stats))
 	got, err := s.Record(ctx, "S1")
 	must(t, err)
-	if !slices.Equal(got.Keys, []string{"b", "c"}) || got.Version != 1 || len(got.History) != 1 {
-		t.Errorf("after SetIndex: keys %q, version %d, %d entries", got.Keys, got.Version, len(got.History))
+	if !slices.Equal(got.Keys, []string{"b", "c"}) || got.Version != 1 || len(got.History) != 1 || !slices.Equal(got.Stats, s1.Stats) {
+		t.Errorf("after SetIndex: keys %q, version %d, %d entries, cells %q", got.Keys, got.Version, len(got.History), got.Stats)
+	}
+	if c, err := s.Counts(ctx, []string{"cell"}); err != nil || c["cell"] != 1 || len(c) != 1 {
+		t.Errorf("after SetIndex of the same cells: counts %v, %v", c, err)
 	}
 	for k, want := range map[string][]string{"a": nil, "b": {"S1"}, "c": {"S1"}} {
 		if f := found(t, s, store.Query{Keys: []string{k}}); !slices.Equal(f, want) {
@@ -199,6 +203,8 @@ func testKeysSet(t *testing.T, s store.Store) {
 	}
 }
 
+// A record's keys are replaced whole by each update that gives it others, and only by one
+// that is taken: its old keys find it no more.
 func testKeysUpdated(t *testing.T, s store.Store) {
 	r := keyed("U1", 1, "a", "b")
 	must(t, s.CreateRecord(ctx, r))

@@ -61,6 +61,7 @@ func Run(t *testing.T, open Open) {
 		{"DocumentSavedAtOnce", testDocumentSavedAtOnce},
 		{"LargestDocument", testLargestDocument},
 	}
+	tests = append(tests, statsCases...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			s := open(t)

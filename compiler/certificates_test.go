@@ -152,7 +152,7 @@ func TestPrintingAction(t *testing.T) {
 	})
 	diags := Validate(dir)
 	for _, want := range []string{
-		"death.cue:321:20: action print prints a certificate, but event death has none; describe one under events.death.certificates",
+		"death.cue:326:20: action print prints a certificate, but event death has none; describe one under events.death.certificates",
 		"birth.cue:27:14: nameField child.dob must be a name field, not a date field",
 	} {
 		found := false

@@ -22,6 +22,7 @@ import (
 	"github.com/crvsctl/crvsctl/certificates/seal"
 	"github.com/crvsctl/crvsctl/runtime/auth"
 	"github.com/crvsctl/crvsctl/runtime/records"
+	"github.com/crvsctl/crvsctl/runtime/stats"
 	"github.com/crvsctl/crvsctl/runtime/store"
 )
 
@@ -63,6 +64,7 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/v1/records/{id}", s.authed(s.get))
 	mux.HandleFunc("POST /api/v1/records/{id}/actions/{action}", s.authed(s.act))
 	mux.HandleFunc("GET /api/v1/records/{id}/duplicates", s.authed(s.duplicates))
+	mux.HandleFunc("GET /api/v1/statistics/{event}", s.authed(s.statistics))
 	mux.HandleFunc("GET /api/v1/queues", s.authed(s.queues))
 	mux.HandleFunc("GET /api/v1/queues/{event}/{action}", s.authed(s.queue))
 	mux.HandleFunc("POST /api/v1/queues/{event}/{action}/print", s.authed(s.printQueue))
@@ -438,6 +440,25 @@ type candidateView struct {
 	Record    *recordView        `json:"record,omitempty"`
 	Outside   bool               `json:"outside,omitempty"`
 	Reviewers []records.Reviewer `json:"reviewers,omitempty"` // who may review one outside
+}
+
+// statistics answers an event's vital statistics in an area and year (stats.Report).
+func (s *Server) statistics(w http.ResponseWriter, r *http.Request, c *caller) {
+	q := stats.Query{Event: r.PathValue("event"), Area: r.URL.Query().Get("area"), Year: time.Now().In(s.Records.Model.Loc).Year()}
+	if y := r.URL.Query().Get("year"); y != "" {
+		n, err := strconv.Atoi(y)
+		if err != nil {
+			s.fail(w, r, &records.Error{Kind: records.BadRequest, Details: []records.Detail{{Path: "/year", Code: "invalid", Message: "year must be a number, such as 2025"}}})
+			return
+		}
+		q.Year = n
+	}
+	rep, err := s.Records.Statistics(r.Context(), c.actor, q)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, rep)
 }
 
 func (s *Server) duplicates(w http.ResponseWriter, r *http.Request, c *caller) {

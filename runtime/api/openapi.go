@@ -83,7 +83,8 @@ func (s *Server) openAPIDocument() obj {
 			"data":        obj{"type": "object", "description": "changed field values, for actions that edit the declaration"},
 			"comment":     str,
 			"duplicateOf": obj{"type": "string", "description": "for the action that marks a record a duplicate: the tracking ID of the possible duplicate it is a duplicate of"}}},
-		"Draft": obj{"type": "object", "required": []string{"event", "data"}, "properties": obj{"event": str, "data": obj{"type": "object"}}},
+		"Statistics": statisticsSchema(),
+		"Draft":      obj{"type": "object", "required": []string{"event", "data"}, "properties": obj{"event": str, "data": obj{"type": "object"}}},
 		"Document": obj{"type": "object", "required": []string{"id", "type", "name", "size"}, "properties": obj{
 			"id": obj{"type": "string", "pattern": `^sha256:[0-9a-f]{64}$`,
 				"description": "the address of the file's content; a declaration's document answer names it: {\"type\": <a document type of the field>, \"file\": <id>}"},
@@ -153,6 +154,14 @@ func (s *Server) openAPIDocument() obj {
 				"description": "candidates: each with the rule that matched and the record, or, outside the caller's jurisdiction, outside: true and who may review it.",
 				"parameters":  []any{pathParam("id")},
 				"responses":   with(obj{"200": answer("candidates and duplicatesOf", nil)}, refusals("401", "404"))}},
+			"/api/v1/statistics/{event}": obj{"get": obj{"summary": "An event's vital statistics in an area and year, within the user's jurisdiction",
+				"description": "Counts of registered records by the date of their event, never a person's data: by sex, month and quarter; completeness against " +
+					"the package's population figures; timeliness; the UN tabulations the event's declared fields allow; completeness of each child area. " +
+					"Keys are the package's option values and crvsctl's groups, stable whatever the language. Counts are not suppressed: the exports are " +
+					"(GET /statistics/{event}/export.xlsx or export.csv).",
+				"parameters": []any{pathParam("event"), query("area", "an area code within the user's jurisdiction; the user's own area (or the nation) when left out"),
+					query("year", "the year of the events' dates; this year when left out")},
+				"responses": with(obj{"200": answer("the report", ref("Statistics"))}, refusals("400", "401", "403", "404"))}},
 			"/api/v1/queues/{event}/{action}/print": obj{"post": obj{"summary": "Print the records of a print queue into one PDF, oldest first",
 				"description": "X-Printed and X-Skipped list the tracking IDs printed, and those that could not be (logged with the reason).",
 				"parameters":  []any{pathParam("event"), pathParam("action")},
@@ -190,4 +199,34 @@ func (s *Server) openAPIDocument() obj {
 				"responses":  with(obj{"200": obj{"description": "the file, of the type its content shows", "content": files}}, refusals("401", "404"))}},
 		},
 	}
+}
+
+// statisticsSchema describes stats.Report.
+func statisticsSchema() obj {
+	str := obj{"type": "string"}
+	integer := obj{"type": "integer"}
+	ints := obj{"type": "array", "items": integer}
+	ratio := obj{"type": []string{"number", "null"}, "description": "a ratio (0.87 for 87 %); null when the population figures do not say"}
+	expected := obj{"type": []string{"number", "null"}}
+	return obj{"type": "object", "required": []string{"event", "area", "year", "registered", "months", "quarters", "children", "tables"}, "properties": obj{
+		"event":        str,
+		"area":         obj{"type": "string", "description": "the area; empty for the nation"},
+		"parents":      obj{"type": []string{"array", "null"}, "items": str, "description": "the area's ancestors, from the top level down"},
+		"year":         integer,
+		"registered":   integer,
+		"bySex":        obj{"type": []string{"array", "null"}, "items": obj{"type": "object", "properties": obj{"key": str, "count": integer}}},
+		"months":       obj{"type": "array", "items": integer, "minItems": 12, "maxItems": 12},
+		"quarters":     obj{"type": "array", "items": integer, "minItems": 4, "maxItems": 4},
+		"expected":     expected,
+		"completeness": ratio,
+		"timeliness": obj{"type": "object", "properties": obj{"onTime": integer, "late": integer, "delayed": integer, "notStated": integer,
+			"onTimeShare": ratio, "lateShare": ratio, "delayedShare": ratio}},
+		"children": obj{"type": []string{"array", "null"}, "items": obj{"type": "object", "properties": obj{
+			"area": str, "hasChildren": obj{"type": "boolean"}, "registered": integer, "expected": expected, "completeness": ratio}}},
+		"childrenOmitted": integer,
+		"tables": obj{"type": []string{"array", "null"}, "items": obj{"type": "object", "properties": obj{
+			"id": str, "row": obj{"type": "string", "description": "the dimension of the rows"}, "column": str,
+			"rows": obj{"type": "array", "items": str}, "columns": obj{"type": "array", "items": str},
+			"counts": obj{"type": "array", "items": ints}, "rowTotals": ints, "columnTotals": ints, "total": integer}}},
+	}}
 }

@@ -294,6 +294,7 @@ var stateFor = map[string]state{
 	"reject":             declared,
 	"resubmit":           rejected,
 	"archive":            rejected,
+	"revoke":             registered,
 	"request-correction": registered,
 	"approve-correction": correctionRequested,
 	"reject-correction":  correctionRequested,

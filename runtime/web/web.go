@@ -137,6 +137,9 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /declare/{event}", s.page(s.declarePage))
 	mux.HandleFunc("POST /declare/{event}", s.filesPage(s.declare))
 	mux.HandleFunc("GET /places", s.page(s.places))
+	mux.HandleFunc("GET /statistics", s.page(s.statisticsHome))
+	mux.HandleFunc("GET /statistics/{event}", s.page(s.statistics))
+	mux.HandleFunc("GET /statistics/{event}/{file}", s.page(s.statisticsExport))
 	mux.HandleFunc("POST /queues/{event}/{action}/print", s.page(s.printQueue))
 	mux.HandleFunc("GET /verify", s.verifyPage)
 	mux.HandleFunc("POST /verify", s.verifyPage)
@@ -162,6 +165,7 @@ type view struct {
 	CSRF      string
 	Path      string
 	Events    []eventLink // the events the user may declare
+	Stats     bool        // the user reads statistics
 	Flash     string
 	t         func(key string, args ...string) string
 }
@@ -201,6 +205,7 @@ func (s *Server) newView(lang, title string, rq *request) view {
 				v.Events = append(v.Events, eventLink{ev.ID, s.Catalog.Text(lang, ev.Label)})
 			}
 		}
+		v.Stats = len(s.Records.StatisticsEvents(rq.actor)) > 0
 		if c, err := rq.r.Cookie("crvsctl_flash"); err == nil {
 			v.Flash, _ = url.QueryUnescape(c.Value)
 			http.SetCookie(rq.w, &http.Cookie{Name: "crvsctl_flash", Path: "/", MaxAge: -1})

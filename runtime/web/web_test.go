@@ -14,6 +14,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -35,11 +36,25 @@ type site struct {
 
 func newSite(t testing.TB) *site {
 	t.Helper()
+	return newSiteIn(t, t.TempDir())
+}
+
+// logTo is where the sites' servers log: CRVSCTL_TEST_LOG=1 shows it.
+var logTo = func() io.Writer {
+	if os.Getenv("CRVSCTL_TEST_LOG") != "" {
+		return os.Stderr
+	}
+	return io.Discard
+}()
+
+// newSiteIn serves nerovia from the embedded store in dir.
+func newSiteIn(t testing.TB, dir string) *site {
+	t.Helper()
 	b, diags := compiler.Build("../../countries/nerovia")
 	if diags.HasErrors() {
 		t.Fatalf("nerovia: %v", diags)
 	}
-	st, err := sqlitestore.Open(t.TempDir())
+	st, err := sqlitestore.Open(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +66,7 @@ func newSite(t testing.TB) *site {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := server.New(b, st, slog.New(slog.NewTextHandler(io.Discard, nil)), server.Signing{Key: key})
+	srv, err := server.New(b, st, slog.New(slog.NewTextHandler(logTo, nil)), server.Signing{Key: key})
 	if err != nil {
 		t.Fatal(err)
 	}

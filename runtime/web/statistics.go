@@ -48,19 +48,26 @@ type statsLink struct {
 	Current     bool
 }
 
-// statsQuery reads the event, area and year asked for: the actor's own area and this year
-// when none is.
-func (s *Server) statsQuery(rq *request) (stats.Query, bool) {
+// report reads the report asked for: the event of the path, the area and year of the query
+// (the actor's own area and this year when none is), and the labels of the user's language.
+// A refusal has been shown when ok is false.
+func (s *Server) report(rq *request) (rep *stats.Report, l *stats.Labels, ok bool) {
 	q := stats.Query{Event: rq.r.PathValue("event"), Area: rq.r.URL.Query().Get("area"),
 		Year: time.Now().In(s.Records.Model.Loc).Year()}
 	if y := rq.r.URL.Query().Get("year"); y != "" {
 		n, err := strconv.Atoi(y)
 		if err != nil {
-			return q, false
+			s.problem(rq, http.StatusBadRequest, "ui.error.badRequest")
+			return nil, nil, false
 		}
 		q.Year = n
 	}
-	return q, true
+	rep, err := s.Records.Statistics(rq.r.Context(), rq.actor, q)
+	if err != nil {
+		s.fail(rq, err)
+		return nil, nil, false
+	}
+	return rep, s.Records.Model.Stats.Labels(q.Event, s.Catalog, rq.lang), true
 }
 
 // statistics sends a user to the statistics of the first event they read.
@@ -75,17 +82,10 @@ func (s *Server) statisticsHome(rq *request) {
 
 // statistics shows an area's year of an event.
 func (s *Server) statistics(rq *request) {
-	q, ok := s.statsQuery(rq)
+	rep, l, ok := s.report(rq)
 	if !ok {
-		s.problem(rq, http.StatusBadRequest, "ui.error.badRequest")
 		return
 	}
-	rep, err := s.Records.Statistics(rq.r.Context(), rq.actor, q)
-	if err != nil {
-		s.fail(rq, err)
-		return
-	}
-	l := s.Records.Model.Stats.Labels(q.Event, s.Catalog, rq.lang)
 	rtl := i18n.RightToLeft(rq.lang)
 	here := func(area string, year int) string {
 		v := url.Values{}
@@ -93,11 +93,11 @@ func (s *Server) statistics(rq *request) {
 			v.Set("area", area)
 		}
 		v.Set("year", strconv.Itoa(year))
-		return "/statistics/" + url.PathEscape(q.Event) + "?" + v.Encode()
+		return "/statistics/" + url.PathEscape(rep.Event) + "?" + v.Encode()
 	}
 
 	// The way back up: the user's own area (or the nation) and each level down to here.
-	scope, _ := s.Records.StatisticsArea(rq.actor, q.Event)
+	scope, _ := s.Records.StatisticsArea(rq.actor, rep.Event)
 	var trail []statsLink
 	if scope == "" {
 		trail = append(trail, statsLink{Label: l.Area(""), Href: here("", rep.Year), Current: rep.Area == ""})
@@ -112,7 +112,7 @@ func (s *Server) statistics(rq *request) {
 	var events []statsLink
 	for _, ev := range s.Records.StatisticsEvents(rq.actor) {
 		events = append(events, statsLink{Label: s.Catalog.Text(rq.lang, s.Records.Model.Events[ev].Label),
-			Href: "/statistics/" + url.PathEscape(ev) + "?" + url.Values{"area": {rep.Area}, "year": {strconv.Itoa(rep.Year)}}.Encode(), Current: ev == q.Event})
+			Href: "/statistics/" + url.PathEscape(ev) + "?" + url.Values{"area": {rep.Area}, "year": {strconv.Itoa(rep.Year)}}.Encode(), Current: ev == rep.Event})
 	}
 	var years []statsLink
 	now := time.Now().In(s.Records.Model.Loc).Year()
@@ -218,7 +218,7 @@ func (s *Server) statistics(rq *request) {
 	if rep.Area != "" {
 		exports.Set("area", rep.Area)
 	}
-	base := "/statistics/" + url.PathEscape(q.Event) + "/export."
+	base := "/statistics/" + url.PathEscape(rep.Event) + "/export."
 	title := l.Text("ui.stats.title", "event", l.Event(), "area", l.Area(rep.Area), "year", strconv.Itoa(rep.Year))
 	s.render(rq.w, rq.r, http.StatusOK, "statistics", struct {
 		view
@@ -233,7 +233,7 @@ func (s *Server) statistics(rq *request) {
 		Empty                     bool
 	}{s.newView(rq.lang, title, rq), events, years, trail, summary, months, quarters, areas, legend, tables,
 		base + "xlsx?" + exports.Encode(), base + "csv?" + exports.Encode(),
-		"/api/v1/statistics/" + url.PathEscape(q.Event) + "?" + exports.Encode(),
+		"/api/v1/statistics/" + url.PathEscape(rep.Event) + "?" + exports.Encode(),
 		suppressedNote(l, s.Records.Model.Stats.SuppressBelow()), rep.ChildrenOmitted, rep.Registered == 0})
 }
 
@@ -246,23 +246,17 @@ func suppressedNote(l *stats.Labels, below int) string {
 
 // statisticsExport sends the report as XLSX or CSV, its small counts suppressed.
 func (s *Server) statisticsExport(rq *request) {
-	q, ok := s.statsQuery(rq)
+	rep, l, ok := s.report(rq)
 	if !ok {
-		s.problem(rq, http.StatusBadRequest, "ui.error.badRequest")
 		return
 	}
-	rep, err := s.Records.Statistics(rq.r.Context(), rq.actor, q)
-	if err != nil {
-		s.fail(rq, err)
-		return
-	}
-	l := s.Records.Model.Stats.Labels(q.Event, s.Catalog, rq.lang)
 	area := rep.Area
 	if area == "" {
 		area = s.Records.Model.Bundle.Country.Code
 	}
-	name := fmt.Sprintf("%s-%s-%d", q.Event, area, rep.Year)
+	name := fmt.Sprintf("%s-%s-%d", rep.Event, area, rep.Year)
 	var b bytes.Buffer
+	var err error
 	h := rq.w.Header()
 	switch rq.r.PathValue("file") {
 	case "export.xlsx":

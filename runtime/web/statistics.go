@@ -222,15 +222,17 @@ func (s *Server) statistics(rq *request) {
 	title := l.Text("ui.stats.title", "event", l.Event(), "area", l.Area(rep.Area), "year", strconv.Itoa(rep.Year))
 	s.render(rq.w, rq.r, http.StatusOK, "statistics", struct {
 		view
-		Events, Years, Trail []statsLink
-		Summary, Months      statsTable
-		Quarters, Areas      statsTable
-		Legend               []statsCell
-		Tables               []statsTable
-		XLSX, CSV, JSON      string
-		Suppressed           string
-		ChildrenOmitted      int
-		Empty                bool
+		// StatEvents, not Events: that would hide the layout's view.Events (the events the
+		// user declares, which the layout's menu lists) and fail every page.
+		StatEvents, Years, Trail []statsLink
+		Summary, Months          statsTable
+		Quarters, Areas          statsTable
+		Legend                   []statsCell
+		Tables                   []statsTable
+		XLSX, CSV, JSON          string
+		Suppressed               string
+		ChildrenOmitted          int
+		Empty                    bool
 	}{s.newView(rq.lang, title, rq), events, years, trail, summary, months, quarters, areas, legend, tables,
 		base + "xlsx?" + exports.Encode(), base + "csv?" + exports.Encode(),
 		"/api/v1/statistics/" + url.PathEscape(q.Event) + "?" + exports.Encode(),

@@ -30,6 +30,7 @@ type statsRow struct {
 	Label string
 	Href  string // where the row leads (an area's own page), or ""
 	Cells []statsCell
+	Total bool // the totals of a tabulation, set off from its rows
 }
 
 // statsTable is a table as the page shows it: a caption, the columns' headings, the rows
@@ -205,7 +206,7 @@ func (s *Server) statistics(rq *request) {
 			row.Cells = append(row.Cells, statsCell{Text: l.Int(t.RowTotals[r])})
 			st.Rows = append(st.Rows, row)
 		}
-		total := statsRow{Label: l.Text("stats.total")}
+		total := statsRow{Label: l.Text("stats.total"), Total: true}
 		for _, n := range t.ColumnTotals {
 			total.Cells = append(total.Cells, statsCell{Text: l.Int(n)})
 		}

@@ -259,7 +259,7 @@ func (pt *pageTable) row(t *testing.T, label string) pageRow {
 
 var (
 	statsTableRE = regexp.MustCompile(`(?s)<table class="stats" id="([^"]+)">(.*?)</table>`)
-	trRE         = regexp.MustCompile(`(?s)<tr>(.*?)</tr>`)
+	trRE         = regexp.MustCompile(`(?s)<tr[^>]*>(.*?)</tr>`)
 	cellRE       = regexp.MustCompile(`(?s)<t([hd])[^>]*>(.*?)</t[hd]>`)
 	hrefRE       = regexp.MustCompile(`href="([^"]+)"`)
 	tagRE        = regexp.MustCompile(`<[^>]+>`)

@@ -111,7 +111,7 @@ func (l *Labels) MonthChart(id string, r *Report) BarChart {
 	for i, n := range r.Months {
 		label := l.Key(DimMonth, fmt.Sprintf("%02d", i+1))
 		c.Bars = append(c.Bars, Bar{Label: label, Value: float64(n), Text: l.Int(n)})
-		desc = append(desc, label+": "+l.Int(n))
+		desc = append(desc, l.Text("stats.pair", "name", label, "value", l.Int(n)))
 	}
 	c.Desc = strings.Join(desc, "; ")
 	return c

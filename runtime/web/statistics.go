@@ -128,7 +128,7 @@ func (s *Server) statistics(rq *request) {
 	}
 	add(l.Text("stats.registered"), l.Int(rep.Registered))
 	for _, kc := range rep.BySex {
-		add(l.Dimension(stats.DimSex)+": "+l.Key(stats.DimSex, kc.Key), l.Int(kc.Count))
+		add(l.Text("stats.pair", "name", l.Dimension(stats.DimSex), "value", l.Key(stats.DimSex, kc.Key)), l.Int(kc.Count))
 	}
 	if rep.Expected != nil {
 		add(l.Text("stats.expected"), l.Decimal(*rep.Expected))

@@ -61,7 +61,7 @@ func TestStatisticsInTheBrowser(t *testing.T) {
 						t.Errorf("the chart is %d px wide at 360", w)
 					}
 					for i, m := range labelsOf[c.lang].months {
-						if want := fmt.Sprintf("%s: %d", m, e.months[i]); !strings.Contains(named[3], want) {
+						if want := fmt.Sprintf("%s%s%d", m, labelsOf[c.lang].colon, e.months[i]); !strings.Contains(named[3], want) {
 							t.Errorf("the chart's description %q lacks %q", named[3], want)
 						}
 					}

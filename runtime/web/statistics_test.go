@@ -295,17 +295,18 @@ func statsTables(page string) map[string]*pageTable {
 // The labels of a page in English and French, as the package and crvsctl's messages say.
 type statLabels struct {
 	registered, expectedCol, sex, onTime, late, country string
+	colon                                               string // between a name and its value
 	sexes                                               map[string]string
 	months                                              []string
 	areas                                               map[string]string
 }
 
 var labelsOf = map[string]statLabels{
-	"en": {registered: "Registered", expectedCol: "Expected", sex: "Sex", onTime: "On time", late: "Late", country: "Republic of Nerovia",
+	"en": {colon: ": ", registered: "Registered", expectedCol: "Expected", sex: "Sex", onTime: "On time", late: "Late", country: "Republic of Nerovia",
 		sexes:  map[string]string{"female": "Female", "male": "Male", "unknown": "Undetermined", "not-stated": "Not stated"},
 		months: []string{"January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"},
 		areas:  map[string]string{"NV01": "Velmora", "NV03": "Kessara", "NV0101": "Velmora Central", "NV0102": "Dravik", "NV0302": "Morvane"}},
-	"fr": {registered: "Enregistrés", expectedCol: "Attendus", sex: "Sexe", onTime: "Dans les délais", late: "Tardif", country: "République de Nérovie",
+	"fr": {colon: " : ", registered: "Enregistrés", expectedCol: "Attendus", sex: "Sexe", onTime: "Dans les délais", late: "Tardif", country: "République de Nérovie",
 		sexes:  map[string]string{"female": "Féminin", "male": "Masculin", "unknown": "Indéterminé", "not-stated": "Non déclaré"},
 		months: []string{"janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"},
 		areas:  map[string]string{"NV01": "Velmora", "NV03": "Kessara", "NV0101": "Velmora-Centre", "NV0102": "Dravik", "NV0302": "Morvane"}},
@@ -333,7 +334,7 @@ func checkPage(t *testing.T, u *user, births []*statBirth, area string, year int
 		t.Errorf("%s: registered %s, want %d", u.at, got[0], e.registered)
 	}
 	for _, sex := range []string{"female", "male", "unknown", "not-stated"} {
-		if got := sum.row(t, l.sex+": "+l.sexes[sex]).cells[0]; got != n(e.sex[sex]) {
+		if got := sum.row(t, l.sex+l.colon+l.sexes[sex]).cells[0]; got != n(e.sex[sex]) {
 			t.Errorf("%s: %s %s, want %d", u.at, sex, got, e.sex[sex])
 		}
 	}

@@ -573,9 +573,19 @@ func TestStatistics(t *testing.T) {
 				}
 			}
 		}
-		st.get("/statistics/birth?year=abc")
-		if st.status != http.StatusBadRequest {
-			t.Errorf("year=abc: %d", st.status)
+		// Their exports are of the district, named after it.
+		for _, y := range all {
+			b := download(t, st, "/statistics/birth/export.csv?year="+strconv.Itoa(y), "text/csv; charset=utf-8", fmt.Sprintf("birth-NV0302-%d.csv", y))
+			rows, err := csv.NewReader(bytes.NewReader(b)).ReadAll()
+			if err != nil || len(rows) < 2 || rows[1][1] != "NV0302" {
+				t.Errorf("the statistician's export: %v %q", err, rows[:min(2, len(rows))])
+			}
+		}
+		for _, year := range []string{"abc", "0", "-1", "10000", "2026.5"} {
+			st.get("/statistics/birth?year=" + year)
+			if st.status != http.StatusBadRequest {
+				t.Errorf("year=%s: %d", year, st.status)
+			}
 		}
 		st.get("/statistics/birth/export.xlsx?year=abc")
 		if st.status != http.StatusBadRequest {

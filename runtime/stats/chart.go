@@ -28,8 +28,11 @@ type BarChart struct {
 }
 
 // The chart's geometry, in the units of its viewBox: it scales to the width of its container.
+// The width is about a phone's, so that its text keeps about the size it is drawn at there
+// (600 units shrank 15-unit labels to 8 px in a 360 px screen); a wider page caps the figure's
+// width (app.css) rather than scale the text up without end.
 const (
-	chartWidth = 600
+	chartWidth = 360
 	chartTop   = 8
 	rowHeight  = 46
 	barHeight  = 18

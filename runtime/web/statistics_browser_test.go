@@ -52,13 +52,19 @@ func TestStatisticsInTheBrowser(t *testing.T) {
 					const ids = (svg.getAttribute("aria-labelledby") || "").split(" ");
 					return [svg.getAttribute("role"), svg.querySelector("title").textContent,
 						...ids.map(id => (document.getElementById(id) || {textContent: "no element " + id}).textContent),
-						String(svg.querySelectorAll("rect").length), String(Math.round(svg.getBoundingClientRect().width))];
+						String(svg.querySelectorAll("rect").length), String(Math.round(svg.getBoundingClientRect().width)),
+						String(Math.min(...[...svg.querySelectorAll("text")].map(t => t.getBoundingClientRect().height)))];
 				})()`))
-				if len(named) != 6 || named[0] != "img" || named[1] != c.title || named[2] != c.title || named[4] != "12" {
+				if len(named) != 7 || named[0] != "img" || named[1] != c.title || named[2] != c.title || named[4] != "12" {
 					t.Errorf("the chart: %q", named)
 				} else {
 					if w, _ := strconv.Atoi(named[5]); w < 200 || w > 360 {
 						t.Errorf("the chart is %d px wide at 360", w)
+					}
+					// Its labels and values are read on the phone: none smaller than a
+					// small print (a 12 px line).
+					if h, _ := strconv.ParseFloat(named[6], 64); h < 12 {
+						t.Errorf("the chart's smallest text is %s px high at 360", named[6])
 					}
 					for i, m := range labelsOf[c.lang].months {
 						if want := fmt.Sprintf("%s%s%d", m, labelsOf[c.lang].colon, e.months[i]); !strings.Contains(named[3], want) {

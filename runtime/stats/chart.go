@@ -28,8 +28,11 @@ type BarChart struct {
 }
 
 // The chart's geometry, in the units of its viewBox: it scales to the width of its container.
+// The width is about a phone's, so that its text keeps about the size it is drawn at there
+// (600 units shrank 15-unit labels to 8 px in a 360 px screen); a wider page caps the figure's
+// width (app.css) rather than scale the text up without end.
 const (
-	chartWidth = 600
+	chartWidth = 360
 	chartTop   = 8
 	rowHeight  = 46
 	barHeight  = 18
@@ -111,7 +114,7 @@ func (l *Labels) MonthChart(id string, r *Report) BarChart {
 	for i, n := range r.Months {
 		label := l.Key(DimMonth, fmt.Sprintf("%02d", i+1))
 		c.Bars = append(c.Bars, Bar{Label: label, Value: float64(n), Text: l.Int(n)})
-		desc = append(desc, label+": "+l.Int(n))
+		desc = append(desc, l.Text("stats.pair", "name", label, "value", l.Int(n)))
 	}
 	c.Desc = strings.Join(desc, "; ")
 	return c

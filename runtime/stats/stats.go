@@ -147,8 +147,11 @@ type event struct {
 	st      *bundle.EventStatistics
 	counted map[string]bool
 	office  bool // the place field gives an office, not an area
-	dims    map[string]*dim
-	tables  []tableDef
+	// placeLevel is the level of the areas the place field gives (a district), "" any: a
+	// record counts in no area below it, so those are not offered as children.
+	placeLevel string
+	dims       map[string]*dim
+	tables     []tableDef
 }
 
 // dim is a dimension: its keys in order, and how a record's answers give its key.
@@ -252,6 +255,8 @@ func newEvent(ev *bundle.Event) (*event, error) {
 	}
 	if f := fields[ev.PlaceField]; f != nil && f.Of == "office" {
 		e.office = true
+	} else if f != nil && f.Of == "area" {
+		e.placeLevel = f.Level
 	}
 	choice := func(id, field string) (*dim, error) {
 		d := &dim{id: id, field: field, labels: map[string]string{}}

@@ -288,6 +288,40 @@ func TestChildrenAndParents(t *testing.T) {
 	}
 }
 
+// TestChildrenAtThePlaceLevel: when the place field asks for a district, no record counts
+// in an area below one, so a district (or an area within it) has no children to show, all
+// empty whatever was registered, and is not offered as one to drill into.
+func TestChildrenAtThePlaceLevel(t *testing.T) {
+	b := testBundle()
+	b.Events[0].Pages[0].Fields[2].Level = "district" // child.district
+	s, err := stats.New(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, area := range []string{"D21", "V211"} {
+		r, err := s.Tabulate(stats.Query{Event: "birth", Area: area, Year: 2025}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(r.Children) != 0 {
+			t.Errorf("%s: children %v", area, r.Children)
+		}
+		p, _ := s.Prefixes(stats.Query{Event: "birth", Area: area, Year: 2025})
+		if len(p) != len(r.Tables) {
+			t.Errorf("%s: %d prefixes for %d tables", area, len(p), len(r.Tables))
+		}
+	}
+	r, _ := s.Tabulate(stats.Query{Event: "birth", Area: "P2", Year: 2025}, nil)
+	if len(r.Children) != 1 || r.Children[0].Area != "D21" || r.Children[0].HasChildren {
+		t.Errorf("P2: children %+v, want D21 without children", r.Children)
+	}
+	// Deaths are placed by office, whose area may be of any level: a district has its children.
+	r, _ = s.Tabulate(stats.Query{Event: "death", Area: "D21", Year: 2025}, nil)
+	if len(r.Children) != 1 || r.Children[0].Area != "V211" {
+		t.Errorf("deaths in D21: children %+v", r.Children)
+	}
+}
+
 func TestPopulation(t *testing.T) {
 	s, _ := newStats(t)
 	f := func(x *float64) string {

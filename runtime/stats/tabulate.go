@@ -40,7 +40,9 @@ type Report struct {
 	// Timeliness is nil when the event declares no legal periods.
 	Timeliness *Timeliness `json:"timeliness,omitempty"`
 	// Children are the area's children (the top-level areas for the nation), by code: the
-	// completeness by area, and where to drill down.
+	// completeness by area, and where to drill down. None below the level of the event's
+	// place field (a district's communes, when births are placed by district): no record
+	// counts there.
 	Children        []AreaFigures `json:"children"`
 	ChildrenOmitted int           `json:"childrenOmitted,omitempty"`
 	Tables          []Table       `json:"tables"`
@@ -99,7 +101,7 @@ func (s *Stats) Prefixes(q Query) ([]string, error) {
 	for _, t := range e.tables {
 		out = append(out, prefix(q.Event, cellArea(q.Area), t.id, q.Year))
 	}
-	kids, _ := s.children(q.Area, MaxPrefixes-len(out))
+	kids, _ := s.children(e, q.Area, MaxPrefixes-len(out))
 	for _, k := range kids {
 		out = append(out, prefix(q.Event, k, TableRegistrations, q.Year))
 	}
@@ -117,13 +119,32 @@ func cellArea(area string) string {
 	return area
 }
 
-// children are an area's children, at most max of them, and how many more there are.
-func (s *Stats) children(area string, max int) ([]string, int) {
+// children are an area's children, at most max of them, and how many more there are; none
+// when the event's records count in no area below it (see finest).
+func (s *Stats) children(e *event, area string, max int) ([]string, int) {
+	if s.finest(e, area) {
+		return nil, 0
+	}
 	kids := s.kids[area]
 	if len(kids) > max {
 		return kids[:max], len(kids) - max
 	}
 	return kids, 0
+}
+
+// finest tells whether an area is at the level of the event's place field or below it (a
+// district, or a commune, when the place asked is a district): no record counts in an area
+// below, so its children would all show nothing, whatever was registered.
+func (s *Stats) finest(e *event, area string) bool {
+	if e.placeLevel == "" {
+		return false
+	}
+	for a, n := s.areas[area], 0; a != nil && n <= len(s.areas); a, n = s.areas[a.Parent], n+1 {
+		if a.Level == e.placeLevel {
+			return true
+		}
+	}
+	return false
 }
 
 func (s *Stats) check(q Query) (*event, error) {
@@ -160,7 +181,7 @@ func (s *Stats) Tabulate(q Query, counts map[string]int64) (*Report, error) {
 	for _, t := range e.tables {
 		builders[t.id] = newBuilder(t)
 	}
-	kids, omitted := s.children(q.Area, MaxPrefixes-len(e.tables))
+	kids, omitted := s.children(e, q.Area, MaxPrefixes-len(e.tables))
 	r.ChildrenOmitted = omitted
 	kidCount := map[string]int64{}
 	for _, k := range kids {
@@ -212,7 +233,7 @@ func (s *Stats) Tabulate(q Query, counts map[string]int64) (*Report, error) {
 	r.Expected = pop(q.Area)
 	r.Completeness = ratio(r.Registered, r.Expected)
 	for _, k := range kids {
-		f := AreaFigures{Area: k, HasChildren: len(s.kids[k]) > 0, Registered: kidCount[k], Expected: pop(k)}
+		f := AreaFigures{Area: k, HasChildren: len(s.kids[k]) > 0 && !s.finest(e, k), Registered: kidCount[k], Expected: pop(k)}
 		f.Completeness = ratio(f.Registered, f.Expected)
 		r.Children = append(r.Children, f)
 	}

@@ -30,6 +30,7 @@ type statsRow struct {
 	Label string
 	Href  string // where the row leads (an area's own page), or ""
 	Cells []statsCell
+	Total bool // the totals of a tabulation, set off from its rows
 }
 
 // statsTable is a table as the page shows it: a caption, the columns' headings, the rows
@@ -127,7 +128,7 @@ func (s *Server) statistics(rq *request) {
 	}
 	add(l.Text("stats.registered"), l.Int(rep.Registered))
 	for _, kc := range rep.BySex {
-		add(l.Dimension(stats.DimSex)+": "+l.Key(stats.DimSex, kc.Key), l.Int(kc.Count))
+		add(l.Text("stats.pair", "name", l.Dimension(stats.DimSex), "value", l.Key(stats.DimSex, kc.Key)), l.Int(kc.Count))
 	}
 	if rep.Expected != nil {
 		add(l.Text("stats.expected"), l.Decimal(*rep.Expected))
@@ -205,7 +206,7 @@ func (s *Server) statistics(rq *request) {
 			row.Cells = append(row.Cells, statsCell{Text: l.Int(t.RowTotals[r])})
 			st.Rows = append(st.Rows, row)
 		}
-		total := statsRow{Label: l.Text("stats.total")}
+		total := statsRow{Label: l.Text("stats.total"), Total: true}
 		for _, n := range t.ColumnTotals {
 			total.Cells = append(total.Cells, statsCell{Text: l.Int(n)})
 		}
@@ -222,15 +223,17 @@ func (s *Server) statistics(rq *request) {
 	title := l.Text("ui.stats.title", "event", l.Event(), "area", l.Area(rep.Area), "year", strconv.Itoa(rep.Year))
 	s.render(rq.w, rq.r, http.StatusOK, "statistics", struct {
 		view
-		StatsEvents, Years, Trail []statsLink
-		Summary, Months           statsTable
-		Quarters, Areas           statsTable
-		Legend                    []statsCell
-		Tables                    []statsTable
-		XLSX, CSV, JSON           string
-		Suppressed                string
-		ChildrenOmitted           int
-		Empty                     bool
+		// StatEvents, not Events: that would hide the layout's view.Events (the events the
+		// user declares, which the layout's menu lists) and fail every page.
+		StatEvents, Years, Trail []statsLink
+		Summary, Months          statsTable
+		Quarters, Areas          statsTable
+		Legend                   []statsCell
+		Tables                   []statsTable
+		XLSX, CSV, JSON          string
+		Suppressed               string
+		ChildrenOmitted          int
+		Empty                    bool
 	}{s.newView(rq.lang, title, rq), events, years, trail, summary, months, quarters, areas, legend, tables,
 		base + "xlsx?" + exports.Encode(), base + "csv?" + exports.Encode(),
 		"/api/v1/statistics/" + url.PathEscape(rep.Event) + "?" + exports.Encode(),

@@ -67,7 +67,7 @@ func TestStatsCommand(t *testing.T) {
 		if len(r.Flags) > 0 {
 			by = district
 		}
-		r, err = svc.Act(ctx, by, r.ID, records.ActionRequest{Action: "register", Version: r.Version})
+		_, err = svc.Act(ctx, by, r.ID, records.ActionRequest{Action: "register", Version: r.Version})
 		if err != nil {
 			t.Fatalf("register %d: %v", i, err)
 		}

@@ -35,8 +35,9 @@ type Printing struct {
 	Serial    string   `json:"serial"`
 	Issued    string   `json:"issued"` // YYYY-MM-DD
 	Copies    int      `json:"copies"`
-	// Reprint: a certificate of the record's data as it is was printed before; this one
-	// carries the watermark.
+	// Reprint: a certificate of the record's data as it is was printed before on this
+	// template; this one carries the watermark. A print on another template (the certificate
+	// in another language) does not make this one a copy.
 	Reprint bool `json:"reprint,omitempty"`
 }
 
@@ -108,7 +109,7 @@ func (s *Service) preparePrint(ctx context.Context, actor *Actor, id string, req
 			return fmt.Errorf("record %s: stored data: %w", next.ID, err)
 		}
 		p := Printing{Template: t.ID, Languages: t.Languages, Copies: copies, Issued: s.Today(),
-			Serial: next.Number + "/" + strconv.Itoa(s.printed(old)+1), Reprint: s.reprint(old)}
+			Serial: next.Number + "/" + strconv.Itoa(s.printed(old)+1), Reprint: s.reprint(old, t.ID)}
 		pg, err := s.Printer.Fill(t, certificates.Certificate{Number: next.Number, Data: data, Context: s.RuleContext(actor, next),
 			Serial: p.Serial, Issued: p.Issued, Reprint: p.Reprint})
 		if te := (*pdf.TextError)(nil); errors.As(err, &te) {
@@ -158,13 +159,19 @@ func (s *Service) printed(r *store.Record) int {
 	return n
 }
 
-// reprint tells whether a certificate of the record's data as it is was printed already: the
-// history since the data last changed has a print.
-func (s *Service) reprint(r *store.Record) bool {
+// reprint tells whether a certificate of the record's data as it is was printed already on
+// the template: the history since the data last changed has a print of it. Each template's
+// first print is an original, whatever was printed on the others. A print whose entry does
+// not say its template counts as one of every template: a copy is watermarked rather than a
+// second original given out.
+func (s *Service) reprint(r *store.Record, template string) bool {
 	for i := len(r.History) - 1; i >= 0; i-- {
 		e := r.History[i]
 		if s.printing(r.Event, e) {
-			return true
+			if p, ok := PrintingOf(e); !ok || p.Template == "" || p.Template == template {
+				return true
+			}
+			continue
 		}
 		if s.applied(r.Event, e) {
 			return false

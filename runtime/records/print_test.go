@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/crvsctl/crvsctl/certificates/seal"
+	"github.com/crvsctl/crvsctl/internal/pdftools"
 	"github.com/crvsctl/crvsctl/runtime/store"
 )
 
@@ -24,8 +25,9 @@ func printingOf(t *testing.T, details []byte) Printing {
 }
 
 // A print returns a PDF and records the certificate, its languages, serial and copies; the
-// second print of the same data is a reprint with the next serial; after a correction the
-// first print is not a reprint again.
+// first print on another certificate is an original, the second print of the same data on
+// the same certificate a reprint, each with the next serial; after a correction the first
+// print is not a reprint again.
 func TestPrint(t *testing.T) {
 	e := newEnv(t)
 	clerk := e.actor("elsa.marunde") // certificate clerk at CR0101
@@ -52,8 +54,15 @@ func TestPrint(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p := printingOf(t, second.History[len(second.History)-1].Details); !p.Reprint || p.Serial != r.Number+"/2" || p.Copies != 1 {
-		t.Errorf("a second print: %+v", p)
+	if p := printingOf(t, second.History[len(second.History)-1].Details); p.Reprint || p.Serial != r.Number+"/2" || p.Copies != 1 {
+		t.Errorf("the first print on another certificate: %+v", p)
+	}
+	second, _, err = e.svc.Print(e.ctx, clerk, r.ID, PrintRequest{Action: "print", Version: second.Version, Template: "birth-certificate"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := printingOf(t, second.History[len(second.History)-1].Details); !p.Reprint || p.Serial != r.Number+"/3" || p.Copies != 1 {
+		t.Errorf("a second print on the same certificate: %+v", p)
 	}
 
 	// A stale version, an unknown certificate, too many copies: refused, nothing recorded.
@@ -88,10 +97,10 @@ func TestPrint(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p := printingOf(t, third.History[len(third.History)-1].Details); p.Reprint || p.Serial != r.Number+"/3" {
+	if p := printingOf(t, third.History[len(third.History)-1].Details); p.Reprint || p.Serial != r.Number+"/4" {
 		t.Errorf("the first print after a correction: %+v", p)
 	}
-	for serial, want := range map[string]string{"/1": "superseded", "/2": "superseded", "/3": "current", "/9": "unknown"} {
+	for serial, want := range map[string]string{"/1": "superseded", "/2": "superseded", "/3": "superseded", "/4": "current", "/9": "unknown"} {
 		st, err := e.svc.Standing(e.ctx, seal.Payload{Event: "birth", RegistrationNumber: r.Number, CertificateSerial: r.Number + serial})
 		if err != nil || st.Status != want {
 			t.Errorf("standing of %s: %+v %v, want %s", serial, st, err, want)
@@ -289,6 +298,48 @@ func TestPrintQueueRecordsOnlyWhatItPrints(t *testing.T) {
 	for _, r := range printed {
 		if p := printingOf(t, r.History[len(r.History)-1].Details); p.Reprint {
 			t.Errorf("record %s printed as a reprint: %+v", r.ID, p)
+		}
+	}
+}
+
+// Each certificate's first print is an original, whatever was printed on another before: the
+// Amharic certificate printed after the English one carries no "copy" watermark; printed again,
+// it does. The watermark is read back from the PDF with pdftotext.
+func TestPrintOriginalPerTemplate(t *testing.T) {
+	e := newEnv(t)
+	clerk := e.actor("elsa.marunde")
+	r := e.recordIn("birth", "CR0101", registered)
+	const copyEn, copyAm = "CERTIFIEDCOPY", "የተረጋገጠቅጂ" // the watermark, read letter by letter
+	print := func(name, template string, version int64) (*store.Record, string) {
+		t.Helper()
+		rec, pdfData, err := e.svc.Print(e.ctx, clerk, r.ID, PrintRequest{Action: "print", Version: version, Template: template})
+		if err != nil {
+			t.Fatal(err)
+		}
+		path := pdftools.Artifact(t, name+".pdf", pdfData)
+		text := pdftools.Letters(pdftools.Text(t, path, true))
+		if !strings.Contains(text, r.Number) {
+			t.Fatalf("%s: pdftotext does not find the registration number %s in %s", name, r.Number, text)
+		}
+		return rec, text
+	}
+	for _, step := range []struct {
+		name, template string
+		reprint        bool
+	}{
+		{"english", "birth-certificate", false},
+		{"amharic", "birth-certificate-am", false},
+		{"amharic-again", "birth-certificate-am", true},
+		{"english-again", "birth-certificate", true},
+	} {
+		rec, text := print(step.name, step.template, r.Version)
+		r = rec
+		p := printingOf(t, r.History[len(r.History)-1].Details)
+		if p.Template != step.template || p.Reprint != step.reprint {
+			t.Errorf("%s: recorded %+v, want a reprint: %v", step.name, p, step.reprint)
+		}
+		if got := strings.Contains(text, copyEn) || strings.Contains(text, copyAm); got != step.reprint {
+			t.Errorf("%s: watermark printed: %v, want %v; pdftotext reads:\n%s", step.name, got, step.reprint, text)
 		}
 	}
 }

@@ -127,6 +127,9 @@ func (s *Server) verifyPage(w http.ResponseWriter, r *http.Request) {
 	for _, k := range verifyTexts {
 		texts[k] = s.Catalog.Text(lang, "ui.verify."+k)
 	}
+	for id := range s.Records.Model.Events {
+		texts["event."+id] = s.eventLabel(lang, id)
+	}
 	textJSON, _ := json.Marshal(texts)
 	var res *verifyResult
 	sealText := ""
@@ -148,7 +151,7 @@ func (s *Server) verifyPage(w http.ResponseWriter, r *http.Request) {
 	}{s.anonView(w, r, lang, s.Catalog.Text(lang, "ui.verify.title")), string(keys), string(textJSON), sealText, res})
 }
 
-var verifyTexts = []string{"valid", "invalid", "current", "superseded", "unknown", "offline", "number", "event", "eventDate",
+var verifyTexts = []string{"valid", "validNoIssuer", "invalid", "current", "superseded", "unknown", "offline", "number", "event", "eventDate",
 	"eventPlace", "givenNames", "familyName", "serial", "issued", "reason.not-a-seal", "reason.unsupported", "reason.damaged",
 	"reason.unknown-key", "reason.bad-signature", "reason.key-expired", "reason.key-revoked", "because.corrected", "because.status"}
 
@@ -163,8 +166,12 @@ func (s *Server) verifySeal(r *http.Request, lang, text string) *verifyResult {
 		return &verifyResult{Message: t("invalid", "reason", t("reason."+seal.Code(err)))}
 	}
 	k, _ := s.Keys.Key(keyID)
-	res := &verifyResult{Valid: true, Message: t("valid", "key", keyID, "issuer", k.Issuer), Fields: [][2]string{
-		{t("number"), p.RegistrationNumber}, {t("event"), p.Event}, {t("eventDate"), s.Catalog.LongDate(lang, p.EventDate)},
+	msg := t("validNoIssuer", "key", keyID)
+	if k.Issuer != "" {
+		msg = t("valid", "key", keyID, "issuer", k.Issuer)
+	}
+	res := &verifyResult{Valid: true, Message: msg, Fields: [][2]string{
+		{t("number"), p.RegistrationNumber}, {t("event"), s.eventLabel(lang, p.Event)}, {t("eventDate"), s.Catalog.LongDate(lang, p.EventDate)},
 		{t("eventPlace"), p.EventPlace}, {t("givenNames"), p.GivenNames}, {t("familyName"), p.FamilyName},
 		{t("serial"), p.CertificateSerial}, {t("issued"), s.Catalog.LongDate(lang, p.IssueDate)}}}
 	st, err := s.Records.Standing(r.Context(), p)
@@ -178,6 +185,15 @@ func (s *Server) verifySeal(r *http.Request, lang, text string) *verifyResult {
 		res.Standing = t(st.Status)
 	}
 	return res
+}
+
+// eventLabel is an event's label in a language; an event the model does not have (a seal
+// of another register's) is told by its id.
+func (s *Server) eventLabel(lang, event string) string {
+	if ev := s.Records.Model.Events[event]; ev != nil && ev.Label != "" {
+		return s.Catalog.Text(lang, ev.Label)
+	}
+	return event
 }
 
 // standingReason says in a language why a certificate is superseded.

@@ -22,7 +22,7 @@ func readSeal(t *testing.T, name string, pdf []byte) string {
 
 // TestPrintAndVerify, without JavaScript: a registered birth is printed from its page (the
 // certificate of the registrar's language chosen, copies asked for), the print is in its
-// history, a second is a reprint; the print queue prints what was never printed; the seal read
+// history, the first on another certificate is an original and a second on it a reprint; the print queue prints what was never printed; the seal read
 // back from the PDF is genuine on /verify, and superseded once the record is corrected.
 func TestPrintAndVerify(t *testing.T) {
 	s := newSite(t)
@@ -52,7 +52,15 @@ func TestPrintAndVerify(t *testing.T) {
 	clerk.get("/records/" + id)
 	clerk.has("Acte Acte de naissance (anglais et français), numéro de série B-2026-CR0101-000001/1, 2 exemplaires")
 	clerk.lacks(`action="/queues/birth/print/print"`)
+	// The first Amharic certificate is an original, though an English one was printed; the
+	// second is a copy.
 	clerk.post("/records/"+id+"/actions/print", url.Values{"csrf": {csrf}, "version": {"3"}, "certificate": {"birth-certificate-am"}})
+	if strings.Contains(pdftools.Letters(pdftools.Text(t, pdftools.Artifact(t, "amharic.pdf", []byte(clerk.page)), true)), "የተረጋገጠቅጂ") {
+		t.Error("the first Amharic certificate is watermarked as a copy")
+	}
+	clerk.get("/records/" + id)
+	clerk.lacks("Réimpression, marquée comme copie")
+	clerk.post("/records/"+id+"/actions/print", url.Values{"csrf": {csrf}, "version": {"4"}, "certificate": {"birth-certificate-am"}})
 	if !strings.Contains(pdftools.Letters(pdftools.Text(t, pdftools.Artifact(t, "reprint.pdf", []byte(clerk.page)), true)), "የተረጋገጠቅጂ") {
 		t.Error("the reprint lacks the Amharic watermark")
 	}
@@ -74,7 +82,9 @@ func TestPrintAndVerify(t *testing.T) {
 	// Anyone checks the seal, without logging in.
 	visitor := s.browser("fr")
 	visitor.post("/verify", url.Values{"seal": {sealText}})
-	visitor.has("Authentique : signé par la clé NV-TEST-1 (Nerovia).", "Nahom", "Girma", "B-2026-CR0101-000001/1", "Le registre confirme cet acte.")
+	visitor.has("Authentique : signé par la clé NV-TEST-1 (Nerovia).", "Nahom", "Girma", "B-2026-CR0101-000001/1", "Le registre confirme cet acte.",
+		"<dt>Événement</dt><dd>Naissance</dd>")
+	visitor.lacks("<dd>birth</dd>")
 	visitor.post("/verify", url.Values{"seal": {sealText[:40] + "A" + sealText[41:]}})
 	visitor.has("Non authentique")
 	visitor.lacks("Nahom")
@@ -90,7 +100,7 @@ func TestPrintAndVerify(t *testing.T) {
 	}
 	district := s.login("fenna.albrecq", "en")
 	district.get("/records/" + id)
-	district.post("/records/"+id+"/actions/approve-correction", url.Values{"csrf": {district.csrf()}, "version": {"5"}})
+	district.post("/records/"+id+"/actions/approve-correction", url.Values{"csrf": {district.csrf()}, "version": {"6"}})
 	district.has("Done: Approve")
 	visitor.post("/verify", url.Values{"seal": {sealText}})
 	visitor.has("Authentique", "Remplacé le ", "la rectification")

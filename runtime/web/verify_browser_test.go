@@ -104,7 +104,8 @@ func or(a, b string) string {
 }
 
 // TestVerifyPage: a certificate printed by the runtime is checked on /verify in the browser:
-// genuine, and the register stands by it; with the connection cut after the page loaded the
+// genuine, signed by the key's issuer, the event told by its label in the page's language
+// (English, French), and the register stands by it; with the connection cut after the page loaded the
 // signature is still checked, and the page says the register could not be asked.
 func TestVerifyPage(t *testing.T) {
 	s := newSite(t)
@@ -116,7 +117,8 @@ func TestVerifyPage(t *testing.T) {
 	clerk.post("/records/"+id+"/actions/print", url.Values{"csrf": {clerk.csrf()}, "version": {"2"}})
 	sealText := readSeal(t, "certificate", []byte(clerk.page))
 
-	tab := browsertest.New(t, browsertest.Language("en")).Tab(t)
+	b := browsertest.New(t)
+	tab := b.Tab(t, browsertest.Language("en"))
 	tab.Navigate(s.url + "/verify")
 	check := func() (verdict, standing string) {
 		fill(t, tab, url.Values{"seal": {sealText}})
@@ -124,13 +126,31 @@ func TestVerifyPage(t *testing.T) {
 		return browsertest.Run(tab, chromedp.Text(`#verdict`)), browsertest.Run(tab, chromedp.Text(`#standing`))
 	}
 	verdict, standing := check()
-	if !strings.Contains(verdict, "Genuine: signed by key NV-TEST-1") || standing != "The register stands by this certificate." {
+	if !strings.Contains(verdict, "Genuine: signed by key NV-TEST-1 (Nerovia).") || standing != "The register stands by this certificate." {
 		t.Errorf("online: %q, %q", verdict, standing)
 	}
 	if got := browsertest.Run(tab, chromedp.Text(`#result dl`)); !strings.Contains(got, "Hana") || !strings.Contains(got, "Verified") {
 		t.Errorf("the names are not shown: %q", got)
 	}
+	// The event by its label in the page's language, not its id.
+	if got := browsertest.Run(tab, chromedp.Text(`#result dl dt:nth-of-type(2) + dd`)); got != "Birth" {
+		t.Errorf("the event is shown as %q, want its label Birth", got)
+	}
 	tab.Screenshot("verify-online")
+
+	// In French: the verdict, and the event's French label.
+	fr := b.Tab(t, browsertest.Language("fr"))
+	fr.Navigate(s.url + "/verify")
+	fill(t, fr, url.Values{"seal": {sealText}})
+	fr.Do(chromedp.Click(`#verify button`), chromedp.WaitVisible(`#standing`))
+	if got := browsertest.Run(fr, chromedp.Text(`#verdict`)); got != "Authentique : signé par la clé NV-TEST-1 (Nerovia)." {
+		t.Errorf("in French, the verdict: %q", got)
+	}
+	if got := browsertest.Run(fr, chromedp.Text(`#result dl dt:nth-of-type(2) + dd`)); got != "Naissance" {
+		t.Errorf("in French, the event is shown as %q, want Naissance", got)
+	}
+	fr.Screenshot("verify-fr")
+
 	tab.SetOffline(true)
 	verdict, standing = check()
 	if !strings.Contains(verdict, "Genuine") || !strings.Contains(standing, "could not be reached") {

@@ -219,10 +219,11 @@ if (form) {
       return;
     }
     const p = opened.payload;
-    result.append(para(fill(t.valid, { key: opened.keyId, issuer: opened.issuer }), "flash", "verdict"));
+    const verdict = opened.issuer ? t.valid : t.validNoIssuer;
+    result.append(para(fill(verdict, { key: opened.keyId, issuer: opened.issuer }), "flash", "verdict"));
     const dl = document.createElement("dl");
     dl.className = "summary";
-    for (const [label, value] of [[t.number, p.registrationNumber], [t.event, p.event], [t.eventDate, p.eventDate],
+    for (const [label, value] of [[t.number, p.registrationNumber], [t.event, t["event." + p.event] || p.event], [t.eventDate, p.eventDate],
       [t.eventPlace, p.eventPlace], [t.givenNames, p.givenNames], [t.familyName, p.familyName],
       [t.serial, p.certificateSerial], [t.issued, p.issueDate]]) {
       const dt = document.createElement("dt");

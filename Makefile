@@ -60,6 +60,11 @@ fuzz:
 
 # The main job: the example country served with the embedded store (in ./crvsctl-data), every
 # user's password set to "demo-password" for the demonstration. Open http://127.0.0.1:8080/.
+# The development key names its issuer, which /verify shows. It is NV-DEV-1: the NV-DEV key
+# of earlier runs had no issuer, and a key is never overwritten; when it is there, its public
+# key is still published, so that the certificates it signed still verify.
 run:
-	test -f crvsctl-data/keys/NV-DEV.private.json || go run ./cmd/crvsctl keys generate --id NV-DEV --out crvsctl-data/keys
-	go run ./cmd/crvsctl serve countries/nerovia --data crvsctl-data --dev-password demo-password --signing-key crvsctl-data/keys/NV-DEV.private.json
+	test -f crvsctl-data/keys/NV-DEV-1.private.json || go run ./cmd/crvsctl keys generate --id NV-DEV-1 \
+		--issuer "Civil Registration Office of Nerovia (development key)" --out crvsctl-data/keys
+	go run ./cmd/crvsctl serve countries/nerovia --data crvsctl-data --dev-password demo-password \
+		--signing-key crvsctl-data/keys/NV-DEV-1.private.json $(addprefix --keys ,$(wildcard crvsctl-data/keys/NV-DEV.public.json))

@@ -84,11 +84,18 @@ var (
 )
 
 // Every certificate of the example country, in each of its languages, prints the names, the
-// dates written out, the places by name, the choices by label and the number (golden text,
+// dates written out, the places by name, the choices by label, the number and the "scan to
+// verify" caption with the verification address (golden text,
 // testdata/<certificate>.txt: go test ./certificates -update rewrites it); its QR code, read
 // back by zbarimg from the page pdftoppm renders, opens with the key's keyring to the payload
 // sealed. The pages are kept for review (CRVSCTL_SCREENSHOTS, or go test -artifacts).
 func TestNeroviaCertificates(t *testing.T) {
+	// Beside the QR code, in each of the certificate's languages, where to check it.
+	const (
+		scanEn = "Scan the code to verify this certificate: verify.nerovia.example/verify"
+		scanFr = "Scannez le code pour vérifier cet acte : verify.nerovia.example/verify"
+		scanAm = "ይህን የምስክር ወረቀት ለማረጋገጥ ኮዱን ይቃኙ፦ verify.nerovia.example/verify"
+	)
 	key := testKey(t)
 	p, err := New(nerovia(t), key)
 	if err != nil {
@@ -103,12 +110,12 @@ func TestNeroviaCertificates(t *testing.T) {
 		{"birth", "B-2026-CR0101-000001", birth, map[string][]string{
 			"birth-certificate": {"Republic of Nerovia", "République de Nérovie", "Certificate of Birth", "Acte de naissance",
 				"Ama Éloïse ታረቀ", "Female", "Féminin", "November 1, 2026", "1 novembre 2026", "Dawit Bekele", "Selam Tarek",
-				"B-2026-CR0101-000001", "November 23, 2026", "23 novembre 2026"},
-			"birth-certificate-am": {"የኔሮቪያ ሪፐብሊክ", "የልደት የምስክር ወረቀት", "ሴት", "Female", "Ama Éloïse ታረቀ", "B-2026-CR0101-000001"},
+				"B-2026-CR0101-000001", "November 23, 2026", "23 novembre 2026", scanEn, scanFr},
+			"birth-certificate-am": {"የኔሮቪያ ሪፐብሊክ", "የልደት የምስክር ወረቀት", "ሴት", "Female", "Ama Éloïse ታረቀ", "B-2026-CR0101-000001", scanAm, scanEn},
 		}},
 		{"death", "D-2026-CR0101-00001", death, map[string][]string{
-			"death-certificate":    {"Certificate of Death", "Acte de décès", "Jean-Baptiste Okafor", "Male", "Masculin", "October 30, 2026", "30 octobre 2026", "71"},
-			"death-certificate-am": {"የሞት የምስክር ወረቀት", "Jean-Baptiste Okafor", "October 30, 2026"},
+			"death-certificate":    {"Certificate of Death", "Acte de décès", "Jean-Baptiste Okafor", "Male", "Masculin", "October 30, 2026", "30 octobre 2026", "71", scanEn, scanFr},
+			"death-certificate-am": {"የሞት የምስክር ወረቀት", "Jean-Baptiste Okafor", "October 30, 2026", scanAm, scanEn},
 		}},
 	} {
 		for _, tmpl := range p.Templates(tc.event) {

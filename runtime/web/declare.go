@@ -9,6 +9,9 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strings"
+
+	"github.com/crvsctl/crvsctl/i18n"
 
 	"github.com/crvsctl/crvsctl/runtime/records"
 	"github.com/crvsctl/crvsctl/runtime/store"
@@ -121,6 +124,12 @@ func (s *Server) config(rq *request, f *form, r *store.Record) formConfig {
 		"ui.form.next", "ui.form.back", "ui.form.review", "ui.form.attached", "ui.form.uploadFailed", "ui.form.fileKept"} {
 		c.Texts[k] = s.Catalog.Text(rq.lang, k)
 	}
+	// What the server may refuse, for the script to say it in the page's language.
+	for _, k := range i18n.Keys() {
+		if strings.HasPrefix(k, "ui.problem.") {
+			c.Texts[k] = s.Catalog.Text(rq.lang, k)
+		}
+	}
 	return c
 }
 
@@ -211,9 +220,21 @@ func (s *Server) declare(rq *request) {
 	}
 	rctx := s.Records.RuleContext(rq.actor, nil)
 	if f.count() > 0 {
+		// What the form could not read is told with every other problem of the declaration,
+		// not one round after: the service's, on the fields not already refused.
 		shown := s.newForm(rq.lang, ev, f.data, rctx)
-		shown.raw, shown.errors, shown.files = f.raw, f.errors, f.files
-		s.showDeclare(rq, shown, http.StatusUnprocessableEntity, key, nil)
+		shown.raw, shown.files = f.raw, f.files
+		data, _ := json.Marshal(f.data)
+		var general []string
+		if re := s.Records.Problems(rq.actor, ev.ID, data); re != nil {
+			for _, d := range shown.refused(re) {
+				general = append(general, shown.general(d))
+			}
+		}
+		for id, errs := range f.errors {
+			shown.errors[id] = errs // in place of "required": the answer is there, unread
+		}
+		s.showDeclare(rq, shown, http.StatusUnprocessableEntity, key, general)
 		return
 	}
 	data, _ := json.Marshal(f.data)
@@ -224,7 +245,7 @@ func (s *Server) declare(rq *request) {
 		shown.files = f.files
 		var general []string
 		for _, d := range shown.refused(re) {
-			general = append(general, d.Message)
+			general = append(general, shown.general(d))
 		}
 		s.showDeclare(rq, shown, http.StatusUnprocessableEntity, key, general)
 		return

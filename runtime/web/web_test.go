@@ -731,3 +731,67 @@ func TestDraftsTakenUp(t *testing.T) {
 	u.get("/work")
 	u.lacks("DRAFT42")
 }
+
+// rawSchemaText is what the service's English says of a refusal (JSON Schema's, its own
+// checks'): none of it may reach a page.
+var rawSchemaText = []string{"does not match", "maximum:", "minimum:", "got ", "want ", "is not a day", "value must be", "an answer is required", "not a field of the form"}
+
+// TestEveryProblemAtOnceInFrench: a French form posted without its script with several bad
+// answers, of every kind the server refuses, comes back with all of them at once, each in
+// French (the package's message where it gives one), and none in the service's English.
+func TestEveryProblemAtOnceInFrench(t *testing.T) {
+	s := newSite(t)
+	u := s.login("lidya.verhane", "fr")
+	u.get("/declare/birth")
+	form := birth("Ama", "Tarek")
+	form.Del("child.sex")                                    // required
+	form.Set("child.weight", "9")                            // over the maximum: the package's message
+	form.Set("child.birthOrder", "30")                       // over the maximum: no message of the package
+	form.Set("child.gestationWeeks", "38,5")                 // not a whole number
+	form.Set("child.attendant", "robot")                     // not an option
+	form.Set("mother.idType", "national-id")                 // ...
+	form.Set("mother.nid", "0123")                           // not the identity number's pattern
+	form.Set("mother.dob", "1996-02-30")                     // not a day of the calendar
+	form.Set("mother.name.family", strings.Repeat("T", 201)) // longer than a name part
+	form.Set("csrf", u.csrf())
+	form.Set("key", "bad-1")
+	want := map[string]string{
+		"child.sex":            "Une réponse est obligatoire.",
+		"child.weight":         "Le poids à la naissance doit être compris entre 0,3 et 7 kg.",
+		"child.birthOrder":     "Écrivez un nombre d&#39;au plus 25.",
+		"child.gestationWeeks": "Écrivez un nombre entier.",
+		"child.attendant":      "Choisissez l&#39;une des réponses proposées.",
+		"mother.nid":           "Cette réponse n&#39;a pas la forme attendue",
+		"mother.dob":           "Écrivez une date du calendrier.",
+		"mother.name":          "Écrivez au plus 200 caractères.",
+		"documents.motherId":   "Une réponse est obligatoire.", // a national identity card is shown
+	}
+	check := func(round string) {
+		t.Helper()
+		if u.status != http.StatusUnprocessableEntity {
+			t.Fatalf("%s: %d at %s", round, u.status, u.at)
+		}
+		got := problems(u.page)
+		for id, msg := range want {
+			if !strings.Contains(got, id+": "+msg) {
+				t.Errorf("%s: problems lack %s: %s\n%s", round, id, msg, got)
+			}
+		}
+		u.lacks(rawSchemaText...)
+	}
+	u.post("/declare/birth", form)
+	check("the service's problems")
+	if n := strings.Count(problems(u.page), "\n") + 1; n != len(want) {
+		t.Errorf("%d problems shown, want %d:\n%s", n, len(want), problems(u.page))
+	}
+
+	// With an answer the form itself cannot read (a weight in words), every other problem is
+	// told with it, not one round after.
+	form.Set("child.weight", "trois")
+	want["child.weight"] = "Écrivez un nombre"
+	u.post("/declare/birth", form)
+	check("with a number unread")
+	if strings.Contains(problems(u.page), "child.weight: Une réponse est obligatoire") {
+		t.Errorf("a weight typed but unread is also said missing:\n%s", problems(u.page))
+	}
+}

@@ -68,19 +68,38 @@ func (s *Server) declarePage(rq *request) {
 		s.showDeclare(rq, f, http.StatusOK, d.ID, nil)
 		return
 	}
-	f := s.newForm(rq.lang, ev, nil, s.Records.RuleContext(rq.actor, nil))
+	// A new declaration starts from the package's defaults (a single birth...), shown as
+	// answers the user may change; the rules read them as they read any answer.
+	f := s.newForm(rq.lang, ev, defaults(ev), s.Records.RuleContext(rq.actor, nil))
+	f.fresh = true
 	s.showDeclare(rq, f, http.StatusOK, rand.Text(), nil)
+}
+
+// defaults is the answers a new declaration of ev starts with: each field's default in the
+// package. Never those of a draft or of a record edited: there, an answer left empty is the
+// user's.
+func defaults(ev *records.Event) map[string]any {
+	data := map[string]any{}
+	for _, p := range ev.Pages {
+		for _, fl := range p.Fields {
+			if fl.Default != nil {
+				data[fl.ID] = fl.Default
+			}
+		}
+	}
+	return data
 }
 
 // blankKey is what a blank form's pages depend on: the event, the language, and what its
 // rules read besides the declaration (the user's role, office and area, today).
 type blankKey struct{ event, lang, role, office, area, today string }
 
-// formHTML renders a form's pages. A blank form is rendered once per blankKey and kept: most
-// of a declaration page is its form (70 fields for a birth), the same for every registrar of
-// an office on a given day, and rendering it is most of a page's time.
+// formHTML renders a form's pages. A blank form (a new declaration's, with the package's
+// defaults only) is rendered once per blankKey and kept: most of a declaration page is its form
+// (70 fields for a birth), the same for every registrar of an office on a given day, and
+// rendering it is most of a page's time.
 func (s *Server) formHTML(rq *request, f *form) (template.HTML, error) {
-	blank := len(f.data) == 0 && f.count() == 0
+	blank := f.fresh && f.count() == 0
 	key := blankKey{f.ev.ID, f.lang, rq.actor.User.Role, rq.actor.Office.Code, rq.actor.Office.Area, s.Records.Today()}
 	if blank {
 		s.blankMu.Lock()

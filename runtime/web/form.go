@@ -24,6 +24,7 @@ type form struct {
 	raw    map[string]string // what was typed where it could not be read (a number "3,2")
 	files  map[string]string // document id -> file name, of the documents attached
 	draft  bool              // the answers are a draft's, saved on the server
+	fresh  bool              // a new declaration's blank form: the package's defaults only
 	state  map[string]rules.FieldState
 	errors map[string][]string
 	byID   map[string]bundle.Field

@@ -795,3 +795,61 @@ func TestEveryProblemAtOnceInFrench(t *testing.T) {
 		t.Errorf("a weight typed but unread is also said missing:\n%s", problems(u.page))
 	}
 }
+
+// TestDefaults: a new declaration's form starts from the package's defaults (a single birth,
+// Nerovian parents, the father living with the mother), written in the page so that they hold
+// without the script too; an answer given only by its default is the user's to change or clear;
+// and the form of a record (a correction) shows the record's answers, not the defaults.
+func TestDefaults(t *testing.T) {
+	s := newSite(t)
+	u := s.login("lidya.verhane", "fr")
+	u.get("/declare/birth")
+	defaults := []string{`<option value="single" selected>`, `<option value="nerovian" selected>`,
+		`name="father.sameAddress" value="true" checked>`}
+	u.has(defaults...)
+	form := formOf(u.page)
+	for _, name := range []string{"child.typeOfBirth", "mother.nationality", "father.nationality", "father.sameAddress"} {
+		if form.Get(name) == "" {
+			t.Errorf("the new form posts no %s", name)
+		}
+	}
+	// Twice: the blank form is kept once rendered, with its defaults.
+	u.get("/declare/birth")
+	u.has(defaults...)
+
+	// Changed, and cleared: the user's answers, not the defaults again.
+	post := birth("Ama", "Tarek")
+	post.Set("child.typeOfBirth", "twin")
+	post.Set("child.multipleBirthOrder", "2")
+	post.Set("mother.nationality", "")
+	post.Set("csrf", u.csrf())
+	post.Set("key", "defaults-1")
+	u.post("/declare/birth", post)
+	if got := problems(u.page); u.status != http.StatusUnprocessableEntity || !strings.Contains(got, "mother.nationality: Une réponse est obligatoire.") {
+		t.Fatalf("a nationality cleared: %d\n%s", u.status, got)
+	}
+	if got := formOf(u.page).Get("child.typeOfBirth"); got != "twin" {
+		t.Errorf("the type of birth chosen, shown again: %q, want twin", got)
+	}
+	post.Set("mother.nationality", "ardossian")
+	u.post("/declare/birth", post)
+	id := recordURL.FindStringSubmatch(u.at)
+	if id == nil {
+		t.Fatalf("declared: %d at %s\n%s", u.status, u.at, problems(u.page))
+	}
+	u.has("Jumeaux") // as chosen
+
+	// The record's form: its answers; the father (unknown) has no nationality, default or not.
+	u.post("/records/"+id[1]+"/actions/register", url.Values{"csrf": {u.csrf()}, "version": {"1"}})
+	u.get("/records/" + id[1] + "/edit/request-correction")
+	if u.status != 200 {
+		t.Fatalf("the correction form: %d", u.status)
+	}
+	if f := formOf(u.page); f.Get("child.typeOfBirth") != "twin" || f.Get("mother.nationality") != "ardossian" {
+		t.Errorf("the correction form: type of birth %q, nationality %q, want the record's", f.Get("child.typeOfBirth"), f.Get("mother.nationality"))
+	}
+	if f := formOf(u.page); f.Get("father.nationality") != "" {
+		t.Errorf("the correction form gives the father a nationality: %q", f.Get("father.nationality"))
+	}
+	u.lacks(`name="father.sameAddress" value="true" checked>`)
+}

@@ -84,3 +84,39 @@ func TestCalculatedAndDefaultsInTheBrowser(t *testing.T) {
 		})
 	}
 }
+
+// TestServerProblemsTranslated: what only the server refuses (a number over its field's
+// maximum, which the package's rules do not check) comes back to the form's script as a key
+// and its arguments, and is shown in the page's language on each field, never in the API's
+// English ("maximum: got 30, want 25").
+func TestServerProblemsTranslated(t *testing.T) {
+	s := newSite(t)
+	b := browsertest.New(t)
+	for _, c := range []struct{ lang, order, weeks string }{
+		{"fr", "Écrivez un nombre d'au plus 25.", "Écrivez un nombre d'au plus 45."},
+		{"am", "ቢበዛ 25 የሆነ ቁጥር ይጻፉ።", "ቢበዛ 45 የሆነ ቁጥር ይጻፉ።"},
+	} {
+		t.Run(c.lang, func(t *testing.T) {
+			tab := b.Tab(t, browsertest.Language(c.lang))
+			loginIn(t, tab, s, "lidya.verhane")
+			openForm(tab, s.url+"/declare/birth")
+			form := birth("Ama", "Server-"+c.lang)
+			form.Set("child.birthOrder", "30")
+			form.Set("child.gestationWeeks", "50")
+			fill(t, tab, form)
+			send(t, tab)
+			tab.WaitFor(`document.getElementById("e-child.birthOrder").textContent.trim() !== ""`)
+			if got := errorOf(tab, "child.birthOrder"); got != c.order {
+				t.Errorf("birth order 30: %q, want %q", got, c.order)
+			}
+			if got := errorOf(tab, "child.gestationWeeks"); got != c.weeks {
+				t.Errorf("50 weeks: %q, want %q", got, c.weeks)
+			}
+			if got := browsertest.Run(tab, chromedp.Evaluate[string](`document.body.innerText`)); strings.Contains(got, "maximum") || strings.Contains(got, "got ") {
+				t.Errorf("the page shows the API's English:\n%s", got)
+			}
+			// Not CheckNoConsoleErrors: the browser logs the API's 422, which is the point.
+			tab.Screenshot("server-problems-" + c.lang)
+		})
+	}
+}

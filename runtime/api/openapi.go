@@ -70,7 +70,10 @@ func (s *Server) openAPIDocument() obj {
 	schemas := obj{
 		"Errors": obj{"type": "object", "required": []string{"errors"}, "properties": obj{"errors": obj{"type": "array", "items": obj{
 			"type": "object", "required": []string{"path", "code", "message"},
-			"properties": obj{"path": str, "code": str, "message": str}}}}},
+			"properties": obj{"path": str, "code": str, "message": str,
+				// The problem's message key (crvsctl's ui.problem.*, or the package's), and the
+				// values of its placeholders, for a client that speaks the user's language.
+				"key": str, "args": obj{"type": "object", "additionalProperties": str}}}}}},
 		"Login":   obj{"type": "object", "required": []string{"username", "password"}, "properties": obj{"username": str, "password": str}},
 		"Session": obj{"type": "object", "properties": obj{"token": str, "csrf": str, "expires": str, "user": obj{"type": "object"}}},
 		"Record": obj{"type": "object", "properties": obj{"id": str, "event": str, "status": str, "flags": strs, "number": str,

@@ -41,9 +41,12 @@ type Detail struct {
 	Path    string `json:"path"`
 	Code    string `json:"code"`
 	Message string `json:"message"`
-	// Key is the translation key of a rule's message (Message is its text in the country's
-	// default language), for pages that show it in the user's language.
-	Key string `json:"key,omitempty"`
+	// Key is the translation key of the problem, for pages that show it in the user's
+	// language: a rule's message of the package (Message is then its text in the country's
+	// default language), or one of crvsctl's (ui.problem.*, ui.form.requiredAnswer...), whose
+	// placeholders Args fills ({"max": "7"}). Message stays English for API clients.
+	Key  string            `json:"key,omitempty"`
+	Args map[string]string `json:"args,omitempty"`
 }
 
 // Error is a refusal, with every problem found.
@@ -124,15 +127,15 @@ func (s *Service) Declare(ctx context.Context, actor *Actor, d Declaration) (rec
 	if d.Comment, err = cleanComment(d.Comment); err != nil {
 		return nil, false, err
 	}
+	now := s.now()
+	rctx := &rules.Context{Today: s.today(now), Role: actor.User.Role, Office: actor.Office.Code, Area: actor.Office.Area}
 	data, verr := s.validate(ev, d.Data)
 	if verr != nil {
 		if first, err := s.sentBefore(ctx, actor, d, hash); first != nil || err != nil {
 			return first, false, err
 		}
-		return nil, false, verr
+		return nil, false, s.withRules(ev, verr, data, nil, rctx)
 	}
-	now := s.now()
-	rctx := &rules.Context{Today: s.today(now), Role: actor.User.Role, Office: actor.Office.Code, Area: actor.Office.Area}
 
 	if a, named := ev.Actions[d.Action]; d.Action != "" && (!named || !a.Creating()) {
 		// Not "your role may not declare": the role may well, with another action.
@@ -273,23 +276,56 @@ func (s *Service) validate(ev *Event, raw json.RawMessage) (map[string]any, *Err
 			return nil, refuse(Invalid, "/data", "invalid", "%v", err)
 		}
 		out := &Error{Kind: Invalid}
+		unreadable := map[string]bool{} // fields whose answers the rules cannot read
 		for _, leaf := range leaves(ve) {
 			path := "/data"
 			for _, p := range leaf.InstanceLocation {
 				path += "/" + pointerEscape.Replace(p)
 			}
-			msg := leaf.ErrorKind.LocalizedString(printer)
+			field := ""
+			if len(leaf.InstanceLocation) > 0 {
+				field = leaf.InstanceLocation[0]
+			}
 			// A field that is not in the form is named in the path, one detail each, as every
 			// other problem is; not "/data/", a pointer to a field with an empty name.
 			if ap, ok := leaf.ErrorKind.(*kind.AdditionalProperties); ok {
 				for _, p := range ap.Properties {
-					out.Details = append(out.Details, Detail{Path: path + "/" + pointerEscape.Replace(p), Code: "schema", Message: "not a field of the form"})
+					out.Details = append(out.Details, Detail{Path: path + "/" + pointerEscape.Replace(p), Code: "schema", Message: "not a field of the form", Key: "ui.problem.unknownField"})
 				}
+				unreadable[field] = true
 				continue
 			}
-			out.Details = append(out.Details, Detail{Path: path, Code: "schema", Message: msg})
+			if rq, ok := leaf.ErrorKind.(*kind.Required); ok {
+				for _, p := range rq.Missing {
+					out.Details = append(out.Details, Detail{Path: path + "/" + pointerEscape.Replace(p), Code: "schema", Message: leaf.ErrorKind.LocalizedString(printer), Key: "ui.form.requiredAnswer"})
+				}
+				unreadable[field] = true
+				continue
+			}
+			key, args, readable := schemaProblem(ev.checks[field], leaf.ErrorKind)
+			if !readable {
+				unreadable[field] = true
+			}
+			out.Details = append(out.Details, Detail{Path: path, Code: "schema", Message: leaf.ErrorKind.LocalizedString(printer), Key: key, Args: args})
 		}
-		return nil, out
+		// The answers the schema refused but the rules can read (a number over the field's
+		// maximum, a text too long) are kept for them, so that the package's own message (a
+		// validation's) is found, and every other problem of the declaration with it; those
+		// of the wrong kind are not.
+		var data map[string]any
+		if json.Unmarshal(raw, &data) != nil || data == nil {
+			return nil, out
+		}
+		for id := range unreadable {
+			delete(data, id)
+		}
+		for id := range data {
+			if _, known := ev.Schema.Properties[id]; !known {
+				delete(data, id)
+			}
+		}
+		cleanTexts(ev, data)
+		return data, out
 	}
 	var data map[string]any
 	if err := json.Unmarshal(raw, &data); err != nil {
@@ -297,6 +333,100 @@ func (s *Service) validate(ev *Event, raw json.RawMessage) (map[string]any, *Err
 	}
 	cleanTexts(ev, data)
 	return data, nil
+}
+
+// schemaProblem is the message key (ui.problem.*) and its arguments of a refusal of the JSON
+// Schema, for pages that show it in the user's language; readable tells an answer of the
+// right JSON type (a number out of bounds, a text too long), which the rules can still read.
+func schemaProblem(c fieldCheck, k jsonschema.ErrorKind) (key string, args map[string]string, readable bool) {
+	num := func(r interface{ FloatString(int) string }) string {
+		return strings.TrimSuffix(strings.TrimRight(r.FloatString(6), "0"), ".")
+	}
+	switch k := k.(type) {
+	case *kind.Minimum:
+		return "ui.problem.minimum", map[string]string{"min": num(k.Want)}, true
+	case *kind.Maximum:
+		return "ui.problem.maximum", map[string]string{"max": num(k.Want)}, true
+	case *kind.ExclusiveMinimum:
+		return "ui.problem.exclusiveMinimum", map[string]string{"min": num(k.Want)}, true
+	case *kind.ExclusiveMaximum:
+		return "ui.problem.exclusiveMaximum", map[string]string{"max": num(k.Want)}, true
+	case *kind.MinLength:
+		return "ui.problem.minLength", map[string]string{"min": strconv.Itoa(k.Want)}, true
+	case *kind.MaxLength:
+		return "ui.problem.maxLength", map[string]string{"max": strconv.Itoa(k.Want)}, true
+	case *kind.Pattern:
+		if c.date {
+			return "ui.problem.date", nil, false
+		}
+		return "ui.problem.pattern", nil, true
+	case *kind.Format:
+		if k.Want == "date" {
+			return "ui.problem.date", nil, false
+		}
+		return "ui.problem.pattern", nil, false
+	case *kind.Enum, *kind.Const:
+		return "ui.problem.option", nil, false
+	case *kind.MinItems:
+		return "ui.problem.minItems", map[string]string{"min": strconv.Itoa(k.Want)}, false
+	case *kind.MaxItems:
+		return "ui.problem.maxItems", map[string]string{"max": strconv.Itoa(k.Want)}, false
+	case *kind.UniqueItems:
+		return "ui.problem.option", nil, false
+	case *kind.MultipleOf:
+		return "ui.problem.multipleOf", map[string]string{"step": num(k.Want)}, false
+	case *kind.Type:
+		switch {
+		case slices.Contains(k.Want, "integer") && k.Got == "number":
+			return "ui.problem.integer", nil, false
+		case slices.Contains(k.Want, "integer") || slices.Contains(k.Want, "number"):
+			return "ui.form.notNumber", nil, false
+		case slices.Contains(k.Want, "boolean"):
+			return "ui.problem.yesno", nil, false
+		}
+		return "ui.problem.type", nil, false
+	}
+	return "ui.problem.invalid", nil, false
+}
+
+// withRules adds to a refusal of the schema the problems the form's rules find in the answers
+// it could read (data, as validate returned it), so that a declaration is told every problem at
+// once. A field's problem told in the package's words (a validation's message) replaces the
+// schema's; a field whose answer the schema refused is not also "required".
+func (s *Service) withRules(ev *Event, verr *Error, data, old map[string]any, rctx *rules.Context) *Error {
+	if data == nil || verr.Kind != Invalid {
+		return verr
+	}
+	rerr := s.evaluate(ev, data, old, rctx)
+	if rerr == nil {
+		return verr
+	}
+	fieldOf := func(path string) string {
+		id, _ := strings.CutPrefix(path, "/data/")
+		id, _, _ = strings.Cut(id, "/")
+		return id
+	}
+	refused, told := map[string]bool{}, map[string]bool{}
+	for _, d := range verr.Details {
+		refused[fieldOf(d.Path)] = true
+	}
+	for _, d := range rerr.Details {
+		if d.Code == "rule" {
+			told[fieldOf(d.Path)] = true
+		}
+	}
+	out := &Error{Kind: Invalid}
+	for _, d := range verr.Details {
+		if !told[fieldOf(d.Path)] {
+			out.Details = append(out.Details, d)
+		}
+	}
+	for _, d := range rerr.Details {
+		if !refused[fieldOf(d.Path)] || d.Code == "rule" {
+			out.Details = append(out.Details, d)
+		}
+	}
+	return out
 }
 
 // cleanTexts stores each text answer as rules.CleanText cleans it (Unicode NFC, the white
@@ -390,23 +520,23 @@ func (s *Service) evaluate(ev *Event, data, old map[string]any, rctx *rules.Cont
 			// The form shows such a field read-only: a request that changes it anyway (the
 			// registrar's notes, in a clerk's declaration) is refused, not stored.
 			out.Details = append(out.Details, Detail{Path: "/data/" + id, Code: "disabled",
-				Message: fmt.Sprintf("role %s may not change this field", rctx.Role)})
+				Message: fmt.Sprintf("role %s may not change this field", rctx.Role), Key: "ui.problem.disabled"})
 			continue
 		}
 		if slices.Contains(st.Errors, rules.ErrCharacters) {
 			// Not the answer to check: the answer as it cannot be stored.
 			out.Details = append(out.Details, Detail{Path: "/data/" + id, Code: "characters",
-				Message: "holds " + rules.DescribeRefused(refusedIn(data[id], ev.texts[id])) + ", which no answer holds: type it again without it"})
+				Message: "holds " + rules.DescribeRefused(refusedIn(data[id], ev.texts[id])) + ", which no answer holds: type it again without it", Key: "ui.form.characters"})
 			continue
 		}
-		if msg := s.Model.checkAnswer(ev.checks, id, data[id]); msg != "" {
-			out.Details = append(out.Details, Detail{Path: "/data/" + id, Code: "invalid-value", Message: msg})
+		if msg, key := s.Model.checkAnswer(ev.checks, id, data[id]); msg != "" {
+			out.Details = append(out.Details, Detail{Path: "/data/" + id, Code: "invalid-value", Message: msg, Key: key})
 			continue
 		}
 		for _, msg := range st.Errors {
 			d := Detail{Path: "/data/" + id, Code: "rule", Message: s.Model.text(msg), Key: msg}
 			if msg == rules.ErrRequired {
-				d = Detail{Path: "/data/" + id, Code: "required", Message: "an answer is required"}
+				d = Detail{Path: "/data/" + id, Code: "required", Message: "an answer is required", Key: "ui.form.requiredAnswer"}
 			}
 			out.Details = append(out.Details, d)
 		}
@@ -417,32 +547,32 @@ func (s *Service) evaluate(ev *Event, data, old map[string]any, rctx *rules.Cont
 	return nil
 }
 
-// checkAnswer says what is wrong with an answer its field's type refuses, or "". The JSON
-// Schema only knows these answers as strings; the browser's lists offer only valid ones, but
-// an API client can send anything.
-func (m *Model) checkAnswer(checks map[string]fieldCheck, id string, v any) string {
+// checkAnswer says what is wrong with an answer its field's type refuses, in English and as a
+// message key (ui.problem.*), or "". The JSON Schema only knows these answers as strings; the
+// browser's lists offer only valid ones, but an API client can send anything.
+func (m *Model) checkAnswer(checks map[string]fieldCheck, id string, v any) (msg, key string) {
 	c, found := checks[id]
 	str, isStr := v.(string)
 	if !found || !isStr || str == "" {
-		return ""
+		return "", ""
 	}
 	switch {
 	case c.date:
 		if _, ok := rules.ParseDate(str); !ok {
-			return str + " is not a day of the calendar"
+			return str + " is not a day of the calendar", "ui.problem.date"
 		}
 	case c.pattern != nil && !c.pattern.MatchString(str):
-		return "does not match the pattern " + c.pattern.String()
+		return "does not match the pattern " + c.pattern.String(), "ui.problem.pattern"
 	case c.of == "area":
 		if lv, found := m.level[str]; !found || (c.level != "" && lv != c.level) {
-			return fmt.Sprintf("%s is not an area of level %s", str, c.level)
+			return fmt.Sprintf("%s is not an area of level %s", str, c.level), "ui.problem.place"
 		}
 	case c.of == "office":
 		if o, found := m.Offices[str]; !found || (len(c.types) > 0 && !slices.Contains(c.types, o.Type)) {
-			return fmt.Sprintf("%s is not an office of type %s", str, strings.Join(c.types, " or "))
+			return fmt.Sprintf("%s is not an office of type %s", str, strings.Join(c.types, " or ")), "ui.problem.place"
 		}
 	}
-	return ""
+	return "", ""
 }
 
 // text is a translation key in the country's default language, or the key itself.
@@ -641,7 +771,7 @@ func (s *Service) prepare(ctx context.Context, actor *Actor, id string, req Acti
 		raw, _ := json.Marshal(merged)
 		checked, verr := s.validate(ev, raw)
 		if verr != nil {
-			return nil, verr
+			return nil, s.withRules(ev, verr, checked, data, rctx)
 		}
 		if err := s.evaluate(ev, checked, data, rctx); err != nil {
 			return nil, err
@@ -894,6 +1024,22 @@ func (s *Service) RuleContext(actor *Actor, r *store.Record) *rules.Context {
 		c.Status, c.Flags = r.Status, r.Flags
 	}
 	return c
+}
+
+// Problems are the problems the service would find in a new declaration's answers, by its
+// schema and the form's rules, without storing anything: for a form that has problems of its
+// own (a number it could not read) to show every other one with them. Nil when none.
+func (s *Service) Problems(actor *Actor, event string, raw json.RawMessage) *Error {
+	ev, ok := s.Model.Events[event]
+	if !ok {
+		return refuse(NotFound, "/event", "unknown-event", "no event %q", event)
+	}
+	rctx := s.RuleContext(actor, nil)
+	data, verr := s.validate(ev, raw)
+	if verr != nil {
+		return s.withRules(ev, verr, data, nil, rctx)
+	}
+	return s.evaluate(ev, data, nil, rctx)
 }
 
 // Today is the date in the country now, YYYY-MM-DD.

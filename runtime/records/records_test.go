@@ -180,9 +180,9 @@ func TestDeclareRefusesWhatTheSchemaRefuses(t *testing.T) {
 		{"an operator as an option", with("child.sex", operator), Invalid, []string{"/data/child.sex"}},
 		{"an operator as a date", with("child.dob", operator), Invalid, []string{"/data/child.dob"}},
 		{"an operator as a name", with("child.name", operator), Invalid, []string{"/data/child.name/$gt"}},
-		{"an operator as a field", json.RawMessage(`{"$where": "sleep(1000)"}`), Invalid, []string{"/data/$where"}},
+		{"an operator as a field", with("$where", "sleep(1000)"), Invalid, []string{"/data/$where"}},
 		// A JSON Pointer escapes "/" and "~" in a name.
-		{"a field name with a slash", json.RawMessage(`{"a/b~c": 1}`), Invalid, []string{"/data/a~1b~0c"}},
+		{"a field name with a slash", with("a/b~c", 1), Invalid, []string{"/data/a~1b~0c"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -196,6 +196,10 @@ func TestDeclareRefusesWhatTheSchemaRefuses(t *testing.T) {
 				if !strings.HasPrefix(det.Path, "/data") || det.Message == "" {
 					t.Errorf("detail %+v: want a path under /data and a message", det)
 				}
+				// Every problem of an answer has a key for the pages to translate.
+				if tt.kind == Invalid && det.Path != "/data" && det.Key == "" {
+					t.Errorf("detail %+v: no key", det)
+				}
 			}
 			if tt.paths != nil && !slices.Equal(paths(re), tt.paths) {
 				t.Errorf("paths %v, want %v", paths(re), tt.paths)
@@ -204,6 +208,50 @@ func TestDeclareRefusesWhatTheSchemaRefuses(t *testing.T) {
 	}
 	if n := e.count("birth"); n != 0 {
 		t.Errorf("%d records stored after refusals", n)
+	}
+}
+
+// TestSchemaProblemsHaveKeys: each refusal of the schema and of the service's own checks says
+// its problem by a key of crvsctl's catalogue (with the bounds as arguments) or, where the
+// package gives one, by the package's message; and the rules' problems come with the schema's,
+// not one round after.
+func TestSchemaProblemsHaveKeys(t *testing.T) {
+	e := newEnv(t)
+	clerk := e.actor("marta.oyelund")
+	d := completeData("birth")
+	d["child.birthOrder"] = 30       // over the maximum (25): no message of the package
+	d["child.weight"] = 12           // over the maximum (7): the package's message.weight-range
+	d["child.gestationWeeks"] = 38.5 // not an integer
+	d["child.sex"] = "F"             // not an option
+	d["father.known"] = "yes"        // not a boolean
+	d["child.dob"] = "02/11/2026"    // not a date
+	d["child.name"] = map[string]any{"given": strings.Repeat("A", 201), "family": "T"}
+	d["mother.idType"] = "national-id"
+	d["mother.nid"] = "0123" // not the pattern: the service's own check
+	delete(d, "child.attendant")
+	_, _, err := e.svc.Declare(e.ctx, clerk, Declaration{Event: "birth", Data: mustJSON(t, d)})
+	re := refusal(t, err, Invalid)
+	got := map[string]string{}
+	for _, det := range re.Details {
+		k := det.Key
+		for _, a := range slices.Sorted(maps.Keys(det.Args)) {
+			k += " " + a + "=" + det.Args[a]
+		}
+		got[det.Path] = k
+	}
+	want := map[string]string{
+		"/data/child.birthOrder":     "ui.problem.maximum max=25",
+		"/data/child.weight":         "message.weight-range",
+		"/data/child.gestationWeeks": "ui.problem.integer",
+		"/data/child.sex":            "ui.problem.option",
+		"/data/father.known":         "ui.problem.yesno",
+		"/data/child.dob":            "ui.problem.date",
+		"/data/child.name/given":     "ui.problem.maxLength max=200",
+		"/data/mother.nid":           "ui.problem.pattern",
+		"/data/child.attendant":      "ui.form.requiredAnswer",
+	}
+	if !maps.Equal(got, want) {
+		t.Errorf("problems:\n got %v\nwant %v", got, want)
 	}
 }
 

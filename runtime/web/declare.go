@@ -9,6 +9,9 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strings"
+
+	"github.com/crvsctl/crvsctl/i18n"
 
 	"github.com/crvsctl/crvsctl/runtime/records"
 	"github.com/crvsctl/crvsctl/runtime/store"
@@ -65,19 +68,38 @@ func (s *Server) declarePage(rq *request) {
 		s.showDeclare(rq, f, http.StatusOK, d.ID, nil)
 		return
 	}
-	f := s.newForm(rq.lang, ev, nil, s.Records.RuleContext(rq.actor, nil))
+	// A new declaration starts from the package's defaults (a single birth...), shown as
+	// answers the user may change; the rules read them as they read any answer.
+	f := s.newForm(rq.lang, ev, defaults(ev), s.Records.RuleContext(rq.actor, nil))
+	f.fresh = true
 	s.showDeclare(rq, f, http.StatusOK, rand.Text(), nil)
+}
+
+// defaults is the answers a new declaration of ev starts with: each field's default in the
+// package. Never those of a draft or of a record edited: there, an answer left empty is the
+// user's.
+func defaults(ev *records.Event) map[string]any {
+	data := map[string]any{}
+	for _, p := range ev.Pages {
+		for _, fl := range p.Fields {
+			if fl.Default != nil {
+				data[fl.ID] = fl.Default
+			}
+		}
+	}
+	return data
 }
 
 // blankKey is what a blank form's pages depend on: the event, the language, and what its
 // rules read besides the declaration (the user's role, office and area, today).
 type blankKey struct{ event, lang, role, office, area, today string }
 
-// formHTML renders a form's pages. A blank form is rendered once per blankKey and kept: most
-// of a declaration page is its form (70 fields for a birth), the same for every registrar of
-// an office on a given day, and rendering it is most of a page's time.
+// formHTML renders a form's pages. A blank form (a new declaration's, with the package's
+// defaults only) is rendered once per blankKey and kept: most of a declaration page is its form
+// (70 fields for a birth), the same for every registrar of an office on a given day, and
+// rendering it is most of a page's time.
 func (s *Server) formHTML(rq *request, f *form) (template.HTML, error) {
-	blank := len(f.data) == 0 && f.count() == 0
+	blank := f.fresh && f.count() == 0
 	key := blankKey{f.ev.ID, f.lang, rq.actor.User.Role, rq.actor.Office.Code, rq.actor.Office.Area, s.Records.Today()}
 	if blank {
 		s.blankMu.Lock()
@@ -120,6 +142,12 @@ func (s *Server) config(rq *request, f *form, r *store.Record) formConfig {
 	for _, k := range []string{"ui.form.requiredAnswer", "ui.form.characters", "ui.form.saved", "ui.form.offline", "ui.form.sent", "ui.form.notNumber", "ui.form.required", "ui.form.errors",
 		"ui.form.next", "ui.form.back", "ui.form.review", "ui.form.attached", "ui.form.uploadFailed", "ui.form.fileKept"} {
 		c.Texts[k] = s.Catalog.Text(rq.lang, k)
+	}
+	// What the server may refuse, for the script to say it in the page's language.
+	for _, k := range i18n.Keys() {
+		if strings.HasPrefix(k, "ui.problem.") {
+			c.Texts[k] = s.Catalog.Text(rq.lang, k)
+		}
 	}
 	return c
 }
@@ -211,9 +239,21 @@ func (s *Server) declare(rq *request) {
 	}
 	rctx := s.Records.RuleContext(rq.actor, nil)
 	if f.count() > 0 {
+		// What the form could not read is told with every other problem of the declaration,
+		// not one round after: the service's, on the fields not already refused.
 		shown := s.newForm(rq.lang, ev, f.data, rctx)
-		shown.raw, shown.errors, shown.files = f.raw, f.errors, f.files
-		s.showDeclare(rq, shown, http.StatusUnprocessableEntity, key, nil)
+		shown.raw, shown.files = f.raw, f.files
+		data, _ := json.Marshal(f.data)
+		var general []string
+		if re := s.Records.Problems(rq.actor, ev.ID, data); re != nil {
+			for _, d := range shown.refused(re) {
+				general = append(general, shown.general(d))
+			}
+		}
+		for id, errs := range f.errors {
+			shown.errors[id] = errs // in place of "required": the answer is there, unread
+		}
+		s.showDeclare(rq, shown, http.StatusUnprocessableEntity, key, general)
 		return
 	}
 	data, _ := json.Marshal(f.data)
@@ -224,7 +264,7 @@ func (s *Server) declare(rq *request) {
 		shown.files = f.files
 		var general []string
 		for _, d := range shown.refused(re) {
-			general = append(general, d.Message)
+			general = append(general, shown.general(d))
 		}
 		s.showDeclare(rq, shown, http.StatusUnprocessableEntity, key, general)
 		return

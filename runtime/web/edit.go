@@ -143,7 +143,7 @@ func (s *Server) edit(rq *request) {
 			case "/data":
 				general = append(general, s.Catalog.Text(rq.lang, "ui.form.nothingChanged"))
 			default:
-				general = append(general, d.Message)
+				general = append(general, shown.general(d))
 			}
 		}
 		s.showEdit(rq, r, a, shown, http.StatusUnprocessableEntity, comment, general)

@@ -3,6 +3,7 @@ package web
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/url"
 	"slices"
 	"strconv"
@@ -23,6 +24,7 @@ type form struct {
 	raw    map[string]string // what was typed where it could not be read (a number "3,2")
 	files  map[string]string // document id -> file name, of the documents attached
 	draft  bool              // the answers are a draft's, saved on the server
+	fresh  bool              // a new declaration's blank form: the package's defaults only
 	state  map[string]rules.FieldState
 	errors map[string][]string
 	byID   map[string]bundle.Field
@@ -350,31 +352,50 @@ func (f *form) readField(fl bundle.Field, post url.Values) {
 }
 
 // refused puts a refusal's problems on the fields they are about, in the form's language, and
-// returns those about no field.
+// returns those about no field. A problem is told by its key, the package's message or
+// crvsctl's; never by the English the API gives with it (JSON Schema's "maximum: got 9, want 7").
 func (f *form) refused(re *records.Error) []records.Detail {
 	var general []records.Detail
 	for _, d := range re.Details {
 		id, onField := strings.CutPrefix(d.Path, "/data/")
+		id, _, _ = strings.Cut(id, "/") // a part of a name or address: its field
 		if !onField || f.byID[id].ID == "" {
 			general = append(general, d)
 			continue
 		}
-		var msg string
-		switch {
-		case d.Code == "required":
-			msg = f.t("ui.form.requiredAnswer")
-		case d.Code == "characters":
-			msg = f.t("ui.form.characters")
-		case d.Key != "":
-			msg = f.t(d.Key)
-		default:
-			msg = d.Message
-		}
+		msg := f.problem(d)
 		if !slices.Contains(f.errors[id], msg) {
 			f.errors[id] = append(f.errors[id], msg)
 		}
 	}
 	return general
+}
+
+// problem is a refusal's problem in the form's language: by its key, with its arguments; a
+// problem on a field without one (none is, today) is said in general words.
+func (f *form) problem(d records.Detail) string {
+	switch {
+	case d.Code == "required":
+		return f.t("ui.form.requiredAnswer")
+	case d.Code == "characters":
+		return f.t("ui.form.characters")
+	case d.Key != "":
+		var args []string
+		for _, k := range slices.Sorted(maps.Keys(d.Args)) {
+			args = append(args, k, d.Args[k])
+		}
+		return f.t(d.Key, args...)
+	}
+	return f.t("ui.problem.invalid")
+}
+
+// general is a problem about no field of the form in the form's language when it has a key
+// (an answer to a field the form does not have), else as the service said it.
+func (f *form) general(d records.Detail) string {
+	if d.Key != "" {
+		return f.problem(d)
+	}
+	return d.Message
 }
 
 // count is the number of problems on fields.

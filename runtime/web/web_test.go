@@ -731,3 +731,125 @@ func TestDraftsTakenUp(t *testing.T) {
 	u.get("/work")
 	u.lacks("DRAFT42")
 }
+
+// rawSchemaText is what the service's English says of a refusal (JSON Schema's, its own
+// checks'): none of it may reach a page.
+var rawSchemaText = []string{"does not match", "maximum:", "minimum:", "got ", "want ", "is not a day", "value must be", "an answer is required", "not a field of the form"}
+
+// TestEveryProblemAtOnceInFrench: a French form posted without its script with several bad
+// answers, of every kind the server refuses, comes back with all of them at once, each in
+// French (the package's message where it gives one), and none in the service's English.
+func TestEveryProblemAtOnceInFrench(t *testing.T) {
+	s := newSite(t)
+	u := s.login("lidya.verhane", "fr")
+	u.get("/declare/birth")
+	form := birth("Ama", "Tarek")
+	form.Del("child.sex")                                    // required
+	form.Set("child.weight", "9")                            // over the maximum: the package's message
+	form.Set("child.birthOrder", "30")                       // over the maximum: no message of the package
+	form.Set("child.gestationWeeks", "38,5")                 // not a whole number
+	form.Set("child.attendant", "robot")                     // not an option
+	form.Set("mother.idType", "national-id")                 // ...
+	form.Set("mother.nid", "0123")                           // not the identity number's pattern
+	form.Set("mother.dob", "1996-02-30")                     // not a day of the calendar
+	form.Set("mother.name.family", strings.Repeat("T", 201)) // longer than a name part
+	form.Set("csrf", u.csrf())
+	form.Set("key", "bad-1")
+	want := map[string]string{
+		"child.sex":            "Une réponse est obligatoire.",
+		"child.weight":         "Le poids à la naissance doit être compris entre 0,3 et 7 kg.",
+		"child.birthOrder":     "Écrivez un nombre d&#39;au plus 25.",
+		"child.gestationWeeks": "Écrivez un nombre entier.",
+		"child.attendant":      "Choisissez l&#39;une des réponses proposées.",
+		"mother.nid":           "Cette réponse n&#39;a pas la forme attendue",
+		"mother.dob":           "Écrivez une date du calendrier.",
+		"mother.name":          "Écrivez au plus 200 caractères.",
+		"documents.motherId":   "Une réponse est obligatoire.", // a national identity card is shown
+	}
+	check := func(round string) {
+		t.Helper()
+		if u.status != http.StatusUnprocessableEntity {
+			t.Fatalf("%s: %d at %s", round, u.status, u.at)
+		}
+		got := problems(u.page)
+		for id, msg := range want {
+			if !strings.Contains(got, id+": "+msg) {
+				t.Errorf("%s: problems lack %s: %s\n%s", round, id, msg, got)
+			}
+		}
+		u.lacks(rawSchemaText...)
+	}
+	u.post("/declare/birth", form)
+	check("the service's problems")
+	if n := strings.Count(problems(u.page), "\n") + 1; n != len(want) {
+		t.Errorf("%d problems shown, want %d:\n%s", n, len(want), problems(u.page))
+	}
+
+	// With an answer the form itself cannot read (a weight in words), every other problem is
+	// told with it, not one round after.
+	form.Set("child.weight", "trois")
+	want["child.weight"] = "Écrivez un nombre"
+	u.post("/declare/birth", form)
+	check("with a number unread")
+	if strings.Contains(problems(u.page), "child.weight: Une réponse est obligatoire") {
+		t.Errorf("a weight typed but unread is also said missing:\n%s", problems(u.page))
+	}
+}
+
+// TestDefaults: a new declaration's form starts from the package's defaults (a single birth,
+// Nerovian parents, the father living with the mother), written in the page so that they hold
+// without the script too; an answer given only by its default is the user's to change or clear;
+// and the form of a record (a correction) shows the record's answers, not the defaults.
+func TestDefaults(t *testing.T) {
+	s := newSite(t)
+	u := s.login("lidya.verhane", "fr")
+	u.get("/declare/birth")
+	defaults := []string{`<option value="single" selected>`, `<option value="nerovian" selected>`,
+		`name="father.sameAddress" value="true" checked>`}
+	u.has(defaults...)
+	form := formOf(u.page)
+	for _, name := range []string{"child.typeOfBirth", "mother.nationality", "father.nationality", "father.sameAddress"} {
+		if form.Get(name) == "" {
+			t.Errorf("the new form posts no %s", name)
+		}
+	}
+	// Twice: the blank form is kept once rendered, with its defaults.
+	u.get("/declare/birth")
+	u.has(defaults...)
+
+	// Changed, and cleared: the user's answers, not the defaults again.
+	post := birth("Ama", "Tarek")
+	post.Set("child.typeOfBirth", "twin")
+	post.Set("child.multipleBirthOrder", "2")
+	post.Set("mother.nationality", "")
+	post.Set("csrf", u.csrf())
+	post.Set("key", "defaults-1")
+	u.post("/declare/birth", post)
+	if got := problems(u.page); u.status != http.StatusUnprocessableEntity || !strings.Contains(got, "mother.nationality: Une réponse est obligatoire.") {
+		t.Fatalf("a nationality cleared: %d\n%s", u.status, got)
+	}
+	if got := formOf(u.page).Get("child.typeOfBirth"); got != "twin" {
+		t.Errorf("the type of birth chosen, shown again: %q, want twin", got)
+	}
+	post.Set("mother.nationality", "ardossian")
+	u.post("/declare/birth", post)
+	id := recordURL.FindStringSubmatch(u.at)
+	if id == nil {
+		t.Fatalf("declared: %d at %s\n%s", u.status, u.at, problems(u.page))
+	}
+	u.has("Jumeaux") // as chosen
+
+	// The record's form: its answers; the father (unknown) has no nationality, default or not.
+	u.post("/records/"+id[1]+"/actions/register", url.Values{"csrf": {u.csrf()}, "version": {"1"}})
+	u.get("/records/" + id[1] + "/edit/request-correction")
+	if u.status != 200 {
+		t.Fatalf("the correction form: %d", u.status)
+	}
+	if f := formOf(u.page); f.Get("child.typeOfBirth") != "twin" || f.Get("mother.nationality") != "ardossian" {
+		t.Errorf("the correction form: type of birth %q, nationality %q, want the record's", f.Get("child.typeOfBirth"), f.Get("mother.nationality"))
+	}
+	if f := formOf(u.page); f.Get("father.nationality") != "" {
+		t.Errorf("the correction form gives the father a nationality: %q", f.Get("father.nationality"))
+	}
+	u.lacks(`name="father.sameAddress" value="true" checked>`)
+}

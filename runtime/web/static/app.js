@@ -371,12 +371,22 @@ function mark(el, required, cfg) {
   }
 }
 
-// fill shows a calculated value in its input.
+// fill shows a calculated value in its input: empty while the rules cannot calculate it (an
+// input unanswered, or in error), never the evaluator's object turned into text.
 function fill(el, value) {
   const input = el.querySelector('input, select, textarea');
   if (!input) return;
-  const v = value === null || value === undefined ? '' : String(value);
+  const v = calculatedText(value);
   if (input.value !== v) input.value = v;
+}
+
+// calculatedText is a calculated value as its input holds it (see encode in rules.js): a
+// date as YYYY-MM-DD, a list by commas; unanswered, an error or a name or address, empty.
+function calculatedText(value) {
+  if (value === null || value === undefined) return '';
+  if (Array.isArray(value)) return value.map(calculatedText).filter((v) => v !== '').join(', ');
+  if (typeof value === 'object') return typeof value.date === 'string' ? value.date : '';
+  return String(value);
 }
 
 function show(el, errors) {
@@ -405,15 +415,32 @@ function summary(form, fields, cfg) {
   box.textContent = (cfg.texts['ui.form.errors'] || '{n}').replace('{n}', String(n));
 }
 
+// serverErrors shows the problems the server found, each on its field (a part of a name on the
+// name) in the page's language: by its key, the package's message or crvsctl's, with its
+// arguments; never the English the API gives with it.
 function serverErrors(form, fields, cfg, errors) {
   const general = [];
+  const byField = new Map();
   for (const e of errors) {
-    const id = (e.path || '').startsWith('/data/') ? e.path.slice(6) : '';
+    const path = e.path || '';
+    const id = path.startsWith('/data/') ? path.slice(6).split('/')[0] : '';
     const el = fields.find((f) => f.dataset.field === id);
-    const msg = e.code === 'required' ? text(cfg, 'ui.form.requiredAnswer') : e.code === 'characters' ? text(cfg, 'ui.form.characters') : (e.key && cfg.messages[e.key]) || e.message;
-    if (el) show(el, [msg]);
-    else general.push(msg);
+    let msg;
+    if (e.code === 'required') msg = text(cfg, 'ui.form.requiredAnswer');
+    else if (e.code === 'characters') msg = text(cfg, 'ui.form.characters');
+    else if (e.key && (cfg.messages[e.key] || cfg.texts[e.key])) {
+      msg = cfg.messages[e.key] || cfg.texts[e.key];
+      for (const [k, v] of Object.entries(e.args || {})) msg = msg.split('{' + k + '}').join(v);
+    } else if (el) msg = text(cfg, 'ui.problem.invalid');
+    else msg = e.message;
+    if (!el) {
+      general.push(msg);
+      continue;
+    }
+    if (!byField.has(el)) byField.set(el, []);
+    if (!byField.get(el).includes(msg)) byField.get(el).push(msg);
   }
+  for (const [el, msgs] of byField) show(el, msgs);
   summary(form, fields, cfg);
   if (general.length > 0) document.getElementById('problems').append(' ' + general.join(' '));
 }

@@ -34,6 +34,7 @@ type declareView struct {
 	Problems int
 	General  []string
 	Config   template.JS // formConfig as JSON: encoding/json escapes <, > and &, so it cannot end the script
+	Review   *reviewView // the declaration read back before it is sent (see review)
 }
 
 func (s *Server) declarePage(rq *request) {
@@ -207,6 +208,10 @@ func (s *Server) declare(rq *request) {
 	}
 	f, ok := s.posted(rq, ev)
 	if !ok {
+		return
+	}
+	if rq.r.PostFormValue("review") != "" {
+		s.review(rq, ev, f, key)
 		return
 	}
 	rctx := s.Records.RuleContext(rq.actor, nil)

@@ -72,10 +72,13 @@ func (s *Server) work(rq *request) {
 		if len(p.Records) == 0 && p.Next == "" {
 			continue
 		}
-		n, more, err := s.Records.QueueCount(rq.r.Context(), rq.actor, q.Event, q.Action, queueCountMax)
-		if err != nil {
-			s.fail(rq, err)
-			return
+		// One page is the whole queue, or the queue is counted (up to queueCountMax).
+		n, more := len(p.Records), false
+		if p.Next != "" {
+			if n, more, err = s.Records.QueueCount(rq.r.Context(), rq.actor, q.Event, q.Action, queueCountMax); err != nil {
+				s.fail(rq, err)
+				return
+			}
 		}
 		if n == 0 {
 			continue

@@ -76,6 +76,14 @@ func TestQueuesCountedAndOrdered(t *testing.T) {
 		}
 	}
 
+	// A queue longer than its page is counted whole.
+	for i := range 10 {
+		clerk.declare(birth("Child"+string(rune('A'+i)), "Many"))
+	}
+	local := s.login("lidya.verhane", "fr")
+	local.get("/work")
+	local.has(`<span class="count">(12)</span>`, "Suite")
+
 	// Nothing waits for a certificate clerk yet: she is told so.
 	for lang, want := range map[string]string{"en": "Nothing is waiting for you.", "fr": "Rien ne vous attend."} {
 		printer := s.login("elsa.marunde", lang)

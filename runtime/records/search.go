@@ -68,11 +68,13 @@ type Queue struct {
 	Label  string `json:"label"` // the action's label key
 }
 
-// Queues lists the actor's work queues: one per action their role grants on existing records.
+// Queues lists the actor's work queues: one per action their role grants on existing records,
+// event by event in the package's order, each event's in its workflow's order.
 func (s *Service) Queues(actor *Actor) []Queue {
 	var out []Queue
-	for _, ev := range s.Model.Bundle.Events {
-		for _, a := range ev.Actions {
+	for _, bev := range s.Model.Bundle.Events {
+		ev := s.Model.Events[bev.ID]
+		for _, a := range ev.ordered() {
 			if len(a.From) > 0 && actor.Role.Grants(ev.ID, a.ID) {
 				// Deciding about duplicates is one queue, the confirm action's: the same
 				// records wait for either decision.

@@ -351,3 +351,19 @@ func TestQueueOfCorrections(t *testing.T) {
 		t.Errorf("district register queue %v (%v): no late birth %s", ids(p), err, late.ID)
 	}
 }
+
+// TestQueuesInWorkflowOrder: queues come as the workflow runs, from the package's order of
+// statuses, not by the actions' names.
+func TestQueuesInWorkflowOrder(t *testing.T) {
+	e := newEnv(t)
+	var got []string
+	for _, q := range e.svc.Queues(e.actor("tomas.ekwaro")) {
+		if q.Event == "birth" {
+			got = append(got, q.Action)
+		}
+	}
+	want := []string{"validate", "register", "reject", "print", "request-correction", "resubmit"}
+	if !slices.Equal(got, want) {
+		t.Errorf("queues %v, want %v", got, want)
+	}
+}

@@ -164,7 +164,12 @@ func TestDeclareAndRegister(t *testing.T) {
 			}
 			reg.Screenshot("work-" + c.lang)
 			reg.Navigate(s.url + "/records/" + id)
-			reg.Do(chromedp.Click(`#a-register button`), chromedp.WaitVisible(`.flash`))
+			// Registering cannot be undone: the browser holds the button until it is confirmed.
+			reg.Do(chromedp.Click(`#a-register button`))
+			if !browsertest.Run(reg, chromedp.Evaluate[bool](`document.querySelector("#a-register input[name=confirm]").matches(":invalid")`)) {
+				t.Errorf("registering is not held for confirmation")
+			}
+			reg.Do(chromedp.Click(`#a-register input[name=confirm]`), chromedp.Click(`#a-register button`), chromedp.WaitVisible(`.flash`))
 			if got := browsertest.Run(reg, chromedp.Text(`dl.summary`)); !strings.Contains(got, "B-2026-CR0101-") {
 				t.Errorf("registered, but the number is not shown:\n%s", got)
 			}

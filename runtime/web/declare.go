@@ -37,6 +37,7 @@ type declareView struct {
 	Problems int
 	General  []string
 	Config   template.JS // formConfig as JSON: encoding/json escapes <, > and &, so it cannot end the script
+	Review   *reviewView // the declaration read back before it is sent (see review)
 }
 
 func (s *Server) declarePage(rq *request) {
@@ -140,7 +141,8 @@ func (s *Server) config(rq *request, f *form, r *store.Record) formConfig {
 		}
 	}
 	for _, k := range []string{"ui.form.requiredAnswer", "ui.form.characters", "ui.form.saved", "ui.form.offline", "ui.form.sent", "ui.form.notNumber", "ui.form.required", "ui.form.errors",
-		"ui.form.next", "ui.form.back", "ui.form.review", "ui.form.attached", "ui.form.uploadFailed", "ui.form.fileKept"} {
+		"ui.form.next", "ui.form.back", "ui.form.review", "ui.form.attached", "ui.form.uploadFailed", "ui.form.fileKept",
+		"ui.form.change", "ui.form.missing"} {
 		c.Texts[k] = s.Catalog.Text(rq.lang, k)
 	}
 	// What the server may refuse, for the script to say it in the page's language.
@@ -235,6 +237,10 @@ func (s *Server) declare(rq *request) {
 	}
 	f, ok := s.posted(rq, ev)
 	if !ok {
+		return
+	}
+	if rq.r.PostFormValue("review") != "" {
+		s.review(rq, ev, f, key)
 		return
 	}
 	rctx := s.Records.RuleContext(rq.actor, nil)

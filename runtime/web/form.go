@@ -126,6 +126,9 @@ func (f *form) text(fl bundle.Field, v any) string {
 type pageView struct {
 	ID, Title string
 	Fields    []fieldView
+	// Of is where the page is in the form ("page 3 of 7"), OfText the same with {n} and
+	// {total} for the script, which counts only the pages shown.
+	Of, OfText string
 }
 
 // fieldView is a field as the templates show it: for input, or (Text) an answer read.
@@ -180,8 +183,9 @@ func (f *form) answered() []pageView {
 // inputs is the pages for input, with the answers so far and their problems.
 func (f *form) inputs() []pageView {
 	var out []pageView
-	for _, p := range f.ev.Pages {
-		pv := pageView{ID: p.ID, Title: f.t(p.Title)}
+	for i, p := range f.ev.Pages {
+		pv := pageView{ID: p.ID, Title: f.t(p.Title), Of: f.t("ui.form.pageOf", "n", fmt.Sprint(i+1), "total", fmt.Sprint(len(f.ev.Pages))),
+			OfText: f.t("ui.form.pageOf", "n", "{n}", "total", "{total}")}
 		for _, fl := range p.Fields {
 			pv.Fields = append(pv.Fields, f.input(fl))
 		}

@@ -3,6 +3,7 @@ package web
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -44,8 +45,10 @@ type draftLine struct {
 
 type queueView struct {
 	Label, Event, Action string
-	Records              []recordLine
-	Next                 string
+	// Count is how many records wait in the queue ("100+" past queueCountMax).
+	Count   string
+	Records []recordLine
+	Next    string
 	// Certificates: the queue's action prints one of these, and the queue can be printed at once.
 	Certificates []certificateOption
 }
@@ -65,8 +68,27 @@ func (s *Server) work(rq *request) {
 			s.fail(rq, err)
 			return
 		}
+		// An empty queue is not shown: the page is what there is to do.
+		if len(p.Records) == 0 && p.Next == "" {
+			continue
+		}
+		// One page is the whole queue, or the queue is counted (up to queueCountMax).
+		n, more := len(p.Records), false
+		if p.Next != "" {
+			if n, more, err = s.Records.QueueCount(rq.r.Context(), rq.actor, q.Event, q.Action, queueCountMax); err != nil {
+				s.fail(rq, err)
+				return
+			}
+		}
+		if n == 0 {
+			continue
+		}
+		count := fmt.Sprint(n)
+		if more {
+			count += "+"
+		}
 		qv := queueView{Label: s.Catalog.Text(rq.lang, s.Records.Model.Events[q.Event].Label) + " · " + s.Catalog.Text(rq.lang, q.Label),
-			Event: q.Event, Action: q.Action, Records: s.lines(rq.lang, p)}
+			Event: q.Event, Action: q.Action, Count: count, Records: s.lines(rq.lang, p)}
 		if s.Records.Model.Events[q.Event].Actions[q.Action].Prints && len(p.Records) > 0 {
 			qv.Certificates = s.certificateOptions(rq.lang, q.Event)
 		}
@@ -96,12 +118,26 @@ func (s *Server) work(rq *request) {
 		}
 		drafts = append(drafts, draftLine{ID: d.ID, Event: d.Event, Label: s.Catalog.Text(rq.lang, ev.Label), Title: title, Updated: s.when(d.Updated)})
 	}
+	sent, err := s.Records.SentBy(rq.r.Context(), rq.actor, sentShown)
+	if err != nil {
+		s.fail(rq, err)
+		return
+	}
 	s.render(rq.w, rq.r, http.StatusOK, "work", struct {
 		view
 		Drafts []draftLine
 		Queues []queueView
-	}{s.newView(rq.lang, s.Catalog.Text(rq.lang, "ui.nav.work"), rq), drafts, queues})
+		// Sent: the user's own declarations, newest first, with where each stands.
+		Sent []recordLine
+	}{s.newView(rq.lang, s.Catalog.Text(rq.lang, "ui.nav.work"), rq), drafts, queues, s.lines(rq.lang, store.Page{Records: sent})})
 }
+
+// queueCountMax is the most records a queue's count counts; sentShown the most of the user's
+// own declarations the work page lists.
+const (
+	queueCountMax = 100
+	sentShown     = 20
+)
 
 type statusOption struct {
 	ID, Label string
@@ -169,6 +205,15 @@ type actionView struct {
 	Button          bool
 	// Certificates: the action prints one of these.
 	Certificates []certificateOption
+	// Final: the action cannot be undone (it registers, or refuses with a reason): it asks
+	// to be confirmed, and looks dangerous.
+	Final bool
+}
+
+// final tells an action that cannot be undone: the one that gives the registration number,
+// and those that change a record's status for a reason (a rejection, a revocation).
+func final(ev *records.Event, a *records.Action) bool {
+	return a.ID == ev.Numbering.Action || (a.CommentRequired && a.To != "")
 }
 
 type entryView struct {
@@ -203,7 +248,7 @@ func (s *Server) showRecord(rq *request, r *store.Record, status int, problem st
 			continue // taken on the comparison page, with the candidates in view
 		}
 		av := actionView{ID: a.ID, Label: s.Catalog.Text(rq.lang, a.Label), CommentRequired: a.CommentRequired,
-			Edits: a.Edits, Button: a.Edits != "proposal"}
+			Edits: a.Edits, Button: a.Edits != "proposal", Final: final(ev, a)}
 		if a.Prints {
 			av.Certificates = s.certificateOptions(rq.lang, r.Event)
 		}
@@ -235,6 +280,15 @@ func (s *Server) showRecord(rq *request, r *store.Record, status int, problem st
 		ev.Changes = append(ev.Changes, s.duplicatesText(rq.lang, e, r.Event)...)
 		history = append(history, ev)
 	}
+	var waiting []string
+	for _, w := range s.Records.Waiting(rq.actor, r) {
+		var roles []string
+		for _, role := range w.Roles {
+			roles = append(roles, s.Catalog.Text(rq.lang, role.Label))
+		}
+		waiting = append(waiting, s.Catalog.Text(rq.lang, "ui.record.waiting", "action", s.Catalog.Text(rq.lang, w.Action.Label),
+			"roles", strings.Join(roles, s.Catalog.Text(rq.lang, "ui.list.or"))))
+	}
 	review, of, err := s.reviewOf(rq, r)
 	if err != nil {
 		s.fail(rq, err)
@@ -251,6 +305,8 @@ func (s *Server) showRecord(rq *request, r *store.Record, status int, problem st
 		Office  string
 		Pages   []pageView
 		Actions []actionView
+		// Waiting: what the record waits for from others, and from whom.
+		Waiting []string
 		History []entryView
 		Problem string
 		// Review: the record has possible duplicates to compare; DuplicatesOf: records
@@ -258,7 +314,7 @@ func (s *Server) showRecord(rq *request, r *store.Record, status int, problem st
 		Review       string
 		DuplicatesOf []recordLine
 	}{s.newView(rq.lang, r.Title, rq), s.lines(rq.lang, store.Page{Records: []store.Record{*r}})[0], r.Version, office,
-		f.answered(), actions, history, problem, review, of})
+		f.answered(), actions, waiting, history, problem, review, of})
 }
 
 // act takes an action from the record page's buttons.

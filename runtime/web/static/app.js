@@ -210,7 +210,10 @@ function paginate(form, cfg, fields) {
     const all = steps();
     current = Math.max(0, Math.min(i, all.length - 1));
     for (const p of pages.concat([review])) p.classList.toggle('off', p !== all[current]);
-    if (all[current] === review) fillReview(review, pages, cfg);
+    if (all[current] === review) fillReview(review, pages, cfg, (page) => show(steps().indexOf(page)));
+    // Where the page is among those shown: the server's "page n of N" counts them all.
+    const of = all[current].querySelector('.page-of');
+    if (of && of.dataset.text) of.textContent = of.dataset.text.replace('{n}', current + 1).replace('{total}', all.length - 1);
     back.hidden = current === 0;
     next.hidden = current === all.length - 1;
     buttons.hidden = current !== all.length - 1;
@@ -241,17 +244,37 @@ function paginate(form, cfg, fields) {
 }
 
 // fillReview lists every answer of the pages shown, with the problems left, each with a link
-// back to its page.
-function fillReview(review, pages, cfg) {
+// back to its page (go shows a page), documents by their file names; the required answers
+// still missing come first.
+function fillReview(review, pages, cfg, go) {
   const h = document.createElement('h2');
   h.textContent = text(cfg, 'ui.form.review');
   const parts = [h];
+  const missing = document.createElement('ul');
+  const link = (label, page, target) => {
+    const a = document.createElement('a');
+    a.href = '#' + target.id;
+    a.textContent = label;
+    a.addEventListener('click', (e) => {
+      e.preventDefault();
+      go(page);
+      const input = target.querySelector('input, select, textarea');
+      if (input && target !== page) input.focus();
+    });
+    return a;
+  };
   for (const page of pages) {
     if (page.hidden) continue;
     const dl = document.createElement('dl');
     for (const el of page.querySelectorAll('.field')) {
       if (el.hidden) continue;
-      const value = answerText(el);
+      const value = el.dataset.type === 'document' ? fileText(el) : answerText(el);
+      const label = el.querySelector('label, legend');
+      if (value === '' && label && label.querySelector('abbr.req')) {
+        const li = document.createElement('li');
+        li.append(link(label.firstChild.textContent.trim(), page, el));
+        missing.append(li);
+      }
       const error = el.querySelector('.error') ? el.querySelector('.error').textContent.trim() : '';
       if (value === '' && error === '') continue;
       const dt = document.createElement('dt');
@@ -268,10 +291,31 @@ function fillReview(review, pages, cfg) {
     }
     if (dl.children.length === 0) continue;
     const title = document.createElement('h3');
-    title.textContent = page.querySelector('h2').textContent;
+    title.textContent = page.querySelector('h2').textContent + ' ';
+    const change = link(text(cfg, 'ui.form.change'), page, page);
+    change.className = 'change';
+    title.append(change);
     parts.push(title, dl);
   }
+  if (missing.children.length > 0) {
+    const box = document.createElement('div');
+    box.className = 'missing';
+    box.id = 'missing';
+    const p = document.createElement('p');
+    p.textContent = text(cfg, 'ui.form.missing');
+    box.append(p, missing);
+    parts.splice(1, 0, box);
+  }
   review.replaceChildren(...parts);
+}
+
+// fileText is a document field's answer as the registrar reads it: the file's name as the
+// page says it was attached, never its id.
+function fileText(el) {
+  const file = el.querySelector('input[type=hidden]');
+  if (!file || file.value === '') return '';
+  const note = el.querySelector('.attached');
+  return note ? note.textContent.trim() : '';
 }
 
 // answerText is a field's answer as the registrar reads it: the labels of options chosen.

@@ -2,6 +2,7 @@ package records
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/crvsctl/crvsctl/runtime/store"
@@ -349,5 +350,34 @@ func TestQueueOfCorrections(t *testing.T) {
 	p, err = e.svc.QueueRecords(e.ctx, fenna, "birth", "register", "", 0)
 	if err != nil || !slices.Contains(ids(p), late.ID) {
 		t.Errorf("district register queue %v (%v): no late birth %s", ids(p), err, late.ID)
+	}
+}
+
+// TestSearchIDAndNumberInAnyCase: a tracking ID and a registration number are found as typed
+// in lower case, with spaces around, and an ID with an O or an I for a 0 or a 1.
+func TestSearchIDAndNumberInAnyCase(t *testing.T) {
+	e := newEnv(t)
+	national := e.actor("ilena.marvosa")
+	r := e.named("HF001", "Bethel", "Two", registered)
+	if !strings.HasPrefix(r.Number, "B-") || !strings.Contains(r.Number, "-HF001-") {
+		t.Fatalf("number %q: the test expects nerovia's B-{year}-{office}-{seq}", r.Number)
+	}
+	typo := strings.NewReplacer("0", "o", "1", "i")
+	for _, q := range []store.Query{
+		{ID: r.ID}, {ID: strings.ToLower(r.ID)}, {ID: "  " + strings.ToLower(r.ID) + " "}, {ID: typo.Replace(strings.ToLower(r.ID))},
+		{Number: r.Number}, {Number: strings.ToLower(r.Number)}, {Number: " " + strings.ToLower(r.Number) + "\t"},
+	} {
+		p, err := e.svc.Search(e.ctx, national, q, "")
+		if err != nil || !slices.Equal(ids(p), []string{r.ID}) {
+			t.Errorf("%+v: %v, %v", q, ids(p), err)
+		}
+	}
+	for _, q := range []store.Query{{ID: r.ID[:9]}, {Number: r.Number + "0"}, {Number: strings.Replace(r.Number, "HF001", "HF00", 1)}} {
+		if p, err := e.svc.Search(e.ctx, national, q, ""); err != nil || len(p.Records) != 0 {
+			t.Errorf("%+v: %v, %v", q, ids(p), err)
+		}
+	}
+	if !IsTrackingID(" "+strings.ToLower(r.ID)) || IsTrackingID(r.Number) || IsTrackingID("ABCDEFGHJU") {
+		t.Error("IsTrackingID")
 	}
 }

@@ -22,8 +22,9 @@ import (
 var printer = message.NewPrinter(language.English)
 
 // Search finds records within the actor's jurisdiction, of the events the actor may read.
-// q's Name is free text, normalised here. A tracking ID and a registration number match
-// whatever their case and the spaces around them.
+// q's Name is free text, normalised here; the records whose names match it but for one typo
+// come after those that match it (store.SearchNames). A tracking ID and a registration number
+// match whatever their case and the spaces around them.
 func (s *Service) Search(ctx context.Context, actor *Actor, q store.Query, name string) (store.Page, error) {
 	q.Name = store.NameKeys(name)
 	if q.ID != "" {
@@ -38,7 +39,7 @@ func (s *Service) Search(ctx context.Context, actor *Actor, q store.Query, name 
 	if !s.limit(actor, &q) {
 		return store.Page{}, nil
 	}
-	p, err := s.Store.Search(ctx, q)
+	p, err := store.SearchNames(ctx, s.Store.Search, q)
 	if err != nil {
 		return store.Page{}, searchError(err)
 	}

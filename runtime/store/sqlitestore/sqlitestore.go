@@ -1229,9 +1229,14 @@ func keysQuery(q store.Query, add func(string, ...any)) (from, seq string, args 
 	if err != nil {
 		return "", "", nil, err
 	}
-	from = `(SELECT DISTINCT k.record FROM json_each(?) h CROSS JOIN record_keys k ON k.key = h.value) k
+	// The records found come in the page's order, so that the records are read only until
+	// the page is full: a common key (a name's, searched with a typo) finds thousands.
+	order := `DESC`
+	if q.Oldest {
+		order = `ASC`
+	}
+	from = `(SELECT DISTINCT k.record FROM json_each(?) h CROSS JOIN record_keys k ON k.key = h.value ORDER BY k.record ` + order + `) k
 		CROSS JOIN records r ON r.seq = k.record`
-	add(`EXISTS (SELECT 1 FROM json_each(r.keys) held WHERE held.value IN (SELECT value FROM json_each(?)))`, string(keys))
 	// A list of the record's columns (words separated by one space) holds a value.
 	holds := func(column string) string { return `instr(' ' || r.` + column + ` || ' ', ' ' || ? || ' ') > 0` }
 	for _, w := range q.Name {
@@ -1262,6 +1267,9 @@ func keysQuery(q store.Query, add func(string, ...any)) (from, seq string, args 
 	if q.Document != "" {
 		add(holds("documents"), q.Document)
 	}
+	// Last: reading the record's keys costs more than the other conditions, which drop most
+	// of the records a common key finds (a name searched with a typo, the other words).
+	add(`EXISTS (SELECT 1 FROM json_each(r.keys) held WHERE held.value IN (SELECT value FROM json_each(?)))`, string(keys))
 	return from, `k.record`, []any{string(h)}, nil
 }
 

@@ -141,19 +141,35 @@ func SearchNames(ctx context.Context, search func(context.Context, Query) (Page,
 		}
 		out.Records, word, after = p.Records, 0, ""
 	}
-	// Each read is one of the index: a few per page, whatever the register holds.
+	// Each read is one of an index: a few per page, whatever the register holds.
 	for reads := 0; word < len(q.Name); {
 		if !fuzzyWord(q.Name[word]) {
 			word, after = word+1, ""
 			continue
 		}
 		room := limit - len(out.Records)
-		if room == 0 || reads == 2*len(q.Name) {
+		if room == 0 || reads >= 3*len(q.Name) {
 			out.Next = "~" + strconv.Itoa(word) + "~" + after
 			break
 		}
 		fq := q
 		fq.Name = slices.Delete(slices.Clone(q.Name), word, word+1)
+		if after == "" && len(fq.Name) > 0 {
+			// The other words first, by the names' index: a word's neighbourhood may be
+			// thousands of records (Selam's, say), all read in vain when no record matches
+			// the other words (the word with the typo).
+			oq := fq
+			oq.Limit, oq.After = 1, ""
+			p, err := search(ctx, oq)
+			reads++
+			if err != nil {
+				return Page{}, err
+			}
+			if len(p.Records) == 0 {
+				word++
+				continue
+			}
+		}
 		fq.Keys, fq.Limit, fq.After = neighbourhood(q.Name[word]), room, after
 		p, err := search(ctx, fq)
 		reads++

@@ -100,8 +100,9 @@ func (s *Service) FindDuplicates(ctx context.Context, event string, data map[str
 	return s.findDuplicates(ctx, ev, duplicates.Prepare("", data), "", nil)
 }
 
-// Rekey gives every record of an event the keys the bundle's duplicate rules make of it, and
-// the statistics cells its statistics make of it, where it holds others: records stored
+// Rekey gives every record of an event the keys the bundle's duplicate rules make of it and
+// those that find its names with a typo (store.FuzzyKeys), and the statistics cells its
+// statistics make of it, where it holds others: records stored
 // before the event had rules (or statistics), or under rules whose blocks were other (a field
 // renamed, a matcher added), would otherwise never be found as candidates, or counted, and a
 // country would lose deduplication or statistics without a word. A record keeps its links,
@@ -110,7 +111,7 @@ func (s *Service) FindDuplicates(ctx context.Context, event string, data map[str
 // cells). Returns how many records were read, and how many got new keys or cells.
 func (s *Service) Rekey(ctx context.Context, event string) (read, changed int, err error) {
 	ev := s.Model.Events[event]
-	if ev == nil || (ev.dup == nil && ev.Statistics == nil) {
+	if ev == nil || (ev.dup == nil && ev.Statistics == nil && len(ev.nameField) == 0) {
 		return 0, 0, nil
 	}
 	q := store.Query{Event: event, Oldest: true, Limit: 100}
@@ -132,6 +133,7 @@ func (s *Service) Rekey(ctx context.Context, event string) (read, changed int, e
 					keys = ev.dupKeys(r.ID, data, r.Keys)
 				}
 			}
+			keys = store.WithFuzzyKeys(keys, r.Names)
 			cells := r.Stats
 			if ev.Statistics != nil {
 				cells = nil
@@ -345,7 +347,7 @@ func (s *Service) review(actor *Actor, ev *Event, act *Action, r, next *store.Re
 		}
 		// A duplicate keeps only its links: it is never found as a candidate again, and the
 		// original finds it by its link.
-		next.Keys = append(links, duplicates.DuplicateOf+duplicateOf)
+		next.Keys = store.WithFuzzyKeys(append(links, duplicates.DuplicateOf+duplicateOf), next.Names)
 		d.DuplicateOf = &open[i]
 	} else {
 		if duplicateOf != "" {

@@ -4,7 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"iter"
+	"maps"
+	"regexp"
 	"slices"
+	"strings"
 
 	"golang.org/x/text/language"
 	"golang.org/x/text/message"
@@ -18,16 +22,24 @@ import (
 var printer = message.NewPrinter(language.English)
 
 // Search finds records within the actor's jurisdiction, of the events the actor may read.
-// q's Name is free text, normalised here.
+// q's Name is free text, normalised here; the records whose names match it but for one typo
+// come after those that match it (store.SearchNames). A tracking ID and a registration number
+// match whatever their case and the spaces around them.
 func (s *Service) Search(ctx context.Context, actor *Actor, q store.Query, name string) (store.Page, error) {
 	q.Name = store.NameKeys(name)
+	if q.ID != "" {
+		q.ID = TrackingID(q.ID)
+	}
+	if q.Number != "" {
+		q.Number = s.Model.Number(q.Number)
+	}
 	if q.Event != "" && !actor.Role.Reads(q.Event) {
 		return store.Page{}, nil
 	}
 	if !s.limit(actor, &q) {
 		return store.Page{}, nil
 	}
-	p, err := s.Store.Search(ctx, q)
+	p, err := store.SearchNames(ctx, s.Store.Search, q)
 	if err != nil {
 		return store.Page{}, searchError(err)
 	}
@@ -144,4 +156,127 @@ func searchError(err error) error {
 		return refuse(BadRequest, "/after", "bad-cursor", "%v", err)
 	}
 	return err
+}
+
+// TrackingID is a tracking ID as typed (lower case, spaces around it, an O for a 0 or an I or L
+// for a 1: letters the alphabet leaves out as they read as these digits, as Crockford's base
+// 32) written as drawn.
+func TrackingID(typed string) string {
+	return strings.Map(func(r rune) rune {
+		switch r {
+		case 'O':
+			return '0'
+		case 'I', 'L':
+			return '1'
+		}
+		return r
+	}, strings.ToUpper(strings.TrimSpace(typed)))
+}
+
+// IsTrackingID tells whether typed reads as a tracking ID (see TrackingID).
+func IsTrackingID(typed string) bool {
+	id := TrackingID(typed)
+	return len(id) == 10 && strings.Trim(id, trackingAlphabet) == ""
+}
+
+// Number is a registration number as typed (any case, spaces around it) written as the
+// package's format writes it: its literal parts, the event's id and the office's and area's
+// codes as the bundle spells them. A text no format reads is only trimmed.
+func (m *Model) Number(typed string) string {
+	typed = strings.TrimSpace(typed)
+	for _, ev := range m.Bundle.Events {
+		if ev.Numbering.Format == "" {
+			continue
+		}
+		if n, ok := m.numberIn(ev.Numbering.Format, ev.ID, typed); ok {
+			return n
+		}
+	}
+	return typed
+}
+
+// numberIn reads typed as a number of format, of event: the number as written, or false.
+func (m *Model) numberIn(format, event, typed string) (string, bool) {
+	// The format as a pattern ignoring case: one group per part.
+	var pattern strings.Builder
+	pattern.WriteString("(?i)^")
+	var parts []string // the parts in order: a part's name, or "" for literal text
+	var literals []string
+	last := 0
+	for _, loc := range numberPart.FindAllStringSubmatchIndex(format, -1) {
+		lit := format[last:loc[0]]
+		pattern.WriteString("(" + regexp.QuoteMeta(lit) + ")")
+		parts, literals = append(parts, ""), append(literals, lit)
+		name := format[loc[2]:loc[3]]
+		switch name {
+		case "event":
+			pattern.WriteString("(" + regexp.QuoteMeta(event) + ")")
+		case "year", "seq":
+			pattern.WriteString("([0-9]+)")
+		case "office":
+			pattern.WriteString("(" + alternatives(maps.Keys(m.Offices)) + ")")
+		case "area":
+			pattern.WriteString("(" + alternatives(maps.Keys(m.level)) + ")")
+		}
+		parts, literals = append(parts, name), append(literals, "")
+		last = loc[1]
+	}
+	pattern.WriteString("(" + regexp.QuoteMeta(format[last:]) + ")$")
+	parts, literals = append(parts, ""), append(literals, format[last:])
+	re, err := regexp.Compile(pattern.String())
+	if err != nil {
+		return "", false
+	}
+	match := re.FindStringSubmatch(typed)
+	if match == nil {
+		return "", false
+	}
+	var out strings.Builder
+	for i, part := range parts {
+		v := match[i+1]
+		switch part {
+		case "":
+			v = literals[i]
+		case "event":
+			v = event
+		case "office":
+			if v = m.code(v, true); v == "" {
+				return "", false
+			}
+		case "area":
+			if v = m.code(v, false); v == "" {
+				return "", false
+			}
+		}
+		out.WriteString(v)
+	}
+	return out.String(), true
+}
+
+// code is the code of an office (or an area) as the bundle writes it, whatever the case of
+// typed, or "".
+func (m *Model) code(typed string, office bool) string {
+	if office {
+		for c := range m.Offices {
+			if strings.EqualFold(c, typed) {
+				return c
+			}
+		}
+		return ""
+	}
+	for c := range m.level {
+		if strings.EqualFold(c, typed) {
+			return c
+		}
+	}
+	return ""
+}
+
+// alternatives is a pattern of any of codes, the longest first.
+func alternatives(codes iter.Seq[string]) string {
+	quoted := slices.SortedFunc(codes, func(a, b string) int { return len(b) - len(a) })
+	for i, c := range quoted {
+		quoted[i] = regexp.QuoteMeta(c)
+	}
+	return strings.Join(quoted, "|")
 }

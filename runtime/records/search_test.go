@@ -2,6 +2,7 @@ package records
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/crvsctl/crvsctl/runtime/store"
@@ -365,5 +366,117 @@ func TestQueuesInWorkflowOrder(t *testing.T) {
 	want := []string{"validate", "register", "reject", "print", "request-correction", "resubmit"}
 	if !slices.Equal(got, want) {
 		t.Errorf("queues %v, want %v", got, want)
+	}
+}
+
+// TestSearchIDAndNumberInAnyCase: a tracking ID and a registration number are found as typed
+// in lower case, with spaces around, and an ID with an O or an I for a 0 or a 1.
+func TestSearchIDAndNumberInAnyCase(t *testing.T) {
+	e := newEnv(t)
+	national := e.actor("ilena.marvosa")
+	r := e.named("HF001", "Bethel", "Two", registered)
+	if !strings.HasPrefix(r.Number, "B-") || !strings.Contains(r.Number, "-HF001-") {
+		t.Fatalf("number %q: the test expects nerovia's B-{year}-{office}-{seq}", r.Number)
+	}
+	typo := strings.NewReplacer("0", "o", "1", "i")
+	for _, q := range []store.Query{
+		{ID: r.ID}, {ID: strings.ToLower(r.ID)}, {ID: "  " + strings.ToLower(r.ID) + " "}, {ID: typo.Replace(strings.ToLower(r.ID))},
+		{Number: r.Number}, {Number: strings.ToLower(r.Number)}, {Number: " " + strings.ToLower(r.Number) + "\t"},
+	} {
+		p, err := e.svc.Search(e.ctx, national, q, "")
+		if err != nil || !slices.Equal(ids(p), []string{r.ID}) {
+			t.Errorf("%+v: %v, %v", q, ids(p), err)
+		}
+	}
+	for _, q := range []store.Query{{ID: r.ID[:9]}, {Number: r.Number + "0"}, {Number: strings.Replace(r.Number, "HF001", "HF00", 1)}} {
+		if p, err := e.svc.Search(e.ctx, national, q, ""); err != nil || len(p.Records) != 0 {
+			t.Errorf("%+v: %v, %v", q, ids(p), err)
+		}
+	}
+	if !IsTrackingID(" "+strings.ToLower(r.ID)) || IsTrackingID(r.Number) || IsTrackingID("ABCDEFGHJU") {
+		t.Error("IsTrackingID")
+	}
+}
+
+// TestSearchWithATypo: a name with one typo finds its record, after those it matches, and
+// never one two edits away; the jurisdiction holds for both.
+func TestSearchWithATypo(t *testing.T) {
+	e := newEnv(t)
+	dubreuil := e.named("HF001", "Marc", "Dubreuil", declared).ID
+	dubreil := e.named("HF001", "Marc", "Dubreil", declared).ID // the name typed: matched
+	dubriel := e.named("HF001", "Lucie", "Dubriel", declared).ID
+	far := e.named("HF001", "Marc", "Ubreilz", declared).ID // shares a key with dubreil, two edits away
+	elsewhere := e.named("HF030", "Marc", "Dubreuil", declared).ID
+	national, clerk := e.actor("ilena.marvosa"), e.actor("marta.oyelund")
+	tests := []struct {
+		actor *Actor
+		name  string
+		want  []string // in order
+	}{
+		// The match first, then the near ones (newest first within each).
+		{national, "Dubreil", []string{dubreil, elsewhere, dubriel, dubreuil}},
+		{clerk, "dubreil", []string{dubreil, dubriel, dubreuil}},
+		{clerk, "marc dubreil", []string{dubreil, dubreuil}},
+		{clerk, "marc  DUBREUIL", []string{dubreuil, dubreil}},
+		{clerk, "mrac dubreuil", []string{dubreuil}}, // the typo in the other word
+		{clerk, "lucie dubreil", []string{dubriel}},
+		{clerk, "mrac dubreil", []string{dubreil}},
+		{clerk, "mrac dubrel", nil}, // a typo in each word: two edits
+		{clerk, "dubrl", nil},       // two letters dropped
+		{clerk, "dubrel", []string{dubriel, dubreil}},
+		{clerk, "ubreil", []string{far, dubreil}},
+		{clerk, "Ubreilz", []string{far}},
+	}
+	for _, tt := range tests {
+		p, err := e.svc.Search(e.ctx, tt.actor, store.Query{}, tt.name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(ids(p), tt.want) {
+			t.Errorf("%s, %q: got %v, want %v", tt.actor.User.Username, tt.name, ids(p), tt.want)
+		}
+		// Page by page, one record each: the same records in the same order.
+		var paged []string
+		q := store.Query{Limit: 1}
+		for pages := 0; ; pages++ {
+			if pages > 10 {
+				t.Fatal("the pages do not end")
+			}
+			p, err := e.svc.Search(e.ctx, tt.actor, q, tt.name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			paged = append(paged, ids(p)...)
+			if p.Next == "" {
+				break
+			}
+			q.After = p.Next
+		}
+		if !slices.Equal(paged, tt.want) {
+			t.Errorf("%s, %q by pages of one: got %v, want %v", tt.actor.User.Username, tt.name, paged, tt.want)
+		}
+	}
+	for _, after := range []string{"~", "~9~", "~x~", "~0~not-a-cursor"} {
+		if _, err := e.svc.Search(e.ctx, national, store.Query{After: after}, "dubreil"); outcomeOf(err) != badReq {
+			t.Errorf("cursor %q: %v, want BadRequest", after, err)
+		}
+	}
+
+	// A record stored without the keys of its names (before they were made) gets them from
+	// Rekey, as the server does at start.
+	r := e.get(dubreuil)
+	if err := e.svc.Store.SetIndex(e.ctx, r.ID, r.Version, slices.DeleteFunc(slices.Clone(r.Keys), func(k string) bool {
+		return strings.HasPrefix(k, store.FuzzyPrefix)
+	}), r.Stats); err != nil {
+		t.Fatal(err)
+	}
+	if p, _ := e.svc.Search(e.ctx, clerk, store.Query{}, "marc dubreil"); !slices.Equal(ids(p), []string{dubreil}) {
+		t.Fatalf("without its keys: %v", ids(p))
+	}
+	if _, changed, err := e.svc.Rekey(e.ctx, "birth"); err != nil || changed != 1 {
+		t.Fatalf("Rekey: %d changed, %v", changed, err)
+	}
+	if p, _ := e.svc.Search(e.ctx, clerk, store.Query{}, "marc dubreil"); !slices.Equal(ids(p), []string{dubreil, dubreuil}) {
+		t.Errorf("rekeyed: %v", ids(p))
 	}
 }

@@ -269,15 +269,14 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 	}
 }
 
-// rekey brings the duplicate keys and the statistics cells of every record up to the
-// bundle's rules and statistics, once, in the background: the records of a store that served
-// an older bundle (or an older crvsctl) are found as candidates, and counted, from then on
-// (records.Service.Rekey).
+// rekey brings the duplicate keys, the keys of names searched with a typo and the statistics
+// cells of every record up to the bundle's rules and statistics, once, in the background: the
+// records of a store that served an older bundle (or an older crvsctl) are found as
+// candidates, found by a mistyped name, and counted, from then on (records.Service.Rekey).
 func (s *Server) rekey(ctx context.Context) {
 	for _, ev := range s.Model.Bundle.Events {
-		if ev.Duplicates == nil && ev.Statistics == nil {
-			continue
-		}
+		// Every event: names are searched with a typo through keys (Rekey says which events
+		// have nothing to bring up to date).
 		start := time.Now()
 		read, changed, err := s.records.Rekey(ctx, ev.ID)
 		switch {

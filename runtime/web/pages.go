@@ -166,15 +166,19 @@ func (s *Server) search(rq *request) {
 		if status != "" {
 			q.Statuses = []string{status}
 		}
-		// One box for both: a tracking ID is ten letters and digits, anything else a number.
-		if id != "" {
-			if len(id) == 10 && strings.ToUpper(id) == id && !strings.ContainsAny(id, "-/ ") {
-				q.ID = id
-			} else {
-				q.Number = id
-			}
+		// One box for both, in any case: what reads as a tracking ID is looked for as one,
+		// then as a number if no record has it; anything else is a number.
+		isID := records.IsTrackingID(id)
+		if isID {
+			q.ID = id
+		} else {
+			q.Number = id
 		}
 		p, err := s.Records.Search(rq.r.Context(), rq.actor, q, name)
+		if err == nil && isID && len(p.Records) == 0 {
+			q.ID, q.Number = "", id
+			p, err = s.Records.Search(rq.r.Context(), rq.actor, q, name)
+		}
 		if err != nil {
 			s.fail(rq, err)
 			return

@@ -853,3 +853,23 @@ func TestDefaults(t *testing.T) {
 	}
 	u.lacks(`name="father.sameAddress" value="true" checked>`)
 }
+
+// TestSearchBox: the search page finds a tracking ID and a registration number typed in lower
+// case with spaces around, and a name with one typo.
+func TestSearchBox(t *testing.T) {
+	s := newSite(t)
+	clerk := s.login("marta.oyelund", "en")
+	id := clerk.declare(birth("Kofi", "Dubreuil"))
+	registrar := s.login("lidya.verhane", "en")
+	registrar.post("/records/"+id+"/actions/register", url.Values{"csrf": {registrar.csrf()}, "version": {"1"}})
+	registrar.has("B-2026-CR0101-000001")
+	for _, typed := range []string{"id=" + id, "id=" + url.QueryEscape(" "+strings.ToLower(id)+" "),
+		"id=B-2026-CR0101-000001", "id=" + url.QueryEscape(" b-2026-cr0101-000001 "), "name=kofi+dubreil", "name=DUBREIL"} {
+		registrar.get("/search?" + typed)
+		if n := strings.Count(registrar.page, `href="/records/`+id); n != 1 {
+			t.Errorf("%s: %d links to the record, want 1", typed, n)
+		}
+	}
+	registrar.get("/search?name=kofi+dubril")
+	registrar.lacks(`href="/records/` + id)
+}

@@ -1146,7 +1146,10 @@ func (s *Store) searchQuery(ctx context.Context, q store.Query) (string, []any, 
 	if len(where) > 0 {
 		query += ` WHERE ` + strings.Join(where, ` AND `)
 	}
-	query += ` ORDER BY ` + seq + ` ` + order + ` LIMIT ?`
+	if len(q.Keys) == 0 {
+		query += ` ORDER BY ` + seq + ` ` + order
+	}
+	query += ` LIMIT ?`
 	args = append(append(fromArgs, args...), store.PageLimit(q)+1) // one more tells whether there is a next page
 	return query, args, nil
 }
@@ -1229,9 +1232,16 @@ func keysQuery(q store.Query, add func(string, ...any)) (from, seq string, args 
 	if err != nil {
 		return "", "", nil, err
 	}
-	from = `(SELECT DISTINCT k.record FROM json_each(?) h CROSS JOIN record_keys k ON k.key = h.value) k
+	// The records found come in the page's order (the LIMIT keeps the subquery's ORDER BY,
+	// and CROSS JOIN the order of its rows; searchQuery adds no ORDER BY of its own), so that
+	// records are read only until the page is full: a common key (a name's, searched with a
+	// typo) finds thousands, which were all read, then sorted.
+	order := `DESC`
+	if q.Oldest {
+		order = `ASC`
+	}
+	from = `(SELECT DISTINCT k.record FROM json_each(?) h CROSS JOIN record_keys k ON k.key = h.value ORDER BY k.record ` + order + ` LIMIT -1) k
 		CROSS JOIN records r ON r.seq = k.record`
-	add(`EXISTS (SELECT 1 FROM json_each(r.keys) held WHERE held.value IN (SELECT value FROM json_each(?)))`, string(keys))
 	// A list of the record's columns (words separated by one space) holds a value.
 	holds := func(column string) string { return `instr(' ' || r.` + column + ` || ' ', ' ' || ? || ' ') > 0` }
 	for _, w := range q.Name {
@@ -1262,6 +1272,9 @@ func keysQuery(q store.Query, add func(string, ...any)) (from, seq string, args 
 	if q.Document != "" {
 		add(holds("documents"), q.Document)
 	}
+	// Last: reading the record's keys costs more than the other conditions, which drop most
+	// of the records a common key finds (a name searched with a typo, the other words).
+	add(`EXISTS (SELECT 1 FROM json_each(r.keys) held WHERE held.value IN (SELECT value FROM json_each(?)))`, string(keys))
 	return from, `k.record`, []any{string(h)}, nil
 }
 

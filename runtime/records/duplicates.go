@@ -133,7 +133,7 @@ func (s *Service) Rekey(ctx context.Context, event string) (read, changed int, e
 					keys = ev.dupKeys(r.ID, data, r.Keys)
 				}
 			}
-			keys = store.WithFuzzyKeys(keys, r.Names)
+			keys = store.WithFuzzyKeys(keys, titleWords(&r))
 			cells := r.Stats
 			if ev.Statistics != nil {
 				cells = nil
@@ -347,7 +347,7 @@ func (s *Service) review(actor *Actor, ev *Event, act *Action, r, next *store.Re
 		}
 		// A duplicate keeps only its links: it is never found as a candidate again, and the
 		// original finds it by its link.
-		next.Keys = store.WithFuzzyKeys(append(links, duplicates.DuplicateOf+duplicateOf), next.Names)
+		next.Keys = store.WithFuzzyKeys(append(links, duplicates.DuplicateOf+duplicateOf), titleWords(next))
 		d.DuplicateOf = &open[i]
 	} else {
 		if duplicateOf != "" {

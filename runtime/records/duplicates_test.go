@@ -78,7 +78,7 @@ func TestABirthDeclaredTwiceIsFlagged(t *testing.T) {
 	if dup.Status != "duplicate" || slices.Contains(dup.Flags, "possible-duplicate") {
 		t.Errorf("marked duplicate: status %s flags %v", dup.Status, dup.Flags)
 	}
-	if !slices.Equal(dup.Keys, store.WithFuzzyKeys([]string{duplicates.DuplicateOf + first.ID}, dup.Names)) {
+	if !slices.Equal(dup.Keys, store.WithFuzzyKeys([]string{duplicates.DuplicateOf + first.ID}, titleWords(dup))) {
 		t.Errorf("the duplicate's keys %v, want only its link and its names'", dup.Keys)
 	}
 	of, err := e.svc.DuplicatesOf(e.ctx, district, f)
@@ -253,7 +253,7 @@ func TestRekeyFindsOlderRecords(t *testing.T) {
 	}
 	dk := e.get(dup.ID)
 	if got := slices.DeleteFunc(slices.Clone(dk.Keys), func(k string) bool { return strings.HasPrefix(k, store.FuzzyPrefix) }); !slices.Equal(got, []string{duplicates.DuplicateOf + old.ID}) ||
-		len(dk.Keys) != 1+len(store.FuzzyKeys(dk.Names)) {
+		len(dk.Keys) != 1+len(store.FuzzyKeys(titleWords(dk))) {
 		t.Errorf("the duplicate's keys after Rekey: %v", got)
 	}
 }

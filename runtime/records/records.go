@@ -192,7 +192,7 @@ func (s *Service) Declare(ctx context.Context, actor *Actor, d Declaration) (rec
 		r.RequestHash = hash
 	}
 	s.describe(ev, r, data, rctx)
-	r.Keys = store.WithFuzzyKeys(ev.dupKeys(r.ID, data, nil), r.Names)
+	r.Keys = store.WithFuzzyKeys(ev.dupKeys(r.ID, data, nil), titleWords(r))
 	r.Stats = s.cells(r, data)
 	r.History = []store.Entry{{Version: 1, Action: act.ID, User: actor.User.Username, Role: actor.User.Role, Office: actor.Office.Code,
 		At: now, Status: r.Status, AddFlags: act.AddFlags, Comment: d.Comment}}
@@ -788,7 +788,7 @@ func (s *Service) prepare(ctx context.Context, actor *Actor, id string, req Acti
 		if act.Edits != "proposal" {
 			next.Data, _ = json.Marshal(checked)
 			s.describe(ev, &next, checked, rctx)
-			next.Keys = store.WithFuzzyKeys(ev.dupKeys(r.ID, checked, r.Keys), next.Names)
+			next.Keys = store.WithFuzzyKeys(ev.dupKeys(r.ID, checked, r.Keys), titleWords(&next))
 			current = checked
 			raised = raisedBy(ev, data, checked, rctx)
 		}

@@ -280,3 +280,9 @@ func alternatives(codes iter.Seq[string]) string {
 	}
 	return strings.Join(quoted, "|")
 }
+
+// titleWords are the words a record is found by with a typo: its title's (the person it is
+// about, such as the child), not every name it holds — the mother's, the father's, the
+// informant's words would each add their neighbourhood of keys to every declaration (some 60
+// keys a birth, half again the cost of storing it) for searches that name the person.
+func titleWords(r *store.Record) []string { return store.NameKeys(r.Title) }

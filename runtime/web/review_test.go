@@ -17,7 +17,7 @@ func TestReviewWithoutJavaScript(t *testing.T) {
 		lang, family, page, review, missing, change, sex, complete string
 	}{
 		{"en", "Papers", "Page 1 of %d", "Review before sending", "Still to answer before sending:", "Change", "Sex", "Every required answer is given."},
-		{"fr", "Papiers", "Page 1 sur %d", "Vérifier avant d&#39;envoyer", "Reste à répondre avant d&#39;envoyer :", "Modifier", "Sexe", "Toutes les réponses obligatoires sont données."},
+		{"fr", "Dossiers", "Page 1 sur %d", "Vérifier avant d&#39;envoyer", "Reste à répondre avant d&#39;envoyer :", "Modifier", "Sexe", "Toutes les réponses obligatoires sont données."},
 	} {
 		t.Run(tt.lang, func(t *testing.T) {
 			u := s.login("lidya.verhane", tt.lang)

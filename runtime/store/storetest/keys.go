@@ -370,20 +370,7 @@ func testKeysAtOnce(t *testing.T, s store.Store) {
 	r := keyed("B1", 1, "declared-with")
 	must(t, s.CreateRecord(ctx, r))
 	const n = 20
-	errs := make([]error, n)
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Go(func() {
-			u, e := next(r, "validate", "validated", 2)
-			u.Keys = []string{fmt.Sprint("writer-", i), "common"}
-			errs[i] = s.UpdateRecord(ctx, u, e)
-		})
-	}
-	wg.Wait()
-	won := oneWinner(t, errs)
-	if won < 0 {
-		t.Fatal("no writer succeeded")
-	}
+	won := updatesAtOnce(t, s, r, n, func(u *store.Record, i int) { u.Keys = []string{fmt.Sprint("writer-", i), "common"} })
 	for i := range n {
 		want := []string(nil)
 		if i == won {
@@ -399,4 +386,26 @@ func testKeysAtOnce(t *testing.T, s store.Store) {
 	if got := found(t, s, store.Query{Keys: []string{"declared-with"}}); got != nil {
 		t.Errorf("the key declared with finds %v", got)
 	}
+}
+
+// updatesAtOnce runs n updates of version 1 of r at once, each changed by set with its
+// number, and returns the number of the one the store took (failing the test unless exactly
+// one was).
+func updatesAtOnce(t *testing.T, s store.Store, r *store.Record, n int, set func(u *store.Record, i int)) int {
+	t.Helper()
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			u, e := next(r, "validate", "validated", 2)
+			set(u, i)
+			errs[i] = s.UpdateRecord(ctx, u, e)
+		})
+	}
+	wg.Wait()
+	won := oneWinner(t, errs)
+	if won < 0 {
+		t.Fatal("no writer succeeded")
+	}
+	return won
 }

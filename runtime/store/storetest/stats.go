@@ -378,20 +378,8 @@ func testStatsAtOnce(t *testing.T, s store.Store) {
 func testStatsOneVersionAtOnce(t *testing.T, s store.Store) {
 	r := counted("O1", 1, "v\x1fdeclared")
 	must(t, s.CreateRecord(ctx, r))
-	const n = 20
-	errs := make([]error, n)
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Go(func() {
-			u, e := next(r, "validate", "validated", 2)
-			u.Stats = []string{fmt.Sprint("v\x1fwriter-", i), "v\x1fcommon"}
-			errs[i] = s.UpdateRecord(ctx, u, e)
-		})
-	}
-	wg.Wait()
-	won := oneWinner(t, errs)
-	if won < 0 {
-		t.Fatal("no writer succeeded")
-	}
+	won := updatesAtOnce(t, s, r, 20, func(u *store.Record, i int) {
+		u.Stats = []string{fmt.Sprint("v\x1fwriter-", i), "v\x1fcommon"}
+	})
 	wantCounts(t, s, "after the updates", []string{"v"}, map[string]int64{fmt.Sprint("v\x1fwriter-", won): 1, "v\x1fcommon": 1})
 }

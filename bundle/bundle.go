@@ -165,11 +165,14 @@ type Status struct {
 
 // Action is something a user does to a record.
 type Action struct {
-	ID          string      `json:"id"`
-	Label       string      `json:"label"`
-	From        []string    `json:"from"`
-	To          string      `json:"to,omitempty"`
+	ID    string   `json:"id"`
+	Label string   `json:"label"`
+	From  []string `json:"from"`
+	To    string   `json:"to,omitempty"`
+	// If is the whole condition; Conditions, its parts with their messages, when the package
+	// gave them (a failed condition is then told by the message of its first part that fails).
 	If          *rules.Node `json:"if,omitempty"`
+	Conditions  []Condition `json:"conditions,omitempty"`
 	AddFlags    []string    `json:"addFlags,omitempty"`
 	RemoveFlags []string    `json:"removeFlags,omitempty"`
 	// Edits is what the action may change in the declaration: "" nothing, "data" values
@@ -180,6 +183,13 @@ type Action struct {
 	CommentRequired bool `json:"commentRequired,omitempty"`
 	// Prints: the action prints a certificate of the record.
 	Prints bool `json:"prints,omitempty"`
+}
+
+// Condition is a part of an action's condition and the translation key of what a user reads
+// when it does not hold.
+type Condition struct {
+	If      *rules.Node `json:"if"`
+	Message string      `json:"message"`
 }
 
 // Certificate is a certificate's template (see schema/package.cue, #Certificate).

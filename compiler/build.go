@@ -78,7 +78,7 @@ func (c *checker) bundleEvent(id string, ev event) bundle.Event {
 	for _, name := range slices.Sorted(maps.Keys(ev.Workflow.Actions)) {
 		a := ev.Workflow.Actions[name]
 		e.Actions = append(e.Actions, bundle.Action{ID: name, Label: or(a.Label, "action."+name), From: a.From, To: a.To,
-			If: c.actionIfs[id][name], AddFlags: a.AddFlags, RemoveFlags: a.RemoveFlags,
+			If: c.actionIfs[id][name].whole, Conditions: c.actionIfs[id][name].parts, AddFlags: a.AddFlags, RemoveFlags: a.RemoveFlags,
 			Edits: a.Edits, Applies: a.Applies, CommentRequired: a.Comment == "required", Prints: a.Prints})
 	}
 	e.PayloadSchema = payloadSchema(e)

@@ -44,6 +44,12 @@ const (
 	CodeNoCreatingAction = "no-creating-action"
 )
 
+// actionIf is an action's condition compiled: the whole, and its parts that have a message.
+type actionIf struct {
+	whole *rules.Node
+	parts []bundle.Condition
+}
+
 // checker checks what CUE cannot: references between the parts of a package, and its rules.
 type checker struct {
 	src  *cueSource
@@ -54,7 +60,7 @@ type checker struct {
 	// What the checks compile, for the bundle.
 	forms      map[string]*rules.FormIR           // by event
 	titles     map[string]*rules.Node             // by event
-	actionIfs  map[string]map[string]*rules.Node  // by event, then action
+	actionIfs  map[string]map[string]actionIf     // by event, then action
 	certs      map[string][]bundle.Certificate    // by event
 	dups       map[string]*bundle.Duplicates      // by event
 	stats      map[string]*bundle.EventStatistics // by event
@@ -68,7 +74,7 @@ type checker struct {
 // check runs every check on a package CUE found no fault with.
 func check(src *cueSource, pkg *pkgModel, l *diag.List) *checker {
 	c := &checker{src: src, pkg: pkg, l: l, used: map[string]bool{},
-		forms: map[string]*rules.FormIR{}, titles: map[string]*rules.Node{}, actionIfs: map[string]map[string]*rules.Node{},
+		forms: map[string]*rules.FormIR{}, titles: map[string]*rules.Node{}, actionIfs: map[string]map[string]actionIf{},
 		certs: map[string][]bundle.Certificate{}, dups: map[string]*bundle.Duplicates{}, stats: map[string]*bundle.EventStatistics{}, files: map[string][]byte{}, cmaps: map[string]*pdf.Cmap{}}
 	c.fonts = c.readFonts()
 	c.country()
@@ -854,11 +860,21 @@ func (c *checker) workflow(id string, ev event, rule func(string, rules.Kind, ..
 				}
 			}
 		}
-		if e := rule(a.If, rules.Bool, "events", id, "workflow", "actions", name, "if"); e != nil {
-			if c.actionIfs[id] == nil {
-				c.actionIfs[id] = map[string]*rules.Node{}
+		var whole []*rules.Node
+		var parts []bundle.Condition
+		for _, cond := range a.conditions() {
+			if e := rule(cond.Rule, rules.Bool, append([]any{"events", id, "workflow", "actions", name}, cond.path...)...); e != nil {
+				whole = append(whole, e.Node)
+				if cond.Message != "" {
+					parts = append(parts, bundle.Condition{If: e.Node, Message: cond.Message})
+				}
 			}
-			c.actionIfs[id][name] = e.Node
+		}
+		if len(whole) > 0 {
+			if c.actionIfs[id] == nil {
+				c.actionIfs[id] = map[string]actionIf{}
+			}
+			c.actionIfs[id][name] = actionIf{whole: rules.And(whole...), parts: parts}
 		}
 		if a.Applies != "" {
 			if p, ok := wf.Actions[a.Applies]; !ok {

@@ -182,7 +182,7 @@ type action struct {
 	Label       string   `json:"label"`
 	From        []string `json:"from"`
 	To          string   `json:"to"`
-	If          string   `json:"if"`
+	If          any      `json:"if"` // a rule, or []any of {rule, message} (see conditions)
 	AddFlags    []string `json:"addFlags"`
 	RemoveFlags []string `json:"removeFlags"`
 	Edits       string   `json:"edits"`
@@ -230,4 +230,30 @@ type certElement struct {
 	Image     string  `json:"image"`
 	QR        bool    `json:"qr"`
 	Watermark string  `json:"watermark"`
+}
+
+// condition is a part of an action's condition (#Condition).
+type condition struct {
+	Rule    string
+	Message string
+	path    []any // after the action's path: "if", or "if", i, "rule"
+}
+
+// conditions are the parts of an action's `if`: the one rule it is, with no message, or each
+// {rule, message} of its list.
+func (a action) conditions() []condition {
+	switch x := a.If.(type) {
+	case string:
+		return []condition{{Rule: x, path: []any{"if"}}}
+	case []any:
+		var out []condition
+		for i, item := range x {
+			m, _ := item.(map[string]any)
+			rule, _ := m["rule"].(string)
+			msg, _ := m["message"].(string)
+			out = append(out, condition{Rule: rule, Message: msg, path: []any{"if", i, "rule"}})
+		}
+		return out
+	}
+	return nil
 }

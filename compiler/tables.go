@@ -523,6 +523,11 @@ func (c *checker) usedKeys() []keyUse {
 		}
 		for _, a := range slices.Sorted(maps.Keys(e.Workflow.Actions)) {
 			add(e.Workflow.Actions[a].Label, "action."+a, "the name of action "+a, "events", ev, "workflow", "actions", a)
+			for i, cond := range e.Workflow.Actions[a].conditions() {
+				if cond.Message != "" {
+					add(cond.Message, "", "a condition message of action "+a, "events", ev, "workflow", "actions", a, "if", i, "message")
+				}
+			}
 		}
 		for _, f := range slices.Sorted(maps.Keys(e.Flags)) {
 			add(e.Flags[f].Label, "flag."+f, "the name of flag "+f, "events", ev, "flags", f)

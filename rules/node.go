@@ -34,6 +34,19 @@ const (
 	opCall    = "call"
 )
 
+// And is the node that holds when every one of nodes holds (nil for none), as && does.
+func And(nodes ...*Node) *Node {
+	var out *Node
+	for _, n := range nodes {
+		if out == nil {
+			out = n
+		} else {
+			out = &Node{Op: opAnd, Args: []*Node{out, n}}
+		}
+	}
+	return out
+}
+
 // MarshalJSON writes the node as a compact JSON array.
 func (n *Node) MarshalJSON() ([]byte, error) {
 	var b bytes.Buffer

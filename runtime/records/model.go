@@ -62,7 +62,30 @@ type fieldCheck struct {
 // Action is an action of an event, with its condition compiled.
 type Action struct {
 	bundle.Action
-	Cond *rules.Program // nil: none
+	Cond  *rules.Program // nil: none
+	parts []condition
+}
+
+// condition is a part of an action's condition that has a message.
+type condition struct {
+	cond    *rules.Program
+	message string
+}
+
+// Holds tells whether the action's condition holds (an action without one always may be taken).
+func (a *Action) Holds(data map[string]any, rctx *rules.Context) bool {
+	return a.Cond == nil || a.Cond.Eval(data, rctx).IsTrue()
+}
+
+// Unmet is the translation key of the message that says why the action's condition does not
+// hold: the package's, of the first part that does not; "" when the package gave none.
+func (a *Action) Unmet(data map[string]any, rctx *rules.Context) string {
+	for _, p := range a.parts {
+		if !p.cond.Eval(data, rctx).IsTrue() {
+			return p.message
+		}
+	}
+	return ""
 }
 
 // Creating tells an action that creates a record (it has no statuses to start from).
@@ -144,6 +167,13 @@ func NewModel(b *bundle.Bundle) (*Model, error) {
 				if act.Cond, err = rules.Compile(a.If); err != nil {
 					return nil, fmt.Errorf("event %s: action %s: %w", ev.ID, a.ID, err)
 				}
+			}
+			for _, c := range a.Conditions {
+				p, err := rules.Compile(c.If)
+				if err != nil {
+					return nil, fmt.Errorf("event %s: action %s: %w", ev.ID, a.ID, err)
+				}
+				act.parts = append(act.parts, condition{p, c.Message})
 			}
 			e.Actions[a.ID] = act
 		}

@@ -113,6 +113,9 @@ func (s *Service) SentBy(ctx context.Context, actor *Actor, limit int) ([]store.
 type Wait struct {
 	Action *Action
 	Roles  []*Role // in the bundle's order
+	// Why is the translation key of why the actor may not take it though their role grants
+	// it: the package's message for the part of its condition that fails for them ("" if none).
+	Why string
 }
 
 // Waiting is what a record waits for from others: the actions its status leads to that the
@@ -160,7 +163,11 @@ func (s *Service) Waiting(actor *Actor, r *store.Record) []Wait {
 			slices.SortStableFunc(roles, func(x, y *Role) int {
 				return cmp.Compare(s.roleIndex(x.ID), s.roleIndex(y.ID))
 			})
-			out = append(out, Wait{Action: a, Roles: roles})
+			w := Wait{Action: a, Roles: roles}
+			if actor.Role.Grants(r.Event, a.ID) {
+				w.Why = a.Unmet(data, s.RuleContext(actor, r))
+			}
+			out = append(out, w)
 		}
 	}
 	return out

@@ -158,18 +158,30 @@ func (s *Service) Declare(ctx context.Context, actor *Actor, d Declaration) (rec
 		if first, err := s.sentBefore(ctx, actor, d, hash); first != nil || err != nil {
 			return first, false, err
 		}
+		// A late birth declared by a hospital lacks the reason for lateness too; the clerk is
+		// told first that it is not hers to declare.
+		err.Details = append(s.Unmet(actor, ev.ID, data), err.Details...)
 		return nil, false, err
 	}
 	// The creating action: the first whose condition holds.
 	var act *Action
 	for _, id := range tried {
-		if a := ev.Actions[id]; a.Cond == nil || a.Cond.Eval(data, rctx).IsTrue() {
+		if a := ev.Actions[id]; a.Holds(data, rctx) {
 			act = a
 			break
 		}
 	}
 	if act == nil {
-		return nil, false, refuse(Conflict, "/action", "not-allowed", "the condition of action %s does not hold for this declaration", strings.Join(tried, ", "))
+		// Each action tried says why it may not be taken, in the package's words where it has
+		// them: a late birth declared by a hospital is told where late births are declared.
+		refused := &Error{Kind: Conflict}
+		for _, id := range tried {
+			d := s.unmet(ev.Actions[id], data, rctx, "declaration")
+			if !slices.ContainsFunc(refused.Details, func(x Detail) bool { return x.Key == d.Key }) {
+				refused.Details = append(refused.Details, d)
+			}
+		}
+		return nil, false, refused
 	}
 	// Last, as it reads the store: the documents attached are the user's to attach.
 	if err := s.checkDocuments(ctx, actor, ev, data, nil); err != nil {
@@ -576,6 +588,16 @@ func (m *Model) checkAnswer(checks map[string]fieldCheck, id string, v any) (msg
 }
 
 // text is a translation key in the country's default language, or the key itself.
+// unmet is the problem of an action whose condition does not hold for a declaration or a
+// record (what): the package's message for the part that failed, else crvsctl's.
+func (s *Service) unmet(act *Action, data map[string]any, rctx *rules.Context, what string) Detail {
+	if key := act.Unmet(data, rctx); key != "" {
+		return Detail{Path: "/action", Code: "not-allowed", Message: s.Model.text(key), Key: key}
+	}
+	return Detail{Path: "/action", Code: "not-allowed", Key: "ui.problem.condition",
+		Message: fmt.Sprintf("the condition of action %s does not hold for this %s", act.ID, what)}
+}
+
 func (m *Model) text(key string) string {
 	if t, ok := m.Bundle.Translations[m.Bundle.Country.DefaultLanguage][key]; ok {
 		return t
@@ -731,8 +753,8 @@ func (s *Service) prepare(ctx context.Context, actor *Actor, id string, req Acti
 	if err := json.Unmarshal(r.Data, &data); err != nil {
 		return nil, fmt.Errorf("record %s: stored data: %w", r.ID, err)
 	}
-	if act.Cond != nil && !act.Cond.Eval(data, rctx).IsTrue() {
-		return nil, refuse(Conflict, "/action", "not-allowed", "the condition of action %s does not hold for this record", act.ID)
+	if !act.Holds(data, rctx) {
+		return nil, &Error{Kind: Conflict, Details: []Detail{s.unmet(act, data, rctx, "record")}}
 	}
 	if act.Prints != (before != nil) {
 		if act.Prints {
@@ -1027,7 +1049,8 @@ func (s *Service) RuleContext(actor *Actor, r *store.Record) *rules.Context {
 }
 
 // Problems are the problems the service would find in a new declaration's answers, by its
-// schema and the form's rules, without storing anything: for a form that has problems of its
+// schema, the form's rules and the conditions of the actions that create a record (Unmet),
+// without storing anything: for a form that has problems of its
 // own (a number it could not read) to show every other one with them. Nil when none.
 func (s *Service) Problems(actor *Actor, event string, raw json.RawMessage) *Error {
 	ev, ok := s.Model.Events[event]
@@ -1036,10 +1059,45 @@ func (s *Service) Problems(actor *Actor, event string, raw json.RawMessage) *Err
 	}
 	rctx := s.RuleContext(actor, nil)
 	data, verr := s.validate(ev, raw)
+	var err *Error
 	if verr != nil {
-		return s.withRules(ev, verr, data, nil, rctx)
+		err = s.withRules(ev, verr, data, nil, rctx)
+	} else {
+		err = s.evaluate(ev, data, nil, rctx)
 	}
-	return s.evaluate(ev, data, nil, rctx)
+	if unmet := s.Unmet(actor, event, data); len(unmet) > 0 {
+		if err == nil {
+			err = &Error{Kind: Conflict}
+		}
+		err.Details = append(unmet, err.Details...)
+	}
+	return err
+}
+
+// Unmet is why the actor may not create a record of the event from these answers: the problem of
+// each creating action the role grants (see unmet) when the condition of every one is false.
+// Nothing while one holds, or may still hold once more is answered: a birth without its date
+// is not yet a late one.
+func (s *Service) Unmet(actor *Actor, event string, data map[string]any) []Detail {
+	ev, ok := s.Model.Events[event]
+	if !ok {
+		return nil
+	}
+	rctx := s.RuleContext(actor, nil)
+	var out []Detail
+	for _, ba := range ev.Event.Actions {
+		a := ev.Actions[ba.ID]
+		if !a.Creating() || !actor.Role.Grants(event, a.ID) {
+			continue
+		}
+		if a.Cond == nil || !a.Cond.Eval(data, rctx).IsFalse() {
+			return nil
+		}
+		if d := s.unmet(a, data, rctx, "declaration"); !slices.ContainsFunc(out, func(x Detail) bool { return x.Key == d.Key }) {
+			out = append(out, d)
+		}
+	}
+	return out
 }
 
 // Today is the date in the country now, YYYY-MM-DD.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"regexp"
@@ -1195,4 +1196,44 @@ func (g *gatedStore) Record(ctx context.Context, id string) (*store.Record, erro
 	g.mu.Unlock()
 	<-g.open
 	return r, err
+}
+
+// An action's condition that does not hold is told in the package's words, by the part that
+// failed: a hospital told where a late birth is declared, a local registrar why a late birth
+// waits for the district; crvsctl's own words where the package gave none.
+func TestConditionRefusalsSayWhichPartFailed(t *testing.T) {
+	e := newEnv(t)
+	refusal := func(err error) Detail {
+		t.Helper()
+		var re *Error
+		if !errors.As(err, &re) || re.Kind != Conflict || len(re.Details) != 1 {
+			t.Fatalf("got %v, want one conflict", err)
+		}
+		return re.Details[0]
+	}
+
+	_, _, err := e.svc.Declare(e.ctx, e.actor("marta.oyelund"), Declaration{Event: "birth", Data: mustJSON(t, lateBirth())})
+	d := refusal(err)
+	if d.Key != "birth.declare.late" || d.Path != "/action" || !strings.Contains(d.Message, "civil registration office") {
+		t.Errorf("late birth declared by a hospital: got %+v, want the package's birth.declare.late in English", d)
+	}
+
+	e.uploadFiles("lidya.verhane")
+	local := e.actor("lidya.verhane") // a local registrar
+	late := e.declare(local, "birth", lateBirth())
+	_, err = e.take(local, late.ID, ActionRequest{Action: "register", Version: late.Version})
+	if d := refusal(err); d.Key != "birth.register.late" {
+		t.Errorf("late birth registered by a local registrar: got %+v, want birth.register.late", d)
+	}
+	dup := e.flagPossibleDuplicate(e.declare(local, "birth", completeData("birth")))
+	_, err = e.take(local, dup.ID, ActionRequest{Action: "register", Version: dup.Version})
+	if d := refusal(err); d.Key != "birth.register.duplicate" {
+		t.Errorf("possible duplicate registered: got %+v, want birth.register.duplicate (the first part that fails)", d)
+	}
+	// mark-duplicate's condition has no message: crvsctl's.
+	plain := e.declare(local, "birth", completeData("birth"))
+	_, err = e.take(e.actor("ilena.marvosa"), plain.ID, ActionRequest{Action: "mark-duplicate", Version: plain.Version})
+	if d := refusal(err); d.Key != "ui.problem.condition" {
+		t.Errorf("mark-duplicate without the flag: got %+v, want ui.problem.condition", d)
+	}
 }

@@ -11,8 +11,10 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/crvsctl/crvsctl/bundle"
 	"github.com/crvsctl/crvsctl/i18n"
 
+	"github.com/crvsctl/crvsctl/rules"
 	"github.com/crvsctl/crvsctl/runtime/records"
 	"github.com/crvsctl/crvsctl/runtime/store"
 )
@@ -27,6 +29,16 @@ type formConfig struct {
 	Messages map[string]string `json:"messages"`
 	Context  map[string]any    `json:"context"`
 	Texts    map[string]string `json:"texts"`
+	// Creating is the actions that create a record the user's role may take, with their
+	// conditions: when none holds for the answers typed, the form says why at once (a late
+	// birth at a hospital), not after every page is filled. Empty on a record's form.
+	Creating []creatingAction `json:"creating,omitempty"`
+}
+
+type creatingAction struct {
+	ID         string             `json:"id"`
+	If         *rules.Node        `json:"if,omitempty"`
+	Conditions []bundle.Condition `json:"conditions,omitempty"`
 }
 
 type declareView struct {
@@ -34,10 +46,10 @@ type declareView struct {
 	Event    string
 	Key      string        // the declaration's idempotency key: sent twice, it is stored once
 	Form     template.HTML // the pages, rendered (see formHTML)
-	Problems int
-	General  []string
-	Config   template.JS // formConfig as JSON: encoding/json escapes <, > and &, so it cannot end the script
-	Review   *reviewView // the declaration read back before it is sent (see review)
+	Problems int           // on fields
+	General  []string      // about no field (an action's condition that does not hold)
+	Config   template.JS   // formConfig as JSON: encoding/json escapes <, > and &, so it cannot end the script
+	Review   *reviewView   // the declaration read back before it is sent (see review)
 }
 
 func (s *Server) declarePage(rq *request) {
@@ -134,6 +146,15 @@ func (s *Server) config(rq *request, f *form, r *store.Record) formConfig {
 		Texts: map[string]string{}}
 	if r != nil {
 		c.Context["record"] = map[string]any{"status": r.Status, "flags": r.Flags}
+	} else {
+		for _, a := range f.ev.Event.Actions {
+			if len(a.From) == 0 && rq.actor.Role.Grants(f.ev.ID, a.ID) {
+				c.Creating = append(c.Creating, creatingAction{a.ID, a.If, a.Conditions})
+				for _, cond := range a.Conditions {
+					c.Messages[cond.Message] = s.Catalog.Text(rq.lang, cond.Message)
+				}
+			}
+		}
 	}
 	for _, fl := range f.ev.Rules.Fields {
 		for _, ch := range fl.Checks {
@@ -165,7 +186,7 @@ func (s *Server) showDeclare(rq *request, f *form, status int, key string, gener
 	}
 	s.render(rq.w, rq.r, status, "declare", declareView{
 		view: s.newView(rq.lang, s.Catalog.Text(rq.lang, f.ev.Label), rq), Event: f.ev.ID, Key: key,
-		Form: pages, Problems: f.count() + len(general), General: general, Config: template.JS(cfg)})
+		Form: pages, Problems: f.count(), General: general, Config: template.JS(cfg)})
 }
 
 // attach stores the files a form sent without its script (multipart) as the user's documents,
@@ -265,7 +286,9 @@ func (s *Server) declare(rq *request) {
 	data, _ := json.Marshal(f.data)
 	r, _, err := s.Records.Declare(rq.r.Context(), rq.actor, records.Declaration{Event: ev.ID, Data: data, IdempotencyKey: key})
 	var re *records.Error
-	if errors.As(err, &re) && (re.Kind == records.Invalid || re.Kind == records.BadRequest) {
+	// Refused for its answers, or because no action the user may take applies to them (a late
+	// birth at a hospital): shown again with what to do, the answers kept.
+	if errors.As(err, &re) && (re.Kind == records.Invalid || re.Kind == records.BadRequest || re.Kind == records.Conflict) {
 		shown := s.newForm(rq.lang, ev, f.data, rctx)
 		shown.files = f.files
 		var general []string

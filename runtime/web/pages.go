@@ -290,8 +290,12 @@ func (s *Server) showRecord(rq *request, r *store.Record, status int, problem st
 		for _, role := range w.Roles {
 			roles = append(roles, s.Catalog.Text(rq.lang, role.Label))
 		}
-		waiting = append(waiting, s.Catalog.Text(rq.lang, "ui.record.waiting", "action", s.Catalog.Text(rq.lang, w.Action.Label),
-			"roles", strings.Join(roles, s.Catalog.Text(rq.lang, "ui.list.or"))))
+		text := s.Catalog.Text(rq.lang, "ui.record.waiting", "action", s.Catalog.Text(rq.lang, w.Action.Label),
+			"roles", strings.Join(roles, s.Catalog.Text(rq.lang, "ui.list.or")))
+		if w.Why != "" {
+			text += " — " + s.Catalog.Text(rq.lang, w.Why)
+		}
+		waiting = append(waiting, text)
 	}
 	review, of, err := s.reviewOf(rq, r)
 	if err != nil {

@@ -47,7 +47,7 @@ func TestSentByMe(t *testing.T) {
 	}
 	lateID := m[1]
 	local.get("/records/" + lateID)
-	local.has(`action="/records/`+lateID+`/actions/validate"`, "Register: waiting for District registrar or National registrar")
+	local.has(`action="/records/`+lateID+`/actions/validate"`, "Register: waiting for District registrar or National registrar — A late birth is registered by a district registrar")
 	local.lacks(`action="/records/` + lateID + `/actions/register"`)
 	// What she may take herself she is not told to wait for.
 	local.lacks("Validate: waiting")

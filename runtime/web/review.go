@@ -65,6 +65,12 @@ func (s *Server) review(rq *request, ev *records.Event, f *form, key string) {
 			rv.Pages = append(rv.Pages, rp)
 		}
 	}
+	// What the rules of the actions say before the declaration is sent: a late birth at a
+	// hospital is told where to go, not refused after "Send".
+	var general []string
+	for _, d := range s.Records.Unmet(rq.actor, ev.ID, shown.data) {
+		general = append(general, shown.general(d))
+	}
 	c := s.config(rq, shown, nil)
 	cfg, _ := json.Marshal(c)
 	pages, err := s.formHTML(rq, shown)
@@ -74,7 +80,7 @@ func (s *Server) review(rq *request, ev *records.Event, f *form, key string) {
 	}
 	s.render(rq.w, rq.r, http.StatusOK, "declare", declareView{
 		view: s.newView(rq.lang, s.Catalog.Text(rq.lang, ev.Label), rq), Event: ev.ID, Key: key,
-		Form: pages, Problems: shown.count(), Config: template.JS(cfg), Review: rv})
+		Form: pages, Problems: shown.count(), General: general, Config: template.JS(cfg), Review: rv})
 }
 
 // fileName is the name of a document an answer names, as the user uploaded it.

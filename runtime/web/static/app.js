@@ -34,7 +34,7 @@ function status(message) {
 // startForm brings a form to life. A declaration's form is paged, kept and sent by the script;
 // a record's form (an action that edits it) only gets the rules, and is sent as it is.
 async function startForm(form, cfg) {
-  const { evaluateForm } = await import(cfg.rulesURL);
+  const { evaluateForm, evaluate: evaluateRule } = await import(cfg.rulesURL);
   const declaring = form.classList.contains('declare');
   // The device keeps each declaration in progress under its key, several per event.
   const prefix = 'crvsctl:form:' + cfg.event + ':';
@@ -42,6 +42,7 @@ async function startForm(form, cfg) {
   const fields = [...form.querySelectorAll('.field[data-field]')];
   const touched = new Set();
   let submitted = false;
+  let lastField = null; // the field last typed in, where a condition's message is put
 
   // A new form takes up the declaration last left unsent on this device (a closed tab, a
   // reload), with its key, so that sending it later is still sending it once. A form opened
@@ -92,7 +93,9 @@ async function startForm(form, cfg) {
     for (const page of form.querySelectorAll('section.page[data-page]')) {
       page.hidden = [...page.querySelectorAll('.field')].every((f) => f.hidden);
     }
-    return { data, states, problems };
+    const blocked = declaring ? unmet(cfg, evaluateRule, data, states) : null;
+    showUnmet(form, blocked, lastField);
+    return { data, states, problems, blocked };
   };
 
   let saveTimer = 0;
@@ -111,12 +114,14 @@ async function startForm(form, cfg) {
   form.addEventListener('input', (e) => {
     const el = e.target.closest('.field');
     if (el) touched.add(el.dataset.field);
+    lastField = el;
     evaluate();
     save();
   });
   form.addEventListener('change', (e) => {
     const el = e.target.closest('.field');
     if (el) touched.add(el.dataset.field);
+    lastField = el;
     evaluate();
     save();
   });
@@ -140,10 +145,16 @@ async function startForm(form, cfg) {
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     submitted = true;
-    const { data, states, problems } = evaluate();
+    const { data, states, problems, blocked } = evaluate();
+    if (blocked) {
+      // The declaration is not the user's to send, whatever else it lacks (a late birth at a
+      // hospital): what the package says to do, where the user looks.
+      summary(form, [], cfg, blocked.messages).focus();
+      return;
+    }
     const bad = fields.find((el) => !el.hidden && el.querySelector('.error').textContent.trim() !== '');
     if (bad) {
-      summary(form, fields, cfg);
+      summary(form, fields, cfg, []);
       steps.showPageOf(bad);
       (bad.querySelector('input, select, textarea') || bad).focus();
       return;
@@ -167,9 +178,10 @@ async function startForm(form, cfg) {
     } else if (result.errors) {
       dropFromOutbox(entry.key);
       writeJSON(prefix + entry.key, { key: entry.key, values: entry.values, codes: entry.codes, saved: Date.now() });
-      serverErrors(form, fields, cfg, result.errors);
+      const box = serverErrors(form, fields, cfg, result.errors);
       const bad = fields.find((el) => !el.hidden && el.querySelector('.error').textContent.trim() !== '');
       if (bad) steps.showPageOf(bad);
+      box.focus();
     } else {
       // Offline: it is sent when the connection returns; the form is ready for the next one.
       form.reset();
@@ -445,18 +457,76 @@ function show(el, errors) {
   }
 }
 
-// summary announces how many problems there are, as the server's page does.
-function summary(form, fields, cfg) {
+// summary announces how many problems there are on fields (of those given), and those about no
+// field (general), as the server's page does; it returns the box, for the focus to go to it.
+function summary(form, fields, cfg, general) {
   const n = fields.filter((el) => !el.hidden && el.querySelector('.error').textContent.trim() !== '').length;
   let box = document.getElementById('problems');
   if (!box) {
     box = document.createElement('div');
     box.id = 'problems';
     box.className = 'problem';
+    box.tabIndex = -1;
     box.setAttribute('role', 'alert');
     form.before(box);
   }
-  box.textContent = (cfg.texts['ui.form.errors'] || '{n}').replace('{n}', String(n));
+  const lines = (n > 0 ? [(cfg.texts['ui.form.errors'] || '{n}').replace('{n}', String(n))] : []).concat(general || []);
+  box.replaceChildren(...lines.map((t) => {
+    const p = document.createElement('p');
+    p.textContent = t;
+    return p;
+  }));
+  box.hidden = lines.length === 0;
+  return box;
+}
+
+// unmet is why no action the user may take can create a record from these answers ({messages,
+// reads}: the package's messages, the fields the failed conditions read), or null while one
+// holds or still may once more is answered. A condition sees hidden fields unanswered, as the
+// server's does.
+function unmet(cfg, evaluateRule, data, states) {
+  if (!cfg.creating || cfg.creating.length === 0) return null;
+  const d = { ...data };
+  for (const [id, st] of states) if (!st.shown) delete d[id];
+  const out = { messages: [], reads: new Set() };
+  for (const a of cfg.creating) {
+    if (!a.if || evaluateRule(a.if, d, cfg.context) !== false) return null;
+    const part = (a.conditions || []).find((c) => evaluateRule(c.if, d, cfg.context) === false);
+    const msg = part ? cfg.messages[part.message] || part.message : text(cfg, 'ui.problem.condition');
+    if (!out.messages.includes(msg)) out.messages.push(msg);
+    fieldsRead(part ? part.if : a.if, out.reads);
+  }
+  return out;
+}
+
+// fieldsRead adds the fields a compiled rule reads to a set.
+function fieldsRead(node, into) {
+  if (!Array.isArray(node)) return;
+  if ((node[0] === 'field' || node[0] === 'part') && typeof node[1] === 'string') into.add(node[1]);
+  for (const n of node.slice(1)) fieldsRead(n, into);
+}
+
+// showUnmet says why the declaration cannot be sent as soon as it is known, under the field just
+// typed when the failed condition reads it (the date of birth), else at the top of the form.
+function showUnmet(form, blocked, lastField) {
+  let box = document.getElementById('unmet');
+  if (!blocked) {
+    if (box) box.remove();
+    return;
+  }
+  if (!box) {
+    box = document.createElement('div');
+    box.id = 'unmet';
+    box.className = 'problem';
+    box.setAttribute('role', 'alert');
+  }
+  const text = blocked.messages.join(' ');
+  if (box.textContent !== text) box.textContent = text;
+  if (lastField && blocked.reads.has(lastField.dataset.field)) {
+    if (lastField.nextElementSibling !== box) lastField.after(box);
+  } else if (!box.isConnected) {
+    form.prepend(box);
+  }
 }
 
 // serverErrors shows the problems the server found, each on its field (a part of a name on the
@@ -485,8 +555,7 @@ function serverErrors(form, fields, cfg, errors) {
     if (!byField.get(el).includes(msg)) byField.get(el).push(msg);
   }
   for (const [el, msgs] of byField) show(el, msgs);
-  summary(form, fields, cfg);
-  if (general.length > 0) document.getElementById('problems').append(' ' + general.join(' '));
+  return summary(form, fields, cfg, general);
 }
 
 // send posts one declaration to the API: {id} when stored (or stored before: the same key),

@@ -42,6 +42,12 @@ const (
 	CodeUnknownTimeZone  = "unknown-time-zone"
 	CodeLanguage         = "language"
 	CodeNoCreatingAction = "no-creating-action"
+	CodeConstantRule     = "constant-rule"    // a condition the same whatever is answered
+	CodeEventField       = "event-field"      // dateField, placeField or nameField not on every declaration
+	CodeShadowedPart     = "shadowed-part"    // a field named as a part of another
+	CodeIgnoredSetting   = "ignored-setting"  // a setting that does not apply to the field
+	CodeNeverAnswerable  = "never-answerable" // a required answer some users cannot give
+	CodeOverlap          = "overlapping-actions"
 )
 
 // actionIf is an action's condition compiled: the whole, and its parts that have a message.
@@ -83,6 +89,7 @@ func check(src *cueSource, pkg *pkgModel, l *diag.List) *checker {
 	}
 	c.roles()
 	c.tb = c.tables()
+	c.answerable(c.tb)
 	c.statistics = c.population(c.tb)
 	c.checkKeys(c.tb)
 	c.fontCoverage(c.tb)
@@ -92,7 +99,36 @@ func check(src *cueSource, pkg *pkgModel, l *diag.List) *checker {
 		}
 		c.options(pkg.OptionLists[id], "optionLists", id)
 	}
+	c.unreadFiles()
 	return c
+}
+
+// Severities of a rule that is the same whatever is answered (see constant).
+const (
+	idle  = iota // useless: a warning
+	wrong        // defeats what it is for: an error
+)
+
+// constant reports a condition (what) that has the same value whatever is answered, whoever
+// answers and whenever (rules.Constant): its severity and consequence when always true, and
+// when never true. Nothing is said when it may depend on what it reads.
+func (c *checker) constant(e *rules.Expr, path []any, what string, trueSev int, ifTrue string, falseSev int, ifFalse string) {
+	if e == nil {
+		return
+	}
+	v, ok := rules.Constant(e.Node)
+	if !ok || v.Kind() != rules.Bool {
+		return
+	}
+	sev, msg := falseSev, what+" never holds, whatever is answered: "+ifFalse
+	if v.IsTrue() {
+		sev, msg = trueSev, what+" always holds, whatever is answered: "+ifTrue
+	}
+	if sev == wrong {
+		c.l.Errorf(c.pos(path...), CodeConstantRule, "", "%s", msg)
+	} else {
+		c.l.Warnf(c.pos(path...), CodeConstantRule, "", "%s", msg)
+	}
 }
 
 // pos is the position of what the author wrote at path (or of the nearest thing around it).
@@ -260,6 +296,41 @@ func (c *checker) event(id string, ev event) {
 			c.l.Errorf(at(ref.key), CodeUnknownRef, hintFor(ref.id, slices.Sorted(maps.Keys(byID))), "%s %s is not a field of event %s", ref.key, ref.id, id)
 		case f.Type != ref.want:
 			c.l.Errorf(at(ref.key), CodeWrongFieldType, "", "%s %s must be a %s field, not a %s field", ref.key, ref.id, ref.want, f.Type)
+		case f.Calculate != "":
+			// Answered by its rule, not by the user.
+		case f.ShownIf != "" || ev.Form.Pages[f.page].ShownIf != "":
+			c.l.Errorf(at(ref.key), CodeEventField, "show it always (remove the shownIf of the field or its page)",
+				"%s %s is hidden on some declarations: the statistics and the certificates would lose what every record must say", ref.key, ref.id)
+		case f.Required != true:
+			c.l.Errorf(at(ref.key), CodeEventField, "give field "+ref.id+" required: true",
+				"%s %s may be left unanswered: the statistics and the certificates would lose what every record must say", ref.key, ref.id)
+		}
+	}
+
+	// A field named as a part of another (child.name.given beside the name child.name) would
+	// change what every rule and certificate naming that part reads.
+	for _, f := range fields {
+		if f.Type != "name" && f.Type != "address" {
+			continue
+		}
+		for _, part := range f.Parts {
+			if g, ok := byID[f.ID+"."+part]; ok {
+				c.l.Errorf(c.pos(fieldPath(g, "id")...), CodeShadowedPart, "rename one of them",
+					"field %s has the name of part %s of the %s field %s (%s): a rule or certificate naming %s could mean either", g.ID, part, f.Type, f.ID, c.pos(fieldPath(f, "id")...), g.ID)
+			}
+		}
+	}
+
+	// Settings of a location that do not apply to what it asks for.
+	for _, f := range fields {
+		switch {
+		case f.Type != "location":
+		case f.Of == "office" && f.Level != "":
+			c.l.Errorf(c.pos(fieldPath(f, "level")...), CodeIgnoredSetting, `choose offices by their types, or ask for an area (of: "area")`,
+				"field %s asks for an office: level applies to areas", f.ID)
+		case f.Of != "office" && len(f.Types) > 0:
+			c.l.Errorf(c.pos(fieldPath(f, "types")...), CodeIgnoredSetting, `set of: "office" to ask for an office of these types, or remove types`,
+				"field %s asks for an area (of: \"area\", the default): types apply to offices", f.ID)
 		}
 	}
 
@@ -279,7 +350,10 @@ func (c *checker) event(id string, ev event) {
 	}
 	pageShown := make([]*rules.Expr, len(ev.Form.Pages))
 	for p, pg := range ev.Form.Pages {
-		pageShown[p] = rule(pg.ShownIf, rules.Bool, append(slices.Clip(base), "form", "pages", p, "shownIf")...)
+		path := append(slices.Clip(base), "form", "pages", p, "shownIf")
+		pageShown[p] = rule(pg.ShownIf, rules.Bool, path...)
+		c.constant(pageShown[p], path, "the shownIf of page "+pg.ID, idle, "the page is always shown: remove shownIf",
+			idle, "the page is never shown, nor any of its fields answered")
 	}
 	var frs []rules.FieldRules
 	for _, f := range fields {
@@ -293,6 +367,8 @@ func (c *checker) event(id string, ev event) {
 		}
 		fr := rules.FieldRules{ID: f.ID}
 		fr.Shown = rule(f.ShownIf, rules.Bool, fieldPath(f, "shownIf")...)
+		c.constant(fr.Shown, fieldPath(f, "shownIf"), "the shownIf of field "+f.ID, idle, "the field is always shown: remove shownIf",
+			idle, "the field is never shown, nor answered")
 		if ps := pageShown[f.page]; ps != nil {
 			// A field of a hidden page is hidden: the page's condition joins the field's.
 			src := ps.Source
@@ -307,13 +383,23 @@ func (c *checker) event(id string, ev event) {
 			fr.Required = r
 		case string:
 			fr.RequiredIf = rule(r, rules.Bool, fieldPath(f, "required")...)
+			c.constant(fr.RequiredIf, fieldPath(f, "required"), "the required rule of field "+f.ID, idle, "write required: true",
+				idle, "the field is never required: remove it")
 		}
+		never := idle // a field nobody may answer is a mistake only if it must be answered
+		if fr.Required {
+			never = wrong
+		}
+		c.constant(fr.Enabled, fieldPath(f, "enabledIf"), "the enabledIf of field "+f.ID, idle, "the field is always enabled: remove enabledIf",
+			never, "nobody can ever answer the field")
 		if f.Calculate != "" {
 			rf, _ := env.Field(f.ID)
 			fr.Calculated = rule(f.Calculate, kindOf(rf.Type), fieldPath(f, "calculate")...)
 		}
 		for i, v := range f.Validations {
 			if e := rule(v.Rule, rules.Bool, fieldPath(f, "validations", i, "rule")...); e != nil {
+				c.constant(e, fieldPath(f, "validations", i, "rule"), "a validation of field "+f.ID, idle, "it checks nothing",
+					wrong, "every answer is refused")
 				fr.Validations = append(fr.Validations, rules.Validation{Rule: e, Message: v.Message})
 			}
 		}
@@ -332,6 +418,7 @@ func (c *checker) event(id string, ev event) {
 		}
 	}
 	c.workflow(id, ev, rule)
+	c.creatingOverlap(id, ev)
 	c.duplicates(id, ev, byID)
 	c.eventStatistics(id, ev, byID)
 	c.numbering(id, ev.Numbering)
@@ -863,7 +950,9 @@ func (c *checker) workflow(id string, ev event, rule func(string, rules.Kind, ..
 		var whole []*rules.Node
 		var parts []bundle.Condition
 		for _, cond := range a.conditions() {
-			if e := rule(cond.Rule, rules.Bool, append([]any{"events", id, "workflow", "actions", name}, cond.path...)...); e != nil {
+			path := append([]any{"events", id, "workflow", "actions", name}, cond.path...)
+			if e := rule(cond.Rule, rules.Bool, path...); e != nil {
+				c.constant(e, path, "the condition of action "+name, idle, "remove it", wrong, "the action can never be taken")
 				whole = append(whole, e.Node)
 				if cond.Message != "" {
 					parts = append(parts, bundle.Condition{If: e.Node, Message: cond.Message})

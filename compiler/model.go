@@ -13,6 +13,7 @@ type pkgModel struct {
 	Roles        map[string]role     `json:"roles"`
 	Events       map[string]event    `json:"events"`
 	Statistics   *statistics         `json:"statistics"`
+	Ignore       []string            `json:"ignore"`
 }
 
 type statistics struct {

@@ -119,6 +119,13 @@ func TestChangedMeanwhileActionGone(t *testing.T) {
 	lidya.has(`id="changed"`, "This record was changed by Tomas Ekwaro at ", ": Validate.", "Weight at birth: 3.2 kg → 3.5 kg",
 		"Your answers, not saved (Validate cannot be taken on the record now):", "Selamawit Owusu", "Nothing you sent was saved",
 		`<dd id="status">Validated</dd>`, `name="version" value="2"`)
+
+	// The link to the validation form, from a page shown before, leads to the record too.
+	lidya.get("/records/" + id + "/edit/validate")
+	if lidya.status != http.StatusConflict {
+		t.Errorf("the form of an action the record is past: %d", lidya.status)
+	}
+	lidya.has("Validate cannot be taken on this record now.", `<dd id="status">Validated</dd>`)
 }
 
 // TestChangedMeanwhileOnTheRecordPage: an action taken from a record's page shown before

@@ -42,9 +42,15 @@ func (s *Server) editable(rq *request) (*store.Record, *records.Action, bool) {
 		s.fail(rq, err)
 		return nil, nil, false
 	}
-	for _, a := range s.Records.Available(rq.actor, r) {
-		if a.ID == rq.r.PathValue("action") && a.Edits != "" {
-			return r, a, true
+	if a := s.editAction(rq.actor, r, rq.r.PathValue("action")); a != nil {
+		return r, a, true
+	}
+	// An action of the record's that it is past (a link on a page of an older version):
+	// the record as it is now, saying so.
+	if ev := s.Records.Model.Events[r.Event]; ev != nil {
+		if a := ev.Actions[rq.r.PathValue("action")]; a != nil && a.Edits != "" {
+			s.showRecord(rq, r, http.StatusConflict, s.Catalog.Text(rq.lang, "ui.conflict.notNow", "action", s.Catalog.Text(rq.lang, a.Label)))
+			return nil, nil, false
 		}
 	}
 	s.problem(rq, http.StatusConflict, "ui.error.conflict")

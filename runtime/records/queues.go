@@ -13,8 +13,11 @@ import (
 
 // workflowOrder sorts an event's actions as its workflow runs: by the first status (in the
 // package's order of statuses) each is taken from, then by the status it leads to (an action
-// that changes no status after those that do), then by id. The bundle lists actions by id,
-// which is no order a registrar works in.
+// that changes no status after those that do), then by id. The package's own order of its
+// actions would be the better last key, but the bundle does not keep it: the compiler
+// decodes the workflow's actions into a map and lists them by id (compiler/build.go), so
+// the statuses' order, which the bundle keeps, is the order queues come in, and the id only
+// breaks the ties between actions from and to the same statuses.
 func workflowOrder(statuses []string, actions []*Action) {
 	pos := func(s string) int {
 		if i := slices.Index(statuses, s); i >= 0 {

@@ -70,6 +70,11 @@ func (s *Server) print(rq *request, id, action string, version int64) {
 // printQueue prints every record of a print queue into one PDF.
 func (s *Server) printQueue(rq *request) {
 	event, action := rq.r.PathValue("event"), rq.r.PathValue("action")
+	// Printing a whole queue cannot be undone: only with its box ticked.
+	if rq.r.PostFormValue("confirm") != "yes" {
+		s.showWork(rq, http.StatusUnprocessableEntity, s.Catalog.Text(rq.lang, "ui.queue.confirmFirst"))
+		return
+	}
 	pdf, printed, skipped, err := s.Records.PrintQueue(rq.r.Context(), rq.actor, event,
 		records.PrintRequest{Action: action, Template: rq.r.PostFormValue("certificate"), Language: rq.lang}, 0)
 	if err != nil {

@@ -28,7 +28,7 @@ func TestPrintAndVerify(t *testing.T) {
 	s := newSite(t)
 	local := s.login("lidya.verhane", "fr")
 	id := local.declare(birth("Nahom", "Girma"))
-	local.post("/records/"+id+"/actions/register", url.Values{"csrf": {local.csrf()}, "version": {"1"}})
+	local.post("/records/"+id+"/actions/register", url.Values{"csrf": {local.csrf()}, "version": {"1"}, "confirm": {"yes"}})
 
 	clerk := s.login("elsa.marunde", "fr")
 	clerk.get("/work")
@@ -69,10 +69,10 @@ func TestPrintAndVerify(t *testing.T) {
 
 	// Printed at once: the queue's two records in one PDF, and the queue empties.
 	other := local.declare(birth("Saba", "Tekle"))
-	local.post("/records/"+other+"/actions/register", url.Values{"csrf": {local.csrf()}, "version": {"1"}})
+	local.post("/records/"+other+"/actions/register", url.Values{"csrf": {local.csrf()}, "version": {"1"}, "confirm": {"yes"}})
 	third := local.declare(birth("Yonas", "Tekle"))
-	local.post("/records/"+third+"/actions/register", url.Values{"csrf": {local.csrf()}, "version": {"1"}})
-	clerk.post("/queues/birth/print/print", url.Values{"csrf": {csrf}, "certificate": {"birth-certificate"}})
+	local.post("/records/"+third+"/actions/register", url.Values{"csrf": {local.csrf()}, "version": {"1"}, "confirm": {"yes"}})
+	clerk.post("/queues/birth/print/print", url.Values{"csrf": {csrf}, "certificate": {"birth-certificate"}, "confirm": {"yes"}})
 	if n := strings.Count(clerk.page, "/Type/Page/"); clerk.status != 200 || n != 2 {
 		t.Fatalf("print the queue: %d, %d pages", clerk.status, n)
 	}

@@ -19,7 +19,7 @@ func TestDuplicatesReviewedSideBySide(t *testing.T) {
 	second := local.declare(birth("Koffi", "Mensah"))
 	local.has("may be a duplicate")
 	// The flag holds back its registration, and the page says why.
-	local.post("/records/"+second+"/actions/register", url.Values{"csrf": {local.csrf()}, "version": {"1"}})
+	local.post("/records/"+second+"/actions/register", url.Values{"csrf": {local.csrf()}, "version": {"1"}, "confirm": {"yes"}})
 	if local.status != http.StatusConflict {
 		t.Errorf("registering a possible duplicate: %d", local.status)
 	}

@@ -28,6 +28,10 @@ type editView struct {
 	Problems        int
 	General         []string
 	Config          template.JS
+	// Changed: the record changed since the user's form was shown (see editChanged).
+	Changed *changedView
+	// Final: the action cannot be undone, and asks to be confirmed (see final).
+	Final bool
 }
 
 // editable finds a record and an action of it that edits its declaration, which the user may
@@ -38,9 +42,15 @@ func (s *Server) editable(rq *request) (*store.Record, *records.Action, bool) {
 		s.fail(rq, err)
 		return nil, nil, false
 	}
-	for _, a := range s.Records.Available(rq.actor, r) {
-		if a.ID == rq.r.PathValue("action") && a.Edits != "" {
-			return r, a, true
+	if a := s.editAction(rq.actor, r, rq.r.PathValue("action")); a != nil {
+		return r, a, true
+	}
+	// An action of the record's that it is past (a link on a page of an older version):
+	// the record as it is now, saying so.
+	if ev := s.Records.Model.Events[r.Event]; ev != nil {
+		if a := ev.Actions[rq.r.PathValue("action")]; a != nil && a.Edits != "" {
+			s.showRecord(rq, r, http.StatusConflict, s.Catalog.Text(rq.lang, "ui.conflict.notNow", "action", s.Catalog.Text(rq.lang, a.Label)))
+			return nil, nil, false
 		}
 	}
 	s.problem(rq, http.StatusConflict, "ui.error.conflict")
@@ -55,10 +65,10 @@ func (s *Server) editPage(rq *request) {
 	var data map[string]any
 	json.Unmarshal(r.Data, &data)
 	f := s.newForm(rq.lang, s.Records.Model.Events[r.Event], data, s.Records.RuleContext(rq.actor, r))
-	s.showEdit(rq, r, a, f, http.StatusOK, "", nil)
+	s.showEdit(rq, r, a, f, http.StatusOK, "", nil, nil)
 }
 
-func (s *Server) showEdit(rq *request, r *store.Record, a *records.Action, f *form, status int, comment string, general []string) {
+func (s *Server) showEdit(rq *request, r *store.Record, a *records.Action, f *form, status int, comment string, general []string, changed *changedView) {
 	var b bytes.Buffer
 	if err := s.pages["edit"].ExecuteTemplate(&b, "pages", f.inputs()); err != nil {
 		s.fail(rq, err)
@@ -70,19 +80,38 @@ func (s *Server) showEdit(rq *request, r *store.Record, a *records.Action, f *fo
 		view:   s.newView(rq.lang, label+" · "+r.Title, rq),
 		Record: s.lines(rq.lang, store.Page{Records: []store.Record{*r}})[0], Action: a.ID, Label: label, Version: r.Version,
 		CommentRequired: a.CommentRequired, Comment: comment, Form: template.HTML(b.String()),
-		Problems: f.count() + len(general), General: general, Config: template.JS(cfg)})
+		Problems: f.count() + len(general), General: general, Config: template.JS(cfg),
+		Changed: changed, Final: final(s.Records.Model.Events[r.Event], a)})
 }
 
-// edit takes the action with the answers changed on the form.
+// edit takes the action with the answers changed on the form. A form of an older version of
+// the record (changed by someone else since it was shown) is answered with the record as it
+// is now, the user's answers kept (see editChanged).
 func (s *Server) edit(rq *request) {
-	r, a, ok := s.editable(rq)
-	if !ok {
+	r, err := s.Records.Get(rq.r.Context(), rq.actor, rq.r.PathValue("id"))
+	if err != nil {
+		s.fail(rq, err)
+		return
+	}
+	version, verr := strconv.ParseInt(rq.r.PostFormValue("version"), 10, 64)
+	a := s.editAction(rq.actor, r, rq.r.PathValue("action"))
+	stale := verr == nil && version != r.Version
+	if verr != nil || (a == nil && !stale) {
+		s.problem(rq, http.StatusConflict, "ui.error.conflict")
 		return
 	}
 	ev := s.Records.Model.Events[r.Event]
-	version, err := strconv.ParseInt(rq.r.PostFormValue("version"), 10, 64)
-	if err != nil || version != r.Version {
-		s.problem(rq, http.StatusConflict, "ui.error.conflict")
+	if ev == nil {
+		s.fail(rq, &records.Error{Kind: records.NotFound})
+		return
+	}
+	f, ok := s.posted(rq, ev)
+	if !ok {
+		return
+	}
+	comment := strings.TrimSpace(rq.r.PostForm.Get("comment"))
+	if stale {
+		s.editChanged(rq, r, rq.r.PathValue("action"), version, f, comment)
 		return
 	}
 	var old map[string]any
@@ -90,21 +119,21 @@ func (s *Server) edit(rq *request) {
 	rctx := s.Records.RuleContext(rq.actor, r)
 	before := s.newForm(rq.lang, ev, old, rctx)
 
-	f, ok := s.posted(rq, ev)
-	if !ok {
-		return
-	}
-	comment := strings.TrimSpace(rq.r.PostForm.Get("comment"))
 	back := func(status int, general []string) {
 		shown := s.newForm(rq.lang, ev, f.data, rctx)
 		shown.raw, shown.errors, shown.files = f.raw, f.errors, f.files
 		if general == nil {
 			general = []string{}
 		}
-		s.showEdit(rq, r, a, shown, status, comment, general)
+		s.showEdit(rq, r, a, shown, status, comment, general, nil)
 	}
 	if f.count() > 0 {
 		back(http.StatusUnprocessableEntity, nil)
+		return
+	}
+	// An action that cannot be undone is taken only when the user ticked its box.
+	if final(ev, a) && rq.r.PostFormValue("confirm") != "yes" {
+		back(http.StatusUnprocessableEntity, []string{s.Catalog.Text(rq.lang, "ui.record.confirmFirst", "action", s.Catalog.Text(rq.lang, a.Label))})
 		return
 	}
 	// What changed: the answers that differ from the record's, and those taken away. A field
@@ -131,6 +160,16 @@ func (s *Server) edit(rq *request) {
 		req.Data, _ = json.Marshal(changed)
 	}
 	next, err := s.Records.Act(rq.r.Context(), rq.actor, r.ID, req)
+	if staleVersion(err) {
+		// Changed since it was read above.
+		cur, gerr := s.Records.Get(rq.r.Context(), rq.actor, r.ID)
+		if gerr != nil {
+			s.fail(rq, gerr)
+			return
+		}
+		s.editChanged(rq, cur, a.ID, version, f, comment)
+		return
+	}
 	var re *records.Error
 	if errors.As(err, &re) && (re.Kind == records.Invalid || re.Kind == records.BadRequest) {
 		shown := s.newForm(rq.lang, ev, f.data, rctx)
@@ -146,7 +185,7 @@ func (s *Server) edit(rq *request) {
 				general = append(general, shown.general(d))
 			}
 		}
-		s.showEdit(rq, r, a, shown, http.StatusUnprocessableEntity, comment, general)
+		s.showEdit(rq, r, a, shown, http.StatusUnprocessableEntity, comment, general, nil)
 		return
 	}
 	if err != nil {

@@ -28,11 +28,14 @@ type form struct {
 	state  map[string]rules.FieldState
 	errors map[string][]string
 	byID   map[string]bundle.Field
+	// conflicts: the fields whose answer differs from the record's now, changed meanwhile by
+	// someone else, with what it says (see editChanged).
+	conflicts map[string]string
 }
 
 func (s *Server) newForm(lang string, ev *records.Event, data map[string]any, rctx *rules.Context) *form {
 	f := &form{s: s, lang: lang, ev: ev, data: data, raw: map[string]string{}, files: map[string]string{}, state: map[string]rules.FieldState{},
-		errors: map[string][]string{}, byID: map[string]bundle.Field{}}
+		errors: map[string][]string{}, byID: map[string]bundle.Field{}, conflicts: map[string]string{}}
 	if f.data == nil {
 		f.data = map[string]any{}
 	}
@@ -146,6 +149,7 @@ type fieldView struct {
 	Link                        string       // a document's, for reading
 	Kind                        string       // a document's kind, when the field has one or none
 	Kinds                       []optionView // the kinds to choose from, when it has several
+	Conflict                    string       // differs from the record's answer now, which it says
 }
 
 type optionView struct {
@@ -197,7 +201,7 @@ func (f *form) inputs() []pageView {
 func (f *form) input(fl bundle.Field) fieldView {
 	st, evaluated := f.state[fl.ID]
 	v := fieldView{ID: fl.ID, Type: fl.Type, Label: f.t(fl.Label), Of: fl.Of, Level: fl.Level, Types: strings.Join(fl.Types, " "),
-		RequiredText: f.t("ui.form.required"), ChooseText: f.t("ui.form.choose")}
+		RequiredText: f.t("ui.form.required"), ChooseText: f.t("ui.form.choose"), Conflict: f.conflicts[fl.ID]}
 	if fl.Hint != "" {
 		v.Hint = f.t(fl.Hint)
 	}

@@ -55,6 +55,11 @@ type queueView struct {
 
 // work is the user's work queues, each with its oldest records.
 func (s *Server) work(rq *request) {
+	s.showWork(rq, http.StatusOK, "")
+}
+
+// showWork is the work page, with a problem to tell when one is given.
+func (s *Server) showWork(rq *request, status int, problem string) {
 	var queues []queueView
 	after := rq.r.URL.Query()
 	for _, q := range s.Records.Queues(rq.actor) {
@@ -123,13 +128,14 @@ func (s *Server) work(rq *request) {
 		s.fail(rq, err)
 		return
 	}
-	s.render(rq.w, rq.r, http.StatusOK, "work", struct {
+	s.render(rq.w, rq.r, status, "work", struct {
 		view
-		Drafts []draftLine
-		Queues []queueView
+		Problem string
+		Drafts  []draftLine
+		Queues  []queueView
 		// Sent: the user's own declarations, newest first, with where each stands.
 		Sent []recordLine
-	}{s.newView(rq.lang, s.Catalog.Text(rq.lang, "ui.nav.work"), rq), drafts, queues, s.lines(rq.lang, store.Page{Records: sent})})
+	}{s.newView(rq.lang, s.Catalog.Text(rq.lang, "ui.nav.work"), rq), problem, drafts, queues, s.lines(rq.lang, store.Page{Records: sent})})
 }
 
 // queueCountMax is the most records a queue's count counts; sentShown the most of the user's
@@ -212,6 +218,8 @@ type actionView struct {
 	// Final: the action cannot be undone (it registers, or refuses with a reason): it asks
 	// to be confirmed, and looks dangerous.
 	Final bool
+	// Comment: what the user wrote for it, shown again when it was not taken.
+	Comment string
 }
 
 // final tells an action that cannot be undone: the one that gives the registration number,
@@ -238,6 +246,12 @@ func (s *Server) record(rq *request) {
 }
 
 func (s *Server) showRecord(rq *request, r *store.Record, status int, problem string) {
+	s.showRecordWith(rq, r, status, problem, nil)
+}
+
+// showRecordWith shows a record with what changed since the user's page of it (changed, when
+// not nil: see conflict.go), the comment they wrote for the action they took kept.
+func (s *Server) showRecordWith(rq *request, r *store.Record, status int, problem string, changed *changedView) {
 	ev := s.Records.Model.Events[r.Event]
 	if ev == nil {
 		s.fail(rq, &records.Error{Kind: records.NotFound})
@@ -255,6 +269,9 @@ func (s *Server) showRecord(rq *request, r *store.Record, status int, problem st
 			Edits: a.Edits, Button: a.Edits != "proposal", Final: final(ev, a)}
 		if a.Prints {
 			av.Certificates = s.certificateOptions(rq.lang, r.Event)
+		}
+		if changed != nil && changed.Action == a.ID {
+			av.Comment = changed.Comment
 		}
 		actions = append(actions, av)
 	}
@@ -321,11 +338,15 @@ func (s *Server) showRecord(rq *request, r *store.Record, status int, problem st
 		// marked duplicates of it.
 		Review       string
 		DuplicatesOf []recordLine
+		Changed      *changedView
 	}{s.newView(rq.lang, r.Title, rq), s.lines(rq.lang, store.Page{Records: []store.Record{*r}})[0], r.Version, office,
-		f.answered(), actions, waiting, history, problem, review, of})
+		f.answered(), actions, waiting, history, problem, review, of, changed})
 }
 
-// act takes an action from the record page's buttons.
+// act takes an action from the record page's buttons. A page of an older version of the
+// record (changed by someone else since it was shown) is answered with the record as it is
+// now, the change told (see actChanged); an action that cannot be undone, not confirmed, with
+// the record and a request to confirm it: either way nothing is done.
 func (s *Server) act(rq *request) {
 	id, action := rq.r.PathValue("id"), rq.r.PathValue("action")
 	var version int64
@@ -333,8 +354,37 @@ func (s *Server) act(rq *request) {
 		s.problem(rq, http.StatusBadRequest, "ui.error.conflict")
 		return
 	}
+	cur, err := s.Records.Get(rq.r.Context(), rq.actor, id)
+	if err != nil {
+		s.fail(rq, err)
+		return
+	}
+	comment := strings.TrimSpace(rq.r.PostFormValue("comment"))
+	if version != cur.Version {
+		s.actChanged(rq, cur, action, version, comment)
+		return
+	}
+	if ev := s.Records.Model.Events[cur.Event]; ev != nil && rq.r.PostFormValue("confirm") != "yes" {
+		// Only an action the user may take now: any other is refused by the service, as ever.
+		for _, a := range s.Records.Available(rq.actor, cur) {
+			if a.ID == action && final(ev, a) {
+				s.showRecordWith(rq, cur, http.StatusUnprocessableEntity, s.Catalog.Text(rq.lang, "ui.record.confirmFirst",
+					"action", s.Catalog.Text(rq.lang, a.Label)), &changedView{Action: action, Comment: comment})
+				return
+			}
+		}
+	}
 	r, err := s.Records.Act(rq.r.Context(), rq.actor, id, records.ActionRequest{Action: action, Version: version,
-		Comment: strings.TrimSpace(rq.r.PostFormValue("comment")), DuplicateOf: rq.r.PostFormValue("duplicateOf")})
+		Comment: comment, DuplicateOf: rq.r.PostFormValue("duplicateOf")})
+	if staleVersion(err) {
+		// Changed since it was read above.
+		if cur, err = s.Records.Get(rq.r.Context(), rq.actor, id); err != nil {
+			s.fail(rq, err)
+			return
+		}
+		s.actChanged(rq, cur, action, version, comment)
+		return
+	}
 	if records.Refused(err, "prints") {
 		s.print(rq, id, action, version)
 		return

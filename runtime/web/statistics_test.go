@@ -139,7 +139,7 @@ func declareAndRegister(t *testing.T, s *site, births []*statBirth) {
 			registrar = district
 			registrar.get("/records/" + b.id)
 		}
-		registrar.post("/records/"+b.id+"/actions/register", url.Values{"csrf": {registrar.csrf()}, "version": {"1"}})
+		registrar.post("/records/"+b.id+"/actions/register", url.Values{"csrf": {registrar.csrf()}, "version": {"1"}, "confirm": {"yes"}})
 		if !strings.Contains(registrar.page, "Done: Register") {
 			t.Fatalf("registering %s: %d at %s", b.given, registrar.status, registrar.at)
 		}
@@ -627,7 +627,7 @@ func TestStatistics(t *testing.T) {
 		corrected.sex = "male"
 		national := s.login("ilena.marvosa", "en")
 		national.get("/records/" + revoked.id)
-		national.post("/records/"+revoked.id+"/actions/revoke", url.Values{"csrf": {national.csrf()}, "version": {"2"}, "comment": {"Order RG-2026-14: registered twice"}})
+		national.post("/records/"+revoked.id+"/actions/revoke", url.Values{"csrf": {national.csrf()}, "version": {"2"}, "comment": {"Order RG-2026-14: registered twice"}, "confirm": {"yes"}})
 		national.has("Done: ")
 		if national.status != 200 || !strings.Contains(national.page, `id="status">Revoked<`) {
 			t.Fatalf("revoke: %d at %s", national.status, national.at)
@@ -689,7 +689,7 @@ func declareDeath(t *testing.T, u *user, day time.Time) {
 	if m == nil {
 		t.Fatalf("declaring a death: %d at %s\n%s", u.status, u.at, problems(u.page))
 	}
-	u.post("/records/"+m[1]+"/actions/register", url.Values{"csrf": {u.csrf()}, "version": {"1"}})
+	u.post("/records/"+m[1]+"/actions/register", url.Values{"csrf": {u.csrf()}, "version": {"1"}, "confirm": {"yes"}})
 	if !strings.Contains(u.page, "Done: Register") {
 		t.Fatalf("registering the death: %d at %s", u.status, u.at)
 	}

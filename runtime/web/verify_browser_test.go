@@ -111,7 +111,7 @@ func TestVerifyPage(t *testing.T) {
 	s := newSite(t)
 	local := s.login("lidya.verhane", "en")
 	id := local.declare(birth("Hana", "Verified"))
-	local.post("/records/"+id+"/actions/register", url.Values{"csrf": {local.csrf()}, "version": {"1"}})
+	local.post("/records/"+id+"/actions/register", url.Values{"csrf": {local.csrf()}, "version": {"1"}, "confirm": {"yes"}})
 	clerk := s.login("elsa.marunde", "en")
 	clerk.get("/records/" + id)
 	clerk.post("/records/"+id+"/actions/print", url.Values{"csrf": {clerk.csrf()}, "version": {"2"}})

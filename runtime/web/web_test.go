@@ -412,11 +412,11 @@ func TestRegisterFromTheRecordPage(t *testing.T) {
 	registrar.get("/records/" + id)
 	registrar.has(`action="/records/`+id+`/actions/validate"`, `action="/records/`+id+`/actions/register"`)
 	// A rejection needs its reason.
-	registrar.post("/records/"+id+"/actions/reject", url.Values{"csrf": {registrar.csrf()}, "version": {"1"}})
+	registrar.post("/records/"+id+"/actions/reject", url.Values{"csrf": {registrar.csrf()}, "version": {"1"}, "confirm": {"yes"}})
 	if registrar.status != http.StatusUnprocessableEntity {
 		t.Errorf("a rejection without a reason: %d", registrar.status)
 	}
-	registrar.post("/records/"+id+"/actions/register", url.Values{"csrf": {registrar.csrf()}, "version": {"1"}})
+	registrar.post("/records/"+id+"/actions/register", url.Values{"csrf": {registrar.csrf()}, "version": {"1"}, "confirm": {"yes"}})
 	registrar.has("Done: Register", "B-2026-CR0101-000001")
 	// A page shown before the registration is stale now.
 	registrar.post("/records/"+id+"/actions/print", url.Values{"csrf": {registrar.csrf()}, "version": {"1"}})
@@ -615,7 +615,7 @@ func TestCorrectionOnTheForm(t *testing.T) {
 	s := newSite(t)
 	local := s.login("lidya.verhane", "en")
 	id := local.declare(birth("Nahom", "Girma"))
-	local.post("/records/"+id+"/actions/register", url.Values{"csrf": {local.csrf()}, "version": {"1"}})
+	local.post("/records/"+id+"/actions/register", url.Values{"csrf": {local.csrf()}, "version": {"1"}, "confirm": {"yes"}})
 	local.has("Done: Register")
 	local.has(`href="/records/` + id + `/edit/request-correction"`)
 	local.lacks(`action="/records/` + id + `/actions/request-correction"`) // a link, not a button
@@ -840,7 +840,7 @@ func TestDefaults(t *testing.T) {
 	u.has("Jumeaux") // as chosen
 
 	// The record's form: its answers; the father (unknown) has no nationality, default or not.
-	u.post("/records/"+id[1]+"/actions/register", url.Values{"csrf": {u.csrf()}, "version": {"1"}})
+	u.post("/records/"+id[1]+"/actions/register", url.Values{"csrf": {u.csrf()}, "version": {"1"}, "confirm": {"yes"}})
 	u.get("/records/" + id[1] + "/edit/request-correction")
 	if u.status != 200 {
 		t.Fatalf("the correction form: %d", u.status)
@@ -861,7 +861,7 @@ func TestSearchBox(t *testing.T) {
 	clerk := s.login("marta.oyelund", "en")
 	id := clerk.declare(birth("Kofi", "Dubreuil"))
 	registrar := s.login("lidya.verhane", "en")
-	registrar.post("/records/"+id+"/actions/register", url.Values{"csrf": {registrar.csrf()}, "version": {"1"}})
+	registrar.post("/records/"+id+"/actions/register", url.Values{"csrf": {registrar.csrf()}, "version": {"1"}, "confirm": {"yes"}})
 	registrar.has("B-2026-CR0101-000001")
 	for _, typed := range []string{"id=" + id, "id=" + url.QueryEscape(" "+strings.ToLower(id)+" "),
 		"id=B-2026-CR0101-000001", "id=" + url.QueryEscape(" b-2026-cr0101-000001 "), "name=kofi+dubreil", "name=DUBREIL"} {

@@ -3,6 +3,7 @@ package web_test
 import (
 	"html"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 )
@@ -56,4 +57,21 @@ func TestConditionMessageWithoutJavaScript(t *testing.T) {
 			t.Errorf("search %s: %d, found %v, want %v", name, u.status, got, found)
 		}
 	}
+}
+
+// An action whose condition does not hold, posted from a record page (a possible duplicate
+// registered before it is decided), shows the record with why, in the package's words and the
+// user's language: not an error page, and nothing changed.
+func TestConditionMessageOnTheRecordPage(t *testing.T) {
+	s := newSite(t)
+	s.login("marta.oyelund", "en").declare(birth("Kofi", "Condition")) // HF001, district NV0101
+	local := s.login("tomas.ekwaro", "fr")                             // CR010102, in NV0101
+	id := local.declare(birth("Koffi", "Condition"))                   // a possible duplicate
+	local.post("/records/"+id+"/actions/register", url.Values{"csrf": {local.csrf()}, "version": {"1"}, "confirm": {"yes"}})
+	text := html.UnescapeString(local.page)
+	if local.status != http.StatusConflict || !strings.Contains(text, "un officier d'état civil de district tranche d'abord") {
+		t.Errorf("register a possible duplicate: %d, want 409 with the package's French message:\n%s", local.status, text)
+	}
+	local.get("/records/" + id)
+	local.lacks("B-2026-")
 }

@@ -411,6 +411,17 @@ func (s *Server) act(rq *request) {
 		s.showRecord(rq, cur, http.StatusUnprocessableEntity, s.Catalog.Text(rq.lang, "ui.record.commentRequired"))
 		return
 	}
+	if errors.As(err, &re) && re.Kind == records.Conflict && len(re.Details) > 0 && re.Details[0].Code == "not-allowed" && re.Details[0].Key != "" {
+		// The action's condition does not hold: the record, with why in the package's words
+		// (a correction pending stops printing), not an error page.
+		cur, gerr := s.Records.Get(rq.r.Context(), rq.actor, id)
+		if gerr != nil {
+			s.fail(rq, gerr)
+			return
+		}
+		s.showRecord(rq, cur, http.StatusConflict, s.Catalog.Text(rq.lang, re.Details[0].Key))
+		return
+	}
 	if err != nil {
 		s.fail(rq, err)
 		return

@@ -404,6 +404,26 @@ func PluralCategories(lang string) []string {
 	return out
 }
 
+// CategoryExamples are a few numbers of a plural category in a language ("0", "1", "1.5" for
+// French's one), for a diagnostic to show.
+func CategoryExamples(lang string, ordinal bool, cat string) []string {
+	var out []string
+	decimal := false
+	for _, c := range rulesOf(language.Make(lang), ordinal) {
+		if c.name != cat {
+			continue
+		}
+		for _, n := range c.samples {
+			whole := n == float64(int(n))
+			if whole && len(out) < 2 || !whole && !decimal {
+				out = append(out, strconv.FormatFloat(n, 'f', -1, 64))
+				decimal = decimal || !whole
+			}
+		}
+	}
+	return out
+}
+
 // category is a plural category of a language with numbers that fall in it.
 type category struct {
 	name    string

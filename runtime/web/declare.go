@@ -27,6 +27,9 @@ type formConfig struct {
 	Messages map[string]string `json:"messages"`
 	Context  map[string]any    `json:"context"`
 	Texts    map[string]string `json:"texts"`
+	// Plurals: the texts of the plural messages the script formats, by plural category (see
+	// i18n.Catalog.PluralForms): the script picks one with Intl.PluralRules.
+	Plurals map[string]map[string]string `json:"plurals,omitempty"`
 }
 
 type declareView struct {
@@ -144,6 +147,9 @@ func (s *Server) config(rq *request, f *form, r *store.Record) formConfig {
 		"ui.form.next", "ui.form.back", "ui.form.review", "ui.form.attached", "ui.form.uploadFailed", "ui.form.fileKept",
 		"ui.form.change", "ui.form.missing"} {
 		c.Texts[k] = s.Catalog.Text(rq.lang, k)
+	}
+	if p := s.Catalog.PluralForms(rq.lang, "ui.form.errors", "n"); p != nil {
+		c.Plurals = map[string]map[string]string{"ui.form.errors": p}
 	}
 	// What the server may refuse, for the script to say it in the page's language.
 	for _, k := range i18n.Keys() {

@@ -456,7 +456,10 @@ function summary(form, fields, cfg) {
     box.setAttribute('role', 'alert');
     form.before(box);
   }
-  box.textContent = (cfg.texts['ui.form.errors'] || '{n}').replace('{n}', String(n));
+  // A plural message: the server gives its text for each plural category (and =N).
+  const forms = (cfg.plurals || {})['ui.form.errors'];
+  const t = forms ? forms['=' + n] || forms[new Intl.PluralRules(document.documentElement.lang).select(n)] || forms.other : cfg.texts['ui.form.errors'];
+  box.textContent = (t || '{n}').replace('{n}', n.toLocaleString(document.documentElement.lang));
 }
 
 // serverErrors shows the problems the server found, each on its field (a part of a name on the

@@ -376,7 +376,7 @@ func (m *Message) Plurals() []Plural {
 // covered.
 func (pl Plural) Missing(lang string) []string {
 	var out []string
-	for _, c := range rulesOf(language.Make(lang), pl.Ordinal) {
+	for _, c := range rulesOf(tagOf(lang), pl.Ordinal) {
 		if c.name == "other" || slices.Contains(pl.Keys, c.name) {
 			continue
 		}
@@ -398,7 +398,7 @@ func (pl Plural) Missing(lang string) []string {
 // "other" for English; "one", "few", "many", "other" for Polish).
 func PluralCategories(lang string) []string {
 	var out []string
-	for _, c := range rulesOf(language.Make(lang), false) {
+	for _, c := range rulesOf(tagOf(lang), false) {
 		out = append(out, c.name)
 	}
 	return out
@@ -409,7 +409,7 @@ func PluralCategories(lang string) []string {
 func CategoryExamples(lang string, ordinal bool, cat string) []string {
 	var out []string
 	decimal := false
-	for _, c := range rulesOf(language.Make(lang), ordinal) {
+	for _, c := range rulesOf(tagOf(lang), ordinal) {
 		if c.name != cat {
 			continue
 		}
@@ -576,7 +576,7 @@ func FormatNumber(lang string, v any) string {
 	if !ok {
 		return fmt.Sprint(v)
 	}
-	return n.format(language.Make(lang), "")
+	return n.format(tagOf(lang), "")
 }
 
 func (n num) format(tag language.Tag, style string) string {
@@ -597,9 +597,25 @@ type forced struct{ key, shown string }
 // left as {name}, so that a gap is seen; a plural given something that is not a number takes
 // its other branch.
 func (m *Message) Format(lang string, args map[string]any) string {
+	if len(m.parts) == 1 && m.parts[0].kind == literal {
+		return m.parts[0].text // most texts: nothing to format
+	}
 	var b strings.Builder
-	format(&b, language.Make(lang), m.parts, args, nil)
+	format(&b, tagOf(lang), m.parts, args, nil)
 	return b.String()
+}
+
+var tags sync.Map // string -> language.Tag
+
+// tagOf is language.Make, which parses its argument each time, remembered: the pages format
+// hundreds of texts for each request.
+func tagOf(lang string) language.Tag {
+	if t, ok := tags.Load(lang); ok {
+		return t.(language.Tag)
+	}
+	t := language.Make(lang)
+	tags.Store(lang, t)
+	return t
 }
 
 // pluralNum is what # writes in a branch: the plural's number (less its offset), or the text

@@ -221,3 +221,13 @@ func FuzzMessage(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkText(b *testing.B) {
+	c := New([]string{"en", "fr", "am"}, "fr", nil)
+	b.ReportAllocs()
+	for b.Loop() {
+		c.Text("fr", "ui.form.required")
+		c.Text("fr", "ui.history.by", "action", "Déclarer", "user", "Ama", "office", "HF001", "at", "1 novembre 2026")
+		c.Text("fr", "ui.form.errors", "n", "2")
+	}
+}

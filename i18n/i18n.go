@@ -236,10 +236,11 @@ func Shipped() []string {
 }
 
 // LongDate writes a date (YYYY-MM-DD) out in a language, as certificates print it: "November
-// 1, 2026", "1 novembre 2026". The pattern is the text of date.long, the months' names those
-// of month.1 to month.12, which a package may reword. Always the Gregorian calendar. A date
-// that is not one is returned as it is. x/text has no date formatting: the Amharic month names
-// shipped are CLDR's for the Gregorian calendar (ጃንዩወሪ ...), with ቀን after the day.
+// 1, 2026", "1er novembre 2026" (French writes the first of a month 1er, by a select in its
+// text). The pattern is the text of date.long, the months' names those of month.1 to month.12,
+// which a package may reword. Always the Gregorian calendar. A date that is not one is
+// returned as it is. x/text has no date formatting: the Amharic month names shipped are
+// CLDR's for the Gregorian calendar (ጃንዩወሪ ...), with ቀን after the day.
 func (c *Catalog) LongDate(lang, date string) string {
 	t, err := time.Parse(time.DateOnly, date)
 	if err != nil {

@@ -89,7 +89,7 @@ func TestLongDate(t *testing.T) {
 	for _, tt := range []struct{ lang, date, want string }{
 		{"en", "2026-11-01", "November 1, 2026"},
 		{"fr", "2026-03-09", "9 mars 2026"},
-		{"fr", "2026-11-01", "1 Novembre 2026"}, // the package's word
+		{"fr", "2026-11-01", "1er Novembre 2026"}, // the package's word
 		{"am", "2026-02-28", "ፌብሩወሪ 28 ቀን 2026"},
 		{"en", "2026-02-30", "2026-02-30"},
 		{"en", "", ""},

@@ -11,7 +11,7 @@ import (
 
 // TestFrenchFormattingInTheBrowser: in French, the form's script counts one problem as "1
 // problème" (a plural message, its category picked in the browser), and the record page writes
-// the weight "3,2 kg" and the date of birth "1 novembre 2026", not "3.2" and ISO.
+// the weight "3,2 kg" and the date of birth "1er novembre 2026", not "3.2" and ISO.
 func TestFrenchFormattingInTheBrowser(t *testing.T) {
 	s := newSite(t)
 	b := browsertest.New(t)
@@ -35,7 +35,7 @@ func TestFrenchFormattingInTheBrowser(t *testing.T) {
 	send(t, tab)
 	waitRecord(t, tab)
 	text := browsertest.Run(tab, chromedp.Evaluate[string](`document.body.innerText`))
-	for _, want := range []string{"3,2 kg", "1 novembre 2026"} {
+	for _, want := range []string{"3,2 kg", "1er novembre 2026"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("the record page lacks %q:\n%s", want, text)
 		}

@@ -626,7 +626,7 @@ func (s *Server) language(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, localOr(r.PostForm.Get("back")), http.StatusSeeOther)
 }
 
-// when shows a time in the country's time zone, its date written out in the language ("12 mars
+// when shows a time in the country's time zone, its date written out in the language ("1er mars
 // 2024 à 14:05"), as people read it, not ISO.
 func (s *Server) when(lang string, t time.Time) string {
 	t = t.In(s.Records.Model.Loc)

@@ -10,8 +10,9 @@ import (
 )
 
 // TestFrenchFormattingInTheBrowser: in French, the form's script counts one problem as "1
-// problème" (a plural message, its category picked in the browser), and the record page writes
-// the weight "3,2 kg" and the date of birth "1er novembre 2026", not "3.2" and ISO.
+// problème" (a plural message, its category picked in the browser), its review writes the date
+// of birth out, and the record page writes the weight "3,2 kg" and the date of birth "1er
+// novembre 2026", not "3.2" and ISO.
 func TestFrenchFormattingInTheBrowser(t *testing.T) {
 	s := newSite(t)
 	b := browsertest.New(t)
@@ -23,6 +24,16 @@ func TestFrenchFormattingInTheBrowser(t *testing.T) {
 	form := birth("Ama", "Format-fr")
 	form.Set("child.birthOrder", "30")
 	fill(t, tab, form)
+	// The script's review writes the date out too, by the browser's own CLDR data.
+	for range 20 {
+		if browsertest.Run(tab, chromedp.Evaluate[bool](`!document.getElementById("p-review").classList.contains("off")`)) {
+			break
+		}
+		tab.Do(chromedp.Click(`#next`))
+	}
+	if got := browsertest.Run(tab, chromedp.Text(`#p-review`)); !strings.Contains(got, "1 novembre 2026") || strings.Contains(got, "2026-11-01") {
+		t.Errorf("the review does not write the date of birth out:\n%s", got)
+	}
 	send(t, tab)
 	const one = "La déclaration comporte 1 problème : voir le champ signalé ci-dessous."
 	tab.WaitFor(`(document.getElementById("problems") || {textContent: ""}).textContent.includes("1 problème")`)

@@ -319,13 +319,21 @@ function fileText(el) {
 }
 
 // answerText is a field's answer as the registrar reads it: the labels of options chosen.
+// longDate writes a date input's ISO value out in the page's language, as the record page
+// does ("1 novembre 2026"), by the browser's own CLDR data; the input itself keeps its own.
+function longDate(iso) {
+  const d = new Date(iso + 'T00:00:00Z');
+  if (isNaN(d)) return iso;
+  return new Intl.DateTimeFormat(document.documentElement.lang, { dateStyle: 'long', timeZone: 'UTC' }).format(d);
+}
+
 function answerText(el) {
   const chosen = [...el.querySelectorAll('input:checked')].map((i) => i.parentElement.textContent.trim());
   if (chosen.length > 0) return chosen.join(', ');
   const select = el.querySelector('select');
   if (select) return select.value === '' ? '' : select.selectedOptions[0].textContent;
   return [...el.querySelectorAll('input:not([type=radio]):not([type=checkbox]):not([type=file]), textarea')]
-    .map((i) => i.value.trim())
+    .map((i) => (i.type === 'date' && i.value ? longDate(i.value) : i.value.trim()))
     .filter((v) => v !== '')
     .join(' ');
 }

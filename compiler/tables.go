@@ -453,6 +453,23 @@ func (c *checker) translations(tb *tables) {
 				continue
 			}
 			if col == def {
+				// A rewording of crvsctl's own text can only use the arguments crvsctl gives it:
+				// another would be shown as {name}.
+				if i18n.Known(k) && wantOK {
+					var extra []string
+					for _, a := range want {
+						if !slices.Contains(i18n.Args(k), strings.Trim(a, "{}")) {
+							extra = append(extra, a)
+						}
+					}
+					if extra != nil {
+						var given []string
+						for _, a := range i18n.Args(k) {
+							given = append(given, "{"+a+"}")
+						}
+						c.l.Errorf(t.Pos(row, col), CodePlaceholder, "", "key %s rewords crvsctl's text, which is given %s, and uses %s", k, listOr(given), listOr(extra))
+					}
+				}
 				continue
 			}
 			// Arguments are compared by name, those of plural and select branches included:

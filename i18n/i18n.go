@@ -219,6 +219,16 @@ func Known(key string) bool {
 	return ok
 }
 
+// Args are the arguments crvsctl gives its own message key, sorted: all a package's rewording
+// of it can use.
+func Args(key string) []string {
+	m, err := Parse(builtin["en"][key])
+	if err != nil {
+		return nil
+	}
+	return m.Args()
+}
+
 // Ships tells whether crvsctl has its own text for key in lang.
 func Ships(lang, key string) bool {
 	_, ok := builtin[lang][key]

@@ -284,9 +284,10 @@ func (p *Printer) format(v rules.Value, f *bundle.Field, lang string) string {
 		}
 		return p.catalog.Text(lang, "ui.form.no")
 	case rules.Number:
-		s := strconv.FormatFloat(v.Number(), 'f', -1, 64)
+		n := strconv.FormatFloat(v.Number(), 'f', -1, 64)
+		s := i18n.FormatNumber(lang, n) // "3,2" in French
 		if f != nil && f.Unit != "" {
-			s += " " + p.catalog.Text(lang, f.Unit)
+			s += " " + p.catalog.Text(lang, f.Unit, "n", n) // a unit may be a plural message of n
 		}
 		return s
 	case rules.Date:

@@ -109,7 +109,7 @@ func TestNeroviaCertificates(t *testing.T) {
 	}{
 		{"birth", "B-2026-CR0101-000001", birth, map[string][]string{
 			"birth-certificate": {"Republic of Nerovia", "République de Nérovie", "Certificate of Birth", "Acte de naissance",
-				"Ama Éloïse ታረቀ", "Female", "Féminin", "November 1, 2026", "1 novembre 2026", "Dawit Bekele", "Selam Tarek",
+				"Ama Éloïse ታረቀ", "Female", "Féminin", "November 1, 2026", "1er novembre 2026", "Dawit Bekele", "Selam Tarek",
 				"B-2026-CR0101-000001", "November 23, 2026", "23 novembre 2026", scanEn, scanFr},
 			"birth-certificate-am": {"የኔሮቪያ ሪፐብሊክ", "የልደት የምስክር ወረቀት", "ሴት", "Female", "Ama Éloïse ታረቀ", "B-2026-CR0101-000001", scanAm, scanEn},
 		}},

@@ -1,7 +1,8 @@
 package compiler
 
 import (
-	"github.com/crvsctl/crvsctl/i18n"
+	"errors"
+	"fmt"
 	"maps"
 	"net/mail"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/crvsctl/crvsctl/bundle"
 	"github.com/crvsctl/crvsctl/diag"
+	"github.com/crvsctl/crvsctl/i18n"
 	"github.com/crvsctl/crvsctl/sheets"
 )
 
@@ -24,6 +26,8 @@ const (
 	CodePassword      = "password"
 	CodeTranslation   = "translation"
 	CodePlaceholder   = "placeholder"
+	CodeMessage       = "message-syntax"
+	CodePlural        = "plural-category"
 	CodeNoContact     = "no-contact"
 )
 
@@ -399,11 +403,9 @@ var (
 	phoneNumber = regexp.MustCompile(`^\+[0-9][0-9 ()-]{5,20}[0-9]$`)
 )
 
-var placeholder = regexp.MustCompile(`\{[A-Za-z_][A-Za-z0-9_]*\}`)
-
 // translations reads the sheet of translations: a column per declared language, each key once,
-// the same {placeholders} in every language, every cell filled unless the country has a
-// fallback language.
+// every text a MessageFormat message with the same arguments in every language and the plural
+// branches its language needs, every cell filled unless the country has a fallback language.
 func (c *checker) translations(tb *tables) {
 	co := c.pkg.Country
 	t := c.read(c.pkg.Translations, sheets.Columns{Required: append([]string{"key"}, co.Languages...), Optional: []string{"description"}})
@@ -433,7 +435,7 @@ func (c *checker) translations(tb *tables) {
 		}
 		seen[k] = row
 		tb.keys[k] = t.Pos(row, key)
-		want := placeholders(t.Cell(row, def))
+		want, wantOK := c.message(t, row, def, k, co.DefaultLanguage)
 		for i, col := range langs {
 			text := t.Cell(row, col)
 			if text != "" {
@@ -450,7 +452,29 @@ func (c *checker) translations(tb *tables) {
 				}
 				continue
 			}
-			if got := placeholders(text); col != def && !slices.Equal(got, want) {
+			if col == def {
+				// A rewording of crvsctl's own text can only use the arguments crvsctl gives it:
+				// another would be shown as {name}.
+				if i18n.Known(k) && wantOK {
+					var extra []string
+					for _, a := range want {
+						if !slices.Contains(i18n.Args(k), strings.Trim(a, "{}")) {
+							extra = append(extra, a)
+						}
+					}
+					if extra != nil {
+						var given []string
+						for _, a := range i18n.Args(k) {
+							given = append(given, "{"+a+"}")
+						}
+						c.l.Errorf(t.Pos(row, col), CodePlaceholder, "", "key %s rewords crvsctl's text, which is given %s, and uses %s", k, listOr(given), listOr(extra))
+					}
+				}
+				continue
+			}
+			// Arguments are compared by name, those of plural and select branches included:
+			// a language may order them its own way, and word each branch its own way.
+			if got, ok := c.message(t, row, col, k, co.Languages[i]); ok && wantOK && !slices.Equal(got, want) {
 				c.l.Errorf(t.Pos(row, col), CodePlaceholder, "", "key %s: the %s text has the placeholders %s, the %s text %s",
 					k, co.Languages[i], listOr(got), co.DefaultLanguage, listOr(want))
 			}
@@ -458,10 +482,39 @@ func (c *checker) translations(tb *tables) {
 	}
 }
 
-func placeholders(s string) []string {
-	p := placeholder.FindAllString(s, -1)
-	slices.Sort(p)
-	return slices.Compact(p)
+// message parses a text of the translations as MessageFormat and checks that each plural in it
+// has a branch for every plural category its language has (CLDR's, as x/text knows them):
+// without one, "1 problème" comes out "1 problèmes". It returns the text's arguments, as {name}.
+func (c *checker) message(t *sheets.Table, row sheets.Row, col int, key, lang string) ([]string, bool) {
+	text := t.Cell(row, col)
+	if text == "" {
+		return nil, false
+	}
+	m, err := i18n.Parse(text)
+	if err != nil {
+		var se *i18n.SyntaxError
+		errors.As(err, &se)
+		c.l.Errorf(cellOffset(t.Pos(row, col), text, se.Offset), CodeMessage,
+			"a text is ICU MessageFormat: {name}, {n, number}, {n, plural, one {# copy} other {# copies}}, {x, select, a {...} other {...}}; write '{' for a brace",
+			"key %s: the %s text is not a valid message: %s", key, lang, se.Msg)
+		return nil, false
+	}
+	for _, pl := range m.Plurals() {
+		for _, cat := range pl.Missing(lang) {
+			kind := "plural"
+			if pl.Ordinal {
+				kind = "selectordinal"
+			}
+			c.l.Errorf(cellOffset(t.Pos(row, col), text, pl.Pos), CodePlural,
+				fmt.Sprintf("add a branch %s {...} (CLDR's plural rules of %s: numbers such as %s are %s)", cat, lang, strings.Join(i18n.CategoryExamples(lang, pl.Ordinal, cat), ", "), cat),
+				"key %s: the %s text's %s of %s has no branch for the category %s, which %s needs: those numbers would take the other branch's words", key, lang, kind, pl.Name, cat, lang)
+		}
+	}
+	var args []string
+	for _, a := range m.Args() {
+		args = append(args, "{"+a+"}")
+	}
+	return args, true
 }
 
 func listOr(p []string) string {
@@ -469,6 +522,32 @@ func listOr(p []string) string {
 		return "none"
 	}
 	return strings.Join(p, " ")
+}
+
+// cellOffset is where the byte at off of a CSV cell's text is in the file. A cell's position is
+// its first character, its opening quote when quoted; the sheet does not say whether it was, so
+// a cell is taken as quoted when it must be (a comma, a quote or a line break in it, as every
+// plural has a comma), with its quotes doubled. A workbook's cell is the position itself.
+func cellOffset(p diag.Pos, text string, off int) diag.Pos {
+	if p.Sheet != "" || p.Column == 0 {
+		return p
+	}
+	quoted := strings.ContainsAny(text, ",;\"\n")
+	if quoted {
+		p.Column++
+	}
+	for _, r := range text[:min(off, len(text))] {
+		switch {
+		case r == '\n':
+			p.Line++
+			p.Column = 1
+		case r == '"' && quoted:
+			p.Column += 2
+		default:
+			p.Column++
+		}
+	}
+	return p
 }
 
 // keyUse is a translation key the package uses, what it is for, and where it is used.

@@ -45,12 +45,13 @@ type Catalog struct {
 	languages []string // the country's, the default first
 	fallback  []string // where a missing text is looked for: the default language, then English
 	texts     map[string]map[string]string
+	parsed    map[string]map[string]*Message // the texts that parse as MessageFormat
 	matcher   language.Matcher
 }
 
 // New makes the catalog of a country's languages and translations (language -> key -> text).
 func New(languages []string, defaultLanguage string, translations map[string]map[string]string) *Catalog {
-	c := &Catalog{texts: map[string]map[string]string{}}
+	c := &Catalog{texts: map[string]map[string]string{}, parsed: map[string]map[string]*Message{}}
 	c.languages = append([]string{defaultLanguage}, slices.DeleteFunc(slices.Clone(languages), func(l string) bool { return l == defaultLanguage })...)
 	c.fallback = []string{defaultLanguage, "en"}
 	for _, lang := range append(slices.Clone(c.languages), "en") {
@@ -62,6 +63,15 @@ func New(languages []string, defaultLanguage string, translations map[string]map
 			t[k] = v
 		}
 		c.texts[lang] = t
+		// Parsed once here, not per request. A text that does not parse (the compiler reports
+		// it in a package; crvsctl's own are tested) is shown as written, with {name} replaced.
+		ms := map[string]*Message{}
+		for k, v := range t {
+			if m, err := Parse(v); err == nil {
+				ms[k] = m
+			}
+		}
+		c.parsed[lang] = ms
 	}
 	var tags []language.Tag
 	for _, l := range c.languages {
@@ -91,24 +101,76 @@ func (c *Catalog) Match(chosen, acceptLanguage string) string {
 	return c.languages[i]
 }
 
-// Text is the text of key in lang, with each {name} replaced by the value following name in
-// args. A text the language lacks is taken from the default language, then English; a key no
-// language has is shown as it is, so that a gap is seen rather than hidden.
+// Text is the text of key in lang, a MessageFormat message formatted with args: pairs of an
+// argument's name and its value ({n, plural, ...} takes a number written as digits, "3" or
+// "3.2"). A text the language lacks is taken from the default language, then English, and
+// formatted by that language's rules; a key no language has is shown as it is, so that a gap
+// is seen rather than hidden.
 func (c *Catalog) Text(lang, key string, args ...string) string {
+	a := make(map[string]any, len(args)/2)
+	for i := 0; i+1 < len(args); i += 2 {
+		a[args[i]] = args[i+1]
+	}
+	return c.format(lang, key, a)
+}
+
+// Format is Text with arguments of any type: an int is a number for a plural.
+func (c *Catalog) Format(lang, key string, args map[string]any) string {
+	return c.format(lang, key, args)
+}
+
+func (c *Catalog) format(lang, key string, args map[string]any) string {
 	t, ok := c.texts[lang][key]
 	for _, l := range c.fallback {
 		if ok {
 			break
 		}
 		t, ok = c.texts[l][key]
+		lang = l
 	}
 	if !ok {
-		t = key
+		return key
 	}
-	for i := 0; i+1 < len(args); i += 2 {
-		t = strings.ReplaceAll(t, "{"+args[i]+"}", args[i+1])
+	if m := c.parsed[lang][key]; m != nil {
+		return m.Format(lang, args)
+	}
+	for name, v := range args {
+		t = strings.ReplaceAll(t, "{"+name+"}", text(v))
 	}
 	return t
+}
+
+// PluralForms are the texts of a plural message for a script to choose from: for each of the
+// language's plural categories (and each exact =N branch) the text with the plural's number
+// left as {arg}, to be replaced once the script knows the number and picks the category with
+// Intl.PluralRules. Nil when the text has no plural of arg.
+func (c *Catalog) PluralForms(lang, key, arg string) map[string]string {
+	_, ok := c.texts[lang][key]
+	for _, l := range c.fallback {
+		if ok {
+			break
+		}
+		_, ok = c.texts[l][key]
+		lang = l
+	}
+	m := c.parsed[lang][key]
+	if !ok || m == nil {
+		return nil
+	}
+	var keys []string
+	for _, pl := range m.Plurals() {
+		if pl.Name == arg && !pl.Ordinal {
+			keys = append(keys, pl.Keys...)
+		}
+	}
+	if keys == nil {
+		return nil
+	}
+	out := map[string]string{}
+	for _, k := range append(keys, PluralCategories(lang)...) {
+		out[k] = m.Format(lang, map[string]any{arg: forced{key: k, shown: "{" + arg + "}"}})
+	}
+	return out
 }
 
 // Has tells whether lang itself has a text for key (no fallback).
@@ -157,6 +219,16 @@ func Known(key string) bool {
 	return ok
 }
 
+// Args are the arguments crvsctl gives its own message key, sorted: all a package's rewording
+// of it can use.
+func Args(key string) []string {
+	m, err := Parse(builtin["en"][key])
+	if err != nil {
+		return nil
+	}
+	return m.Args()
+}
+
 // Ships tells whether crvsctl has its own text for key in lang.
 func Ships(lang, key string) bool {
 	_, ok := builtin[lang][key]
@@ -174,9 +246,11 @@ func Shipped() []string {
 }
 
 // LongDate writes a date (YYYY-MM-DD) out in a language, as certificates print it: "November
-// 1, 2026", "1 novembre 2026". The pattern is the text of date.long, the months' names those
-// of month.1 to month.12, which a package may reword. Always the Gregorian calendar. A date
-// that is not one is returned as it is.
+// 1, 2026", "1er novembre 2026" (French writes the first of a month 1er, by a select in its
+// text). The pattern is the text of date.long, the months' names those of month.1 to month.12,
+// which a package may reword. Always the Gregorian calendar. A date that is not one is
+// returned as it is. x/text has no date formatting: the Amharic month names shipped are
+// CLDR's for the Gregorian calendar (ጃንዩወሪ ...), with ቀን after the day.
 func (c *Catalog) LongDate(lang, date string) string {
 	t, err := time.Parse(time.DateOnly, date)
 	if err != nil {

@@ -57,7 +57,7 @@ func (s *Server) changedSince(rq *request, r *store.Record, version int64) []cha
 			user = u.Name
 		}
 		ce := changedEntry{Comment: e.Comment,
-			Text: s.Catalog.Text(rq.lang, "ui.conflict.by", "user", user, "at", s.when(e.At), "action", label)}
+			Text: s.Catalog.Text(rq.lang, "ui.conflict.by", "user", user, "at", s.when(rq.lang, e.At), "action", label)}
 		for _, c := range e.Changes {
 			ce.Changes = append(ce.Changes, s.Catalog.Text(rq.lang, "ui.record.changed", "field", f.label(c.Field),
 				"old", f.shown(c.Field, c.Old), "new", f.shown(c.Field, c.New)))

@@ -29,6 +29,9 @@ type formConfig struct {
 	Messages map[string]string `json:"messages"`
 	Context  map[string]any    `json:"context"`
 	Texts    map[string]string `json:"texts"`
+	// Plurals: the texts of the plural messages the script formats, by plural category (see
+	// i18n.Catalog.PluralForms): the script picks one with Intl.PluralRules.
+	Plurals map[string]map[string]string `json:"plurals,omitempty"`
 	// Creating is the actions that create a record the user's role may take, with their
 	// conditions: when none holds for the answers typed, the form says why at once (a late
 	// birth at a hospital), not after every page is filled. Empty on a record's form.
@@ -165,6 +168,9 @@ func (s *Server) config(rq *request, f *form, r *store.Record) formConfig {
 		"ui.form.next", "ui.form.back", "ui.form.review", "ui.form.attached", "ui.form.uploadFailed", "ui.form.fileKept",
 		"ui.form.change", "ui.form.missing"} {
 		c.Texts[k] = s.Catalog.Text(rq.lang, k)
+	}
+	if p := s.Catalog.PluralForms(rq.lang, "ui.form.errors", "n"); p != nil {
+		c.Plurals = map[string]map[string]string{"ui.form.errors": p}
 	}
 	// What the server may refuse, for the script to say it in the page's language.
 	for _, k := range i18n.Keys() {

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/crvsctl/crvsctl/bundle"
+	"github.com/crvsctl/crvsctl/i18n"
 	"github.com/crvsctl/crvsctl/rules"
 	"github.com/crvsctl/crvsctl/runtime/records"
 )
@@ -95,11 +96,16 @@ func (f *form) text(fl bundle.Field, v any) string {
 		if fl.Type == "location" {
 			return f.s.placeName(fl.Of, x, f.lang)
 		}
+		if fl.Type == "date" {
+			return f.s.Catalog.LongDate(f.lang, x) // read, not typed: "12 mars 2024", not ISO
+		}
 		return x
 	case float64:
-		s := strconv.FormatFloat(x, 'f', -1, 64)
+		n := strconv.FormatFloat(x, 'f', -1, 64)
+		s := i18n.FormatNumber(f.lang, n) // "3,2" in French
 		if fl.Unit != "" {
-			s += " " + f.t(fl.Unit)
+			// A unit may be a plural message of n: "{n, plural, one {week} other {weeks}}".
+			s += " " + f.t(fl.Unit, "n", n)
 		}
 		return s
 	case []any:

@@ -23,7 +23,7 @@ func (s *Server) lines(lang string, p store.Page) []recordLine {
 	var out []recordLine
 	for _, r := range p.Records {
 		ev := s.Records.Model.Events[r.Event]
-		l := recordLine{ID: r.ID, Title: r.Title, Number: r.Number, EventDate: r.EventDate, Declared: s.when(r.Created)}
+		l := recordLine{ID: r.ID, Title: r.Title, Number: r.Number, EventDate: s.Catalog.LongDate(lang, r.EventDate), Declared: s.when(lang, r.Created)}
 		if ev != nil {
 			l.Event = s.Catalog.Text(lang, ev.Label)
 			l.Status = s.Catalog.Text(lang, "status."+r.Status)
@@ -121,7 +121,7 @@ func (s *Server) showWork(rq *request, status int, problem string) {
 				title = v.Str()
 			}
 		}
-		drafts = append(drafts, draftLine{ID: d.ID, Event: d.Event, Label: s.Catalog.Text(rq.lang, ev.Label), Title: title, Updated: s.when(d.Updated)})
+		drafts = append(drafts, draftLine{ID: d.ID, Event: d.Event, Label: s.Catalog.Text(rq.lang, ev.Label), Title: title, Updated: s.when(rq.lang, d.Updated)})
 	}
 	sent, err := s.Records.SentBy(rq.r.Context(), rq.actor, sentShown)
 	if err != nil {
@@ -292,7 +292,7 @@ func (s *Server) showRecordWith(rq *request, r *store.Record, status int, proble
 		if u, ok := s.Records.Model.Users[e.User]; ok {
 			user = u.Name
 		}
-		ev.Text = s.Catalog.Text(rq.lang, "ui.history.by", "action", label, "user", user, "office", office, "at", s.when(e.At))
+		ev.Text = s.Catalog.Text(rq.lang, "ui.history.by", "action", label, "user", user, "office", office, "at", s.when(rq.lang, e.At))
 		for _, c := range e.Changes {
 			ev.Changes = append(ev.Changes, s.Catalog.Text(rq.lang, "ui.record.changed", "field", f.label(c.Field),
 				"old", f.shown(c.Field, c.Old), "new", f.shown(c.Field, c.New)))

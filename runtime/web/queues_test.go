@@ -118,7 +118,7 @@ func TestFinalActionsConfirmed(t *testing.T) {
 	local.post("/records/"+id+"/actions/register", url.Values{"csrf": {local.csrf()}, "version": {"1"}, "confirm": {"yes"}})
 	local.has("Done: Register")
 
-	for lang, confirm := range map[string]string{"en": "Print the certificates of these 1 records", "fr": "Imprimer les actes de ces 1 enregistrements"} {
+	for lang, confirm := range map[string]string{"en": "Print the certificate of this record:", "fr": "acte de cet enregistrement :"} {
 		printer := s.login("elsa.marunde", lang)
 		printer.get("/work")
 		form := formBlock(printer.page, "")

@@ -626,7 +626,9 @@ func (s *Server) language(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, localOr(r.PostForm.Get("back")), http.StatusSeeOther)
 }
 
-// when shows a time in the country's time zone.
-func (s *Server) when(t time.Time) string {
-	return t.In(s.Records.Model.Loc).Format("2006-01-02 15:04")
+// when shows a time in the country's time zone, its date written out in the language ("1er mars
+// 2024 à 14:05"), as people read it, not ISO.
+func (s *Server) when(lang string, t time.Time) string {
+	t = t.In(s.Records.Model.Loc)
+	return s.Catalog.Text(lang, "date.at", "date", s.Catalog.LongDate(lang, t.Format(time.DateOnly)), "time", t.Format("15:04"))
 }

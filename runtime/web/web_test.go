@@ -381,7 +381,7 @@ func TestDeclareWithoutJavaScript(t *testing.T) {
 	if m == nil {
 		t.Fatalf("declared: at %s (%d)\n%s", u.at, u.status, problems(u.page))
 	}
-	u.has("Déclaration envoyée", m[1], "Ama Tarek", "3.2")
+	u.has("Déclaration envoyée", m[1], "Ama Tarek", "3,2 kg", "1er novembre 2026") // numbers and dates as French writes them
 	// Sent again (a double click, a retry): the same record.
 	u.post("/declare/birth", form)
 	if again := recordURL.FindStringSubmatch(u.at); again == nil || again[1] != m[1] {

@@ -331,13 +331,21 @@ function fileText(el) {
 }
 
 // answerText is a field's answer as the registrar reads it: the labels of options chosen.
+// longDate writes a date input's ISO value out in the page's language, as the record page
+// does ("1 novembre 2026"), by the browser's own CLDR data; the input itself keeps its own.
+function longDate(iso) {
+  const d = new Date(iso + 'T00:00:00Z');
+  if (isNaN(d)) return iso;
+  return new Intl.DateTimeFormat(document.documentElement.lang, { dateStyle: 'long', timeZone: 'UTC' }).format(d);
+}
+
 function answerText(el) {
   const chosen = [...el.querySelectorAll('input:checked')].map((i) => i.parentElement.textContent.trim());
   if (chosen.length > 0) return chosen.join(', ');
   const select = el.querySelector('select');
   if (select) return select.value === '' ? '' : select.selectedOptions[0].textContent;
   return [...el.querySelectorAll('input:not([type=radio]):not([type=checkbox]):not([type=file]), textarea')]
-    .map((i) => i.value.trim())
+    .map((i) => (i.type === 'date' && i.value ? longDate(i.value) : i.value.trim()))
     .filter((v) => v !== '')
     .join(' ');
 }
@@ -470,7 +478,10 @@ function summary(form, fields, cfg, general) {
     box.setAttribute('role', 'alert');
     form.before(box);
   }
-  const lines = (n > 0 ? [(cfg.texts['ui.form.errors'] || '{n}').replace('{n}', String(n))] : []).concat(general || []);
+  // A plural message: the server gives its text for each plural category (and =N).
+  const forms = (cfg.plurals || {})['ui.form.errors'];
+  const t = forms ? forms['=' + n] || forms[new Intl.PluralRules(document.documentElement.lang).select(n)] || forms.other : cfg.texts['ui.form.errors'];
+  const lines = (n > 0 ? [(t || '{n}').replace('{n}', n.toLocaleString(document.documentElement.lang))] : []).concat(general || []);
   box.replaceChildren(...lines.map((t) => {
     const p = document.createElement('p');
     p.textContent = t;

@@ -481,6 +481,7 @@ func (c *checker) certificates(id string, ev event, rule func(string, rules.Kind
 			if e.Image != "" {
 				c.file(e.Image, "image", at("elements", i, "image"), name)
 			}
+			c.placement(cert, name, i+1, e, at("elements", i))
 			el := bundle.CertElement{X: e.X, Y: e.Y, Width: e.Width, Height: e.Height, Size: e.Size, Bold: e.Bold, Align: e.Align,
 				Language: e.Language, Text: e.Text, Number: e.Number, Serial: e.Serial, Issued: e.Issued, Image: e.Image, QR: e.QR,
 				Watermark: e.Watermark}

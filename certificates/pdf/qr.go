@@ -153,6 +153,20 @@ func penalty(c *coding.Code) int {
 // appendQR draws text as a QR code: a white square of the given side (points) whose top-left
 // corner is at x, top, with the code inside its quiet zone. Each row's runs of dark modules are
 // one rectangle.
+// QRModules is the number of modules across the QR code of text at level (L, M, Q or H; ""
+// for M), its quiet zone included: what its side is divided into when printed.
+func QRModules(text, level string) (int, error) {
+	l, err := qrLevel(level)
+	if err != nil {
+		return 0, err
+	}
+	code, err := encodeQR(text, l)
+	if err != nil {
+		return 0, err
+	}
+	return code.Size + 2*quietZone, nil
+}
+
 func appendQR(b []byte, text string, level coding.Level, x, top, side float64) ([]byte, error) {
 	code, err := encodeQR(text, level)
 	if err != nil {

@@ -56,6 +56,16 @@ const (
 	Letter PageSize = "Letter"
 )
 
+// Millimetres is the width and height of a page of this size in millimetres, landscape or
+// portrait; ok is false for a size crvsctl does not know.
+func (p PageSize) Millimetres(landscape bool) (w, h float64, ok bool) {
+	w, h, ok = p.mm()
+	if landscape {
+		w, h = h, w
+	}
+	return w, h, ok
+}
+
 // mm returns the width and height of a portrait page in millimetres.
 func (p PageSize) mm() (w, h float64, ok bool) {
 	switch p {

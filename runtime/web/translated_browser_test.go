@@ -156,7 +156,7 @@ const pageTexts = `(() => {
 		add(n.nodeValue);
 	}
 	for (const el of document.querySelectorAll("label, option, legend, [placeholder], [title], [aria-label], [alt], [data-text], button, input[type=submit], input[type=button]")) {
-		if (el.tagName === "OPTION") add(el.label || el.textContent);
+		if (el.tagName === "OPTION") add(el.parentElement.tagName === "DATALIST" ? el.value : el.label || el.textContent);
 		else if (el.tagName === "LABEL" || el.tagName === "LEGEND") add(el.textContent);
 		for (const a of ["placeholder", "title", "aria-label", "alt", "data-text"]) add(el.getAttribute(a));
 		if (el.tagName === "BUTTON" || el.type === "submit" || el.type === "button") add(el.value && el.tagName !== "BUTTON" ? el.value : el.textContent);
@@ -210,6 +210,26 @@ func (w *walker) walkPages(tab *browsertest.Tab, event, when string) {
 		tab.WaitFor(`(document.querySelector("form.declare section.page:not(.off), #p-review:not(.off)") || {}).id !== "` + page + `"`)
 	}
 	w.t.Fatalf("%s: no way through the form's pages to its review", event)
+}
+
+// choosePlaces answers the location fields as a registrar does: the code typed (by fill) lists
+// the places it begins, in the page's language, and the one of that code is chosen from the
+// list, so that the review and the record show the place's name as the pages write it.
+func choosePlaces(t *testing.T, tab *browsertest.Tab) {
+	t.Helper()
+	tab.WaitFor(`[...document.querySelectorAll("form.declare input[data-of]")].every(i => i.value === "" || i.list.options.length > 0)`)
+	if bad := browsertest.Run(tab, chromedp.Evaluate[[]string](`[...document.querySelectorAll("form.declare input[data-of]")].filter(i => i.value !== "").filter(i => {
+		const code = i.value;
+		for (const o of i.list.options) {
+			i.value = o.value;
+			i.dispatchEvent(new Event("input", {bubbles: true}));
+			i.dispatchEvent(new Event("change", {bubbles: true}));
+			if (i.dataset.code === code) return false;
+		}
+		return true;
+	}).map(i => i.name)`)); len(bad) > 0 {
+		t.Fatalf("no place of the code typed in the list of %v", bad)
+	}
 }
 
 // attach chooses a file for each document field named, and waits for each to be sent.
@@ -267,7 +287,7 @@ func certifiedDeath() url.Values {
 		"death.facility": {"HF001"}, "death.manner": {"accident"}, "death.medicallyCertified": {"true"},
 		"cause.immediate": {"Trauma"}, "cause.underlying": {"Fall"}, "cause.underlyingCode": {"W19"},
 		"cause.certifier.given": {"Doctor"}, "cause.certifier.family": {"Certifier"},
-		"cause.pregnancy": {"not-pregnant"},
+		"cause.pregnancy":        {"not-pregnant"},
 		"informant.relationship": {"spouse"}, "informant.name.given": {"Tarik"}, "informant.name.family": {"Walkerson"},
 		"informant.idType": {"national-id"}, "informant.nid": {"2345678901"}, "informant.phone": {"0912345678"},
 		"informant.residence": {"NV01010101"}, "informant.attestation": {"true"},
@@ -313,6 +333,7 @@ func TestEveryTextTranslated(t *testing.T) {
 				// Answered so that the conditional fields and pages show.
 				openForm(tab, s.url+"/declare/"+e.id)
 				fill(t, tab, e.answers)
+				choosePlaces(t, tab)
 				attach(t, tab, e.documents...)
 				w.walkPages(tab, e.id, "answered")
 				send(t, tab)

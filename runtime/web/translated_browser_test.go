@@ -98,6 +98,11 @@ var (
 	amharicPunctuation = regexp.MustCompile(`\p{Ethiopic}\s*[,:;]|[,:;]\s*\p{Ethiopic}`)
 )
 
+var (
+	englishWords = regexp.MustCompile(`(?i)\b(?:the|of|and|is|not|does|this|that|for|with|from|has|have|must|cannot|should|your|you|no|or|by|at|hold)\b`)
+	latinWords   = regexp.MustCompile(`\b[a-z]{3,}\s+[a-z]{2,}\b`)
+)
+
 // untranslated says what is wrong with a text on a page in lang, or "".
 func (c *catalogue) untranslated(lang, text string) string {
 	if lang == "fr" && frenchPunctuation.MatchString(text) && !c.of["fr"][text] {
@@ -105,6 +110,16 @@ func (c *catalogue) untranslated(lang, text string) string {
 	}
 	if lang == "am" && amharicPunctuation.MatchString(text) && !c.of["am"][text] {
 		return "punctuated in English (Amharic writes ፣ and ፦)"
+	}
+	if lang != "en" && !c.of[lang][text] {
+		// English written by code, in no catalogue: a sentence with English's small words on a
+		// French page, lower-case Latin words on an Amharic one.
+		if n := len(englishWords.FindAllString(text, -1)); lang == "fr" && n >= 2 {
+			return "English words, in no catalogue"
+		}
+		if lang == "am" && latinWords.MatchString(text) {
+			return "Latin words, in no catalogue"
+		}
 	}
 	text = strings.TrimSpace(strings.TrimRight(text, " :*"))
 	if c.keys[text] {
@@ -294,26 +309,60 @@ func certifiedDeath() url.Values {
 	}
 }
 
+// wrongBirth is a birth answered wrongly in every way the package's rules tell the registrar
+// about as they type.
+func wrongBirth() url.Values {
+	return url.Values{
+		"child.dob": {"2099-01-01"}, "child.typeOfBirth": {"twin"}, "child.multipleBirthOrder": {"5"},
+		"child.weight": {"0,5"}, "child.gestationWeeks": {"39"}, "child.birthOrder": {"30"},
+		"child.placeType": {"home"}, "child.birthDistrict": {"NV0101"}, "child.birthVillage": {"NV02010101"},
+		"mother.dob": {"2098-01-01"}, "mother.idType": {"national-id"}, "mother.nid": {"0123"},
+		"mother.phone": {"12"}, "mother.email": {"nobody@"},
+		"father.known": {"false"}, "informant.relationship": {"father"}, "informant.attestation": {"false"},
+	}
+}
+
+// wrongDeath is a death answered wrongly: dead before born, an ICD-10 code that is not one.
+func wrongDeath() url.Values {
+	return url.Values{
+		"deceased.dob": {"2000-01-01"}, "deceased.idType": {"national-id"}, "deceased.nid": {"0123"},
+		"death.date": {"1999-01-01"}, "death.medicallyCertified": {"true"}, "cause.underlyingCode": {"xx"},
+		"informant.phone": {"12"}, "informant.attestation": {"false"},
+	}
+}
+
+// sendWrong sends the form as it is and waits for its problems to show.
+func sendWrong(t *testing.T, tab *browsertest.Tab) {
+	t.Helper()
+	send(t, tab)
+	tab.WaitFor(`[...document.querySelectorAll("p.error")].some(p => p.textContent.trim() !== "")`)
+}
+
 func TestEveryTextTranslated(t *testing.T) {
 	cat := readCatalogue(t, "../../i18n/messages.csv", "../../countries/nerovia/translations.csv")
-	s := newSite(t)
 	b := browsertest.New(t)
+	noscript := browsertest.New(t, browsertest.WithoutJavaScript())
 	events := []struct {
-		id        string
-		answers   url.Values
-		documents []string
+		id             string
+		answers, wrong url.Values
+		documents      []string
 	}{
-		{"birth", lateBirthEverything(), []string{"documents.motherId", "documents.fatherId", "documents.informantId", "registration.lateEvidence"}},
-		{"death", certifiedDeath(), []string{"documents.medicalCertificate", "documents.informantId", "documents.policeReport", "documents.deceasedId"}},
+		{"birth", lateBirthEverything(), wrongBirth(), []string{"documents.motherId", "documents.fatherId", "documents.informantId", "registration.lateEvidence"}},
+		{"death", certifiedDeath(), wrongDeath(), []string{"documents.medicalCertificate", "documents.informantId", "documents.policeReport", "documents.deceasedId"}},
 	}
 	for _, lang := range []string{"en", "fr", "am"} {
 		t.Run(lang, func(t *testing.T) {
+			// A register of its own: the declarations of one language are not possible
+			// duplicates of another's, and the death can be registered.
+			s := newSite(t)
 			w := &walker{t: t, cat: cat, lang: lang, allowed: map[string]bool{}, seen: map[string]bool{}}
-			// The user's name and what the test types are the user's, not the package's.
+			// What the test types is the user's, not the package's.
 			for _, e := range events {
-				for _, v := range e.answers {
-					if strings.ContainsAny(v[0], "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") {
-						w.allowed[v[0]] = true
+				for _, vs := range []url.Values{e.answers, e.wrong} {
+					for _, v := range vs {
+						if strings.ContainsAny(v[0], "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") {
+							w.allowed[v[0]] = true
+						}
 					}
 				}
 				for _, d := range e.documents {
@@ -326,10 +375,13 @@ func TestEveryTextTranslated(t *testing.T) {
 			loginIn(t, tab, s, "lidya.verhane") // local registrar: declares births, late ones too, and deaths
 			tab.Navigate(s.url + "/work")
 			w.check(tab, "/work (before)")
+			records := map[string]string{}
 			for _, e := range events {
-				// Empty, to the review: what is still to answer.
+				// Empty, to the review (what is still to answer), then sent as it is.
 				openForm(tab, s.url+"/declare/"+e.id)
 				w.walkPages(tab, e.id, "empty")
+				sendWrong(t, tab)
+				w.check(tab, "/declare/"+e.id+" (sent empty)")
 				// Answered so that the conditional fields and pages show.
 				openForm(tab, s.url+"/declare/"+e.id)
 				fill(t, tab, e.answers)
@@ -338,13 +390,42 @@ func TestEveryTextTranslated(t *testing.T) {
 				w.walkPages(tab, e.id, "answered")
 				send(t, tab)
 				id := waitRecord(t, tab)
+				records[e.id] = id
 				w.allowed[id] = true
 				w.check(tab, "/records/"+id+" ("+e.id+")")
+				// Answered wrongly: the package's messages.
+				openForm(tab, s.url+"/declare/"+e.id)
+				fill(t, tab, e.wrong)
+				sendWrong(t, tab)
+				w.check(tab, "/declare/"+e.id+" (answered wrongly)")
 			}
+			// The death registered: the record then offers its certificates.
+			tab.Navigate(s.url + "/records/" + records["death"])
+			tab.Do(chromedp.Click(`#a-register input[name=confirm]`), chromedp.Click(`#a-register button`), chromedp.WaitVisible(`.flash`))
+			w.check(tab, "/records/"+records["death"]+" (registered)")
 			tab.Navigate(s.url + "/work")
 			w.check(tab, "/work")
 			tab.Navigate(s.url + "/search?name=walkerson")
 			w.check(tab, "/search")
+
+			// A hospital clerk, who may not declare a late birth.
+			clerk := b.Tab(t, browsertest.Language(lang))
+			loginIn(t, clerk, s, "marta.oyelund")
+			openForm(clerk, s.url+"/declare/birth")
+			fill(t, clerk, url.Values{"child.dob": {"2024-03-10"}})
+			w.check(clerk, "/declare/birth (a late birth, by a hospital clerk)")
+			clerk.Navigate(s.url + "/work")
+			w.check(clerk, "/work (hospital clerk)")
+
+			// Without the script: the whole form on one page, and the server's review.
+			plain := noscript.Tab(t, browsertest.Language(lang))
+			loginIn(t, plain, s, "lidya.verhane")
+			for _, e := range events {
+				plain.Navigate(s.url + "/declare/" + e.id)
+				w.check(plain, "/declare/"+e.id+" (without script)")
+				plain.Do(chromedp.Click(`#review-first`), chromedp.WaitVisible(`#review`))
+				w.check(plain, "/declare/"+e.id+" (without script, reviewed)")
+			}
 		})
 	}
 }

@@ -140,8 +140,12 @@ func (c *catalogue) untranslated(lang, text string) string {
 	}) {
 		tr := c.texts[key]
 		en, their := tr["en"], tr[lang]
-		if en == "" || their == "" || en == their {
+		// A key the language has no text for is shown in English: untranslated too.
+		if en == "" || en == their {
 			continue
+		}
+		if their == "" {
+			their = "none"
 		}
 		if text == en {
 			return fmt.Sprintf("English of %s (%s: %q)", key, lang, their)

@@ -3,13 +3,15 @@ package web_test
 // TestEveryTextTranslated walks both of nerovia's forms, page by page, in each of the package's
 // languages, and fails on any text a registrar would read that is not translated: a
 // translation key shown as it is (or anything shaped like one), or, on a French or Amharic
-// page, the English of a key whose French or Amharic differs. The texts are compared with
+// page, the English of a key whose French or Amharic differs, an English sentence that is in no
+// catalogue, or English punctuation between translated texts. The texts are compared with
 // crvsctl's catalogue (i18n/messages.csv) and the package's (translations.csv) as they are,
-// so the test follows the texts as they change.
+// so the test follows the texts as they change. WALK_DEBUG=1 logs every page's texts.
 
 import (
 	"encoding/csv"
 	"fmt"
+	"maps"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -30,6 +32,10 @@ type catalogue struct {
 	// of is, by language, every text of that language: a text that is some key's text in
 	// the page's language is in that language, whatever else it equals.
 	of map[string]map[string]bool
+	// order is the keys sorted, for the same answer on every run; patterns, by key and
+	// language, its text with placeholders as a pattern (see pattern).
+	order    []string
+	patterns map[string]map[string]*regexp.Regexp
 }
 
 func readCatalogue(t *testing.T, files ...string) *catalogue {
@@ -64,6 +70,14 @@ func readCatalogue(t *testing.T, files ...string) *catalogue {
 			}
 		}
 	}
+	c.order = slices.Sorted(maps.Keys(c.texts))
+	c.patterns = map[string]map[string]*regexp.Regexp{}
+	for key, tr := range c.texts {
+		c.patterns[key] = map[string]*regexp.Regexp{}
+		for lang, text := range tr {
+			c.patterns[key][lang] = pattern(text)
+		}
+	}
 	return c
 }
 
@@ -89,7 +103,7 @@ func pattern(text string) *regexp.Regexp {
 // keyShaped is what a translation key, an option's value or a script's value looks like when
 // it reaches a page untranslated: "ui.form.review", "birth.child.dob", "relative-or-friend",
 // "true", "[object Object]".
-var keyShaped = regexp.MustCompile(`^(?:[a-z][a-zA-Z0-9-]*(?:\.[a-zA-Z0-9-]+)+|[a-z0-9]+(?:-[a-z0-9]+)+|true|false|null|undefined|NaN|\[object Object\])$`)
+var keyShaped = regexp.MustCompile(`^(?:[a-z][a-zA-Z0-9-]*(?:\.[a-zA-Z0-9-]+)+|[a-z][a-z0-9]*(?:-[a-z0-9]+)+|true|false|null|undefined|NaN|\[object Object\])$`)
 
 // Punctuation a page's code wrote in English between translated texts: French puts a space
 // before ":", ";", "?" and "!"; Amharic has its own comma and colon (፣ ፦ ፡).
@@ -98,6 +112,7 @@ var (
 	amharicPunctuation = regexp.MustCompile(`\p{Ethiopic}\s*[,:;]|[,:;]\s*\p{Ethiopic}`)
 )
 
+// English that no catalogue has, written by code.
 var (
 	englishWords = regexp.MustCompile(`(?i)\b(?:the|of|and|is|not|does|this|that|for|with|from|has|have|must|cannot|should|your|you|no|or|by|at|hold)\b`)
 	latinWords   = regexp.MustCompile(`\b[a-z]{3,}\s+[a-z]{2,}\b`)
@@ -131,13 +146,7 @@ func (c *catalogue) untranslated(lang, text string) string {
 	if lang == "en" || c.of[lang][text] {
 		return ""
 	}
-	for _, key := range slices.Sorted(func(yield func(string) bool) {
-		for k := range c.texts {
-			if !yield(k) {
-				return
-			}
-		}
-	}) {
+	for _, key := range c.order {
 		tr := c.texts[key]
 		en, their := tr["en"], tr[lang]
 		// A key the language has no text for is shown in English: untranslated too.
@@ -150,8 +159,8 @@ func (c *catalogue) untranslated(lang, text string) string {
 		if text == en {
 			return fmt.Sprintf("English of %s (%s: %q)", key, lang, their)
 		}
-		if re := pattern(en); re != nil && re.MatchString(text) {
-			if own := pattern(their); own != nil && own.MatchString(text) {
+		if re := c.patterns[key]["en"]; re != nil && re.MatchString(text) {
+			if own := c.patterns[key][lang]; own != nil && own.MatchString(text) {
 				continue
 			}
 			return fmt.Sprintf("English of %s, %q (%s: %q)", key, en, lang, their)
@@ -189,7 +198,7 @@ type walker struct {
 	t       *testing.T
 	cat     *catalogue
 	lang    string
-	allowed map[string]bool // what the test typed, and proper names
+	allowed map[string]bool // what the test typed, and the records' tracking IDs
 	seen    map[string]bool
 }
 
@@ -431,5 +440,39 @@ func TestEveryTextTranslated(t *testing.T) {
 				w.check(plain, "/declare/"+e.id+" (without script, reviewed)")
 			}
 		})
+	}
+}
+
+// TestUntranslated holds the walk's judge to what it is meant to find, without a browser.
+func TestUntranslated(t *testing.T) {
+	cat := readCatalogue(t, "../../i18n/messages.csv", "../../countries/nerovia/translations.csv")
+	for _, c := range []struct {
+		lang, text string
+		bad        bool
+	}{
+		{"fr", "Historique", false},
+		{"fr", "History", true},                                       // ui.record.history's English
+		{"am", "History", true},                                       // ...on an Amharic page too
+		{"en", "History", false},                                      // ...and right on an English one
+		{"en", "ui.record.history", true},                             // a key
+		{"fr", "birth.child.sex", true},                               // the package's key
+		{"en", "relative-or-friend", true},                            // an option's value
+		{"en", "[object Object]", true},                               // a script's value
+		{"fr", "Page 2 of 6", true},                                   // ui.form.pageOf's English, its numbers filled in
+		{"fr", "Page 2 sur 6", false},                                 // its French
+		{"fr", "Actions", false},                                      // English and French alike
+		{"fr", "Déclarer: Naissance", true},                           // an English colon
+		{"fr", "Déclarer : Naissance", false},                         // a French one
+		{"am", "አስመዝግብ: ልደት", true},                                   // an English colon in Amharic
+		{"am", "ባብሮ, ቬልሞራ አሮጌ ከተማ", true},                             // an English comma
+		{"am", "ባብሮ፣ ቬልሞራ አሮጌ ከተማ", false},                            // the Amharic one
+		{"fr", "the condition of action declare does not hold", true}, // English in no catalogue
+		{"am", "the condition does not hold", true},
+		{"fr", "Velmora General Hospital", false}, // a proper name
+		{"fr", "2026-11-20", false},
+	} {
+		if why := cat.untranslated(c.lang, c.text); (why != "") != c.bad {
+			t.Errorf("%s %q: %q, want untranslated %v", c.lang, c.text, why, c.bad)
+		}
 	}
 }

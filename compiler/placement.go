@@ -80,4 +80,6 @@ func (c *checker) placement(cert certificate, name string, i int, e certElement,
 }
 
 // mmText writes a length in millimetres without needless decimals.
-func mmText(v float64) string { return strings.TrimSuffix(strings.TrimRight(fmt.Sprintf("%.1f", v), "0"), ".") }
+func mmText(v float64) string {
+	return strings.TrimSuffix(strings.TrimRight(fmt.Sprintf("%.1f", v), "0"), ".")
+}

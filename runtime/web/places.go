@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"encoding/json"
 	"net/http"
 	"slices"
@@ -85,11 +86,34 @@ func (s *Server) placeName(of, code, lang string) string {
 	if p == nil {
 		return code
 	}
-	n := p.name(lang)
-	if parent := ix.byCode["area:"+p.parent]; parent != nil {
-		n += ", " + parent.name(lang)
+	return s.placeWithin(p, lang, lang)
+}
+
+// placeWithin is a place's name in lang with its parent's, punctuated as textLang writes it
+// ("Babro, Velmora" in English, "ባብሮ፣ ቬልሞራ" in Amharic); lang "" is the names as the
+// package writes them.
+func (s *Server) placeWithin(p *place, lang, textLang string) string {
+	parent := s.placeIndex().byCode["area:"+p.parent]
+	if parent == nil {
+		return p.name(lang)
 	}
-	return n
+	return s.Catalog.Text(textLang, "ui.place.within", "place", p.name(lang), "area", parent.name(lang))
+}
+
+// ownName is the place's own name in what a registrar typed: the part before the separator
+// any of the country's languages writes between a place and its parent's name.
+func (s *Server) ownName(typed string) string {
+	own := typed
+	for _, l := range s.Catalog.Languages() {
+		sep := strings.TrimSpace(s.Catalog.Text(l, "ui.place.within", "place", "", "area", ""))
+		if sep == "" {
+			continue
+		}
+		if before, _, ok := strings.Cut(typed, sep); ok && len(before) < len(own) {
+			own = before
+		}
+	}
+	return own
 }
 
 // fits tells whether a place may answer a location field.
@@ -155,7 +179,7 @@ func (s *Server) resolvePlace(fl bundle.Field, typed, lang string) (code, proble
 	}
 	// Found by its own name (the part before a comma, when the parent's is written too), then
 	// compared whole with each way the pages write it, in any of the country's languages.
-	own, _, _ := strings.Cut(typed, ",")
+	own := s.ownName(typed)
 	want := strings.Join(store.NameKeys(typed), " ")
 	var exact []*place
 	for _, p := range s.find(fl, own, 200) {
@@ -163,10 +187,7 @@ func (s *Server) resolvePlace(fl bundle.Field, typed, lang string) (code, proble
 		// (a village named only once, in a district named in French): as placeName writes it.
 		for _, l := range append([]string{""}, s.Catalog.Languages()...) {
 			n := p.name(l)
-			full := n
-			if parent := ix.byCode["area:"+p.parent]; parent != nil {
-				full += ", " + parent.name(l)
-			}
+			full := s.placeWithin(p, l, cmp.Or(l, s.Catalog.Languages()[0]))
 			if strings.Join(store.NameKeys(n), " ") == want || strings.Join(store.NameKeys(full), " ") == want {
 				exact = append(exact, p)
 				break

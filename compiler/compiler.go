@@ -42,3 +42,22 @@ func run(dir string) (*checker, diag.List) {
 	l.Sort()
 	return c, l
 }
+
+// Compiled is a package built into its bundle, with where each part of it is written.
+type Compiled struct {
+	Bundle *bundle.Bundle
+	c      *checker
+}
+
+// Compile is Build, keeping where each part of the package is written (see Compiled.Pos).
+func Compile(dir string) (*Compiled, diag.List) {
+	c, l := run(dir)
+	if c == nil || l.HasErrors() {
+		return nil, l
+	}
+	return &Compiled{Bundle: c.bundle(), c: c}, l
+}
+
+// Pos is where the package writes what path names, as the package is written ("events",
+// "birth", "form", "pages", 0, "fields", 3), or the nearest thing around it.
+func (p *Compiled) Pos(path ...any) diag.Pos { return p.c.pos(path...) }

@@ -26,20 +26,7 @@ Exit status: 0 when the package has no errors (warnings may be printed), 1 when 
 				return usageError{fmt.Errorf("--format must be text or json, not %q", format)}
 			}
 			batchGC()
-			diags := compiler.Validate(args[0])
-			var err error
-			if format == "json" {
-				err = diags.WriteJSON(cmd.OutOrStdout())
-			} else {
-				err = diags.WriteText(cmd.ErrOrStderr())
-			}
-			if err != nil {
-				return err
-			}
-			if diags.HasErrors() {
-				return exitCode(1)
-			}
-			return nil
+			return report(cmd, compiler.Validate(args[0]), format)
 		},
 	}
 	cmd.Flags().StringVar(&format, "format", "text", "output format: text or json")

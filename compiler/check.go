@@ -341,7 +341,7 @@ func (c *checker) event(id string, ev event) {
 		}
 		e, errs := env.Check(src, want)
 		for _, err := range errs {
-			c.l.Errorf(c.src.rulePos(path, err.Offset), CodeRule+"/"+err.Code, err.Hint, "%s", err.Message)
+			*c.l = append(*c.l, err.Diagnostic(func(off int) diag.Pos { return c.src.rulePos(path, off) }))
 		}
 		return e
 	}
@@ -1114,12 +1114,13 @@ func (c *checker) numbering(id string, n numbering) {
 
 // rulePos turns a byte offset inside a rule into the position of that character in the
 // package's file: the rule is a CUE string literal, whose escapes the offset must step over.
+// When the offset cannot be placed (a multi-line literal), it is the whole literal's range.
 func (s *cueSource) rulePos(path []any, offset int) diag.Pos {
 	p := make([]string, len(path))
 	for i, x := range path {
 		p[i] = fmt.Sprint(x)
 	}
-	pos := s.enclosing(p)
+	pos := s.enclosing(p) // the literal's range, when the offset cannot be placed inside it
 	if pos.Line == 0 {
 		return pos
 	}
@@ -1156,5 +1157,5 @@ func (s *cueSource) rulePos(path []any, offset int) diag.Pos {
 		}
 	}
 	pos.Column = i + 1
-	return pos
+	return pos.Start()
 }

@@ -330,7 +330,16 @@ func (s *cueSource) authorPos(p token.Pos) (diag.Pos, bool) {
 	return diag.Pos{File: file, Line: p.Line(), Column: p.Column()}, true
 }
 
-// enclosing is the position of the innermost value on path that the author wrote.
+// withEnd makes pos a range that ends at end, when end is after it in the same file.
+func withEnd(pos diag.Pos, end token.Pos) diag.Pos {
+	if end.IsValid() && (end.Line() > pos.Line || end.Line() == pos.Line && end.Column() > pos.Column) {
+		pos.EndLine, pos.EndColumn = end.Line(), end.Column()
+	}
+	return pos
+}
+
+// enclosing is the position of the innermost value on path that the author wrote, with its
+// extent when its source is known: from its first character to just after its last.
 func (s *cueSource) enclosing(path []string) diag.Pos {
 	for n := len(path); n >= 0 && s.author.Exists(); n-- {
 		v := s.author.LookupPath(cuePath(path[:n]))
@@ -344,7 +353,7 @@ func (s *cueSource) enclosing(path []string) diag.Pos {
 		}
 		if node != nil {
 			if pos, ok := s.authorPos(node.Pos()); ok {
-				return pos
+				return withEnd(pos, node.End())
 			}
 		}
 		if pos, ok := s.authorPos(v.Pos()); ok {

@@ -14,6 +14,7 @@ import (
 	"cuelang.org/go/cue/cuecontext"
 	"cuelang.org/go/cue/errors"
 	"cuelang.org/go/cue/load"
+	"cuelang.org/go/cue/parser"
 	"cuelang.org/go/cue/token"
 
 	"github.com/crvsctl/crvsctl/diag"
@@ -39,6 +40,8 @@ type cueSource struct {
 	abs    string    // the same, absolute, as CUE writes file names
 	author cue.Value // the author's files alone, for positions
 	value  cue.Value // unified with #Package
+
+	parsed map[string]*ast.File // the author's files, parsed again when a diagnostic needs a range
 }
 
 // loadCUE loads every .cue file of dir and unifies it with #Package. Every problem CUE finds is
@@ -353,22 +356,130 @@ func (s *cueSource) enclosing(path []string) diag.Pos {
 		}
 		if node != nil {
 			if pos, ok := s.authorPos(node.Pos()); ok {
-				return withEnd(pos, node.End())
+				return withEnd(pos, nodeEnd(node))
 			}
 		}
 		if pos, ok := s.authorPos(v.Pos()); ok {
-			return pos
+			return s.extent(pos, v.Pos(), false)
 		}
 		// A struct put together from several files has no one position: take its first key's.
 		if it, err := v.Fields(cue.Optional(true)); err == nil {
 			for it.Next() {
 				if pos, ok := s.authorPos(it.Value().Pos()); ok {
-					return pos
+					return s.extent(pos, it.Value().Pos(), true)
 				}
 			}
 		}
 	}
 	return diag.Pos{File: s.dir}
+}
+
+// extent makes pos, the start of a value CUE gives no source for (an element a comprehension
+// or a shared layout makes), a range: that of the expression that starts at p in the author's
+// file or, with inStruct, that of the innermost struct around p, where p is a key's position.
+// The file is read again with CUE's parser, once, and only when a diagnostic needs it.
+func (s *cueSource) extent(pos diag.Pos, p token.Pos, inStruct bool) diag.Pos {
+	if s.parsed == nil {
+		s.parsed = map[string]*ast.File{}
+	}
+	f, ok := s.parsed[p.Filename()]
+	if !ok {
+		f, _ = parser.ParseFile(p.Filename(), nil, parser.ParseComments)
+		s.parsed[p.Filename()] = f
+	}
+	if f == nil {
+		return pos
+	}
+	before := func(a, b token.Pos) bool {
+		return a.Line() < b.Line() || a.Line() == b.Line() && a.Column() <= b.Column()
+	}
+	var found ast.Node
+	ast.Walk(f, func(n ast.Node) bool {
+		if _, isFile := n.(*ast.File); isFile {
+			return true
+		}
+		start, end := n.Pos(), nodeEnd(n)
+		if !start.IsValid() || !end.IsValid() {
+			return true // a node without a span (a let clause): look inside
+		}
+		if !before(start, p) || before(end, p) {
+			return false // not around p: nothing inside it is
+		}
+		switch {
+		case !inStruct && start.Line() == p.Line() && start.Column() == p.Column():
+			found = n
+			return false
+		case inStruct:
+			if _, ok := n.(*ast.StructLit); ok {
+				found = n // the innermost wins: it is found last
+			}
+		}
+		return true
+	}, nil)
+	if found == nil {
+		return pos
+	}
+	return withEnd(pos, nodeEnd(found))
+}
+
+// nodeEnd is where a node ends: just after its last character. (CUE's struct and list
+// literals give their closing brace's position.)
+func nodeEnd(n ast.Node) token.Pos {
+	switch x := n.(type) {
+	case *ast.StructLit:
+		if x.Rbrace.IsValid() {
+			return x.Rbrace.Add(1)
+		}
+	case *ast.ListLit:
+		if x.Rbrack.IsValid() {
+			return x.Rbrack.Add(1)
+		}
+	}
+	return n.End()
+}
+
+// useSite says where a value that a shared layout defines is used. pos is where the value at
+// path was found: when it lies outside the source of path's own value (or of the innermost
+// value around it, down to path[:stop], that has a source), the value comes from a let or a
+// definition written elsewhere, perhaps used many times; useSite is then the source of that
+// innermost value, which is the use, such as a certificate's elements: _birthElements.
+func (s *cueSource) useSite(path []string, stop int, pos diag.Pos) (diag.Pos, bool) {
+	if pos.Line == 0 || !s.author.Exists() {
+		return diag.Pos{}, false
+	}
+	for n := len(path); n >= stop && n >= 0; n-- {
+		v := s.author.LookupPath(cuePath(path[:n]))
+		if !v.Exists() {
+			continue
+		}
+		node := v.Source()
+		if node == nil {
+			continue // put together from several places: look further out
+		}
+		start, ok := s.authorPos(node.Pos())
+		if !ok {
+			continue
+		}
+		at := withEnd(start, nodeEnd(node))
+		if contains(at, pos) {
+			return diag.Pos{}, false
+		}
+		return at, true
+	}
+	return diag.Pos{}, false
+}
+
+// contains reports whether p starts within the range r.
+func contains(r, p diag.Pos) bool {
+	if r.File != p.File {
+		return false
+	}
+	if !r.HasRange() {
+		return r.Line == p.Line && r.Column <= p.Column
+	}
+	after := p.Line > r.Line || p.Line == r.Line && p.Column >= r.Column
+	before := p.Line < r.EndLine || p.Line == r.EndLine && p.Column < r.EndColumn
+	return after && before
 }
 
 // walk goes through every value of the package: it collects the error of each value that has

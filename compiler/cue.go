@@ -419,6 +419,10 @@ func (s *cueSource) extent(pos diag.Pos, p token.Pos, inStruct bool) diag.Pos {
 	if found == nil {
 		return pos
 	}
+	if st, ok := found.(*ast.StructLit); ok && len(st.Elts) > 0 {
+		// pos is its first key: the range is its keys, from the first to the last.
+		return withEnd(pos, nodeEnd(st.Elts[len(st.Elts)-1]))
+	}
 	return withEnd(pos, nodeEnd(found))
 }
 

@@ -315,7 +315,7 @@ func (s *cueSource) position(path []string, errs []errors.Error) diag.Pos {
 	for _, e := range errs {
 		for _, p := range append([]token.Pos{e.Position()}, errors.Positions(e)...) {
 			if pos, ok := s.authorPos(p); ok {
-				return pos
+				return s.extent(pos, p, false)
 			}
 		}
 	}
@@ -443,10 +443,10 @@ func nodeEnd(n ast.Node) token.Pos {
 }
 
 // useSite says where a value that a shared layout defines is used. pos is where the value at
-// path was found: when it lies outside the source of path's own value (or of the innermost
-// value around it, down to path[:stop], that has a source), the value comes from a let or a
-// definition written elsewhere, perhaps used many times; useSite is then the source of that
-// innermost value, which is the use, such as a certificate's elements: _birthElements.
+// path was found. Going out from path to path[:stop], the values whose source holds pos are the
+// layout itself; the first one whose source does not is the use that brought the layout in,
+// such as a certificate's elements: _birthElements. There is none when every source holds pos:
+// the value is written where it is used.
 func (s *cueSource) useSite(path []string, stop int, pos diag.Pos) (diag.Pos, bool) {
 	if pos.Line == 0 || !s.author.Exists() {
 		return diag.Pos{}, false
@@ -458,17 +458,15 @@ func (s *cueSource) useSite(path []string, stop int, pos diag.Pos) (diag.Pos, bo
 		}
 		node := v.Source()
 		if node == nil {
-			continue // put together from several places: look further out
+			continue // put together from several places, or made by a comprehension
 		}
 		start, ok := s.authorPos(node.Pos())
 		if !ok {
 			continue
 		}
-		at := withEnd(start, nodeEnd(node))
-		if contains(at, pos) {
-			return diag.Pos{}, false
+		if at := withEnd(start, nodeEnd(node)); !contains(at, pos) {
+			return at, true
 		}
-		return at, true
 	}
 	return diag.Pos{}, false
 }

@@ -3,6 +3,7 @@ package compiler
 import (
 	"bytes"
 	"encoding/csv"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -174,5 +175,52 @@ func TestCertificatePlaceNames(t *testing.T) {
 	if len(got) != 2 || !strings.Contains(got[0], "certificate birth-certificate: none of its fonts has დ (U+10D3), რ (U+10E0), ა (U+10D0), ვ (U+10D5), ი (U+10D8), ..., which its fr texts print") ||
 		!strings.Contains(got[1], "certificate death-certificate: none of its fonts has დ (U+10D3)") {
 		t.Errorf("errors: %q", got)
+	}
+}
+
+// TestSharedLayout: an element of the layout the certificates share (certificates.cue) that
+// runs off the page is reported in the layout once for each certificate, each with where that
+// certificate uses the layout, not four times the same line.
+func TestSharedLayout(t *testing.T) {
+	dir := nerovia(t, "", map[string][2]string{"certificates.cue": {"{x: 160, y: 240, width: 35, qr: true}", "{x: 190, y: 240, width: 35, qr: true}"}})
+	var got []string
+	for _, d := range Validate(dir) {
+		if d.Code != CodePlacement {
+			continue
+		}
+		if d.Pos.File != filepath.Join(dir, "certificates.cue") || d.Pos.Line != 49 || d.Pos.Column != 4 || d.Pos.EndLine != 49 || d.Pos.EndColumn != 39 {
+			t.Errorf("%s: not the element's range in the layout (certificates.cue:49:4 to 49:39, its keys): %+v", d, d.Pos)
+		}
+		if len(d.Related) != 1 {
+			t.Errorf("%s: no use", d)
+			continue
+		}
+		got = append(got, strings.ReplaceAll(fmt.Sprintf("%s %s", d.Related[0].Pos, d.Related[0].Message), dir+string(filepath.Separator), ""))
+	}
+	want := []string{
+		"birth.cue:688:4 used by certificate birth-certificate",
+		"birth.cue:693:4 used by certificate birth-certificate-am",
+		"death.cue:387:4 used by certificate death-certificate",
+		"death.cue:392:4 used by certificate death-certificate-am",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("uses:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// TestInlineElements: an element written in the certificate itself has no use to name.
+func TestInlineElements(t *testing.T) {
+	dir := nerovia(t, "", map[string][2]string{"birth.cue": {"elements: _birthElements\n\t\t}\n\t\t\"birth-certificate-am\"", "elements: [{x: 300, y: 10, width: 10, text: \"country.name\"}]\n\t\t}\n\t\t\"birth-certificate-am\""}})
+	n := 0
+	for _, d := range Validate(dir) {
+		if d.Code == CodePlacement {
+			n++
+			if len(d.Related) != 0 || d.Pos.File != filepath.Join(dir, "birth.cue") {
+				t.Errorf("%s: %+v", d, d.Related)
+			}
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d placement diagnostics, want 1", n)
 	}
 }

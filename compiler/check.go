@@ -341,7 +341,7 @@ func (c *checker) event(id string, ev event) {
 		}
 		e, errs := env.Check(src, want)
 		for _, err := range errs {
-			c.l.Errorf(c.src.rulePos(path, err.Offset), CodeRule+"/"+err.Code, err.Hint, "%s", err.Message)
+			*c.l = append(*c.l, err.Diagnostic(func(off int) diag.Pos { return c.src.rulePos(path, off) }))
 		}
 		return e
 	}
@@ -434,6 +434,19 @@ func (c *checker) certificates(id string, ev event, rule func(string, rules.Kind
 		at := func(path ...any) diag.Pos {
 			return c.pos(append([]any{"events", id, "certificates", name}, path...)...)
 		}
+		// A problem in a layout several certificates share is reported once for each, with
+		// where that certificate uses it.
+		certPath := []string{"events", id, "certificates", name}
+		from := len(*c.l)
+		used := func(path []string) {
+			for i := range (*c.l)[from:] {
+				d := &(*c.l)[from+i]
+				if use, ok := c.src.useSite(path, len(certPath), d.Pos); ok && len(d.Related) == 0 {
+					d.Related = []diag.Related{{Pos: use, Message: "used by certificate " + name}}
+				}
+			}
+			from = len(*c.l)
+		}
 		out := bundle.Certificate{ID: name, Label: or(cert.Label, "certificate."+name), Languages: cert.Languages,
 			Size: or(cert.Page.Size, "A4"), Orientation: or(cert.Page.Orientation, "portrait"), Background: cert.Background}
 		for i, lang := range cert.Languages {
@@ -458,8 +471,10 @@ func (c *checker) certificates(id string, ev event, rule func(string, rules.Kind
 			}
 			out.Fonts = append(out.Fonts, bundle.FontSet{Regular: f.Regular, Bold: f.Bold})
 		}
+		used(certPath)
 		for i, e := range cert.Elements {
 			path := []any{"events", id, "certificates", name, "elements", i}
+			elementPath := append(slices.Clip(certPath), "elements", strconv.Itoa(i))
 			var kinds []string
 			for k, set := range map[string]bool{"text": e.Text != "", "value": e.Value != "", "registrationNumber": e.Number, "serial": e.Serial,
 				"issued": e.Issued, "image": e.Image != "", "qr": e.QR, "watermark": e.Watermark != ""} {
@@ -495,6 +510,7 @@ func (c *checker) certificates(id string, ev event, rule func(string, rules.Kind
 				}
 			}
 			out.Elements = append(out.Elements, el)
+			used(elementPath)
 		}
 		c.certs[id] = append(c.certs[id], out)
 	}
@@ -1114,12 +1130,13 @@ func (c *checker) numbering(id string, n numbering) {
 
 // rulePos turns a byte offset inside a rule into the position of that character in the
 // package's file: the rule is a CUE string literal, whose escapes the offset must step over.
+// When the offset cannot be placed (a multi-line literal), it is the whole literal's range.
 func (s *cueSource) rulePos(path []any, offset int) diag.Pos {
 	p := make([]string, len(path))
 	for i, x := range path {
 		p[i] = fmt.Sprint(x)
 	}
-	pos := s.enclosing(p)
+	pos := s.enclosing(p) // the literal's range, when the offset cannot be placed inside it
 	if pos.Line == 0 {
 		return pos
 	}
@@ -1156,5 +1173,5 @@ func (s *cueSource) rulePos(path []any, offset int) diag.Pos {
 		}
 	}
 	pos.Column = i + 1
-	return pos
+	return pos.Start()
 }

@@ -14,6 +14,7 @@ import (
 	"cuelang.org/go/cue/cuecontext"
 	"cuelang.org/go/cue/errors"
 	"cuelang.org/go/cue/load"
+	"cuelang.org/go/cue/parser"
 	"cuelang.org/go/cue/token"
 
 	"github.com/crvsctl/crvsctl/diag"
@@ -39,6 +40,8 @@ type cueSource struct {
 	abs    string    // the same, absolute, as CUE writes file names
 	author cue.Value // the author's files alone, for positions
 	value  cue.Value // unified with #Package
+
+	parsed map[string]*ast.File // the author's files, parsed again when a diagnostic needs a range
 }
 
 // loadCUE loads every .cue file of dir and unifies it with #Package. Every problem CUE finds is
@@ -312,7 +315,7 @@ func (s *cueSource) position(path []string, errs []errors.Error) diag.Pos {
 	for _, e := range errs {
 		for _, p := range append([]token.Pos{e.Position()}, errors.Positions(e)...) {
 			if pos, ok := s.authorPos(p); ok {
-				return pos
+				return s.extent(pos, p, false)
 			}
 		}
 	}
@@ -330,7 +333,16 @@ func (s *cueSource) authorPos(p token.Pos) (diag.Pos, bool) {
 	return diag.Pos{File: file, Line: p.Line(), Column: p.Column()}, true
 }
 
-// enclosing is the position of the innermost value on path that the author wrote.
+// withEnd makes pos a range that ends at end, when end is after it in the same file.
+func withEnd(pos diag.Pos, end token.Pos) diag.Pos {
+	if end.IsValid() && (end.Line() > pos.Line || end.Line() == pos.Line && end.Column() > pos.Column) {
+		pos.EndLine, pos.EndColumn = end.Line(), end.Column()
+	}
+	return pos
+}
+
+// enclosing is the position of the innermost value on path that the author wrote, with its
+// extent when its source is known: from its first character to just after its last.
 func (s *cueSource) enclosing(path []string) diag.Pos {
 	for n := len(path); n >= 0 && s.author.Exists(); n-- {
 		v := s.author.LookupPath(cuePath(path[:n]))
@@ -344,22 +356,132 @@ func (s *cueSource) enclosing(path []string) diag.Pos {
 		}
 		if node != nil {
 			if pos, ok := s.authorPos(node.Pos()); ok {
-				return pos
+				return withEnd(pos, nodeEnd(node))
 			}
 		}
 		if pos, ok := s.authorPos(v.Pos()); ok {
-			return pos
+			return s.extent(pos, v.Pos(), false)
 		}
 		// A struct put together from several files has no one position: take its first key's.
 		if it, err := v.Fields(cue.Optional(true)); err == nil {
 			for it.Next() {
 				if pos, ok := s.authorPos(it.Value().Pos()); ok {
-					return pos
+					return s.extent(pos, it.Value().Pos(), true)
 				}
 			}
 		}
 	}
 	return diag.Pos{File: s.dir}
+}
+
+// extent makes pos, the start of a value CUE gives no source for (an element a comprehension
+// or a shared layout makes), a range: that of the expression that starts at p in the author's
+// file or, with inStruct, that of the innermost struct around p, where p is a key's position.
+// The file is read again with CUE's parser, once, and only when a diagnostic needs it.
+func (s *cueSource) extent(pos diag.Pos, p token.Pos, inStruct bool) diag.Pos {
+	if s.parsed == nil {
+		s.parsed = map[string]*ast.File{}
+	}
+	f, ok := s.parsed[p.Filename()]
+	if !ok {
+		f, _ = parser.ParseFile(p.Filename(), nil, parser.ParseComments)
+		s.parsed[p.Filename()] = f
+	}
+	if f == nil {
+		return pos
+	}
+	before := func(a, b token.Pos) bool {
+		return a.Line() < b.Line() || a.Line() == b.Line() && a.Column() <= b.Column()
+	}
+	var found ast.Node
+	ast.Walk(f, func(n ast.Node) bool {
+		if _, isFile := n.(*ast.File); isFile {
+			return true
+		}
+		start, end := n.Pos(), nodeEnd(n)
+		if !start.IsValid() || !end.IsValid() {
+			return true // a node without a span (a let clause): look inside
+		}
+		if !before(start, p) || before(end, p) {
+			return false // not around p: nothing inside it is
+		}
+		switch {
+		case !inStruct && start.Line() == p.Line() && start.Column() == p.Column():
+			found = n
+			return false
+		case inStruct:
+			if _, ok := n.(*ast.StructLit); ok {
+				found = n // the innermost wins: it is found last
+			}
+		}
+		return true
+	}, nil)
+	if found == nil {
+		return pos
+	}
+	if st, ok := found.(*ast.StructLit); ok && len(st.Elts) > 0 {
+		// pos is its first key: the range is its keys, from the first to the last.
+		return withEnd(pos, nodeEnd(st.Elts[len(st.Elts)-1]))
+	}
+	return withEnd(pos, nodeEnd(found))
+}
+
+// nodeEnd is where a node ends: just after its last character. (CUE's struct and list
+// literals give their closing brace's position.)
+func nodeEnd(n ast.Node) token.Pos {
+	switch x := n.(type) {
+	case *ast.StructLit:
+		if x.Rbrace.IsValid() {
+			return x.Rbrace.Add(1)
+		}
+	case *ast.ListLit:
+		if x.Rbrack.IsValid() {
+			return x.Rbrack.Add(1)
+		}
+	}
+	return n.End()
+}
+
+// useSite says where a value that a shared layout defines is used. pos is where the value at
+// path was found. Going out from path to path[:stop], the values whose source holds pos are the
+// layout itself; the first one whose source does not is the use that brought the layout in,
+// such as a certificate's elements: _birthElements. There is none when every source holds pos:
+// the value is written where it is used.
+func (s *cueSource) useSite(path []string, stop int, pos diag.Pos) (diag.Pos, bool) {
+	if pos.Line == 0 || !s.author.Exists() {
+		return diag.Pos{}, false
+	}
+	for n := len(path); n >= stop && n >= 0; n-- {
+		v := s.author.LookupPath(cuePath(path[:n]))
+		if !v.Exists() {
+			continue
+		}
+		node := v.Source()
+		if node == nil {
+			continue // put together from several places, or made by a comprehension
+		}
+		start, ok := s.authorPos(node.Pos())
+		if !ok {
+			continue
+		}
+		if at := withEnd(start, nodeEnd(node)); !contains(at, pos) {
+			return at, true
+		}
+	}
+	return diag.Pos{}, false
+}
+
+// contains reports whether p starts within the range r.
+func contains(r, p diag.Pos) bool {
+	if r.File != p.File {
+		return false
+	}
+	if !r.HasRange() {
+		return r.Line == p.Line && r.Column <= p.Column
+	}
+	after := p.Line > r.Line || p.Line == r.Line && p.Column >= r.Column
+	before := p.Line < r.EndLine || p.Line == r.EndLine && p.Column < r.EndColumn
+	return after && before
 }
 
 // walk goes through every value of the package: it collects the error of each value that has

@@ -532,6 +532,7 @@ func cellOffset(p diag.Pos, text string, off int) diag.Pos {
 	if p.Sheet != "" || p.Column == 0 {
 		return p
 	}
+	p = p.Start() // a point inside the cell
 	quoted := strings.ContainsAny(text, ",;\"\n")
 	if quoted {
 		p.Column++

@@ -36,12 +36,31 @@ func (s Severity) String() string {
 func (s Severity) MarshalJSON() ([]byte, error) { return json.Marshal(s.String()) }
 
 // Pos is where a problem is: a line and column of a text file (CUE, CSV), or a sheet, row and
-// column of a workbook (XLSX). Lines, columns and rows count from 1; 0 means unknown.
+// column of a workbook (XLSX). Lines, columns and rows count from 1; 0 means unknown. Columns
+// count bytes, as CUE's and Go's positions do.
+//
+// A position may be a range: EndLine and EndColumn are where the offending text ends, the
+// column one past its last byte (as in HCL and the Language Server Protocol); 0 means the
+// position is a point. A range is only ever in a text file.
 type Pos struct {
-	File   string `json:"file"`
-	Line   int    `json:"line,omitempty"`
-	Column int    `json:"column,omitempty"`
-	Sheet  string `json:"sheet,omitempty"` // set for workbooks: then Line is the row
+	File      string `json:"file"`
+	Line      int    `json:"line,omitempty"`
+	Column    int    `json:"column,omitempty"`
+	Sheet     string `json:"sheet,omitempty"` // set for workbooks: then Line is the row
+	EndLine   int    `json:"endLine,omitempty"`
+	EndColumn int    `json:"endColumn,omitempty"`
+}
+
+// Start is the position without its end.
+func (p Pos) Start() Pos {
+	p.EndLine, p.EndColumn = 0, 0
+	return p
+}
+
+// HasRange reports whether the position has an end after its start.
+func (p Pos) HasRange() bool {
+	return p.Sheet == "" && p.Line > 0 && p.Column > 0 &&
+		(p.EndLine > p.Line || p.EndLine == p.Line && p.EndColumn > p.Column)
 }
 
 // String writes the position as file:line:col, or file: sheet S, row R, column C for a sheet,
@@ -84,6 +103,15 @@ type Diagnostic struct {
 	Code     string   `json:"code"`           // stable, for tests and documentation: "unknown-field"
 	Message  string   `json:"message"`        // what is wrong, naming the offending token
 	Hint     string   `json:"hint,omitempty"` // what to do, when it can be worked out
+	// Related are other places that explain the problem: where a shared layout that holds the
+	// offending value is used, for one.
+	Related []Related `json:"related,omitempty"`
+}
+
+// Related is a second position of a diagnostic, with what it is.
+type Related struct {
+	Pos     Pos    `json:"pos"`
+	Message string `json:"message"` // "used by certificate birth-certificate"
 }
 
 // String writes the diagnostic as one line: position, message, hint.
@@ -98,6 +126,12 @@ func (d Diagnostic) String() string {
 	if d.Hint != "" {
 		b.WriteString("; ")
 		b.WriteString(d.Hint)
+	}
+	for _, r := range d.Related {
+		b.WriteString("\n\t")
+		b.WriteString(r.Pos.String())
+		b.WriteString(": ")
+		b.WriteString(r.Message)
 	}
 	return b.String()
 }
@@ -124,12 +158,21 @@ func (l List) HasErrors() bool {
 // the checks ran in.
 func (l List) Sort() {
 	slices.SortStableFunc(l, func(a, b Diagnostic) int {
-		return cmp.Or(
+		c := cmp.Or(
 			cmp.Compare(a.Pos.File, b.Pos.File),
 			cmp.Compare(a.Pos.Sheet, b.Pos.Sheet),
 			cmp.Compare(a.Pos.Line, b.Pos.Line),
 			cmp.Compare(a.Pos.Column, b.Pos.Column),
 		)
+		if c == 0 && len(a.Related) > 0 && len(b.Related) > 0 {
+			// One problem of a shared layout, once per use: in the order of the uses.
+			c = cmp.Or(
+				cmp.Compare(a.Related[0].Pos.File, b.Related[0].Pos.File),
+				cmp.Compare(a.Related[0].Pos.Line, b.Related[0].Pos.Line),
+				cmp.Compare(a.Related[0].Pos.Column, b.Related[0].Pos.Column),
+			)
+		}
+		return c
 	})
 }
 

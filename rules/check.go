@@ -12,6 +12,7 @@ import (
 	"cel.dev/cel-go/common/types"
 	"cel.dev/cel-go/parser"
 
+	"github.com/crvsctl/crvsctl/diag"
 	"github.com/crvsctl/crvsctl/internal/suggest"
 )
 
@@ -45,6 +46,22 @@ type CheckError struct {
 	Code        string
 	Message     string
 	Hint        string // a suggestion, when one can be computed: "did you mean child.dob?"
+}
+
+// CodePrefix is put before a rule checker's code in a diagnostic: rule/unknown-field.
+const CodePrefix = "rule/"
+
+// Diagnostic is the error as the compiler reports it, positioned by at, which turns a byte
+// offset of the expression into its position in the package's file: the range is the offending
+// token's, from Offset to End.
+func (e *CheckError) Diagnostic(at func(offset int) diag.Pos) diag.Diagnostic {
+	pos := at(e.Offset)
+	if e.End > e.Offset {
+		if end := at(e.End); end.File == pos.File && end.Line > 0 && (end.Line > pos.Line || end.Column > pos.Column) {
+			pos.EndLine, pos.EndColumn = end.Line, end.Column
+		}
+	}
+	return diag.Diagnostic{Pos: pos, Severity: diag.Error, Code: CodePrefix + e.Code, Message: e.Message, Hint: e.Hint}
 }
 
 func (e *CheckError) Error() string {

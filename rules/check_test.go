@@ -3,6 +3,8 @@ package rules
 import (
 	"strings"
 	"testing"
+
+	"github.com/crvsctl/crvsctl/diag"
 )
 
 // testSchema is a birth form, small but with every field type.
@@ -191,5 +193,23 @@ func TestNewEnvRejectsBadSchemas(t *testing.T) {
 	_, err := NewEnv(Schema{Fields: []Field{{ID: "a", Type: TypeText}, {ID: "a", Type: TypeNumber}}})
 	if err == nil || !strings.Contains(err.Error(), "declared twice") {
 		t.Errorf("duplicate: %v", err)
+	}
+}
+
+// TestCheckErrorDiagnostic: a rule checker's error becomes the compiler's diagnostic, its range
+// the offending token's, placed by the caller (here: column = offset + 1 on line 3).
+func TestCheckErrorDiagnostic(t *testing.T) {
+	_, errs := testEnv(t).Check("child.dobb <= today()", Bool)
+	if len(errs) == 0 {
+		t.Fatal("no error")
+	}
+	d := errs[0].Diagnostic(func(off int) diag.Pos { return diag.Pos{File: "f.cue", Line: 3, Column: off + 1} })
+	if d.Code != "rule/unknown-field" || d.Severity != diag.Error || d.Pos.Column != 1 || d.Pos.EndLine != 3 || d.Pos.EndColumn != 11 || d.Hint == "" {
+		t.Errorf("%+v", d)
+	}
+	// An end that cannot be placed after the start leaves a point.
+	d = errs[0].Diagnostic(func(int) diag.Pos { return diag.Pos{File: "f.cue", Line: 3, Column: 5} })
+	if d.Pos.HasRange() || d.Pos.EndLine != 0 {
+		t.Errorf("%+v", d.Pos)
 	}
 }

@@ -326,6 +326,22 @@ func TestTablePositions(t *testing.T) {
 			t.Errorf("position %s, want %s", s, c.want)
 		}
 	}
+	// A cell's position is its range: up to the next separator, or its text for the last one.
+	for _, c := range []struct {
+		got                diag.Pos
+		endLine, endColumn int
+	}{
+		{tab.HeaderPos(0), 1, 5},
+		{tab.HeaderPos(2), 1, 17},
+		{tab.Pos(a, 0), 2, 2},
+		{tab.Pos(a, 1), 0, 0}, // over two lines: a point
+		{tab.Pos(b, 0), 4, 2},
+		{tab.Pos(b, 2), 0, 0},
+	} {
+		if c.got.EndLine != c.endLine || c.got.EndColumn != c.endColumn {
+			t.Errorf("%s ends at %d:%d, want %d:%d", c.got, c.got.EndLine, c.got.EndColumn, c.endLine, c.endColumn)
+		}
+	}
 	if got := tab.Cell(a, tab.Col("PARENT")); got != "R9" {
 		t.Errorf("Cell(parent) = %q", got)
 	}

@@ -193,25 +193,41 @@ func (t *Table) Cell(row Row, col int) string {
 	return row.Cells[col]
 }
 
-// Pos returns the position of a row's cell. With col -1, or a cell the CSV record did not
-// have, it is the row's line alone.
+// Pos returns the position of a row's cell: in a CSV file, the range of the cell's text. With
+// col -1, or a cell the CSV record did not have, it is the row's line alone.
 func (t *Table) Pos(row Row, col int) diag.Pos {
-	return t.pos(row.Line, row.at, col)
+	return t.pos(row, col)
 }
 
 // HeaderPos returns the position of a header cell, or of the header row with col -1.
 func (t *Table) HeaderPos(col int) diag.Pos {
-	return t.pos(t.head.Line, t.head.at, col)
+	return t.pos(t.head, col)
 }
 
-func (t *Table) pos(line int, at []cellPos, col int) diag.Pos {
-	p := diag.Pos{File: t.File, Sheet: t.Sheet, Line: line}
+func (t *Table) pos(row Row, col int) diag.Pos {
+	p := diag.Pos{File: t.File, Sheet: t.Sheet, Line: row.Line}
+	at := row.at
 	switch {
 	case col < 0:
 	case t.xlsx:
 		p.Column = col + 1
 	case col < len(at):
 		p.Line, p.Column = int(at[col].line), int(at[col].col)
+		// The cell ends before the separator of the next; the last one, after its text
+		// (trimmed, and with its quotes when it needs them: close enough to underline it).
+		switch {
+		case col+1 < len(at) && at[col+1].line == at[col].line:
+			p.EndLine, p.EndColumn = p.Line, int(at[col+1].col)-1
+		case col < len(row.Cells) && row.Cells[col] != "" && !strings.Contains(row.Cells[col], "\n"):
+			n := len(row.Cells[col])
+			if strings.ContainsAny(row.Cells[col], ",;\"") {
+				n += 2 + strings.Count(row.Cells[col], "\"")
+			}
+			p.EndLine, p.EndColumn = p.Line, p.Column+n
+		}
+		if !p.HasRange() {
+			p.EndLine, p.EndColumn = 0, 0
+		}
 	}
 	return p
 }
@@ -280,7 +296,7 @@ func (b *builder) add(line int, cells []string, at []cellPos) {
 			if !t.xlsx {
 				hint = fmt.Sprintf("the header has %d columns: put a value that contains a %q in double quotes, or name the column in the header", width, b.comma())
 			}
-			b.l.Errorf(t.pos(line, at, i), "extra-cells", hint, "value %q is beyond the last column of the header", cells[i])
+			b.l.Errorf(t.pos(Row{Line: line, Cells: cells, at: at}, i), "extra-cells", hint, "value %q is beyond the last column of the header", cells[i])
 			break
 		}
 	}
@@ -432,6 +448,6 @@ func (b *builder) finish() {
 	if b.t.xlsx {
 		what = "sheet"
 	}
-	b.l.Errorf(b.t.pos(1, nil, -1), "no-header", "the first row that is not blank must name the columns",
+	b.l.Errorf(b.t.pos(Row{Line: 1}, -1), "no-header", "the first row that is not blank must name the columns",
 		"the %s is empty: it has no header row", what)
 }

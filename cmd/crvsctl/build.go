@@ -27,7 +27,7 @@ written), 2 when the command line is wrong.`,
 			}
 			batchGC()
 			b, diags := compiler.Build(args[0])
-			if err := diags.WriteText(cmd.ErrOrStderr()); err != nil {
+			if err := writeDiagnostics(cmd.OutOrStdout(), cmd.ErrOrStderr(), diags, "auto"); err != nil {
 				return err
 			}
 			if b == nil {

@@ -23,8 +23,8 @@ func newDiffCommand() *cobra.Command {
 		Long: `diff compares two versions of a country package, each a package directory or a bundle
 written by crvsctl build, and reports every change of NEW that breaks the records, the
 integrators or the users of OLD, each with its rule id and how to avoid it: in NEW's files
-when NEW is a directory, one a line as file:line:col: message [RULE]; fix, or as a JSON
-array with --format json. --allow RULE,... accepts the changes of those rules.
+when NEW is a directory, as validate writes its diagnostics (one a line as
+file:line:col: RULE: message; fix when piped, --format json, github or pretty). --allow RULE,... accepts the changes of those rules.
 
 Rules:
 ` + breaking.Describe() + `
@@ -32,8 +32,8 @@ Exit status: 0 when nothing breaks, 1 when something does (or a version does not
 2 when the command line is wrong.`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if format != "text" && format != "json" {
-				return usageError{fmt.Errorf("--format must be text or json, not %q", format)}
+			if err := checkDiagFormat(format); err != nil {
+				return err
 			}
 			for _, id := range allow {
 				if !slices.ContainsFunc(breaking.Rules, func(r breaking.Rule) bool { return r.ID == id }) {
@@ -58,7 +58,7 @@ Exit status: 0 when nothing breaks, 1 when something does (or a version does not
 			return report(cmd, out, format)
 		},
 	}
-	cmd.Flags().StringVar(&format, "format", "text", "output format: text or json")
+	cmd.Flags().StringVar(&format, "format", "auto", "output format: auto, text, pretty, json or github")
 	cmd.Flags().StringSliceVar(&allow, "allow", nil, "rule ids whose changes are accepted, comma-separated")
 	return cmd
 }
@@ -89,15 +89,9 @@ func loadVersion(path string) (*bundle.Bundle, func(...any) diag.Pos, diag.List)
 	return nil, nil, l
 }
 
-// report writes diagnostics, as text or JSON, and fails when there are errors.
+// report writes diagnostics in a format (see writeDiagnostics), and fails when there are errors.
 func report(cmd *cobra.Command, l diag.List, format string) error {
-	var err error
-	if format == "json" {
-		err = l.WriteJSON(cmd.OutOrStdout())
-	} else {
-		err = l.WriteText(cmd.ErrOrStderr())
-	}
-	if err != nil {
+	if err := writeDiagnostics(cmd.OutOrStdout(), cmd.ErrOrStderr(), l, format); err != nil {
 		return err
 	}
 	if l.HasErrors() {

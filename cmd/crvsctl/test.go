@@ -22,14 +22,14 @@ Exit status: 0 when every test passes, 1 when the package has errors or a test f
 		RunE: func(cmd *cobra.Command, args []string) error {
 			batchGC()
 			b, diags := compiler.Build(args[0])
-			if err := diags.WriteText(cmd.ErrOrStderr()); err != nil {
+			if err := writeDiagnostics(cmd.OutOrStdout(), cmd.ErrOrStderr(), diags, "auto"); err != nil {
 				return err
 			}
 			if b == nil {
 				return exitCode(exitProblems)
 			}
 			res := compiler.RunTests(args[0], b)
-			if err := res.Problems.WriteText(cmd.ErrOrStderr()); err != nil {
+			if err := writeDiagnostics(cmd.OutOrStdout(), cmd.ErrOrStderr(), res.Problems, "auto"); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%d passed, %d failed\n", res.Passed, res.Failed)

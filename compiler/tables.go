@@ -29,6 +29,8 @@ const (
 	CodeMessage       = "message-syntax"
 	CodePlural        = "plural-category"
 	CodeNoContact     = "no-contact"
+	// CodePlaceholderLevel is a placeholder (-, N/A) standing for a missing level of an OCHA table.
+	CodePlaceholderLevel = "placeholder-level"
 )
 
 // area is an administrative area, from either layout of the areas sheet.
@@ -159,11 +161,24 @@ func (c *checker) nameColumns(t *sheets.Table) map[string]int {
 }
 
 // ochaColumn reads UN OCHA's column names: ADM2_PCODE, ADM2_EN, admin2Pcode, admin2Name_fr.
+// A suffix of three letters (ADM1_REF) is a language only when the package declares it.
 var ochaColumn = regexp.MustCompile(`(?i)^(?:adm(\d)_(pcode|[a-z]{2,3})|admin(\d)(pcode|name_[a-z]{2,3}))$`)
+
+// placeholder tells a value that OCHA tables put where a level is missing: a dash, N/A.
+func placeholder(v string) bool {
+	switch strings.ToLower(v) {
+	case "-", "--", "—", "n/a", "na", "#n/a", "none", "null":
+		return true
+	}
+	return false
+}
 
 // ochaAreas reads the wide tables of UN OCHA's Common Operational Datasets as published: a row
 // per lowest-level area, with the code and the names of every level above it. ADM0 is the
-// country itself; ADM1 is the package's first level.
+// country itself; ADM1 is the package's first level. Names in languages the package does not
+// declare are warned about and left out; other columns (ADM1_REF, ADM1ALT1EN, validOn,
+// Shape_Area...) are not the package's and are passed over. A level whose code is blank or a
+// placeholder (-, N/A) is missing in that row: the ragged branch it stands for.
 func (c *checker) ochaAreas(tb *tables, s sheet, levels []string) {
 	t := c.read(s, sheets.Columns{Pattern: regexp.MustCompile(`.`), PatternDoc: "ADMn_PCODE, ADMn_EN..."})
 	if t == nil {
@@ -174,6 +189,8 @@ func (c *checker) ochaAreas(tb *tables, s sheet, levels []string) {
 		names map[string]int // by language
 	}
 	byLevel := map[int]*levelCols{}
+	langs := c.pkg.Country.Languages
+	undeclared := map[string][]int{} // a language the package does not have: its columns
 	for i, h := range t.Header {
 		m := ochaColumn.FindStringSubmatch(h)
 		if m == nil {
@@ -182,6 +199,12 @@ func (c *checker) ochaAreas(tb *tables, s sheet, levels []string) {
 		n, kind := m[1], strings.ToLower(m[2])
 		if n == "" {
 			n, kind = m[3], strings.ToLower(strings.TrimPrefix(strings.ToLower(m[4]), "name_"))
+		}
+		if kind != "pcode" && !slices.ContainsFunc(langs, func(l string) bool { return strings.SplitN(l, "-", 2)[0] == kind }) {
+			if len(kind) == 2 {
+				undeclared[kind] = append(undeclared[kind], i)
+			}
+			continue // ADM1_REF, ADM1_ALT: a three-letter suffix that is no language of ours
 		}
 		lv, _ := strconv.Atoi(n)
 		if byLevel[lv] == nil {
@@ -192,6 +215,16 @@ func (c *checker) ochaAreas(tb *tables, s sheet, levels []string) {
 		} else {
 			byLevel[lv].names[kind] = i
 		}
+	}
+	for _, lang := range slices.Sorted(maps.Keys(undeclared)) {
+		cols := undeclared[lang]
+		names := make([]string, len(cols))
+		for i, col := range cols {
+			names[i] = t.Header[col]
+		}
+		c.l.Warnf(t.HeaderPos(cols[0]), CodeLanguage, "add "+lang+" to country.languages to keep them, or delete the columns",
+			"%s %s %s names in language %s, which the country does not declare (%s): they are not read",
+			plural(len(names), "column", "columns"), strings.Join(names, ", "), plural(len(names), "has", "have"), lang, strings.Join(langs, ", "))
 	}
 	if len(byLevel) == 0 || byLevel[1] == nil || byLevel[1].pcode < 0 {
 		c.l.Errorf(t.HeaderPos(-1), "missing-column", "OCHA tables have ADM1_PCODE, ADM1_EN, ADM2_PCODE... or admin1Pcode, admin1Name_en...",
@@ -205,6 +238,7 @@ func (c *checker) ochaAreas(tb *tables, s sheet, levels []string) {
 	}
 	def := c.pkg.Country.DefaultLanguage
 	var roots []string
+	var placeheld []sheets.Row // rows with a placeholder for a missing level, warned about at once
 	for _, row := range t.Rows {
 		parent := ""
 		if cols := byLevel[0]; cols != nil && cols.pcode >= 0 {
@@ -215,18 +249,31 @@ func (c *checker) ochaAreas(tb *tables, s sheet, levels []string) {
 				}
 			}
 		}
+		held := false
 		for lv := 1; lv <= deepest; lv++ {
 			cols := byLevel[lv]
 			if cols == nil || cols.pcode < 0 {
 				continue
 			}
 			k := t.Cell(row, cols.pcode)
-			if k == "" {
-				continue // a ragged branch: this level is missing here, the next hangs from the last
-			}
 			names := map[string]string{}
+			named := "" // a real name given at this level
 			for lang, col := range cols.names {
-				names[lang] = t.Cell(row, col)
+				v := t.Cell(row, col)
+				if placeholder(v) {
+					held, v = true, ""
+				}
+				names[lang] = v
+				if v != "" && named == "" {
+					named = v
+				}
+			}
+			if k == "" || placeholder(k) {
+				held = held || k != ""
+				if named != "" {
+					c.l.Errorf(t.Pos(row, cols.pcode), "missing-value", "", "%s is named %s here but has no code: an area needs one", levels[lv-1], named)
+				}
+				continue // a ragged branch: this level is missing here, the next hangs from the last
 			}
 			name := names[strings.SplitN(def, "-", 2)[0]]
 			if prev, ok := tb.areas[k]; ok {
@@ -246,7 +293,38 @@ func (c *checker) ochaAreas(tb *tables, s sheet, levels []string) {
 			}
 			parent = k
 		}
+		if held {
+			placeheld = append(placeheld, row)
+		}
 	}
+	if len(placeheld) > 0 {
+		lines := make([]string, 0, min(len(placeheld), 10))
+		for _, r := range placeheld[:min(len(placeheld), 10)] {
+			lines = append(lines, strconv.Itoa(r.Line))
+		}
+		more := ""
+		if len(placeheld) > 10 {
+			more = fmt.Sprintf(" and %d more", len(placeheld)-10)
+		}
+		what := "line"
+		if t.Sheet != "" {
+			what = "row"
+		}
+		if len(placeheld) > 1 {
+			what += "s"
+		}
+		c.l.Warnf(t.Pos(placeheld[0], -1), CodePlaceholderLevel, "leave the cells of a missing level blank to say so without this warning",
+			"a placeholder (-, N/A) stands for a missing level: read as a ragged branch, the level below hanging from the one above, at %s %s%s",
+			what, strings.Join(lines, ", "), more)
+	}
+}
+
+// plural picks the singular or plural form of a word for a count.
+func plural(n int, one, other string) string {
+	if n == 1 {
+		return one
+	}
+	return other
 }
 
 func orNone(s string) string {

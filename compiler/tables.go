@@ -268,12 +268,15 @@ func (c *checker) ochaAreas(tb *tables, s sheet, levels []string) {
 					named = v
 				}
 			}
-			if k == "" || placeholder(k) {
+			switch {
+			case (k == "" || placeholder(k)) && named != "":
+				c.l.Errorf(t.Pos(row, cols.pcode), "missing-value", "", "%s is named %s here but has no code: an area needs one", levels[lv-1], named)
+				continue
+			case k == "" || placeholder(k) || named == "" && len(cols.names) > 0:
+				// A ragged branch: this level is missing here, the next hangs from the last.
+				// Farajaland's table gives such a level a code and "-" for its names.
 				held = held || k != ""
-				if named != "" {
-					c.l.Errorf(t.Pos(row, cols.pcode), "missing-value", "", "%s is named %s here but has no code: an area needs one", levels[lv-1], named)
-				}
-				continue // a ragged branch: this level is missing here, the next hangs from the last
+				continue
 			}
 			name := names[strings.SplitN(def, "-", 2)[0]]
 			if prev, ok := tb.areas[k]; ok {
@@ -313,8 +316,8 @@ func (c *checker) ochaAreas(tb *tables, s sheet, levels []string) {
 		if len(placeheld) > 1 {
 			what += "s"
 		}
-		c.l.Warnf(t.Pos(placeheld[0], -1), CodePlaceholderLevel, "leave the cells of a missing level blank to say so without this warning",
-			"a placeholder (-, N/A) stands for a missing level: read as a ragged branch, the level below hanging from the one above, at %s %s%s",
+		c.l.Warnf(t.Pos(placeheld[0], -1), CodePlaceholderLevel, "leave a missing level's cells blank, its code's too, to say so without this warning",
+			"a level named -, N/A or nothing is read as missing (the level below hangs from the one above) and a code given for it as no area, at %s %s%s",
 			what, strings.Join(lines, ", "), more)
 	}
 }

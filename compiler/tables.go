@@ -373,14 +373,32 @@ func (c *checker) checkAreaTree(tb *tables, levels []string) {
 	}
 }
 
+// opencrvsID is the package's id of an OpenCRVS name in capitals (CRVS_OFFICE, LOCAL_REGISTRAR):
+// the same in lower case with hyphens (crvs-office, local-registrar).
+func opencrvsID(name string) string {
+	return strings.ReplaceAll(strings.ToLower(name), "_", "-")
+}
+
+// offices reads the offices and health facilities, in the normalised layout (code, name, type,
+// area, name:LANG) or OpenCRVS's (id, name, partOf, locationType, as its locations.csv is
+// published). An office without an area (a blank area, OpenCRVS's Location/0) is national:
+// headquarters, an embassy.
 func (c *checker) offices(tb *tables) {
 	o := c.pkg.Places.Offices
-	t := c.read(o.sheet, sheets.Columns{Required: []string{"code", "name", "type", "area"}, Pattern: langColumn, PatternDoc: "name:LANG, such as name:fr"})
+	opencrvs := o.Layout == "opencrvs"
+	cols := sheets.Columns{Required: []string{"code", "name", "type", "area"}, Pattern: langColumn, PatternDoc: "name:LANG, such as name:fr"}
+	if opencrvs {
+		cols.Required = []string{"id", "name", "partOf", "locationType"}
+	}
+	t := c.read(o.sheet, cols)
 	if t == nil {
 		return
 	}
-	c.nameColumns(t)
+	langs := c.nameColumns(t)
 	code, name, typ, ar := t.Col("code"), t.Col("name"), t.Col("type"), t.Col("area")
+	if opencrvs {
+		code, typ, ar = t.Col("id"), t.Col("locationType"), t.Col("partOf")
+	}
 	first := make(map[string]diag.Pos, len(t.Rows))
 	tb.offices = make(map[string]string, len(t.Rows))
 	if len(t.Rows) > 0 {
@@ -397,14 +415,43 @@ func (c *checker) offices(tb *tables) {
 		}
 		first[k] = t.Pos(row, code)
 		t.Required(c.l, row, name)
-		tb.officeList = append(tb.officeList, bundle.Office{Code: k, Name: t.Cell(row, name), Type: t.Cell(row, typ), Area: t.Cell(row, ar)})
+		of := bundle.Office{Code: k, Name: t.Cell(row, name)}
+		for lang, col := range langs {
+			if n := t.Cell(row, col); n != "" && n != of.Name {
+				if of.Names == nil {
+					of.Names = map[string]string{}
+				}
+				of.Names[lang] = n
+			}
+		}
 		if ty, ok := t.Required(c.l, row, typ); ok {
+			if opencrvs && !slices.Contains(o.Types, ty) {
+				ty = opencrvsID(ty)
+			}
 			if !slices.Contains(o.Types, ty) {
-				c.l.Errorf(t.Pos(row, typ), CodeUnknownRef, hintFor(ty, o.Types), "type %s is not one of the office types %s", ty, strings.Join(o.Types, ", "))
+				hint := hintFor(ty, o.Types)
+				if opencrvs {
+					hint = fmt.Sprintf("declare %s in places.offices.types (the type %s in lower case, with hyphens)", ty, t.Cell(row, typ))
+				}
+				c.l.Errorf(t.Pos(row, typ), CodeUnknownRef, hint, "type %s is not one of the office types %s", t.Cell(row, typ), strings.Join(o.Types, ", "))
 			}
 			tb.offices[k] = ty
+			of.Type = ty
 		}
-		if a, ok := t.Required(c.l, row, ar); ok {
+		a := t.Cell(row, ar)
+		if opencrvs {
+			a, ok = strings.CutPrefix(a, "Location/")
+			if !ok {
+				c.l.Errorf(t.Pos(row, ar), CodeWrongType, "OpenCRVS writes Location/ and the area's code, or Location/0 for a national office",
+					"partOf %q of office %s is not Location/<area>", t.Cell(row, ar), k)
+				a = ""
+			} else if a == "0" {
+				a = "" // a national office: headquarters, an embassy
+			}
+		}
+		of.Area = a
+		tb.officeList = append(tb.officeList, of)
+		if a != "" {
 			tb.officeRows = append(tb.officeRows, officeRow{code: k, area: a, pos: t.Pos(row, ar)})
 			if _, known := tb.areas[a]; !known && len(tb.areas) > 0 {
 				c.l.Errorf(t.Pos(row, ar), CodeUnknownRef, "", "area %s of office %s is not an area", a, k)
@@ -413,9 +460,21 @@ func (c *checker) offices(tb *tables) {
 	}
 }
 
+// users reads the users, in the normalised layout (username, name, role, office, email,
+// phone) or OpenCRVS's (primaryOfficeId, givenNames, familyName, role, mobile, username,
+// email, as its default-employees.csv is published, roles in capitals). A phone number
+// written as dialled within the country (0911 111 111) is read in international form when
+// the country declares its calling code.
 func (c *checker) users(tb *tables) {
-	t := c.read(c.pkg.Users, sheets.Columns{Required: []string{"username", "name", "role", "office"}, Optional: []string{"email", "phone"},
-		Pattern: regexp.MustCompile(`(?i)^pass`), PatternDoc: "username, name, role, office, email, phone"})
+	opencrvs := c.pkg.Users.Layout == "opencrvs"
+	cols := sheets.Columns{Required: []string{"username", "name", "role", "office"}, Optional: []string{"email", "phone"},
+		Pattern: regexp.MustCompile(`(?i)^pass`), PatternDoc: "username, name, role, office, email, phone", Text: []string{"phone"}}
+	if opencrvs {
+		cols.Required = []string{"primaryOfficeId", "givenNames", "familyName", "role", "username"}
+		cols.Optional, cols.Text = []string{"mobile", "email"}, []string{"mobile"}
+		cols.PatternDoc = "primaryOfficeId, givenNames, familyName, role, mobile, username, email"
+	}
+	t := c.read(c.pkg.Users.sheet, cols)
 	if t == nil {
 		return
 	}
@@ -426,9 +485,17 @@ func (c *checker) users(tb *tables) {
 		}
 	}
 	user, role, office, email, phone := t.Col("username"), t.Col("role"), t.Col("office"), t.Col("email"), t.Col("phone")
+	nameOf := func(row sheets.Row) string { return t.Cell(row, t.Col("name")) }
+	if opencrvs {
+		office, phone = t.Col("primaryOfficeId"), t.Col("mobile")
+		given, family := t.Col("givenNames"), t.Col("familyName")
+		nameOf = func(row sheets.Row) string {
+			return strings.TrimSpace(t.Cell(row, given) + " " + t.Cell(row, family))
+		}
+	}
 	roles := slices.Sorted(maps.Keys(c.pkg.Roles))
 	first := map[string]diag.Pos{}
-	given := map[string]bool{} // roles held by a user
+	held := map[string]bool{} // roles held by a user
 	for _, row := range t.Rows {
 		u, ok := t.Required(c.l, row, user)
 		if !ok {
@@ -439,16 +506,34 @@ func (c *checker) users(tb *tables) {
 			continue
 		}
 		first[u] = t.Pos(row, user)
-		tb.users = append(tb.users, bundle.User{Username: u, Name: t.Cell(row, t.Col("name")), Role: t.Cell(row, role),
-			Office: t.Cell(row, office), Email: t.Cell(row, email), Phone: t.Cell(row, phone)})
-		t.Required(c.l, row, t.Col("name"))
-		if r, ok := t.Required(c.l, row, role); ok && !slices.Contains(roles, r) {
-			c.l.Errorf(t.Pos(row, role), CodeUnknownRef, hintFor(r, roles), "role %s of user %s does not exist", r, u)
+		bu := bundle.User{Username: u, Name: nameOf(row), Role: t.Cell(row, role), Office: t.Cell(row, office), Email: t.Cell(row, email)}
+		if opencrvs {
+			t.Required(c.l, row, t.Col("givenNames"))
+			t.Required(c.l, row, t.Col("familyName"))
+		} else {
+			t.Required(c.l, row, t.Col("name"))
+		}
+		if r, ok := t.Required(c.l, row, role); ok {
+			if opencrvs && !slices.Contains(roles, r) {
+				r = opencrvsID(r)
+			}
+			if !slices.Contains(roles, r) {
+				hint := hintFor(r, roles)
+				if opencrvs {
+					hint = fmt.Sprintf("declare the role %s (%s in lower case, with hyphens)", r, bu.Role)
+				}
+				c.l.Errorf(t.Pos(row, role), CodeUnknownRef, hint, "role %s of user %s does not exist", bu.Role, u)
+			}
+			bu.Role = r
 		}
 		if o, ok := t.Required(c.l, row, office); ok && len(tb.offices) > 0 {
+			if _, known := tb.offices[o]; !known && opencrvs {
+				o = opencrvsOffice(o, tb)
+			}
 			if _, known := tb.offices[o]; !known {
 				c.l.Errorf(t.Pos(row, office), CodeUnknownRef, hintFor(o, slices.Sorted(maps.Keys(tb.offices))), "office %s of user %s is not an office", o, u)
 			}
+			bu.Office = o
 		}
 		if !username.MatchString(u) {
 			c.l.Errorf(t.Pos(row, user), CodeWrongType, "lower-case letters and digits, joined by dots, hyphens or underscores, such as amina.tarek",
@@ -459,21 +544,65 @@ func (c *checker) users(tb *tables) {
 				c.l.Errorf(t.Pos(row, email), CodeWrongType, "write the address alone, such as amina@example.org", "email %q of user %s is not an email address", e, u)
 			}
 		}
-		if p := t.Cell(row, phone); p != "" && !phoneNumber.MatchString(p) {
-			c.l.Errorf(t.Pos(row, phone), CodeWrongType, "write it in international form, such as +251 91 123 4567",
-				"phone %q of user %s is not a phone number", p, u)
+		if p := t.Cell(row, phone); p != "" {
+			bu.Phone = c.phone(t, row, phone, u)
 		}
 		if t.Cell(row, email) == "" && t.Cell(row, phone) == "" {
 			c.l.Warnf(t.Pos(row, user), CodeNoContact, "", "user %s has neither an email nor a phone: they cannot be reached to set a password", u)
 		}
-		given[t.Cell(row, role)] = true
+		held[bu.Role] = true
+		tb.users = append(tb.users, bu)
 	}
 	// A role nobody holds is declared and unused: its actions are out of everyone's reach.
 	for _, r := range roles {
-		if !given[r] {
+		if !held[r] {
 			c.l.Warnf(c.pos("roles", r), CodeUnused, "", "role %s is given to no user in %s", r, c.pkg.Users.File)
 		}
 	}
+}
+
+// opencrvsOffice finds the office of an OpenCRVS primaryOfficeId, which its seeding writes as
+// the office's type and id (CRVS_OFFICE_LHUYvwY2Aq1 for the office LHUYvwY2Aq1), or returns it.
+func opencrvsOffice(id string, tb *tables) string {
+	for _, ty := range slices.Sorted(maps.Keys(tb.officeTypes())) {
+		prefix := strings.ToUpper(strings.ReplaceAll(ty, "-", "_")) + "_"
+		if k, ok := strings.CutPrefix(id, prefix); ok {
+			if tb.offices[k] == ty {
+				return k
+			}
+		}
+	}
+	return id
+}
+
+// officeTypes are the types the offices have.
+func (tb *tables) officeTypes() map[string]bool {
+	out := map[string]bool{}
+	for _, ty := range tb.offices {
+		out[ty] = true
+	}
+	return out
+}
+
+// phone reads a user's phone number in international form: as written when it is, or as
+// dialled within the country (a leading 0) with the country's calling code in its place.
+func (c *checker) phone(t *sheets.Table, row sheets.Row, col int, u string) string {
+	p := t.Cell(row, col)
+	if phoneNumber.MatchString(p) {
+		return p
+	}
+	cc := c.pkg.Country.CallingCode
+	if rest, ok := strings.CutPrefix(p, "0"); ok && cc != "" && phoneNumber.MatchString(cc+rest) {
+		return cc + " " + rest
+	}
+	hint := "write it in international form, such as +251 91 123 4567"
+	if cc == "" && strings.HasPrefix(p, "0") {
+		hint += ", or declare country.callingCode (such as \"+251\") to write numbers as dialled in the country"
+	} else if cc != "" {
+		hint = fmt.Sprintf("write it in international form (%s 91 123 4567) or as dialled in the country (091 123 4567)", cc)
+	}
+	c.l.Errorf(t.Pos(row, col), CodeWrongType, hint, "phone %q of user %s is not a phone number", p, u)
+	return p
 }
 
 var (

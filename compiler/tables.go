@@ -562,34 +562,23 @@ func (c *checker) users(tb *tables) {
 }
 
 // opencrvsOffice finds the office of an OpenCRVS primaryOfficeId, which its seeding writes as
-// the office's type and id (CRVS_OFFICE_LHUYvwY2Aq1 for the office LHUYvwY2Aq1), or returns it.
+// the office's id after CRVS_OFFICE_ (CRVS_OFFICE_LHUYvwY2Aq1 for LHUYvwY2Aq1, a health
+// facility's too), or returns it.
 func opencrvsOffice(id string, tb *tables) string {
-	for _, ty := range slices.Sorted(maps.Keys(tb.officeTypes())) {
-		prefix := strings.ToUpper(strings.ReplaceAll(ty, "-", "_")) + "_"
-		if k, ok := strings.CutPrefix(id, prefix); ok {
-			if tb.offices[k] == ty {
-				return k
-			}
+	if k, ok := strings.CutPrefix(id, "CRVS_OFFICE_"); ok {
+		if _, known := tb.offices[k]; known {
+			return k
 		}
 	}
 	return id
-}
-
-// officeTypes are the types the offices have.
-func (tb *tables) officeTypes() map[string]bool {
-	out := map[string]bool{}
-	for _, ty := range tb.offices {
-		out[ty] = true
-	}
-	return out
 }
 
 // phone reads a user's phone number in international form: as written when it is, or as
 // dialled within the country (a leading 0) with the country's calling code in its place.
 func (c *checker) phone(t *sheets.Table, row sheets.Row, col int, u string) string {
 	p := t.Cell(row, col)
-	if phoneNumber.MatchString(p) {
-		return p
+	if phoneNumber.MatchString(p) || t.StoredAsNumber(row, col) {
+		return p // a number cell is reported already, with its fix
 	}
 	cc := c.pkg.Country.CallingCode
 	if rest, ok := strings.CutPrefix(p, "0"); ok && cc != "" && phoneNumber.MatchString(cc+rest) {

@@ -114,9 +114,10 @@ type Table struct {
 	Rows   []Row    // the data rows, blank ones skipped
 	HXL    int      // the line (or row) of an HXL hashtag row under the header, 0 for none
 
-	xlsx  bool           // positions are rows and column letters, not lines and characters
-	head  Row            // the header, for its positions
-	index map[string]int // lower-cased name to the first column with it
+	xlsx    bool            // positions are rows and column letters, not lines and characters
+	numbers map[[2]int]bool // cells of Columns.Text stored as numbers (reported), by row and column
+	head    Row             // the header, for its positions
+	index   map[string]int  // lower-cased name to the first column with it
 }
 
 // Row is one data row.
@@ -199,6 +200,12 @@ func (t *Table) Col(name string) int {
 		return i
 	}
 	return -1
+}
+
+// StoredAsNumber tells a cell of a Columns.Text column that the workbook stores as a number,
+// which Read has reported: a check of its value need not report it again.
+func (t *Table) StoredAsNumber(row Row, col int) bool {
+	return t.numbers[[2]int{row.Line, col}]
 }
 
 // Cell returns a row's value in a column: "" when col is -1 (an absent column) or out of range.

@@ -93,6 +93,10 @@ func textCells(f *excelize.File, t *Table, text []string, l *diag.List) {
 			}
 			if ty, err := f.GetCellType(t.Sheet, ref); err == nil && (ty == excelize.CellTypeNumber || ty == excelize.CellTypeUnset) {
 				// A number cell has t="n" or, as Excel writes it, no type at all.
+				if t.numbers == nil {
+					t.numbers = map[[2]int]bool{}
+				}
+				t.numbers[[2]int{row.Line, col}] = true
 				l.Errorf(t.Pos(row, col), "text-cell", fmt.Sprintf("format column %s as Text (Format Cells, Text) and type the values again, or type a ' before each", diag.ColumnName(col+1)),
 					"%s %s is stored as a number: Excel drops a leading zero or plus sign", t.Header[col], t.Cell(row, col))
 			}

@@ -211,6 +211,11 @@ func TestXLSXTextColumns(t *testing.T) {
 	if tab == nil || len(tab.Rows) != 3 {
 		t.Fatalf("table %+v", tab)
 	}
+	for i, want := range []bool{true, false, true} {
+		if got := tab.StoredAsNumber(tab.Rows[i], 2); got != want {
+			t.Errorf("row %d stored as a number: %v, want %v", tab.Rows[i].Line, got, want)
+		}
+	}
 }
 
 func TestXLSXFarColumn(t *testing.T) {

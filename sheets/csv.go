@@ -20,11 +20,10 @@ func ReadCSV(name string, r io.Reader, cols Columns) (*Table, diag.List) {
 	if !ok {
 		return nil, l
 	}
-	data = bytes.TrimPrefix(data, []byte("\uFEFF"))
+	data = crLines(bytes.TrimPrefix(data, []byte("\uFEFF")))
 	if !checkEncoding(name, data, &l) {
 		return nil, l
 	}
-	data = crLines(data)
 	sep, ok := sepHint(data)
 	if !ok {
 		sep = separator(data)
@@ -95,15 +94,12 @@ func checkEncoding(name string, data []byte, l *diag.List) bool {
 	return false
 }
 
-// crLines turns the carriage returns that end lines in a file without a single newline (old
-// Mac text, which encoding/csv would read as one line) into newlines. They are as long as the
-// newlines, so positions are unchanged; data is the reader's own copy.
+// crLines turns the carriage returns that end lines alone (old Mac text, which encoding/csv
+// would read as one line) into newlines; a CR before a newline is left to encoding/csv. They
+// are as long as the newlines, so positions are unchanged; data is the reader's own copy.
 func crLines(data []byte) []byte {
-	if bytes.IndexByte(data, '\n') >= 0 || bytes.IndexByte(data, '\r') < 0 {
-		return data
-	}
-	for i, c := range data {
-		if c == '\r' {
+	for i := bytes.IndexByte(data, '\r'); i >= 0 && i < len(data); i++ {
+		if data[i] == '\r' && (i+1 == len(data) || data[i+1] != '\n') {
 			data[i] = '\n'
 		}
 	}

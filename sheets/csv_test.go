@@ -124,6 +124,12 @@ func TestReadCSV(t *testing.T) {
 			rows:   []row{{2, "A|Alpha"}, {3, "B|Beta"}},
 		},
 		{
+			name:   "carriage returns alone, and a final newline an editor added",
+			text:   "code,name\rA,Alpha\r\nB,Beta\n",
+			header: "code|name",
+			rows:   []row{{2, "A|Alpha"}, {3, "B|Beta"}},
+		},
+		{
 			name:   "an HXL hashtag row under the header, as HDX publishes, is skipped",
 			text:   "code,name,parent\n#adm1 +code,#adm1+name,\nA,Alpha,\n#B,Beta,A\n",
 			header: "code|name|parent",

@@ -381,8 +381,8 @@ func opencrvsID(name string) string {
 
 // offices reads the offices and health facilities, in the normalised layout (code, name, type,
 // area, name:LANG) or OpenCRVS's (id, name, partOf, locationType, as its locations.csv is
-// published). An office without an area (a blank area, OpenCRVS's Location/0) is national:
-// headquarters, an embassy.
+// published). An office whose area is national (OpenCRVS's Location/0) has none: it is the
+// whole country's, such as headquarters or an embassy.
 func (c *checker) offices(tb *tables) {
 	o := c.pkg.Places.Offices
 	opencrvs := o.Layout == "opencrvs"
@@ -439,6 +439,18 @@ func (c *checker) offices(tb *tables) {
 			of.Type = ty
 		}
 		a := t.Cell(row, ar)
+		switch {
+		case opencrvs:
+		case a == "":
+			// Blank is not national: a forgotten area must not give the office's area roles
+			// the whole nation.
+			c.l.Errorf(t.Pos(row, ar), "missing-value", "write the office's area, or national for an office of the whole country (headquarters, an embassy)",
+				"area is empty")
+		case a == "national":
+			if _, known := tb.areas[a]; !known {
+				a = ""
+			}
+		}
 		if opencrvs {
 			a, ok = strings.CutPrefix(a, "Location/")
 			if !ok {

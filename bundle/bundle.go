@@ -64,9 +64,12 @@ type Area struct {
 
 // Office is a registration office or a health facility.
 type Office struct {
-	Code string `json:"code"`
-	Name string `json:"name"`
-	Type string `json:"type"`
+	Code  string            `json:"code"`
+	Name  string            `json:"name"`
+	Names map[string]string `json:"names,omitempty"` // by language, where it differs
+	Type  string            `json:"type"`
+	// Area is the area the office serves, or "" for a national office (headquarters, an
+	// embassy or consulate abroad): an area role there reaches the whole nation.
 	Area string `json:"area"`
 }
 

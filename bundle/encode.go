@@ -59,6 +59,10 @@ func (b *Bundle) encode() (buf []byte, at int, err error) {
 		buf = appendString(buf, o.Code)
 		buf = append(buf, `,"name":`...)
 		buf = appendString(buf, o.Name)
+		if len(o.Names) > 0 {
+			buf = append(buf, `,"names":`...)
+			buf = appendStringMap(buf, o.Names)
+		}
 		buf = append(buf, `,"type":`...)
 		buf = appendString(buf, o.Type)
 		buf = append(buf, `,"area":`...)
@@ -134,6 +138,9 @@ func (b *Bundle) sizeHint() int {
 	for i := range b.Offices {
 		o := &b.Offices[i]
 		n += 48 + len(o.Code) + len(o.Name) + len(o.Type) + len(o.Area)
+		for l, s := range o.Names {
+			n += 8 + len(l) + len(s)
+		}
 	}
 	for i := range b.Users {
 		u := &b.Users[i]

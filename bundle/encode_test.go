@@ -40,7 +40,7 @@ func TestEncodeIsEncodingJSON(t *testing.T) {
 			names = nil
 		}
 		odd.Areas = append(odd.Areas, Area{Code: s, Name: s, Names: names, Parent: s, Level: s})
-		odd.Offices = append(odd.Offices, Office{Code: s, Name: s, Type: s, Area: s})
+		odd.Offices = append(odd.Offices, Office{Code: s, Name: s, Names: names, Type: s, Area: s})
 		odd.Users = append(odd.Users, User{Username: s, Name: s, Role: s, Office: s, Email: s, Phone: s})
 		odd.Translations["fr"][s] = s
 		odd.Events = append(odd.Events, Event{ID: s, Label: s})

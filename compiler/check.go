@@ -752,16 +752,16 @@ func (n *nameRunes) placeNames(lang, level string) *runeSet {
 	return s
 }
 
-// officeNames: an office has one name, whatever the language.
+// officeNames: the offices' names in a language, their name where they have none in it.
 func (n *nameRunes) officeNames(lang string) *runeSet {
-	if s := n.offices[""]; s != nil {
+	if s := n.offices[lang]; s != nil {
 		return s
 	}
 	s := newRuneSet()
 	for _, o := range n.tb.officeList {
-		s.addText(o.Name)
+		s.addText(or(o.Names[lang], o.Name))
 	}
-	n.offices[""] = s
+	n.offices[lang] = s
 	return s
 }
 

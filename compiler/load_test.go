@@ -3,6 +3,8 @@ package compiler
 import (
 	"bytes"
 	"encoding/csv"
+	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -35,6 +37,7 @@ func TestScripts(t *testing.T) {
 		Cmds: map[string]func(*testscript.TestScript, bool, []string){
 			"validate": validateCmd,
 			"xlsx":     xlsxCmd,
+			"people":   peopleCmd,
 		},
 	})
 }
@@ -51,6 +54,28 @@ func validateCmd(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Stdout().Write([]byte(strings.ReplaceAll(out.String(), ts.Getenv("WORK")+string(filepath.Separator), "")))
 	if diags.HasErrors() != neg {
 		ts.Fatalf("validate %s: errors %v", args[0], diags.HasErrors())
+	}
+}
+
+// peopleCmd builds a package and prints its bundle's offices and users, one JSON object a
+// line: what the runtime will read from the sheets.
+func peopleCmd(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: people DIR")
+	}
+	b, diags := Build(ts.MkAbs(args[0]))
+	if diags.HasErrors() {
+		ts.Fatalf("build %s: errors", args[0])
+	}
+	for _, o := range b.Offices {
+		line, err := json.Marshal(o)
+		ts.Check(err)
+		fmt.Fprintf(ts.Stdout(), "office %s\n", line)
+	}
+	for _, u := range b.Users {
+		line, err := json.Marshal(u)
+		ts.Check(err)
+		fmt.Fprintf(ts.Stdout(), "user %s\n", line)
 	}
 }
 

@@ -7,7 +7,7 @@ package compiler
 type pkgModel struct {
 	Country      country             `json:"country"`
 	Places       places              `json:"places"`
-	Users        sheet               `json:"users"`
+	Users        users               `json:"users"`
 	Translations sheet               `json:"translations"`
 	OptionLists  map[string][]option `json:"optionLists"`
 	Roles        map[string]role     `json:"roles"`
@@ -31,12 +31,18 @@ type country struct {
 	DefaultLanguage  string   `json:"defaultLanguage"`
 	FallbackLanguage string   `json:"fallbackLanguage"`
 	TimeZone         string   `json:"timeZone"`
+	CallingCode      string   `json:"callingCode"`
 	Version          string   `json:"version"`
 }
 
 type sheet struct {
 	File  string `json:"file"`
 	Sheet string `json:"sheet"`
+}
+
+type users struct {
+	sheet
+	Layout string `json:"layout"`
 }
 
 type places struct {
@@ -47,7 +53,8 @@ type places struct {
 	} `json:"areas"`
 	Offices struct {
 		sheet
-		Types []string `json:"types"`
+		Layout string   `json:"layout"`
+		Types  []string `json:"types"`
 	} `json:"offices"`
 }
 

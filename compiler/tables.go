@@ -29,6 +29,8 @@ const (
 	CodeMessage       = "message-syntax"
 	CodePlural        = "plural-category"
 	CodeNoContact     = "no-contact"
+	// CodePlaceholderLevel is a placeholder (-, N/A) standing for a missing level of an OCHA table.
+	CodePlaceholderLevel = "placeholder-level"
 )
 
 // area is an administrative area, from either layout of the areas sheet.
@@ -159,11 +161,24 @@ func (c *checker) nameColumns(t *sheets.Table) map[string]int {
 }
 
 // ochaColumn reads UN OCHA's column names: ADM2_PCODE, ADM2_EN, admin2Pcode, admin2Name_fr.
+// A suffix of three letters (ADM1_REF) is a language only when the package declares it.
 var ochaColumn = regexp.MustCompile(`(?i)^(?:adm(\d)_(pcode|[a-z]{2,3})|admin(\d)(pcode|name_[a-z]{2,3}))$`)
+
+// placeholder tells a value that OCHA tables put where a level is missing: a dash, N/A.
+func placeholder(v string) bool {
+	switch strings.ToLower(v) {
+	case "-", "--", "—", "n/a", "na", "#n/a", "none", "null":
+		return true
+	}
+	return false
+}
 
 // ochaAreas reads the wide tables of UN OCHA's Common Operational Datasets as published: a row
 // per lowest-level area, with the code and the names of every level above it. ADM0 is the
-// country itself; ADM1 is the package's first level.
+// country itself; ADM1 is the package's first level. Names in languages the package does not
+// declare are warned about and left out; other columns (ADM1_REF, ADM1ALT1EN, validOn,
+// Shape_Area...) are not the package's and are passed over. A level whose code is blank or a
+// placeholder (-, N/A) is missing in that row: the ragged branch it stands for.
 func (c *checker) ochaAreas(tb *tables, s sheet, levels []string) {
 	t := c.read(s, sheets.Columns{Pattern: regexp.MustCompile(`.`), PatternDoc: "ADMn_PCODE, ADMn_EN..."})
 	if t == nil {
@@ -174,6 +189,8 @@ func (c *checker) ochaAreas(tb *tables, s sheet, levels []string) {
 		names map[string]int // by language
 	}
 	byLevel := map[int]*levelCols{}
+	langs := c.pkg.Country.Languages
+	undeclared := map[string][]int{} // a language the package does not have: its columns
 	for i, h := range t.Header {
 		m := ochaColumn.FindStringSubmatch(h)
 		if m == nil {
@@ -182,6 +199,12 @@ func (c *checker) ochaAreas(tb *tables, s sheet, levels []string) {
 		n, kind := m[1], strings.ToLower(m[2])
 		if n == "" {
 			n, kind = m[3], strings.ToLower(strings.TrimPrefix(strings.ToLower(m[4]), "name_"))
+		}
+		if kind != "pcode" && !slices.ContainsFunc(langs, func(l string) bool { return strings.SplitN(l, "-", 2)[0] == kind }) {
+			if len(kind) == 2 {
+				undeclared[kind] = append(undeclared[kind], i)
+			}
+			continue // ADM1_REF, ADM1_ALT: a three-letter suffix that is no language of ours
 		}
 		lv, _ := strconv.Atoi(n)
 		if byLevel[lv] == nil {
@@ -192,6 +215,16 @@ func (c *checker) ochaAreas(tb *tables, s sheet, levels []string) {
 		} else {
 			byLevel[lv].names[kind] = i
 		}
+	}
+	for _, lang := range slices.Sorted(maps.Keys(undeclared)) {
+		cols := undeclared[lang]
+		names := make([]string, len(cols))
+		for i, col := range cols {
+			names[i] = t.Header[col]
+		}
+		c.l.Warnf(t.HeaderPos(cols[0]), CodeLanguage, "add "+lang+" to country.languages to keep them, or delete the columns",
+			"%s %s %s names in language %s, which the country does not declare (%s): they are not read",
+			plural(len(names), "column", "columns"), strings.Join(names, ", "), plural(len(names), "has", "have"), lang, strings.Join(langs, ", "))
 	}
 	if len(byLevel) == 0 || byLevel[1] == nil || byLevel[1].pcode < 0 {
 		c.l.Errorf(t.HeaderPos(-1), "missing-column", "OCHA tables have ADM1_PCODE, ADM1_EN, ADM2_PCODE... or admin1Pcode, admin1Name_en...",
@@ -205,6 +238,7 @@ func (c *checker) ochaAreas(tb *tables, s sheet, levels []string) {
 	}
 	def := c.pkg.Country.DefaultLanguage
 	var roots []string
+	var placeheld []sheets.Row // rows with a placeholder for a missing level, warned about at once
 	for _, row := range t.Rows {
 		parent := ""
 		if cols := byLevel[0]; cols != nil && cols.pcode >= 0 {
@@ -215,18 +249,34 @@ func (c *checker) ochaAreas(tb *tables, s sheet, levels []string) {
 				}
 			}
 		}
+		held := false
 		for lv := 1; lv <= deepest; lv++ {
 			cols := byLevel[lv]
 			if cols == nil || cols.pcode < 0 {
 				continue
 			}
 			k := t.Cell(row, cols.pcode)
-			if k == "" {
-				continue // a ragged branch: this level is missing here, the next hangs from the last
-			}
 			names := map[string]string{}
+			named := "" // a real name given at this level
 			for lang, col := range cols.names {
-				names[lang] = t.Cell(row, col)
+				v := t.Cell(row, col)
+				if placeholder(v) {
+					held, v = true, ""
+				}
+				names[lang] = v
+				if v != "" && named == "" {
+					named = v
+				}
+			}
+			switch {
+			case (k == "" || placeholder(k)) && named != "":
+				c.l.Errorf(t.Pos(row, cols.pcode), "missing-value", "", "%s is named %s here but has no code: an area needs one", levels[lv-1], named)
+				continue
+			case k == "" || placeholder(k) || named == "" && len(cols.names) > 0:
+				// A ragged branch: this level is missing here, the next hangs from the last.
+				// Farajaland's table gives such a level a code and "-" for its names.
+				held = held || k != ""
+				continue
 			}
 			name := names[strings.SplitN(def, "-", 2)[0]]
 			if prev, ok := tb.areas[k]; ok {
@@ -246,7 +296,38 @@ func (c *checker) ochaAreas(tb *tables, s sheet, levels []string) {
 			}
 			parent = k
 		}
+		if held {
+			placeheld = append(placeheld, row)
+		}
 	}
+	if len(placeheld) > 0 {
+		lines := make([]string, 0, min(len(placeheld), 10))
+		for _, r := range placeheld[:min(len(placeheld), 10)] {
+			lines = append(lines, strconv.Itoa(r.Line))
+		}
+		more := ""
+		if len(placeheld) > 10 {
+			more = fmt.Sprintf(" and %d more", len(placeheld)-10)
+		}
+		what := "line"
+		if t.Sheet != "" {
+			what = "row"
+		}
+		if len(placeheld) > 1 {
+			what += "s"
+		}
+		c.l.Warnf(t.Pos(placeheld[0], -1), CodePlaceholderLevel, "leave a missing level's cells blank, its code's too, to say so without this warning",
+			"a level named -, N/A or nothing is read as missing (the level below hangs from the one above) and a code given for it as no area, at %s %s%s",
+			what, strings.Join(lines, ", "), more)
+	}
+}
+
+// plural picks the singular or plural form of a word for a count.
+func plural(n int, one, other string) string {
+	if n == 1 {
+		return one
+	}
+	return other
 }
 
 func orNone(s string) string {
@@ -292,14 +373,32 @@ func (c *checker) checkAreaTree(tb *tables, levels []string) {
 	}
 }
 
+// opencrvsID is the package's id of an OpenCRVS name in capitals (CRVS_OFFICE, LOCAL_REGISTRAR):
+// the same in lower case with hyphens (crvs-office, local-registrar).
+func opencrvsID(name string) string {
+	return strings.ReplaceAll(strings.ToLower(name), "_", "-")
+}
+
+// offices reads the offices and health facilities, in the normalised layout (code, name, type,
+// area, name:LANG) or OpenCRVS's (id, name, partOf, locationType, as its locations.csv is
+// published). An office whose area is national (OpenCRVS's Location/0) has none: it is the
+// whole country's, such as headquarters or an embassy.
 func (c *checker) offices(tb *tables) {
 	o := c.pkg.Places.Offices
-	t := c.read(o.sheet, sheets.Columns{Required: []string{"code", "name", "type", "area"}, Pattern: langColumn, PatternDoc: "name:LANG, such as name:fr"})
+	opencrvs := o.Layout == "opencrvs"
+	cols := sheets.Columns{Required: []string{"code", "name", "type", "area"}, Pattern: langColumn, PatternDoc: "name:LANG, such as name:fr"}
+	if opencrvs {
+		cols.Required = []string{"id", "name", "partOf", "locationType"}
+	}
+	t := c.read(o.sheet, cols)
 	if t == nil {
 		return
 	}
-	c.nameColumns(t)
+	langs := c.nameColumns(t)
 	code, name, typ, ar := t.Col("code"), t.Col("name"), t.Col("type"), t.Col("area")
+	if opencrvs {
+		code, typ, ar = t.Col("id"), t.Col("locationType"), t.Col("partOf")
+	}
 	first := make(map[string]diag.Pos, len(t.Rows))
 	tb.offices = make(map[string]string, len(t.Rows))
 	if len(t.Rows) > 0 {
@@ -316,14 +415,55 @@ func (c *checker) offices(tb *tables) {
 		}
 		first[k] = t.Pos(row, code)
 		t.Required(c.l, row, name)
-		tb.officeList = append(tb.officeList, bundle.Office{Code: k, Name: t.Cell(row, name), Type: t.Cell(row, typ), Area: t.Cell(row, ar)})
+		of := bundle.Office{Code: k, Name: t.Cell(row, name)}
+		for lang, col := range langs {
+			if n := t.Cell(row, col); n != "" && n != of.Name {
+				if of.Names == nil {
+					of.Names = map[string]string{}
+				}
+				of.Names[lang] = n
+			}
+		}
 		if ty, ok := t.Required(c.l, row, typ); ok {
+			if opencrvs && !slices.Contains(o.Types, ty) {
+				ty = opencrvsID(ty)
+			}
 			if !slices.Contains(o.Types, ty) {
-				c.l.Errorf(t.Pos(row, typ), CodeUnknownRef, hintFor(ty, o.Types), "type %s is not one of the office types %s", ty, strings.Join(o.Types, ", "))
+				hint := hintFor(ty, o.Types)
+				if opencrvs {
+					hint = fmt.Sprintf("declare %s in places.offices.types (the type %s in lower case, with hyphens)", ty, t.Cell(row, typ))
+				}
+				c.l.Errorf(t.Pos(row, typ), CodeUnknownRef, hint, "type %s is not one of the office types %s", t.Cell(row, typ), strings.Join(o.Types, ", "))
 			}
 			tb.offices[k] = ty
+			of.Type = ty
 		}
-		if a, ok := t.Required(c.l, row, ar); ok {
+		a := t.Cell(row, ar)
+		switch {
+		case opencrvs:
+		case a == "":
+			// Blank is not national: a forgotten area must not give the office's area roles
+			// the whole nation.
+			c.l.Errorf(t.Pos(row, ar), "missing-value", "write the office's area, or national for an office of the whole country (headquarters, an embassy)",
+				"area is empty")
+		case a == "national":
+			if _, known := tb.areas[a]; !known {
+				a = ""
+			}
+		}
+		if opencrvs {
+			a, ok = strings.CutPrefix(a, "Location/")
+			if !ok {
+				c.l.Errorf(t.Pos(row, ar), CodeWrongType, "OpenCRVS writes Location/ and the area's code, or Location/0 for a national office",
+					"partOf %q of office %s is not Location/<area>", t.Cell(row, ar), k)
+				a = ""
+			} else if a == "0" {
+				a = "" // a national office: headquarters, an embassy
+			}
+		}
+		of.Area = a
+		tb.officeList = append(tb.officeList, of)
+		if a != "" {
 			tb.officeRows = append(tb.officeRows, officeRow{code: k, area: a, pos: t.Pos(row, ar)})
 			if _, known := tb.areas[a]; !known && len(tb.areas) > 0 {
 				c.l.Errorf(t.Pos(row, ar), CodeUnknownRef, "", "area %s of office %s is not an area", a, k)
@@ -332,9 +472,21 @@ func (c *checker) offices(tb *tables) {
 	}
 }
 
+// users reads the users, in the normalised layout (username, name, role, office, email,
+// phone) or OpenCRVS's (primaryOfficeId, givenNames, familyName, role, mobile, username,
+// email, as its default-employees.csv is published, roles in capitals). A phone number
+// written as dialled within the country (0911 111 111) is read in international form when
+// the country declares its calling code.
 func (c *checker) users(tb *tables) {
-	t := c.read(c.pkg.Users, sheets.Columns{Required: []string{"username", "name", "role", "office"}, Optional: []string{"email", "phone"},
-		Pattern: regexp.MustCompile(`(?i)^pass`), PatternDoc: "username, name, role, office, email, phone"})
+	opencrvs := c.pkg.Users.Layout == "opencrvs"
+	cols := sheets.Columns{Required: []string{"username", "name", "role", "office"}, Optional: []string{"email", "phone"},
+		Pattern: regexp.MustCompile(`(?i)^pass`), PatternDoc: "username, name, role, office, email, phone", Text: []string{"phone"}}
+	if opencrvs {
+		cols.Required = []string{"primaryOfficeId", "givenNames", "familyName", "role", "username"}
+		cols.Optional, cols.Text = []string{"mobile", "email"}, []string{"mobile"}
+		cols.PatternDoc = "primaryOfficeId, givenNames, familyName, role, mobile, username, email"
+	}
+	t := c.read(c.pkg.Users.sheet, cols)
 	if t == nil {
 		return
 	}
@@ -345,9 +497,17 @@ func (c *checker) users(tb *tables) {
 		}
 	}
 	user, role, office, email, phone := t.Col("username"), t.Col("role"), t.Col("office"), t.Col("email"), t.Col("phone")
+	nameOf := func(row sheets.Row) string { return t.Cell(row, t.Col("name")) }
+	if opencrvs {
+		office, phone = t.Col("primaryOfficeId"), t.Col("mobile")
+		given, family := t.Col("givenNames"), t.Col("familyName")
+		nameOf = func(row sheets.Row) string {
+			return strings.TrimSpace(t.Cell(row, given) + " " + t.Cell(row, family))
+		}
+	}
 	roles := slices.Sorted(maps.Keys(c.pkg.Roles))
 	first := map[string]diag.Pos{}
-	given := map[string]bool{} // roles held by a user
+	held := map[string]bool{} // roles held by a user
 	for _, row := range t.Rows {
 		u, ok := t.Required(c.l, row, user)
 		if !ok {
@@ -358,16 +518,34 @@ func (c *checker) users(tb *tables) {
 			continue
 		}
 		first[u] = t.Pos(row, user)
-		tb.users = append(tb.users, bundle.User{Username: u, Name: t.Cell(row, t.Col("name")), Role: t.Cell(row, role),
-			Office: t.Cell(row, office), Email: t.Cell(row, email), Phone: t.Cell(row, phone)})
-		t.Required(c.l, row, t.Col("name"))
-		if r, ok := t.Required(c.l, row, role); ok && !slices.Contains(roles, r) {
-			c.l.Errorf(t.Pos(row, role), CodeUnknownRef, hintFor(r, roles), "role %s of user %s does not exist", r, u)
+		bu := bundle.User{Username: u, Name: nameOf(row), Role: t.Cell(row, role), Office: t.Cell(row, office), Email: t.Cell(row, email)}
+		if opencrvs {
+			t.Required(c.l, row, t.Col("givenNames"))
+			t.Required(c.l, row, t.Col("familyName"))
+		} else {
+			t.Required(c.l, row, t.Col("name"))
+		}
+		if r, ok := t.Required(c.l, row, role); ok {
+			if opencrvs && !slices.Contains(roles, r) {
+				r = opencrvsID(r)
+			}
+			if !slices.Contains(roles, r) {
+				hint := hintFor(r, roles)
+				if opencrvs {
+					hint = fmt.Sprintf("declare the role %s (%s in lower case, with hyphens)", r, bu.Role)
+				}
+				c.l.Errorf(t.Pos(row, role), CodeUnknownRef, hint, "role %s of user %s does not exist", bu.Role, u)
+			}
+			bu.Role = r
 		}
 		if o, ok := t.Required(c.l, row, office); ok && len(tb.offices) > 0 {
+			if _, known := tb.offices[o]; !known && opencrvs {
+				o = opencrvsOffice(o, tb)
+			}
 			if _, known := tb.offices[o]; !known {
 				c.l.Errorf(t.Pos(row, office), CodeUnknownRef, hintFor(o, slices.Sorted(maps.Keys(tb.offices))), "office %s of user %s is not an office", o, u)
 			}
+			bu.Office = o
 		}
 		if !username.MatchString(u) {
 			c.l.Errorf(t.Pos(row, user), CodeWrongType, "lower-case letters and digits, joined by dots, hyphens or underscores, such as amina.tarek",
@@ -378,21 +556,54 @@ func (c *checker) users(tb *tables) {
 				c.l.Errorf(t.Pos(row, email), CodeWrongType, "write the address alone, such as amina@example.org", "email %q of user %s is not an email address", e, u)
 			}
 		}
-		if p := t.Cell(row, phone); p != "" && !phoneNumber.MatchString(p) {
-			c.l.Errorf(t.Pos(row, phone), CodeWrongType, "write it in international form, such as +251 91 123 4567",
-				"phone %q of user %s is not a phone number", p, u)
+		if p := t.Cell(row, phone); p != "" {
+			bu.Phone = c.phone(t, row, phone, u)
 		}
 		if t.Cell(row, email) == "" && t.Cell(row, phone) == "" {
 			c.l.Warnf(t.Pos(row, user), CodeNoContact, "", "user %s has neither an email nor a phone: they cannot be reached to set a password", u)
 		}
-		given[t.Cell(row, role)] = true
+		held[bu.Role] = true
+		tb.users = append(tb.users, bu)
 	}
 	// A role nobody holds is declared and unused: its actions are out of everyone's reach.
 	for _, r := range roles {
-		if !given[r] {
+		if !held[r] {
 			c.l.Warnf(c.pos("roles", r), CodeUnused, "", "role %s is given to no user in %s", r, c.pkg.Users.File)
 		}
 	}
+}
+
+// opencrvsOffice finds the office of an OpenCRVS primaryOfficeId, which its seeding writes as
+// the office's id after CRVS_OFFICE_ (CRVS_OFFICE_LHUYvwY2Aq1 for LHUYvwY2Aq1, a health
+// facility's too), or returns it.
+func opencrvsOffice(id string, tb *tables) string {
+	if k, ok := strings.CutPrefix(id, "CRVS_OFFICE_"); ok {
+		if _, known := tb.offices[k]; known {
+			return k
+		}
+	}
+	return id
+}
+
+// phone reads a user's phone number in international form: as written when it is, or as
+// dialled within the country (a leading 0) with the country's calling code in its place.
+func (c *checker) phone(t *sheets.Table, row sheets.Row, col int, u string) string {
+	p := t.Cell(row, col)
+	if phoneNumber.MatchString(p) || t.StoredAsNumber(row, col) {
+		return p // a number cell is reported already, with its fix
+	}
+	cc := c.pkg.Country.CallingCode
+	if rest, ok := strings.CutPrefix(p, "0"); ok && cc != "" && phoneNumber.MatchString(cc+rest) {
+		return cc + " " + rest
+	}
+	hint := "write it in international form, such as +251 91 123 4567"
+	if cc == "" && strings.HasPrefix(p, "0") {
+		hint += ", or declare country.callingCode (such as \"+251\") to write numbers as dialled in the country"
+	} else if cc != "" {
+		hint = fmt.Sprintf("write it in international form (%s 91 123 4567) or as dialled in the country (091 123 4567)", cc)
+	}
+	c.l.Errorf(t.Pos(row, col), CodeWrongType, hint, "phone %q of user %s is not a phone number", p, u)
+	return p
 }
 
 var (

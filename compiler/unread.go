@@ -17,7 +17,7 @@ const CodeUnread = "unread-file"
 // certificates' files are known once they are checked.
 func (c *checker) unreadFiles() {
 	read := map[string]bool{}
-	for _, s := range []sheet{c.pkg.Places.Areas.sheet, c.pkg.Places.Offices.sheet, c.pkg.Users, c.pkg.Translations} {
+	for _, s := range []sheet{c.pkg.Places.Areas.sheet, c.pkg.Places.Offices.sheet, c.pkg.Users.sheet, c.pkg.Translations} {
 		read[path.Clean(s.File)] = true
 	}
 	if st := c.pkg.Statistics; st != nil {

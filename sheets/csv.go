@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/crvsctl/crvsctl/diag"
@@ -19,12 +20,15 @@ func ReadCSV(name string, r io.Reader, cols Columns) (*Table, diag.List) {
 	if !ok {
 		return nil, l
 	}
-	data = bytes.TrimPrefix(data, []byte("\uFEFF"))
+	data = crLines(bytes.TrimPrefix(data, []byte("\uFEFF")))
 	if !checkEncoding(name, data, &l) {
 		return nil, l
 	}
+	sep, ok := sepHint(data)
+	if !ok {
+		sep = separator(data)
+	}
 	src := source{data: data, lines: lineStarts(data)}
-	sep := separator(data)
 	cr := csv.NewReader(bytes.NewReader(data))
 	cr.Comma = sep
 	cr.FieldsPerRecord = -1
@@ -88,6 +92,37 @@ func checkEncoding(name string, data []byte, l *diag.List) bool {
 	col := 1 + utf8.RuneCount(data[start:i])
 	l.Errorf(diag.Pos{File: name, Line: line, Column: col}, "encoding", hint, "the file is not UTF-8: byte 0x%02X is not a character", data[i])
 	return false
+}
+
+// crLines turns the carriage returns that end lines alone (old Mac text, which encoding/csv
+// would read as one line) into newlines; a CR before a newline is left to encoding/csv. They
+// are as long as the newlines, so positions are unchanged; data is the reader's own copy.
+func crLines(data []byte) []byte {
+	for i := bytes.IndexByte(data, '\r'); i >= 0 && i < len(data); i++ {
+		if data[i] == '\r' && (i+1 == len(data) || data[i+1] != '\n') {
+			data[i] = '\n'
+		}
+	}
+	return data
+}
+
+// sepHint reads Excel's separator hint, a first line sep=; (or sep=, or sep=|, sep=\t), and
+// blanks it out with spaces so that the header is read from the next line while every line
+// keeps its number.
+func sepHint(data []byte) (rune, bool) {
+	line, _, _ := bytes.Cut(data, []byte{'\n'})
+	line = bytes.TrimSuffix(line, []byte{'\r'})
+	if len(line) != 5 || !bytes.EqualFold(line[:4], []byte("sep=")) {
+		return 0, false
+	}
+	sep := rune(line[4])
+	if !strings.ContainsRune(",;|:\t", sep) {
+		return 0, false
+	}
+	for i := range line {
+		line[i] = ' '
+	}
+	return sep, true
 }
 
 // separator picks the field separator from the first line that is not blank: a semicolon when it

@@ -102,6 +102,46 @@ func TestReadCSV(t *testing.T) {
 			},
 		},
 		{
+			name:   "Excel's separator hint, a line of its own that is not the header",
+			text:   "sep=;\r\ncode;name\r\nA;Alpha, the first\r\n",
+			header: "code|name",
+			rows:   []row{{3, "A|Alpha, the first"}},
+		},
+		{
+			name:   "a separator hint for commas overrides the semicolons of the header",
+			text:   "sep=,\ncode,name;fr\nA,Alpha\n",
+			header: "code|name;fr",
+			rows:   []row{{3, "A|Alpha"}},
+			diags: []string{
+				`f.csv:2:6: unknown column "name;fr"; the columns can be code, name, parent, population or name:LANG (name:fr)`,
+				`f.csv:2: missing column "name"; the header has "code", "name;fr"`,
+			},
+		},
+		{
+			name:   "lines ended by a carriage return alone, as old Mac text",
+			text:   "code,name\rA,Alpha\rB,Beta\r",
+			header: "code|name",
+			rows:   []row{{2, "A|Alpha"}, {3, "B|Beta"}},
+		},
+		{
+			name:   "carriage returns alone, and a final newline an editor added",
+			text:   "code,name\rA,Alpha\r\nB,Beta\n",
+			header: "code|name",
+			rows:   []row{{2, "A|Alpha"}, {3, "B|Beta"}},
+		},
+		{
+			name:   "an HXL hashtag row under the header, as HDX publishes, is skipped",
+			text:   "code,name,parent\n#adm1 +code,#adm1+name,\nA,Alpha,\n#B,Beta,A\n",
+			header: "code|name|parent",
+			rows:   []row{{3, "A|Alpha|"}, {4, "#B|Beta|A"}},
+		},
+		{
+			name:   "a value that is not a hashtag makes the row data",
+			text:   "code,name\n#adm1+code,Alpha\n",
+			header: "code|name",
+			rows:   []row{{2, "#adm1+code|Alpha"}},
+		},
+		{
 			name:   "semicolons, as Excel writes in locales with a decimal comma",
 			text:   "code;name;population\nA;Alpha, the first;1,5\n",
 			header: "code|name|population",

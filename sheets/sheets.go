@@ -59,8 +59,18 @@
 // Header: missing-column (at the header row), unknown-column, duplicate-column, unnamed-column
 // (values below a blank header cell; reported once, at the header cell).
 //
-// Rows: extra-cells (a value right of the last header column, at that value), and from the
-// cell helpers missing-value and bad-number.
+// Rows: extra-cells (a value right of the last header column, at that value), text-cell (a
+// number in a workbook where Columns.Text wants text), and from the cell helpers missing-value
+// and bad-number.
+//
+// # Published files as they come
+//
+// A row just under the header whose every value is an HXL hashtag (#adm1+name, #adm1+code),
+// as the Humanitarian Data Exchange publishes its CSV files, describes the columns: it is
+// skipped, and Table.HXL tells its line. A CSV file whose first line is Excel's separator hint
+// (sep=; or sep=,) is read with that separator, the hint line counting as line 1. A CSV file
+// whose lines end with a carriage return alone (old Mac text) is read as if they ended with a
+// newline.
 package sheets
 
 import (
@@ -89,6 +99,11 @@ type Columns struct {
 	// PatternDoc names what Pattern accepts in a hint, such as "name:LANG (name:fr)": a regular
 	// expression means nothing to the person fixing a spreadsheet.
 	PatternDoc string
+
+	// Text names columns whose values are text even when they look like numbers, such as phone
+	// numbers: in a workbook, a cell of theirs stored as a number is reported (text-cell), since
+	// Excel has already dropped its leading zero or plus sign.
+	Text []string
 }
 
 // Table is one CSV file or one sheet of a workbook, read whole.
@@ -97,10 +112,12 @@ type Table struct {
 	Sheet  string   // "" for a CSV file
 	Header []string // the header's cells, trimmed, as written; blank cells at its end dropped
 	Rows   []Row    // the data rows, blank ones skipped
+	HXL    int      // the line (or row) of an HXL hashtag row under the header, 0 for none
 
-	xlsx  bool           // positions are rows and column letters, not lines and characters
-	head  Row            // the header, for its positions
-	index map[string]int // lower-cased name to the first column with it
+	xlsx    bool            // positions are rows and column letters, not lines and characters
+	numbers map[[2]int]bool // cells of Columns.Text stored as numbers (reported), by row and column
+	head    Row             // the header, for its positions
+	index   map[string]int  // lower-cased name to the first column with it
 }
 
 // Row is one data row.
@@ -183,6 +200,12 @@ func (t *Table) Col(name string) int {
 		return i
 	}
 	return -1
+}
+
+// StoredAsNumber tells a cell of a Columns.Text column that the workbook stores as a number,
+// which Read has reported: a check of its value need not report it again.
+func (t *Table) StoredAsNumber(row Row, col int) bool {
+	return t.numbers[[2]int{row.Line, col}]
 }
 
 // Cell returns a row's value in a column: "" when col is -1 (an absent column) or out of range.
@@ -303,6 +326,10 @@ func (b *builder) add(line int, cells []string, at []cellPos) {
 	if blank(cells[:min(width, len(cells))]) {
 		return
 	}
+	if t.Rows == nil && t.HXL == 0 && hxlRow(cells) {
+		t.HXL = line
+		return
+	}
 	row := Row{Line: line, Cells: slab(&b.cells, cells[:min(width, len(cells))])}
 	if at != nil {
 		row.at = slab(&b.at, at[:min(width, len(at))])
@@ -326,6 +353,20 @@ func (b *builder) comma() string {
 		return ";"
 	}
 	return ","
+}
+
+// hxlTag is a hashtag of the Humanitarian Exchange Language: #adm1+name, #affected +f.
+var hxlTag = regexp.MustCompile(`^#[a-zA-Z][a-zA-Z0-9_]*(\s*\+[a-zA-Z][a-zA-Z0-9_]*)*$`)
+
+// hxlRow tells a row of HXL hashtags, which HDX puts under the header to describe the columns:
+// every value is a hashtag (a blank is a column without one).
+func hxlRow(cells []string) bool {
+	for _, c := range cells {
+		if c != "" && !hxlTag.MatchString(c) {
+			return false
+		}
+	}
+	return true
 }
 
 func blank(cells []string) bool {

@@ -71,7 +71,37 @@ func ReadXLSX(name string, r io.Reader, sheet string, cols Columns) (tab *Table,
 	if !b.started {
 		return nil, l
 	}
+	textCells(f, t, cols.Text, &l)
 	return t, l
+}
+
+// textCells reports the cells of text columns that the workbook stores as numbers: a phone
+// number typed into a General cell has lost its leading zero or plus sign already.
+func textCells(f *excelize.File, t *Table, text []string, l *diag.List) {
+	for _, name := range text {
+		col := t.Col(name)
+		if col < 0 {
+			continue
+		}
+		for _, row := range t.Rows {
+			if t.Cell(row, col) == "" {
+				continue
+			}
+			ref, err := excelize.CoordinatesToCellName(col+1, row.Line)
+			if err != nil {
+				continue
+			}
+			if ty, err := f.GetCellType(t.Sheet, ref); err == nil && (ty == excelize.CellTypeNumber || ty == excelize.CellTypeUnset) {
+				// A number cell has t="n" or, as Excel writes it, no type at all.
+				if t.numbers == nil {
+					t.numbers = map[[2]int]bool{}
+				}
+				t.numbers[[2]int{row.Line, col}] = true
+				l.Errorf(t.Pos(row, col), "text-cell", fmt.Sprintf("format column %s as Text (Format Cells, Text) and type the values again, or type a ' before each", diag.ColumnName(col+1)),
+					"%s %s is stored as a number: Excel drops a leading zero or plus sign", t.Header[col], t.Cell(row, col))
+			}
+		}
+	}
 }
 
 // saveAsXLSX is the hint for a file that excelize cannot open.

@@ -189,6 +189,35 @@ func TestReadXLSX(t *testing.T) {
 
 // TestXLSXFarColumn checks that a stray header value in Excel's last column is reported there
 // and does not widen the rows.
+// TestXLSXTextColumns checks that a phone number stored as a number is named with the fix, and
+// one stored as text is not.
+func TestXLSXTextColumns(t *testing.T) {
+	data := workbook(t, "users", func(f *excelize.File) {
+		setRows(t, f, "users", "A1", []any{"code", "name", "phone"}, []any{"a", "Amina", 911111111}, []any{"b", "Bekele", "0911111111"},
+			[]any{"c", "Chala", 251911111111.0})
+	})
+	cols := places
+	cols.Optional = append(slices.Clone(places.Optional), "phone")
+	cols.Text = []string{"phone", "absent"}
+	tab, diags := readXLSXFile(t, data, "", cols)
+	const hint = "format column C as Text (Format Cells, Text) and type the values again, or type a ' before each"
+	want := []string{
+		`f.xlsx: sheet users, row 2, column C: phone 911111111 is stored as a number: Excel drops a leading zero or plus sign; ` + hint,
+		`f.xlsx: sheet users, row 4, column C: phone 251911111111 is stored as a number: Excel drops a leading zero or plus sign; ` + hint,
+	}
+	if !slices.Equal(diags, want) {
+		t.Errorf("diagnostics:\n%s\nwant:\n%s", strings.Join(diags, "\n"), strings.Join(want, "\n"))
+	}
+	if tab == nil || len(tab.Rows) != 3 {
+		t.Fatalf("table %+v", tab)
+	}
+	for i, want := range []bool{true, false, true} {
+		if got := tab.StoredAsNumber(tab.Rows[i], 2); got != want {
+			t.Errorf("row %d stored as a number: %v, want %v", tab.Rows[i].Line, got, want)
+		}
+	}
+}
+
 func TestXLSXFarColumn(t *testing.T) {
 	data := workbook(t, "places", func(f *excelize.File) {
 		setRows(t, f, "places", "A1", []any{"code", "name"}, []any{"A", "Alpha"})

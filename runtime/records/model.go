@@ -257,13 +257,15 @@ func (m *Model) ActorFor(username string) (*Actor, bool) {
 
 // InJurisdiction tells whether a record declared at office, in areas, is within the actor's
 // jurisdiction: the actor's own office, the area of the actor's office (and every area below
-// it), or the whole nation.
+// it; the nation for a national office), or the whole nation.
 func (a *Actor) InJurisdiction(office string, areas []string) bool {
 	switch a.Role.Jurisdiction {
 	case "nation":
 		return true
 	case "area":
-		return slices.Contains(areas, a.Office.Area)
+		// An office without an area is national (headquarters, an embassy): its area is the
+		// nation's, as search and statistics read it.
+		return a.Office.Area == "" || slices.Contains(areas, a.Office.Area)
 	default:
 		return office == a.Office.Code
 	}

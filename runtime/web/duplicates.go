@@ -120,10 +120,7 @@ func (s *Server) duplicates(rq *request) {
 }
 
 func (s *Server) column(lang string, r *store.Record) compareColumn {
-	c := compareColumn{ID: r.ID, Title: r.Title, Status: s.Catalog.Text(lang, "status."+r.Status), Office: r.Office}
-	if o, ok := s.Records.Model.Offices[r.Office]; ok {
-		c.Office = o.Name
-	}
+	c := compareColumn{ID: r.ID, Title: r.Title, Status: s.Catalog.Text(lang, "status."+r.Status), Office: s.officeName(r.Office, lang)}
 	return c
 }
 
@@ -193,12 +190,9 @@ func (s *Server) reviewersText(lang string, rs []records.Reviewer) string {
 	}
 	var parts []string
 	for _, r := range rs {
-		role, office := r.Role, r.Office
+		role, office := r.Role, s.officeName(r.Office, lang)
 		if ro, ok := s.Records.Model.Roles[r.Role]; ok {
 			role = s.Catalog.Text(lang, ro.Label)
-		}
-		if o, ok := s.Records.Model.Offices[r.Office]; ok {
-			office = o.Name
 		}
 		parts = append(parts, s.Catalog.Text(lang, "ui.duplicates.reviewer", "role", role, "office", office))
 	}

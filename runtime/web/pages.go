@@ -284,10 +284,7 @@ func (s *Server) showRecordWith(rq *request, r *store.Record, status int, proble
 		} else if e.Action == records.FoundAction {
 			label = s.Catalog.Text(rq.lang, "ui.duplicates.found")
 		}
-		office := e.Office
-		if o, ok := s.Records.Model.Offices[e.Office]; ok {
-			office = o.Name
-		}
+		office := s.officeName(e.Office, rq.lang)
 		user := e.User
 		if u, ok := s.Records.Model.Users[e.User]; ok {
 			user = u.Name
@@ -319,10 +316,7 @@ func (s *Server) showRecordWith(rq *request, r *store.Record, status int, proble
 		s.fail(rq, err)
 		return
 	}
-	office := r.Office
-	if o, ok := s.Records.Model.Offices[r.Office]; ok {
-		office = o.Name
-	}
+	office := s.officeName(r.Office, rq.lang)
 	s.render(rq.w, rq.r, status, "record", struct {
 		view
 		Record  recordLine

@@ -65,7 +65,11 @@ func newPlaceIndex(b *bundle.Bundle) *placeIndex {
 		add(&place{code: a.Code, of: "area", level: a.Level, names: names, parent: a.Parent})
 	}
 	for _, o := range b.Offices {
-		add(&place{code: o.Code, of: "office", typ: o.Type, names: map[string]string{"": o.Name}, parent: o.Area})
+		names := map[string]string{"": o.Name}
+		for l, n := range o.Names {
+			names[l] = n
+		}
+		add(&place{code: o.Code, of: "office", typ: o.Type, names: names, parent: o.Area})
 	}
 	sort.Slice(ix.keys, func(i, j int) bool { return ix.keys[i].key < ix.keys[j].key })
 	return ix
@@ -76,6 +80,19 @@ func (p *place) name(lang string) string {
 		return n
 	}
 	return p.names[""]
+}
+
+// officeName is an office's name in the user's language, its name where it has none in it,
+// or its code when the bundle has no such office.
+func (s *Server) officeName(code, lang string) string {
+	o, ok := s.Records.Model.Offices[code]
+	if !ok {
+		return code
+	}
+	if n := o.Names[lang]; n != "" {
+		return n
+	}
+	return o.Name
 }
 
 // placeName is a place's name, with its area's for an office or its parent's for an area, so

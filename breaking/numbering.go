@@ -7,109 +7,78 @@ import (
 	"github.com/crvsctl/crvsctl/bundle"
 )
 
-// A position of a registration number: a character the format fixes, or a digit. Parts whose
-// width varies (an office's or an area's code, a sequence past its width) end what is known.
+// A position of a registration number: a character the format fixes, or a digit.
 type position struct {
-	char  byte // 0: any digit
-	fixed bool
+	char byte // 0: any digit
 }
 
 var numberPart = regexp.MustCompile(`\{(event|year|office|area|seq)(?::([0-9]+))?\}`)
 
-// positions are what a format fixes of a number from its start, up to its first part of
-// varying width, and whether the whole number has a fixed shape.
-func positions(format, event string) (known []position, whole bool) {
+// A part of a format: the positions it fixes, and whether its width varies (an office's or an
+// area's code fixes none; a sequence fixes its width in digits, and grows past it).
+type part struct {
+	known  []position
+	varies bool
+}
+
+func parts(format, event string) []part {
+	var out []part
+	chars := func(s string) part {
+		p := part{}
+		for i := 0; i < len(s); i++ {
+			p.known = append(p.known, position{s[i]})
+		}
+		return p
+	}
+	digits := func(n int, varies bool) part {
+		return part{known: make([]position, n), varies: varies} // char 0: a digit
+	}
 	rest := format
 	for rest != "" {
 		loc := numberPart.FindStringSubmatchIndex(rest)
-		lit := rest
-		if loc != nil {
-			lit = rest[:loc[0]]
-		}
-		for i := 0; i < len(lit); i++ {
-			known = append(known, position{lit[i], true})
-		}
 		if loc == nil {
-			return known, true
+			return append(out, chars(rest))
 		}
-		switch name := rest[loc[2]:loc[3]]; name {
+		out = append(out, chars(rest[:loc[0]]))
+		switch rest[loc[2]:loc[3]] {
 		case "event":
-			for i := 0; i < len(event); i++ {
-				known = append(known, position{event[i], true})
-			}
+			out = append(out, chars(event))
 		case "year":
-			for range 4 {
-				known = append(known, position{0, true})
-			}
+			out = append(out, digits(4, false))
 		case "seq":
 			width := 1
 			if loc[4] >= 0 {
 				width, _ = strconv.Atoi(rest[loc[4]:loc[5]])
 			}
-			for range width {
-				known = append(known, position{0, true})
-			}
-			return known, false // it grows past its width
-		default: // office, area: codes of any length
-			return known, false
+			out = append(out, digits(width, true))
+		default: // office, area
+			out = append(out, part{varies: true})
 		}
 		rest = rest[loc[1]:]
 	}
-	return known, true
-}
-
-func reverse(format string) string {
-	b := []byte(format)
-	for i, j := 0, len(b)-1; i < j; i, j = i+1, j-1 {
-		b[i], b[j] = b[j], b[i]
-	}
-	return string(b)
-}
-
-// suffix is what a format fixes of a number from its end, read backwards.
-func suffix(format, event string) []position {
-	var out []position
-	parts := numberPart.FindAllStringSubmatchIndex(format, -1)
-	end := len(format)
-	for k := len(parts); k >= 0; k-- {
-		start := 0
-		if k > 0 {
-			start = parts[k-1][1]
-		}
-		lit := reverse(format[start:end])
-		for i := 0; i < len(lit); i++ {
-			out = append(out, position{lit[i], true})
-		}
-		if k == 0 {
-			return out
-		}
-		p := parts[k-1]
-		switch format[p[2]:p[3]] {
-		case "event":
-			ev := reverse(event)
-			for i := 0; i < len(ev); i++ {
-				out = append(out, position{ev[i], true})
-			}
-		case "year":
-			for range 4 {
-				out = append(out, position{0, true})
-			}
-		case "seq":
-			// The last digits of a sequence are digits, however wide it grows.
-			width := 1
-			if p[4] >= 0 {
-				width, _ = strconv.Atoi(format[p[4]:p[5]])
-			}
-			for range width {
-				out = append(out, position{0, true})
-			}
-			return out
-		default:
-			return out
-		}
-		end = p[0]
-	}
 	return out
+}
+
+// ends are what a format fixes of a number from its start, and from its end (read backwards),
+// up to its first part of varying width each way. (Every format has a sequence, which varies:
+// two formats are never told apart by their lengths alone.)
+func ends(format, event string) (start, end []position) {
+	ps := parts(format, event)
+	for _, p := range ps {
+		start = append(start, p.known...)
+		if p.varies {
+			break
+		}
+	}
+	for i := len(ps) - 1; i >= 0; i-- {
+		for j := len(ps[i].known) - 1; j >= 0; j-- {
+			end = append(end, ps[i].known[j])
+		}
+		if ps[i].varies {
+			break
+		}
+	}
+	return start, end
 }
 
 // apart tells whether two runs of known positions differ somewhere both know: a different
@@ -130,13 +99,12 @@ func apart(a, b []position) bool {
 }
 
 // collides says why a number of the new numbering could be one the old gave, or "" when it
-// certainly cannot: their fixed text differs at the start or the end, or both have a fixed
-// shape of different lengths. Unsure is a collision: a repeated number is the worst mistake a
+// certainly cannot: their fixed text differs at the start or the end. Unsure is a collision: a repeated number is the worst mistake a
 // register can make.
 func collides(event string, o, n bundle.Numbering) string {
-	ok, owhole := positions(o.Format, event)
-	nk, nwhole := positions(n.Format, event)
-	if apart(ok, nk) || apart(suffix(o.Format, event), suffix(n.Format, event)) || owhole && nwhole && len(ok) != len(nk) {
+	os, oe := ends(o.Format, event)
+	ns, ne := ends(n.Format, event)
+	if apart(os, ns) || apart(oe, ne) {
 		return ""
 	}
 	if o.Format == n.Format {

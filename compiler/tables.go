@@ -258,8 +258,13 @@ func (c *checker) ochaAreas(tb *tables, s sheet, levels []string) {
 			k := t.Cell(row, cols.pcode)
 			names := map[string]string{}
 			named := "" // a real name given at this level
-			for lang, col := range cols.names {
-				v := t.Cell(row, col)
+			// In a stable order, the default language first: a message names one name.
+			langs := slices.Sorted(maps.Keys(cols.names))
+			if i := slices.Index(langs, def); i > 0 {
+				langs = append([]string{def}, slices.Delete(langs, i, i+1)...)
+			}
+			for _, lang := range langs {
+				v := t.Cell(row, cols.names[lang])
 				if placeholder(v) {
 					held, v = true, ""
 				}

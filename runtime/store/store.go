@@ -142,6 +142,13 @@ type Query struct {
 	After  string // the Next of the previous page
 }
 
+// BundleInfo is a bundle served: its hash, its package's version, when it was first served.
+type BundleInfo struct {
+	Hash    string
+	Version string
+	Served  time.Time
+}
+
 // MaxRecordStats is the most statistics cells a record holds, MaxCountPrefixes the most
 // prefixes one Counts reads.
 const (
@@ -399,6 +406,14 @@ type Store interface {
 	// were counted in the window ending now; ClearFailures forgets them after a success.
 	AddFailure(ctx context.Context, key string, now time.Time, window time.Duration) (int, error)
 	ClearFailures(ctx context.Context, key string) error
+
+	// KeepBundle keeps a bundle the server serves, by its hash (data as bundle.Encode wrote
+	// it): kept again, nothing changes, its first serving included.
+	KeepBundle(ctx context.Context, b BundleInfo, data []byte) error
+	// Bundles are the bundles kept, in the order they were first served.
+	Bundles(ctx context.Context) ([]BundleInfo, error)
+	// BundleData is a kept bundle as it was written; ErrNotFound when none has the hash.
+	BundleData(ctx context.Context, hash string) ([]byte, error)
 
 	// Prune forgets what nothing reads any more: sessions expired at now, and the login
 	// failures counted at failuresBefore or earlier (no window reaches back that far). The

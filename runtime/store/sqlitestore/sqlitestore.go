@@ -114,7 +114,7 @@ var _ store.Store = (*Store)(nil)
 // schemaVersion is the layout of the file, kept in PRAGMA user_version: a file of a later
 // layout is refused rather than misread, one of an earlier layout brought up to this one (see
 // create).
-const schemaVersion = 3
+const schemaVersion = 4
 
 const schema = `
 CREATE TABLE IF NOT EXISTS records (
@@ -162,7 +162,7 @@ CREATE VIRTUAL TABLE IF NOT EXISTS terms USING fts5 (
 -- themselves without doing so. A word no record has any more stays, and matches nothing.
 CREATE TABLE IF NOT EXISTS name_words (word TEXT PRIMARY KEY) WITHOUT ROWID;
 
-` + recordKeys + statCounts + `
+` + recordKeys + statCounts + bundles + `
 CREATE TABLE IF NOT EXISTS history (
 	record  TEXT NOT NULL,
 	version INTEGER NOT NULL,
@@ -243,6 +243,19 @@ CREATE TABLE IF NOT EXISTS stat_counts (
 	cell TEXT PRIMARY KEY, -- Record.Stats
 	n    INTEGER NOT NULL  -- the records holding it, > 0
 ) WITHOUT ROWID;
+`
+
+// bundles are the bundles served (layout 4), by their hash, each with the order it was first
+// served in (seq), so that a record declared under an old one can be read with it and a new
+// one compared with the last.
+const bundles = `
+CREATE TABLE IF NOT EXISTS bundles (
+	seq     INTEGER PRIMARY KEY, -- the order first served
+	hash    TEXT NOT NULL UNIQUE,
+	version TEXT NOT NULL,
+	served  INTEGER NOT NULL,    -- first served, unix milliseconds
+	data    BLOB NOT NULL        -- as bundle.Encode wrote it
+);
 `
 
 // pruned are the indexes Prune deletes by, added after layout 1 was first made: made for a
@@ -341,11 +354,14 @@ func create(w *sql.DB) error {
 		// counts), so the counts, empty, are theirs; an earlier crvsctl, which would update
 		// records without moving the counts, refuses the file from now on.
 		2: {`ALTER TABLE records ADD COLUMN stats TEXT NOT NULL DEFAULT '[]'`, `ALTER TABLE records ADD COLUMN registered INTEGER`, statCounts},
+		// Layout 4 keeps the bundles served. A file of an earlier layout has served some,
+		// which were not kept: the next one served is the first the file knows.
+		3: {bundles},
 	}
 	switch {
 	case version == schemaVersion:
 		return nil
-	case version == 1 || version == 2:
+	case version >= 1 && version < schemaVersion:
 		// Layout 1 grew documents before any release: a file of a development build made
 		// earlier lacks them, and is told so rather than failing at the first declaration.
 		var documents int

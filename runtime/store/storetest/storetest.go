@@ -62,6 +62,7 @@ func Run(t *testing.T, open Open) {
 		{"LargestDocument", testLargestDocument},
 	}
 	tests = append(tests, statsCases...)
+	tests = append(tests, bundleCases...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			s := open(t)

@@ -45,7 +45,10 @@ type Rule struct {
 // package is written: "events", "birth", "form", "pages", 2, "fields", 3; for what was removed,
 // the nearest thing that is still there), what it is, and how to avoid it.
 type Change struct {
-	Rule    string
+	Rule string
+	// Subject is the id of what changed where it is one: the status, event, office or area
+	// gone, the event whose numbering changed.
+	Subject string
 	Path    []any
 	Message string
 	Fix     string
@@ -75,6 +78,7 @@ func Check(old, new *bundle.Bundle) []Change {
 		ne := newEvents[oe.ID]
 		if ne == nil {
 			add("EVENT_REMOVED", "keep the event while records of it exist", []any{"events"}, "event %s is gone", oe.ID)
+			out[len(out)-1].Subject = oe.ID
 			continue
 		}
 		out = append(out, event(oe, ne)...)
@@ -111,6 +115,7 @@ func Check(old, new *bundle.Bundle) []Change {
 		if !newAreas[a.Code] {
 			add("AREA_REMOVED", "keep the area while records name it (an area merged away stays, with its successor named)",
 				[]any{"places", "areas"}, "area %s (%s) is gone", a.Code, a.Name)
+			out[len(out)-1].Subject = a.Code
 		}
 	}
 	newOffices := map[string]bool{}
@@ -121,6 +126,7 @@ func Check(old, new *bundle.Bundle) []Change {
 		if !newOffices[o.Code] {
 			add("OFFICE_REMOVED", "keep the office while records were declared at it and users work there",
 				[]any{"places", "offices"}, "office %s (%s) is gone", o.Code, o.Name)
+			out[len(out)-1].Subject = o.Code
 		}
 	}
 	return out
@@ -210,6 +216,7 @@ func event(oe, ne *bundle.Event) []Change {
 		if !slices.ContainsFunc(ne.Statuses, func(x bundle.Status) bool { return x.ID == s.ID }) {
 			add("STATUS_REMOVED", "keep the status while records are in it (an action may move them on)", at("workflow", "statuses"),
 				"status %s is gone (status %d of the old workflow): records in it would be stranded", s.ID, i+1)
+			out[len(out)-1].Subject = s.ID
 		}
 	}
 	for _, f := range oe.Flags {
@@ -234,6 +241,7 @@ func event(oe, ne *bundle.Event) []Change {
 			add("NUMBERING_CHANGED", "keep the format and scope, or change the format's fixed text (a new prefix, \"B2-\") so that no new number can be an old one",
 				at("numbering", "format"), "registration numbers %s (scope %s) become %s (scope %s): %s",
 				o.Format, o.Scope, n.Format, n.Scope, why)
+			out[len(out)-1].Subject = ne.ID
 		}
 	}
 	return out

@@ -50,7 +50,7 @@ as unknown while its seal verifies offline. --reprint prints the watermark.`,
 					return usageError{fmt.Errorf("%s is required", flag)}
 				}
 			}
-			b, err := loadBundle(cmd, bundlePath)
+			b, _, err := loadBundle(cmd, bundlePath)
 			if err != nil {
 				return err
 			}

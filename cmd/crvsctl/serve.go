@@ -10,6 +10,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -30,28 +31,33 @@ func (f *storeFlags) add(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&f.mongo, "mongodb", "", "a MongoDB URI (mongodb://host/...): use MongoDB instead of the embedded store")
 }
 
-// loadBundle builds a package directory, or reads and checks a bundle file.
-func loadBundle(cmd *cobra.Command, path string) (*bundle.Bundle, error) {
+// loadBundle builds a package directory, or reads and checks a bundle file; data is the
+// bundle as written (what the store keeps).
+func loadBundle(cmd *cobra.Command, path string) (b *bundle.Bundle, data []byte, err error) {
 	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
 		b, diags := compiler.Build(path)
 		if err := diags.WriteText(cmd.ErrOrStderr()); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if b == nil {
 			fmt.Fprintf(cmd.ErrOrStderr(), "crvsctl: %s has errors: not serving it\n", path)
-			return nil, exitCode(exitProblems)
+			return nil, nil, exitCode(exitProblems)
 		}
 		// Encoded once so that the bundle served has its hash, as a bundle file would.
-		if _, err := b.Encode(); err != nil {
-			return nil, err
-		}
-		return b, nil
+		data, err := b.Encode()
+		return b, data, err
 	}
-	return server.LoadBundle(path)
+	if b, err = server.LoadBundle(path); err != nil {
+		return nil, nil, err
+	}
+	data, err = os.ReadFile(path)
+	return b, data, err
 }
 
 func newServeCommand() *cobra.Command {
 	var addr, devPassword, signingKey string
+	var allow []string
+	var downgrade bool
 	var keyFiles, trusted []string
 	var sf storeFlags
 	cmd := &cobra.Command{
@@ -77,7 +83,7 @@ X-Forwarded-For is ignored.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			log := slog.New(slog.NewJSONHandler(cmd.ErrOrStderr(), nil))
-			b, err := loadBundle(cmd, args[0])
+			b, data, err := loadBundle(cmd, args[0])
 			if err != nil {
 				return err
 			}
@@ -88,6 +94,14 @@ X-Forwarded-For is ignored.`,
 				return fmt.Errorf("opening the store: %w", err)
 			}
 			defer st.Close()
+			// The store keeps every bundle served, and refuses one that would strand its records.
+			others, err := server.Admit(ctx, st, b, data, server.Admission{Allow: allow, Downgrade: downgrade, Now: time.Now()})
+			if err != nil {
+				return err
+			}
+			for _, c := range others {
+				log.Warn("a change of the package breaks what records of the last version hold", "rule", c.Rule, "change", c.Message, "fix", c.Fix)
+			}
 			if devPassword != "" {
 				n, err := server.SeedPasswords(ctx, st, b, devPassword)
 				if err != nil {
@@ -125,6 +139,8 @@ X-Forwarded-For is ignored.`,
 	cmd.Flags().StringVar(&devPassword, "dev-password", "", "give every user without a password this one (demonstrations and tests only)")
 	cmd.Flags().StringVar(&signingKey, "signing-key", "", "the private key file that signs certificates' QR codes (crvsctl keys generate)")
 	cmd.Flags().StringArrayVar(&keyFiles, "keys", nil, "a public key file to publish besides the signing key's (repeatable)")
+	cmd.Flags().StringSliceVar(&allow, "allow", nil, "serve the changes of these crvsctl diff rules even where records would be stranded (comma-separated)")
+	cmd.Flags().BoolVar(&downgrade, "downgrade", false, "serve a bundle older than the newest this store has served")
 	cmd.Flags().StringArrayVar(&trusted, "trusted-proxy", nil, "a reverse proxy (address or CIDR) whose X-Forwarded-For names the client (repeatable)")
 	sf.add(cmd)
 	return cmd
@@ -158,7 +174,7 @@ func newUsersCommand() *cobra.Command {
 		Short: "Set a user's password (asked for, or read from standard input)",
 		Args:  cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			b, err := loadBundle(cmd, args[0])
+			b, _, err := loadBundle(cmd, args[0])
 			if err != nil {
 				return err
 			}

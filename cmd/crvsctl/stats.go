@@ -43,7 +43,7 @@ The counts are those crvsctl serve keeps: a store last served by an older crvsct
 bundle without these statistics, is brought up to date by crvsctl serve at its start.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			b, err := loadBundle(cmd, args[0])
+			b, _, err := loadBundle(cmd, args[0])
 			if err != nil {
 				return err
 			}

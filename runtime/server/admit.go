@@ -1,0 +1,130 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"golang.org/x/mod/semver"
+
+	"github.com/crvsctl/crvsctl/breaking"
+	"github.com/crvsctl/crvsctl/bundle"
+	"github.com/crvsctl/crvsctl/runtime/store"
+)
+
+// Admission says what a store allows of a bundle about to be served (see Admit).
+type Admission struct {
+	// Allow are the rule ids of crvsctl diff (breaking.Rules) whose changes are served anyway.
+	Allow []string
+	// Downgrade serves a bundle older than the newest the store has served.
+	Downgrade bool
+	Now       time.Time
+}
+
+// Refused is a bundle the store refuses to serve, with every reason.
+type Refused struct {
+	Reasons []string
+}
+
+func (r *Refused) Error() string {
+	return "the bundle is not served:\n  " + strings.Join(r.Reasons, "\n  ")
+}
+
+// Admit compares a bundle about to be served with the last one the store served, and keeps it.
+// It is refused (*Refused) when it would strand records or repeat registration numbers: a
+// status, an event, an office or an area records are in or name, gone; a numbering that
+// could give a number again once records are numbered — unless the rule is allowed; and when
+// it is older than the newest served (a downgrade), unless allowed. The other breaking changes
+// are returned, to be logged: records declared under the old version keep their answers.
+func Admit(ctx context.Context, st store.Store, b *bundle.Bundle, data []byte, a Admission) ([]breaking.Change, error) {
+	kept, err := st.Bundles(ctx)
+	if err != nil {
+		return nil, err
+	}
+	keep := func() error {
+		return st.KeepBundle(ctx, store.BundleInfo{Hash: b.Hash, Version: b.Version, Served: a.Now}, data)
+	}
+	if len(kept) == 0 {
+		return nil, keep()
+	}
+	newest := kept[len(kept)-1]
+	if newest.Hash == b.Hash {
+		return nil, nil
+	}
+	refused := &Refused{}
+	older := slices.IndexFunc(kept, func(k store.BundleInfo) bool { return k.Hash == b.Hash }) >= 0 ||
+		semver.Compare("v"+b.Version, "v"+newest.Version) < 0
+	if older && !a.Downgrade {
+		refused.Reasons = append(refused.Reasons, fmt.Sprintf(
+			"version %s (%s) is older than %s (%s), the newest this store has served: records may hold what it does not know; serve the newest, or give --downgrade",
+			b.Version, b.Hash, newest.Version, newest.Hash))
+	}
+	prevData, err := st.BundleData(ctx, newest.Hash)
+	if err != nil {
+		return nil, fmt.Errorf("the store's bundle %s: %w", newest.Hash, err)
+	}
+	prev, err := bundle.Decode(prevData)
+	if err != nil {
+		return nil, fmt.Errorf("the store's bundle %s (version %s) is damaged (%v): restore the store from a backup", newest.Hash, newest.Version, err)
+	}
+	var others []breaking.Change
+	for _, c := range breaking.Check(prev, b) {
+		if slices.Contains(a.Allow, c.Rule) {
+			continue
+		}
+		held, err := strands(ctx, st, c)
+		if err != nil {
+			return nil, err
+		}
+		if held == "" {
+			others = append(others, c)
+			continue
+		}
+		refused.Reasons = append(refused.Reasons, fmt.Sprintf("%s: %s, and %s; %s (or give --allow %s)", c.Rule, c.Message, held, c.Fix, c.Rule))
+	}
+	if len(refused.Reasons) > 0 {
+		return others, refused
+	}
+	return others, keep()
+}
+
+// strands says which records a change would strand or number again, "" when none would.
+func strands(ctx context.Context, st store.Store, c breaking.Change) (string, error) {
+	var q store.Query
+	var what string
+	switch c.Rule {
+	case "STATUS_REMOVED":
+		q.Event, q.Statuses, what = eventOf(c), []string{c.Subject}, "records are in it"
+	case "EVENT_REMOVED":
+		q.Event, what = c.Subject, "records of it are kept"
+	case "NUMBERING_CHANGED":
+		q.Event, what = c.Subject, "records of the event are kept, whose numbers a new one could repeat"
+	case "OFFICE_REMOVED":
+		q.Office, what = c.Subject, "records were declared at it"
+	case "AREA_REMOVED":
+		q.Area, what = c.Subject, "records were declared within it"
+	default:
+		return "", nil
+	}
+	q.Limit = 1
+	p, err := st.Search(ctx, q)
+	if err != nil {
+		return "", err
+	}
+	if len(p.Records) == 0 {
+		return "", nil
+	}
+	return what + " (" + p.Records[0].ID + " among them)", nil
+}
+
+// eventOf is the event a change of an event is in (its path: "events", id, ...).
+func eventOf(c breaking.Change) string {
+	if len(c.Path) > 1 && c.Path[0] == "events" {
+		if id, ok := c.Path[1].(string); ok {
+			return id
+		}
+	}
+	return ""
+}

@@ -1,0 +1,141 @@
+package server_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/crvsctl/crvsctl/bundle"
+	"github.com/crvsctl/crvsctl/compiler"
+	"github.com/crvsctl/crvsctl/runtime/server"
+	"github.com/crvsctl/crvsctl/runtime/store"
+	"github.com/crvsctl/crvsctl/runtime/store/sqlitestore"
+)
+
+// version is nerovia's bundle changed by change, with its hash, and as written.
+func version(t *testing.T, change func(b *bundle.Bundle)) (*bundle.Bundle, []byte) {
+	t.Helper()
+	b, diags := compiler.Build(nerovia)
+	if b == nil {
+		t.Fatalf("building nerovia: %v", diags)
+	}
+	if change != nil {
+		change(b)
+	}
+	data, err := b.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b, data
+}
+
+func dropStatus(event, status string) func(*bundle.Bundle) {
+	return func(b *bundle.Bundle) {
+		for i := range b.Events {
+			if b.Events[i].ID == event {
+				b.Events[i].Statuses = slices.DeleteFunc(b.Events[i].Statuses, func(s bundle.Status) bool { return s.ID == status })
+			}
+		}
+	}
+}
+
+// TestAdmit: the store keeps every bundle served; a new one that would strand records (a
+// status records are in, gone) is refused with the record named, unless its rule is allowed;
+// one that strands nothing is served, its breaking changes returned to be logged; an older
+// one is a downgrade, refused unless allowed; a stored bundle that no longer matches its hash
+// is refused with what to do.
+func TestAdmit(t *testing.T) {
+	ctx := context.Background()
+	st, err := sqlitestore.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	now := time.Now()
+	admit := func(b *bundle.Bundle, data []byte, a server.Admission) ([]string, error) {
+		t.Helper()
+		a.Now = now
+		now = now.Add(time.Minute)
+		others, err := server.Admit(ctx, st, b, data, a)
+		var rules []string
+		for _, c := range others {
+			rules = append(rules, c.Rule)
+		}
+		return rules, err
+	}
+	kept := func() []string {
+		t.Helper()
+		bs, err := st.Bundles(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, b := range bs {
+			out = append(out, b.Version)
+		}
+		return out
+	}
+
+	v1, d1 := version(t, nil)
+	for range 2 {
+		if _, err := admit(v1, d1, server.Admission{}); err != nil {
+			t.Fatalf("v1: %v", err)
+		}
+	}
+	if got := kept(); !slices.Equal(got, []string{v1.Version}) {
+		t.Fatalf("kept %v, want v1 once", got)
+	}
+
+	// A status no record is in may go: served, the change returned.
+	v2, d2 := version(t, func(b *bundle.Bundle) { b.Version = "2.0.0"; dropStatus("birth", "archived")(b) })
+	if others, err := admit(v2, d2, server.Admission{}); err != nil || !slices.Contains(others, "STATUS_REMOVED") {
+		t.Fatalf("v2: %v, %v", others, err)
+	}
+
+	// A status a record is in may not.
+	raw, _ := json.Marshal(map[string]any{})
+	r := &store.Record{ID: "ADMIT00001", Event: "birth", Bundle: v2.Hash, Status: "declared", Data: raw, Office: "CR0101",
+		Version: 1, Created: now, Updated: now, CreatedBy: "lidya.verhane"}
+	if err := st.CreateRecord(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	v3, d3 := version(t, func(b *bundle.Bundle) { b.Version = "3.0.0"; dropStatus("birth", "archived")(b); dropStatus("birth", "declared")(b) })
+	_, err = admit(v3, d3, server.Admission{})
+	var refused *server.Refused
+	if !errors.As(err, &refused) || !strings.Contains(err.Error(), "STATUS_REMOVED: status declared is gone") || !strings.Contains(err.Error(), "ADMIT00001") {
+		t.Fatalf("v3: %v, want refused for the record in status declared", err)
+	}
+	if got := kept(); len(got) != 2 {
+		t.Errorf("a refused bundle was kept: %v", got)
+	}
+	if _, err := admit(v3, d3, server.Admission{Allow: []string{"STATUS_REMOVED"}}); err != nil {
+		t.Fatalf("v3 allowed: %v", err)
+	}
+
+	// Older than the newest served: a downgrade.
+	v25, d25 := version(t, func(b *bundle.Bundle) { b.Version = "2.5.0" })
+	for _, older := range []struct {
+		b    *bundle.Bundle
+		data []byte
+	}{{v2, d2}, {v25, d25}} {
+		if _, err := admit(older.b, older.data, server.Admission{Allow: []string{"STATUS_REMOVED"}}); !errors.As(err, &refused) || !strings.Contains(err.Error(), "older than 3.0.0") {
+			t.Errorf("%s after 3.0.0: %v, want a downgrade refused", older.b.Version, err)
+		}
+	}
+	if _, err := admit(v2, d2, server.Admission{Downgrade: true}); err != nil {
+		t.Errorf("a downgrade allowed: %v", err)
+	}
+
+	// A stored bundle damaged since.
+	if err := st.KeepBundle(ctx, store.BundleInfo{Hash: "sha256:damaged", Version: "9.0.0", Served: now.Add(time.Hour)}, []byte(`{"format": 2}`)); err != nil {
+		t.Fatal(err)
+	}
+	v10, d10 := version(t, func(b *bundle.Bundle) { b.Version = "10.0.0" })
+	if _, err := admit(v10, d10, server.Admission{}); err == nil || !strings.Contains(err.Error(), "is damaged") || !strings.Contains(err.Error(), "restore the store from a backup") {
+		t.Errorf("after a damaged bundle: %v", err)
+	}
+}

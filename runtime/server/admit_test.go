@@ -103,7 +103,11 @@ func TestAdmit(t *testing.T) {
 	if err := st.CreateRecord(ctx, r); err != nil {
 		t.Fatal(err)
 	}
-	v3, d3 := version(t, func(b *bundle.Bundle) { b.Version = "3.0.0"; dropStatus("birth", "archived")(b); dropStatus("birth", "declared")(b) })
+	v3, d3 := version(t, func(b *bundle.Bundle) {
+		b.Version = "3.0.0"
+		dropStatus("birth", "archived")(b)
+		dropStatus("birth", "declared")(b)
+	})
 	_, err = admit(v3, d3, server.Admission{})
 	var refused *server.Refused
 	if !errors.As(err, &refused) || !strings.Contains(err.Error(), "STATUS_REMOVED: status declared is gone") || !strings.Contains(err.Error(), "ADMIT00001") {

@@ -76,7 +76,9 @@ func (p *alternate) KeepBundle(ctx context.Context, b store.BundleInfo, data []b
 	return p.next().KeepBundle(ctx, b, data)
 }
 
-func (p *alternate) Bundles(ctx context.Context) ([]store.BundleInfo, error) { return p.next().Bundles(ctx) }
+func (p *alternate) Bundles(ctx context.Context) ([]store.BundleInfo, error) {
+	return p.next().Bundles(ctx)
+}
 
 func (p *alternate) BundleData(ctx context.Context, hash string) ([]byte, error) {
 	return p.next().BundleData(ctx, hash)

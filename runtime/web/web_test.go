@@ -830,6 +830,25 @@ var rawSchemaText = []string{"does not match", "maximum:", "minimum:", "got ", "
 // TestEveryProblemAtOnceInFrench: a French form posted without its script with several bad
 // answers, of every kind the server refuses, comes back with all of them at once, each in
 // French (the package's message where it gives one), and none in the service's English.
+// TestCountedProblemsInAmharic: without the script, the problems with a number are plural
+// messages formatted on the server in the user's language.
+func TestCountedProblemsInAmharic(t *testing.T) {
+	s := newSite(t)
+	u := s.login("lidya.verhane", "am")
+	u.get("/declare/birth")
+	form := birth("Ama", strings.Repeat("T", 201))
+	form.Set("child.birthOrder", "30")
+	form.Set("csrf", u.csrf())
+	form.Set("key", "counted-am")
+	u.post("/declare/birth", form)
+	got := problems(u.page)
+	for _, want := range []string{"child.name: ቢበዛ 200 ፊደላት ይጻፉ።", "child.birthOrder: ቢበዛ 25 የሆነ ቁጥር ይጻፉ።"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("problems lack %q:\n%s", want, got)
+		}
+	}
+}
+
 func TestEveryProblemAtOnceInFrench(t *testing.T) {
 	s := newSite(t)
 	u := s.login("lidya.verhane", "fr")

@@ -223,6 +223,23 @@ func TestProblemsWithACount(t *testing.T) {
 	}
 }
 
+// What a record waits for reads as a sentence whatever the number of roles: no article is
+// left before a role's name in French, no suffix on the last of a list in Amharic.
+func TestWaitingForRoles(t *testing.T) {
+	c := New([]string{"en", "fr", "am"}, "en", nil)
+	for _, tt := range []struct{ lang, roles, count, want string }{
+		{"fr", "Officier de l'état civil de district", "1", "Valider : en attente du rôle Officier de l'état civil de district"},
+		{"fr", "A ou B", "2", "Valider : en attente de l'un de ces rôles : A ou B"},
+		{"en", "District registrar", "1", "Valider: waiting for District registrar"},
+		{"am", "ሀ ወይም ለ", "2", "Valider፦ ከሚከተሉት ሚናዎች አንዱን በመጠበቅ ላይ፦ ሀ ወይም ለ"},
+		{"am", "ሀ", "1", "Valider፦ የሚከተለውን ሚና በመጠበቅ ላይ፦ ሀ"},
+	} {
+		if got := c.Text(tt.lang, "ui.record.waiting", "action", "Valider", "roles", tt.roles, "count", tt.count); got != tt.want {
+			t.Errorf("%s, %s roles: %q, want %q", tt.lang, tt.count, got, tt.want)
+		}
+	}
+}
+
 func FuzzMessage(f *testing.F) {
 	rows, _ := csv.NewReader(bytes.NewReader(messagesCSV)).ReadAll()
 	for _, row := range rows[1:] {

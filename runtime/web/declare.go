@@ -174,7 +174,7 @@ func (s *Server) config(rq *request, f *form, r *store.Record) formConfig {
 	}
 	for _, k := range []string{"ui.form.requiredAnswer", "ui.form.characters", "ui.form.saved", "ui.form.offline", "ui.form.sent", "ui.form.notNumber", "ui.form.required", "ui.form.errors",
 		"ui.form.next", "ui.form.back", "ui.form.review", "ui.form.attached", "ui.form.uploadFailed", "ui.form.fileKept",
-		"ui.form.change", "ui.form.missing"} {
+		"ui.form.change", "ui.form.missing", "ui.list.items"} {
 		c.Texts[k] = s.Catalog.Text(rq.lang, k)
 	}
 	// What the server may refuse, for the script to say it in the page's language.

@@ -320,7 +320,7 @@ function fillReview(review, pages, cfg, go) {
     const dl = document.createElement('dl');
     for (const el of page.querySelectorAll('.field')) {
       if (el.hidden) continue;
-      const value = el.dataset.type === 'document' ? fileText(el) : answerText(el);
+      const value = el.dataset.type === 'document' ? fileText(el) : answerText(el, cfg);
       const label = el.querySelector('label, legend');
       if (value === '' && label && label.querySelector('abbr.req')) {
         const li = document.createElement('li');
@@ -370,7 +370,6 @@ function fileText(el) {
   return note ? note.textContent.trim() : '';
 }
 
-// answerText is a field's answer as the registrar reads it: the labels of options chosen.
 // longDate writes a date input's ISO value out in the page's language, as the record page
 // does ("1 novembre 2026"), by the browser's own CLDR data; the input itself keeps its own.
 function longDate(iso) {
@@ -379,9 +378,11 @@ function longDate(iso) {
   return new Intl.DateTimeFormat(document.documentElement.lang, { dateStyle: 'long', timeZone: 'UTC' }).format(d);
 }
 
-function answerText(el) {
+// answerText is a field's answer as the registrar reads it: the labels of options chosen,
+// between the language's list separator (Amharic's is "፣ ").
+function answerText(el, cfg) {
   const chosen = [...el.querySelectorAll('input:checked')].map((i) => i.parentElement.textContent.trim());
-  if (chosen.length > 0) return chosen.join(', ');
+  if (chosen.length > 0) return chosen.join(text(cfg, 'ui.list.items'));
   const select = el.querySelector('select');
   if (select) return select.value === '' ? '' : select.selectedOptions[0].textContent;
   return [...el.querySelectorAll('input:not([type=radio]):not([type=checkbox]):not([type=file]), textarea')]

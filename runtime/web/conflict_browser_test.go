@@ -24,7 +24,7 @@ func TestChangedMeanwhileInTheBrowser(t *testing.T) {
 		{"en", "Kwame", "Asante", "This record was changed by Tomas Ekwaro at ", "Mother's name: Selam Asante → Saba Asante",
 			"Your answers are kept below", "Differs from the record now: 3.2 kg", "Done: Request a correction"},
 		{"fr", "Léon", "Marchetti", "Cet acte a été modifié par Tomas Ekwaro le ", "Nom de la mère : Selam Marchetti → Saba Marchetti",
-			"Vos réponses sont conservées ci-dessous", "Diffère de l'acte actuel : 3.2 kg", "Demander une rectification"},
+			"Vos réponses sont conservées ci-dessous", "Diffère de l'acte actuel : 3,2 kg", "Demander une rectification"},
 	} {
 		t.Run(tt.lang, func(t *testing.T) {
 			id := registeredBy(t, tomas, tt.given, tt.family)

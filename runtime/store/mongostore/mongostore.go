@@ -761,13 +761,11 @@ func (s *Store) NextSequence(ctx context.Context, name string) (int64, error) {
 	return c.Value, err
 }
 
-// documentDoc is a document's bytes, stored once under the address of their content, with
-// their first upload; uploadDoc is each user's upload of them, with what the checks of who
-// may attach or read a document need, so that those read one small document and never the
-// bytes.
-// documentDoc is a document's content: who uploaded it, under which name and when are its
-// uploads' (uploadDoc), never the content's. (Stores written before kept the first upload's
-// user, name and time here too: they are not read.)
+// documentDoc is a document's bytes, stored once under the address of their content, and
+// nothing of who sent them: who uploaded them, under which name and when are the uploads'
+// (stores written before kept the first upload's user, name and time here too; they are not
+// read). uploadDoc is each user's upload of them, with what the checks of who may attach or
+// read a document need, so that those read one small document and never the bytes.
 type documentDoc struct {
 	ID   string `bson:"_id"`
 	Type string `bson:"type"`

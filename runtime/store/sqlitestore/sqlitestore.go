@@ -172,9 +172,10 @@ CREATE TABLE IF NOT EXISTS history (
 
 -- Documents by the address of their content; uploads holds every user who uploaded each,
 -- with the name they gave it and when. The content's row names no upload: user, name and
--- created are left empty (a file written before kept its first upload's there; never read). The bytes are stored once, in a table
--- with a rowid (a WITHOUT ROWID table keeps whole rows in its B-tree, a poor home for
--- megabytes), and last in their row, so that the columns before them are read without them.
+-- created are left empty (a file written before kept its first upload's there; never read).
+-- The bytes are stored once, in a table with a rowid (a WITHOUT ROWID table keeps whole rows
+-- in its B-tree, a poor home for megabytes), and last in their row, so that the columns before
+-- them are read without them.
 CREATE TABLE IF NOT EXISTS documents (
 	id      TEXT NOT NULL UNIQUE, -- sha256:<hex> of data
 	type    TEXT NOT NULL,

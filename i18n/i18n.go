@@ -173,6 +173,27 @@ func (c *Catalog) PluralForms(lang, key, arg string) map[string]string {
 	return out
 }
 
+// PluralArg is the argument of the first plural of key's text in lang (as Text finds the
+// text, falling back), "" when it has none: the number a script picks the key's PluralForms by.
+func (c *Catalog) PluralArg(lang, key string) string {
+	_, ok := c.texts[lang][key]
+	for _, l := range c.fallback {
+		if ok {
+			break
+		}
+		_, ok = c.texts[l][key]
+		lang = l
+	}
+	if m := c.parsed[lang][key]; ok && m != nil {
+		for _, pl := range m.Plurals() {
+			if !pl.Ordinal {
+				return pl.Name
+			}
+		}
+	}
+	return ""
+}
+
 // Has tells whether lang itself has a text for key (no fallback).
 func (c *Catalog) Has(lang, key string) bool {
 	_, ok := c.texts[lang][key]

@@ -189,6 +189,57 @@ func TestCatalogPlurals(t *testing.T) {
 	}
 }
 
+// The problems with a count are plural messages, their numbers written in the language, on
+// the server as the script writes them from the forms it is given.
+func TestProblemsWithACount(t *testing.T) {
+	c := New([]string{"en", "fr", "am"}, "en", nil)
+	for _, tt := range []struct{ lang, key, arg, n, want string }{
+		{"en", "ui.problem.minLength", "min", "1", "Write at least 1 character."},
+		{"en", "ui.problem.maxLength", "max", "200", "Write at most 200 characters."},
+		{"fr", "ui.problem.maxLength", "max", "1", "Écrivez au plus 1 caractère."},
+		{"fr", "ui.problem.minLength", "min", "2", "Écrivez au moins 2 caractères."},
+		{"am", "ui.problem.maxLength", "max", "1", "ቢበዛ 1 ፊደል ይጻፉ።"},
+		{"am", "ui.problem.maxLength", "max", "5", "ቢበዛ 5 ፊደላት ይጻፉ።"},
+		{"fr", "ui.problem.minItems", "min", "1", "Choisissez au moins 1 réponse."},
+		{"en", "ui.problem.maxItems", "max", "3", "Choose at most 3 answers."},
+		{"fr", "ui.problem.maximum", "max", "1000", "Écrivez un nombre d'au plus 1\u00a0000."},
+		{"fr", "ui.problem.multipleOf", "step", "0.5", "Écrivez un multiple de 0,5."},
+		{"en", "ui.problem.exclusiveMinimum", "min", "1500", "Write a number greater than 1,500."},
+	} {
+		if got := c.Text(tt.lang, tt.key, tt.arg, tt.n); got != tt.want {
+			t.Errorf("%s %s %s=%s: %q, want %q", tt.lang, tt.key, tt.arg, tt.n, got, tt.want)
+		}
+	}
+	for _, key := range []string{"ui.problem.minLength", "ui.problem.maxLength", "ui.problem.minItems", "ui.problem.maxItems"} {
+		for _, lang := range []string{"en", "fr", "am"} {
+			arg := c.PluralArg(lang, key)
+			if arg == "" || c.PluralForms(lang, key, arg)["one"] == "" {
+				t.Errorf("%s %s: plural %q, forms %v", lang, key, arg, c.PluralForms(lang, key, arg))
+			}
+		}
+	}
+	if arg := c.PluralArg("fr", "ui.problem.maximum"); arg != "" {
+		t.Errorf("a plural in ui.problem.maximum: %q", arg)
+	}
+}
+
+// What a record waits for reads as a sentence whatever the number of roles: no article is
+// left before a role's name in French, no suffix on the last of a list in Amharic.
+func TestWaitingForRoles(t *testing.T) {
+	c := New([]string{"en", "fr", "am"}, "en", nil)
+	for _, tt := range []struct{ lang, roles, count, want string }{
+		{"fr", "Officier de l'état civil de district", "1", "Valider : en attente du rôle Officier de l'état civil de district"},
+		{"fr", "A ou B", "2", "Valider : en attente de l'un de ces rôles : A ou B"},
+		{"en", "District registrar", "1", "Valider: waiting for District registrar"},
+		{"am", "ሀ ወይም ለ", "2", "Valider፦ ከሚከተሉት ሚናዎች አንዱን በመጠበቅ ላይ፦ ሀ ወይም ለ"},
+		{"am", "ሀ", "1", "Valider፦ የሚከተለውን ሚና በመጠበቅ ላይ፦ ሀ"},
+	} {
+		if got := c.Text(tt.lang, "ui.record.waiting", "action", "Valider", "roles", tt.roles, "count", tt.count); got != tt.want {
+			t.Errorf("%s, %s roles: %q, want %q", tt.lang, tt.count, got, tt.want)
+		}
+	}
+}
+
 func FuzzMessage(f *testing.F) {
 	rows, _ := csv.NewReader(bytes.NewReader(messagesCSV)).ReadAll()
 	for _, row := range rows[1:] {

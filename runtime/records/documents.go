@@ -16,6 +16,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -140,20 +141,28 @@ func CleanName(name, typ string) string {
 // Document reads a document the actor may read: one they uploaded, or one that a record they
 // may read references (its role reads the record's event, within its jurisdiction, as Get
 // allows). Any other, stored or not, is NotFound: an id tells nothing of what exists.
+//
+// Its name is an upload's, never the content's: the actor's own when they uploaded it, else
+// the one given by who attached it to the record through which the actor reads it (see
+// attacher), else "document" with its type's extension. The same bytes uploaded by someone
+// else, under a name of their own, never lend it theirs.
 func (s *Service) Document(ctx context.Context, actor *Actor, id string) (*store.Document, error) {
 	notFound := refuse(NotFound, "/id", "not-found", "no document %s", id)
 	if !documentID.MatchString(id) {
 		return nil, notFound
 	}
-	own, err := s.Store.DocumentUpload(ctx, id, actor.User.Username)
+	up, err := s.Store.DocumentUpload(ctx, id, actor.User.Username)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		reads, err := s.readsDocument(ctx, actor, id)
+		r, err := s.readsDocument(ctx, actor, id)
 		if err != nil {
 			return nil, err
 		}
-		if !reads {
+		if r == nil {
 			return nil, notFound
+		}
+		if up, err = s.attacher(ctx, r, id); err != nil {
+			return nil, err
 		}
 	case err != nil:
 		return nil, err
@@ -165,30 +174,74 @@ func (s *Service) Document(ctx context.Context, actor *Actor, id string) (*store
 	if err != nil {
 		return nil, err
 	}
-	if own != nil { // as the actor uploaded it: the name they gave it
-		d.User, d.Name, d.Created = own.User, own.Name, own.Created
+	d.User, d.Name, d.Created = "", CleanName("", d.Type), time.Time{}
+	if up != nil {
+		d.User, d.Name, d.Created = up.User, up.Name, up.Created
 	}
 	return d, nil
 }
 
-// readsDocument tells whether a record the actor may read references the document.
-func (s *Service) readsDocument(ctx context.Context, actor *Actor, id string) (bool, error) {
+// maxAttachers bounds the uploads attacher reads for a document of a record.
+const maxAttachers = 8
+
+// attacher is the upload of document id by whoever attached it to the record r: the users
+// whose actions put it in the record's data (a change whose new value names it, the newest
+// first), then the record's creator, whose declaration holds the documents it was declared
+// with. The first of them who uploaded it gives its name; nil when none did (they attached a
+// document they read through another record). r is as a search gives it, without its history,
+// which is read.
+func (s *Service) attacher(ctx context.Context, r *store.Record, id string) (*store.Document, error) {
+	if full, err := s.Store.Record(ctx, r.ID); err == nil {
+		r = full
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return nil, err
+	}
+	var users []string
+	for i := len(r.History) - 1; i >= 0; i-- {
+		e := r.History[i]
+		for _, c := range e.Changes {
+			if strings.Contains(string(c.New), `"`+id+`"`) && !slices.Contains(users, e.User) {
+				users = append(users, e.User)
+			}
+		}
+	}
+	if !slices.Contains(users, r.CreatedBy) {
+		users = append(users, r.CreatedBy)
+	}
+	for i, u := range users {
+		if i == maxAttachers {
+			break
+		}
+		up, err := s.Store.DocumentUpload(ctx, id, u)
+		if err == nil {
+			return up, nil
+		}
+		if !errors.Is(err, store.ErrNotFound) {
+			return nil, err
+		}
+	}
+	return nil, nil
+}
+
+// readsDocument is a record the actor may read that references the document, nil when there
+// is none.
+func (s *Service) readsDocument(ctx context.Context, actor *Actor, id string) (*store.Record, error) {
 	q := store.Query{Document: id, Limit: 100}
 	if !s.limit(actor, &q) {
-		return false, nil
+		return nil, nil
 	}
 	for {
 		p, err := s.Store.Search(ctx, q)
 		if err != nil {
-			return false, err
+			return nil, err
 		}
-		for _, r := range p.Records {
+		for i, r := range p.Records {
 			if actor.Role.Reads(r.Event) {
-				return true, nil
+				return &p.Records[i], nil
 			}
 		}
 		if p.Next == "" {
-			return false, nil
+			return nil, nil
 		}
 		q.After = p.Next
 	}
@@ -227,9 +280,11 @@ func (s *Service) checkDocuments(ctx context.Context, actor *Actor, ev *Event, d
 	may := map[string]bool{}
 	for _, id := range ids {
 		if may[id] = slices.Contains(mine, id); !may[id] {
-			if may[id], err = s.readsDocument(ctx, actor, id); err != nil {
+			r, err := s.readsDocument(ctx, actor, id)
+			if err != nil {
 				return err
 			}
+			may[id] = r != nil
 		}
 	}
 	out := &Error{Kind: Invalid}

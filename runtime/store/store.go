@@ -290,17 +290,18 @@ const MaxDocumentSize = 10 << 20
 
 // Document is a file attached to declarations: a birth notification, the scan of an identity
 // card. Its ID is the address of its content, so the same bytes are stored once however often
-// and by whomever they are uploaded; each uploader is remembered with the name they gave the
-// file, since who may attach a document to a declaration, or read it, follows from who
-// uploaded it (see Store.SaveDocument).
+// and by whomever they are uploaded; each upload is its uploader's own, with the name they gave
+// the file and its time, since who may attach a document to a declaration, or read it, follows
+// from who uploaded it (see Store.SaveDocument). The content has no name: a user never learns
+// the name another gave the same bytes, nor that anyone did.
 type Document struct {
 	ID      string    // DocumentID(Data)
-	User    string    // who uploaded it
+	User    string    // who uploaded it; "" when read as content (Store.Document)
 	Type    string    // its MIME type, found from its content
-	Name    string    // the file's name as User gave it, cleaned
+	Name    string    // the file's name as User gave it, cleaned; "" when read as content
 	Size    int64     // len(Data)
 	Data    []byte    // nil when read without its bytes
-	Created time.Time // when User uploaded it
+	Created time.Time // when User uploaded it; zero when read as content
 }
 
 // DocumentID is the address of a document's content: "sha256:" and the hex of its sha256.
@@ -383,8 +384,9 @@ type Store interface {
 	// first (its name and time), and created false; another user becomes one more uploader of
 	// them. The type stored first is kept, being the content's.
 	SaveDocument(ctx context.Context, d *Document) (saved *Document, created bool, err error)
-	// Document reads a document with its bytes, as its first uploader uploaded it (User,
-	// Name, Created).
+	// Document reads a document's content: its ID, Type, Size and bytes, and nothing of any
+	// upload of it (User, Name and Created are empty): the name a reader sees is that of an
+	// upload (DocumentUpload), never one the first uploader gave the same bytes.
 	Document(ctx context.Context, id string) (*Document, error)
 	// DocumentUpload reads a document as user uploaded it, without its bytes: ErrNotFound
 	// when user never uploaded it. A small read, for the checks of who may read it.

@@ -19,6 +19,13 @@ import (
 	"github.com/crvsctl/crvsctl/runtime/store"
 )
 
+// pluralForms are the texts of a plural message by plural category ("one", "other", "=0"),
+// with the plural's number left as {arg}.
+type pluralForms struct {
+	Arg   string            `json:"arg"`
+	Forms map[string]string `json:"forms"`
+}
+
 // formConfig is what the form's script needs: the rules, the texts of their messages in the
 // page's language, and what the rules read besides the declaration.
 type formConfig struct {
@@ -29,9 +36,10 @@ type formConfig struct {
 	Messages map[string]string `json:"messages"`
 	Context  map[string]any    `json:"context"`
 	Texts    map[string]string `json:"texts"`
-	// Plurals: the texts of the plural messages the script formats, by plural category (see
-	// i18n.Catalog.PluralForms): the script picks one with Intl.PluralRules.
-	Plurals map[string]map[string]string `json:"plurals,omitempty"`
+	// Plurals: of each plural message among Texts and Messages, its texts by plural category
+	// and the argument whose number picks one (see i18n.Catalog.PluralForms): the script picks
+	// with Intl.PluralRules (app.js format).
+	Plurals map[string]pluralForms `json:"plurals,omitempty"`
 	// Creating is the actions that create a record the user's role may take, with their
 	// conditions: when none holds for the answers typed, the form says why at once (a late
 	// birth at a hospital), not after every page is filled. Empty on a record's form.
@@ -166,16 +174,23 @@ func (s *Server) config(rq *request, f *form, r *store.Record) formConfig {
 	}
 	for _, k := range []string{"ui.form.requiredAnswer", "ui.form.characters", "ui.form.saved", "ui.form.offline", "ui.form.sent", "ui.form.notNumber", "ui.form.required", "ui.form.errors",
 		"ui.form.next", "ui.form.back", "ui.form.review", "ui.form.attached", "ui.form.uploadFailed", "ui.form.fileKept",
-		"ui.form.change", "ui.form.missing"} {
+		"ui.form.change", "ui.form.missing", "ui.list.items"} {
 		c.Texts[k] = s.Catalog.Text(rq.lang, k)
-	}
-	if p := s.Catalog.PluralForms(rq.lang, "ui.form.errors", "n"); p != nil {
-		c.Plurals = map[string]map[string]string{"ui.form.errors": p}
 	}
 	// What the server may refuse, for the script to say it in the page's language.
 	for _, k := range i18n.Keys() {
 		if strings.HasPrefix(k, "ui.problem.") {
 			c.Texts[k] = s.Catalog.Text(rq.lang, k)
+		}
+	}
+	for _, texts := range []map[string]string{c.Texts, c.Messages} {
+		for k := range texts {
+			if arg := s.Catalog.PluralArg(rq.lang, k); arg != "" {
+				if c.Plurals == nil {
+					c.Plurals = map[string]pluralForms{}
+				}
+				c.Plurals[k] = pluralForms{Arg: arg, Forms: s.Catalog.PluralForms(rq.lang, k, arg)}
+			}
 		}
 	}
 	return c

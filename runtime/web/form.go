@@ -113,7 +113,7 @@ func (f *form) text(fl bundle.Field, v any) string {
 		for _, e := range x {
 			parts = append(parts, f.text(fl, e))
 		}
-		return strings.Join(parts, ", ")
+		return strings.Join(parts, f.t("ui.list.items"))
 	case map[string]any:
 		var parts []string
 		for _, p := range fl.Parts {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/crvsctl/crvsctl/rules"
@@ -304,10 +305,12 @@ func (s *Server) showRecordWith(rq *request, r *store.Record, status int, proble
 		for _, role := range w.Roles {
 			roles = append(roles, s.Catalog.Text(rq.lang, role.Label))
 		}
+		// The roles are a count for the text's grammar ("du rôle X", "de l'un de ces rôles : X ou
+		// Y"), so that no article is left to agree with a role's name.
 		text := s.Catalog.Text(rq.lang, "ui.record.waiting", "action", s.Catalog.Text(rq.lang, w.Action.Label),
-			"roles", strings.Join(roles, s.Catalog.Text(rq.lang, "ui.list.or")))
+			"roles", strings.Join(roles, s.Catalog.Text(rq.lang, "ui.list.or")), "count", strconv.Itoa(len(roles)))
 		if w.Why != "" {
-			text += " — " + s.Catalog.Text(rq.lang, w.Why)
+			text = s.Catalog.Text(rq.lang, "ui.record.waitingWhy", "waiting", text, "why", s.Catalog.Text(rq.lang, w.Why))
 		}
 		waiting = append(waiting, text)
 	}

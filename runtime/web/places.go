@@ -221,7 +221,7 @@ func (s *Server) resolvePlace(fl bundle.Field, typed, lang string) (code, proble
 	for _, p := range exact {
 		names = append(names, s.placeName(fl.Of, p.code, lang))
 	}
-	return "", s.Catalog.Text(lang, "ui.form.placeAmbiguous", "places", strings.Join(names, "; "))
+	return "", s.Catalog.Text(lang, "ui.form.placeAmbiguous", "places", strings.Join(names, s.Catalog.Text(lang, "ui.list.places")))
 }
 
 type placeAnswer struct {

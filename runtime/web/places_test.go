@@ -1,6 +1,7 @@
 package web
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/crvsctl/crvsctl/bundle"
@@ -51,5 +52,47 @@ func BenchmarkPlaces(b *testing.B) {
 			}
 			b.ReportMetric(float64(n), "places")
 		})
+	}
+}
+
+// TestAmbiguousPlaceSeparated: the places a name could be are listed with the language's own
+// separator between them (not a "; " written in code): each place's name holds its parent's
+// after a comma already, Amharic's "፣", so the list takes the stronger one, Amharic's "፤".
+func TestAmbiguousPlaceSeparated(t *testing.T) {
+	bn := &bundle.Bundle{Areas: []bundle.Area{
+		{Code: "P1", Name: "North", Names: map[string]string{"am": "ሰሜን"}, Level: "province"},
+		{Code: "P2", Name: "South", Names: map[string]string{"am": "ደቡብ"}, Level: "province"},
+		{Code: "D1", Name: "Hill", Names: map[string]string{"am": "ኮረብታ"}, Parent: "P1", Level: "district"},
+		{Code: "D2", Name: "Hill", Names: map[string]string{"am": "ኮረብታ"}, Parent: "P2", Level: "district"},
+	}}
+	s := &Server{Catalog: i18n.New([]string{"en", "fr", "am"}, "en", nil), placeIx: newPlaceIndex(bn)}
+	fl := bundle.Field{Type: "location", Of: "area", Level: "district"}
+	for lang, want := range map[string]string{
+		"en": "Several places have this name: Hill, North; Hill, South.",
+		"fr": "Plusieurs lieux portent ce nom : Hill, North ; Hill, South.",
+		"am": "ብዙ ቦታዎች ይህ ስም አላቸው፦ ኮረብታ፣ ሰሜን፤ ኮረብታ፣ ደቡብ።",
+	} {
+		typed := "Hill"
+		if lang == "am" {
+			typed = "ኮረብታ"
+		}
+		code, problem := s.resolvePlace(fl, typed, lang)
+		if code != "" || !strings.HasPrefix(problem, want) {
+			t.Errorf("%s: %q %q, want a problem beginning %q", lang, code, problem, want)
+		}
+	}
+}
+
+// TestChoicesSeparated: the options chosen in a multiple-choice answer are written with the
+// language's list separator, Amharic's "፣" among them.
+func TestChoicesSeparated(t *testing.T) {
+	s := &Server{Catalog: i18n.New([]string{"en", "fr", "am"}, "en", map[string]map[string]string{
+		"en": {"o.a": "Fever", "o.b": "Cough"}, "am": {"o.a": "ትኩሳት", "o.b": "ሳል"}})}
+	fl := bundle.Field{ID: "symptoms", Type: "checkboxes", Options: []bundle.Option{{Value: "a", Label: "o.a"}, {Value: "b", Label: "o.b"}}}
+	for lang, want := range map[string]string{"en": "Fever, Cough", "fr": "Fever, Cough", "am": "ትኩሳት፣ ሳል"} {
+		f := &form{s: s, lang: lang}
+		if got := f.text(fl, []any{"a", "b"}); got != want {
+			t.Errorf("%s: %q, want %q", lang, got, want)
+		}
 	}
 }

@@ -14,7 +14,7 @@ func TestSentByMe(t *testing.T) {
 	id := clerk.declare(birth("Kofi", "Mensah"))
 	// The record waits for a registrar of the commune, or of the district, or the nation
 	// (roles in the bundle's order).
-	clerk.has(`id="waiting"`, "Valider : en attente de Officier de l&#39;état civil de district ou Officier de l&#39;état civil ou Officier de l&#39;état civil national")
+	clerk.has(`id="waiting"`, "Valider : en attente de l&#39;un de ces rôles : Officier de l&#39;état civil de district ou Officier de l&#39;état civil ou Officier de l&#39;état civil national")
 	clerk.get("/work")
 	clerk.has(`id="sent"`, "Envoyées par moi", id, "Kofi Mensah", "Déclaré")
 	clerk.has("Rien ne vous attend.") // no queue of hers: what she sent is all there is
@@ -53,7 +53,7 @@ func TestSentByMe(t *testing.T) {
 	local.lacks("Validate: waiting")
 	am := s.login("lidya.verhane", "am")
 	am.get("/records/" + lateID)
-	am.has("የወረዳ የክብር መዝገብ ሹም ወይም ብሔራዊ የክብር መዝገብ ሹምን በመጠበቅ ላይ")
+	am.has("ከሚከተሉት ሚናዎች አንዱን በመጠበቅ ላይ፦ የወረዳ የክብር መዝገብ ሹም ወይም ብሔራዊ የክብር መዝገብ ሹም")
 }
 
 // TestQueuesCountedAndOrdered: work queues show how many records wait in each, hide the

@@ -9,6 +9,7 @@ import (
 	"html"
 	"io"
 	"log/slog"
+	"mime"
 	"mime/multipart"
 	"net/http"
 	"net/http/cookiejar"
@@ -84,6 +85,7 @@ type user struct {
 	page     string
 	at       string // the URL of the page, after redirects
 	location string // where a redirect not followed goes
+	header   http.Header
 }
 
 func (s *site) browser(lang string) *user {
@@ -113,7 +115,7 @@ func (u *user) do(req *http.Request) {
 	}
 	defer res.Body.Close()
 	b, _ := io.ReadAll(res.Body)
-	u.status, u.page, u.at, u.location = res.StatusCode, string(b), res.Request.URL.String(), res.Header.Get("Location")
+	u.status, u.page, u.at, u.location, u.header = res.StatusCode, string(b), res.Request.URL.String(), res.Header.Get("Location"), res.Header
 }
 
 func (u *user) get(path string) {
@@ -518,8 +520,25 @@ func BenchmarkDeclarePage(b *testing.B) {
 	b.ReportMetric(float64(size), "bytes/page")
 }
 
-// postMultipart posts a form with files, as a browser sends the declaration form.
+// postMultipart posts a form with files, as a browser sends the declaration form, each named
+// after its field.
 func (u *user) postMultipart(path string, form url.Values, files map[string][]byte) {
+	u.s.t.Helper()
+	named := map[string]namedFile{}
+	for field, data := range files {
+		named[field] = namedFile{field + ".pdf", data}
+	}
+	u.postFiles(path, form, named)
+}
+
+// namedFile is a file a form sends, with the name the user's computer gives it.
+type namedFile struct {
+	name string
+	data []byte
+}
+
+// postFiles posts a form with files, as a browser sends the declaration form.
+func (u *user) postFiles(path string, form url.Values, files map[string]namedFile) {
 	u.s.t.Helper()
 	var body bytes.Buffer
 	w := multipart.NewWriter(&body)
@@ -532,9 +551,9 @@ func (u *user) postMultipart(path string, form url.Values, files map[string][]by
 			w.WriteField(k, v)
 		}
 	}
-	for field, data := range files {
-		fw, _ := w.CreateFormFile(field, field+".pdf")
-		fw.Write(data)
+	for field, f := range files {
+		fw, _ := w.CreateFormFile(field, f.name)
+		fw.Write(f.data)
 	}
 	w.Close()
 	req, _ := http.NewRequest("POST", u.s.url+path, &body)
@@ -584,6 +603,78 @@ func TestDocumentsWithoutJavaScript(t *testing.T) {
 	u.get("/api/v1/documents/" + m[1])
 	if u.status != 200 || u.page != string(aPDF) {
 		t.Errorf("the document read back: %d, %d bytes", u.status, len(u.page))
+	}
+}
+
+// TestDocumentNamedByItsUpload: a file whose bytes someone else uploaded first, under a name
+// of their own, is shown to its user under the name they gave it, on the form and the record's
+// link; a registrar who reads it through the record gets the declarer's name; neither ever sees
+// the first uploader's, and nobody else reads the file at all.
+func TestDocumentNamedByItsUpload(t *testing.T) {
+	s := newSite(t)
+	const secret = "tomas-private-letter.pdf"
+	disposition := func(u *user) string {
+		_, params, _ := mime.ParseMediaType(u.header.Get("Content-Disposition"))
+		return params["filename"]
+	}
+	// tomas uploads the bytes first, on a form he leaves with a problem.
+	tomas := s.login("tomas.ekwaro", "en")
+	tomas.get("/declare/birth")
+	form := birth("Ayana", "Shared")
+	form.Set("mother.idType", "national-id")
+	form.Set("mother.nid", "1234567890")
+	form.Del("child.sex")
+	form.Set("csrf", tomas.csrf())
+	form.Set("key", "shared-1")
+	tomas.postFiles("/declare/birth", form, map[string]namedFile{"documents.motherId": {secret, aPDF}})
+	tomas.has("Attached: " + secret)
+
+	// lidya sends the same bytes under her name.
+	lidya := s.login("lidya.verhane", "en")
+	lidya.get("/declare/birth")
+	form.Set("csrf", lidya.csrf())
+	form.Set("key", "shared-2")
+	lidya.postFiles("/declare/birth", form, map[string]namedFile{"documents.motherId": {"card.pdf", aPDF}})
+	if lidya.status != http.StatusUnprocessableEntity {
+		t.Fatalf("without the child's sex: %d at %s", lidya.status, lidya.at)
+	}
+	lidya.has("Attached: card.pdf")
+	lidya.lacks("tomas")
+	m := regexp.MustCompile(`name="documents.motherId.file" value="(sha256:[0-9a-f]{64})"`).FindStringSubmatch(lidya.page)
+	if m == nil {
+		t.Fatalf("the attached file is not carried by the form")
+	}
+	id := m[1]
+	form.Set("child.sex", "female")
+	form.Set("documents.motherId.file", id)
+	lidya.postFiles("/declare/birth", form, nil)
+	rec := recordURL.FindStringSubmatch(lidya.at)
+	if rec == nil {
+		t.Fatalf("declared: at %s (%d)\n%s", lidya.at, lidya.status, problems(lidya.page))
+	}
+	lidya.lacks("tomas")
+
+	for _, c := range []struct {
+		who  *user
+		name string
+	}{
+		{lidya, "card.pdf"}, // her own upload
+		{tomas, secret},     // his own upload
+		{s.login("fenna.albrecq", "en"), "card.pdf"}, // the district, through lidya's record
+	} {
+		c.who.get("/api/v1/documents/" + id)
+		if c.who.status != 200 || c.who.page != string(aPDF) {
+			t.Errorf("%s reads the document: %d, %d bytes", c.who.at, c.who.status, len(c.who.page))
+		}
+		if got := disposition(c.who); got != c.name {
+			t.Errorf("the document is named %q to a reader, want %q (%s)", got, c.name, c.who.header.Get("Content-Disposition"))
+		}
+	}
+	// Someone who neither uploaded the bytes nor reads a record of them reads nothing.
+	other := s.login("daniel.morvesh", "en")
+	other.get("/api/v1/documents/" + id)
+	if other.status != http.StatusNotFound || strings.Contains(other.page, "tomas") {
+		t.Errorf("a district registrar elsewhere reads the document: %d %s", other.status, other.page)
 	}
 }
 
@@ -739,6 +830,25 @@ var rawSchemaText = []string{"does not match", "maximum:", "minimum:", "got ", "
 // TestEveryProblemAtOnceInFrench: a French form posted without its script with several bad
 // answers, of every kind the server refuses, comes back with all of them at once, each in
 // French (the package's message where it gives one), and none in the service's English.
+// TestCountedProblemsInAmharic: without the script, the problems with a number are plural
+// messages formatted on the server in the user's language.
+func TestCountedProblemsInAmharic(t *testing.T) {
+	s := newSite(t)
+	u := s.login("lidya.verhane", "am")
+	u.get("/declare/birth")
+	form := birth("Ama", strings.Repeat("T", 201))
+	form.Set("child.birthOrder", "30")
+	form.Set("csrf", u.csrf())
+	form.Set("key", "counted-am")
+	u.post("/declare/birth", form)
+	got := problems(u.page)
+	for _, want := range []string{"child.name: ቢበዛ 200 ፊደላት ይጻፉ።", "child.birthOrder: ቢበዛ 25 የሆነ ቁጥር ይጻፉ።"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("problems lack %q:\n%s", want, got)
+		}
+	}
+}
+
 func TestEveryProblemAtOnceInFrench(t *testing.T) {
 	s := newSite(t)
 	u := s.login("lidya.verhane", "fr")

@@ -761,18 +761,16 @@ func (s *Store) NextSequence(ctx context.Context, name string) (int64, error) {
 	return c.Value, err
 }
 
-// documentDoc is a document's bytes, stored once under the address of their content, with
-// their first upload; uploadDoc is each user's upload of them, with what the checks of who
-// may attach or read a document need, so that those read one small document and never the
-// bytes.
+// documentDoc is a document's bytes, stored once under the address of their content, and
+// nothing of who sent them: who uploaded them, under which name and when are the uploads'
+// (stores written before kept the first upload's user, name and time here too; they are not
+// read). uploadDoc is each user's upload of them, with what the checks of who may attach or
+// read a document need, so that those read one small document and never the bytes.
 type documentDoc struct {
-	ID      string        `bson:"_id"`
-	Type    string        `bson:"type"`
-	Size    int64         `bson:"size"`
-	User    string        `bson:"user"`
-	Name    string        `bson:"name"`
-	Created bson.DateTime `bson:"created"`
-	Data    []byte        `bson:"data"` // binary
+	ID   string `bson:"_id"`
+	Type string `bson:"type"`
+	Size int64  `bson:"size"`
+	Data []byte `bson:"data"` // binary
 }
 
 type uploadDoc struct {
@@ -810,8 +808,7 @@ func (s *Store) SaveDocument(ctx context.Context, d *store.Document) (*store.Doc
 		if data == nil {
 			data = []byte{}
 		}
-		_, err := s.documents.InsertOne(ctx, documentDoc{ID: id, Type: d.Type, Size: int64(len(data)), User: d.User, Name: d.Name,
-			Created: bson.NewDateTimeFromTime(d.Created), Data: data})
+		_, err := s.documents.InsertOne(ctx, documentDoc{ID: id, Type: d.Type, Size: int64(len(data)), Data: data})
 		if mongo.IsDuplicateKeyError(err) {
 			// Another save of these bytes won the race: its type is the content's as well.
 			if err := s.documents.FindOne(ctx, bson.D{{Key: "_id", Value: id}}, options.FindOne().SetProjection(bson.D{{Key: "type", Value: 1}})).Decode(&have); err != nil {
@@ -839,7 +836,7 @@ func (s *Store) Document(ctx context.Context, id string) (*store.Document, error
 	if err := s.documents.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d); err != nil {
 		return nil, notFound(err)
 	}
-	return &store.Document{ID: d.ID, User: d.User, Type: d.Type, Name: d.Name, Size: d.Size, Data: d.Data, Created: d.Created.Time().UTC()}, nil
+	return &store.Document{ID: d.ID, Type: d.Type, Size: d.Size, Data: d.Data}, nil
 }
 
 func (s *Store) DocumentUpload(ctx context.Context, id, user string) (*store.Document, error) {

@@ -170,17 +170,19 @@ CREATE TABLE IF NOT EXISTS history (
 	PRIMARY KEY (record, version)
 ) WITHOUT ROWID;
 
--- Documents by the address of their content, with their first upload; uploads holds every
--- user who uploaded each, with the name they gave it. The bytes are stored once, in a table
--- with a rowid (a WITHOUT ROWID table keeps whole rows in its B-tree, a poor home for
--- megabytes), and last in their row, so that the columns before them are read without them.
+-- Documents by the address of their content; uploads holds every user who uploaded each,
+-- with the name they gave it and when. The content's row names no upload: user, name and
+-- created are left empty (a file written before kept its first upload's there; never read).
+-- The bytes are stored once, in a table with a rowid (a WITHOUT ROWID table keeps whole rows
+-- in its B-tree, a poor home for megabytes), and last in their row, so that the columns before
+-- them are read without them.
 CREATE TABLE IF NOT EXISTS documents (
 	id      TEXT NOT NULL UNIQUE, -- sha256:<hex> of data
 	type    TEXT NOT NULL,
 	size    INTEGER NOT NULL,
-	user    TEXT NOT NULL,        -- the first uploader
-	name    TEXT NOT NULL,
-	created INTEGER NOT NULL,
+	user    TEXT NOT NULL,        -- '' (see above)
+	name    TEXT NOT NULL,        -- ''
+	created INTEGER NOT NULL,     -- 0
 	data    BLOB NOT NULL
 );
 CREATE TABLE IF NOT EXISTS uploads (
@@ -1302,10 +1304,11 @@ func (s *Store) SaveDocument(ctx context.Context, d *store.Document) (*store.Doc
 	var saved *store.Document
 	var created bool
 	err := s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		// The bytes once, whoever sent them first; then this user's upload, unless they
-		// uploaded these bytes before; then the upload as stored, the first of this user's.
-		if _, err := tx.ExecContext(ctx, `INSERT INTO documents (id, type, size, user, name, created, data) VALUES (?,?,?,?,?,?,?)
-			ON CONFLICT (id) DO NOTHING`, id, d.Type, len(data), d.User, d.Name, millis(d.Created), data); err != nil {
+		// The bytes once, whoever sent them first, and nothing of their upload; then this
+		// user's upload, unless they uploaded these bytes before; then the upload as stored,
+		// the first of this user's.
+		if _, err := tx.ExecContext(ctx, `INSERT INTO documents (id, type, size, user, name, created, data) VALUES (?,?,?,'','',0,?)
+			ON CONFLICT (id) DO NOTHING`, id, d.Type, len(data), data); err != nil {
 			return err
 		}
 		res, err := tx.ExecContext(ctx, `INSERT INTO uploads (document, user, name, created) VALUES (?,?,?,?)
@@ -1343,16 +1346,14 @@ func upload(sc scanner) (*store.Document, error) {
 
 func (s *Store) Document(ctx context.Context, id string) (*store.Document, error) {
 	var d store.Document
-	var created int64
-	err := s.r.QueryRowContext(ctx, `SELECT id, user, type, name, size, created, data FROM documents WHERE id = ?`, id).
-		Scan(&d.ID, &d.User, &d.Type, &d.Name, &d.Size, &created, &d.Data)
+	err := s.r.QueryRowContext(ctx, `SELECT id, type, size, data FROM documents WHERE id = ?`, id).
+		Scan(&d.ID, &d.Type, &d.Size, &d.Data)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, store.ErrNotFound
 	}
 	if err != nil {
 		return nil, err
 	}
-	d.Created = fromMillis(created)
 	return &d, nil
 }
 

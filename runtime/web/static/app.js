@@ -26,6 +26,46 @@ function text(cfg, key) {
   return cfg.texts[key] || key;
 }
 
+// format writes a message of the page's catalogue (the package's message or crvsctl's text)
+// with its arguments, as the server's i18n writes it: a plural message in the form for its
+// number (an exact =N first, else its category by Intl.PluralRules: the server gives each
+// form in cfg.plurals), and every number in the page's language. A key the page lacks is shown
+// as it is.
+function format(cfg, key, args) {
+  args = args || {};
+  let t = (cfg.messages || {})[key] || cfg.texts[key] || key;
+  const plural = (cfg.plurals || {})[key];
+  const n = plural && asNumber(args[plural.arg]);
+  if (n) {
+    const rules = new Intl.PluralRules(document.documentElement.lang || undefined, { minimumFractionDigits: n.digits });
+    t = plural.forms['=' + n.value] || plural.forms[rules.select(n.value)] || plural.forms.other || t;
+  }
+  return withArgs(t, args);
+}
+
+// withArgs puts arguments in a text's {name}s: a number (a number, or its decimal digits as the
+// API sends them: "3.20") written with toLocaleString for the page's language, with the
+// fraction digits it was given; anything else as it is.
+function withArgs(t, args) {
+  const lang = document.documentElement.lang || undefined;
+  for (const [k, v] of Object.entries(args)) {
+    const n = asNumber(v);
+    const shown = n ? n.value.toLocaleString(lang, { minimumFractionDigits: n.digits, maximumFractionDigits: n.digits }) : String(v);
+    t = t.split('{' + k + '}').join(shown);
+  }
+  return t;
+}
+
+// asNumber reads an argument as a number, {value, digits} (its visible fraction digits, which
+// count for plurals as for CLDR), or null when it is not one.
+function asNumber(v) {
+  if (typeof v === 'number') v = String(v);
+  if (typeof v !== 'string' || !/^-?[0-9]+(\.[0-9]+)?$/.test(v.trim())) return null;
+  const s = v.trim();
+  const dot = s.indexOf('.');
+  return { value: Number(s), digits: dot < 0 ? 0 : Math.min(s.length - dot - 1, 20) };
+}
+
 function status(message) {
   const s = document.getElementById('form-status');
   if (s) s.textContent = message;
@@ -225,7 +265,7 @@ function paginate(form, cfg, fields) {
     if (all[current] === review) fillReview(review, pages, cfg, (page) => show(steps().indexOf(page)));
     // Where the page is among those shown: the server's "page n of N" counts them all.
     const of = all[current].querySelector('.page-of');
-    if (of && of.dataset.text) of.textContent = of.dataset.text.replace('{n}', current + 1).replace('{total}', all.length - 1);
+    if (of && of.dataset.text) of.textContent = withArgs(of.dataset.text, { n: current + 1, total: all.length - 1 });
     back.hidden = current === 0;
     next.hidden = current === all.length - 1;
     buttons.hidden = current !== all.length - 1;
@@ -280,7 +320,7 @@ function fillReview(review, pages, cfg, go) {
     const dl = document.createElement('dl');
     for (const el of page.querySelectorAll('.field')) {
       if (el.hidden) continue;
-      const value = el.dataset.type === 'document' ? fileText(el) : answerText(el);
+      const value = el.dataset.type === 'document' ? fileText(el) : answerText(el, cfg);
       const label = el.querySelector('label, legend');
       if (value === '' && label && label.querySelector('abbr.req')) {
         const li = document.createElement('li');
@@ -330,7 +370,6 @@ function fileText(el) {
   return note ? note.textContent.trim() : '';
 }
 
-// answerText is a field's answer as the registrar reads it: the labels of options chosen.
 // longDate writes a date input's ISO value out in the page's language, as the record page
 // does ("1 novembre 2026"), by the browser's own CLDR data; the input itself keeps its own.
 function longDate(iso) {
@@ -339,9 +378,11 @@ function longDate(iso) {
   return new Intl.DateTimeFormat(document.documentElement.lang, { dateStyle: 'long', timeZone: 'UTC' }).format(d);
 }
 
-function answerText(el) {
+// answerText is a field's answer as the registrar reads it: the labels of options chosen,
+// between the language's list separator (Amharic's is "፣ ").
+function answerText(el, cfg) {
   const chosen = [...el.querySelectorAll('input:checked')].map((i) => i.parentElement.textContent.trim());
-  if (chosen.length > 0) return chosen.join(', ');
+  if (chosen.length > 0) return chosen.join(text(cfg, 'ui.list.items'));
   const select = el.querySelector('select');
   if (select) return select.value === '' ? '' : select.selectedOptions[0].textContent;
   return [...el.querySelectorAll('input:not([type=radio]):not([type=checkbox]):not([type=file]), textarea')]
@@ -478,10 +519,7 @@ function summary(form, fields, cfg, general) {
     box.setAttribute('role', 'alert');
     form.before(box);
   }
-  // A plural message: the server gives its text for each plural category (and =N).
-  const forms = (cfg.plurals || {})['ui.form.errors'];
-  const t = forms ? forms['=' + n] || forms[new Intl.PluralRules(document.documentElement.lang).select(n)] || forms.other : cfg.texts['ui.form.errors'];
-  const lines = (n > 0 ? [(t || '{n}').replace('{n}', n.toLocaleString(document.documentElement.lang))] : []).concat(general || []);
+  const lines = (n > 0 ? [format(cfg, 'ui.form.errors', { n })] : []).concat(general || []);
   box.replaceChildren(...lines.map((t) => {
     const p = document.createElement('p');
     p.textContent = t;
@@ -553,10 +591,8 @@ function serverErrors(form, fields, cfg, errors) {
     let msg;
     if (e.code === 'required') msg = text(cfg, 'ui.form.requiredAnswer');
     else if (e.code === 'characters') msg = text(cfg, 'ui.form.characters');
-    else if (e.key && (cfg.messages[e.key] || cfg.texts[e.key])) {
-      msg = cfg.messages[e.key] || cfg.texts[e.key];
-      for (const [k, v] of Object.entries(e.args || {})) msg = msg.split('{' + k + '}').join(v);
-    } else if (el) msg = text(cfg, 'ui.problem.invalid');
+    else if (e.key && (cfg.messages[e.key] || cfg.texts[e.key])) msg = format(cfg, e.key, e.args);
+    else if (el) msg = text(cfg, 'ui.problem.invalid');
     else msg = e.message;
     if (!el) {
       general.push(msg);

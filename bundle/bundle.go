@@ -60,6 +60,12 @@ type Area struct {
 	Names  map[string]string `json:"names,omitempty"` // by language, where it differs
 	Parent string            `json:"parent,omitempty"`
 	Level  string            `json:"level"`
+	// ValidFrom and ValidTo are the first and last days the area exists (YYYY-MM-DD; empty:
+	// always, still): an area split, merged or renamed ends, its Successors take its place.
+	// Records keep the code they were declared with; new declarations see current areas only.
+	ValidFrom  string   `json:"validFrom,omitempty"`
+	ValidTo    string   `json:"validTo,omitempty"`
+	Successors []string `json:"successors,omitempty"`
 }
 
 // Office is a registration office or a health facility.

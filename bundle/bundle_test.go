@@ -10,7 +10,7 @@ func sample() *Bundle {
 		Version: "1.2.3",
 		Country: Country{Code: "XEX", Name: "country.name", Languages: []string{"en", "fr"}, DefaultLanguage: "en",
 			TimeZone: "Africa/Nairobi", AreaLevels: []string{"region"}, OfficeTypes: []string{"crvs-office"}},
-		Areas:        []Area{{Code: "R1", Name: "North", Names: map[string]string{"fr": "Nord"}, Level: "region"}},
+		Areas:        []Area{{Code: "R1", Name: "North", Names: map[string]string{"fr": "Nord"}, Level: "region"}, {Code: "R0", Name: "Old North", Level: "region", ValidFrom: "1990-01-01", ValidTo: "2019-12-31", Successors: []string{"R1"}}},
 		Translations: map[string]map[string]string{"fr": {"b": "B", "a": "A"}, "en": {"a": "A"}},
 	}
 }

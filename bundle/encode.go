@@ -51,6 +51,24 @@ func (b *Bundle) encode() (buf []byte, at int, err error) {
 		}
 		buf = append(buf, `,"level":`...)
 		buf = appendString(buf, a.Level)
+		if a.ValidFrom != "" {
+			buf = append(buf, `,"validFrom":`...)
+			buf = appendString(buf, a.ValidFrom)
+		}
+		if a.ValidTo != "" {
+			buf = append(buf, `,"validTo":`...)
+			buf = appendString(buf, a.ValidTo)
+		}
+		if len(a.Successors) > 0 {
+			buf = append(buf, `,"successors":[`...)
+			for i, s := range a.Successors {
+				if i > 0 {
+					buf = append(buf, ',')
+				}
+				buf = appendString(buf, s)
+			}
+			buf = append(buf, ']')
+		}
 		return append(buf, '}')
 	})
 	buf = append(buf, `,"offices":`...)

@@ -39,7 +39,7 @@ func TestEncodeIsEncodingJSON(t *testing.T) {
 		} else if i%3 == 2 {
 			names = nil
 		}
-		odd.Areas = append(odd.Areas, Area{Code: s, Name: s, Names: names, Parent: s, Level: s})
+		odd.Areas = append(odd.Areas, Area{Code: s, Name: s, Names: names, Parent: s, Level: s, ValidFrom: s, ValidTo: s, Successors: []string{s, s}})
 		odd.Offices = append(odd.Offices, Office{Code: s, Name: s, Names: names, Type: s, Area: s})
 		odd.Users = append(odd.Users, User{Username: s, Name: s, Role: s, Office: s, Email: s, Phone: s})
 		odd.Translations["fr"][s] = s

@@ -21,6 +21,13 @@ func (c *checker) answerable(tb *tables) {
 		hasChild[a.parent] = true
 		atLevel[a.level]++
 	}
+	// An office works in an area that exists.
+	for _, o := range tb.officeRows {
+		if a := tb.areas[o.area]; a != nil && a.validTo != "" {
+			c.l.Errorf(o.pos, CodeAreaDates, "give it one of the areas that took "+a.code+"'s place ("+strings.Join(a.successors, ", ")+")",
+				"office %s is in area %s, which ended on %s", o.code, a.code, a.validTo)
+		}
+	}
 	types := map[string]int{}
 	for _, t := range tb.offices {
 		types[t]++
@@ -51,7 +58,7 @@ func (c *checker) answerable(tb *tables) {
 				// The branches of a ragged tree that stop above the level.
 				var short []string
 				for _, a := range tb.sorted {
-					if !hasChild[a.code] && slices.Index(levels, a.level) < rank {
+					if !hasChild[a.code] && slices.Index(levels, a.level) < rank && a.validTo == "" { // an area that ended is declared in no more
 						short = append(short, a.name+" ("+a.code+")")
 					}
 				}

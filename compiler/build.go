@@ -29,7 +29,8 @@ func (c *checker) bundle() *bundle.Bundle {
 		b.Areas = make([]bundle.Area, len(c.tb.sorted))
 	}
 	for i, a := range c.tb.sorted {
-		b.Areas[i] = bundle.Area{Code: a.code, Name: a.name, Names: a.names, Parent: a.parent, Level: a.level}
+		b.Areas[i] = bundle.Area{Code: a.code, Name: a.name, Names: a.names, Parent: a.parent, Level: a.level,
+			ValidFrom: a.validFrom, ValidTo: a.validTo, Successors: a.successors}
 	}
 	slices.SortFunc(b.Offices, func(x, y bundle.Office) int { return strings.Compare(x.Code, y.Code) })
 	slices.SortFunc(b.Users, func(x, y bundle.User) int { return strings.Compare(x.Username, y.Username) })

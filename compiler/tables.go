@@ -36,6 +36,9 @@ const (
 // area is an administrative area, from either layout of the areas sheet.
 type area struct {
 	code, name, parent, level string
+	validFrom, validTo        string   // YYYY-MM-DD, or empty (see bundle.Area)
+	successors                []string // of an area that ended
+	row                       sheets.Row
 	names                     map[string]string // by language, where it differs from name
 	pos                       diag.Pos          // where it is defined
 	orphan                    bool              // its parent is not an area (reported)
@@ -101,12 +104,14 @@ func (c *checker) tables() *tables {
 }
 
 func (c *checker) normalisedAreas(tb *tables, s sheet, levels []string) {
-	t := c.read(s, sheets.Columns{Required: []string{"code", "name", "parent", "type"}, Pattern: langColumn, PatternDoc: "name:LANG, such as name:fr"})
+	t := c.read(s, sheets.Columns{Required: []string{"code", "name", "parent", "type"}, Optional: []string{"validFrom", "validTo", "successors"},
+		Pattern: langColumn, PatternDoc: "name:LANG, such as name:fr"})
 	if t == nil {
 		return
 	}
 	langs := c.nameColumns(t)
 	code, name, parent, typ := t.Col("code"), t.Col("name"), t.Col("parent"), t.Col("type")
+
 	tb.areas = make(map[string]*area, len(t.Rows))
 	tb.sorted = make([]*area, 0, len(t.Rows))
 	for _, row := range t.Rows {
@@ -118,7 +123,7 @@ func (c *checker) normalisedAreas(tb *tables, s sheet, levels []string) {
 			c.l.Errorf(t.Pos(row, code), CodeDuplicate, "", "area %s is defined twice (first at %s)", k, first.pos)
 			continue
 		}
-		ar := &area{code: k, parent: t.Cell(row, parent), level: t.Cell(row, typ), pos: t.Pos(row, code)}
+		ar := &area{code: k, parent: t.Cell(row, parent), level: t.Cell(row, typ), pos: t.Pos(row, code), row: row}
 		ar.name, _ = t.Required(c.l, row, name)
 		if lv, ok := t.Required(c.l, row, typ); ok && !slices.Contains(levels, lv) {
 			c.l.Errorf(t.Pos(row, typ), CodeAreaLevel, hintFor(lv, levels), "type %s is not one of the levels %s", lv, strings.Join(levels, ", "))
@@ -139,6 +144,7 @@ func (c *checker) normalisedAreas(tb *tables, s sheet, levels []string) {
 			ar.parent, ar.orphan = "", true
 		}
 	}
+	c.areasOverTime(tb, t)
 }
 
 // nameColumns maps the languages of name:<lang> columns to their columns, reporting a

@@ -22,6 +22,7 @@ type place struct {
 	names                map[string]string // by language; "" for the name as written in the package
 	parent               string            // an area
 	keys                 []string          // the words of its names and its code, normalised
+	validFrom, validTo   string            // an area's days (bundle.Area); "" for always
 }
 
 // placeKey is one word of a place's name, normalised (see store.NameKeys), for search.
@@ -62,7 +63,7 @@ func newPlaceIndex(b *bundle.Bundle) *placeIndex {
 		for l, n := range a.Names {
 			names[l] = n
 		}
-		add(&place{code: a.Code, of: "area", level: a.Level, names: names, parent: a.Parent})
+		add(&place{code: a.Code, of: "area", level: a.Level, names: names, parent: a.Parent, validFrom: a.ValidFrom, validTo: a.ValidTo})
 	}
 	for _, o := range b.Offices {
 		names := map[string]string{"": o.Name}
@@ -163,11 +164,14 @@ func (s *Server) find(fl bundle.Field, q string, limit int) []*place {
 			from, to = lo, hi
 		}
 	}
+	// Only the places of today: an area merged away is no one's answer any more (a record
+	// declared with it keeps its code, which is still read and shown).
+	today := s.Records.Today()
 	var out []*place
 	seen := map[*place]bool{}
 	for i := from; i < to && len(out) < limit; i++ {
 		p := ix.keys[i].p
-		if seen[p] || !fits(fl, p) {
+		if seen[p] || !fits(fl, p) || !current(p, today) {
 			continue
 		}
 		seen[p] = true
@@ -176,6 +180,10 @@ func (s *Server) find(fl bundle.Field, q string, limit int) []*place {
 		}
 	}
 	return out
+}
+
+func current(p *place, today string) bool {
+	return (p.validFrom == "" || p.validFrom <= today) && (p.validTo == "" || today <= p.validTo)
 }
 
 func hasAll(p *place, words []string) bool {

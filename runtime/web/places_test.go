@@ -96,3 +96,46 @@ func TestChoicesSeparated(t *testing.T) {
 		}
 	}
 }
+
+// TestPlacesOfToday: the search box and a name typed without the script find only the areas of
+// today — not one merged away, nor one not yet created — while the code of an area that ended,
+// which records declared before keep, is still read.
+func TestPlacesOfToday(t *testing.T) {
+	bn, diags := compiler.Build("../../countries/nerovia")
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	for i := range bn.Areas {
+		switch bn.Areas[i].Code {
+		case "NV0101": // Velmora Central, merged away
+			bn.Areas[i].ValidTo, bn.Areas[i].Successors = "2020-12-31", []string{"NV0102"}
+		case "NV0102":
+			bn.Areas[i].ValidFrom = "2021-01-01"
+		case "NV0103": // created in the future
+			bn.Areas[i].ValidFrom = "2999-01-01"
+		}
+	}
+	m, err := records.NewModel(bn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &Server{Records: &records.Service{Model: m}, Catalog: i18n.New(bn.Country.Languages, bn.Country.DefaultLanguage, bn.Translations)}
+	s.placeIx = newPlaceIndex(bn)
+	district := bundle.Field{Type: "location", Of: "area", Level: "district"}
+	name := func(code string) string { return s.placeIx.byCode["area:"+code].names[""] }
+	for code, want := range map[string]bool{"NV0101": false, "NV0102": true, "NV0103": false} {
+		found := false
+		for _, p := range s.find(district, name(code), 15) {
+			found = found || p.code == code
+		}
+		if found != want {
+			t.Errorf("searching %s (%s): found %v, want %v", name(code), code, found, want)
+		}
+	}
+	if code, problem := s.resolvePlace(district, "NV0101", "en"); code != "NV0101" || problem != "" {
+		t.Errorf("the code of an area that ended: %q, %q; want it read", code, problem)
+	}
+	if code, _ := s.resolvePlace(district, name("NV0101"), "en"); code != "" {
+		t.Errorf("the name of an area that ended resolved to %s", code)
+	}
+}

@@ -15,11 +15,19 @@ func (c *checker) answerable(tb *tables) {
 		return
 	}
 	levels := c.pkg.Places.Areas.Levels
-	hasChild := map[string]bool{}
+	// Worked out once, whatever the number of fields: a national package has 100,000 areas.
+	hasChild := make(map[string]bool, len(tb.areas)/4)
 	atLevel := map[string]int{}
-	for _, a := range tb.areas {
+	for _, a := range tb.sorted {
 		hasChild[a.parent] = true
 		atLevel[a.level]++
+	}
+	// The current areas no area lies under (the ends of branches), by the rank of their level.
+	endsAt := make([][]*area, len(levels))
+	for _, a := range tb.sorted {
+		if r := slices.Index(levels, a.level); r >= 0 && !hasChild[a.code] && a.validTo == "" {
+			endsAt[r] = append(endsAt[r], a)
+		}
 	}
 	// An office works in an area that exists.
 	for _, o := range tb.officeRows {
@@ -55,10 +63,11 @@ func (c *checker) answerable(tb *tables) {
 						"field %s is required, but no area of the areas sheet is a %s: no declaration can be complete", f.ID, f.Level)
 					continue
 				}
-				// The branches of a ragged tree that stop above the level.
+				// The branches of a ragged tree that stop above the level (one that ended is
+				// declared in no more).
 				var short []string
-				for _, a := range tb.sorted {
-					if !hasChild[a.code] && slices.Index(levels, a.level) < rank && a.validTo == "" { // an area that ended is declared in no more
+				for r := range rank {
+					for _, a := range endsAt[r] {
 						short = append(short, a.name+" ("+a.code+")")
 					}
 				}

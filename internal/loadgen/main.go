@@ -233,7 +233,7 @@ func run(args []string) error {
 	base := fs.String("url", "http://127.0.0.1:8080", "the server")
 	pw := fs.String("password", "", "the users' password (crvsctl serve --dev-password)")
 	user := fs.String("user", "lidya.verhane", "a user who may declare, validate and register")
-	mode := fs.String("mode", "declare", "declare, register or search")
+	mode := fs.String("mode", "declare", "declare, register, search or search-typo (a letter of the family name dropped)")
 	workers := fs.Int("c", 16, "concurrent requests")
 	dur := fs.Duration("d", 20*time.Second, "how long")
 	seed := fs.Uint64("seed", uint64(time.Now().UnixNano()), "the seed of the people declared (internal/dupgen): another run, other people")
@@ -328,11 +328,16 @@ func run(args []string) error {
 					if err == nil && status != 200 {
 						err = fmt.Errorf("register: %d %s", status, body)
 					}
-				case "search":
+				case "search", "search-typo":
 					// A name of the register seeded (seed 1, its first 100,000 people): a
-					// clerk looks up a child.
+					// clerk looks up a child, typing it right, or with a letter of the
+					// family name left out (found by the one-typo keys, after exact matches).
 					who := dupgen.Person("birth", 1, int(i*7919%100_000), today)["child.name"].(map[string]any)
-					name := strings.ToLower(who["given"].(string) + " " + who["family"].(string))
+					family := []rune(who["family"].(string))
+					if *mode == "search-typo" && len(family) > 3 {
+						family = append(family[:2:2], family[3:]...)
+					}
+					name := strings.ToLower(who["given"].(string) + " " + string(family))
 					var status int
 					var body []byte
 					status, body, err = c.do("GET", "/api/v1/records?name="+strings.ReplaceAll(name, " ", "+"), nil, "")

@@ -34,6 +34,7 @@ type placeKey struct {
 type placeIndex struct {
 	byCode map[string]*place // "area:" or "office:" and the code
 	keys   []placeKey        // sorted by key
+	dated  bool              // some area begins or ends (places over time)
 }
 
 func (s *Server) placeIndex() *placeIndex { return s.placeIx }
@@ -64,6 +65,7 @@ func newPlaceIndex(b *bundle.Bundle) *placeIndex {
 			names[l] = n
 		}
 		add(&place{code: a.Code, of: "area", level: a.Level, names: names, parent: a.Parent, validFrom: a.ValidFrom, validTo: a.ValidTo})
+		ix.dated = ix.dated || a.ValidFrom != "" || a.ValidTo != ""
 	}
 	for _, o := range b.Offices {
 		names := map[string]string{"": o.Name}
@@ -166,7 +168,10 @@ func (s *Server) find(fl bundle.Field, q string, limit int) []*place {
 	}
 	// Only the places of today: an area merged away is no one's answer any more (a record
 	// declared with it keeps its code, which is still read and shown).
-	today := s.Records.Today()
+	today := ""
+	if ix.dated {
+		today = s.Records.Today()
+	}
 	var out []*place
 	seen := map[*place]bool{}
 	for i := from; i < to && len(out) < limit; i++ {
@@ -182,8 +187,9 @@ func (s *Server) find(fl bundle.Field, q string, limit int) []*place {
 	return out
 }
 
+// current tells a place that exists today ("" when no place of the package has dates).
 func current(p *place, today string) bool {
-	return (p.validFrom == "" || p.validFrom <= today) && (p.validTo == "" || today <= p.validTo)
+	return today == "" || (p.validFrom == "" || p.validFrom <= today) && (p.validTo == "" || today <= p.validTo)
 }
 
 func hasAll(p *place, words []string) bool {

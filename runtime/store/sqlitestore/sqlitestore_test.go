@@ -299,7 +299,7 @@ func TestLayout1(t *testing.T) {
 
 // TestLayout2: a file of layout 2, from before the statistics cells, opens: it gains them
 // and their counts, keeps its record (its keys, its number, no cells nor registration time
-// until the runtime gives them), and is layout 3 from then on; the counts follow the cells
+// until the runtime gives them), and is of this layout from then on (bundles kept too); the counts follow the cells
 // given after.
 func TestLayout2(t *testing.T) {
 	dir := t.TempDir()
@@ -323,8 +323,12 @@ func TestLayout2(t *testing.T) {
 			t.Fatalf("open %d: %v", open, err)
 		}
 		var version int
-		if err := s.r.QueryRow(`PRAGMA user_version`).Scan(&version); err != nil || version != 3 {
+		if err := s.r.QueryRow(`PRAGMA user_version`).Scan(&version); err != nil || version != schemaVersion {
 			t.Errorf("open %d: layout %d, %v", open, version, err)
+		}
+		// Layout 4's bundles, kept from then on.
+		if err := s.KeepBundle(ctx, store.BundleInfo{Hash: "sha256:b", Version: "1.0.0", Served: registered}, []byte("{}")); err != nil {
+			t.Errorf("open %d: keeping a bundle: %v", open, err)
 		}
 		r, err := s.Record(ctx, "A1")
 		if err != nil {

@@ -35,10 +35,8 @@ Exit status: 0 when nothing breaks, 1 when something does (or a version does not
 			if err := checkDiagFormat(format); err != nil {
 				return err
 			}
-			for _, id := range allow {
-				if !slices.ContainsFunc(breaking.Rules, func(r breaking.Rule) bool { return r.ID == id }) {
-					return usageError{fmt.Errorf("--allow: no rule %s (the rules are listed by crvsctl diff --help)", id)}
-				}
+			if err := checkRules(allow); err != nil {
+				return err
 			}
 			batchGC()
 			old, _, l := loadVersion(args[0])
@@ -96,6 +94,16 @@ func report(cmd *cobra.Command, l diag.List, format string) error {
 	}
 	if l.HasErrors() {
 		return exitCode(1)
+	}
+	return nil
+}
+
+// checkRules refuses an --allow naming no rule of crvsctl diff: a misspelt rule would allow nothing.
+func checkRules(ids []string) error {
+	for _, id := range ids {
+		if !slices.ContainsFunc(breaking.Rules, func(r breaking.Rule) bool { return r.ID == id }) {
+			return usageError{fmt.Errorf("--allow: no rule %s (the rules are listed by crvsctl diff --help)", id)}
+		}
 	}
 	return nil
 }

@@ -83,6 +83,9 @@ X-Forwarded-For is ignored.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			log := slog.New(slog.NewJSONHandler(cmd.ErrOrStderr(), nil))
+			if err := checkRules(allow); err != nil {
+				return err
+			}
 			b, data, err := loadBundle(cmd, args[0])
 			if err != nil {
 				return err

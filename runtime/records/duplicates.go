@@ -122,6 +122,14 @@ func (s *Service) Rekey(ctx context.Context, event string) (read, changed int, e
 		}
 		for _, r := range page.Records {
 			read++
+			// A record is keyed and counted by the rules of its own version.
+			ev, ver, err := s.EventOf(ctx, &r)
+			if err != nil {
+				if ctx.Err() != nil {
+					return read, changed, ctx.Err()
+				}
+				continue
+			}
 			keys := r.Keys
 			if ev.dup != nil {
 				keys = duplicates.Links(r.Keys)
@@ -134,22 +142,22 @@ func (s *Service) Rekey(ctx context.Context, event string) (read, changed int, e
 				}
 			}
 			keys = store.WithFuzzyKeys(keys, titleWords(&r))
-			cells := r.Stats
+			counted := r.Stats
 			if ev.Statistics != nil {
-				cells = nil
+				counted = nil
 				// Only a registered record counts: the others are not decoded.
 				if r.Number != "" || !r.Registered.IsZero() {
 					var data map[string]any
 					if json.Unmarshal(r.Data, &data) != nil {
 						continue
 					}
-					cells = s.cells(&r, data)
+					counted = cells(ver.Model, &r, data)
 				}
 			}
-			if slices.Equal(sortedCopy(keys), sortedCopy(r.Keys)) && slices.Equal(sortedCopy(cells), sortedCopy(r.Stats)) {
+			if slices.Equal(sortedCopy(keys), sortedCopy(r.Keys)) && slices.Equal(sortedCopy(counted), sortedCopy(r.Stats)) {
 				continue
 			}
-			switch err := s.Store.SetIndex(ctx, r.ID, r.Version, keys, cells); {
+			switch err := s.Store.SetIndex(ctx, r.ID, r.Version, keys, counted); {
 			case errors.Is(err, store.ErrConflict), errors.Is(err, store.ErrNotFound):
 			case err != nil:
 				return read, changed, err

@@ -14,6 +14,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/crvsctl/crvsctl/bundle"
+	"github.com/crvsctl/crvsctl/i18n"
 	"github.com/crvsctl/crvsctl/rules"
 	"github.com/crvsctl/crvsctl/runtime/duplicates"
 	"github.com/crvsctl/crvsctl/runtime/stats"
@@ -29,7 +30,9 @@ type Model struct {
 	Roles   map[string]*Role
 	Offices map[string]bundle.Office
 	// Stats makes records' statistics cells and reads the counts back into tables.
-	Stats  *stats.Stats
+	Stats *stats.Stats
+	// Texts are the bundle's translations, for pages showing its forms and records.
+	Texts  *i18n.Catalog
 	parent map[string]string // area -> parent area
 	level  map[string]string // area -> its level
 }
@@ -37,10 +40,13 @@ type Model struct {
 // Event is an event of the bundle, compiled.
 type Event struct {
 	bundle.Event
-	Form           *rules.Form
-	Schema         *jsonschema.Schema
-	Title          *rules.Program
-	Actions        map[string]*Action
+	Form    *rules.Form
+	Schema  *jsonschema.Schema
+	Title   *rules.Program
+	Actions map[string]*Action
+	// Texts are the translations of the bundle the event is of: a record declared under an
+	// older version is shown with its labels.
+	Texts          *i18n.Catalog
 	nameField      []string              // fields of type name: their words are searched
 	documentFields []string              // fields of type document: their files are checked
 	checks         map[string]fieldCheck // what the JSON Schema cannot check of an answer, by field
@@ -206,6 +212,7 @@ func NewModel(b *bundle.Bundle) (*Model, error) {
 	if m.Stats, err = stats.New(b); err != nil {
 		return nil, fmt.Errorf("statistics: %w", err)
 	}
+	m.setTexts(i18n.New(b.Country.Languages, b.Country.DefaultLanguage, b.Translations))
 	for _, u := range b.Users {
 		if _, ok := m.Roles[u.Role]; !ok {
 			return nil, fmt.Errorf("user %s: no role %s", u.Username, u.Role)
@@ -215,6 +222,14 @@ func NewModel(b *bundle.Bundle) (*Model, error) {
 		}
 	}
 	return m, nil
+}
+
+// setTexts gives the model and its events the translations its pages show.
+func (m *Model) setTexts(c *i18n.Catalog) {
+	m.Texts = c
+	for _, e := range m.Events {
+		e.Texts = c
+	}
 }
 
 // AreaAt is the area of a level that a place (an area, or an office: its area) is in, or "".

@@ -100,7 +100,16 @@ func (s *Service) preparePrint(ctx context.Context, actor *Actor, id string, req
 	}
 	var job printJob
 	before := func(old, next *store.Record, entry *store.Entry) error {
-		t, err := s.template(next.Event, req)
+		// The record's own version's certificate: a birth declared under last year's form
+		// prints on last year's certificate.
+		ev, ver, err := s.EventOf(ctx, old)
+		if err != nil {
+			return err
+		}
+		if ver.Printer == nil {
+			return refuse(Conflict, "/action", "no-printer", "this server prints no certificates")
+		}
+		t, err := template(ver.Printer, next.Event, req)
 		if err != nil {
 			return err
 		}
@@ -109,8 +118,8 @@ func (s *Service) preparePrint(ctx context.Context, actor *Actor, id string, req
 			return fmt.Errorf("record %s: stored data: %w", next.ID, err)
 		}
 		p := Printing{Template: t.ID, Languages: t.Languages, Copies: copies, Issued: s.Today(),
-			Serial: next.Number + "/" + strconv.Itoa(s.printed(old)+1), Reprint: s.reprint(old, t.ID)}
-		pg, err := s.Printer.Fill(t, certificates.Certificate{Number: next.Number, Data: data, Context: s.RuleContext(actor, next),
+			Serial: next.Number + "/" + strconv.Itoa(printed(ev, old)+1), Reprint: reprint(ev, old, t.ID)}
+		pg, err := ver.Printer.Fill(t, certificates.Certificate{Number: next.Number, Data: data, Context: s.RuleContext(actor, next),
 			Serial: p.Serial, Issued: p.Issued, Reprint: p.Reprint})
 		if te := (*pdf.TextError)(nil); errors.As(err, &te) {
 			return refuse(Invalid, "/template", "cannot-print", "certificate %s cannot print this record: %v; print it on a certificate in the script of its names", t.ID, err)
@@ -131,28 +140,28 @@ func (s *Service) preparePrint(ctx context.Context, actor *Actor, id string, req
 }
 
 // template is the certificate a print asks for.
-func (s *Service) template(event string, req PrintRequest) (*certificates.Template, error) {
+func template(p *certificates.Printer, event string, req PrintRequest) (*certificates.Template, error) {
 	if req.Template == "" {
-		if t, ok := s.Printer.Choose(event, req.Language); ok {
+		if t, ok := p.Choose(event, req.Language); ok {
 			return t, nil
 		}
 		return nil, refuse(Conflict, "/template", "no-certificate", "event %s has no certificate", event)
 	}
-	if t, ok := s.Printer.Template(event, req.Template); ok {
+	if t, ok := p.Template(event, req.Template); ok {
 		return t, nil
 	}
 	var ids []string
-	for _, t := range s.Printer.Templates(event) {
+	for _, t := range p.Templates(event) {
 		ids = append(ids, t.ID)
 	}
 	return nil, refuse(BadRequest, "/template", "unknown-certificate", "event %s has no certificate %q (it has %v)", event, req.Template, ids)
 }
 
 // printed is how many certificates of a record were printed.
-func (s *Service) printed(r *store.Record) int {
+func printed(ev *Event, r *store.Record) int {
 	n := 0
 	for _, e := range r.History {
-		if s.printing(r.Event, e) {
+		if ev.printing(e) {
 			n++
 		}
 	}
@@ -164,16 +173,16 @@ func (s *Service) printed(r *store.Record) int {
 // first print is an original, whatever was printed on the others. A print whose entry does
 // not say its template counts as one of every template: a copy is watermarked rather than a
 // second original given out.
-func (s *Service) reprint(r *store.Record, template string) bool {
+func reprint(ev *Event, r *store.Record, template string) bool {
 	for i := len(r.History) - 1; i >= 0; i-- {
 		e := r.History[i]
-		if s.printing(r.Event, e) {
+		if ev.printing(e) {
 			if p, ok := PrintingOf(e); !ok || p.Template == "" || p.Template == template {
 				return true
 			}
 			continue
 		}
-		if s.applied(r.Event, e) {
+		if ev.applied(e) {
 			return false
 		}
 	}
@@ -181,15 +190,15 @@ func (s *Service) reprint(r *store.Record, template string) bool {
 }
 
 // printing tells whether a history entry is a print.
-func (s *Service) printing(event string, e store.Entry) bool {
-	a := s.Model.Events[event].Actions[e.Action]
+func (ev *Event) printing(e store.Entry) bool {
+	a := ev.Actions[e.Action]
 	return a != nil && a.Prints
 }
 
 // applied tells whether a history entry changed the record's data (a proposal changes nothing
 // until applied).
-func (s *Service) applied(event string, e store.Entry) bool {
-	a := s.Model.Events[event].Actions[e.Action]
+func (ev *Event) applied(e store.Entry) bool {
+	a := ev.Actions[e.Action]
 	return len(e.Changes) > 0 && (a == nil || a.Edits != "proposal")
 }
 
@@ -238,6 +247,12 @@ func (s *Service) PrintQueue(ctx context.Context, actor *Actor, event string, re
 			}
 			if err != nil {
 				return nil, nil, nil, err
+			}
+			if len(jobs) > 0 && job.template != jobs[0].template {
+				// One PDF is one template: a record of another version of the package, or
+				// on another certificate, waits for a batch of its own.
+				skipped = append(skipped, Skipped{ID: r.ID, Reason: "certificate " + job.template.ID + " of another version of the package: printed in a batch of its own"})
+				continue
 			}
 			jobs = append(jobs, job)
 		}
@@ -332,9 +347,13 @@ func (s *Service) Standing(ctx context.Context, p seal.Payload) (Standing, error
 	if err != nil {
 		return Standing{}, err
 	}
+	ev, _, err := s.EventOf(ctx, r)
+	if err != nil {
+		return Standing{}, err
+	}
 	printedAt := -1
 	for i, e := range r.History {
-		if pr, ok := PrintingOf(e); ok && s.printing(r.Event, e) && pr.Serial == p.CertificateSerial {
+		if pr, ok := PrintingOf(e); ok && ev.printing(e) && pr.Serial == p.CertificateSerial {
 			printedAt = i
 			break
 		}
@@ -345,7 +364,7 @@ func (s *Service) Standing(ctx context.Context, p seal.Payload) (Standing, error
 	for _, e := range r.History[printedAt+1:] {
 		day := e.At.In(s.Model.Loc).Format(time.DateOnly)
 		switch {
-		case s.applied(r.Event, e):
+		case ev.applied(e):
 			return Standing{Status: "superseded", Since: day, Reason: "corrected"}, nil
 		case e.Status != "":
 			return Standing{Status: "superseded", Since: day, Reason: "status", NowStatus: e.Status}, nil

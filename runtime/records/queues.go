@@ -125,9 +125,9 @@ type Wait struct {
 // actor cannot take now and some other user of the bundle can. Actions taken only as an
 // exception (those needing a reason: a rejection, a revocation) are not waited for, nor the
 // dismissal of a duplicate (the same decision as its confirmation).
-func (s *Service) Waiting(actor *Actor, r *store.Record) []Wait {
-	ev := s.Model.Events[r.Event]
-	if ev == nil {
+func (s *Service) Waiting(ctx context.Context, actor *Actor, r *store.Record) []Wait {
+	ev, _, err := s.EventOf(ctx, r)
+	if err != nil {
 		return nil
 	}
 	var data map[string]any
@@ -135,7 +135,7 @@ func (s *Service) Waiting(actor *Actor, r *store.Record) []Wait {
 		return nil
 	}
 	mine := map[string]bool{}
-	for _, a := range s.Available(actor, r) {
+	for _, a := range s.Available(ctx, actor, r) {
 		mine[a.ID] = true
 	}
 	var out []Wait

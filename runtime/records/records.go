@@ -74,6 +74,10 @@ type Service struct {
 	Now   func() time.Time
 	// Printer prints the bundle's certificates; nil: actions that print are refused.
 	Printer *certificates.Printer
+	// Versions are the older bundles the store keeps, to read records declared under them
+	// with their own forms (its Current is Model and Printer); nil: every record is read with
+	// Model.
+	Versions *Versions
 }
 
 func (s *Service) now() time.Time {
@@ -205,7 +209,7 @@ func (s *Service) Declare(ctx context.Context, actor *Actor, d Declaration) (rec
 	}
 	s.describe(ev, r, data, rctx)
 	r.Keys = store.WithFuzzyKeys(ev.dupKeys(r.ID, data, nil), titleWords(r))
-	r.Stats = s.cells(r, data)
+	r.Stats = cells(s.Model, r, data)
 	r.History = []store.Entry{{Version: 1, Action: act.ID, User: actor.User.Username, Role: actor.User.Role, Office: actor.Office.Code,
 		At: now, Status: r.Status, AddFlags: act.AddFlags, Comment: d.Comment}}
 	found, blocked, err := s.checkDuplicates(ctx, ev, act, r, &r.History[0], data, rctx)
@@ -718,6 +722,7 @@ type prepared struct {
 	next  store.Record
 	entry store.Entry
 	ev    *Event
+	ver   *Version // the version the record is at once the action is taken
 	now   time.Time
 	data  map[string]any // next's data, decoded
 }
@@ -730,9 +735,9 @@ func (s *Service) prepare(ctx context.Context, actor *Actor, id string, req Acti
 	if err != nil {
 		return nil, err
 	}
-	ev := s.Model.Events[r.Event]
-	if ev == nil {
-		return nil, refuse(Conflict, "/event", "unknown-event", "the record's event %s is not in the bundle served", r.Event)
+	ev, ver, err := s.EventOf(ctx, r)
+	if err != nil {
+		return nil, err
 	}
 	act, ok := ev.Actions[req.Action]
 	if !ok || act.Creating() {
@@ -847,21 +852,27 @@ func (s *Service) prepare(ctx context.Context, actor *Actor, id string, req Acti
 			return nil, err
 		}
 	}
-	return &prepared{old: r, next: next, entry: entry, ev: ev, now: now, data: current}, nil
+	return &prepared{old: r, next: next, entry: entry, ev: ev, ver: ver, now: now, data: current}, nil
 }
 
 // commit stores an action prepared: ErrConflict's refusal when the record changed since.
 func (s *Service) commit(ctx context.Context, actor *Actor, p *prepared) (*store.Record, error) {
 	next := p.next
-	numbering := p.entry.Action == p.ev.Numbering.Action && p.old.Number == ""
+	// Registration numbers are one sequence whatever version a record is at: the current
+	// version's numbering gives them (crvsctl serve refuses one that could repeat a number).
+	num := p.ev
+	if cur := s.Model.Events[p.ev.ID]; cur != nil {
+		num = cur
+	}
+	numbering := p.entry.Action == num.Numbering.Action && p.old.Number == ""
 	if numbering {
 		next.Registered = p.now
 	}
 	// The statistics move with the record, in the same write: a correction of the sex or
 	// the date moves the count, a record leaving the counted statuses leaves it.
-	next.Stats = s.cells(&next, p.data)
+	next.Stats = cells(p.ver.Model, &next, p.data)
 	if numbering {
-		return s.register(ctx, actor, p.ev, &next, p.entry, p.now)
+		return s.register(ctx, actor, num, &next, p.entry, p.now)
 	}
 	if err := s.Store.UpdateRecord(ctx, &next, p.entry); err != nil {
 		return nil, s.storeError(err)
@@ -1000,9 +1011,9 @@ func (s *Service) storeError(err error) error {
 // Available is the actions the actor may take on a record now: granted to their role, allowed
 // in the record's status and under their conditions, in the event's order. What the pages
 // offer; Act decides again when one is taken.
-func (s *Service) Available(actor *Actor, r *store.Record) []*Action {
-	ev := s.Model.Events[r.Event]
-	if ev == nil || !actor.InJurisdiction(r.Office, r.Areas) {
+func (s *Service) Available(ctx context.Context, actor *Actor, r *store.Record) []*Action {
+	ev, _, err := s.EventOf(ctx, r)
+	if err != nil || !actor.InJurisdiction(r.Office, r.Areas) {
 		return nil
 	}
 	var data map[string]any

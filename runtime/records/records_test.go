@@ -1152,7 +1152,7 @@ func TestAvailable(t *testing.T) {
 				r := e.recordIn("birth", office, st)
 				actor := e.actor(u.user)
 				offered := map[string]bool{}
-				for _, a := range e.svc.Available(actor, r) {
+				for _, a := range e.svc.Available(context.Background(), actor, r) {
 					offered[a.ID] = true
 				}
 				for _, a := range e.m.Events["birth"].Event.Actions {

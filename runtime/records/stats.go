@@ -8,9 +8,10 @@ import (
 	"github.com/crvsctl/crvsctl/runtime/store"
 )
 
-// cells are the statistics cells a record counts in, as it is about to be stored.
-func (s *Service) cells(r *store.Record, data map[string]any) []string {
-	return s.Model.Stats.Cells(stats.Facts{Event: r.Event, Status: r.Status, Number: r.Number, Answers: data, Registered: r.Registered})
+// cells are the statistics cells a record counts in, as it is about to be stored, by the
+// statistics of the version it is at (its answers are that version's).
+func cells(m *Model, r *store.Record, data map[string]any) []string {
+	return m.Stats.Cells(stats.Facts{Event: r.Event, Status: r.Status, Number: r.Number, Answers: data, Registered: r.Registered})
 }
 
 // StatisticsArea is the area whose statistics of an event an actor reads when they ask for

@@ -27,7 +27,6 @@ import (
 	"github.com/crvsctl/crvsctl/bundle"
 	"github.com/crvsctl/crvsctl/certificates"
 	"github.com/crvsctl/crvsctl/certificates/seal"
-	"github.com/crvsctl/crvsctl/i18n"
 	"github.com/crvsctl/crvsctl/runtime/api"
 	"github.com/crvsctl/crvsctl/runtime/auth"
 	"github.com/crvsctl/crvsctl/runtime/records"
@@ -185,9 +184,12 @@ func New(b *bundle.Bundle, st store.Store, log *slog.Logger, sign Signing) (*Ser
 		return nil, err
 	}
 	s := &Server{Model: m, Store: st, Log: log}
+	// Records declared under the older bundles the store keeps are read with theirs, loaded
+	// when one is needed.
+	versions := &records.Versions{Store: st, Current: &records.Version{Model: m, Printer: printer}, Key: sign.Key}
 	a := &api.Server{
 		Keys:    keys,
-		Records: &records.Service{Model: m, Store: st, Printer: printer},
+		Records: &records.Service{Model: m, Store: st, Printer: printer, Versions: versions},
 		Auth: &auth.Authenticator{Store: st, Users: func(u string) bool {
 			_, ok := m.Users[u]
 			return ok
@@ -196,7 +198,7 @@ func New(b *bundle.Bundle, st store.Store, log *slog.Logger, sign Signing) (*Ser
 	}
 	s.auth, s.records = a.Auth, a.Records
 	pages := &web.Server{Records: a.Records, Auth: a.Auth, Log: log, Keys: keys,
-		Catalog: i18n.New(b.Country.Languages, b.Country.DefaultLanguage, b.Translations)}
+		Catalog: m.Texts}
 	mux := http.NewServeMux()
 	a.Routes(mux)
 	pages.Routes(mux)

@@ -21,15 +21,15 @@ type certificateOption struct {
 }
 
 // certificateOptions are an event's certificates, the one for the user's language selected.
-func (s *Server) certificateOptions(lang, event string) []certificateOption {
-	p := s.Records.Printer
+func (s *Server) certificateOptions(lang, event string, ver *records.Version) []certificateOption {
+	p := ver.Printer
 	if p == nil {
 		return nil
 	}
 	chosen, _ := p.Choose(event, lang)
 	var out []certificateOption
 	for _, t := range p.Templates(event) {
-		out = append(out, certificateOption{ID: t.ID, Label: s.Catalog.Text(lang, t.Label), Selected: t == chosen})
+		out = append(out, certificateOption{ID: t.ID, Label: ver.Model.Texts.Text(lang, t.Label), Selected: t == chosen})
 	}
 	return out
 }
@@ -88,15 +88,15 @@ func (s *Server) printQueue(rq *request) {
 }
 
 // printingText is a print of the history, as the record's page tells it.
-func (s *Server) printingText(lang string, e store.Entry, event string) []string {
+func (s *Server) printingText(lang string, e store.Entry, event string, ver *records.Version) []string {
 	p, ok := records.PrintingOf(e)
 	if !ok {
 		return nil
 	}
 	label := p.Template
-	if s.Records.Printer != nil {
-		if t, ok := s.Records.Printer.Template(event, p.Template); ok {
-			label = s.Catalog.Text(lang, t.Label)
+	if ver.Printer != nil {
+		if t, ok := ver.Printer.Template(event, p.Template); ok {
+			label = ver.Model.Texts.Text(lang, t.Label)
 		}
 	}
 	out := []string{s.Catalog.Text(lang, "ui.record.printed", "certificate", label, "serial", p.Serial, "copies", strconv.Itoa(p.Copies))}

@@ -39,7 +39,10 @@ type changedEntry struct {
 
 // changedSince is the entries of r's history after version, told in the user's language.
 func (s *Server) changedSince(rq *request, r *store.Record, version int64) []changedEntry {
-	ev := s.Records.Model.Events[r.Event]
+	ev, _, err := s.Records.EventOf(rq.r.Context(), r)
+	if err != nil {
+		return nil
+	}
 	f := s.newForm(rq.lang, ev, nil, nil)
 	var out []changedEntry
 	for _, e := range s.Records.Redact(rq.actor, r.History) {
@@ -48,7 +51,7 @@ func (s *Server) changedSince(rq *request, r *store.Record, version int64) []cha
 		}
 		label := e.Action
 		if a := ev.Actions[e.Action]; a != nil {
-			label = s.Catalog.Text(rq.lang, a.Label)
+			label = ev.Texts.Text(rq.lang, a.Label)
 		} else if e.Action == records.FoundAction {
 			label = s.Catalog.Text(rq.lang, "ui.duplicates.found")
 		}
@@ -105,8 +108,8 @@ func sameAnswer(a, b any) bool {
 
 // editAction is the action of r named id that edits its declaration, if the actor may take
 // it now; else nil.
-func (s *Server) editAction(actor *records.Actor, r *store.Record, id string) *records.Action {
-	for _, a := range s.Records.Available(actor, r) {
+func (s *Server) editAction(rq *request, r *store.Record, id string) *records.Action {
+	for _, a := range s.Records.Available(rq.r.Context(), rq.actor, r) {
 		if a.ID == id && a.Edits != "" {
 			return a
 		}
@@ -120,7 +123,11 @@ func (s *Server) editAction(actor *records.Actor, r *store.Record, id string) *r
 // from the record marked with its value. When the action cannot be taken any more, the
 // record's page, with the user's changes listed.
 func (s *Server) editChanged(rq *request, cur *store.Record, action string, version int64, f *form, comment string) {
-	ev := s.Records.Model.Events[cur.Event]
+	ev, _, err := s.Records.EventOf(rq.r.Context(), cur)
+	if err != nil {
+		s.fail(rq, err)
+		return
+	}
 	var now map[string]any
 	json.Unmarshal(cur.Data, &now)
 	if now == nil {
@@ -153,7 +160,7 @@ func (s *Server) editChanged(rq *request, cur *store.Record, action string, vers
 		}
 	}
 	changed := &changedView{Entries: s.changedSince(rq, cur, version)}
-	a := s.editAction(rq.actor, cur, action)
+	a := s.editAction(rq, cur, action)
 	if a == nil {
 		label := action
 		if ea := ev.Actions[action]; ea != nil {

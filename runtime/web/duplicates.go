@@ -91,7 +91,7 @@ func (s *Server) duplicates(rq *request) {
 	// The decisions, when the package lets this user take them on this record now.
 	var confirm, dismiss string
 	if ev.Duplicates != nil {
-		for _, a := range s.Records.Available(rq.actor, r) {
+		for _, a := range s.Records.Available(rq.r.Context(), rq.actor, r) {
 			switch a.ID {
 			case ev.Duplicates.Confirm:
 				confirm = s.Catalog.Text(rq.lang, a.Label)

@@ -42,14 +42,14 @@ func (s *Server) editable(rq *request) (*store.Record, *records.Action, bool) {
 		s.fail(rq, err)
 		return nil, nil, false
 	}
-	if a := s.editAction(rq.actor, r, rq.r.PathValue("action")); a != nil {
+	if a := s.editAction(rq, r, rq.r.PathValue("action")); a != nil {
 		return r, a, true
 	}
 	// An action of the record's that it is past (a link on a page of an older version):
 	// the record as it is now, saying so.
-	if ev := s.Records.Model.Events[r.Event]; ev != nil {
+	if ev, _, err := s.Records.EventOf(rq.r.Context(), r); err == nil {
 		if a := ev.Actions[rq.r.PathValue("action")]; a != nil && a.Edits != "" {
-			s.showRecord(rq, r, http.StatusConflict, s.Catalog.Text(rq.lang, "ui.conflict.notNow", "action", s.Catalog.Text(rq.lang, a.Label)))
+			s.showRecord(rq, r, http.StatusConflict, s.Catalog.Text(rq.lang, "ui.conflict.notNow", "action", ev.Texts.Text(rq.lang, a.Label)))
 			return nil, nil, false
 		}
 	}
@@ -64,7 +64,12 @@ func (s *Server) editPage(rq *request) {
 	}
 	var data map[string]any
 	json.Unmarshal(r.Data, &data)
-	f := s.newForm(rq.lang, s.Records.Model.Events[r.Event], data, s.Records.RuleContext(rq.actor, r))
+	ev, _, err := s.Records.EventOf(rq.r.Context(), r)
+	if err != nil {
+		s.fail(rq, err)
+		return
+	}
+	f := s.newForm(rq.lang, ev, data, s.Records.RuleContext(rq.actor, r))
 	s.showEdit(rq, r, a, f, http.StatusOK, "", nil, nil)
 }
 
@@ -75,13 +80,13 @@ func (s *Server) showEdit(rq *request, r *store.Record, a *records.Action, f *fo
 		return
 	}
 	cfg, _ := json.Marshal(s.config(rq, f, r))
-	label := s.Catalog.Text(rq.lang, a.Label)
+	label := f.t(a.Label)
 	s.render(rq.w, rq.r, status, "edit", editView{
 		view:   s.newView(rq.lang, label+" · "+r.Title, rq),
 		Record: s.lines(rq.lang, store.Page{Records: []store.Record{*r}})[0], Action: a.ID, Label: label, Version: r.Version,
 		CommentRequired: a.CommentRequired, Comment: comment, Form: template.HTML(b.String()),
 		Problems: f.count() + len(general), General: general, Config: template.JS(cfg),
-		Changed: changed, Final: final(s.Records.Model.Events[r.Event], a)})
+		Changed: changed, Final: final(f.ev, a)})
 }
 
 // edit takes the action with the answers changed on the form. A form of an older version of
@@ -94,15 +99,15 @@ func (s *Server) edit(rq *request) {
 		return
 	}
 	version, verr := strconv.ParseInt(rq.r.PostFormValue("version"), 10, 64)
-	a := s.editAction(rq.actor, r, rq.r.PathValue("action"))
+	a := s.editAction(rq, r, rq.r.PathValue("action"))
 	stale := verr == nil && version != r.Version
 	if verr != nil || (a == nil && !stale) {
 		s.problem(rq, http.StatusConflict, "ui.error.conflict")
 		return
 	}
-	ev := s.Records.Model.Events[r.Event]
-	if ev == nil {
-		s.fail(rq, &records.Error{Kind: records.NotFound})
+	ev, _, err := s.Records.EventOf(rq.r.Context(), r)
+	if err != nil {
+		s.fail(rq, err)
 		return
 	}
 	f, ok := s.posted(rq, ev)
@@ -133,7 +138,7 @@ func (s *Server) edit(rq *request) {
 	}
 	// An action that cannot be undone is taken only when the user ticked its box.
 	if final(ev, a) && rq.r.PostFormValue("confirm") != "yes" {
-		back(http.StatusUnprocessableEntity, []string{s.Catalog.Text(rq.lang, "ui.record.confirmFirst", "action", s.Catalog.Text(rq.lang, a.Label))})
+		back(http.StatusUnprocessableEntity, []string{s.Catalog.Text(rq.lang, "ui.record.confirmFirst", "action", ev.Texts.Text(rq.lang, a.Label))})
 		return
 	}
 	// What changed: the answers that differ from the record's, and those taken away. A field
@@ -192,6 +197,6 @@ func (s *Server) edit(rq *request) {
 		s.fail(rq, err)
 		return
 	}
-	flash(rq.w, s.Catalog.Text(rq.lang, "ui.record.done", "action", s.Catalog.Text(rq.lang, a.Label)))
+	flash(rq.w, s.Catalog.Text(rq.lang, "ui.record.done", "action", ev.Texts.Text(rq.lang, a.Label)))
 	http.Redirect(rq.w, rq.r, "/records/"+next.ID, http.StatusSeeOther)
 }

@@ -55,7 +55,14 @@ func (s *Server) newForm(lang string, ev *records.Event, data map[string]any, rc
 	return f
 }
 
-func (f *form) t(key string, args ...string) string { return f.s.Catalog.Text(f.lang, key, args...) }
+// t is a text in the form's language, as the version of the form has it (a record declared
+// under an older version is shown with its labels).
+func (f *form) t(key string, args ...string) string {
+	if f.ev != nil && f.ev.Texts != nil {
+		return f.ev.Texts.Text(f.lang, key, args...)
+	}
+	return f.s.Catalog.Text(f.lang, key, args...)
+}
 
 // label is a field's label in the form's language.
 func (f *form) label(id string) string {

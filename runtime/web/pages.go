@@ -96,7 +96,7 @@ func (s *Server) showWork(rq *request, status int, problem string) {
 		qv := queueView{Label: s.Catalog.Text(rq.lang, s.Records.Model.Events[q.Event].Label) + " · " + s.Catalog.Text(rq.lang, q.Label),
 			Event: q.Event, Action: q.Action, Count: count, Records: s.lines(rq.lang, p)}
 		if s.Records.Model.Events[q.Event].Actions[q.Action].Prints && len(p.Records) > 0 {
-			qv.Certificates = s.certificateOptions(rq.lang, q.Event)
+			qv.Certificates = s.certificateOptions(rq.lang, q.Event, s.Records.Current())
 		}
 		if p.Next != "" {
 			qv.Next = "?" + q.Event + "/" + q.Action + "=" + p.Next
@@ -253,23 +253,24 @@ func (s *Server) showRecord(rq *request, r *store.Record, status int, problem st
 // showRecordWith shows a record with what changed since the user's page of it (changed, when
 // not nil: see conflict.go), the comment they wrote for the action they took kept.
 func (s *Server) showRecordWith(rq *request, r *store.Record, status int, problem string, changed *changedView) {
-	ev := s.Records.Model.Events[r.Event]
-	if ev == nil {
-		s.fail(rq, &records.Error{Kind: records.NotFound})
+	// The record's own version: its form, labels and certificates as it was declared.
+	ev, ver, err := s.Records.EventOf(rq.r.Context(), r)
+	if err != nil {
+		s.fail(rq, err)
 		return
 	}
 	var data map[string]any
 	json.Unmarshal(r.Data, &data)
 	f := s.newForm(rq.lang, ev, data, nil)
 	var actions []actionView
-	for _, a := range s.Records.Available(rq.actor, r) {
+	for _, a := range s.Records.Available(rq.r.Context(), rq.actor, r) {
 		if d := ev.Duplicates; d != nil && (a.ID == d.Confirm || a.ID == d.Dismiss) {
 			continue // taken on the comparison page, with the candidates in view
 		}
-		av := actionView{ID: a.ID, Label: s.Catalog.Text(rq.lang, a.Label), CommentRequired: a.CommentRequired,
+		av := actionView{ID: a.ID, Label: ev.Texts.Text(rq.lang, a.Label), CommentRequired: a.CommentRequired,
 			Edits: a.Edits, Button: a.Edits != "proposal", Final: final(ev, a)}
 		if a.Prints {
-			av.Certificates = s.certificateOptions(rq.lang, r.Event)
+			av.Certificates = s.certificateOptions(rq.lang, r.Event, ver)
 		}
 		if changed != nil && changed.Action == a.ID {
 			av.Comment = changed.Comment
@@ -278,10 +279,10 @@ func (s *Server) showRecordWith(rq *request, r *store.Record, status int, proble
 	}
 	var history []entryView
 	for _, e := range s.Records.Redact(rq.actor, r.History) {
-		ev := entryView{Comment: e.Comment}
+		he := entryView{Comment: e.Comment}
 		label := e.Action
-		if a := s.Records.Model.Events[r.Event].Actions[e.Action]; a != nil {
-			label = s.Catalog.Text(rq.lang, a.Label)
+		if a := ev.Actions[e.Action]; a != nil {
+			label = ev.Texts.Text(rq.lang, a.Label)
 		} else if e.Action == records.FoundAction {
 			label = s.Catalog.Text(rq.lang, "ui.duplicates.found")
 		}
@@ -290,27 +291,28 @@ func (s *Server) showRecordWith(rq *request, r *store.Record, status int, proble
 		if u, ok := s.Records.Model.Users[e.User]; ok {
 			user = u.Name
 		}
-		ev.Text = s.Catalog.Text(rq.lang, "ui.history.by", "action", label, "user", user, "office", office, "at", s.when(rq.lang, e.At))
+		he.Text = s.Catalog.Text(rq.lang, "ui.history.by", "action", label, "user", user, "office", office, "at", s.when(rq.lang, e.At))
 		for _, c := range e.Changes {
-			ev.Changes = append(ev.Changes, s.Catalog.Text(rq.lang, "ui.record.changed", "field", f.label(c.Field),
+			he.Changes = append(he.Changes, s.Catalog.Text(rq.lang, "ui.record.changed", "field", f.label(c.Field),
 				"old", f.shown(c.Field, c.Old), "new", f.shown(c.Field, c.New)))
 		}
-		ev.Changes = append(ev.Changes, s.printingText(rq.lang, e, r.Event)...)
-		ev.Changes = append(ev.Changes, s.duplicatesText(rq.lang, e, r.Event)...)
-		history = append(history, ev)
+		he.Changes = append(he.Changes, s.printingText(rq.lang, e, r.Event, ver)...)
+		he.Changes = append(he.Changes, s.duplicatesText(rq.lang, e, r.Event)...)
+		history = append(history, he)
 	}
 	var waiting []string
-	for _, w := range s.Records.Waiting(rq.actor, r) {
+	for _, w := range s.Records.Waiting(rq.r.Context(), rq.actor, r) {
 		var roles []string
 		for _, role := range w.Roles {
 			roles = append(roles, s.Catalog.Text(rq.lang, role.Label))
 		}
+		actionLabel := ev.Texts.Text(rq.lang, w.Action.Label)
 		// The roles are a count for the text's grammar ("du rôle X", "de l'un de ces rôles : X ou
 		// Y"), so that no article is left to agree with a role's name.
-		text := s.Catalog.Text(rq.lang, "ui.record.waiting", "action", s.Catalog.Text(rq.lang, w.Action.Label),
+		text := s.Catalog.Text(rq.lang, "ui.record.waiting", "action", actionLabel,
 			"roles", strings.Join(roles, s.Catalog.Text(rq.lang, "ui.list.or")), "count", strconv.Itoa(len(roles)))
 		if w.Why != "" {
-			text = s.Catalog.Text(rq.lang, "ui.record.waitingWhy", "waiting", text, "why", s.Catalog.Text(rq.lang, w.Why))
+			text = s.Catalog.Text(rq.lang, "ui.record.waitingWhy", "waiting", text, "why", ev.Texts.Text(rq.lang, w.Why))
 		}
 		waiting = append(waiting, text)
 	}
@@ -361,12 +363,12 @@ func (s *Server) act(rq *request) {
 		s.actChanged(rq, cur, action, version, comment)
 		return
 	}
-	if ev := s.Records.Model.Events[cur.Event]; ev != nil && rq.r.PostFormValue("confirm") != "yes" {
+	if ev, _, err := s.Records.EventOf(rq.r.Context(), cur); err == nil && rq.r.PostFormValue("confirm") != "yes" {
 		// Only an action the user may take now: any other is refused by the service, as ever.
-		for _, a := range s.Records.Available(rq.actor, cur) {
+		for _, a := range s.Records.Available(rq.r.Context(), rq.actor, cur) {
 			if a.ID == action && final(ev, a) {
 				s.showRecordWith(rq, cur, http.StatusUnprocessableEntity, s.Catalog.Text(rq.lang, "ui.record.confirmFirst",
-					"action", s.Catalog.Text(rq.lang, a.Label)), &changedView{Action: action, Comment: comment})
+					"action", ev.Texts.Text(rq.lang, a.Label)), &changedView{Action: action, Comment: comment})
 				return
 			}
 		}
@@ -395,8 +397,7 @@ func (s *Server) act(rq *request) {
 			s.fail(rq, gerr)
 			return
 		}
-		a := s.Records.Model.Events[cur.Event].Actions[action]
-		s.showRecord(rq, cur, http.StatusConflict, s.Catalog.Text(rq.lang, "ui.duplicates.blocked", "action", s.Catalog.Text(rq.lang, a.Label)))
+		s.showRecord(rq, cur, http.StatusConflict, s.Catalog.Text(rq.lang, "ui.duplicates.blocked", "action", s.actionLabel(rq, cur, action)))
 		return
 	}
 	if errors.As(err, &re) && re.Kind == records.BadRequest && len(re.Details) > 0 && re.Details[0].Path == "/comment" {
@@ -416,14 +417,33 @@ func (s *Server) act(rq *request) {
 			s.fail(rq, gerr)
 			return
 		}
-		s.showRecord(rq, cur, http.StatusConflict, s.Catalog.Text(rq.lang, re.Details[0].Key))
+		s.showRecord(rq, cur, http.StatusConflict, s.recordText(rq, cur, re.Details[0].Key))
 		return
 	}
 	if err != nil {
 		s.fail(rq, err)
 		return
 	}
-	a := s.Records.Model.Events[r.Event].Actions[action]
-	flash(rq.w, s.Catalog.Text(rq.lang, "ui.record.done", "action", s.Catalog.Text(rq.lang, a.Label)))
+	flash(rq.w, s.Catalog.Text(rq.lang, "ui.record.done", "action", s.actionLabel(rq, r, action)))
 	http.Redirect(rq.w, rq.r, "/records/"+r.ID, http.StatusSeeOther)
+}
+
+// recordText is a text of the package in the user's language as the record's version has it
+// (a condition's message, an action's label), or as the current one does when that version
+// cannot be read.
+func (s *Server) recordText(rq *request, r *store.Record, key string) string {
+	if ev, _, err := s.Records.EventOf(rq.r.Context(), r); err == nil {
+		return ev.Texts.Text(rq.lang, key)
+	}
+	return s.Catalog.Text(rq.lang, key)
+}
+
+// actionLabel is the label of an action of a record's event, in the user's language.
+func (s *Server) actionLabel(rq *request, r *store.Record, action string) string {
+	if ev, _, err := s.Records.EventOf(rq.r.Context(), r); err == nil {
+		if a := ev.Actions[action]; a != nil {
+			return ev.Texts.Text(rq.lang, a.Label)
+		}
+	}
+	return action
 }

@@ -36,7 +36,8 @@ bench:
 # A short run of every fuzz target: every parser of outside input (rule text, compiled rules in a
 # bundle, CSV, XLSX, a package's CUE, a bundle file, a declaration sent to the API, a text answer,
 # the name of an uploaded document, a certificate's seal, Base45, a key file, a person's name
-# compared for duplicates, a population sheet, a record's answers as statistics read them).
+# compared for duplicates, a population sheet, a record's answers as statistics read them, a
+# record's answers moved to a new version by a mapping).
 FUZZ = -run '^$$' -fuzztime 60s -fuzzminimizetime 50x
 fuzz:
 	go test ./rules $(FUZZ) -fuzz FuzzCheck
@@ -57,6 +58,7 @@ fuzz:
 	go test ./runtime/duplicates $(FUZZ) -fuzz FuzzRecords
 	go test ./compiler $(FUZZ) -fuzz FuzzPopulation
 	go test ./runtime/stats $(FUZZ) -fuzz FuzzCells
+	go test ./migration $(FUZZ) -fuzz FuzzMove
 
 # The main job: the example country served with the embedded store (in ./crvsctl-data), every
 # user's password set to "demo-password" for the demonstration. Open http://127.0.0.1:8080/.

@@ -125,6 +125,26 @@ type Event struct {
 	// PayloadSchema is the JSON Schema (2020-12) of a declaration of this event, for the
 	// runtime's API and for integrators.
 	PayloadSchema json.RawMessage `json:"payloadSchema"`
+	// Migration says how records of the version before this one move to it (package
+	// migration applies it); nil: only answers to fields unchanged in kind move.
+	Migration *Migration `json:"migration,omitempty"`
+}
+
+// Migration is how the records of an event's previous version move to this one (see
+// schema/package.cue, #Migration). A record kept on an older version moves through each
+// version's mapping in turn.
+type Migration struct {
+	// Renamed: an old field id, the new field id its answers move to (the same kind).
+	Renamed map[string]string `json:"renamed,omitempty"`
+	// Removed: old field ids whose answers are dropped on purpose, in the package's order.
+	Removed []string `json:"removed,omitempty"`
+	// Options: a new field id (a choice), then an old value, the value it becomes.
+	Options map[string]map[string]string `json:"options,omitempty"`
+	// Defaults: a new field id, the answer a record without one gets, in JSON as a record
+	// holds it (a string, a number, a bool, a list of choices, an object of a name's parts).
+	// Raw, so that a bundle read and written again keeps its bytes, and so its hash (a
+	// number read into a float64 would not).
+	Defaults map[string]json.RawMessage `json:"defaults,omitempty"`
 }
 
 // Page is a page of a declaration form.

@@ -1,6 +1,7 @@
 package compiler
 
 import (
+	"encoding/json"
 	"maps"
 	"slices"
 	"strings"
@@ -83,7 +84,38 @@ func (c *checker) bundleEvent(id string, ev event) bundle.Event {
 			Edits: a.Edits, Applies: a.Applies, CommentRequired: a.Comment == "required", Prints: a.Prints})
 	}
 	e.PayloadSchema = payloadSchema(e)
+	e.Migration = bundleMigration(ev.Migration)
 	return e
+}
+
+// bundleMigration is an event's migration as the bundle holds it: nil when it maps nothing,
+// the defaults in JSON.
+func bundleMigration(m *migration) *bundle.Migration {
+	if m == nil || len(m.Renamed)+len(m.Removed)+len(m.Options)+len(m.Defaults) == 0 {
+		return nil
+	}
+	out := &bundle.Migration{Renamed: nilIfNone(m.Renamed), Removed: m.Removed, Options: nilIfNone(m.Options)}
+	if len(out.Removed) == 0 {
+		out.Removed = nil
+	}
+	for id, v := range m.Defaults {
+		data, err := json.Marshal(v)
+		if err != nil {
+			panic(err) // what CUE decodes into: bools, numbers, strings, lists and maps of them
+		}
+		if out.Defaults == nil {
+			out.Defaults = map[string]json.RawMessage{}
+		}
+		out.Defaults[id] = data
+	}
+	return out
+}
+
+func nilIfNone[M ~map[string]V, V any](m M) M {
+	if len(m) == 0 {
+		return nil
+	}
+	return m
 }
 
 func nilIfEmpty(files map[string][]byte) map[string][]byte {

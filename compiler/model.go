@@ -83,6 +83,16 @@ type event struct {
 	Duplicates   *duplicates            `json:"duplicates"`
 	Certificates map[string]certificate `json:"certificates"`
 	Statistics   *eventStatistics       `json:"statistics"`
+	Migration    *migration             `json:"migration"`
+}
+
+// migration is an event's #Migration; a default is what CUE gives an answer (bool, int64,
+// float64, string, []any, map[string]any).
+type migration struct {
+	Renamed  map[string]string            `json:"renamed"`
+	Removed  []string                     `json:"removed"`
+	Options  map[string]map[string]string `json:"options"`
+	Defaults map[string]any               `json:"defaults"`
 }
 
 type eventStatistics struct {

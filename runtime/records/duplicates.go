@@ -200,8 +200,8 @@ func (ev *Event) runsDuplicates(action string) bool {
 	return ev.dup != nil && slices.Contains(ev.Duplicates.On, action)
 }
 
-// withDetails adds the details of duplicates to an entry's (a print's, say).
-func withDetails(raw json.RawMessage, d DuplicateDetails) json.RawMessage {
+// withDetails adds details (of duplicates, of a move) to an entry's (a print's, say).
+func withDetails(raw json.RawMessage, d any) json.RawMessage {
 	out := map[string]any{}
 	if len(raw) > 0 {
 		json.Unmarshal(raw, &out)

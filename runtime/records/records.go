@@ -739,6 +739,23 @@ func (s *Service) prepare(ctx context.Context, actor *Actor, id string, req Acti
 	if err != nil {
 		return nil, err
 	}
+	// An action that edits the declaration of a record of an older version moves it to the
+	// current one first, when it can (see move.go): the edit is made on the current form.
+	var moved *Moved
+	var movedData map[string]any
+	if a := ev.Actions[req.Action]; a != nil && a.Edits != "" && ver.Model != s.Model {
+		if cur := s.Model.Events[r.Event]; cur != nil && cur.Actions[req.Action] != nil {
+			d, m, err := s.move(ctx, r, ver, s.RuleContext(actor, r))
+			var stays *Error
+			switch {
+			case errors.As(err, &stays): // it stays on its version, which its page says
+			case err != nil:
+				return nil, err
+			default:
+				ev, ver, moved, movedData = cur, s.current(), m, d
+			}
+		}
+	}
 	act, ok := ev.Actions[req.Action]
 	if !ok || act.Creating() {
 		return nil, refuse(NotFound, "/action", "unknown-action", "event %s has no action %q on records", r.Event, req.Action)
@@ -757,6 +774,9 @@ func (s *Service) prepare(ctx context.Context, actor *Actor, id string, req Acti
 	var data map[string]any
 	if err := json.Unmarshal(r.Data, &data); err != nil {
 		return nil, fmt.Errorf("record %s: stored data: %w", r.ID, err)
+	}
+	if moved != nil {
+		data = movedData
 	}
 	if !act.Holds(data, rctx) {
 		return nil, &Error{Kind: Conflict, Details: []Detail{s.unmet(act, data, rctx, "record")}}
@@ -779,6 +799,14 @@ func (s *Service) prepare(ctx context.Context, actor *Actor, id string, req Acti
 	next.History = nil
 	next.Version++
 	next.Updated = now
+	if moved != nil {
+		next.Bundle = ver.Model.Bundle.Hash
+		next.Data, _ = json.Marshal(data)
+		s.describe(ev, &next, data, rctx)
+		next.Keys = store.WithFuzzyKeys(ev.dupKeys(r.ID, data, r.Keys), titleWords(&next))
+		next.Documents = withDocuments(r.Documents, ev, data)
+		entry.Details = withDetails(entry.Details, movedDetails{moved})
+	}
 
 	// The declaration's new values: sent with the action, or proposed earlier.
 	var raised []string // flags the new values call for

@@ -285,6 +285,8 @@ func (s *Server) showRecordWith(rq *request, r *store.Record, status int, proble
 			label = ev.Texts.Text(rq.lang, a.Label)
 		} else if e.Action == records.FoundAction {
 			label = s.Catalog.Text(rq.lang, "ui.duplicates.found")
+		} else if e.Action == records.MoveAction {
+			label = s.Catalog.Text(rq.lang, "ui.history.moved")
 		}
 		office := s.officeName(e.Office, rq.lang)
 		user := e.User
@@ -296,6 +298,7 @@ func (s *Server) showRecordWith(rq *request, r *store.Record, status int, proble
 			he.Changes = append(he.Changes, s.Catalog.Text(rq.lang, "ui.record.changed", "field", f.label(c.Field),
 				"old", f.shown(c.Field, c.Old), "new", f.shown(c.Field, c.New)))
 		}
+		he.Changes = append(he.Changes, s.movedText(rq.lang, e, f)...)
 		he.Changes = append(he.Changes, s.printingText(rq.lang, e, r.Event, ver)...)
 		he.Changes = append(he.Changes, s.duplicatesText(rq.lang, e, r.Event)...)
 		history = append(history, he)
@@ -338,8 +341,11 @@ func (s *Server) showRecordWith(rq *request, r *store.Record, status int, proble
 		Review       string
 		DuplicatesOf []recordLine
 		Changed      *changedView
+		// Versioned: the record is of an older version of the package, and what the next
+		// action that edits it does about that.
+		Versioned string
 	}{s.newView(rq.lang, r.Title, rq), s.lines(rq.lang, store.Page{Records: []store.Record{*r}})[0], r.Version, office,
-		f.answered(), actions, waiting, history, problem, review, of, changed})
+		f.answered(), actions, waiting, history, problem, review, of, changed, s.versioned(rq, r, ver, f)})
 }
 
 // act takes an action from the record page's buttons. A page of an older version of the
@@ -446,4 +452,43 @@ func (s *Server) actionLabel(rq *request, r *store.Record, action string) string
 		}
 	}
 	return action
+}
+
+// versioned says that a record is of an older version of the package than the one served, and
+// whether the next action that edits it moves it to the current one or why it stays; "" for a
+// record of the current version.
+func (s *Server) versioned(rq *request, r *store.Record, ver *records.Version, f *form) string {
+	cur := s.Records.Current().Model.Bundle
+	if ver.Model.Bundle.Hash == cur.Hash {
+		return ""
+	}
+	text := s.Catalog.Text(rq.lang, "ui.record.version", "version", ver.Model.Bundle.Version, "current", cur.Version)
+	ok, why, err := s.Records.Movable(rq.r.Context(), rq.actor, r)
+	switch {
+	case err != nil:
+		s.Log.Error("whether a record can move to the current version", "record", r.ID, "err", err)
+		return text
+	case ok:
+		return text + " " + s.Catalog.Text(rq.lang, "ui.record.moves", "current", cur.Version)
+	}
+	var reasons []string
+	for _, d := range why {
+		reasons = append(reasons, f.label(strings.TrimPrefix(d.Path, "/data/"))+": "+f.general(d))
+	}
+	return text + " " + s.Catalog.Text(rq.lang, "ui.record.stays", "version", ver.Model.Bundle.Version,
+		"why", strings.Join(reasons, s.Catalog.Text(rq.lang, "ui.list.items")))
+}
+
+// movedText is a record's move to another version, as its history tells it.
+func (s *Server) movedText(lang string, e store.Entry, f *form) []string {
+	m, ok := records.MovedOf(e)
+	if !ok {
+		return nil
+	}
+	out := []string{s.Catalog.Text(lang, "ui.record.moved", "from", m.From, "to", m.To)}
+	for _, c := range m.Changes {
+		out = append(out, s.Catalog.Text(lang, "ui.record.changed", "field", f.label(c.Field),
+			"old", f.shown(c.Field, c.Old), "new", f.shown(c.Field, c.New)))
+	}
+	return out
 }

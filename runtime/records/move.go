@@ -222,3 +222,30 @@ func (s *Service) MoveAll(ctx context.Context, event, user string) (moved int, s
 		q.After = page.Next
 	}
 }
+
+// Editing is the form an action that edits a record is taken on, and the record's answers on
+// it: the current version's, with the answers moved, when the action moves the record (see
+// prepare); else the record's own version's. What an edit sends is in the terms of this form.
+func (s *Service) Editing(ctx context.Context, actor *Actor, r *store.Record, action string) (*Event, map[string]any, error) {
+	ev, ver, err := s.EventOf(ctx, r)
+	if err != nil {
+		return nil, nil, err
+	}
+	var data map[string]any
+	if err := json.Unmarshal(r.Data, &data); err != nil {
+		return nil, nil, fmt.Errorf("record %s: stored data: %w", r.ID, err)
+	}
+	cur := s.Model.Events[r.Event]
+	if a := ev.Actions[action]; ver.Model == s.Model || a == nil || a.Edits == "" || cur == nil || cur.Actions[action] == nil {
+		return ev, data, nil
+	}
+	moved, _, err := s.move(ctx, r, ver, s.RuleContext(actor, r))
+	var stays *Error
+	if errors.As(err, &stays) {
+		return ev, data, nil
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	return cur, moved, nil
+}

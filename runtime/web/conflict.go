@@ -123,13 +123,11 @@ func (s *Server) editAction(rq *request, r *store.Record, id string) *records.Ac
 // from the record marked with its value. When the action cannot be taken any more, the
 // record's page, with the user's changes listed.
 func (s *Server) editChanged(rq *request, cur *store.Record, action string, version int64, f *form, comment string) {
-	ev, _, err := s.Records.EventOf(rq.r.Context(), cur)
+	ev, now, err := s.Records.Editing(rq.r.Context(), rq.actor, cur, action)
 	if err != nil {
 		s.fail(rq, err)
 		return
 	}
-	var now map[string]any
-	json.Unmarshal(cur.Data, &now)
 	if now == nil {
 		now = map[string]any{}
 	}

@@ -62,9 +62,8 @@ func (s *Server) editPage(rq *request) {
 	if !ok {
 		return
 	}
-	var data map[string]any
-	json.Unmarshal(r.Data, &data)
-	ev, _, err := s.Records.EventOf(rq.r.Context(), r)
+	// A record of an older version that the action moves is edited on the current form.
+	ev, data, err := s.Records.Editing(rq.r.Context(), rq.actor, r, a.ID)
 	if err != nil {
 		s.fail(rq, err)
 		return
@@ -105,7 +104,7 @@ func (s *Server) edit(rq *request) {
 		s.problem(rq, http.StatusConflict, "ui.error.conflict")
 		return
 	}
-	ev, _, err := s.Records.EventOf(rq.r.Context(), r)
+	ev, old, err := s.Records.Editing(rq.r.Context(), rq.actor, r, rq.r.PathValue("action"))
 	if err != nil {
 		s.fail(rq, err)
 		return
@@ -119,8 +118,6 @@ func (s *Server) edit(rq *request) {
 		s.editChanged(rq, r, rq.r.PathValue("action"), version, f, comment)
 		return
 	}
-	var old map[string]any
-	json.Unmarshal(r.Data, &old)
 	rctx := s.Records.RuleContext(rq.actor, r)
 	before := s.newForm(rq.lang, ev, old, rctx)
 

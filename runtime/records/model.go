@@ -32,6 +32,7 @@ type Model struct {
 	Stats  *stats.Stats
 	parent map[string]string // area -> parent area
 	level  map[string]string // area -> its level
+	spans  map[string]span   // area -> the days it exists, for areas that have dates (overtime.go)
 }
 
 // Event is an event of the bundle, compiled.
@@ -42,6 +43,7 @@ type Event struct {
 	Title          *rules.Program
 	Actions        map[string]*Action
 	nameField      []string              // fields of type name: their words are searched
+	areaFields     []string              // fields of type location of areas: checked in time (overtime.go)
 	documentFields []string              // fields of type document: their files are checked
 	checks         map[string]fieldCheck // what the JSON Schema cannot check of an answer, by field
 	texts          map[string]string     // the kind of text of each field of free text (rules.FieldIR.Text)
@@ -118,6 +120,7 @@ func NewModel(b *bundle.Bundle) (*Model, error) {
 		m.parent[a.Code] = a.Parent
 		m.level[a.Code] = a.Level
 	}
+	m.spans = areaSpans(b)
 	for _, o := range b.Offices {
 		m.Offices[o.Code] = o
 	}
@@ -197,6 +200,9 @@ func NewModel(b *bundle.Bundle) (*Model, error) {
 				}
 				if f.Type == "location" {
 					e.checks[f.ID] = fieldCheck{of: f.Of, level: f.Level, types: f.Types}
+					if f.Of == "area" {
+						e.areaFields = append(e.areaFields, f.ID)
+					}
 				}
 			}
 		}

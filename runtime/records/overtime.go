@@ -71,6 +71,9 @@ func (s *Service) placesInTime(ev *Event, data, old map[string]any, rctx *rules.
 		if !found || (!dateChanged && old[id] == code) {
 			continue
 		}
+		if lv := ev.checks[id].level; lv != "" && s.Model.level[code] != lv {
+			continue // not an area of the field's level: checkAnswer says so, once
+		}
 		if d, bad := outOfTime(sp, day, dated); bad {
 			d.Path = "/data/" + id
 			out = append(out, d)

@@ -225,7 +225,8 @@ func statisticsSchema() obj {
 		"timeliness": obj{"type": "object", "properties": obj{"onTime": integer, "late": integer, "delayed": integer, "notStated": integer,
 			"onTimeShare": ratio, "lateShare": ratio, "delayedShare": ratio}},
 		"children": obj{"type": []string{"array", "null"}, "items": obj{"type": "object", "properties": obj{
-			"area": str, "hasChildren": obj{"type": "boolean"}, "registered": integer, "expected": expected, "completeness": ratio}}},
+			"area": str, "hasChildren": obj{"type": "boolean"}, "registered": integer, "expected": expected, "completeness": ratio,
+			"outOfTime": obj{"type": "boolean", "description": "the area did not exist during the year: listed because records of the year name it"}}}},
 		"childrenOmitted": integer,
 		"tables": obj{"type": []string{"array", "null"}, "items": obj{"type": "object", "properties": obj{
 			"id": str, "row": obj{"type": "string", "description": "the dimension of the rows"}, "column": str,

@@ -35,6 +35,7 @@ type Model struct {
 	Texts  *i18n.Catalog
 	parent map[string]string // area -> parent area
 	level  map[string]string // area -> its level
+	spans  map[string]span   // area -> the days it exists, for areas that have dates (overtime.go)
 }
 
 // Event is an event of the bundle, compiled.
@@ -48,6 +49,7 @@ type Event struct {
 	// older version is shown with its labels.
 	Texts          *i18n.Catalog
 	nameField      []string              // fields of type name: their words are searched
+	areaFields     []string              // fields of type location of areas: checked in time (overtime.go)
 	documentFields []string              // fields of type document: their files are checked
 	checks         map[string]fieldCheck // what the JSON Schema cannot check of an answer, by field
 	texts          map[string]string     // the kind of text of each field of free text (rules.FieldIR.Text)
@@ -124,6 +126,7 @@ func NewModel(b *bundle.Bundle) (*Model, error) {
 		m.parent[a.Code] = a.Parent
 		m.level[a.Code] = a.Level
 	}
+	m.spans = areaSpans(b)
 	for _, o := range b.Offices {
 		m.Offices[o.Code] = o
 	}
@@ -203,6 +206,9 @@ func NewModel(b *bundle.Bundle) (*Model, error) {
 				}
 				if f.Type == "location" {
 					e.checks[f.ID] = fieldCheck{of: f.Of, level: f.Level, types: f.Types}
+					if f.Of == "area" {
+						e.areaFields = append(e.areaFields, f.ID)
+					}
 				}
 			}
 		}

@@ -557,6 +557,7 @@ func (s *Service) evaluate(ev *Event, data, old map[string]any, rctx *rules.Cont
 			out.Details = append(out.Details, d)
 		}
 	}
+	out.Details = append(out.Details, s.placesInTime(ev, data, old, rctx)...)
 	if len(out.Details) > 0 {
 		return out
 	}

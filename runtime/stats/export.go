@@ -76,7 +76,7 @@ func (s *Stats) WriteCSV(w io.Writer, r *Report, l *Labels) error {
 	title := l.Text("stats.children")
 	for i, c := range r.Children {
 		hidden := kids.Cells[i][0]
-		name := l.Area(c.Area)
+		name := l.Child(c)
 		line("areas", c.Area, "registered", count(c.Registered, hidden), title, name, l.Text("stats.registered"))
 		line("areas", c.Area, "expected", decimal(c.Expected, false), title, name, l.Text("stats.expected"))
 		line("areas", c.Area, "completeness", decimal(c.Completeness, hidden), title, name, l.Text("stats.completeness"))
@@ -215,7 +215,7 @@ func (x *xlsx) summary(sheet string, r *Report) {
 	kids := Suppress(childrenTable(r), x.below)
 	for i, c := range r.Children {
 		row := top + 2 + i
-		x.set(sheet, 1, row, l.Area(c.Area), 0)
+		x.set(sheet, 1, row, l.Child(c), 0)
 		x.countCell(sheet, 2, row, c.Registered, kids.Cells[i][0])
 		if c.Expected != nil {
 			x.set(sheet, 3, row, *c.Expected, x.dec)

@@ -59,6 +59,15 @@ func (l *Labels) Area(code string) string {
 	return a.Name
 }
 
+// Child is the name of a child area of a report, marked when the area did not exist during
+// the report's year (AreaFigures.OutOfTime).
+func (l *Labels) Child(c AreaFigures) string {
+	if c.OutOfTime {
+		return l.Text("stats.outOfTime", "area", l.Area(c.Area))
+	}
+	return l.Area(c.Area)
+}
+
 // Table is a table's title: its rows' dimension × its columns'.
 func (l *Labels) Table(t *Table) string {
 	return l.Text("stats.by", "rows", l.Dimension(t.Row), "columns", l.Dimension(t.Column))

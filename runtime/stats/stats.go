@@ -137,6 +137,7 @@ type Stats struct {
 	areas   map[string]*bundle.Area
 	offices map[string]string   // office -> its area
 	kids    map[string][]string // area ("" the nation) -> its children, by code
+	dated   bool                // some area begins or ends: children are of a year (tabulate.go)
 	// population: area ("" the nation) -> year -> row.
 	population map[string]map[int]*bundle.Population
 }
@@ -196,6 +197,7 @@ func New(b *bundle.Bundle) (*Stats, error) {
 			return nil, fmt.Errorf("stats: area code %q cannot name a cell", a.Code)
 		}
 		s.areas[a.Code] = a
+		s.dated = s.dated || a.ValidFrom != "" || a.ValidTo != ""
 	}
 	for i := range b.Areas {
 		a := &b.Areas[i]

@@ -43,6 +43,13 @@ type Report struct {
 	// completeness by area, and where to drill down. None below the level of the event's
 	// place field (a district's communes, when births are placed by district): no record
 	// counts there.
+	//
+	// The children of a year are the areas that existed during it (bundle.Area's ValidFrom
+	// and ValidTo): a district that ended before the year began is not one of them, nor one
+	// created after it ended. A record keeps counting under the area it was declared with,
+	// so a record of the year placed in an area that did not exist then (declared before the
+	// server refused such places) still counts in it: that area is listed too, marked
+	// OutOfTime, so that the children add up to the area's total.
 	Children        []AreaFigures `json:"children"`
 	ChildrenOmitted int           `json:"childrenOmitted,omitempty"`
 	Tables          []Table       `json:"tables"`
@@ -73,6 +80,9 @@ type AreaFigures struct {
 	Registered   int64    `json:"registered"`
 	Expected     *float64 `json:"expected"`
 	Completeness *float64 `json:"completeness"`
+	// OutOfTime: the area did not exist during the year (it ended before, or began after),
+	// and is listed only because records of the year name it.
+	OutOfTime bool `json:"outOfTime,omitempty"`
 }
 
 // Table is a table of counts: Counts[row][column], with the totals of rows, of columns and the
@@ -101,7 +111,7 @@ func (s *Stats) Prefixes(q Query) ([]string, error) {
 	for _, t := range e.tables {
 		out = append(out, prefix(q.Event, cellArea(q.Area), t.id, q.Year))
 	}
-	kids, _ := s.children(e, q.Area, MaxPrefixes-len(out))
+	kids, _ := s.children(e, q.Area, q.Year, MaxPrefixes-len(out))
 	for _, k := range kids {
 		out = append(out, prefix(q.Event, k, TableRegistrations, q.Year))
 	}
@@ -119,17 +129,57 @@ func cellArea(area string) string {
 	return area
 }
 
-// children are an area's children, at most max of them, and how many more there are; none
-// when the event's records count in no area below it (see finest).
-func (s *Stats) children(e *event, area string, max int) ([]string, int) {
+// children are an area's children whose counts a year's report reads, at most max of them,
+// and how many of those that existed during the year are left out; none when the event's
+// records count in no area below it (see finest). Those of the year come first, then the
+// others (which the report shows only when records of the year name them).
+func (s *Stats) children(e *event, area string, year, max int) ([]string, int) {
 	if s.finest(e, area) {
 		return nil, 0
 	}
 	kids := s.kids[area]
-	if len(kids) > max {
+	if s.dated {
+		of, others := s.during(kids, year)
+		kids = append(of, others...)
+		if len(of) > max {
+			return kids[:max], len(of) - max
+		}
+	} else if len(kids) > max {
 		return kids[:max], len(kids) - max
 	}
-	return kids, 0
+	return kids[:min(len(kids), max)], 0
+}
+
+// during splits areas into those that existed during a year and the others, in their order.
+func (s *Stats) during(areas []string, year int) (of, others []string) {
+	for _, a := range areas {
+		if s.existed(a, year) {
+			of = append(of, a)
+		} else {
+			others = append(others, a)
+		}
+	}
+	return of, others
+}
+
+// existed tells whether an area existed on some day of a year.
+func (s *Stats) existed(area string, year int) bool {
+	a := s.areas[area]
+	if a == nil || (a.ValidFrom == "" && a.ValidTo == "") {
+		return a != nil
+	}
+	first, last := fmt.Sprintf("%04d-01-01", year), fmt.Sprintf("%04d-12-31", year)
+	return (a.ValidFrom == "" || a.ValidFrom <= last) && (a.ValidTo == "" || a.ValidTo >= first)
+}
+
+// kidsOf are an area's children that existed during a year (all of them when no area has
+// dates).
+func (s *Stats) kidsOf(area string, year int) []string {
+	if !s.dated {
+		return s.kids[area]
+	}
+	of, _ := s.during(s.kids[area], year)
+	return of
 }
 
 // finest tells whether an area is at the level of the event's place field or below it (a
@@ -181,7 +231,7 @@ func (s *Stats) Tabulate(q Query, counts map[string]int64) (*Report, error) {
 	for _, t := range e.tables {
 		builders[t.id] = newBuilder(t)
 	}
-	kids, omitted := s.children(e, q.Area, MaxPrefixes-len(e.tables))
+	kids, omitted := s.children(e, q.Area, q.Year, MaxPrefixes-len(e.tables))
 	r.ChildrenOmitted = omitted
 	kidCount := map[string]int64{}
 	for _, k := range kids {
@@ -233,10 +283,17 @@ func (s *Stats) Tabulate(q Query, counts map[string]int64) (*Report, error) {
 	r.Expected = pop(q.Area)
 	r.Completeness = ratio(r.Registered, r.Expected)
 	for _, k := range kids {
-		f := AreaFigures{Area: k, HasChildren: len(s.kids[k]) > 0 && !s.finest(e, k), Registered: kidCount[k], Expected: pop(k)}
+		f := AreaFigures{Area: k, Registered: kidCount[k], Expected: pop(k), OutOfTime: !s.existed(k, q.Year)}
+		if f.OutOfTime && f.Registered == 0 {
+			continue
+		}
+		// An area out of its time is drilled into for the records under it, in its children
+		// out of their time too.
+		f.HasChildren = !s.finest(e, k) && (len(s.kidsOf(k, q.Year)) > 0 || f.OutOfTime && len(s.kids[k]) > 0)
 		f.Completeness = ratio(f.Registered, f.Expected)
 		r.Children = append(r.Children, f)
 	}
+	slices.SortStableFunc(r.Children, func(a, b AreaFigures) int { return strings.Compare(a.Area, b.Area) })
 	if tl := own[TableTimeliness]; tl != nil {
 		t := &Timeliness{}
 		for i, k := range tl.Rows {
@@ -303,9 +360,9 @@ func (s *Stats) expectation(e *event, year int) func(area string) *float64 {
 				v = &x
 			}
 		}
-		if v == nil && len(s.kids[area]) > 0 && depth <= len(s.areas) {
+		if kids := s.kidsOf(area, year); v == nil && len(kids) > 0 && depth <= len(s.areas) {
 			sum := 0.0
-			for _, k := range s.kids[area] {
+			for _, k := range kids {
 				kv := get(k, depth+1)
 				if kv == nil {
 					sum = -1

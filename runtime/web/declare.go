@@ -44,6 +44,9 @@ type formConfig struct {
 	// conditions: when none holds for the answers typed, the form says why at once (a late
 	// birth at a hospital), not after every page is filled. Empty on a record's form.
 	Creating []creatingAction `json:"creating,omitempty"`
+	// DateField is the event's date field, when some area of the package begins or ends: the
+	// place search is asked for the places of the date typed there (see Server.places).
+	DateField string `json:"dateField,omitempty"`
 }
 
 type creatingAction struct {
@@ -155,6 +158,9 @@ func (s *Server) config(rq *request, f *form, r *store.Record) formConfig {
 		Context: map[string]any{"today": s.Records.Today(),
 			"user": map[string]string{"role": rq.actor.User.Role, "office": rq.actor.Office.Code, "area": rq.actor.Office.Area}},
 		Texts: map[string]string{}}
+	if ix := s.placeIndex(); ix != nil && ix.dated {
+		c.DateField = f.ev.DateField
+	}
 	if r != nil {
 		c.Context["record"] = map[string]any{"status": r.Status, "flags": r.Flags}
 	} else {

@@ -358,7 +358,8 @@ func (f *form) readField(fl bundle.Field, post url.Values) {
 		if one == "" {
 			return
 		}
-		code, problem := f.s.resolvePlace(fl, one, f.lang)
+		// The places of the event's date, as the server checks them (records.placesInTime).
+		code, problem := f.s.resolvePlaceOn(fl, one, f.lang, strings.TrimSpace(post.Get(f.ev.DateField)))
 		if problem != "" {
 			f.raw[id] = one
 			f.errors[id] = append(f.errors[id], problem)

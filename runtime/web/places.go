@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/crvsctl/crvsctl/bundle"
+	"github.com/crvsctl/crvsctl/rules"
 	"github.com/crvsctl/crvsctl/runtime/store"
 )
 
@@ -148,8 +149,15 @@ func fits(fl bundle.Field, p *place) bool {
 }
 
 // find is the places a field may take whose names have words beginning with every word of q,
-// at most limit of them.
+// at most limit of them: those of today.
 func (s *Server) find(fl bundle.Field, q string, limit int) []*place {
+	return s.findOn(fl, q, limit, "")
+}
+
+// findOn is find on a day (YYYY-MM-DD; "" today): the places that existed that day, for an
+// event of that date (the records service refuses an area that did not exist on the
+// event's date).
+func (s *Server) findOn(fl bundle.Field, q string, limit int, day string) []*place {
 	ix := s.placeIndex()
 	words := store.NameKeys(q)
 	if len(words) == 0 {
@@ -166,11 +174,14 @@ func (s *Server) find(fl bundle.Field, q string, limit int) []*place {
 			from, to = lo, hi
 		}
 	}
-	// Only the places of today: an area merged away is no one's answer any more (a record
-	// declared with it keeps its code, which is still read and shown).
+	// Only the places of the day: an area merged away is no one's answer for an event after
+	// it ended (a record declared with it keeps its code, which is still read and shown).
 	today := ""
 	if ix.dated {
-		today = s.Records.Today()
+		today = day
+		if _, ok := rules.ParseDate(day); !ok {
+			today = s.Records.Today()
+		}
 	}
 	var out []*place
 	seen := map[*place]bool{}
@@ -204,6 +215,11 @@ func hasAll(p *place, words []string) bool {
 // resolvePlace reads what a registrar typed for a location without the browser's list: a
 // code, a name, or a name with its parent's as the list writes it ("Terir, Velmora").
 func (s *Server) resolvePlace(fl bundle.Field, typed, lang string) (code, problem string) {
+	return s.resolvePlaceOn(fl, typed, lang, "")
+}
+
+// resolvePlaceOn is resolvePlace for an event on a day ("" today): see findOn.
+func (s *Server) resolvePlaceOn(fl bundle.Field, typed, lang, day string) (code, problem string) {
 	ix := s.placeIndex()
 	if p := ix.byCode[fl.Of+":"+typed]; p != nil && fits(fl, p) {
 		return p.code, ""
@@ -213,7 +229,7 @@ func (s *Server) resolvePlace(fl bundle.Field, typed, lang string) (code, proble
 	own := s.ownName(typed)
 	want := strings.Join(store.NameKeys(typed), " ")
 	var exact []*place
-	for _, p := range s.find(fl, own, 200) {
+	for _, p := range s.findOn(fl, own, 200, day) {
 		// Each language's way, with the default name for a language that has none of its own
 		// (a village named only once, in a district named in French): as placeName writes it.
 		for _, l := range append([]string{""}, s.Catalog.Languages()...) {
@@ -243,7 +259,9 @@ type placeAnswer struct {
 	Name string `json:"name"`
 }
 
-// places answers the form's search box: GET /places?event=birth&field=child.birthPlace&q=ter.
+// places answers the form's search box: GET /places?event=birth&field=child.birthPlace&q=ter,
+// and &date=2025-03-17 when the form has the event's date (formConfig.DateField): the places
+// of that day.
 func (s *Server) places(rq *request) {
 	v := rq.r.URL.Query()
 	ev := s.Records.Model.Events[v.Get("event")]
@@ -264,7 +282,7 @@ func (s *Server) places(rq *request) {
 		return
 	}
 	out := []placeAnswer{}
-	for _, p := range s.find(*field, v.Get("q"), 15) {
+	for _, p := range s.findOn(*field, v.Get("q"), 15, v.Get("date")) {
 		out = append(out, placeAnswer{p.code, s.placeName(field.Of, p.code, rq.lang)})
 	}
 	b, _ := json.Marshal(out)

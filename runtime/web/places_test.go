@@ -1,6 +1,8 @@
 package web
 
 import (
+	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -137,5 +139,32 @@ func TestPlacesOfToday(t *testing.T) {
 	}
 	if code, _ := s.resolvePlace(district, name("NV0101"), "en"); code != "" {
 		t.Errorf("the name of an area that ended resolved to %s", code)
+	}
+
+	// For an event of 2020 (the date the form sends), the places of 2020.
+	for code, want := range map[string]bool{"NV0101": true, "NV0102": false, "NV0103": false} {
+		found := false
+		for _, p := range s.findOn(district, name(code), 15, "2020-06-01") {
+			found = found || p.code == code
+		}
+		if found != want {
+			t.Errorf("searching %s (%s) on 2020-06-01: found %v, want %v", name(code), code, found, want)
+		}
+	}
+	if code, problem := s.resolvePlaceOn(district, name("NV0101"), "en", "2020-06-01"); code != "NV0101" {
+		t.Errorf("the name of an area of 2020, for an event of 2020: %q, %q", code, problem)
+	}
+	if code, _ := s.resolvePlaceOn(district, name("NV0101"), "en", "not a date"); code != "" {
+		t.Errorf("an area that ended, for a date that is none (today's places): %s", code)
+	}
+
+	// The search box asks with the date of the event the form has.
+	for date, want := range map[string]bool{"": false, "2020-06-01": true} {
+		w := httptest.NewRecorder()
+		q := url.Values{"event": {"birth"}, "field": {"child.birthDistrict"}, "q": {name("NV0101")}, "date": {date}}
+		s.places(&request{w: w, r: httptest.NewRequest("GET", "/places?"+q.Encode(), nil), lang: "en"})
+		if got := strings.Contains(w.Body.String(), `"NV0101"`); got != want {
+			t.Errorf("/places on %q: %s; want NV0101 %v", date, w.Body, want)
+		}
 	}
 }

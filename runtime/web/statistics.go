@@ -168,7 +168,7 @@ func (s *Server) statistics(rq *request) {
 	areas := statsTable{ID: "areas", Caption: l.Text("stats.children"), Corner: l.Text("stats.area"),
 		Columns: []string{l.Text("stats.registered"), l.Text("stats.expected"), l.Text("stats.completeness")}}
 	for _, c := range rep.Children {
-		row := statsRow{Label: l.Area(c.Area), Href: here(c.Area, rep.Year)}
+		row := statsRow{Label: l.Child(c), Href: here(c.Area, rep.Year)}
 		expected := ""
 		if c.Expected != nil {
 			expected = l.Decimal(*c.Expected)

@@ -802,7 +802,11 @@ function places(input, cfg) {
     if (q.length < 2 || names.has(input.value)) return;
     timer = setTimeout(async () => {
       try {
-        const url = '/places?' + new URLSearchParams({ event: cfg.event, field: input.name, q });
+        const params = { event: cfg.event, field: input.name, q };
+        // The places of the event's date, when the package's places change over time.
+        const date = cfg.dateField && input.form && input.form.elements.namedItem(cfg.dateField);
+        if (date && /^\d{4}-\d{2}-\d{2}$/.test(date.value)) params.date = date.value;
+        const url = '/places?' + new URLSearchParams(params);
         const found = await (await fetch(url, { credentials: 'same-origin' })).json();
         list.replaceChildren(
           ...found.map((p) => {

@@ -90,7 +90,7 @@ func (c *checker) bundleEvent(id string, ev event) bundle.Event {
 
 // bundleMigration is an event's migration as the bundle holds it: nil when it maps nothing,
 // the defaults in JSON.
-func bundleMigration(m *migration) *bundle.Migration {
+func bundleMigration(m *migrationMap) *bundle.Migration {
 	if m == nil || len(m.Renamed)+len(m.Removed)+len(m.Options)+len(m.Defaults) == 0 {
 		return nil
 	}

@@ -41,6 +41,10 @@ func TestBuild(t *testing.T) {
 		t.Fatal(err)
 	}
 	ev := read.Events[0]
+	if m := ev.Migration; m == nil || m.Renamed["child.gender"] != "child.sex" || m.Removed[0] != "child.religion" ||
+		m.Options["child.sex"]["m"] != "male" || string(m.Defaults["child.weight"]) != "3" || string(m.Defaults["child.sex"]) != `"female"` {
+		t.Errorf("migration: %+v", ev.Migration)
+	}
 	if ev.ID != "birth" || len(ev.Pages[0].Fields) != 6 || ev.Pages[0].Fields[3].Options[0].Label != "option.male" {
 		t.Errorf("event: %+v", ev)
 	}
@@ -149,7 +153,8 @@ func TestBundleSchemas(t *testing.T) {
 	b, _ := Build("testdata/packages/valid")
 	data, _ := b.Encode()
 	for old, bad := range map[string]string{`"format":2`: `"format":3`, `"jurisdiction":"office"`: `"jurisdiction":"planet"`, `"onTimeDays":90`: `"onTimeDays":0`, `"year":2023`: `"year":"2023"`,
-		`"blocks":[[{"kind":"same"`: `"blocks":[[{"kind":"soundex"`, `{"same":"child.dob"}`: `{"same":"child.dob","differ":"child.sex"}`} {
+		`"blocks":[[{"kind":"same"`: `"blocks":[[{"kind":"soundex"`, `{"same":"child.dob"}`: `{"same":"child.dob","differ":"child.sex"}`,
+		`"removed":["child.religion"]`: `"removed":"child.religion"`, `"defaults":{"child.sex":"female"`: `"defaults":{"child.sex":null`} {
 		if !strings.Contains(string(data), old) {
 			t.Fatalf("the bundle has no %s", old)
 		}

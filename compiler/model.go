@@ -83,12 +83,12 @@ type event struct {
 	Duplicates   *duplicates            `json:"duplicates"`
 	Certificates map[string]certificate `json:"certificates"`
 	Statistics   *eventStatistics       `json:"statistics"`
-	Migration    *migration             `json:"migration"`
+	Migration    *migrationMap          `json:"migration"`
 }
 
-// migration is an event's #Migration; a default is what CUE gives an answer (bool, int64,
+// migrationMap is an event's #Migration; a default is what CUE gives an answer (bool, int64,
 // float64, string, []any, map[string]any).
-type migration struct {
+type migrationMap struct {
 	Renamed  map[string]string            `json:"renamed"`
 	Removed  []string                     `json:"removed"`
 	Options  map[string]map[string]string `json:"options"`

@@ -212,6 +212,9 @@ func New(b *bundle.Bundle, st store.Store, log *slog.Logger, sign Signing) (*Ser
 	return s, nil
 }
 
+// Records is the server's workflow over its store.
+func (s *Server) Records() *records.Service { return s.records }
+
 // Handler is the server's HTTP handler.
 func (s *Server) Handler() http.Handler { return s.handler }
 

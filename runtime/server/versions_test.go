@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"html"
 	"io"
 	"log/slog"
@@ -15,6 +16,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -303,4 +305,87 @@ func webPage(t *testing.T, base, user, path string) string {
 	}
 	get("POST", "/login", url.Values{"username": {user}, "password": {devPassword}, "next": {path}, "csrf": {m[1]}})
 	return html.UnescapeString(get("GET", path, nil))
+}
+
+// BenchmarkStart is what a server's start costs (Admit, then New) over a store that kept one
+// version of the package, and one that kept twenty: older versions are read only when a
+// record needs one, so the two should cost the same. heap-MB is the live heap once started.
+// Then twenty old records, one per version, read one after the other: at most
+// DefaultKeepVersions stay parsed (heap-MB-after-reads).
+func BenchmarkStart(b *testing.B) {
+	for _, versions := range []int{1, 20} {
+		b.Run(fmt.Sprintf("versions=%d", versions), func(b *testing.B) {
+			st, err := sqlitestore.Open(b.TempDir())
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer st.Close()
+			base, diags := compiler.Build(nerovia)
+			if base == nil {
+				b.Fatalf("nerovia: %v", diags)
+			}
+			ctx := context.Background()
+			var last *bundle.Bundle
+			var lastData []byte
+			var hashes []string
+			for i := range versions {
+				v := *base
+				v.Version = fmt.Sprintf("1.%d.0", i)
+				v.Hash = ""
+				data, err := v.Encode()
+				if err != nil {
+					b.Fatal(err)
+				}
+				if last, err = bundle.Decode(data); err != nil {
+					b.Fatal(err)
+				}
+				lastData = data
+				hashes = append(hashes, last.Hash)
+				if _, err := server.Admit(ctx, st, last, data, server.Admission{Now: time.Now()}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			// A record of each version, as served then.
+			for i, h := range hashes {
+				r := &store.Record{ID: fmt.Sprintf("R%09d", i), Event: "birth", Bundle: h, Status: "declared", Data: birthJSON(b),
+					Office: "CR0101", Areas: []string{"NV0101", "NV01"}, Version: 1, Created: time.Now(), Updated: time.Now(), CreatedBy: "lidya.verhane",
+					History: []store.Entry{{Version: 1, Action: "declare", User: "lidya.verhane", At: time.Now()}}}
+				if err := st.CreateRecord(ctx, r); err != nil {
+					b.Fatal(err)
+				}
+			}
+			var srv *server.Server
+			b.ResetTimer()
+			for b.Loop() {
+				if _, err := server.Admit(ctx, st, last, lastData, server.Admission{Now: time.Now()}); err != nil {
+					b.Fatal(err)
+				}
+				if srv, err = server.New(last, st, slog.New(slog.NewJSONHandler(io.Discard, nil)), server.Signing{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.StopTimer()
+			b.ReportMetric(liveHeapMB(), "heap-MB")
+			svc := srv.Records()
+			for i := range hashes {
+				r, err := st.Record(ctx, fmt.Sprintf("R%09d", i))
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := svc.VersionOf(ctx, r); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(liveHeapMB(), "heap-MB-after-reads")
+			runtime.KeepAlive(srv)
+		})
+	}
+}
+
+// liveHeapMB is the heap in use after a collection, in MB.
+func liveHeapMB() float64 {
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return float64(m.HeapInuse) / (1 << 20)
 }

@@ -285,9 +285,10 @@ func event(oe, ne *bundle.Event) []Change {
 	}
 	for _, nid := range slices.Sorted(maps.Keys(m.Options)) {
 		src := nid // the old field whose answers move to nid
-		for old, to := range m.Renamed {
-			if to == nid {
+		for _, old := range slices.Sorted(maps.Keys(m.Renamed)) {
+			if m.Renamed[old] == nid {
 				src = old
+				break
 			}
 		}
 		op, ok := oldFields[src]

@@ -13,6 +13,8 @@ import (
 	"strings"
 
 	"github.com/crvsctl/crvsctl/bundle"
+	"github.com/crvsctl/crvsctl/internal/suggest"
+	"github.com/crvsctl/crvsctl/migration"
 )
 
 // The rules, by id. Their ids are part of crvsctl's interface: never renamed.
@@ -34,6 +36,7 @@ var Rules = []Rule{
 	{"CERTIFICATE_REMOVED", "a certificate records were printed on is gone: it cannot be printed again"},
 	{"AREA_REMOVED", "an area records may name is gone"},
 	{"OFFICE_REMOVED", "an office records were declared at, and users work at, is gone"},
+	{"MIGRATION_MISMATCH", "the new version's migration does not fit the old one: it renames or removes a field the old form does not have, maps an option the old field does not offer, or renames a field to one of another kind"},
 }
 
 // Rule is a kind of breaking change.
@@ -154,61 +157,151 @@ func event(oe, ne *bundle.Event) []Change {
 		return out
 	}
 	oldFields, newFields := fieldsOf(oe), fieldsOf(ne)
+	m := ne.Migration
+	if m == nil {
+		m = &bundle.Migration{}
+	}
+	mismatch := func(subject, fix string, path []any, format string, args ...any) {
+		add("MIGRATION_MISMATCH", fix, path, format, args...)
+		out[len(out)-1].Subject = subject
+	}
+	// What the new form has that the old did not, which a field gone may have become.
+	covered := map[string]bool{}
+	for id := range oldFields {
+		covered[id] = true
+	}
+	for _, to := range m.Renamed {
+		covered[to] = true
+	}
 	for _, op := range orderedFields(oe) {
 		of := op.f
-		np, ok := newFields[of.ID]
-		if !ok {
-			add("FIELD_REMOVED", "keep the field (it may be hidden) while records hold answers to it", at("form"),
-				"field %s of %s is gone", of.ID, ne.ID)
+		nid, renamed := m.Renamed[of.ID]
+		if !renamed {
+			nid = of.ID
+		}
+		np, ok := newFields[nid]
+		switch {
+		case !ok && renamed:
+			mismatch(of.ID, "rename it to a field of the new form", at("migration", "renamed", of.ID),
+				"field %s is renamed to %s, which is not a field of the new form", of.ID, nid)
+			continue
+		case !ok && slices.Contains(m.Removed, of.ID):
+			continue // its answers are dropped on purpose
+		case !ok:
+			fix := "keep the field (it may be hidden) while records hold answers to it, or drop its answers on purpose: " + removedFix(of.ID)
+			if to := becameOf(of, ne, covered); to != "" {
+				fix = fmt.Sprintf("keep the field (it may be hidden) while records hold answers to it; if it is %s now, say so: migration: renamed: {%q: %q}; or drop its answers on purpose: %s",
+					to, of.ID, to, removedFix(of.ID))
+			}
+			add("FIELD_REMOVED", fix, at("form"), "field %s of %s is gone", of.ID, ne.ID)
 			continue
 		}
 		nf := np.f
+		name := of.ID
+		if renamed {
+			name = of.ID + " (renamed " + nid + ")"
+		}
 		path := at("form", "pages", np.page, "fields", np.at)
-		if kind(of) != kind(nf) {
+		if migration.Kind(of) != migration.Kind(nf) {
+			if renamed {
+				mismatch(of.ID, "rename it to a field of the same kind, or drop its answers on purpose ("+removedFix(of.ID)+")", at("migration", "renamed", of.ID),
+					"field %s is renamed to %s, which asks for %s, not %s as %s did", of.ID, nid, migration.Kind(nf), migration.Kind(of), of.ID)
+				continue
+			}
 			add("FIELD_TYPE_CHANGED", "give the new kind of answer a new field id, and keep the old field while records hold it", append(path, "type"),
-				"field %s asks for %s, not %s as before", of.ID, kind(nf), kind(of))
+				"field %s asks for %s, not %s as before", of.ID, migration.Kind(nf), migration.Kind(of))
 			continue
 		}
 		for _, part := range of.Parts {
 			if !slices.Contains(nf.Parts, part) {
 				add("FIELD_PART_REMOVED", "keep the part while records hold it", append(path, "parts"),
-					"field %s has no part %s any more", of.ID, part)
+					"field %s has no part %s any more", name, part)
 			}
 		}
 		newValues := map[string]bool{}
 		for _, o := range nf.Options {
 			newValues[o.Value] = true
 		}
+		oldValues := map[string]bool{}
 		for _, o := range of.Options {
-			if !newValues[o.Value] {
-				add("OPTION_REMOVED", "keep the option (records hold it), or map it to another when records move", append(path, "options"),
-					"option %s of field %s is gone", o.Value, of.ID)
+			oldValues[o.Value] = true
+		}
+		for _, o := range of.Options {
+			if to, mapped := m.Options[nid][o.Value]; newValues[o.Value] || mapped && newValues[to] {
+				continue
 			}
+			add("OPTION_REMOVED", fmt.Sprintf("keep the option (records hold it), or say what it becomes when records move: migration: options: {%q: {%q: %q}}",
+				nid, o.Value, optionFor(o.Value, nf, oldValues)), append(path, "options"),
+				"option %s of field %s is gone", o.Value, name)
 		}
 		switch {
 		case of.Min == nil && nf.Min != nil, of.Min != nil && nf.Min != nil && *nf.Min > *of.Min:
 			add("FIELD_NARROWED", "keep the old bounds, or check that no record holds an answer outside the new ones", append(path, "min"),
-				"field %s: min %v was %s", of.ID, *nf.Min, bound(of.Min))
+				"field %s: min %v was %s", name, *nf.Min, bound(of.Min))
 		case of.Max == nil && nf.Max != nil, of.Max != nil && nf.Max != nil && *nf.Max < *of.Max:
 			add("FIELD_NARROWED", "keep the old bounds, or check that no record holds an answer outside the new ones", append(path, "max"),
-				"field %s: max %v was %s", of.ID, *nf.Max, bound(of.Max))
+				"field %s: max %v was %s", name, *nf.Max, bound(of.Max))
 		case !of.Integer && nf.Integer:
 			add("FIELD_NARROWED", "keep decimals allowed while records may hold them", append(path, "integer"),
-				"field %s takes whole numbers only now", of.ID)
+				"field %s takes whole numbers only now", name)
 		case of.Pattern != nf.Pattern && nf.Pattern != "":
 			add("FIELD_NARROWED", "check that every identity number records hold matches the new pattern, then allow FIELD_NARROWED", append(path, "pattern"),
-				"field %s: its pattern changed from %q to %q", of.ID, of.Pattern, nf.Pattern)
+				"field %s: its pattern changed from %q to %q", name, of.Pattern, nf.Pattern)
 		}
-		if np.required && !op.required {
-			add("FIELD_NOW_REQUIRED", "give it a default, or make it required only for new declarations (a rule)", append(path, "required"),
-				"field %s is required now: records without an answer, and integrators that do not send one, are refused", of.ID)
+		if np.required && !op.required && !hasDefault(nf, m) {
+			add("FIELD_NOW_REQUIRED", "give records without an answer a default ("+defaultFix(nf)+"), or make it required only for new declarations (a rule)", append(path, "required"),
+				"field %s is required now: records without an answer, and integrators that do not send one, are refused", name)
 		}
 	}
 	for _, np := range orderedFields(ne) {
-		if _, existed := oldFields[np.f.ID]; !existed && np.required && np.f.Default == nil {
-			add("FIELD_NOW_REQUIRED", "give it a default, or make it required by a rule that new declarations meet",
+		if !covered[np.f.ID] && np.required && !hasDefault(np.f, m) {
+			add("FIELD_NOW_REQUIRED", "give records without an answer a default ("+defaultFix(np.f)+"), or make it required by a rule that new declarations meet",
 				at("form", "pages", np.page, "fields", np.at, "required"),
 				"new field %s is required: records without an answer, and integrators that do not send one, are refused", np.f.ID)
+		}
+	}
+
+	// The mapping against the old version: what it names must be there.
+	gone := func() []string { // old fields the new form does not have, for hints
+		var ids []string
+		for _, op := range orderedFields(oe) {
+			if _, ok := newFields[op.f.ID]; !ok {
+				ids = append(ids, op.f.ID)
+			}
+		}
+		return ids
+	}
+	for _, id := range slices.Sorted(maps.Keys(m.Renamed)) {
+		if _, ok := oldFields[id]; !ok {
+			mismatch(id, notInOld("renamed", id, gone()), at("migration", "renamed", id),
+				"field %s is renamed, but the old version has no field %s", id, id)
+		}
+	}
+	for i, id := range m.Removed {
+		if _, ok := oldFields[id]; !ok {
+			mismatch(id, notInOld("removed", id, gone()), at("migration", "removed", i),
+				"field %s is removed, but the old version has no field %s", id, id)
+		}
+	}
+	for _, nid := range slices.Sorted(maps.Keys(m.Options)) {
+		src := nid // the old field whose answers move to nid
+		for _, old := range slices.Sorted(maps.Keys(m.Renamed)) {
+			if m.Renamed[old] == nid {
+				src = old
+				break
+			}
+		}
+		op, ok := oldFields[src]
+		if !ok {
+			mismatch(nid, "map the options of a field the old version has (options are mapped by the new field's id)", at("migration", "options", nid),
+				"options of field %s are mapped, but the old version has no field %s, nor one renamed to it", nid, nid)
+			continue
+		}
+		for _, from := range slices.Sorted(maps.Keys(m.Options[nid])) {
+			if !slices.ContainsFunc(op.f.Options, func(o bundle.Option) bool { return o.Value == from }) {
+				mismatch(nid, "map the values the old field offers ("+strings.Join(optionValues(op.f), ", ")+")"+hint(from, optionValues(op.f)), at("migration", "options", nid, from),
+					"option %s of field %s is mapped, but the old version's field %s does not offer it", from, nid, src)
+			}
 		}
 	}
 
@@ -247,32 +340,97 @@ func event(oe, ne *bundle.Event) []Change {
 	return out
 }
 
+// removedFix is the mapping that drops a field's answers on purpose.
+func removedFix(id string) string { return fmt.Sprintf("migration: removed: [%q]", id) }
+
+// becameOf is the field of the new form an old field may have become: one that is new (not
+// in the old form, no rename's target) and of the same kind, the closest by name, or the only
+// one; "" when there is none to tell.
+func becameOf(of *bundle.Field, ne *bundle.Event, covered map[string]bool) string {
+	var ids []string
+	for _, np := range orderedFields(ne) {
+		if !covered[np.f.ID] && migration.Kind(np.f) == migration.Kind(of) {
+			ids = append(ids, np.f.ID)
+		}
+	}
+	if c := suggest.Closest(of.ID, ids); c != "" {
+		return c
+	}
+	if len(ids) == 1 {
+		return ids[0]
+	}
+	return ""
+}
+
+// optionFor is the value of a new field an old value may have become: the closest of the
+// values the old field did not have by name, else of them all, else the first.
+func optionFor(value string, nf *bundle.Field, oldValues map[string]bool) string {
+	var added []string
+	for _, o := range nf.Options {
+		if !oldValues[o.Value] {
+			added = append(added, o.Value)
+		}
+	}
+	values := optionValues(nf)
+	for _, c := range []string{suggest.Closest(value, added), suggest.Closest(value, values)} {
+		if c != "" {
+			return c
+		}
+	}
+	if len(added) > 0 {
+		return added[0]
+	}
+	if len(values) > 0 {
+		return values[0]
+	}
+	return "..."
+}
+
+func optionValues(f *bundle.Field) []string {
+	out := make([]string, len(f.Options))
+	for i, o := range f.Options {
+		out[i] = o.Value
+	}
+	return out
+}
+
+// hasDefault: records that lack an answer to f get one when they move, from the migration or
+// the field's own default.
+func hasDefault(f *bundle.Field, m *bundle.Migration) bool {
+	_, ok := m.Defaults[f.ID]
+	return ok || f.Default != nil
+}
+
+// defaultFix is the mapping that gives records a default answer to f: a choice's first
+// option, no for a yes or no, else a placeholder saying what kind of answer.
+func defaultFix(f *bundle.Field) string {
+	v := "<" + migration.Kind(f) + ">"
+	switch {
+	case (f.Type == "select" || f.Type == "radio") && len(f.Options) > 0:
+		v = fmt.Sprintf("%q", f.Options[0].Value)
+	case f.Type == "yesno":
+		v = "false"
+	}
+	return fmt.Sprintf("migration: defaults: {%q: %s}", f.ID, v)
+}
+
+// notInOld is the fix of a mapping that names a field the old version does not have.
+func notInOld(key, id string, gone []string) string {
+	return "name a field of the old version (a migration maps the version before it), or take it out of " + key + hint(id, gone)
+}
+
+func hint(name string, candidates []string) string {
+	if c := suggest.Closest(name, candidates); c != "" {
+		return fmt.Sprintf(" (did you mean %s?)", c)
+	}
+	return ""
+}
+
 func bound(v *float64) string {
 	if v == nil {
 		return "none"
 	}
 	return fmt.Sprint(*v)
-}
-
-// kind is what a field asks for, as its answers are stored: a location's of and level count.
-func kind(f *bundle.Field) string {
-	switch f.Type {
-	case "location":
-		if f.Of == "office" {
-			return "an office"
-		}
-		if f.Level != "" {
-			return "an area at level " + f.Level
-		}
-		return "an area"
-	case "text", "longtext", "phone", "email", "idnumber":
-		return "a text (" + f.Type + ")"
-	case "select", "radio":
-		return "one choice"
-	case "checkboxes":
-		return "several choices"
-	}
-	return "a " + f.Type
 }
 
 type fieldAt struct {

@@ -1,6 +1,7 @@
 package breaking
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -73,6 +74,9 @@ func TestEveryRule(t *testing.T) {
 		{"CERTIFICATE_REMOVED", func(b *bundle.Bundle) { b.Events[0].Certificates = nil }, "certificate birth-certificate is gone"},
 		{"AREA_REMOVED", func(b *bundle.Bundle) { b.Areas = b.Areas[:1] }, "area R2 (South) is gone"},
 		{"OFFICE_REMOVED", func(b *bundle.Bundle) { b.Offices = b.Offices[1:] }, "office O1 (North registry) is gone"},
+		{"MIGRATION_MISMATCH", func(b *bundle.Bundle) {
+			b.Events[0].Migration = &bundle.Migration{Removed: []string{"child.religion"}}
+		}, "field child.religion is removed, but the old version has no field child.religion"},
 	} {
 		t.Run(c.rule, func(t *testing.T) {
 			new := version()
@@ -126,6 +130,108 @@ func TestCompatibleChanges(t *testing.T) {
 			t.Errorf("%s: %s", name, show(got))
 		}
 	}
+}
+
+// A migration moves records past what would break them, and the fix of what breaks them is the
+// mapping that would not.
+func TestMigration(t *testing.T) {
+	field := func(b *bundle.Bundle, i int) *bundle.Field { return &b.Events[0].Pages[0].Fields[i] }
+	rename := func(b *bundle.Bundle, i int, to string) {
+		from := field(b, i).ID
+		field(b, i).ID = to
+		migrate(b).Renamed = map[string]string{from: to}
+	}
+	required := func(b *bundle.Bundle, id string) {
+		b.Events[0].Rules.Fields = append(b.Events[0].Rules.Fields, rules.FieldIR{ID: id, Required: &rules.Requirement{Always: true}})
+	}
+	for _, c := range []struct {
+		name   string
+		change func(b *bundle.Bundle)
+		want   []string // rule: what the message, then the fix, hold
+	}{
+		{"a field renamed", func(b *bundle.Bundle) { rename(b, 4, "child.remarks") }, nil},
+		{"a field removed on purpose", func(b *bundle.Bundle) {
+			drop(&b.Events[0].Pages[0].Fields, 4)
+			migrate(b).Removed = []string{"child.notes"}
+		}, nil},
+		{"an option mapped", func(b *bundle.Bundle) {
+			field(b, 1).Options = []bundle.Option{{Value: "female"}, {Value: "m"}}
+			migrate(b).Options = map[string]map[string]string{"child.sex": {"male": "m"}}
+		}, nil},
+		{"a renamed field's option mapped", func(b *bundle.Bundle) {
+			rename(b, 1, "child.gender")
+			field(b, 1).Options = []bundle.Option{{Value: "female"}, {Value: "m"}}
+			migrate(b).Options = map[string]map[string]string{"child.gender": {"male": "m"}}
+		}, nil},
+		{"a new required field with a default", func(b *bundle.Bundle) {
+			b.Events[0].Pages[0].Fields = append(b.Events[0].Pages[0].Fields, bundle.Field{ID: "child.order", Type: "number"})
+			required(b, "child.order")
+			migrate(b).Defaults = map[string]json.RawMessage{"child.order": json.RawMessage("1")}
+		}, nil},
+		{"a field required now, with a default of its own", func(b *bundle.Bundle) {
+			b.Events[0].Rules.Fields[1].Required = &rules.Requirement{Always: true}
+			field(b, 4).Default = "none"
+		}, nil},
+
+		{"a field gone: remove it", func(b *bundle.Bundle) { drop(&b.Events[0].Pages[0].Fields, 4) },
+			[]string{`FIELD_REMOVED: field child.notes of birth is gone: migration: removed: ["child.notes"]`}},
+		{"a field gone, another like it new: rename it", func(b *bundle.Bundle) { field(b, 4).ID = "child.remarks" },
+			[]string{`FIELD_REMOVED: field child.notes of birth is gone: migration: renamed: {"child.notes": "child.remarks"}`}},
+		{"an option gone: map it", func(b *bundle.Bundle) { field(b, 1).Options = []bundle.Option{{Value: "female"}, {Value: "m"}} },
+			[]string{`OPTION_REMOVED: option male of field child.sex is gone: migration: options: {"child.sex": {"male": "m"}}`}},
+		{"a renamed field's option gone", func(b *bundle.Bundle) {
+			rename(b, 1, "child.gender")
+			field(b, 1).Options = []bundle.Option{{Value: "female"}}
+		}, []string{`OPTION_REMOVED: option male of field child.sex (renamed child.gender) is gone: migration: options: {"child.gender": {"male": "female"}}`}},
+		{"a new required field: give it a default", func(b *bundle.Bundle) {
+			b.Events[0].Pages[0].Fields = append(b.Events[0].Pages[0].Fields, bundle.Field{ID: "child.kind", Type: "radio", Options: []bundle.Option{{Value: "single"}}})
+			required(b, "child.kind")
+		}, []string{`FIELD_NOW_REQUIRED: new field child.kind is required: migration: defaults: {"child.kind": "single"}`}},
+		{"a field required now: give it a default", func(b *bundle.Bundle) { b.Events[0].Rules.Fields[1].Required = &rules.Requirement{Always: true} },
+			[]string{`FIELD_NOW_REQUIRED: field child.notes is required now: migration: defaults: {"child.notes": <a text (text)>}`}},
+
+		{"renamed to a field of another kind", func(b *bundle.Bundle) { rename(b, 4, "child.remarks"); field(b, 4).Type = "date" },
+			[]string{"MIGRATION_MISMATCH: field child.notes is renamed to child.remarks, which asks for a date, not a text (text) as child.notes did: migration: removed"}},
+		{"renamed to no field", func(b *bundle.Bundle) {
+			drop(&b.Events[0].Pages[0].Fields, 4)
+			migrate(b).Renamed = map[string]string{"child.notes": "child.remarks"}
+		},
+			[]string{"MIGRATION_MISMATCH: field child.notes is renamed to child.remarks, which is not a field of the new form: rename it"}},
+		{"a field the old version does not have, renamed", func(b *bundle.Bundle) {
+			rename(b, 4, "child.remarks")
+			migrate(b).Renamed = map[string]string{"child.note": "child.remarks"}
+		}, []string{"FIELD_REMOVED: field child.notes of birth is gone: ",
+			"MIGRATION_MISMATCH: field child.note is renamed, but the old version has no field child.note: (did you mean child.notes?)"}},
+		{"an option the old field does not offer, mapped", func(b *bundle.Bundle) {
+			migrate(b).Options = map[string]map[string]string{"child.sex": {"unknown": "female"}}
+		}, []string{"MIGRATION_MISMATCH: option unknown of field child.sex is mapped, but the old version's field child.sex does not offer it: "}},
+		{"the options of a field the old version does not have, mapped", func(b *bundle.Bundle) {
+			migrate(b).Options = map[string]map[string]string{"child.colour": {"red": "blue"}}
+		}, []string{"MIGRATION_MISMATCH: options of field child.colour are mapped, but the old version has no field child.colour, nor one renamed to it: "}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			new := version()
+			c.change(new)
+			got := Check(version(), new)
+			if len(got) != len(c.want) {
+				t.Fatalf("got %s, want %v", show(got), c.want)
+			}
+			for i, w := range c.want {
+				rule, rest, _ := strings.Cut(w, ": ")
+				msg, fix, _ := strings.Cut(rest, ": ")
+				if got[i].Rule != rule || !strings.Contains(got[i].Message, msg) || !strings.Contains(got[i].Fix, fix) {
+					t.Errorf("got %s (fix: %s), want %s", show(got[i:i+1]), got[i].Fix, w)
+				}
+			}
+		})
+	}
+}
+
+func migrate(b *bundle.Bundle) *bundle.Migration {
+	if b.Events[0].Migration == nil {
+		b.Events[0].Migration = &bundle.Migration{}
+	}
+	return b.Events[0].Migration
 }
 
 // Numbers of two formats collide unless their fixed text tells them apart for certain.

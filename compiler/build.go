@@ -99,14 +99,16 @@ func bundleMigration(m *migrationMap) *bundle.Migration {
 		out.Removed = nil
 	}
 	for id, v := range m.Defaults {
-		data, err := json.Marshal(v)
-		if err != nil {
+		var b strings.Builder
+		enc := json.NewEncoder(&b)
+		enc.SetEscapeHTML(false) // as the rest of the bundle: "<" stays "<"
+		if err := enc.Encode(v); err != nil {
 			panic(err) // what CUE decodes into: bools, numbers, strings, lists and maps of them
 		}
 		if out.Defaults == nil {
 			out.Defaults = map[string]json.RawMessage{}
 		}
-		out.Defaults[id] = data
+		out.Defaults[id] = json.RawMessage(strings.TrimSuffix(b.String(), "\n"))
 	}
 	return out
 }

@@ -55,6 +55,10 @@ the population figures, and what each event's statistics count and by what.`,
 				if st := ev.Statistics; st != nil {
 					fmt.Fprintf(w, "  statistics\t%s\n", eventStatisticsText(st))
 				}
+				if m := ev.Migration; m != nil {
+					fmt.Fprintf(w, "  migration\t%d renamed, %d removed, options of %d fields mapped, %d defaults\n",
+						len(m.Renamed), len(m.Removed), len(m.Options), len(m.Defaults))
+				}
 				if d := ev.Duplicates; d != nil {
 					for _, r := range d.Rules {
 						for i, block := range r.Blocks {

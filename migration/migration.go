@@ -163,7 +163,9 @@ func Move(old, new *bundle.Event, data map[string]any) (map[string]any, error) {
 				problem(f.ID, Invalid, "its default %s is not JSON: %v", raw, err)
 				continue
 			}
-		} else if f.Default != nil {
+		} else if f.Default != nil && isNew(f.ID, oldFields, m) {
+			// The field's own default answers only a field the old form did not ask: an
+			// answer a record left blank on purpose stays blank.
 			v = clone(f.Default)
 		} else {
 			continue
@@ -464,4 +466,18 @@ func formFields(ev *bundle.Event) []*bundle.Field {
 		}
 	}
 	return out
+}
+
+// isNew tells a field of the new form that the old one did not ask, under its id or another
+// renamed to it.
+func isNew(id string, oldFields map[string]*bundle.Field, m *bundle.Migration) bool {
+	if oldFields[id] != nil {
+		return false
+	}
+	for _, to := range m.Renamed {
+		if to == id {
+			return false
+		}
+	}
+	return true
 }

@@ -175,16 +175,16 @@ func TestMove(t *testing.T) {
 // them.
 func TestMoveCopies(t *testing.T) {
 	new := v2()
-	new.Pages[0].Fields[1].Default = map[string]any{"given": "Baby"}
+	called := bundle.Field{ID: "child.called", Type: "name", Parts: []string{"given"}, Default: map[string]any{"given": "Baby"}}
+	new.Pages[0].Fields = append(new.Pages[0].Fields, called)
 	data := record()
-	delete(data, "child.name")
 	got, err := Move(v1(), new, data)
 	if err != nil {
 		t.Fatal(err)
 	}
-	got["child.name"].(map[string]any)["given"] = "Changed"
+	got["child.called"].(map[string]any)["given"] = "Changed"
 	got["child.marks"].([]any)[0] = "b"
-	if new.Pages[0].Fields[1].Default.(map[string]any)["given"] != "Baby" || data["child.marks"].([]any)[0] != "a" {
+	if called.Default.(map[string]any)["given"] != "Baby" || data["child.marks"].([]any)[0] != "a" {
 		t.Error("the moved record shares a map or a list")
 	}
 }
@@ -289,4 +289,29 @@ func FuzzMove(f *testing.F) {
 			}
 		}
 	})
+}
+
+// A field's own default answers a field the old form did not ask, never one a record left
+// blank: moving a record changes no answer its declarant chose not to give.
+func TestDefaultOnlyForNewFields(t *testing.T) {
+	new := v2()
+	new.Migration.Defaults = nil
+	new.Pages[0].Fields[len(new.Pages[0].Fields)-1].Default = int64(1) // child.order, new
+	for i, f := range new.Pages[0].Fields {
+		if f.ID == "child.twin" {
+			new.Pages[0].Fields[i].Default = false // asked before, left blank by the record
+		}
+	}
+	data := record()
+	delete(data, "child.twin")
+	got, err := Move(v1(), new, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := got["child.twin"]; ok {
+		t.Errorf("a field the record left blank got the field's default: %v", got["child.twin"])
+	}
+	if got["child.order"] != int64(1) {
+		t.Errorf("a new field did not get its default: %v", got["child.order"])
+	}
 }

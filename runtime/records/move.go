@@ -96,6 +96,17 @@ func (s *Service) move(ctx context.Context, r *store.Record, from *Version, rctx
 		To: cur.Model.Bundle.Version, ToBundle: cur.Model.Bundle.Hash, Changes: changes(before, checked)}, nil
 }
 
+// moved makes next the record moved to the current version with data, its answers there, and
+// records the move in entry: what the store indexes of the record follows its new answers.
+func (s *Service) moved(next *store.Record, entry *store.Entry, ev *Event, data map[string]any, m *Moved, rctx *rules.Context) {
+	next.Bundle = s.Model.Bundle.Hash
+	next.Data, _ = json.Marshal(data)
+	s.describe(ev, next, data, rctx)
+	next.Keys = store.WithFuzzyKeys(ev.dupKeys(next.ID, data, next.Keys), titleWords(next))
+	next.Documents = withDocuments(next.Documents, ev, data)
+	entry.Details = withDetails(entry.Details, movedDetails{m})
+}
+
 // versionsAfter are the versions the store kept after the one with the hash, in the order they
 // were served, up to the current one (which ends the list). A hash the store does not list
 // (a store that kept no bundles when the record was declared) goes straight to the current.
@@ -164,19 +175,13 @@ func (s *Service) Move(ctx context.Context, id, user string) (moved bool, why []
 	if err != nil {
 		return false, nil, err
 	}
-	ev := s.Model.Events[r.Event]
 	next := *r
 	next.History = nil
 	next.Version++
 	next.Updated = now
-	next.Bundle = s.Model.Bundle.Hash
-	next.Data, _ = json.Marshal(data)
-	s.describe(ev, &next, data, rctx)
-	next.Keys = store.WithFuzzyKeys(ev.dupKeys(r.ID, data, r.Keys), titleWords(&next))
-	next.Documents = withDocuments(r.Documents, ev, data)
+	entry := store.Entry{Version: next.Version, Action: MoveAction, User: user, At: now}
+	s.moved(&next, &entry, s.Model.Events[r.Event], data, m, rctx)
 	next.Stats = cells(s.Model, &next, data)
-	entry := store.Entry{Version: next.Version, Action: MoveAction, User: user, At: now,
-		Details: withDetails(nil, movedDetails{m})}
 	if err := s.Store.UpdateRecord(ctx, &next, entry); err != nil {
 		return false, nil, s.storeError(err)
 	}

@@ -801,12 +801,7 @@ func (s *Service) prepare(ctx context.Context, actor *Actor, id string, req Acti
 	next.Version++
 	next.Updated = now
 	if moved != nil {
-		next.Bundle = ver.Model.Bundle.Hash
-		next.Data, _ = json.Marshal(data)
-		s.describe(ev, &next, data, rctx)
-		next.Keys = store.WithFuzzyKeys(ev.dupKeys(r.ID, data, r.Keys), titleWords(&next))
-		next.Documents = withDocuments(r.Documents, ev, data)
-		entry.Details = withDetails(entry.Details, movedDetails{moved})
+		s.moved(&next, &entry, ev, data, moved, rctx)
 	}
 
 	// The declaration's new values: sent with the action, or proposed earlier.

@@ -40,7 +40,7 @@ func loadBundle(cmd *cobra.Command, path string) (b *bundle.Bundle, data []byte,
 			return nil, nil, err
 		}
 		if b == nil {
-			fmt.Fprintf(cmd.ErrOrStderr(), "crvsctl: %s has errors: not serving it\n", path)
+			fmt.Fprintf(cmd.ErrOrStderr(), "crvsctl: %s has errors: fix them first\n", path)
 			return nil, nil, exitCode(exitProblems)
 		}
 		// Encoded once so that the bundle served has its hash, as a bundle file would.

@@ -340,10 +340,20 @@ func (tab *Tab) network(offline bool) chromedp.Action[chromedp.Void] {
 	}
 	// An empty list of rules ends the emulation.
 	return chromedp.Steps(
-		call(network.EmulateNetworkConditionsByRule, network.EmulateNetworkConditionsByRuleParams{MatchedNetworkConditions: rules}),
+		call(emulateByRule, byRuleParams{Offline: offline, MatchedNetworkConditions: rules}),
 		call(network.OverrideNetworkState, state),
 		networkBarrier,
 	)
+}
+
+// emulateByRule is Network.emulateNetworkConditionsByRule with byRuleParams: Chrome up to
+// about 150 (Debian bookworm's 148) takes offline beside the rules and refuses the call
+// without it ("Invalid parameters"); later ones take it in each rule and ignore the other.
+var emulateByRule = cdp.Command[byRuleParams, network.EmulateNetworkConditionsByRuleResult]{Method: network.CommandEmulateNetworkConditionsByRule}
+
+type byRuleParams struct {
+	Offline                  bool                  `json:"offline"`
+	MatchedNetworkConditions []*network.Conditions `json:"matchedNetworkConditions"`
 }
 
 // networkBarrier waits until the network service applies the conditions just

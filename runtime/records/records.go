@@ -782,6 +782,9 @@ func (s *Service) prepare(ctx context.Context, actor *Actor, id string, req Acti
 	if !act.Holds(data, rctx) {
 		return nil, &Error{Kind: Conflict, Details: []Detail{s.unmet(act, data, rctx, "record")}}
 	}
+	if err := s.checkAssigned(ctx, actor, r, act.ID, now); err != nil {
+		return nil, err
+	}
 	if act.Prints != (before != nil) {
 		if act.Prints {
 			return nil, refuse(BadRequest, "/action", "prints", "action %s prints a certificate: ask for its PDF (Print)", act.ID)

@@ -10,7 +10,7 @@ import (
 // itself after eight hours.
 func TestAssignment(t *testing.T) {
 	e := newEnv(t)
-	fenna, ilena := e.actor("fenna.albrecq"), e.actor("ilena.marvosa") // district, national
+	fenna, ilena := e.actor("fenna.albrecq"), e.actor("ilena.marvosa")   // district, national
 	lidya, daniel := e.actor("lidya.verhane"), e.actor("daniel.morvesh") // local of fenna's area, district of another
 	r := e.recordIn("birth", "HF004", correctionRequested)
 	approve := func(a *Actor) error {

@@ -99,14 +99,7 @@ func (s *Server) release(rq *request) {
 // while another holds it, an action not assigned, a release of another's hold) with the
 // record as it is and why, not an error page; false for any other error.
 func (s *Server) holdRefused(rq *request, id string, err error) bool {
-	var re *records.Error
-	if !errors.As(err, &re) || len(re.Details) == 0 {
-		return false
-	}
-	key := re.Details[0].Key
-	switch key {
-	case "ui.problem.notAssigned", "ui.problem.assignedToOther", "ui.problem.releaseOthers":
-	default:
+	if _, _, ok := holdRefusal(err); !ok {
 		return false
 	}
 	cur, gerr := s.Records.Get(rq.r.Context(), rq.actor, id)
@@ -114,22 +107,45 @@ func (s *Server) holdRefused(rq *request, id string, err error) bool {
 		s.fail(rq, gerr)
 		return true
 	}
-	text := s.Catalog.Text(rq.lang, "ui.problem.notAssigned")
-	if key != "ui.problem.notAssigned" {
-		a, herr := s.Records.Holder(rq.r.Context(), cur)
-		switch {
-		case herr != nil:
-			s.fail(rq, herr)
-			return true
-		case a == nil: // released since: nobody holds it now
-		default:
-			text = s.heldText(rq, key, a)
-		}
-	}
-	status := http.StatusConflict
-	if re.Kind == records.Forbidden {
-		status = http.StatusForbidden
+	text, status, herr := s.holdProblem(rq, cur, err)
+	if herr != nil {
+		s.fail(rq, herr)
+		return true
 	}
 	s.showRecord(rq, cur, status, text)
 	return true
+}
+
+// holdRefusal tells a refusal because of who holds the record: its message key and kind.
+func holdRefusal(err error) (key string, kind records.Kind, ok bool) {
+	var re *records.Error
+	if !errors.As(err, &re) || len(re.Details) == 0 {
+		return "", 0, false
+	}
+	switch key = re.Details[0].Key; key {
+	case "ui.problem.notAssigned", "ui.problem.assignedToOther", "ui.problem.releaseOthers":
+		return key, re.Kind, true
+	}
+	return "", 0, false
+}
+
+// holdProblem is what the user reads of a refusal holdRefusal tells, naming who holds the
+// record now, and the status to answer it with.
+func (s *Server) holdProblem(rq *request, r *store.Record, err error) (string, int, error) {
+	key, kind, _ := holdRefusal(err)
+	status := http.StatusConflict
+	if kind == records.Forbidden {
+		status = http.StatusForbidden
+	}
+	text := s.Catalog.Text(rq.lang, "ui.problem.notAssigned")
+	if key != "ui.problem.notAssigned" {
+		a, herr := s.Records.Holder(rq.r.Context(), r)
+		if herr != nil {
+			return "", 0, herr
+		}
+		if a != nil { // else released since: nobody holds it now
+			text = s.heldText(rq, key, a)
+		}
+	}
+	return text, status, nil
 }

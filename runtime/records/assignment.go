@@ -132,6 +132,17 @@ func (s *Service) Release(ctx context.Context, actor *Actor, id string) error {
 	return err
 }
 
+// releaseIfDone releases the actor's hold on a record once an action that needed it leaves
+// none of the assignment's actions open to them (a correction decided): others are no longer
+// told it is held. A release that fails leaves the hold to end by itself. (Actions that print
+// keep the hold: none of nerovia's needs one.)
+func (s *Service) releaseIfDone(ctx context.Context, actor *Actor, r *store.Record, action string) {
+	if !s.NeedsAssignment(r.Event, action) || s.CanAssign(ctx, actor, r) {
+		return
+	}
+	s.Store.Release(ctx, r.ID, actor.User.Username, false)
+}
+
 // checkAssigned refuses an action that needs the record assigned when the actor does not
 // hold it (see prepare).
 func (s *Service) checkAssigned(ctx context.Context, actor *Actor, r *store.Record, action string, now time.Time) error {

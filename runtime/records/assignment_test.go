@@ -118,6 +118,10 @@ func TestAssignment(t *testing.T) {
 	if err := approve(ilena); err != nil {
 		t.Fatalf("approve by the holder: %v", err)
 	}
+	// Decided: nothing left that needs it, the hold is released.
+	if h := holder(); h != "" {
+		t.Errorf("holder %q once the correction is decided", h)
+	}
 
 	// With no correction pending, no action needing an assignment is open: nothing to assign.
 	_, err = e.svc.Assign(e.ctx, fenna, r.ID)

@@ -712,7 +712,11 @@ func (s *Service) Act(ctx context.Context, actor *Actor, id string, req ActionRe
 	if err != nil {
 		return nil, err
 	}
-	return s.commit(ctx, actor, p)
+	rec, err := s.commit(ctx, actor, p)
+	if err == nil {
+		s.releaseIfDone(ctx, actor, rec, req.Action)
+	}
+	return rec, err
 }
 
 // prepared is an action decided and not yet stored: the record as it was, as the action leaves

@@ -128,6 +128,9 @@ type Event struct {
 	// Migration says how records of the version before this one move to it (package
 	// migration applies it); nil: only answers to fields unchanged in kind move.
 	Migration *Migration `json:"migration,omitempty"`
+	// Assignment says which actions need the record assigned to the user who takes them;
+	// nil: no action does, and records of the event are not assigned.
+	Assignment *Assignment `json:"assignment,omitempty"`
 }
 
 // Migration is how the records of an event's previous version move to this one (see

@@ -85,6 +85,12 @@ func (c *checker) bundleEvent(id string, ev event) bundle.Event {
 	}
 	e.PayloadSchema = payloadSchema(e)
 	e.Migration = bundleMigration(ev.Migration)
+	if a := ev.Assignment; a != nil {
+		e.Assignment = &bundle.Assignment{Actions: a.Actions, ExpiresAfter: a.ExpiresAfter, ReleasedBy: a.ReleasedBy}
+		if len(a.ReleasedBy) == 0 {
+			e.Assignment.ReleasedBy = nil
+		}
+	}
 	return e
 }
 

@@ -91,6 +91,7 @@ func check(src *cueSource, pkg *pkgModel, l *diag.List) *checker {
 	c.tb = c.tables()
 	c.answerable(c.tb)
 	c.migrations(c.tb)
+	c.assignments()
 	c.statistics = c.population(c.tb)
 	c.checkKeys(c.tb)
 	c.fontCoverage(c.tb)

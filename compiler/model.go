@@ -84,6 +84,14 @@ type event struct {
 	Certificates map[string]certificate `json:"certificates"`
 	Statistics   *eventStatistics       `json:"statistics"`
 	Migration    *migrationMap          `json:"migration"`
+	Assignment   *assignment            `json:"assignment"`
+}
+
+// assignment is an event's #Assignment.
+type assignment struct {
+	Actions      []string `json:"actions"`
+	ExpiresAfter string   `json:"expiresAfter"`
+	ReleasedBy   []string `json:"releasedBy"`
 }
 
 // migrationMap is an event's #Migration; a default is what CUE gives an answer (bool, int64,

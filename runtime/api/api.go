@@ -64,6 +64,8 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/v1/records/{id}", s.authed(s.get))
 	mux.HandleFunc("POST /api/v1/records/{id}/actions/{action}", s.authed(s.act))
 	mux.HandleFunc("GET /api/v1/records/{id}/duplicates", s.authed(s.duplicates))
+	mux.HandleFunc("POST /api/v1/records/{id}/assign", s.authed(s.assign))
+	mux.HandleFunc("POST /api/v1/records/{id}/release", s.authed(s.release))
 	mux.HandleFunc("GET /api/v1/statistics/{event}", s.authed(s.statistics))
 	mux.HandleFunc("GET /api/v1/queues", s.authed(s.queues))
 	mux.HandleFunc("GET /api/v1/queues/{event}/{action}", s.authed(s.queue))
@@ -344,6 +346,10 @@ type recordView struct {
 	CreatedBy string          `json:"createdBy"`
 	Data      json.RawMessage `json:"data"`
 	History   []store.Entry   `json:"history,omitempty"`
+	// Who holds the record (see records.Service.Assign), and until when; none when nobody
+	// does. Shown where a single record is read: not in searches.
+	AssignedTo    string     `json:"assignedTo,omitempty"`
+	AssignedUntil *time.Time `json:"assignedUntil,omitempty"`
 }
 
 // view is a record as the API shows it to the caller: its history tells of possible
@@ -395,7 +401,12 @@ func (s *Server) get(w http.ResponseWriter, r *http.Request, c *caller) {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, s.view(c, rec))
+	v := s.view(c, rec)
+	if err := s.withHolder(r.Context(), &v, rec); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, v)
 }
 
 type actionRequest struct {
@@ -431,7 +442,12 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request, c *caller) {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, s.view(c, rec))
+	v := s.view(c, rec)
+	if err := s.withHolder(r.Context(), &v, rec); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, v)
 }
 
 // candidateView is a possible duplicate as the API shows it.

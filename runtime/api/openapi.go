@@ -79,7 +79,9 @@ func (s *Server) openAPIDocument() obj {
 		"Record": obj{"type": "object", "properties": obj{"id": str, "event": str, "status": str, "flags": strs, "number": str,
 			"title": str, "eventDate": str, "office": str, "version": obj{"type": "integer"}, "bundle": str,
 			"created": str, "updated": str, "createdBy": str, "data": obj{"type": "object"},
-			"history": obj{"type": "array", "items": obj{"type": "object"}}}},
+			"history":       obj{"type": "array", "items": obj{"type": "object"}},
+			"assignedTo":    obj{"type": "string", "description": "the username of the user who holds the record (see POST /api/v1/records/{id}/assign); absent when nobody does, and in searches"},
+			"assignedUntil": obj{"type": "string", "format": "date-time", "description": "when that hold ends by itself"}}},
 		"Page": obj{"type": "object", "properties": obj{"records": obj{"type": "array", "items": ref("Record")}, "next": str}},
 		"Action": obj{"type": "object", "required": []string{"version"}, "additionalProperties": false, "properties": obj{
 			"version":     obj{"type": "integer", "minimum": 1, "description": "the version of the record the action is based on"},
@@ -153,6 +155,17 @@ func (s *Server) openAPIDocument() obj {
 				"responses": with(obj{"200": obj{"description": "the record after the action, or the PDF of an action that prints",
 					"content": obj{"application/json": obj{"schema": ref("Record")}, "application/pdf": obj{"schema": obj{"type": "string", "format": "binary"}}}}},
 					refusals("400", "401", "403", "404", "409", "413", "422"))}},
+			"/api/v1/records/{id}/assign": obj{"post": obj{"summary": "Assign a record to the user, before taking an action that needs it",
+				"description": "The actions of the event's assignment (the package's assignment.actions) are refused to anyone but the user who holds the record " +
+					"(409, code not-assigned or assigned-to-other, with args name and until). A user may assign a record when one of those actions is open to them on it; " +
+					"assigning it again extends the hold, which ends by itself after the package's expiresAfter. Assigning changes neither the record's version nor its history.",
+				"parameters": []any{pathParam("id")},
+				"responses": with(obj{"200": answer("the record, with assignedTo and assignedUntil", ref("Record"))},
+					with(refusals("400", "401", "403", "404"), obj{"409": answer("another user holds the record (code assigned-to-other: args name, user and until)", ref("Errors"))}))}},
+			"/api/v1/records/{id}/release": obj{"post": obj{"summary": "Release a record: the user's own hold, or, for a supervisor (the package's assignment.releasedBy), another's",
+				"description": "A record nobody holds is released already: 200.",
+				"parameters":  []any{pathParam("id")},
+				"responses":   with(obj{"200": answer("the record, held by nobody", ref("Record"))}, refusals("400", "401", "403", "404"))}},
 			"/api/v1/records/{id}/duplicates": obj{"get": obj{"summary": "A record's open possible duplicates, and the records marked duplicates of it",
 				"description": "candidates: each with the rule that matched and the record, or, outside the caller's jurisdiction, outside: true and who may review it.",
 				"parameters":  []any{pathParam("id")},

@@ -142,6 +142,7 @@ func testPrinter(t testing.TB, m *Model) *certificates.Printer {
 // take takes an action as a client does: one that prints through Print, the others through
 // Act.
 func (e *env) take(a *Actor, id string, req ActionRequest) (*store.Record, error) {
+	e.assignFor(a, id, req.Action)
 	for _, ev := range e.m.Events {
 		if act := ev.Actions[req.Action]; act != nil && act.Prints {
 			r, _, err := e.svc.Print(e.ctx, a, id, PrintRequest{Action: req.Action, Version: req.Version})
@@ -149,6 +150,14 @@ func (e *env) take(a *Actor, id string, req ActionRequest) (*store.Record, error
 		}
 	}
 	return e.svc.Act(e.ctx, a, id, req)
+}
+
+// assignFor assigns a record to the actor when the action needs it (nerovia's corrections), as
+// the pages do before offering the action; a refusal is left for the action to tell.
+func (e *env) assignFor(a *Actor, id, action string) {
+	if r, err := e.st.Record(e.ctx, id); err == nil && e.svc.NeedsAssignment(r.Event, action) {
+		e.svc.Assign(e.ctx, a, id)
+	}
 }
 
 // with is the env for a subtest: its helpers must fail the subtest, from its own goroutine.

@@ -712,7 +712,11 @@ func (s *Service) Act(ctx context.Context, actor *Actor, id string, req ActionRe
 	if err != nil {
 		return nil, err
 	}
-	return s.commit(ctx, actor, p)
+	rec, err := s.commit(ctx, actor, p)
+	if err == nil {
+		s.releaseIfDone(ctx, actor, rec, req.Action)
+	}
+	return rec, err
 }
 
 // prepared is an action decided and not yet stored: the record as it was, as the action leaves
@@ -781,6 +785,9 @@ func (s *Service) prepare(ctx context.Context, actor *Actor, id string, req Acti
 	}
 	if !act.Holds(data, rctx) {
 		return nil, &Error{Kind: Conflict, Details: []Detail{s.unmet(act, data, rctx, "record")}}
+	}
+	if err := s.checkAssigned(ctx, actor, r, act.ID, now); err != nil {
+		return nil, err
 	}
 	if act.Prints != (before != nil) {
 		if act.Prints {

@@ -1045,6 +1045,7 @@ func TestApproveAStaleCorrection(t *testing.T) {
 	if err := e.st.UpdateRecord(e.ctx, &fix, store.Entry{Version: fix.Version, Action: "data-fix", User: "admin", At: testNow}); err != nil {
 		t.Fatal(err)
 	}
+	e.assignFor(e.actor("fenna.albrecq"), r.ID, "approve-correction")
 	_, err := e.svc.Act(e.ctx, e.actor("fenna.albrecq"), r.ID, ActionRequest{Action: "approve-correction", Version: fix.Version})
 	re := refusal(t, err, Conflict)
 	if re.Details[0].Path != "/data/child.weight" || re.Details[0].Code != "stale" {

@@ -426,4 +426,17 @@ type Store interface {
 	// after it fails (ErrClosed, or the driver's error), never panics. Closing again does
 	// nothing.
 	Close() error
+
+	// Assign gives record id to user until until (see Assignment), in one atomic write: when
+	// nobody holds it, when user does (the assignment then ends at until instead), or when the
+	// one who does held it until now or earlier. Else ErrConflict, and the assignment that
+	// holds it. The store does not read the record: the caller did.
+	Assign(ctx context.Context, id, user string, now, until time.Time) (*Assignment, error)
+	// Release ends user's assignment of record id, expired or not; with force, anyone's.
+	// ErrNotFound when nobody holds it; ErrConflict when another user does (without force),
+	// and nothing changes.
+	Release(ctx context.Context, id, user string, force bool) error
+	// Assignment reads who holds record id, until when, even when that time is past (the
+	// caller compares it with its clock); ErrNotFound when nobody does.
+	Assignment(ctx context.Context, id string) (*Assignment, error)
 }

@@ -52,6 +52,7 @@ func TestChangedMeanwhileOnTheForm(t *testing.T) {
 			tomas.has("Done: Request a correction")
 			fenna := s.login("fenna.albrecq", "en")
 			fenna.get("/records/" + id)
+			fenna.assign(id) // nerovia's corrections are decided by the registrar who holds the record
 			fenna.post("/records/"+id+"/actions/approve-correction", url.Values{"csrf": {fenna.csrf()}, "version": {"3"}})
 			fenna.has("Done: Approve the correction")
 

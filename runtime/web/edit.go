@@ -190,6 +190,19 @@ func (s *Server) edit(rq *request) {
 		s.showEdit(rq, r, a, shown, http.StatusUnprocessableEntity, comment, general, nil)
 		return
 	}
+	if _, _, held := holdRefusal(err); held {
+		// The action needs the record assigned to the user: the form again, their answers
+		// kept, with why.
+		text, status, herr := s.holdProblem(rq, r, err)
+		if herr != nil {
+			s.fail(rq, herr)
+			return
+		}
+		shown := s.newForm(rq.lang, ev, f.data, rctx)
+		shown.files = f.files
+		s.showEdit(rq, r, a, shown, status, comment, []string{text}, nil)
+		return
+	}
 	if err != nil {
 		s.fail(rq, err)
 		return

@@ -221,6 +221,9 @@ type actionView struct {
 	Final bool
 	// Comment: what the user wrote for it, shown again when it was not taken.
 	Comment string
+	// Locked: why the action is not open to the user yet (it needs the record assigned to
+	// them): shown beside it, disabled.
+	Locked string
 }
 
 // final tells an action that cannot be undone: the one that gives the registration number,
@@ -262,6 +265,11 @@ func (s *Server) showRecordWith(rq *request, r *store.Record, status int, proble
 	var data map[string]any
 	json.Unmarshal(r.Data, &data)
 	f := s.newForm(rq.lang, ev, data, nil)
+	held, assignment, err := s.holdOf(rq, r)
+	if err != nil {
+		s.fail(rq, err)
+		return
+	}
 	var actions []actionView
 	for _, a := range s.Records.Available(rq.r.Context(), rq.actor, r) {
 		if d := ev.Duplicates; d != nil && (a.ID == d.Confirm || a.ID == d.Dismiss) {
@@ -275,6 +283,7 @@ func (s *Server) showRecordWith(rq *request, r *store.Record, status int, proble
 		if changed != nil && changed.Action == a.ID {
 			av.Comment = changed.Comment
 		}
+		av.Locked = s.locked(rq, r, held, a.ID)
 		actions = append(actions, av)
 	}
 	var history []entryView
@@ -344,8 +353,11 @@ func (s *Server) showRecordWith(rq *request, r *store.Record, status int, proble
 		// Versioned: the record is of an older version of the package, and what the next
 		// action that edits it does about that.
 		Versioned string
+		// Assignment: who holds the record, and the buttons to assign or release it; nil
+		// when the user has nothing to do with it.
+		Assignment *assignmentView
 	}{s.newView(rq.lang, r.Title, rq), s.lines(rq.lang, store.Page{Records: []store.Record{*r}})[0], r.Version, office,
-		f.answered(), actions, waiting, history, problem, review, of, changed, s.versioned(rq, r, ver, f)})
+		f.answered(), actions, waiting, history, problem, review, of, changed, s.versioned(rq, r, ver, f), assignment})
 }
 
 // act takes an action from the record page's buttons. A page of an older version of the
@@ -424,6 +436,9 @@ func (s *Server) act(rq *request) {
 			return
 		}
 		s.showRecord(rq, cur, http.StatusConflict, s.recordText(rq, cur, re.Details[0].Key))
+		return
+	}
+	if s.holdRefused(rq, id, err) {
 		return
 	}
 	if err != nil {

@@ -421,6 +421,30 @@ func TestEveryTextTranslated(t *testing.T) {
 			tab.Navigate(s.url + "/search?name=walkerson")
 			w.check(tab, "/search")
 
+			// A correction of the death asked for: the page of the district registrar who
+			// decides it, before and after they assign the record to themselves, and the page
+			// of a national registrar while she holds it.
+			local := s.login("lidya.verhane", lang)
+			local.get("/records/" + records["death"] + "/edit/request-correction")
+			form := formOf(local.page)
+			form.Set("informant.phone", "0912345679")
+			form.Set("comment", "ID 2345678901")
+			local.post("/records/"+records["death"]+"/edit/request-correction", form)
+			if local.status != 200 {
+				t.Fatalf("request a correction: %d\n%s", local.status, local.page)
+			}
+			w.allowed["0912345679"], w.allowed["ID 2345678901"] = true, true
+			district := b.Tab(t, browsertest.Language(lang))
+			loginIn(t, district, s, "fenna.albrecq")
+			district.Navigate(s.url + "/records/" + records["death"])
+			w.check(district, "/records/"+records["death"]+" (a correction to decide)")
+			district.Do(chromedp.Click(`#assign`), chromedp.WaitVisible(`#held`))
+			w.check(district, "/records/"+records["death"]+" (assigned)")
+			national := b.Tab(t, browsertest.Language(lang))
+			loginIn(t, national, s, "ilena.marvosa")
+			national.Navigate(s.url + "/records/" + records["death"])
+			w.check(national, "/records/"+records["death"]+" (held by another)")
+
 			// A hospital clerk, who may not declare a late birth.
 			clerk := b.Tab(t, browsertest.Language(lang))
 			loginIn(t, clerk, s, "marta.oyelund")

@@ -132,6 +132,8 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /records/{id}", s.page(s.record))
 	mux.HandleFunc("POST /records/{id}/actions/{action}", s.page(s.act))
 	mux.HandleFunc("GET /records/{id}/duplicates", s.page(s.duplicates))
+	mux.HandleFunc("POST /records/{id}/assign", s.page(s.assign))
+	mux.HandleFunc("POST /records/{id}/release", s.page(s.release))
 	mux.HandleFunc("GET /records/{id}/edit/{action}", s.page(s.editPage))
 	mux.HandleFunc("POST /records/{id}/edit/{action}", s.filesPage(s.edit))
 	mux.HandleFunc("GET /declare/{event}", s.page(s.declarePage))

@@ -53,6 +53,7 @@ var concurrent = []struct {
 	{"FailuresAtOnce", testFailuresAtOnce},
 	{"DocumentSavedAtOnce", testDocumentSavedAtOnce},
 	{"HangUps", testHangUps},
+	{"AssignAtOnce", testAssignAtOnce},
 }
 
 func closeAll(t *testing.T, stores ...store.Store) {

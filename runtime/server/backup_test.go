@@ -108,7 +108,9 @@ func TestBackupUnderLoad(t *testing.T) {
 			}
 		}
 	}
-	rate := func(n int, d time.Duration) string { return fmt.Sprintf("%d in %v (%.0f/s)", n, d.Round(time.Millisecond), float64(n)/d.Seconds()) }
+	rate := func(n int, d time.Duration) string {
+		return fmt.Sprintf("%d in %v (%.0f/s)", n, d.Round(time.Millisecond), float64(n)/d.Seconds())
+	}
 	t.Logf("declarations acknowledged: before the backup %s, during it %s, after it %s",
 		rate(len(before), begin.Sub(first)), rate(len(during), end.Sub(begin)), rate(len(after), last.Sub(end)))
 	if len(during) == 0 {

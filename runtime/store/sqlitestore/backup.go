@@ -114,6 +114,23 @@ func (e *NotAStoreError) Error() string { return e.Path + " is not a crvsctl sto
 // layout if it is a crvsctl store this crvsctl can open (Open brings an earlier layout up to
 // date) that passes PRAGMA integrity_check; a *NotAStoreError if it is not. It writes nothing.
 func Check(ctx context.Context, path string) (layout int, err error) {
+	return check(ctx, path, true)
+}
+
+// check is Check, with SQLite's integrity check (which reads every page) only if integrity.
+func check(ctx context.Context, path string, integrity bool) (layout int, err error) {
+	defer func() {
+		// SQLite's word for a file it cannot read as a database.
+		var se *sqlite.Error
+		if errors.As(err, &se) {
+			switch se.Code() & 0xff {
+			case sqlite3.SQLITE_NOTADB:
+				err = &NotAStoreError{path, "not an SQLite database"}
+			case sqlite3.SQLITE_CORRUPT:
+				err = &NotAStoreError{path, "damaged: " + err.Error()}
+			}
+		}
+	}()
 	fi, err := os.Stat(path)
 	if err != nil {
 		return 0, err
@@ -128,10 +145,6 @@ func Check(ctx context.Context, path string) (layout int, err error) {
 	}
 	defer db.Close()
 	if err := db.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&layout); err != nil {
-		var se *sqlite.Error
-		if errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_NOTADB {
-			return 0, &NotAStoreError{path, "not an SQLite database"}
-		}
 		return 0, err
 	}
 	var tables int
@@ -143,6 +156,8 @@ func Check(ctx context.Context, path string) (layout int, err error) {
 		return 0, &NotAStoreError{path, "an SQLite database without the tables of a crvsctl store"}
 	case layout > schemaVersion:
 		return 0, &NotAStoreError{path, fmt.Sprintf("layout %d, made by a newer crvsctl (this one knows layout %d)", layout, schemaVersion)}
+	case !integrity:
+		return layout, nil
 	}
 	rows, err := db.QueryContext(ctx, `PRAGMA integrity_check`)
 	if err != nil {
@@ -203,7 +218,8 @@ func InUse(dir string) (bool, error) {
 // beside the store, synced and checked before it takes the store's name; a store it replaces
 // goes with its log.
 func Restore(ctx context.Context, from, dir string, force bool) error {
-	if _, err := Check(ctx, from); err != nil {
+	// What from is, before anything is written; its integrity is checked on the copy.
+	if _, err := check(ctx, from, false); err != nil {
 		return err
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {

@@ -202,6 +202,25 @@ func TestRestoreRefuses(t *testing.T) {
 		}
 	}
 
+	// A store whose pages are damaged fails the integrity check, and is not restored.
+	b, err := os.ReadFile(backup)
+	if err != nil {
+		t.Fatal(err)
+	}
+	damaged := filepath.Join(t.TempDir(), "damaged")
+	for page := 2; page*4096 < len(b); page++ { // the pages of the tables, not the header's
+		copy(b[(page-1)*4096+8:page*4096], strings.Repeat("\xff", 4096))
+	}
+	os.WriteFile(damaged, b, 0o600)
+	fresh := filepath.Join(t.TempDir(), "fresh")
+	var nse *NotAStoreError
+	if err := Restore(ctx, damaged, fresh, false); !errors.As(err, &nse) {
+		t.Errorf("restore of a damaged store: %v, want NotAStoreError", err)
+	}
+	if entries, _ := os.ReadDir(fresh); len(entries) != 0 {
+		t.Errorf("restore of a damaged store left %v", entries)
+	}
+
 	// A directory with a store, closed: only with force.
 	if err := Restore(ctx, backup, live, false); err == nil || !strings.Contains(err.Error(), "not empty") {
 		t.Errorf("restore onto a store without force: %v", err)

@@ -34,8 +34,9 @@ import (
 const FileName = "crvsctl.db"
 
 // Backup writes a consistent copy of the store to the file path, which must not exist: the
-// records, documents, counters and everything else committed before it began (see above).
-// Writes go on while it runs; what they commit meanwhile is not in the copy.
+// records, documents, counters and everything else committed before it began copying (see
+// above). Writes go on while it runs; what they commit meanwhile is not in the copy. The copy,
+// once begun, runs to its end: ctx is not heard during it.
 func (s *Store) Backup(ctx context.Context, path string) error {
 	if _, err := os.Lstat(path); err == nil {
 		return fmt.Errorf("%s already exists: a backup never overwrites a file", path)
@@ -69,7 +70,7 @@ func (s *Store) Backup(ctx context.Context, path string) error {
 	err = c.Raw(func(dc any) error {
 		b, err := dc.(interface {
 			NewBackup(string) (*sqlite.Backup, error)
-		}).NewBackup(name)
+		}).NewBackup(dsn(name, ""))
 		if err != nil {
 			return err
 		}
@@ -88,12 +89,18 @@ func (s *Store) Backup(ctx context.Context, path string) error {
 	if _, err := Check(ctx, name); err != nil {
 		return fmt.Errorf("the copy does not check: %w", err)
 	}
-	// A link, not a rename: it fails if path was made meanwhile, rather than replacing it.
-	if err := os.Link(name, path); err != nil {
+	// A link, not a rename: it fails if path was made meanwhile, rather than replacing it. A
+	// file system without links gets a rename, after asking again.
+	if err := os.Link(name, path); err == nil {
+		os.Remove(name)
+	} else if errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("%s already exists: a backup never overwrites a file", path)
+	} else if _, serr := os.Lstat(path); !errors.Is(serr, fs.ErrNotExist) {
+		return fmt.Errorf("%s already exists: a backup never overwrites a file", path)
+	} else if err := os.Rename(name, path); err != nil {
 		return err
 	}
 	done = true
-	os.Remove(name)
 	return syncDir(dir)
 }
 

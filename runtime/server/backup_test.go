@@ -4,10 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -113,6 +116,23 @@ func TestBackupUnderLoad(t *testing.T) {
 	}
 	t.Logf("declarations acknowledged: before the backup %s, during it %s, after it %s",
 		rate(len(before), begin.Sub(first)), rate(len(during), end.Sub(begin)), rate(len(after), last.Sub(end)))
+	if big != "" {
+		// Second by second, the backup's seconds in brackets: the dip and how deep it goes.
+		second := func(at time.Time) int { return int(math.Floor(at.Sub(begin).Seconds())) }
+		perSecond := map[int]int{}
+		for _, a := range acks {
+			perSecond[second(a.at)]++
+		}
+		var line []string
+		for sec := second(first); sec <= second(last); sec++ {
+			n := strconv.Itoa(perSecond[sec])
+			if sec >= 0 && begin.Add(time.Duration(sec)*time.Second).Before(end) {
+				n = "[" + n + "]"
+			}
+			line = append(line, n)
+		}
+		t.Logf("declarations per second: %s", strings.Join(line, " "))
+	}
 	if len(during) == 0 {
 		t.Errorf("no declaration acknowledged during the %v the backup took", end.Sub(begin))
 	}

@@ -76,7 +76,7 @@ versioned bundle, and serves that bundle as a civil registration system.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newVersionCommand(), newValidateCommand(), newBuildCommand(), newInspectCommand(), newTestCommand(), newInitCommand(), newServeCommand(), newUsersCommand(), newKeysCommand(), newVerifyCommand(), newPrintCommand(), newStatsCommand(), newDiffCommand(), newMigrateCommand())
+	root.AddCommand(newVersionCommand(), newValidateCommand(), newBuildCommand(), newInspectCommand(), newTestCommand(), newInitCommand(), newServeCommand(), newUsersCommand(), newKeysCommand(), newVerifyCommand(), newPrintCommand(), newStatsCommand(), newDiffCommand(), newMigrateCommand(), newBackupCommand(), newRestoreCommand())
 	return root
 }
 

@@ -27,7 +27,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -45,8 +44,9 @@ import (
 
 // Store is a store.Store in one SQLite file.
 type Store struct {
-	w *sql.DB // the one writing connection
-	r *sql.DB // readers
+	path string
+	w    *sql.DB // the one writing connection
+	r    *sql.DB // readers
 
 	writes chan *write // to the committer: see commit
 	// quit is closed by Close: the committer takes no more writes (a caller still waiting to
@@ -272,14 +272,14 @@ func Open(dir string) (*Store, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
-	path := filepath.Join(dir, "crvsctl.db")
+	path := filepath.Join(dir, FileName)
 	// temp_store(MEMORY): each write of a group commit runs in a savepoint (see commit), whose
 	// journal of the pages it changes is then kept in memory rather than written to a
 	// temporary file, two system calls a page: a declaration's duplicate keys change a page
 	// each. Nothing durable is in that journal; the log is.
 	dsn := func(extra string) string {
-		return "file:" + (&url.URL{Path: path}).EscapedPath() + "?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)" +
-			"&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=temp_store(MEMORY)" + extra
+		return dsn(path, "_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)"+
+			"&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=temp_store(MEMORY)"+extra)
 	}
 	// The writer keeps up to 256 MiB of pages (SQLite's default is 2 MiB): a declaration's
 	// duplicate keys land on random pages of their index, which a register of a million
@@ -307,7 +307,7 @@ func Open(dir string) (*Store, error) {
 	}
 	r.SetMaxOpenConns(8)
 	r.SetMaxIdleConns(8)
-	s := &Store{w: w, r: r, writes: make(chan *write), quit: make(chan struct{}), done: make(chan struct{}), stmts: map[string]*sql.Stmt{}}
+	s := &Store{path: path, w: w, r: r, writes: make(chan *write), quit: make(chan struct{}), done: make(chan struct{}), stmts: map[string]*sql.Stmt{}}
 	for _, q := range []string{insertRecord, insertTerms, insertWord, insertHistory, insertKeys, deleteKeys, addCounts, subtractCounts, dropCounts} {
 		st, err := w.Prepare(q)
 		if err != nil {

@@ -99,6 +99,9 @@ type Role struct {
 	// Statistics are the events whose vital statistics the role reads, within its
 	// jurisdiction: counts, never a person's data.
 	Statistics []string `json:"statistics,omitempty"`
+	// Administers are the roles whose users this role's users administer, within its
+	// jurisdiction (see runtime/users): never a role of wider jurisdiction than its own.
+	Administers []string `json:"administers,omitempty"`
 }
 
 // Event is a kind of vital event that can be registered.

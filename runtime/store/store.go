@@ -426,4 +426,19 @@ type Store interface {
 	// after it fails (ErrClosed, or the driver's error), never panics. Closing again does
 	// nothing.
 	Close() error
+
+	// CreateUser stores a new user, at Version 1: ErrDuplicate when the username is taken.
+	CreateUser(ctx context.Context, u *User) error
+	// User reads a user by username, in one indexed read (every request reads its caller):
+	// ErrNotFound when there is none.
+	User(ctx context.Context, username string) (*User, error)
+	// Users reads every user, sorted by username.
+	Users(ctx context.Context) ([]User, error)
+	// UpdateUser replaces a user's state (every field but Username) if the stored version is
+	// u.Version-1: else ErrConflict (two administrators editing one user: the second is
+	// refused, stale), ErrNotFound when there is none; nothing changes then.
+	UpdateUser(ctx context.Context, u *User) error
+	// DeleteSessions ends every session of a user at once (a user deactivated, a password
+	// reset), through an index by user.
+	DeleteSessions(ctx context.Context, user string) error
 }

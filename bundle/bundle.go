@@ -51,6 +51,10 @@ type Country struct {
 	TimeZone         string   `json:"timeZone"`
 	AreaLevels       []string `json:"areaLevels"`
 	OfficeTypes      []string `json:"officeTypes"`
+	// CallingCode is the country's calling code ("+260"), when the package gives it: a phone
+	// number an administrator types as dialled in the country is read with it, as the users
+	// sheet's are.
+	CallingCode string `json:"callingCode,omitempty"`
 }
 
 // Area is an administrative area.

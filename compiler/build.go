@@ -18,7 +18,7 @@ func (c *checker) bundle() *bundle.Bundle {
 		Country: bundle.Country{
 			Code: p.Country.Code, Name: p.Country.Name, Languages: p.Country.Languages,
 			DefaultLanguage: p.Country.DefaultLanguage, FallbackLanguage: p.Country.FallbackLanguage,
-			TimeZone: p.Country.TimeZone, AreaLevels: p.Places.Areas.Levels, OfficeTypes: p.Places.Offices.Types,
+			TimeZone: p.Country.TimeZone, AreaLevels: p.Places.Areas.Levels, OfficeTypes: p.Places.Offices.Types, CallingCode: p.Country.CallingCode,
 		},
 		Offices:      c.tb.officeList,
 		Files:        nilIfEmpty(c.files),

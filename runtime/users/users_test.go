@@ -107,7 +107,9 @@ func TestSeedWhichWins(t *testing.T) {
 			t.Errorf("%s: %+v, %v", name, u, err)
 		}
 	}
-	check("tomas.ekwaro", func(u *store.User) bool { return u.Office == "CR0203" && !strings.HasPrefix(u.Name, "Renamed") && u.Administered })
+	check("tomas.ekwaro", func(u *store.User) bool {
+		return u.Office == "CR0203" && !strings.HasPrefix(u.Name, "Renamed") && u.Administered
+	})
 	check("lidya.verhane", func(u *store.User) bool { return strings.HasPrefix(u.Name, "Renamed") && !u.Administered && u.Active })
 	check("abel.kostuna", func(u *store.User) bool { return !u.Active && !u.Sheet })
 	check("kidan.obrevic", func(u *store.User) bool { return u.Active && u.Name == "Kidan O." })

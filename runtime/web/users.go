@@ -283,4 +283,3 @@ func (s *Server) changePassword(rq *request) {
 	msg := s.Catalog.Text(rq.lang, key, "min", strconv.Itoa(auth.MinPasswordLen), "max", strconv.Itoa(auth.MaxPasswordLen))
 	s.showPassword(rq, http.StatusUnprocessableEntity, msg)
 }
-

@@ -53,8 +53,8 @@ const LanguageCookie = "crvsctl_lang"
 
 // Server serves the pages.
 type Server struct {
-	Records       *records.Service
-	Auth          *auth.Authenticator
+	Records *records.Service
+	Auth    *auth.Authenticator
 	// Users are the users in the store: callers are read from it at each request, and
 	// administrators manage them (users.go). Nil: the bundle's users, without administration.
 	Users         *users.Directory

@@ -227,3 +227,54 @@ func (s *Server) loginUser(r *http.Request, username string) (userInfo, bool) {
 	}
 	return userInfo{u.Username, u.Name, u.Role, u.Office}, u.MustChangePassword
 }
+
+// usersOpenAPI adds user administration and the change of one's password to the OpenAPI
+// document.
+func usersOpenAPI(doc obj) {
+	str := obj{"type": "string"}
+	schemas := doc["components"].(obj)["schemas"].(obj)
+	paths := doc["paths"].(obj)
+	schemas["Session"].(obj)["properties"].(obj)["passwordChangeRequired"] = obj{"type": "boolean",
+		"description": "an administrator reset the password: every endpoint but POST /api/v1/me/password, GET /api/v1/me and logout answers 403 password-change-required until the user sets a new one"}
+	schemas["User"] = obj{"type": "object", "properties": obj{"username": str, "name": str, "role": str, "office": str,
+		"email": str, "phone": str, "active": obj{"type": "boolean"}, "mustChangePassword": obj{"type": "boolean"},
+		"administered": obj{"type": "boolean", "description": "an administrator created or changed the user: the store's record wins over the users sheet"},
+		"version":      obj{"type": "integer"}, "updated": str, "updatedBy": str}}
+	schemas["NewUser"] = obj{"type": "object", "required": []string{"username", "name", "role", "office"}, "additionalProperties": false,
+		"properties": obj{"username": obj{"type": "string", "pattern": `^[a-z0-9]+([._-][a-z0-9]+)*$`, "maxLength": 64}, "name": str,
+			"role":   obj{"type": "string", "description": "a role the administrator's role administers"},
+			"office": obj{"type": "string", "description": "an office within the administrator's jurisdiction"},
+			"email":  str, "phone": obj{"type": "string", "description": "international (+260 97 111 1111), or as dialled in the country when it has a calling code"}}}
+	schemas["UserChange"] = obj{"type": "object", "required": []string{"version"}, "additionalProperties": false,
+		"properties": obj{"version": obj{"type": "integer", "description": "the version read: another administrator's change since is refused (409)"},
+			"name": str, "email": str, "phone": str, "office": str, "role": str, "active": obj{"type": "boolean", "description": "false deactivates the user: their sessions end at once"}}}
+	schemas["TemporaryPassword"] = obj{"type": "object", "properties": obj{"user": ref("User"), "temporaryPassword": obj{"type": "string",
+		"description": "shown this once; the user logs in with it and must set their own"}}}
+	schemas["PasswordChange"] = obj{"type": "object", "required": []string{"current", "new"}, "additionalProperties": false,
+		"properties": obj{"current": str, "new": obj{"type": "string", "description": "NIST SP 800-63B: 8 to 256 characters (after NFKC), not a common password nor the user's name"}}}
+	path := obj{"name": "username", "in": "path", "required": true, "schema": str}
+	paths["/api/v1/me/password"] = obj{"post": obj{"summary": "Change one's own password, given the current one",
+		"requestBody": jsonBody(ref("PasswordChange")),
+		"responses": with(obj{"204": answer("changed", nil), "403": answer("the current password is wrong", ref("Errors")),
+			"422": answer("the new password breaks the rules (too-short, too-long, common-password, same-password)", ref("Errors"))}, refusals("400", "401"))}}
+	admin := "Only for roles that administer users (the package's administers), within their jurisdiction: 403 for another role, " +
+		"404 for a user outside it or of a role the caller does not administer."
+	paths["/api/v1/users"] = obj{
+		"get": obj{"summary": "The users the caller administers", "description": admin,
+			"parameters": []any{obj{"name": "q", "in": "query", "schema": str, "description": "text in the username, name, email or phone"}},
+			"responses":  with(obj{"200": answer("users", obj{"type": "object", "properties": obj{"users": obj{"type": "array", "items": ref("User")}}})}, refusals("401", "403"))},
+		"post": obj{"summary": "Create a user, with a temporary password", "description": admin, "requestBody": jsonBody(ref("NewUser")),
+			"responses": with(obj{"201": answer("the user and their temporary password", ref("TemporaryPassword")),
+				"409": answer("the username is taken", ref("Errors"))}, refusals("400", "401", "403", "422"))}}
+	paths["/api/v1/users/{username}"] = obj{
+		"get": obj{"summary": "A user the caller administers", "description": admin, "parameters": []any{path},
+			"responses": with(obj{"200": answer("the user", ref("User"))}, refusals("401", "403", "404"))},
+		"patch": obj{"summary": "Edit a user's details, move them to another office, change their role, deactivate or reactivate them",
+			"description": admin + " The new office must be within the caller's jurisdiction, the new role one they administer (403).",
+			"parameters":  []any{path}, "requestBody": jsonBody(ref("UserChange")),
+			"responses": with(obj{"200": answer("the user", ref("User"))}, refusals("400", "401", "403", "404", "409", "422"))}}
+	paths["/api/v1/users/{username}/reset-password"] = obj{"post": obj{"summary": "Reset a user's password: their sessions end, and they set a new one at their next login",
+		"description": admin, "parameters": []any{path},
+		"requestBody": jsonBody(obj{"type": "object", "required": []string{"version"}, "properties": obj{"version": obj{"type": "integer"}}}),
+		"responses":   with(obj{"200": answer("the temporary password", ref("TemporaryPassword"))}, refusals("400", "401", "403", "404", "409"))}}
+}

@@ -317,3 +317,18 @@ func TestCreateValidates(t *testing.T) {
 		t.Error("a new user need not change the temporary password")
 	}
 }
+
+// TestUsersInOpenAPI: the document describes user administration.
+func TestUsersInOpenAPI(t *testing.T) {
+	s := newAdminSite(t)
+	w := s.do("", "GET", "/api/openapi.json", nil)
+	var doc struct{ Paths map[string]any }
+	if err := json.Unmarshal(w.Body.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"/api/v1/users", "/api/v1/users/{username}", "/api/v1/users/{username}/reset-password", "/api/v1/me/password"} {
+		if doc.Paths[p] == nil {
+			t.Errorf("no %s", p)
+		}
+	}
+}

@@ -332,3 +332,19 @@ func TestUsersInOpenAPI(t *testing.T) {
 		}
 	}
 }
+
+// TestChangePasswordGuessing: a session that keeps giving a wrong current password ends.
+func TestChangePasswordGuessing(t *testing.T) {
+	s := newAdminSite(t)
+	token := s.login("tomas.ekwaro", adminPassword).Token
+	for i := 1; i <= 5; i++ {
+		w := s.do(token, "POST", "/api/v1/me/password", map[string]string{"current": fmt.Sprint("guess ", i), "new": "a river of green tea"})
+		if w.Code != http.StatusForbidden {
+			t.Fatalf("guess %d: %d %s", i, w.Code, w.Body)
+		}
+	}
+	if w := s.do(token, "GET", "/api/v1/me", nil); w.Code != http.StatusUnauthorized {
+		t.Errorf("after 5 wrong current passwords the session goes on: %d", w.Code)
+	}
+	s.login("tomas.ekwaro", adminPassword) // the login itself is not locked
+}

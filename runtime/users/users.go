@@ -589,6 +589,10 @@ func (d *Directory) PasswordContext(u *store.User) []string {
 	return out
 }
 
+// maxWrongCurrent is how many wrong current passwords a change of password takes, within
+// auth.DefaultFailureWindow, before the user's sessions end.
+const maxWrongCurrent = auth.DefaultMaxFailures
+
 // Errors of ChangePassword, for the pages and the API to say.
 var (
 	ErrWrongPassword = errors.New("the current password is wrong")
@@ -608,7 +612,25 @@ func (d *Directory) ChangePassword(ctx context.Context, username, current, next 
 		return err
 	}
 	if ok, verr := auth.VerifyPassword(hash, current); err != nil || verr != nil || !ok {
+		// A session in the wrong hands must not guess the password at leisure: after
+		// maxWrongCurrent wrong ones in the window, the user's sessions end, and the next
+		// guesses go through the login's limits.
+		key := "change-password\x00" + username
+		if n, err := d.Store.AddFailure(ctx, key, d.now(), auth.DefaultFailureWindow); err != nil {
+			return err
+		} else if n >= maxWrongCurrent {
+			d.log().Warn("wrong current passwords at a change of password: the user's sessions end", "user", username, "failures", n)
+			if err := d.Store.DeleteSessions(ctx, username); err != nil {
+				return err
+			}
+			if err := d.Store.ClearFailures(ctx, key); err != nil {
+				return err
+			}
+		}
 		return ErrWrongPassword
+	}
+	if err := d.Store.ClearFailures(ctx, "change-password\x00"+username); err != nil {
+		return err
 	}
 	if auth.NormalizePassword(current) == auth.NormalizePassword(next) {
 		return ErrSamePassword

@@ -283,3 +283,25 @@ func (s *Server) changePassword(rq *request) {
 	msg := s.Catalog.Text(rq.lang, key, "min", strconv.Itoa(auth.MinPasswordLen), "max", strconv.Itoa(auth.MaxPasswordLen))
 	s.showPassword(rq, http.StatusUnprocessableEntity, msg)
 }
+
+// nameOf is the name of a user in a record's history: the store's, for users administrators
+// created or renamed, else the users sheet's, else their username. Each user is read once a page.
+func (s *Server) nameOf(rq *request, username string) string {
+	if n, ok := rq.names[username]; ok {
+		return n
+	}
+	name := username
+	if u, ok := s.Records.Model.Users[username]; ok {
+		name = u.Name
+	}
+	if s.Users != nil {
+		if u, err := s.Users.Store.User(rq.r.Context(), username); err == nil {
+			name = u.Name
+		}
+	}
+	if rq.names == nil {
+		rq.names = map[string]string{}
+	}
+	rq.names[username] = name
+	return name
+}

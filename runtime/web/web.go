@@ -159,6 +159,7 @@ type request struct {
 	actor   *records.Actor
 	user    *store.User // as the store holds them; nil without Server.Users
 	session *store.Session
+	names   map[string]string // users' names read for the page (nameOf)
 }
 
 // view is what the layout shows around every page.

@@ -197,6 +197,12 @@ func (d *Directory) Seed(ctx context.Context) (SeedReport, error) {
 		return rep, fmt.Errorf("users: %w", err)
 	}
 	for _, u := range all {
+		if _, ok := d.Model.Roles[u.Role]; u.Active && !ok {
+			d.log().Warn("an active user's role is not in the bundle: they cannot log in until an administrator gives them another", "user", u.Username, "role", u.Role)
+		}
+		if _, ok := d.Model.Offices[u.Office]; u.Active && !ok {
+			d.log().Warn("an active user's office is not in the bundle: they cannot log in until an administrator moves them", "user", u.Username, "office", u.Office)
+		}
 		if named[u.Username] || u.Administered || !u.Sheet {
 			continue
 		}

@@ -304,9 +304,18 @@ func (d *Directory) officeIn(admin *records.Actor, office string) bool {
 }
 
 // manages tells whether admin may administer u as u is: a role admin's role administers, at an
-// office within admin's jurisdiction, and not admin themselves.
+// office within admin's jurisdiction, and not admin themselves. A user left with a role the
+// bundle no longer has is managed by the administrators of their office (to give them another);
+// one left with an office it no longer has, by those of national jurisdiction (to move them).
 func (d *Directory) manages(admin *records.Actor, u *store.User) bool {
-	return u.Username != admin.User.Username && slices.Contains(admin.Role.Administers, u.Role) && d.officeIn(admin, u.Office)
+	if u.Username == admin.User.Username || !Administers(admin) {
+		return false
+	}
+	_, roleKnown := d.Model.Roles[u.Role]
+	_, officeKnown := d.Model.Offices[u.Office]
+	roleOK := slices.Contains(admin.Role.Administers, u.Role) || !roleKnown
+	officeOK := d.officeIn(admin, u.Office) || !officeKnown && admin.Role.Jurisdiction == "nation"
+	return roleOK && officeOK
 }
 
 func notAdministrator() *records.Error {

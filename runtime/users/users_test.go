@@ -182,3 +182,31 @@ func TestOfficeJurisdiction(t *testing.T) {
 		t.Errorf("list: %+v, %v", list, err)
 	}
 }
+
+// TestStaleUserFixed: a user left with a role the bundle no longer has cannot log in, and an
+// administrator of their office gives them another.
+func TestStaleUserFixed(t *testing.T) {
+	ctx := context.Background()
+	b := nerovia(t)
+	st := open(t)
+	d := directory(t, b, st)
+	if _, err := d.Seed(ctx); err != nil {
+		t.Fatal(err)
+	}
+	u, _ := st.User(ctx, "tomas.ekwaro")
+	u.Role, u.Version = "old-role", u.Version+1
+	if err := st.UpdateUser(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := d.Active(ctx, "tomas.ekwaro"); ok || err != nil {
+		t.Errorf("a user of a role not in the bundle is active: %v, %v", ok, err)
+	}
+	admin, _, _ := d.Actor(ctx, "fenna.albrecq")
+	role := "local-registrar"
+	if _, err := d.Update(ctx, admin, "tomas.ekwaro", u.Version, users.Edit{Role: &role}); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := d.Active(ctx, "tomas.ekwaro"); !ok || err != nil {
+		t.Errorf("given a role of the bundle: %v, %v", ok, err)
+	}
+}

@@ -124,7 +124,8 @@ type Server struct {
 	Model *records.Model
 	Store store.Store
 	Log   *slog.Logger
-	// Users are the users, in the store; their OnAdmin hook is the audit log's to wire.
+	// Users are the users, in the store. Their OnAdmin hook is the audit log's to wire, after
+	// New: the changes New's seeding from the users sheet made are in SeedChanges.
 	Users *users.Directory
 
 	// PruneEvery is how often Serve has the store forget expired sessions and login failures
@@ -135,6 +136,7 @@ type Server struct {
 	ShutdownTimeout time.Duration
 
 	handler http.Handler
+	seeded  []users.Change // the users sheet's changes at New
 	auth    *auth.Authenticator
 	records *records.Service
 }
@@ -193,9 +195,12 @@ func New(b *bundle.Bundle, st store.Store, log *slog.Logger, sign Signing) (*Ser
 	// Users live in the store, seeded from the bundle's users sheet (see runtime/users for
 	// which wins when they disagree).
 	dir := &users.Directory{Model: m, Store: st, Log: log}
+	var seeded []users.Change
+	dir.OnAdmin = func(_ context.Context, c users.Change) { seeded = append(seeded, c) }
 	sctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	rep, err := dir.Seed(sctx)
 	cancel()
+	dir.OnAdmin = nil
 	if err != nil {
 		return nil, err
 	}
@@ -209,7 +214,7 @@ func New(b *bundle.Bundle, st store.Store, log *slog.Logger, sign Signing) (*Ser
 		Users:   dir,
 		Log:     log,
 	}
-	s.auth, s.records, s.Users = a.Auth, a.Records, dir
+	s.auth, s.records, s.Users, s.seeded = a.Auth, a.Records, dir, seeded
 	pages := &web.Server{Records: a.Records, Auth: a.Auth, Users: dir, Log: log, Keys: keys,
 		Catalog: m.Texts}
 	mux := http.NewServeMux()
@@ -224,6 +229,10 @@ func New(b *bundle.Bundle, st store.Store, log *slog.Logger, sign Signing) (*Ser
 	s.handler = s.logged(metrics.wrap(mux))
 	return s, nil
 }
+
+// SeedChanges are the changes of users the users sheet made when New seeded the store, for an
+// audit log wired after New (Users.OnAdmin sees every later one).
+func (s *Server) SeedChanges() []users.Change { return s.seeded }
 
 // Records is the server's workflow over its store.
 func (s *Server) Records() *records.Service { return s.records }

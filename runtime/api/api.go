@@ -311,8 +311,13 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request, c *caller) {
 
 func (s *Server) me(w http.ResponseWriter, r *http.Request, c *caller) {
 	u := c.actor.User
-	writeJSON(w, http.StatusOK, map[string]any{"user": userInfo{u.Username, u.Name, u.Role, u.Office}, "csrf": c.session.CSRF,
-		"jurisdiction": c.actor.Role.Jurisdiction, "queues": s.Records.Queues(c.actor)})
+	me := map[string]any{"user": userInfo{u.Username, u.Name, u.Role, u.Office}, "csrf": c.session.CSRF,
+		"jurisdiction": c.actor.Role.Jurisdiction, "queues": s.Records.Queues(c.actor)}
+	if c.user != nil {
+		me["passwordChangeRequired"] = c.user.MustChangePassword
+		me["administers"] = c.actor.Role.Administers // the roles whose users the caller administers
+	}
+	writeJSON(w, http.StatusOK, me)
 }
 
 // eventInfo is what a client needs of an event to declare it and act on its records.

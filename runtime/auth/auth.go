@@ -50,7 +50,8 @@ const (
 const maxUsernameLen = 256
 
 // Authenticator logs users in and out and finds their sessions. Its zero fields take the
-// defaults above; Store and Users must be set. It is safe for concurrent use.
+// defaults above; Store and Active (or, without users in the store, Users) must be set. It is
+// safe for concurrent use.
 type Authenticator struct {
 	Store store.Store
 	Now   func() time.Time // time.Now when nil; tests set a clock

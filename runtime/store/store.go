@@ -1,6 +1,6 @@
 // Package store is where the runtime keeps what must never be lost: records with their
-// history, the documents attached to them, registration number sequences, drafts, password
-// hashes, sessions and login failures. One interface, two implementations held to one conformance suite (storetest):
+// history, the documents attached to them, registration number sequences, drafts, users,
+// password hashes, sessions and login failures. One interface, two implementations held to one conformance suite (storetest):
 // sqlitestore, embedded, the default; mongostore, to grow past one machine.
 //
 // The interface is shaped so that MongoDB needs no multi-document transaction: a record's new

@@ -57,4 +57,3 @@ func TestUsersList(t *testing.T) {
 		}
 	}
 }
-

@@ -49,6 +49,7 @@ const (
 	CodeNeverAnswerable  = "never-answerable" // a required answer some users cannot give
 	CodeOverlap          = "overlapping-actions"
 	CodeJurisdiction     = "jurisdiction" // a role administering a role of wider jurisdiction
+	CodeUserState        = "user-state"   // a column of the users sheet for what the store keeps (active...)
 )
 
 // actionIf is an action's condition compiled: the whole, and its parts that have a message.

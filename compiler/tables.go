@@ -490,7 +490,7 @@ func (c *checker) offices(tb *tables) {
 func (c *checker) users(tb *tables) {
 	opencrvs := c.pkg.Users.Layout == "opencrvs"
 	cols := sheets.Columns{Required: []string{"username", "name", "role", "office"}, Optional: []string{"email", "phone"},
-		Pattern: regexp.MustCompile(`(?i)^pass`), PatternDoc: "username, name, role, office, email, phone", Text: []string{"phone"}}
+		Pattern: userSheetState, PatternDoc: "username, name, role, office, email, phone", Text: []string{"phone"}}
 	if opencrvs {
 		cols.Required = []string{"primaryOfficeId", "givenNames", "familyName", "role", "username"}
 		cols.Optional, cols.Text = []string{"mobile", "email"}, []string{"mobile"}
@@ -501,9 +501,15 @@ func (c *checker) users(tb *tables) {
 		return
 	}
 	for i, h := range t.Header {
-		if strings.HasPrefix(strings.ToLower(h), "pass") {
+		switch {
+		case strings.HasPrefix(strings.ToLower(h), "pass"):
 			c.l.Errorf(t.HeaderPos(i), CodePassword, "delete the column; set passwords with crvsctl users set-password",
 				"column %s: a package never holds passwords (it is shared, versioned and copied)", h)
+		case userSheetState.MatchString(h):
+			// Which wins, the sheet or an administrator (schema/package.cue, #Role.administers):
+			// the sheet names users, the store keeps their state.
+			c.l.Errorf(t.HeaderPos(i), CodeUserState, "delete the column: a user left out of the sheet is deactivated at start, unless an administrator changed them; administrators deactivate and reactivate users in the pages or the API",
+				"column %s: the users sheet does not say whether a user is active", h)
 		}
 	}
 	user, role, office, email, phone := t.Col("username"), t.Col("role"), t.Col("office"), t.Col("email"), t.Col("phone")
@@ -594,6 +600,10 @@ func opencrvsOffice(id string, tb *tables) string {
 	}
 	return id
 }
+
+// userSheetState matches the columns of the users sheet refused with a message of their own: a
+// password, and the state of a user, which the store keeps and administrators change.
+var userSheetState = regexp.MustCompile(`(?i)^(pass|(active|status|state|enabled|disabled|deactivated|locked)$)`)
 
 // phone reads a user's phone number in international form: as written when it is, or as
 // dialled within the country (a leading 0) with the country's calling code in its place.

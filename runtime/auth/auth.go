@@ -286,8 +286,8 @@ func (a *Authenticator) Login(ctx context.Context, username, password, remoteAdd
 }
 
 // Session finds the session of a token: ErrUnauthenticated when there is none, it expired,
-// or its user is no longer in the bundle (so that removing a user from the bundle shuts
-// them out at once, not when their session ends).
+// or its user may no longer log in (Active: deactivated, or of a role or office the bundle
+// lacks), so that a deactivation shuts them out at once, not when their session ends.
 func (a *Authenticator) Session(ctx context.Context, token string) (*store.Session, error) {
 	if len(token) != tokenLen {
 		return nil, ErrUnauthenticated // not a token NewToken made; no need to ask the store

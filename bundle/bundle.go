@@ -51,6 +51,10 @@ type Country struct {
 	TimeZone         string   `json:"timeZone"`
 	AreaLevels       []string `json:"areaLevels"`
 	OfficeTypes      []string `json:"officeTypes"`
+	// CallingCode is the country's calling code ("+260"), when the package gives it: a phone
+	// number an administrator types as dialled in the country is read with it, as the users
+	// sheet's are.
+	CallingCode string `json:"callingCode,omitempty"`
 }
 
 // Area is an administrative area.
@@ -99,6 +103,9 @@ type Role struct {
 	// Statistics are the events whose vital statistics the role reads, within its
 	// jurisdiction: counts, never a person's data.
 	Statistics []string `json:"statistics,omitempty"`
+	// Administers are the roles whose users this role's users administer, within its
+	// jurisdiction (see runtime/users): never a role of wider jurisdiction than its own.
+	Administers []string `json:"administers,omitempty"`
 }
 
 // Event is a kind of vital event that can be registered.

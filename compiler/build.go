@@ -18,7 +18,7 @@ func (c *checker) bundle() *bundle.Bundle {
 		Country: bundle.Country{
 			Code: p.Country.Code, Name: p.Country.Name, Languages: p.Country.Languages,
 			DefaultLanguage: p.Country.DefaultLanguage, FallbackLanguage: p.Country.FallbackLanguage,
-			TimeZone: p.Country.TimeZone, AreaLevels: p.Places.Areas.Levels, OfficeTypes: p.Places.Offices.Types,
+			TimeZone: p.Country.TimeZone, AreaLevels: p.Places.Areas.Levels, OfficeTypes: p.Places.Offices.Types, CallingCode: p.Country.CallingCode,
 		},
 		Offices:      c.tb.officeList,
 		Files:        nilIfEmpty(c.files),
@@ -37,7 +37,7 @@ func (c *checker) bundle() *bundle.Bundle {
 	slices.SortFunc(b.Users, func(x, y bundle.User) int { return strings.Compare(x.Username, y.Username) })
 	for _, id := range slices.Sorted(maps.Keys(p.Roles)) {
 		r := p.Roles[id]
-		b.Roles = append(b.Roles, bundle.Role{ID: id, Label: or(r.Label, "role."+id), Jurisdiction: r.Jurisdiction, Grants: r.Grants, Reads: r.Reads, Statistics: r.Statistics})
+		b.Roles = append(b.Roles, bundle.Role{ID: id, Label: or(r.Label, "role."+id), Jurisdiction: r.Jurisdiction, Grants: r.Grants, Reads: r.Reads, Statistics: r.Statistics, Administers: r.Administers})
 	}
 	for _, id := range slices.Sorted(maps.Keys(p.Events)) {
 		b.Events = append(b.Events, c.bundleEvent(id, p.Events[id]))

@@ -48,6 +48,8 @@ const (
 	CodeIgnoredSetting   = "ignored-setting"  // a setting that does not apply to the field
 	CodeNeverAnswerable  = "never-answerable" // a required answer some users cannot give
 	CodeOverlap          = "overlapping-actions"
+	CodeJurisdiction     = "jurisdiction" // a role administering a role of wider jurisdiction
+	CodeUserState        = "user-state"   // a column of the users sheet for what the store keeps (active...)
 )
 
 // actionIf is an action's condition compiled: the whole, and its parts that have a message.
@@ -1091,8 +1093,23 @@ func (c *checker) roles() {
 					"role %s reads the statistics of event %s, which declares none", name, evID)
 			}
 		}
+		for i, other := range r.Administers {
+			o, ok := c.pkg.Roles[other]
+			switch {
+			case !ok:
+				c.l.Errorf(c.pos("roles", name, "administers", i), CodeUnknownRef, hintFor(other, slices.Sorted(maps.Keys(c.pkg.Roles))),
+					"role %s administers role %s, which does not exist", name, other)
+			case jurisdictionWidth[o.Jurisdiction] > jurisdictionWidth[r.Jurisdiction]:
+				c.l.Errorf(c.pos("roles", name, "administers", i), CodeJurisdiction, "administer "+other+" from a role of "+o.Jurisdiction+" jurisdiction",
+					"role %s, of %s jurisdiction, administers role %s, of %s jurisdiction: its administrators would create users who act beyond their own reach",
+					name, r.Jurisdiction, other, o.Jurisdiction)
+			}
+		}
 	}
 }
+
+// jurisdictionWidth orders jurisdictions: a role administers none wider than its own.
+var jurisdictionWidth = map[string]int{"office": 0, "area": 1, "nation": 2}
 
 var numberToken = regexp.MustCompile(`\{([^{}]*)\}`)
 

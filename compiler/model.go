@@ -64,6 +64,7 @@ type role struct {
 	Grants       map[string][]string `json:"grants"`
 	Reads        []string            `json:"reads"`
 	Statistics   []string            `json:"statistics"`
+	Administers  []string            `json:"administers"`
 }
 
 type event struct {

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"net/mail"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -491,7 +490,7 @@ func (c *checker) offices(tb *tables) {
 func (c *checker) users(tb *tables) {
 	opencrvs := c.pkg.Users.Layout == "opencrvs"
 	cols := sheets.Columns{Required: []string{"username", "name", "role", "office"}, Optional: []string{"email", "phone"},
-		Pattern: regexp.MustCompile(`(?i)^pass`), PatternDoc: "username, name, role, office, email, phone", Text: []string{"phone"}}
+		Pattern: userSheetState, PatternDoc: "username, name, role, office, email, phone", Text: []string{"phone"}}
 	if opencrvs {
 		cols.Required = []string{"primaryOfficeId", "givenNames", "familyName", "role", "username"}
 		cols.Optional, cols.Text = []string{"mobile", "email"}, []string{"mobile"}
@@ -502,9 +501,15 @@ func (c *checker) users(tb *tables) {
 		return
 	}
 	for i, h := range t.Header {
-		if strings.HasPrefix(strings.ToLower(h), "pass") {
+		switch {
+		case strings.HasPrefix(strings.ToLower(h), "pass"):
 			c.l.Errorf(t.HeaderPos(i), CodePassword, "delete the column; set passwords with crvsctl users set-password",
 				"column %s: a package never holds passwords (it is shared, versioned and copied)", h)
+		case userSheetState.MatchString(h):
+			// Which wins, the sheet or an administrator (schema/package.cue, #Role.administers):
+			// the sheet names users, the store keeps their state.
+			c.l.Errorf(t.HeaderPos(i), CodeUserState, "delete the column: a user left out of the sheet is deactivated at start, unless an administrator changed them; administrators deactivate and reactivate users in the pages or the API",
+				"column %s: the users sheet does not say whether a user is active", h)
 		}
 	}
 	user, role, office, email, phone := t.Col("username"), t.Col("role"), t.Col("office"), t.Col("email"), t.Col("phone")
@@ -558,12 +563,12 @@ func (c *checker) users(tb *tables) {
 			}
 			bu.Office = o
 		}
-		if !username.MatchString(u) {
+		if !bundle.ValidUsername(u) {
 			c.l.Errorf(t.Pos(row, user), CodeWrongType, "lower-case letters and digits, joined by dots, hyphens or underscores, such as amina.tarek",
 				"username %q cannot be typed at a login", u)
 		}
 		if e := t.Cell(row, email); e != "" {
-			if a, err := mail.ParseAddress(e); err != nil || a.Address != e {
+			if !bundle.ValidEmail(e) {
 				c.l.Errorf(t.Pos(row, email), CodeWrongType, "write the address alone, such as amina@example.org", "email %q of user %s is not an email address", e, u)
 			}
 		}
@@ -596,16 +601,20 @@ func opencrvsOffice(id string, tb *tables) string {
 	return id
 }
 
+// userSheetState matches the columns of the users sheet refused with a message of their own: a
+// password, and the state of a user, which the store keeps and administrators change.
+var userSheetState = regexp.MustCompile(`(?i)^(pass|(active|status|state|enabled|disabled|deactivated|locked)$)`)
+
 // phone reads a user's phone number in international form: as written when it is, or as
 // dialled within the country (a leading 0) with the country's calling code in its place.
 func (c *checker) phone(t *sheets.Table, row sheets.Row, col int, u string) string {
 	p := t.Cell(row, col)
-	if phoneNumber.MatchString(p) || t.StoredAsNumber(row, col) {
+	if t.StoredAsNumber(row, col) {
 		return p // a number cell is reported already, with its fix
 	}
 	cc := c.pkg.Country.CallingCode
-	if rest, ok := strings.CutPrefix(p, "0"); ok && cc != "" && phoneNumber.MatchString(cc+rest) {
-		return cc + " " + rest
+	if n, ok := bundle.NormalPhone(p, cc); ok {
+		return n
 	}
 	hint := "write it in international form, such as +251 91 123 4567"
 	if cc == "" && strings.HasPrefix(p, "0") {
@@ -616,14 +625,6 @@ func (c *checker) phone(t *sheets.Table, row sheets.Row, col int, u string) stri
 	c.l.Errorf(t.Pos(row, col), CodeWrongType, hint, "phone %q of user %s is not a phone number", p, u)
 	return p
 }
-
-var (
-	// username is what can be typed at a login on any keyboard and read aloud without doubt.
-	username = regexp.MustCompile(`^[a-z0-9]+([._-][a-z0-9]+)*$`)
-	// phoneNumber is an international number: a plus, then digits, with the spaces, hyphens
-	// and brackets people write them with.
-	phoneNumber = regexp.MustCompile(`^\+[0-9][0-9 ()-]{5,20}[0-9]$`)
-)
 
 // translations reads the sheet of translations: a column per declared language, each key once,
 // every text a MessageFormat message with the same arguments in every language and the plural

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -10,6 +11,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -21,6 +23,7 @@ import (
 	"github.com/crvsctl/crvsctl/runtime/api"
 	"github.com/crvsctl/crvsctl/runtime/auth"
 	"github.com/crvsctl/crvsctl/runtime/server"
+	"github.com/crvsctl/crvsctl/runtime/store"
 )
 
 // storeFlags are the flags that choose the store, shared by serve and users.
@@ -67,8 +70,10 @@ func newServeCommand() *cobra.Command {
 bundle file (checked against schema/bundle.schema.json and its hash), opens the store — the
 embedded one in --data, or MongoDB with --mongodb — and serves the API on --addr.
 
-Users come from the bundle; their passwords never do: set one with crvsctl users set-password,
-or, for a demonstration, --dev-password gives every user without a password that one.
+Users are seeded from the package's users sheet into the store at each start; once an
+administrator has changed a user, the store's record of them wins over the sheet (see the
+README). Passwords never come from the package: set one with crvsctl users set-password, or, for
+a demonstration, --dev-password gives every user without a password that one.
 
 Certificates' QR codes are signed with --signing-key, a private key file of crvsctl keys
 generate: it is never in the package nor the bundle. Its public key, and those of --keys (older
@@ -170,32 +175,22 @@ func readSigning(privatePath string, publicPaths []string) (server.Signing, erro
 }
 
 func newUsersCommand() *cobra.Command {
-	users := &cobra.Command{Use: "users", Short: "Manage the passwords of the bundle's users"}
+	users := &cobra.Command{Use: "users", Short: "Set users' passwords and list the users in the store",
+		Long: `Users live in the store: crvsctl serve seeds them from the package's users sheet at each start,
+and administrators (roles the package lets administer users) create and change them in the
+pages and the API. Once an administrator has changed a user, the store's record of them wins
+over the sheet.`}
 	var sf storeFlags
 	setPassword := &cobra.Command{
 		Use:   "set-password PACKAGE_DIR|bundle.json USER",
 		Short: "Set a user's password (asked for, or read from standard input)",
-		Args:  cobra.ExactArgs(2),
+		Long: `set-password sets the password of a user of the bundle's users sheet, or of one an administrator
+created. It follows the rules of NIST SP 800-63B: at least 8 characters (any, spaces welcome),
+at most 256, no composition rules, not a common password, nor the username or the country's
+name.`,
+		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			b, _, err := loadBundle(cmd, args[0])
-			if err != nil {
-				return err
-			}
-			found := false
-			for _, u := range b.Users {
-				found = found || u.Username == args[1]
-			}
-			if !found {
-				return usageError{fmt.Errorf("%s is not a user of the bundle", args[1])}
-			}
-			pw, err := readPassword(cmd)
-			if err != nil {
-				return err
-			}
-			if err := auth.CheckPasswordRules(pw); err != nil {
-				return usageError{err}
-			}
-			hash, err := auth.HashPassword(pw)
 			if err != nil {
 				return err
 			}
@@ -204,6 +199,34 @@ func newUsersCommand() *cobra.Command {
 				return err
 			}
 			defer st.Close()
+			found := false
+			context := []string{args[1], "crvsctl", b.Country.Code}
+			for _, u := range b.Users {
+				if u.Username == args[1] {
+					found = true
+					context = append(context, strings.Fields(u.Name)...)
+				}
+			}
+			if u, err := st.User(cmd.Context(), args[1]); err == nil {
+				found = true
+				context = append(context, strings.Fields(u.Name)...)
+			} else if !errors.Is(err, store.ErrNotFound) {
+				return err
+			}
+			if !found {
+				return usageError{fmt.Errorf("%s is not a user of the bundle nor of the store", args[1])}
+			}
+			pw, err := readPassword(cmd)
+			if err != nil {
+				return err
+			}
+			if err := auth.CheckPasswordRules(pw, context...); err != nil {
+				return usageError{err}
+			}
+			hash, err := auth.HashPassword(pw)
+			if err != nil {
+				return err
+			}
 			if err := st.SetPassword(cmd.Context(), args[1], hash); err != nil {
 				return err
 			}
@@ -212,7 +235,46 @@ func newUsersCommand() *cobra.Command {
 		},
 	}
 	sf.add(setPassword)
-	users.AddCommand(setPassword)
+	var lf storeFlags
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "List the users in the store: role, office, whether active, and who keeps them (the sheet or administrators)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			st, err := server.OpenStore(cmd.Context(), lf.data, lf.mongo)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			all, err := st.Users(cmd.Context())
+			if err != nil {
+				return err
+			}
+			if len(all) == 0 {
+				fmt.Fprintln(cmd.ErrOrStderr(), "no users in the store yet: crvsctl serve seeds them from the package's users sheet")
+				return nil
+			}
+			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+			fmt.Fprintln(w, "USERNAME\tROLE\tOFFICE\tSTATUS\tKEPT BY")
+			for _, u := range all {
+				status := "active"
+				if !u.Active {
+					status = "deactivated"
+				}
+				if u.MustChangePassword {
+					status += ", must change password"
+				}
+				kept := "users sheet"
+				if u.Administered {
+					kept = "administrators"
+				}
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", u.Username, u.Role, u.Office, status, kept)
+			}
+			return w.Flush()
+		},
+	}
+	lf.add(list)
+	users.AddCommand(setPassword, list)
 	return users
 }
 

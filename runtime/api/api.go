@@ -24,6 +24,7 @@ import (
 	"github.com/crvsctl/crvsctl/runtime/records"
 	"github.com/crvsctl/crvsctl/runtime/stats"
 	"github.com/crvsctl/crvsctl/runtime/store"
+	"github.com/crvsctl/crvsctl/runtime/users"
 )
 
 // MaxBody is the largest request body: a declaration with its texts is a few kilobytes.
@@ -40,7 +41,10 @@ const SessionCookie = "crvsctl_session"
 type Server struct {
 	Records *records.Service
 	Auth    *auth.Authenticator
-	Log     *slog.Logger
+	// Users are the users in the store, callers read from it at each request; nil: the
+	// bundle's users (tests of the API alone).
+	Users *users.Directory
+	Log   *slog.Logger
 	// SecureCookies sets the Secure attribute on every cookie; without it, a cookie is Secure
 	// when its request came over HTTPS (see Secure).
 	SecureCookies bool
@@ -78,6 +82,7 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("DELETE /api/v1/drafts/{id}", s.authed(s.deleteDraft))
 	mux.HandleFunc("POST /api/v1/documents", s.authed(s.uploadDocument))
 	mux.HandleFunc("GET /api/v1/documents/{id}", s.authed(s.document))
+	s.userRoutes(mux)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "", "not-found", "no such API endpoint: "+r.Method+" "+r.URL.Path)
 	})
@@ -164,6 +169,7 @@ func decodeAtMost(w http.ResponseWriter, r *http.Request, v any, limit int64) er
 // caller is the user a request is made by.
 type caller struct {
 	actor   *records.Actor
+	user    *store.User // as the store holds them; nil without Server.Users
 	session *store.Session
 	token   string
 }
@@ -186,6 +192,7 @@ func (s *Server) authed(h handler) http.HandlerFunc {
 			writeError(w, http.StatusUnauthorized, "", "unauthenticated", "log in first")
 			return
 		}
+		r = r.WithContext(users.WithMemo(r.Context())) // the session check and the actor read the user once
 		sess, err := s.Auth.Session(r.Context(), token)
 		if err != nil {
 			if errors.Is(err, auth.ErrUnauthenticated) {
@@ -199,12 +206,31 @@ func (s *Server) authed(h handler) http.HandlerFunc {
 			writeError(w, http.StatusForbidden, "", "csrf", "the request lacks this session's X-CSRF-Token")
 			return
 		}
-		actor, ok := s.Records.Model.ActorFor(sess.User)
-		if !ok {
-			writeError(w, http.StatusUnauthorized, "", "unauthenticated", "the user is no longer in the bundle")
-			return
+		c := &caller{session: sess, token: token}
+		if s.Users == nil {
+			var ok bool
+			if c.actor, ok = s.Records.Model.ActorFor(sess.User); !ok {
+				writeError(w, http.StatusUnauthorized, "", "unauthenticated", "the user is no longer in the bundle")
+				return
+			}
+		} else {
+			var err error
+			if c.actor, c.user, err = s.Users.Actor(r.Context(), sess.User); err != nil {
+				if errors.Is(err, users.ErrUnknown) || errors.Is(err, users.ErrInactive) || errors.Is(err, users.ErrStale) {
+					writeError(w, http.StatusUnauthorized, "", "unauthenticated", "the user may no longer log in: "+err.Error())
+					return
+				}
+				s.fail(w, r, err)
+				return
+			}
+			// A user whose password an administrator reset changes it before anything else.
+			if c.user.MustChangePassword && !passwordChangeRoutes[r.Pattern] {
+				writeError(w, http.StatusForbidden, "", "password-change-required",
+					"set a new password first: POST /api/v1/me/password with the current one")
+				return
+			}
 		}
-		h(w, r, &caller{actor: actor, session: sess, token: token})
+		h(w, r, c)
 	}
 }
 
@@ -218,6 +244,10 @@ type loginResponse struct {
 	CSRF    string    `json:"csrf"`
 	Expires time.Time `json:"expires"`
 	User    userInfo  `json:"user"`
+	// PasswordChangeRequired: an administrator reset the password; every endpoint but
+	// POST /api/v1/me/password (and me, logout) answers 403 password-change-required until
+	// the user sets a new one.
+	PasswordChangeRequired bool `json:"passwordChangeRequired,omitempty"`
 }
 
 type userInfo struct {
@@ -267,9 +297,9 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	}
 	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: token, Path: "/", Expires: sess.Expires,
 		HttpOnly: true, Secure: Secure(r, s.SecureCookies), SameSite: http.SameSiteStrictMode})
-	u := s.Records.Model.Users[sess.User]
+	u, change := s.loginUser(r, sess.User)
 	writeJSON(w, http.StatusOK, loginResponse{Token: token, CSRF: sess.CSRF, Expires: sess.Expires,
-		User: userInfo{u.Username, u.Name, u.Role, u.Office}})
+		User: u, PasswordChangeRequired: change})
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request, c *caller) {
@@ -283,8 +313,13 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request, c *caller) {
 
 func (s *Server) me(w http.ResponseWriter, r *http.Request, c *caller) {
 	u := c.actor.User
-	writeJSON(w, http.StatusOK, map[string]any{"user": userInfo{u.Username, u.Name, u.Role, u.Office}, "csrf": c.session.CSRF,
-		"jurisdiction": c.actor.Role.Jurisdiction, "queues": s.Records.Queues(c.actor)})
+	me := map[string]any{"user": userInfo{u.Username, u.Name, u.Role, u.Office}, "csrf": c.session.CSRF,
+		"jurisdiction": c.actor.Role.Jurisdiction, "queues": s.Records.Queues(c.actor)}
+	if c.user != nil {
+		me["passwordChangeRequired"] = c.user.MustChangePassword
+		me["administers"] = c.actor.Role.Administers // the roles whose users the caller administers
+	}
+	writeJSON(w, http.StatusOK, me)
 }
 
 // eventInfo is what a client needs of an event to declare it and act on its records.

@@ -18,7 +18,11 @@ type openAPIDoc struct {
 }
 
 func (s *Server) openAPI(w http.ResponseWriter, r *http.Request) {
-	s.oa.once.Do(func() { s.oa.doc, _ = json.Marshal(s.openAPIDocument()) })
+	s.oa.once.Do(func() {
+		doc := s.openAPIDocument()
+		usersOpenAPI(doc)
+		s.oa.doc, _ = json.Marshal(doc)
+	})
 	w.Header().Set("Content-Type", "application/json")
 	w.Write(s.oa.doc)
 }

@@ -50,7 +50,8 @@ const (
 const maxUsernameLen = 256
 
 // Authenticator logs users in and out and finds their sessions. Its zero fields take the
-// defaults above; Store and Users must be set. It is safe for concurrent use.
+// defaults above; Store and Active (or, without users in the store, Users) must be set. It is
+// safe for concurrent use.
 type Authenticator struct {
 	Store store.Store
 	Now   func() time.Time // time.Now when nil; tests set a clock
@@ -81,6 +82,10 @@ type Authenticator struct {
 	// a user removed from the bundle must not let them in, nor a session they still hold.
 	// Nil lets nobody in: failing closed is the safe way to be misconfigured.
 	Users func(username string) bool
+	// Active, when set, is asked instead of Users: whether a user may log in and keep their
+	// sessions (they exist, are active, and have a role and office of the bundle; see
+	// runtime/users). An error fails closed.
+	Active func(ctx context.Context, username string) (bool, error)
 }
 
 func (a *Authenticator) now() time.Time {
@@ -149,8 +154,11 @@ func orDefault(v, def int) int {
 	return v
 }
 
-func (a *Authenticator) isUser(username string) bool {
-	return a.Users != nil && a.Users(username)
+func (a *Authenticator) isUser(ctx context.Context, username string) (bool, error) {
+	if a.Active != nil {
+		return a.Active(ctx, username)
+	}
+	return a.Users != nil && a.Users(username), nil
 }
 
 // dummyHash is what Login checks the password against when the user has none: a hash with
@@ -233,10 +241,14 @@ func (a *Authenticator) Login(ctx context.Context, username, password, remoteAdd
 
 	// The store is asked even for users not in the bundle, so that they take as long.
 	hash, err := a.Store.Password(ctx, username)
-	known := err == nil && a.isUser(username)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return "", nil, fmt.Errorf("auth: reading the password of %q: %w", username, err)
 	}
+	isUser, uerr := a.isUser(ctx, username)
+	if uerr != nil {
+		return "", nil, fmt.Errorf("auth: reading the user %q: %w", username, uerr)
+	}
+	known := err == nil && isUser
 	if !known {
 		hash = dummyHash
 	}
@@ -274,8 +286,8 @@ func (a *Authenticator) Login(ctx context.Context, username, password, remoteAdd
 }
 
 // Session finds the session of a token: ErrUnauthenticated when there is none, it expired,
-// or its user is no longer in the bundle (so that removing a user from the bundle shuts
-// them out at once, not when their session ends).
+// or its user may no longer log in (Active: deactivated, or of a role or office the bundle
+// lacks), so that a deactivation shuts them out at once, not when their session ends.
 func (a *Authenticator) Session(ctx context.Context, token string) (*store.Session, error) {
 	if len(token) != tokenLen {
 		return nil, ErrUnauthenticated // not a token NewToken made; no need to ask the store
@@ -290,7 +302,12 @@ func (a *Authenticator) Session(ctx context.Context, token string) (*store.Sessi
 	}
 	// The store filters expired sessions already; checking again costs nothing and does
 	// not depend on every store getting the boundary right.
-	if !now.Before(sess.Expires) || !a.isUser(sess.User) {
+	if !now.Before(sess.Expires) {
+		return nil, ErrUnauthenticated
+	}
+	if ok, err := a.isUser(ctx, sess.User); err != nil {
+		return nil, fmt.Errorf("auth: reading the user of a session: %w", err)
+	} else if !ok {
 		return nil, ErrUnauthenticated
 	}
 	return sess, nil

@@ -147,9 +147,18 @@ func TestPasswordRules(t *testing.T) {
 	}{
 		{"", ErrPasswordTooShort},
 		{"1234567", ErrPasswordTooShort},
-		{"12345678", nil},
-		{strings.Repeat("x", MaxPasswordLen), nil},
+		{"kolo-mbe", nil},
+		{"ማንነትዎ", ErrPasswordTooShort},             // 6 characters, 18 bytes
+		{"ማንነትዎን ያረጋግጡ", nil},                      // 12 characters
+		{"ﬁnd-the-ﬁsh", nil},                       // ligatures: NFKC makes them two letters
+		{strings.Repeat("é", MaxPasswordLen), nil}, // characters, not bytes
 		{strings.Repeat("x", MaxPasswordLen+1), ErrPasswordTooLong},
+		{"12345678", ErrCommonPassword},
+		{"Password", ErrCommonPassword},
+		{"password123!", ErrCommonPassword},
+		{"P@ssw0rd", ErrCommonPassword},
+		{"iloveyou2", ErrCommonPassword},
+		{"correct horse battery staple", nil}, // a passphrase: spaces welcome, no composition rules
 	}
 	for _, tt := range tests {
 		if err := CheckPasswordRules(tt.pw); err != tt.want {
@@ -158,6 +167,37 @@ func TestPasswordRules(t *testing.T) {
 		if _, err := HashPassword(tt.pw); err != tt.want {
 			t.Errorf("HashPassword(%d bytes) = %v, want %v", len(tt.pw), err, tt.want)
 		}
+	}
+}
+
+// TestPasswordContext: the username and the service's names are refused, alone or with digits
+// and symbols around them; a password that only holds them among other words is not.
+func TestPasswordContext(t *testing.T) {
+	ctx := []string{"amina.tarek", "Nerovia", "crvsctl"}
+	for pw, want := range map[string]error{
+		"amina.tarek":          ErrCommonPassword,
+		"Amina.Tarek2026!":     ErrCommonPassword,
+		"aminatarek":           ErrCommonPassword,
+		"nerovia2026":          ErrCommonPassword,
+		"CRVSCTL!!!":           ErrCommonPassword,
+		"amina-password":       nil,
+		"nerovia by the river": nil,
+		"web-test-password":    nil,
+	} {
+		if err := CheckPasswordRules(pw, ctx...); err != want {
+			t.Errorf("CheckPasswordRules(%q) = %v, want %v", pw, err, want)
+		}
+	}
+}
+
+// TestNormalisedPassword: a password typed in another Unicode form is the same password.
+func TestNormalisedPassword(t *testing.T) {
+	h, err := HashPassword("caf\u00e9 au lait chaud") // é precomposed
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := VerifyPassword(h, "cafe\u0301 au lait chaud"); err != nil || !ok { // e and a combining accent
+		t.Errorf("the decomposed form: %v, %v", ok, err)
 	}
 }
 

@@ -39,12 +39,16 @@ const (
 	maxKeyLen  = 64
 )
 
-// Password length rules, in bytes. The minimum is NIST SP 800-63B's; the maximum is there
-// because every login hashes the password given, and hashing megabytes on request is a cheap
-// way to load the server, not because long passwords are bad.
+// Password length rules, in characters (code points after NFKC; see rules.go). The maximum is
+// there because every login hashes the password given, and hashing megabytes on request is a
+// cheap way to load the server, not because long passwords are bad: 256 characters hold any
+// passphrase, and 800-63B asks at least 64.
 const (
 	MinPasswordLen = 8
-	MaxPasswordLen = 1024
+	MaxPasswordLen = 256
+	// maxPasswordBytes bounds the bytes of a password of MaxPasswordLen characters or fewer
+	// (a character is at most 4 bytes of UTF-8).
+	maxPasswordBytes = 4 * MaxPasswordLen
 )
 
 var (
@@ -58,26 +62,15 @@ var (
 	ErrMalformedHash = errors.New("malformed password hash")
 )
 
-// CheckPasswordRules tells whether pw may be set as a password. Lengths are counted in bytes
-// (the messages say characters, which is what they are for the usual alphabets; a password in
-// a multi-byte script reaches the minimum in fewer characters, and is no weaker for it).
-func CheckPasswordRules(pw string) error {
-	switch {
-	case len(pw) < MinPasswordLen:
-		return ErrPasswordTooShort
-	case len(pw) > MaxPasswordLen:
-		return ErrPasswordTooLong
-	}
-	return nil
-}
-
 // HashPassword hashes a password for the store, with argon2id and a new random salt, in the
 // PHC string format ($argon2id$v=19$m=19456,t=2,p=1$salt$hash) that other tools can read too.
-// It refuses passwords that break CheckPasswordRules.
+// It refuses passwords that break CheckPasswordRules. The password is hashed in NFKC
+// (VerifyPassword normalises the same way).
 func HashPassword(pw string) (string, error) {
 	if err := CheckPasswordRules(pw); err != nil {
 		return "", err
 	}
+	pw = NormalizePassword(pw)
 	salt := make([]byte, SaltLen)
 	rand.Read(salt) // never fails (crypto/rand crashes the program rather than return short)
 	p := params{memory: HashMemory, time: HashTime, threads: HashThreads}
@@ -93,8 +86,17 @@ func VerifyPassword(hash, pw string) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	got := argon2.IDKey([]byte(pw), salt, p.time, p.memory, p.threads, uint32(len(key)))
-	return subtle.ConstantTimeCompare(got, key) == 1, nil
+	check := func(pw string) bool {
+		got := argon2.IDKey([]byte(pw), salt, p.time, p.memory, p.threads, uint32(len(key)))
+		return subtle.ConstantTimeCompare(got, key) == 1
+	}
+	if len(pw) > maxPasswordBytes {
+		return check(pw), nil // no password of the rules: matches nothing, not worth normalising
+	}
+	// Hashes are of the NFKC form; one stored before passwords were normalised is of the
+	// password as typed, which is tried too when it differs (never for ASCII).
+	n := NormalizePassword(pw)
+	return check(n) || n != pw && check(pw), nil
 }
 
 type params struct {

@@ -45,6 +45,8 @@ var matrixUsers = []matrixUser{
 	// area NV0302 (Morvane district), statistics only: Morvane District Hospital is in its
 	// commune NV030201; Velmora General Hospital in another province.
 	{"district-statistician", "liya.mernasso", [3]string{"CR0302", "HF034", "HF001"}},
+	// nation, administers users (runtime/users): no grants, no reads.
+	{"user-admin", "nadia.ferrow", [3]string{"CRHQ", "CR0101", "HF030"}},
 }
 
 // Short names, so that the table below reads as a table.
@@ -68,6 +70,8 @@ var readMatrix = map[string][3]outcome{
 	"performance-manager": {OK, OK, OK},
 	// Statistics are counts: the role reads no record, even in its district.
 	"district-statistician": {NF, NF, NF},
+	// User administrators read no record.
+	"user-admin": {NF, NF, NF},
 }
 
 // declareMatrix is Declare by role: the record is declared at the user's own office, so the
@@ -81,6 +85,7 @@ var declareMatrix = map[string]map[string]outcome{ // role -> "event/action" -> 
 	"certificate-clerk":     {"birth/declare": FB, "birth/declare-late": FB, "death/declare": FB},
 	"performance-manager":   {"birth/declare": FB, "birth/declare-late": FB, "death/declare": FB},
 	"district-statistician": {"birth/declare": FB, "birth/declare-late": FB, "death/declare": FB},
+	"user-admin":            {"birth/declare": FB, "birth/declare-late": FB, "death/declare": FB},
 }
 
 // actMatrix is every action on existing records, by event, role and jurisdiction. Outside the
@@ -202,6 +207,20 @@ var actMatrix = map[string]map[string]map[string][3]outcome{ // event -> role ->
 			"reject-correction":  {NF, NF, NF},
 			"print":              {NF, NF, NF},
 		},
+		"user-admin": {
+			"validate":           {NF, NF, NF},
+			"register":           {NF, NF, NF},
+			"reject":             {NF, NF, NF},
+			"resubmit":           {NF, NF, NF},
+			"archive":            {NF, NF, NF},
+			"revoke":             {NF, NF, NF},
+			"mark-duplicate":     {NF, NF, NF},
+			"not-duplicate":      {NF, NF, NF},
+			"request-correction": {NF, NF, NF},
+			"approve-correction": {NF, NF, NF},
+			"reject-correction":  {NF, NF, NF},
+			"print":              {NF, NF, NF},
+		},
 	},
 	"death": {
 		"hospital-clerk": {
@@ -303,6 +322,20 @@ var actMatrix = map[string]map[string]map[string][3]outcome{ // event -> role ->
 			"print":              {FB, FB, FB},
 		},
 		"district-statistician": {
+			"validate":           {NF, NF, NF},
+			"register":           {NF, NF, NF},
+			"reject":             {NF, NF, NF},
+			"resubmit":           {NF, NF, NF},
+			"archive":            {NF, NF, NF},
+			"revoke":             {NF, NF, NF},
+			"mark-duplicate":     {NF, NF, NF},
+			"not-duplicate":      {NF, NF, NF},
+			"request-correction": {NF, NF, NF},
+			"approve-correction": {NF, NF, NF},
+			"reject-correction":  {NF, NF, NF},
+			"print":              {NF, NF, NF},
+		},
+		"user-admin": {
 			"validate":           {NF, NF, NF},
 			"register":           {NF, NF, NF},
 			"reject":             {NF, NF, NF},

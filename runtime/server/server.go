@@ -33,6 +33,7 @@ import (
 	"github.com/crvsctl/crvsctl/runtime/store"
 	"github.com/crvsctl/crvsctl/runtime/store/mongostore"
 	"github.com/crvsctl/crvsctl/runtime/store/sqlitestore"
+	"github.com/crvsctl/crvsctl/runtime/users"
 	"github.com/crvsctl/crvsctl/runtime/web"
 	"github.com/crvsctl/crvsctl/schema"
 )
@@ -123,6 +124,9 @@ type Server struct {
 	Model *records.Model
 	Store store.Store
 	Log   *slog.Logger
+	// Users are the users, in the store. Their OnAdmin hook is the audit log's to wire, after
+	// New: the changes New's seeding from the users sheet made are in SeedChanges.
+	Users *users.Directory
 
 	// PruneEvery is how often Serve has the store forget expired sessions and login failures
 	// no window counts any more (0: DefaultPruneEvery).
@@ -132,6 +136,7 @@ type Server struct {
 	ShutdownTimeout time.Duration
 
 	handler http.Handler
+	seeded  []users.Change // the users sheet's changes at New
 	auth    *auth.Authenticator
 	records *records.Service
 }
@@ -187,17 +192,30 @@ func New(b *bundle.Bundle, st store.Store, log *slog.Logger, sign Signing) (*Ser
 	// Records declared under the older bundles the store keeps are read with theirs, loaded
 	// when one is needed.
 	versions := &records.Versions{Store: st, Current: &records.Version{Model: m, Printer: printer}, Key: sign.Key}
+	// Users live in the store, seeded from the bundle's users sheet (see runtime/users for
+	// which wins when they disagree).
+	dir := &users.Directory{Model: m, Store: st, Log: log}
+	var seeded []users.Change
+	dir.OnAdmin = func(_ context.Context, c users.Change) { seeded = append(seeded, c) }
+	sctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	rep, err := dir.Seed(sctx)
+	cancel()
+	dir.OnAdmin = nil
+	if err != nil {
+		return nil, err
+	}
+	if rep.Created+rep.Updated+rep.Deactivated > 0 {
+		log.Info("users seeded from the users sheet", "created", rep.Created, "updated", rep.Updated, "deactivated", rep.Deactivated)
+	}
 	a := &api.Server{
 		Keys:    keys,
 		Records: &records.Service{Model: m, Store: st, Printer: printer, Versions: versions},
-		Auth: &auth.Authenticator{Store: st, Users: func(u string) bool {
-			_, ok := m.Users[u]
-			return ok
-		}},
-		Log: log,
+		Auth:    &auth.Authenticator{Store: st, Active: dir.Active},
+		Users:   dir,
+		Log:     log,
 	}
-	s.auth, s.records = a.Auth, a.Records
-	pages := &web.Server{Records: a.Records, Auth: a.Auth, Log: log, Keys: keys,
+	s.auth, s.records, s.Users, s.seeded = a.Auth, a.Records, dir, seeded
+	pages := &web.Server{Records: a.Records, Auth: a.Auth, Users: dir, Log: log, Keys: keys,
 		Catalog: m.Texts}
 	mux := http.NewServeMux()
 	a.Routes(mux)
@@ -211,6 +229,10 @@ func New(b *bundle.Bundle, st store.Store, log *slog.Logger, sign Signing) (*Ser
 	s.handler = s.logged(metrics.wrap(mux))
 	return s, nil
 }
+
+// SeedChanges are the changes of users the users sheet made when New seeded the store, for an
+// audit log wired after New (Users.OnAdmin sees every later one).
+func (s *Server) SeedChanges() []users.Change { return s.seeded }
 
 // Records is the server's workflow over its store.
 func (s *Server) Records() *records.Service { return s.records }

@@ -1,6 +1,6 @@
 // Package store is where the runtime keeps what must never be lost: records with their
-// history, the documents attached to them, registration number sequences, drafts, password
-// hashes, sessions and login failures. One interface, two implementations held to one conformance suite (storetest):
+// history, the documents attached to them, registration number sequences, drafts, users,
+// password hashes, sessions and login failures. One interface, two implementations held to one conformance suite (storetest):
 // sqlitestore, embedded, the default; mongostore, to grow past one machine.
 //
 // The interface is shaped so that MongoDB needs no multi-document transaction: a record's new
@@ -439,4 +439,18 @@ type Store interface {
 	// Assignment reads who holds record id, until when, even when that time is past (the
 	// caller compares it with its clock); ErrNotFound when nobody does.
 	Assignment(ctx context.Context, id string) (*Assignment, error)
+	// CreateUser stores a new user, at Version 1: ErrDuplicate when the username is taken.
+	CreateUser(ctx context.Context, u *User) error
+	// User reads a user by username, in one indexed read (every request reads its caller):
+	// ErrNotFound when there is none.
+	User(ctx context.Context, username string) (*User, error)
+	// Users reads every user, sorted by username.
+	Users(ctx context.Context) ([]User, error)
+	// UpdateUser replaces a user's state (every field but Username) if the stored version is
+	// u.Version-1: else ErrConflict (two administrators editing one user: the second is
+	// refused, stale), ErrNotFound when there is none; nothing changes then.
+	UpdateUser(ctx context.Context, u *User) error
+	// DeleteSessions ends every session of a user at once (a user deactivated, a password
+	// reset), through an index by user.
+	DeleteSessions(ctx context.Context, user string) error
 }

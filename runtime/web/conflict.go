@@ -55,10 +55,7 @@ func (s *Server) changedSince(rq *request, r *store.Record, version int64) []cha
 		} else if e.Action == records.FoundAction {
 			label = s.Catalog.Text(rq.lang, "ui.duplicates.found")
 		}
-		user := e.User
-		if u, ok := s.Records.Model.Users[e.User]; ok {
-			user = u.Name
-		}
+		user := s.nameOf(rq, e.User)
 		ce := changedEntry{Comment: e.Comment,
 			Text: s.Catalog.Text(rq.lang, "ui.conflict.by", "user", user, "at", s.when(rq.lang, e.At), "action", label)}
 		for _, c := range e.Changes {

@@ -298,10 +298,7 @@ func (s *Server) showRecordWith(rq *request, r *store.Record, status int, proble
 			label = s.Catalog.Text(rq.lang, "ui.history.moved")
 		}
 		office := s.officeName(e.Office, rq.lang)
-		user := e.User
-		if u, ok := s.Records.Model.Users[e.User]; ok {
-			user = u.Name
-		}
+		user := s.nameOf(rq, e.User)
 		he.Text = s.Catalog.Text(rq.lang, "ui.history.by", "action", label, "user", user, "office", office, "at", s.when(rq.lang, e.At))
 		for _, c := range e.Changes {
 			he.Changes = append(he.Changes, s.Catalog.Text(rq.lang, "ui.record.changed", "field", f.label(c.Field),

@@ -463,6 +463,25 @@ func TestEveryTextTranslated(t *testing.T) {
 				plain.Do(chromedp.Click(`#review-first`), chromedp.WaitVisible(`#review`))
 				w.check(plain, "/declare/"+e.id+" (without script, reviewed)")
 			}
+
+			// A district registrar administers the users of their district; everyone changes
+			// their own password.
+			// Usernames are the users', as the sheet gives them.
+			f, err := os.Open("../../countries/nerovia/users.csv")
+			if err != nil {
+				t.Fatal(err)
+			}
+			rows, _ := csv.NewReader(f).ReadAll()
+			f.Close()
+			for _, r := range rows {
+				w.allowed[r[0]] = true
+			}
+			admin := b.Tab(t, browsertest.Language(lang))
+			loginIn(t, admin, s, "fenna.albrecq")
+			for _, p := range []string{"/users", "/users/new", "/users/tomas.ekwaro", "/password"} {
+				admin.Navigate(s.url + p)
+				w.check(admin, p)
+			}
 		})
 	}
 }

@@ -39,6 +39,7 @@ import (
 	"github.com/crvsctl/crvsctl/runtime/auth"
 	"github.com/crvsctl/crvsctl/runtime/records"
 	"github.com/crvsctl/crvsctl/runtime/store"
+	"github.com/crvsctl/crvsctl/runtime/users"
 )
 
 //go:embed templates/*.html
@@ -52,8 +53,11 @@ const LanguageCookie = "crvsctl_lang"
 
 // Server serves the pages.
 type Server struct {
-	Records       *records.Service
-	Auth          *auth.Authenticator
+	Records *records.Service
+	Auth    *auth.Authenticator
+	// Users are the users in the store: callers are read from it at each request, and
+	// administrators manage them (users.go). Nil: the bundle's users, without administration.
+	Users         *users.Directory
 	Catalog       *i18n.Catalog
 	SecureCookies bool
 	Log           *slog.Logger
@@ -143,6 +147,7 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /statistics/{event}", s.page(s.statistics))
 	mux.HandleFunc("GET /statistics/{event}/{file}", s.page(s.statisticsExport))
 	mux.HandleFunc("POST /queues/{event}/{action}/print", s.page(s.printQueue))
+	s.userRoutes(mux)
 	mux.HandleFunc("GET /verify", s.verifyPage)
 	mux.HandleFunc("POST /verify", s.verifyPage)
 	mux.HandleFunc("GET /static/{name}", s.static)
@@ -154,7 +159,9 @@ type request struct {
 	r       *http.Request
 	lang    string
 	actor   *records.Actor
+	user    *store.User // as the store holds them; nil without Server.Users
 	session *store.Session
+	names   map[string]string // users' names read for the page (nameOf)
 }
 
 // view is what the layout shows around every page.
@@ -168,6 +175,7 @@ type view struct {
 	Path      string
 	Events    []eventLink // the events the user may declare
 	Stats     bool        // the user reads statistics
+	Admin     bool        // the user administers users
 	Flash     string
 	t         func(key string, args ...string) string
 }
@@ -208,6 +216,7 @@ func (s *Server) newView(lang, title string, rq *request) view {
 			}
 		}
 		v.Stats = len(s.Records.StatisticsEvents(rq.actor)) > 0
+		v.Admin = s.Users != nil && users.Administers(rq.actor)
 		if c, err := rq.r.Cookie("crvsctl_flash"); err == nil {
 			v.Flash, _ = url.QueryUnescape(c.Value)
 			http.SetCookie(rq.w, &http.Cookie{Name: "crvsctl_flash", Path: "/", MaxAge: -1})
@@ -395,6 +404,7 @@ func (s *Server) filesPage(h func(*request)) http.HandlerFunc {
 
 func (s *Server) guard(h func(*request), files bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		r = r.WithContext(users.WithMemo(r.Context())) // the session check and the actor read the user once
 		rq := &request{w: w, r: r, lang: s.lang(r)}
 		c, err := r.Cookie(api.SessionCookie)
 		if err == nil {
@@ -430,10 +440,27 @@ func (s *Server) guard(h func(*request), files bool) http.HandlerFunc {
 				return
 			}
 		}
-		var ok bool
-		if rq.actor, ok = s.Records.Model.ActorFor(rq.session.User); !ok {
-			http.Redirect(w, r, "/login", http.StatusSeeOther)
-			return
+		if s.Users == nil {
+			var ok bool
+			if rq.actor, ok = s.Records.Model.ActorFor(rq.session.User); !ok {
+				http.Redirect(w, r, "/login", http.StatusSeeOther)
+				return
+			}
+		} else {
+			var err error
+			if rq.actor, rq.user, err = s.Users.Actor(r.Context(), rq.session.User); err != nil {
+				if errors.Is(err, users.ErrUnknown) || errors.Is(err, users.ErrInactive) || errors.Is(err, users.ErrStale) {
+					http.Redirect(w, r, "/login", http.StatusSeeOther)
+					return
+				}
+				s.fail(rq, err)
+				return
+			}
+			// A user whose password an administrator reset sets a new one before anything else.
+			if rq.user.MustChangePassword && r.URL.Path != "/password" && r.URL.Path != "/logout" {
+				http.Redirect(w, r, "/password", http.StatusSeeOther)
+				return
+			}
 		}
 		h(rq)
 	}

@@ -152,6 +152,8 @@ func open(ctx context.Context, client *mongo.Client, key, database string) (*Sto
 		}},
 		{s.sessions, []mongo.IndexModel{
 			{Keys: bson.D{{Key: "expires", Value: 1}}, Options: named("expires")},
+			// A user deactivated or whose password is reset: their sessions end at once.
+			{Keys: bson.D{{Key: "user", Value: 1}}, Options: named("user")},
 		}},
 	}
 	// One at a time: FerretDB v1 panics when one createIndexes holds several indexes that

@@ -300,6 +300,10 @@ func Open(dir string) (*Store, error) {
 		w.Close()
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
+	if _, err := w.Exec(usersTables); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("%s: users: %w", path, err)
+	}
 	r, err := sql.Open("sqlite", dsn("&_pragma=query_only(1)"))
 	if err != nil {
 		w.Close()

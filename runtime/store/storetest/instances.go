@@ -353,3 +353,17 @@ func (p *alternate) Close() error { return nil }
 func (p *alternate) Counts(ctx context.Context, prefixes []string) (map[string]int64, error) {
 	return p.next().Counts(ctx, prefixes)
 }
+
+func (p *alternate) CreateUser(ctx context.Context, u *store.User) error {
+	return p.next().CreateUser(ctx, u)
+}
+func (p *alternate) User(ctx context.Context, username string) (*store.User, error) {
+	return p.next().User(ctx, username)
+}
+func (p *alternate) Users(ctx context.Context) ([]store.User, error) { return p.next().Users(ctx) }
+func (p *alternate) UpdateUser(ctx context.Context, u *store.User) error {
+	return p.next().UpdateUser(ctx, u)
+}
+func (p *alternate) DeleteSessions(ctx context.Context, user string) error {
+	return p.next().DeleteSessions(ctx, user)
+}

@@ -18,6 +18,13 @@ import (
 	"github.com/crvsctl/crvsctl/runtime/store"
 )
 
+// extraCases are cases that files of their own add (users.go), so that the list above need
+// not change for each.
+var extraCases []struct {
+	name string
+	fn   func(*testing.T, store.Store)
+}
+
 // Open returns an empty store for one test; the suite closes it.
 type Open func(t *testing.T) store.Store
 
@@ -66,6 +73,7 @@ func Run(t *testing.T, open Open) {
 	tests = append(tests, statsCases...)
 	tests = append(tests, bundleCases...)
 	tests = append(tests, assignmentCases...)
+	tests = append(tests, extraCases...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			s := open(t)

@@ -53,6 +53,7 @@ var concurrent = []struct {
 	{"FailuresAtOnce", testFailuresAtOnce},
 	{"DocumentSavedAtOnce", testDocumentSavedAtOnce},
 	{"HangUps", testHangUps},
+	{"AuditAtOnce", testAuditAtOnce},
 }
 
 func closeAll(t *testing.T, stores ...store.Store) {
@@ -351,4 +352,17 @@ func (p *alternate) Close() error { return nil }
 
 func (p *alternate) Counts(ctx context.Context, prefixes []string) (map[string]int64, error) {
 	return p.next().Counts(ctx, prefixes)
+}
+
+func (p *alternate) AppendAudit(ctx context.Context, e *store.AuditEntry) error {
+	return p.next().AppendAudit(ctx, e)
+}
+func (p *alternate) AuditLog(ctx context.Context, q store.AuditQuery) (store.AuditPage, error) {
+	return p.next().AuditLog(ctx, q)
+}
+func (p *alternate) AddAuditCheckpoint(ctx context.Context, c *store.AuditCheckpoint) error {
+	return p.next().AddAuditCheckpoint(ctx, c)
+}
+func (p *alternate) AuditCheckpoints(ctx context.Context) ([]store.AuditCheckpoint, error) {
+	return p.next().AuditCheckpoints(ctx)
 }

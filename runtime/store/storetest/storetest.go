@@ -65,6 +65,7 @@ func Run(t *testing.T, open Open) {
 	}
 	tests = append(tests, statsCases...)
 	tests = append(tests, bundleCases...)
+	tests = append(tests, auditCases...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			s := open(t)

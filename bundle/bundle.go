@@ -99,6 +99,10 @@ type Role struct {
 	// Statistics are the events whose vital statistics the role reads, within its
 	// jurisdiction: counts, never a person's data.
 	Statistics []string `json:"statistics,omitempty"`
+	// Audited: the role's reads of a record's personal data are written in the audit log.
+	Audited bool `json:"audited,omitempty"`
+	// AuditLog: the role searches and exports the audit log, within its jurisdiction.
+	AuditLog bool `json:"auditLog,omitempty"`
 }
 
 // Event is a kind of vital event that can be registered.

@@ -64,6 +64,8 @@ type role struct {
 	Grants       map[string][]string `json:"grants"`
 	Reads        []string            `json:"reads"`
 	Statistics   []string            `json:"statistics"`
+	Audited      bool                `json:"audited"`
+	AuditLog     bool                `json:"auditLog"`
 }
 
 type event struct {

@@ -177,7 +177,7 @@ func (s *Service) Move(ctx context.Context, id, user string) (moved bool, why []
 	next.Stats = cells(s.Model, &next, data)
 	entry := store.Entry{Version: next.Version, Action: MoveAction, User: user, At: now,
 		Details: withDetails(nil, movedDetails{m})}
-	if err := s.Store.UpdateRecord(ctx, &next, entry); err != nil {
+	if err := s.Store.UpdateRecord(audited(ctx, user, "", &entry), &next, entry); err != nil {
 		return false, nil, s.storeError(err)
 	}
 	return true, nil, nil

@@ -28,6 +28,7 @@ import (
 	"github.com/crvsctl/crvsctl/certificates"
 	"github.com/crvsctl/crvsctl/certificates/seal"
 	"github.com/crvsctl/crvsctl/runtime/api"
+	"github.com/crvsctl/crvsctl/runtime/audit"
 	"github.com/crvsctl/crvsctl/runtime/auth"
 	"github.com/crvsctl/crvsctl/runtime/records"
 	"github.com/crvsctl/crvsctl/runtime/store"
@@ -134,6 +135,8 @@ type Server struct {
 	handler http.Handler
 	auth    *auth.Authenticator
 	records *records.Service
+	// checkpoints signs the audit log's head (see SignAudit).
+	checkpoints *audit.Checkpointer
 }
 
 // TrustProxies names the reverse proxies whose X-Forwarded-For tells the client's address,
@@ -197,6 +200,10 @@ func New(b *bundle.Bundle, st store.Store, log *slog.Logger, sign Signing) (*Ser
 		Log: log,
 	}
 	s.auth, s.records = a.Auth, a.Records
+	a.Auth.Audit = s.auditFor
+	a.Auth.AuditFailed = func(e *store.AuditEntry, err error) {
+		log.Error("an audit entry was not written", "kind", e.Kind, "user", e.User, "err", err)
+	}
 	pages := &web.Server{Records: a.Records, Auth: a.Auth, Log: log, Keys: keys,
 		Catalog: m.Texts}
 	mux := http.NewServeMux()
@@ -249,10 +256,20 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 		defer close(rekeyed)
 		s.rekey(pctx)
 	}()
+	// The audit log's checkpoints run until the requests in flight are done (their entries
+	// are then in), and sign the head once more when they stop.
+	cctx, stopCheckpoints := context.WithCancel(context.WithoutCancel(ctx))
+	checkpointed := make(chan struct{})
+	go func() {
+		defer close(checkpointed)
+		s.checkpoint(cctx)
+	}()
 	defer func() {
 		stopPruning()
 		<-pruned
 		<-rekeyed
+		stopCheckpoints()
+		<-checkpointed
 	}()
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(l) }()

@@ -144,6 +144,7 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /verify", s.verifyPage)
 	mux.HandleFunc("POST /verify", s.verifyPage)
 	mux.HandleFunc("GET /static/{name}", s.static)
+	s.auditRoutes(mux)
 }
 
 // request is what every page of a logged-in user knows.
@@ -166,6 +167,7 @@ type view struct {
 	Path      string
 	Events    []eventLink // the events the user may declare
 	Stats     bool        // the user reads statistics
+	Audit     bool        // the user reads the audit log
 	Flash     string
 	t         func(key string, args ...string) string
 }
@@ -206,6 +208,7 @@ func (s *Server) newView(lang, title string, rq *request) view {
 			}
 		}
 		v.Stats = len(s.Records.StatisticsEvents(rq.actor)) > 0
+		v.Audit = rq.actor.Role.AuditLog
 		if c, err := rq.r.Cookie("crvsctl_flash"); err == nil {
 			v.Flash, _ = url.QueryUnescape(c.Value)
 			http.SetCookie(rq.w, &http.Cookie{Name: "crvsctl_flash", Path: "/", MaxAge: -1})

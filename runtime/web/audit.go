@@ -84,10 +84,11 @@ func (s *Server) auditPage(rq *request) {
 	}
 	s.render(rq.w, rq.r, http.StatusOK, "audit", struct {
 		view
-		User, Record, From, To string
-		Kinds                  []auditKind
-		Rows                   []auditRow
-		Next, Export           string
+		// What was asked (User is the layout's: the user logged in).
+		AskedUser, Record, From, To string
+		Kinds                       []auditKind
+		Rows                        []auditRow
+		Next, Export                string
 	}{s.newView(rq.lang, t("ui.audit.title"), rq), v.Get("user"), v.Get("record"), v.Get("from"), v.Get("to"),
 		kinds, rows, next, "/audit/export.csv?" + form.Encode()})
 }

@@ -43,12 +43,20 @@ CREATE TABLE IF NOT EXISTS audit_checkpoints (
 ) WITHOUT ROWID;
 `
 
+// The statements of an append, prepared once with the writer's (preparing one costs as much
+// as running it, and every action runs both).
+const (
+	auditHead   = `SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1`
+	insertAudit = `INSERT INTO audit (seq, time, user, role, office, areas, kind, record, action, details, prev, hash)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?)`
+)
+
 // appendAudit appends e in the transaction tx, after the head it reads there: the writer's
 // transactions take turns (one connection in this process, SQLite's write lock between
 // processes), so no two entries get one Seq.
-func appendAudit(ctx context.Context, tx *sql.Tx, e *store.AuditEntry) error {
+func (s *Store) appendAudit(ctx context.Context, tx *sql.Tx, e *store.AuditEntry) error {
 	var head store.AuditEntry
-	err := tx.QueryRowContext(ctx, `SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1`).Scan(&head.Seq, &head.Hash)
+	err := s.stmt(tx, auditHead).QueryRowContext(ctx).Scan(&head.Seq, &head.Hash)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		e.Chain(nil)
@@ -69,14 +77,13 @@ func appendAudit(ctx context.Context, tx *sql.Tx, e *store.AuditEntry) error {
 	if e.Details != nil {
 		details = []byte(e.Details)
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO audit (seq, time, user, role, office, areas, kind, record, action, details, prev, hash)
-		VALUES (?,?,?,?,?,?,?,?,?,?,?,?)`, e.Seq, millis(e.Time), e.User, e.Role, e.Office, areas, e.Kind, e.Record, e.Action, details, e.Prev, e.Hash)
+	_, err = s.stmt(tx, insertAudit).ExecContext(ctx, e.Seq, millis(e.Time), e.User, e.Role, e.Office, areas, e.Kind, e.Record, e.Action, details, e.Prev, e.Hash)
 	return err
 }
 
 func (s *Store) AppendAudit(ctx context.Context, e *store.AuditEntry) error {
 	c := *e
-	err := s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error { return appendAudit(ctx, tx, &c) })
+	err := s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error { return s.appendAudit(ctx, tx, &c) })
 	if err == nil {
 		*e = c
 	}
@@ -202,9 +209,9 @@ func (s *Store) AuditCheckpoints(ctx context.Context) ([]store.AuditCheckpoint, 
 
 // recordAudit appends the audit entry the caller's context carries for the write of r (see
 // store.WithAudit), in the write's transaction.
-func recordAudit(ctx context.Context, tx *sql.Tx, e *store.AuditEntry) error {
+func (s *Store) recordAudit(ctx context.Context, tx *sql.Tx, e *store.AuditEntry) error {
 	if e == nil {
 		return nil
 	}
-	return appendAudit(ctx, tx, e)
+	return s.appendAudit(ctx, tx, e)
 }

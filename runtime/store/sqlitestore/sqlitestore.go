@@ -308,7 +308,7 @@ func Open(dir string) (*Store, error) {
 	r.SetMaxOpenConns(8)
 	r.SetMaxIdleConns(8)
 	s := &Store{w: w, r: r, writes: make(chan *write), quit: make(chan struct{}), done: make(chan struct{}), stmts: map[string]*sql.Stmt{}}
-	for _, q := range []string{insertRecord, insertTerms, insertWord, insertHistory, insertKeys, deleteKeys, addCounts, subtractCounts, dropCounts} {
+	for _, q := range []string{insertRecord, insertTerms, insertWord, insertHistory, insertKeys, deleteKeys, addCounts, subtractCounts, dropCounts, auditHead, insertAudit} {
 		st, err := w.Prepare(q)
 		if err != nil {
 			w.Close()
@@ -689,7 +689,7 @@ func (s *Store) CreateRecord(ctx context.Context, r *store.Record) error {
 		if err := s.create(tx, r, ix); err != nil {
 			return err
 		}
-		return recordAudit(ctx, tx, ae)
+		return s.recordAudit(ctx, tx, ae)
 	})
 }
 
@@ -823,7 +823,7 @@ func (s *Store) UpdateRecord(ctx context.Context, r *store.Record, e store.Entry
 		if err := s.update(ctx, tx, r, e, ix); err != nil {
 			return err
 		}
-		return recordAudit(ctx, tx, ae)
+		return s.recordAudit(ctx, tx, ae)
 	})
 }
 
@@ -946,7 +946,7 @@ func (s *Store) NumberRecord(ctx context.Context, r *store.Record, e store.Entry
 			e.Number = next.Number
 			err := s.update(ctx, tx, &next, e, ix)
 			if err == nil {
-				return recordAudit(ctx, tx, store.AuditOf(actx, &next, next.Number))
+				return s.recordAudit(ctx, tx, store.AuditOf(actx, &next, next.Number))
 			}
 			if !errors.Is(err, store.ErrDuplicate) {
 				return err

@@ -11,12 +11,12 @@ import (
 	"github.com/crvsctl/crvsctl/runtime/store"
 )
 
-// audit is the audit log: one row per entry, by its Seq, each with the hash of the one
+// auditSchema is the audit log: one row per entry, by its Seq, each with the hash of the one
 // before (see store.AuditHash). Rows are inserted, never updated nor deleted, by this store.
 // The tables are made by Open when a file lacks them, outside the file's layout number: a
 // file from before them gains them, and an earlier crvsctl, which knows nothing of them,
 // still opens the file (its writes are then not audited).
-const audit = `
+const auditSchema = `
 CREATE TABLE IF NOT EXISTS audit (
 	seq     INTEGER PRIMARY KEY, -- 1, 2, 3...
 	time    INTEGER NOT NULL,    -- Unix milliseconds

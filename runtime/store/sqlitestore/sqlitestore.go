@@ -296,7 +296,7 @@ func Open(dir string) (*Store, error) {
 		w.Close()
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	if _, err := w.Exec(audit); err != nil {
+	if _, err := w.Exec(auditSchema); err != nil {
 		w.Close()
 		return nil, fmt.Errorf("%s: the audit log's tables: %w", path, err)
 	}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -159,12 +160,7 @@ func (s *Store) AuditLog(ctx context.Context, q store.AuditQuery) (store.AuditPa
 			return store.AuditPage{}, err
 		}
 		e.Time = fromMillis(t)
-		if areas != "[]" {
-			if err := json.Unmarshal([]byte(areas), &e.Areas); err != nil {
-				// Kept as read: the hash tells it was changed.
-				e.Areas = []string{areas}
-			}
-		}
+		e.Areas = areaList(areas)
 		if details != nil {
 			e.Details = details
 		}
@@ -214,4 +210,24 @@ func (s *Store) recordAudit(ctx context.Context, tx *sql.Tx, e *store.AuditEntry
 		return nil
 	}
 	return s.appendAudit(ctx, tx, e)
+}
+
+// areaList reads the areas column: a JSON array of codes, as appendAudit wrote it. Codes
+// without quotes or backslashes, as areas' codes are, are split without a JSON decoder (a
+// tenth of a verification of a million entries went to it).
+func areaList(areas string) []string {
+	if areas == "[]" {
+		return nil
+	}
+	if inner, ok := strings.CutPrefix(areas, `["`); ok && strings.HasSuffix(inner, `"]`) && !strings.Contains(areas, `\`) {
+		inner = inner[:len(inner)-2]
+		if parts := strings.Split(inner, `","`); !slices.ContainsFunc(parts, func(p string) bool { return strings.Contains(p, `"`) }) {
+			return parts
+		}
+	}
+	var out []string
+	if err := json.Unmarshal([]byte(areas), &out); err != nil {
+		return []string{areas} // kept as read: the hash tells it was changed
+	}
+	return out
 }

@@ -76,7 +76,8 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("DELETE /api/v1/drafts/{id}", s.authed(s.deleteDraft))
 	mux.HandleFunc("POST /api/v1/documents", s.authed(s.uploadDocument))
 	mux.HandleFunc("GET /api/v1/documents/{id}", s.authed(s.document))
-	s.auditRoutes(mux)
+	mux.HandleFunc("GET /api/v1/audit", s.authed(s.auditLog))
+	mux.HandleFunc("GET /api/v1/audit/export", s.authed(s.auditExport))
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "", "not-found", "no such API endpoint: "+r.Method+" "+r.URL.Path)
 	})

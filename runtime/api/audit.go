@@ -10,13 +10,9 @@ import (
 	"github.com/crvsctl/crvsctl/runtime/store"
 )
 
-// auditRoutes are the audit log's endpoints: a search, a page at a time, and an export in
+// The audit log's endpoints (routed in Routes): a search, a page at a time, and an export in
 // CSV of every entry the search finds; both for roles the package lets read the log
 // (auditLog), within their jurisdiction (403 for others).
-func (s *Server) auditRoutes(mux *http.ServeMux) {
-	mux.HandleFunc("GET /api/v1/audit", s.authed(s.auditLog))
-	mux.HandleFunc("GET /api/v1/audit/export", s.authed(s.auditExport))
-}
 
 // auditPage is a page of the log as the API shows it: the store's entries, with their hashes.
 type auditPage struct {

@@ -34,12 +34,19 @@ func (a *Authenticator) auditLogin(ctx context.Context, username, addr string, e
 		Address string `json:"address"`
 		Reason  string `json:"reason,omitempty"`
 	}{addr, reason})
-	a.writeAudit(ctx, &store.AuditEntry{Time: a.now(), User: username, Kind: kind, Details: details})
+	a.WriteAudit(ctx, &store.AuditEntry{Time: a.now(), User: username, Kind: kind, Details: details})
 }
 
-// writeAudit appends an entry, whatever the request's context says (a client hanging up
-// right after its login still leaves it in the log).
-func (a *Authenticator) writeAudit(ctx context.Context, e *store.AuditEntry) {
+// WriteAudit appends an entry through Audit (nothing without it), whatever the request's
+// context says (a client hanging up right after its login still leaves it in the log). A
+// failure goes to AuditFailed, and does not stop what it records: a login is not refused
+// because the log cannot be written (unlike an audited read, see records.Service.Read). For
+// the steps of a login besides the password (a second factor: kind store.AuditLoginFailed,
+// details {"reason": ...}).
+func (a *Authenticator) WriteAudit(ctx context.Context, e *store.AuditEntry) {
+	if a.Audit == nil {
+		return
+	}
 	if err := a.Audit(context.WithoutCancel(ctx), e); err != nil && a.AuditFailed != nil {
 		a.AuditFailed(e, err)
 	}
@@ -50,5 +57,5 @@ func (a *Authenticator) auditLogout(ctx context.Context, user string) {
 	if a.Audit == nil || user == "" {
 		return
 	}
-	a.writeAudit(ctx, &store.AuditEntry{Time: a.now(), User: user, Kind: store.AuditLogout})
+	a.WriteAudit(ctx, &store.AuditEntry{Time: a.now(), User: user, Kind: store.AuditLogout})
 }

@@ -133,3 +133,29 @@ func (s *Service) AuditQueryOf(v url.Values) (store.AuditQuery, error) {
 	}
 	return q, nil
 }
+
+// AuditUserAdmin writes a change an administrator (actor) made to a user of the bundle or
+// the store: created, role or office changed, password or second factor reset, disabled. The
+// entry is placed at the changed user's office (the actor's when the user is not in the
+// bundle), so that the readers of the log there see it; change is what was done ("reset-2fa"),
+// details anything more (never a secret).
+func (s *Service) AuditUserAdmin(ctx context.Context, actor *Actor, username, change string, details map[string]any) error {
+	office := actor.Office
+	if u, ok := s.Model.Users[username]; ok {
+		if o, ok := s.Model.Offices[u.Office]; ok {
+			office = o
+		}
+	}
+	d := map[string]any{"user": username}
+	for k, v := range details {
+		if k != "user" {
+			d[k] = v
+		}
+	}
+	raw, err := json.Marshal(d)
+	if err != nil {
+		return err
+	}
+	return s.Store.AppendAudit(ctx, &store.AuditEntry{Time: s.now(), User: actor.User.Username, Role: actor.User.Role,
+		Kind: store.AuditUserAdmin, Action: change, Office: office.Code, Areas: s.Model.AreasOf(office.Area), Details: raw})
+}

@@ -127,3 +127,21 @@ func TestAuditLogJurisdiction(t *testing.T) {
 		}
 	}
 }
+
+// A change to a user is placed at that user's office, for the readers of the log there.
+func TestAuditUserAdmin(t *testing.T) {
+	e := newEnv(t)
+	admin := e.actor("ilena.marvosa")
+	if err := e.svc.AuditUserAdmin(e.ctx, admin, "lidya.verhane", "reset-password", map[string]any{"by": "phone"}); err != nil {
+		t.Fatal(err)
+	}
+	got := e.auditLog(store.AuditQuery{Kind: store.AuditUserAdmin})
+	if len(got) != 1 || got[0].User != "ilena.marvosa" || got[0].Action != "reset-password" || got[0].Office != "CR0101" ||
+		string(got[0].Details) != `{"by":"phone","user":"lidya.verhane"}` {
+		t.Fatalf("%+v", got)
+	}
+	p, err := e.svc.AuditLog(e.ctx, e.actor("fenna.albrecq"), store.AuditQuery{Kind: store.AuditUserAdmin})
+	if err != nil || len(p.Entries) != 1 {
+		t.Errorf("the district's registrar does not see it: %v %v", p.Entries, err)
+	}
+}

@@ -117,7 +117,7 @@ first), 2 when the command line is wrong or the log cannot be read.`,
 			}
 			w := cmd.OutOrStdout()
 			if !rep.OK() {
-				fmt.Fprintf(w, "the audit log of %s was altered: %d entries read\n", from, rep.Entries)
+				fmt.Fprintf(w, "the audit log of %s was altered: %s read\n", from, plural(rep.Entries, "entry", "entries"))
 				for _, p := range rep.Problems {
 					fmt.Fprintln(w, p.Message)
 				}
@@ -126,8 +126,8 @@ first), 2 when the command line is wrong or the log cannot be read.`,
 				}
 				return exitCode(exitProblems)
 			}
-			fmt.Fprintf(w, "the audit log of %s is intact: %d entries, %d checkpoints signed and matching (%s)\n",
-				from, rep.Entries, rep.Checkpoints, time.Since(start).Round(time.Millisecond))
+			fmt.Fprintf(w, "the audit log of %s is intact: %s, %s signed and matching (%s)\n",
+				from, plural(rep.Entries, "entry", "entries"), plural(int64(rep.Checkpoints), "checkpoint", "checkpoints"), time.Since(start).Round(time.Millisecond))
 			if rep.Entries > 0 {
 				fmt.Fprintf(w, "head: entry %d, %s, hash %s\n", rep.Head.Seq, rep.Head.Time.Format(time.RFC3339), rep.Head.Hash)
 				last := int64(0)
@@ -145,4 +145,11 @@ first), 2 when the command line is wrong or the log cannot be read.`,
 	verify.Flags().StringArrayVar(&keyFiles, "keys", nil, "a public key file of the keys that sign checkpoints (repeatable)")
 	cmd.AddCommand(export, verify)
 	return cmd
+}
+
+func plural(n int64, one, other string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, other)
 }

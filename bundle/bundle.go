@@ -106,6 +106,10 @@ type Role struct {
 	// Administers are the roles whose users this role's users administer, within its
 	// jurisdiction (see runtime/users): never a role of wider jurisdiction than its own.
 	Administers []string `json:"administers,omitempty"`
+	// Audited: the role's reads of a record's personal data are written in the audit log.
+	Audited bool `json:"audited,omitempty"`
+	// AuditLog: the role searches and exports the audit log, within its jurisdiction.
+	AuditLog bool `json:"auditLog,omitempty"`
 }
 
 // Event is a kind of vital event that can be registered.

@@ -65,6 +65,8 @@ type role struct {
 	Reads        []string            `json:"reads"`
 	Statistics   []string            `json:"statistics"`
 	Administers  []string            `json:"administers"`
+	Audited      bool                `json:"audited"`
+	AuditLog     bool                `json:"auditLog"`
 }
 
 type event struct {

@@ -77,6 +77,7 @@ versioned bundle, and serves that bundle as a civil registration system.`,
 		SilenceErrors: true,
 	}
 	root.AddCommand(newVersionCommand(), newValidateCommand(), newBuildCommand(), newInspectCommand(), newTestCommand(), newInitCommand(), newServeCommand(), newUsersCommand(), newKeysCommand(), newVerifyCommand(), newPrintCommand(), newStatsCommand(), newDiffCommand(), newMigrateCommand(), newBackupCommand(), newRestoreCommand())
+	root.AddCommand(newAuditCommand())
 	return root
 }
 

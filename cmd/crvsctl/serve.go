@@ -58,7 +58,7 @@ func loadBundle(cmd *cobra.Command, path string) (b *bundle.Bundle, data []byte,
 }
 
 func newServeCommand() *cobra.Command {
-	var addr, devPassword, signingKey string
+	var addr, devPassword, signingKey, auditKey string
 	var allow []string
 	var downgrade bool
 	var keyFiles, trusted []string
@@ -80,6 +80,9 @@ generate: it is never in the package nor the bundle. Its public key, and those o
 keys, for certificates they signed), are published at ` + api.KeysPath + ` for anyone
 checking certificates; /verify checks one in the browser. Without --signing-key, certificates
 with a QR code are not printed.
+
+The audit log's head is signed with --audit-key (another key of crvsctl keys generate, whose
+public half crvsctl audit verify is given) every 1,000 entries or 5 minutes, and at shutdown.
 
 Behind a reverse proxy or load balancer, name it with --trusted-proxy (an address or a CIDR
 prefix, repeatable): login limits then count each client under the address it forwards in
@@ -130,6 +133,15 @@ X-Forwarded-For is ignored.`,
 				return err
 			}
 			srv.TrustProxies(proxies)
+			if auditKey != "" {
+				k, err := seal.ReadPrivateKey(auditKey)
+				if err != nil {
+					return usageError{err}
+				}
+				srv.SignAudit(k)
+			} else {
+				log.Warn("no --audit-key: the audit log is chained but no checkpoint is signed")
+			}
 			l, err := net.Listen("tcp", addr)
 			if err != nil {
 				return err
@@ -147,6 +159,7 @@ X-Forwarded-For is ignored.`,
 	cmd.Flags().StringVar(&devPassword, "dev-password", "", "give every user without a password this one (demonstrations and tests only)")
 	cmd.Flags().StringVar(&signingKey, "signing-key", "", "the private key file that signs certificates' QR codes (crvsctl keys generate)")
 	cmd.Flags().StringArrayVar(&keyFiles, "keys", nil, "a public key file to publish besides the signing key's (repeatable)")
+	cmd.Flags().StringVar(&auditKey, "audit-key", "", "the private key file that signs the audit log's checkpoints (crvsctl keys generate; keep it apart from the store)")
 	cmd.Flags().StringSliceVar(&allow, "allow", nil, "serve the changes of these crvsctl diff rules even where records would be stranded (comma-separated)")
 	cmd.Flags().BoolVar(&downgrade, "downgrade", false, "serve a bundle older than the newest this store has served")
 	cmd.Flags().StringArrayVar(&trusted, "trusted-proxy", nil, "a reverse proxy (address or CIDR) whose X-Forwarded-For names the client (repeatable)")

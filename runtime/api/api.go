@@ -83,6 +83,8 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/v1/documents", s.authed(s.uploadDocument))
 	mux.HandleFunc("GET /api/v1/documents/{id}", s.authed(s.document))
 	s.userRoutes(mux)
+	mux.HandleFunc("GET /api/v1/audit", s.authed(s.auditLog))
+	mux.HandleFunc("GET /api/v1/audit/export", s.authed(s.auditExport))
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "", "not-found", "no such API endpoint: "+r.Method+" "+r.URL.Path)
 	})
@@ -431,7 +433,7 @@ func (s *Server) declare(w http.ResponseWriter, r *http.Request, c *caller) {
 }
 
 func (s *Server) get(w http.ResponseWriter, r *http.Request, c *caller) {
-	rec, err := s.Records.Get(r.Context(), c.actor, r.PathValue("id"))
+	rec, err := s.Records.Read(r.Context(), c.actor, r.PathValue("id"))
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -513,7 +515,7 @@ func (s *Server) statistics(w http.ResponseWriter, r *http.Request, c *caller) {
 }
 
 func (s *Server) duplicates(w http.ResponseWriter, r *http.Request, c *caller) {
-	rec, err := s.Records.Get(r.Context(), c.actor, r.PathValue("id"))
+	rec, err := s.Records.Read(r.Context(), c.actor, r.PathValue("id"))
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -86,6 +86,10 @@ type Authenticator struct {
 	// sessions (they exist, are active, and have a role and office of the bundle; see
 	// runtime/users). An error fails closed.
 	Active func(ctx context.Context, username string) (bool, error)
+	// Audit, when set, writes logins, failed logins and logouts in the audit log;
+	// AuditFailed hears of an entry that could not be written (a log line).
+	Audit       AuditFunc
+	AuditFailed func(e *store.AuditEntry, err error)
 }
 
 func (a *Authenticator) now() time.Time {
@@ -206,6 +210,7 @@ var hashSlots = make(chan struct{}, max(1, runtime.GOMAXPROCS(0)))
 // username exists. Other errors are the store's, or ErrMalformedHash for a damaged stored
 // hash: the HTTP layer should log them and answer with a generic failure.
 func (a *Authenticator) Login(ctx context.Context, username, password, remoteAddr string) (token string, sess *store.Session, err error) {
+	defer func() { a.auditLogin(ctx, username, addrKey(remoteAddr), err) }()
 	if username == "" || len(username) > maxUsernameLen {
 		return "", nil, ErrBadCredentials // no such user can exist; nothing to count
 	}
@@ -319,6 +324,11 @@ func (a *Authenticator) Session(ctx context.Context, token string) (*store.Sessi
 func (a *Authenticator) Logout(ctx context.Context, token string) error {
 	if len(token) != tokenLen {
 		return nil
+	}
+	if a.Audit != nil {
+		if sess, err := a.Store.Session(ctx, TokenHash(token), a.now()); err == nil {
+			defer a.auditLogout(ctx, sess.User)
+		}
 	}
 	err := a.Store.DeleteSession(ctx, TokenHash(token))
 	if err != nil && !errors.Is(err, store.ErrNotFound) {

@@ -325,7 +325,7 @@ func (s *Service) flagFound(ctx context.Context, actor *Actor, ev *Event, r *sto
 	flagged.Flags = sortedSet(r.Flags, []string{ev.Duplicates.Flag}, nil)
 	e := store.Entry{Version: flagged.Version, Action: FoundAction, User: actor.User.Username, Role: actor.User.Role,
 		Office: actor.Office.Code, At: now, AddFlags: added(r.Flags, flagged.Flags), Details: withDetails(nil, DuplicateDetails{Duplicates: found})}
-	return s.storeError(s.Store.UpdateRecord(ctx, &flagged, e))
+	return s.storeError(s.Store.UpdateRecord(s.auditedBy(ctx, actor, &e), &flagged, e))
 }
 
 // review is the confirm or dismiss action's part: the candidate chosen (confirm) or all of

@@ -227,6 +227,7 @@ func (s *Service) Declare(ctx context.Context, actor *Actor, d Declaration) (rec
 	r.History[0].AddFlags = slices.Clone(r.Flags)
 	// The entry of the declaration lists no changes: version 1 is the data as declared, and
 	// each later entry lists what it changed.
+	ctx = s.auditedBy(ctx, actor, &r.History[0])
 	for range 3 { // a tracking ID already taken: draw another
 		err = s.Store.CreateRecord(ctx, r)
 		if !errors.Is(err, store.ErrDuplicate) {
@@ -888,6 +889,7 @@ func (s *Service) prepare(ctx context.Context, actor *Actor, id string, req Acti
 
 // commit stores an action prepared: ErrConflict's refusal when the record changed since.
 func (s *Service) commit(ctx context.Context, actor *Actor, p *prepared) (*store.Record, error) {
+	ctx = s.auditedBy(ctx, actor, &p.entry)
 	next := p.next
 	// Registration numbers are one sequence whatever version a record is at: the current
 	// version's numbering gives them (crvsctl serve refuses one that could repeat a number).

@@ -7,6 +7,7 @@ package server
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -28,6 +29,7 @@ import (
 	"github.com/crvsctl/crvsctl/certificates"
 	"github.com/crvsctl/crvsctl/certificates/seal"
 	"github.com/crvsctl/crvsctl/runtime/api"
+	"github.com/crvsctl/crvsctl/runtime/audit"
 	"github.com/crvsctl/crvsctl/runtime/auth"
 	"github.com/crvsctl/crvsctl/runtime/records"
 	"github.com/crvsctl/crvsctl/runtime/store"
@@ -139,6 +141,8 @@ type Server struct {
 	seeded  []users.Change // the users sheet's changes at New
 	auth    *auth.Authenticator
 	records *records.Service
+	// checkpoints signs the audit log's head (see SignAudit).
+	checkpoints *audit.Checkpointer
 }
 
 // TrustProxies names the reverse proxies whose X-Forwarded-For tells the client's address,
@@ -215,6 +219,16 @@ func New(b *bundle.Bundle, st store.Store, log *slog.Logger, sign Signing) (*Ser
 		Log:     log,
 	}
 	s.auth, s.records, s.Users, s.seeded = a.Auth, a.Records, dir, seeded
+	a.Auth.Audit = s.auditFor
+	a.Auth.AuditFailed = func(e *store.AuditEntry, err error) {
+		log.Error("an audit entry was not written", "kind", e.Kind, "user", e.User, "err", err)
+	}
+	// Every change of a user is in the audit log: the users sheet's at this start, and
+	// administrators' from now on.
+	dir.OnAdmin = s.auditUserChange
+	for _, c := range seeded {
+		s.auditUserChange(context.Background(), c)
+	}
 	pages := &web.Server{Records: a.Records, Auth: a.Auth, Users: dir, Log: log, Keys: keys,
 		Catalog: m.Texts}
 	mux := http.NewServeMux()
@@ -228,6 +242,35 @@ func New(b *bundle.Bundle, st store.Store, log *slog.Logger, sign Signing) (*Ser
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	s.handler = s.logged(metrics.wrap(mux))
 	return s, nil
+}
+
+// auditUserChange writes a change of a user in the audit log, placed at the user's office (for
+// the jurisdictions that read the log), by the administrator who made it or by the users sheet.
+// The change is made already: an entry that cannot be written is logged.
+func (s *Server) auditUserChange(ctx context.Context, c users.Change) {
+	by, role := c.Admin, ""
+	if by == "" {
+		by = "users-sheet"
+	} else if u, err := s.Store.User(ctx, by); err == nil {
+		role = u.Role
+	}
+	state := func(u *store.User) map[string]any {
+		if u == nil {
+			return nil
+		}
+		return map[string]any{"role": u.Role, "office": u.Office, "active": u.Active, "mustChangePassword": u.MustChangePassword}
+	}
+	details, _ := json.Marshal(map[string]any{"user": c.User, "before": state(c.Before), "after": state(c.After)})
+	e := &store.AuditEntry{Time: c.At, User: by, Role: role, Kind: store.AuditUserAdmin, Action: strings.Join(c.Ops, " "), Details: details}
+	if c.After != nil {
+		e.Office = c.After.Office
+		if o, ok := s.Model.Offices[c.After.Office]; ok {
+			e.Areas = s.Model.AreasOf(o.Area)
+		}
+	}
+	if err := s.Store.AppendAudit(ctx, e); err != nil {
+		s.Log.Error("an audit entry was not written", "kind", e.Kind, "user", c.User, "err", err)
+	}
 }
 
 // SeedChanges are the changes of users the users sheet made when New seeded the store, for an
@@ -271,10 +314,20 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 		defer close(rekeyed)
 		s.rekey(pctx)
 	}()
+	// The audit log's checkpoints run until the requests in flight are done (their entries
+	// are then in), and sign the head once more when they stop.
+	cctx, stopCheckpoints := context.WithCancel(context.WithoutCancel(ctx))
+	checkpointed := make(chan struct{})
+	go func() {
+		defer close(checkpointed)
+		s.checkpoint(cctx)
+	}()
 	defer func() {
 		stopPruning()
 		<-pruned
 		<-rekeyed
+		stopCheckpoints()
+		<-checkpointed
 	}()
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(l) }()

@@ -453,4 +453,15 @@ type Store interface {
 	// DeleteSessions ends every session of a user at once (a user deactivated, a password
 	// reset), through an index by user.
 	DeleteSessions(ctx context.Context, user string) error
+	// AppendAudit appends e to the audit log: the store gives it the next Seq, the hash of
+	// the entry before as Prev, and its Hash (AuditEntry.Chain), so that the log is one
+	// chain however many writers (goroutines, server instances) append at once. e's time is
+	// kept to the millisecond. (Record writes carry theirs: see WithAudit.)
+	AppendAudit(ctx context.Context, e *AuditEntry) error
+	// AuditLog reads audit entries, a page at a time, as they were appended.
+	AuditLog(ctx context.Context, q AuditQuery) (AuditPage, error)
+	// AddAuditCheckpoint keeps a signed head of the chain; AuditCheckpoints reads those
+	// kept, by Seq.
+	AddAuditCheckpoint(ctx context.Context, c *AuditCheckpoint) error
+	AuditCheckpoints(ctx context.Context) ([]AuditCheckpoint, error)
 }

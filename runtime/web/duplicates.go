@@ -35,7 +35,7 @@ type compareRow struct {
 
 // duplicates shows the comparison page.
 func (s *Server) duplicates(rq *request) {
-	r, err := s.Records.Get(rq.r.Context(), rq.actor, rq.r.PathValue("id"))
+	r, err := s.Records.Read(rq.r.Context(), rq.actor, rq.r.PathValue("id"))
 	if err != nil {
 		s.fail(rq, err)
 		return

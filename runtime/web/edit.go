@@ -37,7 +37,7 @@ type editView struct {
 // editable finds a record and an action of it that edits its declaration, which the user may
 // take now.
 func (s *Server) editable(rq *request) (*store.Record, *records.Action, bool) {
-	r, err := s.Records.Get(rq.r.Context(), rq.actor, rq.r.PathValue("id"))
+	r, err := s.Records.Read(rq.r.Context(), rq.actor, rq.r.PathValue("id"))
 	if err != nil {
 		s.fail(rq, err)
 		return nil, nil, false

@@ -241,7 +241,7 @@ type entryView struct {
 // record shows a record: its data page by page, status, flags, history, and the actions the
 // user may take on it now.
 func (s *Server) record(rq *request) {
-	r, err := s.Records.Get(rq.r.Context(), rq.actor, rq.r.PathValue("id"))
+	r, err := s.Records.Read(rq.r.Context(), rq.actor, rq.r.PathValue("id"))
 	if err != nil {
 		s.fail(rq, err)
 		return

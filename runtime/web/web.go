@@ -151,6 +151,7 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /verify", s.verifyPage)
 	mux.HandleFunc("POST /verify", s.verifyPage)
 	mux.HandleFunc("GET /static/{name}", s.static)
+	s.auditRoutes(mux)
 }
 
 // request is what every page of a logged-in user knows.
@@ -176,6 +177,7 @@ type view struct {
 	Events    []eventLink // the events the user may declare
 	Stats     bool        // the user reads statistics
 	Admin     bool        // the user administers users
+	Audit     bool        // the user reads the audit log
 	Flash     string
 	t         func(key string, args ...string) string
 }
@@ -217,6 +219,7 @@ func (s *Server) newView(lang, title string, rq *request) view {
 		}
 		v.Stats = len(s.Records.StatisticsEvents(rq.actor)) > 0
 		v.Admin = s.Users != nil && users.Administers(rq.actor)
+		v.Audit = rq.actor.Role.AuditLog
 		if c, err := rq.r.Cookie("crvsctl_flash"); err == nil {
 			v.Flash, _ = url.QueryUnescape(c.Value)
 			http.SetCookie(rq.w, &http.Cookie{Name: "crvsctl_flash", Path: "/", MaxAge: -1})

@@ -165,6 +165,9 @@ func open(ctx context.Context, client *mongo.Client, key, database string) (*Sto
 			}
 		}
 	}
+	if err := s.auditIndexes(ctx); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -416,7 +419,10 @@ func (s *Store) CreateRecord(ctx context.Context, r *store.Record) error {
 	if mongo.IsDuplicateKeyError(err) {
 		return store.ErrDuplicate
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	return s.recordAudit(ctx, r, "")
 }
 
 func (s *Store) Record(ctx context.Context, id string) (*store.Record, error) {
@@ -470,7 +476,7 @@ func (s *Store) UpdateRecord(ctx context.Context, r *store.Record, e store.Entry
 		}
 		return store.ErrConflict
 	}
-	return nil
+	return s.recordAudit(ctx, r, "")
 }
 
 // SetIndex replaces the record's keys and cells in one update guarded by its version: the
@@ -569,7 +575,7 @@ func (s *Store) NumberRecord(ctx context.Context, r *store.Record, e store.Entry
 			return store.ErrConflict // the lease ran out, and another request took the record
 		}
 		r.Number = next.Number
-		return nil
+		return s.recordAudit(ctx, &next, next.Number)
 	}
 	s.release(r.ID, token)
 	return fmt.Errorf("record %s: %d registration numbers in a row were taken (counter %s)", r.ID, maxTaken, counter)

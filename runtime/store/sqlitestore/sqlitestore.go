@@ -304,6 +304,10 @@ func Open(dir string) (*Store, error) {
 		w.Close()
 		return nil, fmt.Errorf("%s: users: %w", path, err)
 	}
+	if _, err := w.Exec(auditSchema); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("%s: the audit log's tables: %w", path, err)
+	}
 	r, err := sql.Open("sqlite", dsn("&_pragma=query_only(1)"))
 	if err != nil {
 		w.Close()
@@ -312,7 +316,7 @@ func Open(dir string) (*Store, error) {
 	r.SetMaxOpenConns(8)
 	r.SetMaxIdleConns(8)
 	s := &Store{path: path, w: w, r: r, writes: make(chan *write), quit: make(chan struct{}), done: make(chan struct{}), stmts: map[string]*sql.Stmt{}}
-	for _, q := range []string{insertRecord, insertTerms, insertWord, insertHistory, insertKeys, deleteKeys, addCounts, subtractCounts, dropCounts} {
+	for _, q := range []string{insertRecord, insertTerms, insertWord, insertHistory, insertKeys, deleteKeys, addCounts, subtractCounts, dropCounts, auditHead, insertAudit} {
 		st, err := w.Prepare(q)
 		if err != nil {
 			w.Close()
@@ -688,7 +692,13 @@ func (s *Store) CreateRecord(ctx context.Context, r *store.Record) error {
 	if err != nil {
 		return err
 	}
-	return s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error { return s.create(tx, r, ix) })
+	ae := store.AuditOf(ctx, r, "")
+	return s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		if err := s.create(tx, r, ix); err != nil {
+			return err
+		}
+		return s.recordAudit(ctx, tx, ae)
+	})
 }
 
 // create is CreateRecord's write, in a transaction; ix is indexOf(r). The record's cells
@@ -816,7 +826,13 @@ func (s *Store) UpdateRecord(ctx context.Context, r *store.Record, e store.Entry
 	if err != nil {
 		return err
 	}
-	return s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error { return s.update(ctx, tx, r, e, ix) })
+	ae := store.AuditOf(ctx, r, "")
+	return s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		if err := s.update(ctx, tx, r, e, ix); err != nil {
+			return err
+		}
+		return s.recordAudit(ctx, tx, ae)
+	})
 }
 
 // update is UpdateRecord's write, in a transaction; ix is indexOf(r). The record's version
@@ -917,6 +933,7 @@ func (s *Store) NumberRecord(ctx context.Context, r *store.Record, e store.Entry
 		return err
 	}
 	next := *r
+	actx := ctx // the caller's, carrying the audit entry; the write runs with the committer's
 	err = s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var version int64
 		err := tx.QueryRowContext(ctx, `SELECT version FROM records WHERE id = ?`, r.ID).Scan(&version)
@@ -936,6 +953,9 @@ func (s *Store) NumberRecord(ctx context.Context, r *store.Record, e store.Entry
 			next.Number = number(seq)
 			e.Number = next.Number
 			err := s.update(ctx, tx, &next, e, ix)
+			if err == nil {
+				return s.recordAudit(ctx, tx, store.AuditOf(actx, &next, next.Number))
+			}
 			if !errors.Is(err, store.ErrDuplicate) {
 				return err
 			}

@@ -54,6 +54,7 @@ var concurrent = []struct {
 	{"DocumentSavedAtOnce", testDocumentSavedAtOnce},
 	{"HangUps", testHangUps},
 	{"AssignAtOnce", testAssignAtOnce},
+	{"AuditAtOnce", testAuditAtOnce},
 }
 
 func closeAll(t *testing.T, stores ...store.Store) {
@@ -366,4 +367,16 @@ func (p *alternate) UpdateUser(ctx context.Context, u *store.User) error {
 }
 func (p *alternate) DeleteSessions(ctx context.Context, user string) error {
 	return p.next().DeleteSessions(ctx, user)
+}
+func (p *alternate) AppendAudit(ctx context.Context, e *store.AuditEntry) error {
+	return p.next().AppendAudit(ctx, e)
+}
+func (p *alternate) AuditLog(ctx context.Context, q store.AuditQuery) (store.AuditPage, error) {
+	return p.next().AuditLog(ctx, q)
+}
+func (p *alternate) AddAuditCheckpoint(ctx context.Context, c *store.AuditCheckpoint) error {
+	return p.next().AddAuditCheckpoint(ctx, c)
+}
+func (p *alternate) AuditCheckpoints(ctx context.Context) ([]store.AuditCheckpoint, error) {
+	return p.next().AuditCheckpoints(ctx)
 }

@@ -74,6 +74,7 @@ func Run(t *testing.T, open Open) {
 	tests = append(tests, bundleCases...)
 	tests = append(tests, assignmentCases...)
 	tests = append(tests, extraCases...)
+	tests = append(tests, auditCases...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			s := open(t)

@@ -37,7 +37,7 @@ bench:
 # bundle, CSV, XLSX, a package's CUE, a bundle file, a declaration sent to the API, a text answer,
 # the name of an uploaded document, a certificate's seal, Base45, a key file, a person's name
 # compared for duplicates, a population sheet, a record's answers as statistics read them, a
-# record's answers moved to a new version by a mapping).
+# record's answers moved to a new version by a mapping, an exported audit log).
 FUZZ = -run '^$$' -fuzztime 60s -fuzzminimizetime 50x
 fuzz:
 	go test ./rules $(FUZZ) -fuzz FuzzCheck
@@ -59,6 +59,7 @@ fuzz:
 	go test ./compiler $(FUZZ) -fuzz FuzzPopulation
 	go test ./runtime/stats $(FUZZ) -fuzz FuzzCells
 	go test ./migration $(FUZZ) -fuzz FuzzMove
+	go test ./runtime/audit $(FUZZ) -fuzz FuzzReadExport
 
 # The main job: the example country served with the embedded store (in ./crvsctl-data), every
 # user's password set to "demo-password" for the demonstration. Open http://127.0.0.1:8080/.

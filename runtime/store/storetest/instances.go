@@ -367,3 +367,12 @@ func (p *alternate) UpdateUser(ctx context.Context, u *store.User) error {
 func (p *alternate) DeleteSessions(ctx context.Context, user string) error {
 	return p.next().DeleteSessions(ctx, user)
 }
+func (p *alternate) SecondFactor(ctx context.Context, user string) (*store.SecondFactor, error) {
+	return p.next().SecondFactor(ctx, user)
+}
+func (p *alternate) SaveSecondFactor(ctx context.Context, f *store.SecondFactor) error {
+	return p.next().SaveSecondFactor(ctx, f)
+}
+func (p *alternate) DeleteSecondFactor(ctx context.Context, user string) error {
+	return p.next().DeleteSecondFactor(ctx, user)
+}

@@ -71,4 +71,3 @@ func (s *Store) DeleteSecondFactor(ctx context.Context, user string) error {
 	}
 	return nil
 }
-

@@ -86,6 +86,9 @@ type Authenticator struct {
 	// sessions (they exist, are active, and have a role and office of the bundle; see
 	// runtime/users). An error fails closed.
 	Active func(ctx context.Context, username string) (bool, error)
+	// Issuer names the service in authenticator apps (the country's registry); DefaultIssuer
+	// when empty. See secondfactor.go.
+	Issuer string
 }
 
 func (a *Authenticator) now() time.Time {
@@ -172,7 +175,9 @@ var dummyHash = params{memory: HashMemory, time: HashTime, threads: HashThreads}
 var hashSlots = make(chan struct{}, max(1, runtime.GOMAXPROCS(0)))
 
 // Login checks a user's password and opens a session: it returns the session token (for the
-// client's cookie; the store keeps only its hash) and the session. remoteAddr is the
+// client's cookie; the store keeps only its hash) and the session. A user with a second
+// factor gets ErrSecondFactorRequired instead, with a challenge for CompleteLogin in place of
+// the token, and the pending login in place of the session (it grants nothing). remoteAddr is the
 // client's address ("host:port" or a bare IP; see ClientAddr behind a proxy).
 //
 // The limits take the lockout-avoiding techniques of OWASP ASVS 4.0.3 2.2.1 (soft lockouts,
@@ -270,6 +275,12 @@ func (a *Authenticator) Login(ctx context.Context, username, password, remoteAdd
 		if err := a.Store.ClearFailures(ctx, key); err != nil {
 			return "", nil, fmt.Errorf("auth: clearing failed logins: %w", err)
 		}
+	}
+	// A user with a second factor gets a challenge, not a session (see CompleteLogin).
+	if need, err := a.needsCode(ctx, username); err != nil {
+		return "", nil, err
+	} else if need {
+		return a.challenge(ctx, username, now)
 	}
 	token, tokenHash := NewToken()
 	sess = &store.Session{

@@ -106,6 +106,9 @@ type Role struct {
 	// Administers are the roles whose users this role's users administer, within its
 	// jurisdiction (see runtime/users): never a role of wider jurisdiction than its own.
 	Administers []string `json:"administers,omitempty"`
+	// TwoFactor: the role's users log in with a second factor (TOTP), enrolled at their
+	// first login if they have none (see runtime/auth).
+	TwoFactor bool `json:"twoFactor,omitempty"`
 }
 
 // Event is a kind of vital event that can be registered.

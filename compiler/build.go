@@ -37,7 +37,7 @@ func (c *checker) bundle() *bundle.Bundle {
 	slices.SortFunc(b.Users, func(x, y bundle.User) int { return strings.Compare(x.Username, y.Username) })
 	for _, id := range slices.Sorted(maps.Keys(p.Roles)) {
 		r := p.Roles[id]
-		b.Roles = append(b.Roles, bundle.Role{ID: id, Label: or(r.Label, "role."+id), Jurisdiction: r.Jurisdiction, Grants: r.Grants, Reads: r.Reads, Statistics: r.Statistics, Administers: r.Administers})
+		b.Roles = append(b.Roles, bundle.Role{ID: id, Label: or(r.Label, "role."+id), Jurisdiction: r.Jurisdiction, Grants: r.Grants, Reads: r.Reads, Statistics: r.Statistics, Administers: r.Administers, TwoFactor: r.TwoFactor})
 	}
 	for _, id := range slices.Sorted(maps.Keys(p.Events)) {
 		b.Events = append(b.Events, c.bundleEvent(id, p.Events[id]))

@@ -65,6 +65,7 @@ type role struct {
 	Reads        []string            `json:"reads"`
 	Statistics   []string            `json:"statistics"`
 	Administers  []string            `json:"administers"`
+	TwoFactor    bool                `json:"twoFactor"`
 }
 
 type event struct {

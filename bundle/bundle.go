@@ -110,6 +110,9 @@ type Role struct {
 	Audited bool `json:"audited,omitempty"`
 	// AuditLog: the role searches and exports the audit log, within its jurisdiction.
 	AuditLog bool `json:"auditLog,omitempty"`
+	// TwoFactor: the role's users log in with a second factor (TOTP), enrolled at their
+	// first login if they have none (see runtime/auth).
+	TwoFactor bool `json:"twoFactor,omitempty"`
 }
 
 // Event is a kind of vital event that can be registered.

@@ -38,7 +38,7 @@ func (c *checker) bundle() *bundle.Bundle {
 	for _, id := range slices.Sorted(maps.Keys(p.Roles)) {
 		r := p.Roles[id]
 		b.Roles = append(b.Roles, bundle.Role{ID: id, Label: or(r.Label, "role."+id), Jurisdiction: r.Jurisdiction, Grants: r.Grants, Reads: r.Reads, Statistics: r.Statistics,
-			Administers: r.Administers, Audited: r.Audited, AuditLog: r.AuditLog})
+			Administers: r.Administers, Audited: r.Audited, AuditLog: r.AuditLog, TwoFactor: r.TwoFactor})
 	}
 	for _, id := range slices.Sorted(maps.Keys(p.Events)) {
 		b.Events = append(b.Events, c.bundleEvent(id, p.Events[id]))

@@ -67,6 +67,7 @@ type role struct {
 	Administers  []string            `json:"administers"`
 	Audited      bool                `json:"audited"`
 	AuditLog     bool                `json:"auditLog"`
+	TwoFactor    bool                `json:"twoFactor"`
 }
 
 type event struct {

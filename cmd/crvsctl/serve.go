@@ -287,7 +287,7 @@ name.`,
 		},
 	}
 	lf.add(list)
-	users.AddCommand(setPassword, list)
+	users.AddCommand(setPassword, list, newResetSecondFactorCommand())
 	return users
 }
 

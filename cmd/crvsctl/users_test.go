@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"strings"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/crvsctl/crvsctl/compiler"
 	"github.com/crvsctl/crvsctl/runtime/server"
+	"github.com/crvsctl/crvsctl/runtime/store"
 )
 
 // TestUsersList: once a server has seeded the store, users list shows each user with who keeps
@@ -55,5 +57,54 @@ func TestUsersList(t *testing.T) {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("users list lacks %q:\n%s", want, out.String())
 		}
+	}
+}
+
+// TestResetSecondFactor: the operator removes a user's second factor from the store.
+func TestResetSecondFactor(t *testing.T) {
+	b, diags := compiler.Build("../../countries/nerovia")
+	if b == nil {
+		t.Fatalf("nerovia: %v", diags)
+	}
+	dir := t.TempDir()
+	ctx := context.Background()
+	st, err := server.OpenStore(ctx, dir, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := server.New(b, st, slog.New(slog.NewTextHandler(io.Discard, nil)), server.Signing{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.SaveSecondFactor(ctx, &store.SecondFactor{User: "nadia.ferrow", Secret: "JBSWY3DPEHPK3PXP", Enrolled: true, Version: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	run := func(args ...string) (string, error) {
+		var out bytes.Buffer
+		root := newRootCommand()
+		root.SetOut(&out)
+		root.SetErr(io.Discard)
+		root.SetArgs(append([]string{"users", "reset-second-factor", "--data", dir}, args...))
+		err := root.Execute()
+		return out.String(), err
+	}
+	if out, err := run("nadia.ferrow"); err != nil || !strings.Contains(out, "second factor of nadia.ferrow removed") {
+		t.Fatalf("reset: %q, %v", out, err)
+	}
+	if out, err := run("nadia.ferrow"); err != nil || !strings.Contains(out, "had no second factor") {
+		t.Fatalf("reset again: %q, %v", out, err)
+	}
+	if _, err := run("nobody.here"); err == nil {
+		t.Fatal("an unknown user: no error")
+	}
+	st, err = server.OpenStore(ctx, dir, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, err := st.SecondFactor(ctx, "nadia.ferrow"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("after the reset: %v", err)
 	}
 }

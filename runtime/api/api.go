@@ -85,6 +85,7 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	s.userRoutes(mux)
 	mux.HandleFunc("GET /api/v1/audit", s.authed(s.auditLog))
 	mux.HandleFunc("GET /api/v1/audit/export", s.authed(s.auditExport))
+	s.secondFactorRoutes(mux)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "", "not-found", "no such API endpoint: "+r.Method+" "+r.URL.Path)
 	})
@@ -232,6 +233,17 @@ func (s *Server) authed(h handler) http.HandlerFunc {
 				return
 			}
 		}
+		// A user whose role requires a second factor enrols one before anything else.
+		if !passwordChangeRoutes[r.Pattern] && !enrolmentRoutes[r.Pattern] {
+			if must, err := s.mustEnrol(r.Context(), c); err != nil {
+				s.fail(w, r, err)
+				return
+			} else if must {
+				writeError(w, http.StatusForbidden, "", "second-factor-enrolment-required",
+					"your role requires a second factor: enrol one first (POST /api/v1/me/second-factor)")
+				return
+			}
+		}
 		h(w, r, c)
 	}
 }
@@ -250,6 +262,9 @@ type loginResponse struct {
 	// POST /api/v1/me/password (and me, logout) answers 403 password-change-required until
 	// the user sets a new one.
 	PasswordChangeRequired bool `json:"passwordChangeRequired,omitempty"`
+	// SecondFactorEnrolmentRequired: the user's role requires a second factor they have not
+	// enrolled; every endpoint but enrolmentRoutes answers 403 until they do.
+	SecondFactorEnrolmentRequired bool `json:"secondFactorEnrolmentRequired,omitempty"`
 }
 
 type userInfo struct {
@@ -286,6 +301,9 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	}
 	token, sess, err := s.Auth.Login(r.Context(), req.Username, req.Password, s.Auth.ClientAddr(r))
 	switch {
+	case errors.Is(err, auth.ErrSecondFactorRequired):
+		loginChallenge(w, token, sess.Expires)
+		return
 	case errors.Is(err, auth.ErrBadCredentials):
 		writeError(w, http.StatusUnauthorized, "", "bad-credentials", err.Error())
 		return
@@ -297,11 +315,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: token, Path: "/", Expires: sess.Expires,
-		HttpOnly: true, Secure: Secure(r, s.SecureCookies), SameSite: http.SameSiteStrictMode})
-	u, change := s.loginUser(r, sess.User)
-	writeJSON(w, http.StatusOK, loginResponse{Token: token, CSRF: sess.CSRF, Expires: sess.Expires,
-		User: u, PasswordChangeRequired: change})
+	s.loggedIn(w, r, token, sess.User, sess.CSRF, sess.Expires)
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request, c *caller) {
@@ -319,6 +333,9 @@ func (s *Server) me(w http.ResponseWriter, r *http.Request, c *caller) {
 		"jurisdiction": c.actor.Role.Jurisdiction, "queues": s.Records.Queues(c.actor)}
 	if c.user != nil {
 		me["passwordChangeRequired"] = c.user.MustChangePassword
+		if must, err := s.mustEnrol(r.Context(), c); err == nil {
+			me["secondFactorEnrolmentRequired"] = must
+		}
 		me["administers"] = c.actor.Role.Administers // the roles whose users the caller administers
 	}
 	writeJSON(w, http.StatusOK, me)

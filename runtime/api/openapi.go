@@ -21,6 +21,7 @@ func (s *Server) openAPI(w http.ResponseWriter, r *http.Request) {
 	s.oa.once.Do(func() {
 		doc := s.openAPIDocument()
 		usersOpenAPI(doc)
+		secondFactorOpenAPI(doc)
 		s.oa.doc, _ = json.Marshal(doc)
 	})
 	w.Header().Set("Content-Type", "application/json")

@@ -24,6 +24,8 @@ type adminSite struct {
 	t  *testing.T
 	h  http.Handler
 	st store.Store
+	// secrets are the TOTP secrets of users login enrolled (user-admin requires one).
+	secrets map[string]*enrolled
 }
 
 const adminPassword = "test-password"
@@ -73,16 +75,26 @@ func (s *adminSite) do(token, method, path string, body any) *httptest.ResponseR
 }
 
 type loginAnswer struct {
-	Token                  string
-	PasswordChangeRequired bool
+	Token                         string
+	PasswordChangeRequired        bool
+	SecondFactorEnrolmentRequired bool
+	SecondFactorRequired          bool
+	Challenge                     string
 }
 
+// login logs user in, answering or enrolling a second factor as their role requires
+// (secondfactor_test.go).
 func (s *adminSite) login(user, pw string) loginAnswer {
 	s.t.Helper()
 	w := s.do("", "POST", "/api/v1/login", map[string]string{"username": user, "password": pw})
 	var l loginAnswer
-	if err := json.Unmarshal(w.Body.Bytes(), &l); err != nil || l.Token == "" {
+	if err := json.Unmarshal(w.Body.Bytes(), &l); err == nil && l.SecondFactorRequired {
+		l = s.answerChallenge(user, l.Challenge)
+	} else if err != nil || l.Token == "" {
 		s.t.Fatalf("login of %s: %d %s", user, w.Code, w.Body)
+	}
+	if l.SecondFactorEnrolmentRequired && !l.PasswordChangeRequired {
+		s.enrol(user, l.Token)
 	}
 	return l
 }

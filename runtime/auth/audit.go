@@ -37,6 +37,27 @@ func (a *Authenticator) auditLogin(ctx context.Context, username, addr string, e
 	a.WriteAudit(ctx, &store.AuditEntry{Time: a.now(), User: username, Kind: kind, Details: details})
 }
 
+// auditCode writes the second step of a login: the session opened, or the code refused (a
+// wrong or used code, or the limits). An error of the store is not written.
+func (a *Authenticator) auditCode(ctx context.Context, user, addr string, err error) {
+	kind, reason := store.AuditLogin, ""
+	switch {
+	case err == nil:
+	case errors.Is(err, ErrBadCode):
+		kind, reason = store.AuditLoginFailed, "bad-code"
+	case errors.Is(err, ErrRateLimited):
+		kind, reason = store.AuditLoginFailed, "rate-limited"
+	default:
+		return
+	}
+	details, _ := json.Marshal(struct {
+		Address      string `json:"address"`
+		SecondFactor bool   `json:"secondFactor"`
+		Reason       string `json:"reason,omitempty"`
+	}{addr, true, reason})
+	a.WriteAudit(ctx, &store.AuditEntry{Time: a.now(), User: user, Kind: kind, Details: details})
+}
+
 // WriteAudit appends an entry through Audit (nothing without it), whatever the request's
 // context says (a client hanging up right after its login still leaves it in the log). A
 // failure goes to AuditFailed, and does not stop what it records: a login is not refused

@@ -90,6 +90,9 @@ type Authenticator struct {
 	// AuditFailed hears of an entry that could not be written (a log line).
 	Audit       AuditFunc
 	AuditFailed func(e *store.AuditEntry, err error)
+	// Issuer names the service in authenticator apps (the country's registry); DefaultIssuer
+	// when empty. See secondfactor.go.
+	Issuer string
 }
 
 func (a *Authenticator) now() time.Time {
@@ -176,7 +179,9 @@ var dummyHash = params{memory: HashMemory, time: HashTime, threads: HashThreads}
 var hashSlots = make(chan struct{}, max(1, runtime.GOMAXPROCS(0)))
 
 // Login checks a user's password and opens a session: it returns the session token (for the
-// client's cookie; the store keeps only its hash) and the session. remoteAddr is the
+// client's cookie; the store keeps only its hash) and the session. A user with a second
+// factor gets ErrSecondFactorRequired instead, with a challenge for CompleteLogin in place of
+// the token, and the pending login in place of the session (it grants nothing). remoteAddr is the
 // client's address ("host:port" or a bare IP; see ClientAddr behind a proxy).
 //
 // The limits take the lockout-avoiding techniques of OWASP ASVS 4.0.3 2.2.1 (soft lockouts,
@@ -275,6 +280,12 @@ func (a *Authenticator) Login(ctx context.Context, username, password, remoteAdd
 		if err := a.Store.ClearFailures(ctx, key); err != nil {
 			return "", nil, fmt.Errorf("auth: clearing failed logins: %w", err)
 		}
+	}
+	// A user with a second factor gets a challenge, not a session (see CompleteLogin).
+	if need, err := a.needsCode(ctx, username); err != nil {
+		return "", nil, err
+	} else if need {
+		return a.challenge(ctx, username, now)
 	}
 	token, tokenHash := NewToken()
 	sess = &store.Session{

@@ -23,6 +23,7 @@ type memStore struct {
 	passwords   map[string]string
 	sessions    map[string]store.Session
 	failures    map[string][]time.Time
+	factors     map[string]store.SecondFactor // see secondfactor_test.go
 }
 
 func newMemStore() *memStore {

@@ -214,9 +214,10 @@ func New(b *bundle.Bundle, st store.Store, log *slog.Logger, sign Signing) (*Ser
 	a := &api.Server{
 		Keys:    keys,
 		Records: &records.Service{Model: m, Store: st, Printer: printer, Versions: versions},
-		Auth:    &auth.Authenticator{Store: st, Active: dir.Active},
-		Users:   dir,
-		Log:     log,
+		// Authenticator apps list the account under the country's code.
+		Auth:  &auth.Authenticator{Store: st, Active: dir.Active, Issuer: "crvsctl " + m.Bundle.Country.Code},
+		Users: dir,
+		Log:   log,
 	}
 	s.auth, s.records, s.Users, s.seeded = a.Auth, a.Records, dir, seeded
 	a.Auth.Audit = s.auditFor

@@ -464,4 +464,13 @@ type Store interface {
 	// kept, by Seq.
 	AddAuditCheckpoint(ctx context.Context, c *AuditCheckpoint) error
 	AuditCheckpoints(ctx context.Context) ([]AuditCheckpoint, error)
+
+	// SecondFactor reads a user's second factor (ErrNotFound when they have none).
+	SecondFactor(ctx context.Context, user string) (*SecondFactor, error)
+	// SaveSecondFactor writes a user's second factor if the stored one is at f.Version-1
+	// (f.Version 1: if they have none), in one atomic write: else ErrConflict, and nothing
+	// changes. Two logins with one code, or one recovery code, race here: one wins.
+	SaveSecondFactor(ctx context.Context, f *SecondFactor) error
+	// DeleteSecondFactor removes a user's second factor (ErrNotFound when they have none).
+	DeleteSecondFactor(ctx context.Context, user string) error
 }

@@ -53,7 +53,8 @@ type Change struct {
 	At    time.Time
 	Admin string // the administrator; "" for the users sheet
 	// Ops are what changed: create, details, move, role, deactivate, reactivate,
-	// reset-password, change-password; sheet-create, sheet-update, sheet-deactivate for Seed.
+	// reset-password, change-password, reset-second-factor; sheet-create, sheet-update,
+	// sheet-deactivate for Seed.
 	Ops    []string
 	User   string
 	Before *store.User // nil for a creation

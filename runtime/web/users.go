@@ -195,6 +195,14 @@ func (s *Server) changeUser(rq *request) {
 	case "deactivate", "reactivate":
 		active := op == "reactivate"
 		e.Active = &active
+	case "reset-second-factor":
+		if _, err := s.Users.ResetSecondFactor(ctx, rq.actor, username, version); err != nil {
+			s.fail(rq, err)
+			return
+		}
+		flash(rq.w, s.Catalog.Text(rq.lang, "ui.users.secondFactorReset"))
+		http.Redirect(rq.w, rq.r, "/users/"+url.PathEscape(username), http.StatusSeeOther)
+		return
 	case "reset":
 		temp, err := s.Users.ResetPassword(ctx, rq.actor, username, version)
 		if err != nil {

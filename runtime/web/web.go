@@ -129,6 +129,7 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /{$}", s.home)
 	mux.HandleFunc("GET /login", s.loginPage)
 	mux.HandleFunc("POST /login", s.login)
+	s.secondFactorRoutes(mux)
 	mux.HandleFunc("POST /logout", s.page(s.logout))
 	mux.HandleFunc("POST /language", s.language)
 	mux.HandleFunc("GET /work", s.page(s.work))
@@ -465,6 +466,14 @@ func (s *Server) guard(h func(*request), files bool) http.HandlerFunc {
 				return
 			}
 		}
+		// A user whose role requires a second factor enrols one before anything else.
+		if must, err := s.mustEnrol(r.Context(), rq); err != nil {
+			s.fail(rq, err)
+			return
+		} else if must {
+			http.Redirect(w, r, "/second-factor", http.StatusSeeOther)
+			return
+		}
 		h(rq)
 	}
 }
@@ -613,6 +622,9 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	}
 	token, sess, err := s.Auth.Login(r.Context(), r.PostForm.Get("username"), r.PostForm.Get("password"), s.Auth.ClientAddr(r))
 	switch {
+	case errors.Is(err, auth.ErrSecondFactorRequired):
+		s.askCode(w, r, token)
+		return
 	case errors.Is(err, auth.ErrBadCredentials):
 		s.showLogin(w, r, http.StatusUnauthorized, s.Catalog.Text(lang, "ui.login.failed"))
 		return

@@ -380,3 +380,12 @@ func (p *alternate) AddAuditCheckpoint(ctx context.Context, c *store.AuditCheckp
 func (p *alternate) AuditCheckpoints(ctx context.Context) ([]store.AuditCheckpoint, error) {
 	return p.next().AuditCheckpoints(ctx)
 }
+func (p *alternate) SecondFactor(ctx context.Context, user string) (*store.SecondFactor, error) {
+	return p.next().SecondFactor(ctx, user)
+}
+func (p *alternate) SaveSecondFactor(ctx context.Context, f *store.SecondFactor) error {
+	return p.next().SaveSecondFactor(ctx, f)
+}
+func (p *alternate) DeleteSecondFactor(ctx context.Context, user string) error {
+	return p.next().DeleteSecondFactor(ctx, user)
+}

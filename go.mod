@@ -26,6 +26,8 @@ require (
 
 require github.com/hbollon/go-edlib v1.7.0
 
+require github.com/go-text/typesetting v0.3.5 // indirect
+
 require (
 	cel.dev/expr v0.25.1 // indirect
 	cuelabs.dev/go/oci/ociregistry v0.0.0-20260601085548-328ff8e2c943 // indirect

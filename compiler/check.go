@@ -458,8 +458,8 @@ func (c *checker) certificates(id string, ev event, rule func(string, rules.Kind
 					"certificate %s: %s is not one of the country's languages (%s)", name, lang, strings.Join(c.pkg.Country.Languages, ", "))
 			default:
 				if sup, err := pdf.Language(lang); err == nil && !sup.OK {
-					c.l.Errorf(at("languages", i), CodeLanguage, "print it in another of the country's languages until crvsctl shapes text",
-						"certificate %s: %s cannot be printed yet: %s (%s script); its certificates would come out garbled", name, lang, sup.Reason, sup.Script)
+					c.l.Errorf(at("languages", i), CodeLanguage, "print it in another of the country's languages",
+						"certificate %s: %s cannot be printed: %s (%s script); its certificates would come out garbled", name, lang, sup.Reason, sup.Script)
 				}
 			}
 		}

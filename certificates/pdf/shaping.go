@@ -7,6 +7,7 @@ import (
 	"strings"
 	"unicode"
 
+	gtbidi "github.com/go-text/typesetting/bidi"
 	"github.com/go-text/typesetting/di"
 	gofont "github.com/go-text/typesetting/font"
 	"github.com/go-text/typesetting/language"
@@ -81,6 +82,7 @@ type shaper struct {
 	hb    shaping.HarfbuzzShaper
 	seg   shaping.Segmenter
 	wrap  shaping.LineWrapper
+	bidi  gtbidi.Paragraph
 	fmap  fontmap
 }
 
@@ -147,9 +149,10 @@ type shapedLine struct {
 
 // shapedPara is a paragraph shaped, ready to be wrapped at any width.
 type shapedPara struct {
-	runes []rune
-	dir   di.Direction
-	runs  []shaping.Output
+	runes  []rune
+	levels []gtbidi.Level // the embedding level of each rune
+	dir    di.Direction
+	runs   []shaping.Output
 }
 
 // shapeText shapes the paragraphs of a text. rtl is the direction of a paragraph with no strong
@@ -168,6 +171,18 @@ func (s *shaper) shapeText(text []rune, fam *family, bold bool, lang language.La
 			p.dir = di.DirectionRTL
 		}
 		if len(para) > 0 {
+			def := gtbidi.LeftToRight
+			if p.dir == di.DirectionRTL {
+				def = gtbidi.RightToLeft
+			}
+			levels := s.bidi.Segment(para, def)
+			p.levels = make([]gtbidi.Level, len(para))
+			for i := range levels.NumRuns() {
+				run := levels.Run(i)
+				for j := run.Start; j < run.End; j++ {
+					p.levels[j] = run.Level
+				}
+			}
 			in := shaping.Input{Text: para, RunStart: 0, RunEnd: len(para), Direction: p.dir,
 				Size: fixed.I(shapeScale), Language: lang}
 			for _, run := range s.seg.Split(in, &s.fmap) {
@@ -223,9 +238,7 @@ func (s *shaper) lines(paras []shapedPara, maxW float64) []shapedLine {
 // line turns a wrapped line into glyphs in visual order.
 func (s *shaper) line(p shapedPara, l shaping.Line) shapedLine {
 	var sl shapedLine
-	visual := slices.Clone(l)
-	slices.SortFunc(visual, func(a, b shaping.Output) int { return int(a.VisualIndex - b.VisualIndex) })
-	for _, run := range visual {
+	for _, run := range visualOrder(p, l) {
 		fc := s.owner[run.Face]
 		embold := s.fmap.bold && fc != nil && !fc.bold
 		rtl := run.Direction.Progression() == di.TowardTopLeft
@@ -260,6 +273,45 @@ func (s *shaper) line(p shapedPara, l shaping.Line) shapedLine {
 		}
 	}
 	return sl
+}
+
+// visualOrder orders the runs of a line for display by rule L2 of the Bidirectional
+// Algorithm: from the highest embedding level to the lowest odd one, each sequence of runs at
+// that level or higher is reversed. (go-text's wrapper orders two levels only, so a number in a
+// Latin name inside Arabic text would land on the wrong side.) Glyphs within a run are already
+// in visual order.
+func visualOrder(p shapedPara, l shaping.Line) []shaping.Output {
+	runs := slices.Clone(l)
+	slices.SortFunc(runs, func(a, b shaping.Output) int { return a.Runes.Offset - b.Runes.Offset })
+	level := func(o shaping.Output) gtbidi.Level {
+		if o.Runes.Offset < len(p.levels) {
+			return p.levels[o.Runes.Offset]
+		}
+		return 0
+	}
+	var high, lowOdd gtbidi.Level = 0, 127
+	for _, o := range runs {
+		lv := level(o)
+		high = max(high, lv)
+		if lv%2 == 1 {
+			lowOdd = min(lowOdd, lv)
+		}
+	}
+	for lv := high; lv >= lowOdd && lv > 0; lv-- {
+		for i := 0; i < len(runs); {
+			if level(runs[i]) < lv {
+				i++
+				continue
+			}
+			j := i
+			for j < len(runs) && level(runs[j]) >= lv {
+				j++
+			}
+			slices.Reverse(runs[i:j])
+			i = j
+		}
+	}
+	return runs
 }
 
 // mirrored tells whether a character is drawn mirrored in right-to-left text: brackets, and the

@@ -293,3 +293,66 @@ func TestShapedCertificates(t *testing.T) {
 		})
 	}
 }
+
+// TestBidi: on an Arabic certificate, numbers and Latin names inside Arabic text keep their
+// order, the runs ordered right to left; a paragraph that starts with a Latin letter reads left
+// to right; lines wrap on shaped widths.
+func TestBidi(t *testing.T) {
+	r, err := NewRenderer(shapedTemplate(t, "ar"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := r.getShaper()
+	defer r.shapers.Put(s)
+	fam := r.families["bengali"]
+	// visual returns the letters and digits of a line left to right, Arabic letters as "ع".
+	visual := func(text string, width float64) []string {
+		var out []string
+		for _, l := range s.lines(s.shapeText([]rune(text), fam, false, r.otLang, r.rtl), width) {
+			var b strings.Builder
+			for _, g := range l.glyphs {
+				switch {
+				case g.char >= '0' && g.char <= '9' || g.char >= 'A' && g.char <= 'z':
+					b.WriteRune(g.char)
+				case g.char == ' ' && g.advance > 0:
+					b.WriteRune('_')
+				case g.glyph != 0 && g.advance > 0 && g.face.font == r.families["arabic"].regular.font:
+					if !strings.HasSuffix(b.String(), "ع") {
+						b.WriteRune('ع')
+					}
+				}
+			}
+			out = append(out, b.String())
+		}
+		return out
+	}
+	word := s.lines(s.shapeText([]rune("مارس"), fam, false, r.otLang, r.rtl), 100)[0].width
+	for _, c := range []struct {
+		text  string
+		width float64
+		want  []string
+	}{
+		{"14 مارس 2026", 100, []string{"2026_ع_14"}},
+		{"محمد Ahmed 2026", 100, []string{"Ahmed_2026_ع"}},
+		{"Ahmed محمد 2026", 100, []string{"Ahmed_2026_ع"}}, // starts with a Latin letter: left to right; the number follows محمد (rule W2)
+		{"مارس 2026 مارس", 100, []string{"ع_2026_ع"}},
+		{"مارس مارس مارس", 2.6 * word, []string{"ع_ع", "ع"}}, // wrapped: two words on the first line
+	} {
+		if got := visual(c.text, c.width); strings.Join(got, "|") != strings.Join(c.want, "|") {
+			t.Errorf("%q: %q, want %q", c.text, got, c.want)
+		}
+	}
+	// Alignment: left is the start side, the right in a right-to-left certificate.
+	for _, c := range []struct {
+		rtl   bool
+		align Align
+		want  float64
+	}{{false, Left, 0}, {false, Right, 60}, {true, Left, 60}, {true, Right, 0}, {true, Center, 30}} {
+		if got := (&Renderer{rtl: c.rtl}).indent(c.align, 100, 40); got != c.want {
+			t.Errorf("rtl %v align %s: indent %g, want %g", c.rtl, c.align, got, c.want)
+		}
+	}
+	if !RightToLeft("ar") || !RightToLeft("ur") || !RightToLeft("he") || RightToLeft("bn") || RightToLeft("en") {
+		t.Error("RightToLeft")
+	}
+}

@@ -512,3 +512,7 @@ func (p *page) showShaped(b []byte, line shapedLine, x, baseline, size float64) 
 	}
 	return b
 }
+
+// NeedsShaping tells whether a text goes through the shaper when printed: the compiler checks
+// those texts in glyphs, once shaped, and the others character by character.
+func NeedsShaping(text string) bool { return needsShaping(nfc(text)) }

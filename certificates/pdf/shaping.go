@@ -352,7 +352,7 @@ func (p *page) shapedText(e *element, name, text string) ([]shapedPara, error) {
 				continue
 			}
 		default:
-			if _, ok := e.family.glyph(c, false); !ok && !slices.Contains(missing, c) && Script(scriptOf(c)).OK {
+			if _, ok := e.family.glyph(c, e.Bold); !ok && !slices.Contains(missing, c) && Script(scriptOf(c)).OK {
 				missing = append(missing, c)
 			}
 		}

@@ -51,9 +51,11 @@ func readCorpus(t *testing.T) []corpusLine {
 
 // knownNastaliq is how many of the corpus's Urdu strings, shaped in Noto Nastaliq Urdu, are known
 // to differ from Debian bookworm's hb-shape (HarfBuzz 6.0): the glyphs and advances are the same,
-// but the vertical offsets of some glyphs ending a cursive chain (GPOS cursive attachment in a
-// right-to-left run) are not. Which HarfBuzz version go-text follows there is to be found out;
-// until then a certificate in Nastaliq may place a few letters off the line.
+// but a letter whose cursive chain passes over a zero-width mark glyph the font inserts (glyph
+// 972, GDEF class mark: کستان's kaf) gets no cursive offset from go-text v0.3.5, and is drawn
+// off the chain; Chromium draws it as hb-shape places it. A bug of go-text's GPOS cursive
+// attachment, to be reported there; until it is fixed a certificate in Nastaliq may set such a
+// letter off its line (Noto Sans Arabic and Naskh fonts are not affected).
 const knownNastaliq = 25
 
 // sameGlyphs: the same glyphs, advances and offsets within a font unit (rounding).

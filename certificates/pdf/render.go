@@ -14,6 +14,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/crvsctl/crvsctl/i18n"
 	"github.com/go-text/typesetting/language"
 	"golang.org/x/image/font/gofont/gobold"
 	"golang.org/x/image/font/gofont/goregular"
@@ -32,7 +33,7 @@ type Renderer struct {
 	background   int // index in images, -1 for none
 	opacities    []float64
 	lang         string
-	rtl          bool              // the language is written right to left: alignment mirrors
+	rtl          bool              // the language is written right to left (as the web pages say, i18n.RightToLeft): alignment mirrors
 	otLang       language.Language // for the shaper
 	shapers      sync.Pool         // of *shaper, one per goroutine laying out shaped text
 }
@@ -74,7 +75,7 @@ func NewRenderer(t Template) (*Renderer, error) {
 		w, h = h, w
 	}
 	r := &Renderer{pageW: w * mm, pageH: h * mm, families: map[string]*family{}, background: -1, lang: t.Lang,
-		rtl: t.Lang != "" && RightToLeft(t.Lang), otLang: language.NewLanguage(t.Lang)}
+		rtl: t.Lang != "" && i18n.RightToLeft(t.Lang), otLang: language.NewLanguage(t.Lang)}
 	var errs []error
 
 	goFont, err := r.addFamily(DefaultFont, Font{Regular: goregular.TTF, Bold: gobold.TTF})

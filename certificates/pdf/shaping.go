@@ -64,16 +64,6 @@ func rtlClass(c bidi.Class) bool {
 // simpleScript: one glyph a character, left to right, no contextual forms.
 func simpleScript(name string) bool { return slices.Contains(printable, name) }
 
-// rtlScripts are the scripts written right to left: a certificate in a language written in one
-// mirrors its alignment.
-var rtlScripts = []string{"Arabic", "Hebrew", "Syriac", "Thaana", "Nko", "Adlam", "Samaritan", "Mandaic", "Hanifi_Rohingya"}
-
-// RightToLeft tells whether a language (a BCP 47 tag) is written right to left.
-func RightToLeft(tag string) bool {
-	s, err := Language(tag)
-	return err == nil && slices.Contains(rtlScripts, s.Script)
-}
-
 // shaper is what shaping needs per goroutine: go-text's faces cache glyphs and are not safe for
 // concurrent use, so each holds its own, over the fonts parsed once.
 type shaper struct {

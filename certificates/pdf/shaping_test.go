@@ -354,7 +354,9 @@ func TestBidi(t *testing.T) {
 			t.Errorf("rtl %v align %s: indent %g, want %g", c.rtl, c.align, got, c.want)
 		}
 	}
-	if !RightToLeft("ar") || !RightToLeft("ur") || !RightToLeft("he") || RightToLeft("bn") || RightToLeft("en") {
-		t.Error("RightToLeft")
+	for lang, rtl := range map[string]bool{"ar": true, "ur": true, "he": true, "bn": false, "en": false} {
+		if r, err := NewRenderer(Template{Lang: lang}); err != nil || r.rtl != rtl {
+			t.Errorf("%s: right to left %v, want %v (%v)", lang, r.rtl, rtl, err)
+		}
 	}
 }

@@ -26,7 +26,9 @@ require (
 
 require github.com/hbollon/go-edlib v1.7.0
 
-require github.com/pquerna/otp v1.5.0 // indirect
+require github.com/pquerna/otp v1.5.0
+
+require github.com/go-text/typesetting v0.3.5
 
 require (
 	cel.dev/expr v0.25.1 // indirect

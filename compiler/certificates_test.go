@@ -108,11 +108,16 @@ func TestCertificateOtherScripts(t *testing.T) {
 	}
 }
 
-// TestCertificateScripts: a certificate in a language whose script needs shaping is refused.
+// TestCertificateScripts: a certificate in a language written in vertical lines (Mongolian in
+// its own script) is refused; one in a language whose script is shaped is not refused for it.
 func TestCertificateScripts(t *testing.T) {
-	dir := nerovia(t, "ar", map[string][2]string{"birth.cue": {`languages: ["en", "fr"]`, `languages: ["en", "ar"]`}})
+	dir := nerovia(t, "mn-Mong", map[string][2]string{"birth.cue": {`languages: ["en", "fr"]`, `languages: ["en", "mn-Mong"]`}})
 	got := errorsAbout(Validate(dir), "script")
-	if len(got) != 1 || !strings.Contains(got[0], "certificate birth-certificate: ar cannot be printed yet: its letters join and change shape") {
+	if len(got) != 1 || !strings.Contains(got[0], "certificate birth-certificate: mn-Mong cannot be printed: it is written in vertical lines") {
+		t.Errorf("errors: %q", got)
+	}
+	dir = nerovia(t, "ar", map[string][2]string{"birth.cue": {`languages: ["en", "fr"]`, `languages: ["en", "ar"]`}})
+	if got := errorsAbout(Validate(dir), "script"); len(got) != 0 {
 		t.Errorf("errors: %q", got)
 	}
 }
@@ -223,4 +228,57 @@ func TestInlineElements(t *testing.T) {
 	if n != 1 {
 		t.Errorf("%d placement diagnostics, want 1", n)
 	}
+}
+
+// TestCertificateConjuncts: a certificate in Hindi whose font has every Devanagari letter but
+// not the conjuncts (its substitutions gone) is refused once its texts are shaped, naming the
+// text and the conjuncts it lacks; with the font whole, it is not.
+func TestCertificateConjuncts(t *testing.T) {
+	devanagari, err := os.ReadFile("/usr/share/fonts/truetype/noto/NotoSansDevanagari-Regular.ttf")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("%v: CI must install Debian's fonts-noto-core", err)
+		}
+		t.Skipf("%v: apt-get install fonts-noto-core", err)
+	}
+	for _, c := range []struct {
+		name string
+		font []byte
+		want string
+	}{
+		{"whole", devanagari, ""},
+		{"no conjuncts", withoutGSUB(t, devanagari), `certificate birth-certificate: its fonts cannot print what its hi texts print, once shaped: "भारत गणराज्य": no conjunct for ज्य (it would print with a visible virama)`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := nerovia(t, "hi", map[string][2]string{"birth.cue": {"languages: [\"en\", \"fr\"]\n\t\t\tfonts: [_ethiopic]", "languages: [\"en\", \"hi\"]\n\t\t\tfonts: [{regular: \"certificates/fonts/deva.ttf\"}, _ethiopic]"}})
+			if err := os.WriteFile(filepath.Join(dir, "certificates/fonts/deva.ttf"), c.font, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			f := filepath.Join(dir, "translations.csv")
+			b, _ := os.ReadFile(f)
+			b = bytes.Replace(b, []byte("Republic of Nerovia,République de Nérovie,የኔሮቪያ ሪፐብሊክ,Republic of Nerovia"), []byte("Republic of Nerovia,République de Nérovie,የኔሮቪያ ሪፐብሊክ,भारत गणराज्य"), 1)
+			os.WriteFile(f, b, 0o644)
+			got := errorsAbout(Validate(dir), "once shaped")
+			switch {
+			case c.want == "" && len(got) != 0:
+				t.Errorf("errors: %q", got)
+			case c.want != "" && (len(got) != 1 || !strings.Contains(got[0], c.want)):
+				t.Errorf("errors: %q, want %q", got, c.want)
+			}
+		})
+	}
+}
+
+// withoutGSUB returns a font whose glyph substitutions are gone (its GSUB table renamed GSUA):
+// it has every character still, but no conjunct.
+func withoutGSUB(t testing.TB, font []byte) []byte {
+	t.Helper()
+	out := bytes.Clone(font)
+	numTables := int(out[4])<<8 | int(out[5])
+	i := bytes.Index(out[:12+16*numTables], []byte("GSUB"))
+	if i < 0 {
+		t.Fatal("no GSUB table")
+	}
+	copy(out[i:], "GSUA")
+	return out
 }

@@ -75,6 +75,7 @@ type checker struct {
 	statistics *bundle.Statistics                 // the population figures
 	files      map[string][]byte                  // the certificates' files, by path
 	cmaps      map[string]*pdf.Cmap               // the character maps of the fonts among them
+	chains     map[string]*fontChain              // certificates' fonts read for shaping, by language and files
 	fonts      map[string]*fontFile               // the fonts, read and parsed beside the other checks
 	tb         *tables
 }
@@ -460,8 +461,8 @@ func (c *checker) certificates(id string, ev event, rule func(string, rules.Kind
 					"certificate %s: %s is not one of the country's languages (%s)", name, lang, strings.Join(c.pkg.Country.Languages, ", "))
 			default:
 				if sup, err := pdf.Language(lang); err == nil && !sup.OK {
-					c.l.Errorf(at("languages", i), CodeLanguage, "print it in another of the country's languages until crvsctl shapes text",
-						"certificate %s: %s cannot be printed yet: %s (%s script); its certificates would come out garbled", name, lang, sup.Reason, sup.Script)
+					c.l.Errorf(at("languages", i), CodeLanguage, "print it in another of the country's languages",
+						"certificate %s: %s cannot be printed: %s (%s script); its certificates would come out garbled", name, lang, sup.Reason, sup.Script)
 				}
 			}
 		}
@@ -647,6 +648,9 @@ func (c *checker) fontCoverage(tb *tables) {
 				if missing := missingRunes(fonts, printed.runes); len(missing) > 0 {
 					c.l.Errorf(c.pos("events", id, "certificates", name, "languages"), CodeInvalid, "add a font of the package that has them (fonts: [{regular: \"fonts/....ttf\"}])",
 						"certificate %s: none of its fonts has %s, which its %s texts print", name, runeList(missing), lang)
+				} else if bad := c.shapedCoverage(cert, lang, printed.shaped); len(bad) > 0 {
+					c.l.Errorf(c.pos("events", id, "certificates", name, "languages"), CodeInvalid, "use a font of the package that has the script's conjuncts (its OpenType substitutions), such as Noto Sans for the script",
+						"certificate %s: its fonts cannot print what its %s texts print, once shaped: %s", name, lang, unprintedList(bad))
 				}
 			}
 			// Names are typed in any of the country's languages: a certificate whose fonts
@@ -664,6 +668,66 @@ func (c *checker) fontCoverage(tb *tables) {
 			}
 		}
 	}
+}
+
+// shapedCoverage shapes the texts of a certificate in a language that go through the shaper
+// (Arabic, the Indic scripts...) with its fonts, and returns those that would not print whole:
+// a conjunct the font lacks prints as a visible virama, which a font's character map does not
+// show. Each text is shaped once per set of fonts and language, whichever certificates print it.
+func (c *checker) shapedCoverage(cert certificate, lang string, texts []string) []*pdf.Unprinted {
+	if len(texts) == 0 {
+		return nil
+	}
+	var files [][]byte
+	key := lang
+	for _, f := range cert.Fonts {
+		if data, ok := c.files[f.Regular]; ok && c.cmaps[f.Regular] != nil {
+			files = append(files, data)
+			key += "\x00" + f.Regular
+		}
+	}
+	if c.chains == nil {
+		c.chains = map[string]*fontChain{}
+	}
+	ch := c.chains[key]
+	if ch == nil {
+		chain, err := pdf.NewFontChain(lang, files...)
+		if err != nil { // the fonts' own errors are reported where they are named
+			return nil
+		}
+		ch = &fontChain{chain: chain, checked: map[string]*pdf.Unprinted{}}
+		c.chains[key] = ch
+	}
+	var bad []*pdf.Unprinted
+	for _, t := range texts {
+		u, done := ch.checked[t]
+		if !done {
+			u = ch.chain.Check(t)
+			ch.checked[t] = u
+		}
+		if u != nil {
+			bad = append(bad, u)
+		}
+	}
+	return bad
+}
+
+// fontChain is a certificate's fonts read for shaping, and the texts checked with them.
+type fontChain struct {
+	chain   *pdf.FontChain
+	checked map[string]*pdf.Unprinted
+}
+
+// unprintedList names three texts that would not print, and how many more.
+func unprintedList(bad []*pdf.Unprinted) string {
+	var out []string
+	for _, u := range bad[:min(3, len(bad))] {
+		out = append(out, u.Error())
+	}
+	if len(bad) > 3 {
+		out = append(out, fmt.Sprintf("and %d more", len(bad)-3))
+	}
+	return strings.Join(out, "; ")
 }
 
 // goCmap is the character map of the Go fonts, which every certificate falls back on.
@@ -774,6 +838,8 @@ type runeSet struct {
 	bmp    []uint64 // a bit for each character of the Basic Multilingual Plane
 	astral map[rune]bool
 	runes  []rune
+	shaped []string // the texts that go through the shaper, each once, checked in glyphs
+	seen   map[string]bool
 }
 
 func newRuneSet() *runeSet { return &runeSet{bmp: make([]uint64, 0x10000/64)} }
@@ -800,8 +866,12 @@ func (s *runeSet) add(r rune) {
 func (s *runeSet) addText(text string) {
 	for i := 0; i < len(text); i++ {
 		if text[i] >= utf8.RuneSelf {
-			for _, r := range norm.NFC.String(text) {
+			text = norm.NFC.String(text)
+			for _, r := range text {
 				s.add(r)
+			}
+			if pdf.NeedsShaping(text) {
+				s.addShaped(text)
 			}
 			return
 		}
@@ -809,7 +879,20 @@ func (s *runeSet) addText(text string) {
 	}
 }
 
+func (s *runeSet) addShaped(text string) {
+	if s.seen == nil {
+		s.seen = map[string]bool{}
+	}
+	if !s.seen[text] {
+		s.seen[text] = true
+		s.shaped = append(s.shaped, text)
+	}
+}
+
 func (s *runeSet) addSet(o *runeSet) {
+	for _, t := range o.shaped {
+		s.addShaped(t)
+	}
 	for _, r := range o.runes {
 		s.add(r)
 	}

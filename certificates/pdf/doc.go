@@ -22,8 +22,14 @@
 //
 // # Scripts
 //
-// Like fpdf, this places one glyph per character, left to right, without shaping; see Script,
-// Language and CheckText for what prints and why the rest is refused, and Cmap.Missing and
-// Renderer.Missing for font coverage. Render refuses text it cannot print correctly (a
-// TextError) rather than print a garbled certificate.
+// Text in the scripts that print one glyph a character left to right (Latin, Greek, Cyrillic,
+// Ethiopic, Han...) is placed straight from the font's character map. Any other text — Arabic,
+// Hebrew, Bengali, Devanagari and the Indic scripts, Thai, marks left uncomposed — is shaped
+// with the HarfBuzz port of github.com/go-text/typesetting: ordered by the Unicode
+// Bidirectional Algorithm, shaped run by run with the font's OpenType tables, wrapped at UAX #14
+// break opportunities, and placed glyph by glyph, its text kept for copying and searching
+// (ToUnicode, ActualText); see shaping.go. Script, Language and CheckText say what cannot print
+// (scripts written in vertical lines); Cmap.Missing and Renderer.Missing say what a font lacks.
+// Render refuses text it cannot print correctly (a TextError) rather than print a garbled
+// certificate.
 package pdf

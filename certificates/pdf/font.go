@@ -1,6 +1,7 @@
 package pdf
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
 	"errors"
@@ -10,6 +11,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	gofont "github.com/go-text/typesetting/font"
+	"github.com/go-text/typesetting/font/opentype"
 	"golang.org/x/image/font/sfnt"
 )
 
@@ -27,9 +30,10 @@ type ttf struct {
 	italicAngle float64
 	fixedPitch  bool
 	numGlyphs   int
-	advances    []uint16 // advance width of each glyph, font units
-	loca        []uint32 // numGlyphs+1 offsets into glyf
-	id          string   // a hash of the file, for subset names
+	advances    []uint16     // advance width of each glyph, font units
+	loca        []uint32     // numGlyphs+1 offsets into glyf
+	id          string       // a hash of the file, for subset names
+	ot          *gofont.Font // parsed for the shaper (shaping.go), safe for concurrent use
 }
 
 // parseTTF reads a TrueType font (glyf outlines). OpenType fonts with CFF outlines and font
@@ -136,6 +140,13 @@ func parseTTF(data []byte) (*ttf, error) {
 	f.name = postScriptName(name)
 	sum := sha256.Sum256(data)
 	f.id = fmt.Sprintf("%x", sum[:8])
+	ld, err := opentype.NewLoader(bytes.NewReader(data))
+	if err == nil {
+		f.ot, err = gofont.NewFont(ld)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("damaged font: %v", err)
+	}
 	return f, nil
 }
 

@@ -14,6 +14,8 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/crvsctl/crvsctl/i18n"
+	"github.com/go-text/typesetting/language"
 	"golang.org/x/image/font/gofont/gobold"
 	"golang.org/x/image/font/gofont/goregular"
 	"rsc.io/qr/coding"
@@ -31,6 +33,9 @@ type Renderer struct {
 	background   int // index in images, -1 for none
 	opacities    []float64
 	lang         string
+	rtl          bool              // the language is written right to left (as the web pages say, i18n.RightToLeft): alignment mirrors
+	otLang       language.Language // for the shaper
+	shapers      sync.Pool         // of *shaper, one per goroutine laying out shaped text
 }
 
 // family is a font of the template: regular and bold faces, and where missing characters go.
@@ -44,6 +49,7 @@ type family struct {
 type face struct {
 	index int
 	font  *ttf
+	bold  bool // the family's bold face
 }
 
 type element struct {
@@ -68,7 +74,8 @@ func NewRenderer(t Template) (*Renderer, error) {
 	if t.Landscape {
 		w, h = h, w
 	}
-	r := &Renderer{pageW: w * mm, pageH: h * mm, families: map[string]*family{}, background: -1, lang: t.Lang}
+	r := &Renderer{pageW: w * mm, pageH: h * mm, families: map[string]*family{}, background: -1, lang: t.Lang,
+		rtl: t.Lang != "" && i18n.RightToLeft(t.Lang), otLang: language.NewLanguage(t.Lang)}
 	var errs []error
 
 	goFont, err := r.addFamily(DefaultFont, Font{Regular: goregular.TTF, Bold: gobold.TTF})
@@ -165,6 +172,7 @@ func (r *Renderer) addFamily(name string, f Font) (*family, error) {
 		if fam.bold, err = r.addFace(f.Bold); err != nil {
 			return nil, fmt.Errorf("bold: %w", err)
 		}
+		fam.bold.bold = true
 	}
 	r.families[name] = fam
 	return fam, nil
@@ -357,8 +365,9 @@ type document struct {
 // fontUse is a font a document uses: its object number and the glyphs used, with the character
 // each stands for (for copying and searching the text).
 type fontUse struct {
-	obj    int
-	glyphs map[uint16]rune
+	obj       int
+	glyphs    map[uint16]rune
+	ligatures map[uint16]string // glyphs standing for several characters
 }
 
 // add writes a page laid out, and notes the fonts, images and transparency it uses.
@@ -378,6 +387,16 @@ func (d *document) add(p *page) {
 		for g, c := range glyphs {
 			if _, ok := u.glyphs[g]; !ok {
 				u.glyphs[g] = c
+			}
+		}
+		if p.ligatures != nil {
+			for g, t := range p.ligatures[i] {
+				if _, ok := u.ligatures[g]; !ok {
+					if u.ligatures == nil {
+						u.ligatures = map[uint16]string{}
+					}
+					u.ligatures[g] = t
+				}
 			}
 		}
 	}
@@ -408,6 +427,8 @@ type page struct {
 	images    []bool
 	opacities []bool
 	err       error
+	shaper    *shaper             // taken from the Renderer's pool for the first shaped text
+	ligatures []map[uint16]string // by face index: a glyph standing for several characters
 }
 
 var contentPool = sync.Pool{New: func() any { b := make([]byte, 0, 32<<10); return &b }}
@@ -423,6 +444,9 @@ func (r *Renderer) layout(v Values) *page {
 	}
 	*buf = b[:0]
 	contentPool.Put(buf)
+	if p.shaper != nil {
+		r.shapers.Put(p.shaper)
+	}
 	return p
 }
 
@@ -631,6 +655,9 @@ func (p *page) textBox(b []byte, e *element, name, text string) ([]byte, error) 
 	if strings.TrimSpace(text) == "" {
 		return b, nil
 	}
+	if text = nfc(text); needsShaping(text) {
+		return p.shapedBox(b, e, name, text)
+	}
 	ps, err := shape(text, e.family, e.Bold, name)
 	if err != nil {
 		return b, err
@@ -656,14 +683,7 @@ func (p *page) textBox(b []byte, e *element, name, text string) ([]byte, error) 
 	for i, line := range lines {
 		baseline := top - float64(i)*lh - (lh-(asc-desc)*size)/2 - asc*size
 		lw := width(line) * size
-		x := e.X * mm
-		switch e.Align {
-		case Center:
-			x += (maxW - lw) / 2
-		case Right:
-			x += maxW - lw
-		}
-		b = p.show(b, line, x, baseline, size)
+		b = p.show(b, line, e.X*mm+p.r.indent(e.Align, maxW, lw), baseline, size)
 	}
 	return append(b, "ET\n"...), nil
 }
@@ -701,10 +721,25 @@ func (p *page) show(b []byte, line []placed, x, baseline, size float64) []byte {
 }
 
 // watermark draws one line of text across the page, centred, turned and translucent.
+// indent is where a line lw wide starts in a box maxW wide, aligned: left and right are the
+// start and end sides, mirrored for a language written right to left.
+func (r *Renderer) indent(align Align, maxW, lw float64) float64 {
+	switch {
+	case align == Center:
+		return (maxW - lw) / 2
+	case (align == Right) != r.rtl:
+		return maxW - lw
+	}
+	return 0
+}
+
 func (p *page) watermark(b []byte, e *element, name, text string) ([]byte, error) {
 	text = strings.Join(strings.Fields(text), " ")
 	if text == "" {
 		return b, nil
+	}
+	if text = nfc(text); needsShaping(text) {
+		return p.shapedWatermark(b, e, name, text)
 	}
 	ps, err := shape(text, e.family, e.Bold, name)
 	if err != nil {
@@ -853,11 +888,15 @@ func (d *document) writeFont(f *ttf, u *fontUse) {
 		num(f.italicAngle), num(float64(f.ascent)*k), num(float64(f.descent)*k), num(float64(f.capHeight)*k), n+3))
 	sub := f.subset(glyphs, u.glyphs)
 	pw.deflated(n+3, "/Length1 "+strconv.Itoa(len(sub)), sub)
-	pw.deflated(n+4, "", toUnicode(glyphs, u.glyphs))
+	pw.deflated(n+4, "", toUnicode(glyphs, u.glyphs, u.ligatures))
 }
 
 // toUnicode writes the CMap telling which character each glyph stands for.
-func toUnicode(glyphs []uint16, chars map[uint16]rune) []byte {
+func toUnicode(glyphs []uint16, chars map[uint16]rune, ligatures map[uint16]string) []byte {
+	glyphs = slices.DeleteFunc(slices.Clone(glyphs), func(g uint16) bool { // a glyph of no character alone: the line's ActualText has it
+		_, lig := ligatures[g]
+		return chars[g] == 0 && !lig
+	})
 	var b []byte
 	b = append(b, "/CIDInit/ProcSet findresource begin\n12 dict begin\nbegincmap\n"+
 		"/CIDSystemInfo<</Registry(Adobe)/Ordering(UCS)/Supplement 0>>def\n"+
@@ -871,7 +910,13 @@ func toUnicode(glyphs []uint16, chars map[uint16]rune) []byte {
 			b = append(b, '<')
 			b = appendHex16(b, g)
 			b = append(b, "><"...)
-			b = appendUTF16Hex(b, chars[g])
+			if t, ok := ligatures[g]; ok {
+				for _, c := range t {
+					b = appendUTF16Hex(b, c)
+				}
+			} else {
+				b = appendUTF16Hex(b, chars[g])
+			}
 			b = append(b, ">\n"...)
 		}
 		b = append(b, "endbfchar\n"...)

@@ -193,8 +193,8 @@ func TestSize(t *testing.T) {
 	}
 }
 
-// TestRefusesWhatItCannotPrint: a name in a script that needs shaping, or with a character no
-// font has, is an error naming the element, not a garbled certificate.
+// TestRefusesWhatItCannotPrint: a name with a character no font has, or in a script written in
+// vertical lines, is an error naming the element, not a garbled certificate.
 func TestRefusesWhatItCannotPrint(t *testing.T) {
 	r, err := NewRenderer(testTemplate(t, true, false))
 	if err != nil {
@@ -205,12 +205,13 @@ func TestRefusesWhatItCannotPrint(t *testing.T) {
 		missing       []rune
 		script        string
 	}{
-		{"name", "أمارة سلام", nil, "Arabic"},
-		{"name", "अमारा", nil, "Devanagari"},
+		{"name", "أمارة سلام", []rune("أمارةسل"), ""}, // shaped, but no font has Arabic letters
+		{"name", "अमारा", []rune("अमार"), ""},
 		{"name", "Amara 😀", []rune{'😀'}, ""},
-		{"am.name", "አማራ ꯃ", nil, "Meetei_Mayek"},
+		{"am.name", "አማራ ꯃ", []rune{'ꯃ'}, ""},
 		{"name", "Amara \ua7b5", []rune{'\ua7b5'}, ""}, // a Latin letter the Go fonts lack
-		{"name", "Amara \u05e9\u05dc\u05d5\u05dd", nil, "Hebrew"},
+		{"name", "Amara \u05e9\u05dc\u05d5\u05dd", []rune("שלום"), ""},
+		{"name", "Amara ᠮᠣᠩᠭᠣᠯ", nil, "Mongolian"},
 	} {
 		v := testValues(english, &amharic)
 		v.Text[c.element] = c.text

@@ -10,28 +10,30 @@ import (
 	"golang.org/x/text/unicode/norm"
 )
 
-// This renderer places one glyph per character, left to right, from the font's character map:
-// it does not shape text (no OpenType GSUB or GPOS, no bidirectional reordering). A script
-// prints correctly that way when each character has one glyph whatever its neighbours and the
-// line reads left to right. For the others a certificate would come out garbled — Arabic with
-// its letters unjoined and reversed, Devanagari without its conjuncts and with vowel signs on
-// the wrong side — so they are refused with a reason, until shaping exists.
+// Text in most scripts prints one glyph a character, left to right, from the font's character
+// map: Latin, Greek, Cyrillic, Ethiopic (its syllables are precomposed characters), Hangul once
+// NFC has composed the jamo, Han and kana. The renderer prints those directly. The others go
+// through the shaper (shaping.go): Arabic and the scripts whose letters join, written right to
+// left and ordered by the Unicode Bidirectional Algorithm; Devanagari, Bengali and the Indic
+// scripts whose vowel signs are reordered and whose consonant clusters combine into conjuncts;
+// Thai, and any mark left uncomposed, placed by the font's mark positioning. What the shaper
+// does is HarfBuzz's (the go-text port), with the font's OpenType tables: a font without them
+// prints such a script as badly as it would anywhere.
+//
+// Refused still: scripts written in vertical lines (Mongolian, Phags-pa), which a certificate's
+// horizontal text boxes cannot hold, and characters no Unicode version assigns.
 
 // ScriptSupport says whether a script prints correctly, and why not.
 type ScriptSupport struct {
 	Script string // Unicode script name, as in unicode.Scripts ("Latin", "Ethiopic")
 	OK     bool
+	Shaped bool   // it prints through the shaper (joining, reordering, marks, right to left)
 	Reason string // why not, for a message; empty when OK
 }
 
 // Reasons a script does not print.
 const (
-	reasonJoining = "its letters join and change shape with their neighbours, which needs text shaping (not implemented)"
-	reasonRTL     = "it is written right to left, which needs bidirectional reordering (not implemented)"
-	reasonIndic   = "its vowel signs and consonant clusters are reordered and combined into other glyphs, which needs text shaping (not implemented)"
-	reasonMarks   = "its vowel and tone marks stack above and below the letters, which needs mark positioning (not implemented)"
-	reasonUnknown = "this renderer does not know that it prints correctly without text shaping"
-	reasonCombine = "a combining mark with no precomposed character needs mark positioning (not implemented)"
+	reasonVertical = "it is written in vertical lines, which certificates' text boxes do not lay out"
 )
 
 // printable scripts: one glyph a character, left to right, no contextual forms. Ethiopic
@@ -44,18 +46,8 @@ var printable = []string{
 }
 
 var refused = map[string]string{
-	"Arabic": reasonJoining + "; " + reasonRTL, "Syriac": reasonJoining + "; " + reasonRTL,
-	"Nko": reasonJoining + "; " + reasonRTL, "Mongolian": reasonJoining, "Adlam": reasonJoining + "; " + reasonRTL,
-	"Hebrew": reasonRTL, "Thaana": reasonRTL, "Samaritan": reasonRTL, "Mandaic": reasonJoining + "; " + reasonRTL,
-	"Hanifi_Rohingya": reasonJoining + "; " + reasonRTL,
-	"Devanagari":      reasonIndic, "Bengali": reasonIndic, "Gurmukhi": reasonIndic, "Gujarati": reasonIndic,
-	"Oriya": reasonIndic, "Tamil": reasonIndic, "Telugu": reasonIndic, "Kannada": reasonIndic,
-	"Malayalam": reasonIndic, "Sinhala": reasonIndic, "Tibetan": reasonIndic, "Myanmar": reasonIndic,
-	"Khmer": reasonIndic, "Javanese": reasonIndic, "Balinese": reasonIndic, "Sundanese": reasonIndic,
-	"Chakma": reasonIndic, "Tai_Tham": reasonIndic, "Ol_Chiki": reasonUnknown,
-	"Thai": reasonMarks, "Lao": reasonMarks, "Tai_Viet": reasonMarks,
-	"Inherited": reasonCombine,
-	"Unknown":   "not an assigned Unicode character",
+	"Mongolian": reasonVertical, "Phags_Pa": reasonVertical,
+	"Unknown": "not an assigned Unicode character",
 }
 
 // Script tells whether a Unicode script, by its name in unicode.Scripts, prints correctly.
@@ -69,7 +61,7 @@ func Script(name string) ScriptSupport {
 	if _, ok := unicode.Scripts[name]; !ok {
 		return ScriptSupport{Script: name, Reason: "not a Unicode script"}
 	}
-	return ScriptSupport{Script: name, Reason: reasonUnknown}
+	return ScriptSupport{Script: name, OK: true, Shaped: true}
 }
 
 // Language tells whether a language prints correctly, by the script it is written in: the
@@ -86,7 +78,7 @@ func Language(tag string) (ScriptSupport, error) {
 	}
 	name, ok := iso15924[s.String()]
 	if !ok {
-		return ScriptSupport{Script: s.String(), Reason: reasonUnknown}, nil
+		return ScriptSupport{Script: s.String(), OK: true, Shaped: true}, nil
 	}
 	return Script(name), nil
 }
@@ -104,7 +96,7 @@ var iso15924 = map[string]string{
 	"Taml": "Tamil", "Telu": "Telugu", "Knda": "Kannada", "Mlym": "Malayalam", "Sinh": "Sinhala",
 	"Tibt": "Tibetan", "Mymr": "Myanmar", "Khmr": "Khmer", "Java": "Javanese", "Bali": "Balinese",
 	"Sund": "Sundanese", "Cakm": "Chakma", "Lana": "Tai_Tham", "Olck": "Ol_Chiki",
-	"Thai": "Thai", "Laoo": "Lao", "Tavt": "Tai_Viet",
+	"Thai": "Thai", "Laoo": "Lao", "Tavt": "Tai_Viet", "Phag": "Phags_Pa",
 }
 
 // ScriptProblem is a script in a text that does not print correctly.

@@ -22,26 +22,27 @@ func TestLanguage(t *testing.T) {
 		{"el", "Greek", true, ""},
 		{"ka", "Georgian", true, ""},
 		{"yo", "Latin", true, ""},
-		{"ar", "Arabic", false, "join"},
-		{"fa", "Arabic", false, "join"},
-		{"ur", "Arabic", false, "join"},
-		{"he", "Hebrew", false, "right to left"},
-		{"hi", "Devanagari", false, "reordered"},
-		{"ne", "Devanagari", false, "reordered"},
-		{"bn", "Bengali", false, "reordered"},
-		{"ta", "Tamil", false, "reordered"},
-		{"my", "Myanmar", false, "reordered"},
-		{"km", "Khmer", false, "reordered"},
-		{"th", "Thai", false, "mark positioning"},
-		{"lo", "Lao", false, "mark positioning"},
-		{"ff-Adlm", "Adlam", false, "join"},
+		{"ar", "Arabic", true, ""},
+		{"fa", "Arabic", true, ""},
+		{"ur", "Arabic", true, ""},
+		{"he", "Hebrew", true, ""},
+		{"hi", "Devanagari", true, ""},
+		{"ne", "Devanagari", true, ""},
+		{"bn", "Bengali", true, ""},
+		{"ta", "Tamil", true, ""},
+		{"my", "Myanmar", true, ""},
+		{"km", "Khmer", true, ""},
+		{"th", "Thai", true, ""},
+		{"lo", "Lao", true, ""},
+		{"ff-Adlm", "Adlam", true, ""},
+		{"mn-Mong", "Mongolian", false, "vertical lines"},
 	} {
 		s, err := Language(c.tag)
 		if err != nil {
 			t.Errorf("%s: %v", c.tag, err)
 			continue
 		}
-		if s.Script != c.script || s.OK != c.ok || !strings.Contains(s.Reason, c.reason) {
+		if s.Script != c.script || s.OK != c.ok || !strings.Contains(s.Reason, c.reason) || s.Shaped != (s.OK && !simpleScript(s.Script)) {
 			t.Errorf("%s: %+v, want %s ok=%v reason with %q", c.tag, s, c.script, c.ok, c.reason)
 		}
 	}
@@ -62,13 +63,15 @@ func TestCheckText(t *testing.T) {
 		{"Ἀλέξανδρος Παπαδόπουλος", nil},
 		{"Иван Петрович Сидоров", nil},
 		{"Nguyễn Thị Minh Khai", nil},
-		{"Ade\u0301wale\u0301", nil},               // e + combining acute: NFC makes é
-		{"O\u0323la", nil},                         // O + dot below: NFC makes Ọ
-		{"O\u0323\u0300la", []string{"Inherited"}}, // Ọ̀ has no precomposed form: the grave stays combining
-		{"محمد Ali", []string{"Arabic"}},
-		{"שלום", []string{"Hebrew"}},
-		{"राम and রাম", []string{"Devanagari", "Bengali"}},
-		{"สมชาย", []string{"Thai"}},
+		{"Ade\u0301wale\u0301", nil}, // e + combining acute: NFC makes é
+		{"O\u0323la", nil},           // O + dot below: NFC makes Ọ
+		{"O\u0323\u0300la", nil},     // Ọ̀ has no precomposed form: the grave is placed by the shaper
+		{"محمد Ali", nil},
+		{"שלום", nil},
+		{"राम and রাম", nil},
+		{"สมชาย", nil},
+		{"ᠮᠣᠩᠭᠣᠯ", []string{"Mongolian"}},
+		{"\U000E0080", []string{"Unknown"}},
 		{"Amara\u200d\u00ad\u200e", nil}, // format characters print nothing
 	} {
 		var got []string
@@ -91,7 +94,10 @@ func TestScript(t *testing.T) {
 	if s := Script("Klingon"); s.OK || s.Reason != "not a Unicode script" {
 		t.Errorf("Klingon: %+v", s)
 	}
-	if s := Script("Runic"); s.OK || !strings.Contains(s.Reason, "does not know") {
-		t.Errorf("Runic, not known to print: %+v", s)
+	if s := Script("Runic"); !s.OK || !s.Shaped {
+		t.Errorf("Runic, printed through the shaper: %+v", s)
+	}
+	if s := Script("Mongolian"); s.OK || !strings.Contains(s.Reason, "vertical") {
+		t.Errorf("Mongolian, written in vertical lines: %+v", s)
 	}
 }

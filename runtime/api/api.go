@@ -367,7 +367,26 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request, c *caller) {
 }
 
 func (s *Server) eventSchema(w http.ResponseWriter, r *http.Request, c *caller) {
-	ev, ok := s.Records.Model.Events[r.PathValue("event")]
+	m := s.Records.Model
+	if h := r.URL.Query().Get("bundle"); h != "" && h != m.Bundle.Hash {
+		// The form of an older version a record is at (its "bundle"): what an edit of a
+		// record that does not move to the current version is checked against.
+		if s.Records.Versions == nil {
+			writeError(w, http.StatusNotFound, "/bundle", "unknown-bundle", "no such version of the package")
+			return
+		}
+		v, err := s.Records.Versions.Get(r.Context(), h)
+		if errors.Is(err, records.ErrUnknownVersion) {
+			writeError(w, http.StatusNotFound, "/bundle", "unknown-bundle", "no such version of the package")
+			return
+		}
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		m = v.Model
+	}
+	ev, ok := m.Events[r.PathValue("event")]
 	if !ok {
 		writeError(w, http.StatusNotFound, "/event", "unknown-event", "no such event")
 		return

@@ -136,7 +136,8 @@ func (s *Server) openAPIDocument() obj {
 			"/api/v1/logout": obj{"post": obj{"summary": "Log out", "responses": with(obj{"204": answer("logged out", nil)}, refusals("401"))}},
 			"/api/v1/me":     obj{"get": obj{"summary": "The user, their jurisdiction and work queues", "responses": with(obj{"200": answer("the user", nil)}, refusals("401"))}},
 			"/api/v1/events": obj{"get": obj{"summary": "The events, with the actions the user's role grants", "responses": with(obj{"200": answer("events", nil)}, refusals("401"))}},
-			"/api/v1/events/{event}/schema": obj{"get": obj{"summary": "The JSON Schema of a declaration", "parameters": []any{pathParam("event")},
+			"/api/v1/events/{event}/schema": obj{"get": obj{"summary": "The JSON Schema of a declaration", "parameters": []any{pathParam("event"),
+				obj{"name": "bundle", "in": "query", "schema": str, "description": "the hash of an older version of the package (a record's bundle): its form's schema; the current one's when absent"}},
 				"responses": with(obj{"200": answer("a JSON Schema", nil)}, refusals("401", "404"))}},
 			"/api/v1/records": obj{
 				"post": obj{"summary": "Declare an event", "requestBody": jsonBody(ref("Declare")),

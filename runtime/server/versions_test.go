@@ -178,6 +178,15 @@ func TestRecordsKeepTheirVersion(t *testing.T) {
 		t.Error("the page of a record of version 1 shows version 2's label")
 	}
 
+	// Its form's schema, for a client editing it on its own version.
+	if a := lidya.expect(t, http.StatusOK, "GET", "/api/v1/events/birth/schema?bundle="+v1.Hash, nil); !bytes.Contains(a.Body, []byte(`"mother.occupation"`)) {
+		t.Error("the schema of version 1 has no mother.occupation")
+	}
+	if a := lidya.expect(t, http.StatusOK, "GET", "/api/v1/events/birth/schema", nil); !bytes.Contains(a.Body, []byte(`"mother.profession"`)) {
+		t.Error("the current schema has no mother.profession")
+	}
+	lidya.expect(t, http.StatusNotFound, "GET", "/api/v1/events/birth/schema?bundle=sha256:00", nil)
+
 	// Printed on version 1's certificate.
 	a := lidya.expect(t, http.StatusOK, "POST", "/api/v1/records/"+ids[0]+"/actions/print", map[string]any{"version": old.Version, "language": "en"})
 	if text := pdfText(t, a.Body); !strings.Contains(text, "Certificate of Birth") || strings.Contains(text, "Extract of the Register") {

@@ -10,7 +10,7 @@ import (
 // user are in the audit log, by whom, with what changed.
 func TestUserChangesAudited(t *testing.T) {
 	base, _ := inProcess(t)
-	admin := login(t, base, "nadia.ferrow")
+	admin := login(t, base, "fenna.albrecq")
 	var lidya struct{ Version int64 }
 	admin.expect(t, http.StatusOK, "GET", "/api/v1/users/lidya.verhane", nil).decode(t, &lidya)
 	admin.expect(t, http.StatusOK, "POST", "/api/v1/users/lidya.verhane/reset-password", map[string]any{"version": lidya.Version})
@@ -28,7 +28,7 @@ func TestUserChangesAudited(t *testing.T) {
 		if e.User == "users-sheet" && strings.Contains(e.Action, "sheet-create") && e.Details["user"] == "lidya.verhane" {
 			sheet = true
 		}
-		if e.User == "nadia.ferrow" && strings.Contains(e.Action, "reset-password") && e.Details["user"] == "lidya.verhane" && e.Office == "CR0101" {
+		if e.User == "fenna.albrecq" && strings.Contains(e.Action, "reset-password") && e.Details["user"] == "lidya.verhane" && e.Office == "CR0101" {
 			reset = true
 		}
 	}

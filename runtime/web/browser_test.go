@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -30,8 +31,16 @@ func loginIn(t *testing.T, tab *browsertest.Tab, s *site, username string) {
 		chromedp.SendKeys(`#username`, username),
 		chromedp.SendKeys(`#password`, password),
 		chromedp.Click(`form.login button`),
-		chromedp.WaitVisible(`nav`),
 	)
+	// Polled in whatever page the tab shows: a wait on the login page's document could miss
+	// the page the click navigates to (it did, once, on a loaded machine).
+	waitShown(tab, `nav`)
+}
+
+// waitShown waits until the page the tab shows, whichever it is by then, has an element
+// matching selector that is laid out (as chromedp.WaitVisible, through navigations).
+func waitShown(tab *browsertest.Tab, selector string) {
+	tab.WaitFor(`(e => e !== null && e.getClientRects().length > 0)(document.querySelector(` + strconv.Quote(selector) + `))`)
 }
 
 // fill sets the form's inputs by name as a registrar would, each with its input and change

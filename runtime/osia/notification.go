@@ -4,123 +4,32 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"maps"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/crvsctl/crvsctl/runtime/records"
 	"github.com/crvsctl/crvsctl/runtime/store"
 )
 
-// Subscription is a subscriber's request to be sent the messages of one topic.
-type Subscription struct {
-	ID       string
-	Owner    string // the user who subscribed: messages go to them while they may read them
-	Topic    string // an OSIA event type: liveBirth, death, updatePerson...
-	Protocol string // http (email is refused: the register sends no mail for OSIA)
-	Address  string // the URL messages are POSTed to
-	Policy   string // "countdown,max" as the subscriber gave it, or ""
-	// Active: the subscriber confirmed with Token; messages go to active subscriptions only.
-	Active  bool
-	Token   string
-	Created time.Time
-}
+// Subscription is a subscriber's request to be sent the messages of one topic (an OSIA
+// event type: liveBirth, death, updatePerson...) at an address, over http (email is refused:
+// the register sends no mail for OSIA). Messages go to active (confirmed) subscriptions only,
+// and only while their owner may read the record.
+type Subscription = store.Subscription
 
 // view is a subscription as OSIA's Subscription object.
-func (s Subscription) view() map[string]any {
+func view(s Subscription) map[string]any {
 	v := map[string]any{"uuid": s.ID, "topic": s.Topic, "protocol": s.Protocol, "address": s.Address, "active": s.Active}
 	if s.Policy != "" {
 		v["policy"] = s.Policy
 	}
 	return v
-}
-
-// ErrNoSubscription is a subscription (or token) that does not exist, or not for its caller.
-var ErrNoSubscription = errors.New("no such subscription")
-
-// Subscriptions keep subscriptions. Subscribe is idempotent, as OSIA asks: the same owner,
-// topic, protocol and address give back the subscription made first.
-type Subscriptions interface {
-	Subscribe(ctx context.Context, s Subscription) (Subscription, error)
-	List(ctx context.Context, owner string) ([]Subscription, error)
-	Unsubscribe(ctx context.Context, owner, id string) error
-	// Confirm activates the owner's subscription with this token.
-	Confirm(ctx context.Context, owner, token string) (Subscription, error)
-	// Active are the confirmed subscriptions to a topic.
-	Active(ctx context.Context, topic string) ([]Subscription, error)
-}
-
-// Memory keeps subscriptions in the memory of one instance: what a single-instance register
-// (and the tests) need until the store keeps them; lost at restart, not shared between
-// instances.
-type Memory struct {
-	mu   sync.Mutex
-	subs []Subscription
-}
-
-func (m *Memory) Subscribe(_ context.Context, s Subscription) (Subscription, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	for _, old := range m.subs {
-		if old.Owner == s.Owner && old.Topic == s.Topic && old.Protocol == s.Protocol && old.Address == s.Address {
-			return old, nil
-		}
-	}
-	m.subs = append(m.subs, s)
-	return s, nil
-}
-
-func (m *Memory) List(_ context.Context, owner string) ([]Subscription, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	var out []Subscription
-	for _, s := range m.subs {
-		if s.Owner == owner {
-			out = append(out, s)
-		}
-	}
-	return out, nil
-}
-
-func (m *Memory) Unsubscribe(_ context.Context, owner, id string) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	for i, s := range m.subs {
-		if s.Owner == owner && s.ID == id {
-			m.subs = slices.Delete(m.subs, i, i+1)
-			return nil
-		}
-	}
-	return ErrNoSubscription
-}
-
-func (m *Memory) Confirm(_ context.Context, owner, token string) (Subscription, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	for i, s := range m.subs {
-		if s.Owner == owner && s.Token == token && token != "" {
-			m.subs[i].Active = true
-			return m.subs[i], nil
-		}
-	}
-	return Subscription{}, ErrNoSubscription
-}
-
-func (m *Memory) Active(_ context.Context, topic string) ([]Subscription, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	var out []Subscription
-	for _, s := range m.subs {
-		if s.Active && s.Topic == topic {
-			out = append(out, s)
-		}
-	}
-	return out, nil
 }
 
 // Topics are the topics the actor may subscribe to: the OSIA event types of the events their
@@ -171,19 +80,23 @@ func (s *Service) Subscribe(w http.ResponseWriter, r *http.Request, actor *recor
 		writeError(w, http.StatusBadRequest, CodeInvalidParameter, "the policy is two integers separated by a comma: countdown,max")
 		return
 	}
-	sub, err := s.Subscriptions.Subscribe(r.Context(), Subscription{ID: newID(), Owner: actor.User.Username, Topic: topic,
+	sub, err := s.Records.Store.AddSubscription(r.Context(), &Subscription{ID: newID(), Owner: actor.User.Username, Topic: topic,
 		Protocol: protocol, Address: address, Policy: policy, Token: newID(), Created: s.now()})
+	if errors.Is(err, store.ErrTooManySubscriptions) {
+		writeError(w, http.StatusBadRequest, CodeInvalidParameter, fmt.Sprintf("you keep %d subscriptions already: unsubscribe from some first", store.MaxSubscriptions))
+		return
+	}
 	if err != nil {
 		s.fail(w, err)
 		return
 	}
 	if !sub.Active && s.Deliver != nil {
-		if err := s.Deliver(r.Context(), s.Confirmation(sub)); err != nil {
+		if err := s.Deliver(r.Context(), s.Confirmation(*sub)); err != nil {
 			s.fail(w, err)
 			return
 		}
 	}
-	writeJSON(w, http.StatusOK, sub.view())
+	writeJSON(w, http.StatusOK, view(*sub))
 }
 
 func goodAddress(a string) bool {
@@ -200,14 +113,14 @@ func goodPolicy(p string) bool {
 
 // ListSubscriptions answers GET /v1/subscriptions: the caller's subscriptions.
 func (s *Service) ListSubscriptions(w http.ResponseWriter, r *http.Request, actor *records.Actor) {
-	subs, err := s.Subscriptions.List(r.Context(), actor.User.Username)
+	subs, err := s.Records.Store.Subscriptions(r.Context(), store.SubscriptionQuery{Owner: actor.User.Username})
 	if err != nil {
 		s.fail(w, err)
 		return
 	}
 	out := []map[string]any{}
 	for _, sub := range subs {
-		out = append(out, sub.view())
+		out = append(out, view(sub))
 	}
 	writeJSON(w, http.StatusOK, out)
 }
@@ -215,9 +128,9 @@ func (s *Service) ListSubscriptions(w http.ResponseWriter, r *http.Request, acto
 // Unsubscribe answers DELETE /v1/subscriptions/{uuid}: 204, or 404 when the caller has no
 // such subscription.
 func (s *Service) Unsubscribe(w http.ResponseWriter, r *http.Request, actor *records.Actor) {
-	err := s.Subscriptions.Unsubscribe(r.Context(), actor.User.Username, r.PathValue("uuid"))
+	err := s.Records.Store.DeleteSubscription(r.Context(), actor.User.Username, r.PathValue("uuid"))
 	switch {
-	case errors.Is(err, ErrNoSubscription):
+	case errors.Is(err, store.ErrNotFound):
 		w.WriteHeader(http.StatusNotFound)
 	case err != nil:
 		s.fail(w, err)
@@ -229,9 +142,9 @@ func (s *Service) Unsubscribe(w http.ResponseWriter, r *http.Request, actor *rec
 // Confirm answers GET /v1/subscriptions/confirm?token=: the caller's subscription the token
 // was sent for is active from now on.
 func (s *Service) Confirm(w http.ResponseWriter, r *http.Request, actor *records.Actor) {
-	_, err := s.Subscriptions.Confirm(r.Context(), actor.User.Username, r.URL.Query().Get("token"))
+	_, err := s.Records.Store.ConfirmSubscription(r.Context(), actor.User.Username, r.URL.Query().Get("token"))
 	switch {
-	case errors.Is(err, ErrNoSubscription):
+	case errors.Is(err, store.ErrNotFound):
 		writeError(w, http.StatusBadRequest, CodeInvalidParameter, "invalid token")
 	case err != nil:
 		s.fail(w, err)
@@ -293,7 +206,7 @@ func (s *Service) Notifications(ctx context.Context, r *store.Record, action str
 	if topic == "" || r.Number == "" {
 		return nil, nil
 	}
-	subs, err := s.Subscriptions.Active(ctx, topic)
+	subs, err := s.Records.Store.Subscriptions(ctx, store.SubscriptionQuery{Topic: topic, ActiveOnly: true})
 	if err != nil || len(subs) == 0 {
 		return nil, err
 	}

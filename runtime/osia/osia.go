@@ -6,8 +6,9 @@
 //     expressions (verifyPersonAttributes), without the caller seeing more than it asks;
 //   - the Notification interface (1.2.0), subscriber's side: subscribe to the topics the
 //     register publishes (the OSIA event types its package names: liveBirth, death,
-//     updatePerson...), list them, unsubscribe, confirm; and, for the outbox that delivers
-//     them, the messages a record's action owes each subscriber (Notifications).
+//     updatePerson...), list them, unsubscribe, confirm, kept in the store; and, for the
+//     outbox that delivers them, the messages a record's action owes each subscriber
+//     (Notifications).
 //
 // What is read comes from the package: an event's osia mapping (schema/package.cue, #OSIA)
 // names the field holding each OSIA attribute. The identifier OSIA calls uin is the record's
@@ -63,8 +64,6 @@ type Error struct {
 // Service serves OSIA over the register.
 type Service struct {
 	Records *records.Service
-	// Subscriptions keep the Notification interface's subscriptions.
-	Subscriptions Subscriptions
 	// Actor is the actor of a user now (the store's users, or the bundle's): a
 	// subscription's messages go to its owner only while their role reads the record's
 	// event within their jurisdiction.

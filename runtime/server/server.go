@@ -131,8 +131,8 @@ type Server struct {
 	// New: the changes New's seeding from the users sheet made are in SeedChanges.
 	Users *users.Directory
 	// OSIA serves OSIA's interfaces when an event of the bundle has an osia mapping (nil
-	// otherwise). Its subscriptions are kept in this instance's memory; its Notifications
-	// are the hook the outbox calls for each action, its Deliver what sends a message.
+	// otherwise). Its Notifications are the hook the outbox calls for each action, its
+	// Deliver what sends a message.
 	OSIA *osia.Service
 
 	// PruneEvery is how often Serve has the store forget expired sessions and login failures
@@ -226,7 +226,7 @@ func New(b *bundle.Bundle, st store.Store, log *slog.Logger, sign Signing) (*Ser
 	}
 	for _, ev := range m.Bundle.Events {
 		if ev.OSIA != nil {
-			a.OSIA = &osia.Service{Records: a.Records, Subscriptions: &osia.Memory{}, Source: "crvsctl " + m.Bundle.Country.Code, Log: log,
+			a.OSIA = &osia.Service{Records: a.Records, Source: "crvsctl " + m.Bundle.Country.Code, Log: log,
 				Actor: func(ctx context.Context, username string) (*records.Actor, error) {
 					actor, _, err := dir.Actor(ctx, username)
 					return actor, err

@@ -343,6 +343,17 @@ func TestDataAccess(t *testing.T) {
 		t.Errorf("verify with an unknown operator: %d %s", a.Status, a.Body)
 	}
 	da.valid(t, a.Body, op("/v1/persons/{uin}/verify", "post", "400"))
+
+	// A revoked registration is no longer in the register: not served, though it keeps its
+	// number.
+	ilena := s.login("ilena.marvosa") // national registrar
+	a = s.do(ilena, "POST", "/api/v1/records/"+reg.ID+"/actions/revoke", []byte(fmt.Sprintf(`{"version":%d,"comment":"registered twice"}`, reg.Version)))
+	if a.Status != http.StatusOK {
+		t.Fatalf("revoke: %d %s", a.Status, a.Body)
+	}
+	if a = s.do(ilena, "GET", person+q, nil); a.Status != http.StatusNotFound {
+		t.Errorf("a revoked record: %d %s", a.Status, a.Body)
+	}
 }
 
 // TestSpecificationRejectsIntegers pins the defect the tests read around: to the letter of

@@ -145,6 +145,22 @@ type Event struct {
 	// Assignment says which actions need the record assigned to the user who takes them;
 	// nil: no action does, and records of the event are not assigned.
 	Assignment *Assignment `json:"assignment,omitempty"`
+	// OSIA says how records of the event are served through OSIA's Data Access and
+	// Notification interfaces (see runtime/osia); nil: they are not.
+	OSIA *OSIA `json:"osia,omitempty"`
+}
+
+// OSIA is an event's OSIA mapping (see schema/package.cue, #OSIA).
+type OSIA struct {
+	// Attributes: an OSIA attribute name, the field holding it: a field id, or a name
+	// field's id, a dot and one of its parts.
+	Attributes map[string]string `json:"attributes"`
+	// Codes: an attribute, then a value of its choice field, the number OSIA writes for it.
+	Codes map[string]map[string]int `json:"codes,omitempty"`
+	// Events: an action, the OSIA event type (topic) published when it is taken.
+	Events map[string]string `json:"events,omitempty"`
+	// Message: members of a published message besides source and uin, each a field id.
+	Message map[string]string `json:"message,omitempty"`
 }
 
 // Migration is how the records of an event's previous version move to this one (see

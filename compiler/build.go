@@ -92,6 +92,9 @@ func (c *checker) bundleEvent(id string, ev event) bundle.Event {
 			e.Assignment.ReleasedBy = nil
 		}
 	}
+	if o := ev.OSIA; o != nil {
+		e.OSIA = &bundle.OSIA{Attributes: o.Attributes, Codes: nilIfNone(o.Codes), Events: nilIfNone(o.Events), Message: nilIfNone(o.Message)}
+	}
 	return e
 }
 

@@ -89,6 +89,15 @@ type event struct {
 	Statistics   *eventStatistics       `json:"statistics"`
 	Migration    *migrationMap          `json:"migration"`
 	Assignment   *assignment            `json:"assignment"`
+	OSIA         *osiaMap               `json:"osia"`
+}
+
+// osiaMap is an event's #OSIA.
+type osiaMap struct {
+	Attributes map[string]string         `json:"attributes"`
+	Codes      map[string]map[string]int `json:"codes"`
+	Events     map[string]string         `json:"events"`
+	Message    map[string]string         `json:"message"`
 }
 
 // assignment is an event's #Assignment.

@@ -21,6 +21,7 @@ import (
 
 	"github.com/crvsctl/crvsctl/certificates/seal"
 	"github.com/crvsctl/crvsctl/runtime/auth"
+	"github.com/crvsctl/crvsctl/runtime/osia"
 	"github.com/crvsctl/crvsctl/runtime/records"
 	"github.com/crvsctl/crvsctl/runtime/stats"
 	"github.com/crvsctl/crvsctl/runtime/store"
@@ -51,6 +52,9 @@ type Server struct {
 	// Keys are the public keys certificates' seals are checked with: published at KeysPath,
 	// used by POST /api/v1/verify.
 	Keys *seal.Keyring
+	// OSIA serves OSIA's Data Access and Notification interfaces under /osia/v1; nil: not
+	// served.
+	OSIA *osia.Service
 
 	oa openAPIDoc
 }
@@ -86,6 +90,7 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/v1/audit", s.authed(s.auditLog))
 	mux.HandleFunc("GET /api/v1/audit/export", s.authed(s.auditExport))
 	s.secondFactorRoutes(mux)
+	s.osiaRoutes(mux)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "", "not-found", "no such API endpoint: "+r.Method+" "+r.URL.Path)
 	})

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"sync"
 
+	"github.com/crvsctl/crvsctl/runtime/osia"
 	"github.com/crvsctl/crvsctl/runtime/records"
 	"github.com/crvsctl/crvsctl/runtime/store"
 )
@@ -22,6 +23,9 @@ func (s *Server) openAPI(w http.ResponseWriter, r *http.Request) {
 		doc := s.openAPIDocument()
 		usersOpenAPI(doc)
 		secondFactorOpenAPI(doc)
+		if s.OSIA != nil {
+			osia.OpenAPI(doc)
+		}
 		s.oa.doc, _ = json.Marshal(doc)
 	})
 	w.Header().Set("Content-Type", "application/json")

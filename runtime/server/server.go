@@ -31,6 +31,7 @@ import (
 	"github.com/crvsctl/crvsctl/runtime/api"
 	"github.com/crvsctl/crvsctl/runtime/audit"
 	"github.com/crvsctl/crvsctl/runtime/auth"
+	"github.com/crvsctl/crvsctl/runtime/osia"
 	"github.com/crvsctl/crvsctl/runtime/records"
 	"github.com/crvsctl/crvsctl/runtime/store"
 	"github.com/crvsctl/crvsctl/runtime/store/mongostore"
@@ -129,6 +130,10 @@ type Server struct {
 	// Users are the users, in the store. Their OnAdmin hook is the audit log's to wire, after
 	// New: the changes New's seeding from the users sheet made are in SeedChanges.
 	Users *users.Directory
+	// OSIA serves OSIA's interfaces when an event of the bundle has an osia mapping (nil
+	// otherwise). Its Notifications are the hook the outbox calls for each action, its
+	// Deliver what sends a message.
+	OSIA *osia.Service
 
 	// PruneEvery is how often Serve has the store forget expired sessions and login failures
 	// no window counts any more (0: DefaultPruneEvery).
@@ -218,6 +223,17 @@ func New(b *bundle.Bundle, st store.Store, log *slog.Logger, sign Signing) (*Ser
 		Auth:  &auth.Authenticator{Store: st, Active: dir.Active, Issuer: "crvsctl " + m.Bundle.Country.Code},
 		Users: dir,
 		Log:   log,
+	}
+	for _, ev := range m.Bundle.Events {
+		if ev.OSIA != nil {
+			a.OSIA = &osia.Service{Records: a.Records, Source: "crvsctl " + m.Bundle.Country.Code, Log: log,
+				Actor: func(ctx context.Context, username string) (*records.Actor, error) {
+					actor, _, err := dir.Actor(ctx, username)
+					return actor, err
+				}}
+			s.OSIA = a.OSIA
+			break
+		}
 	}
 	s.auth, s.records, s.Users, s.seeded = a.Auth, a.Records, dir, seeded
 	a.Auth.Audit = s.auditFor

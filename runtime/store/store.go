@@ -473,4 +473,17 @@ type Store interface {
 	SaveSecondFactor(ctx context.Context, f *SecondFactor) error
 	// DeleteSecondFactor removes a user's second factor (ErrNotFound when they have none).
 	DeleteSecondFactor(ctx context.Context, user string) error
+
+	// AddSubscription keeps a new subscription (runtime/osia), unless its owner has one to
+	// the same topic, protocol and address: then that one is returned, unchanged, and sub is
+	// not kept. ErrTooManySubscriptions when the owner keeps MaxSubscriptions already.
+	AddSubscription(ctx context.Context, sub *Subscription) (*Subscription, error)
+	// Subscriptions reads the subscriptions q selects, oldest first.
+	Subscriptions(ctx context.Context, q SubscriptionQuery) ([]Subscription, error)
+	// DeleteSubscription removes an owner's subscription (ErrNotFound when they have none
+	// with that ID).
+	DeleteSubscription(ctx context.Context, owner, id string) error
+	// ConfirmSubscription makes active the owner's subscription whose token this is, and
+	// returns it (ErrNotFound when the owner has none with that token).
+	ConfirmSubscription(ctx context.Context, owner, token string) (*Subscription, error)
 }

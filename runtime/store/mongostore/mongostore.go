@@ -150,6 +150,10 @@ func open(ctx context.Context, client *mongo.Client, key, database string) (*Sto
 		{s.drafts, []mongo.IndexModel{
 			{Keys: bson.D{{Key: "user", Value: 1}, {Key: "updated", Value: -1}}, Options: named("user")},
 		}},
+		{s.subscriptions(), []mongo.IndexModel{
+			{Keys: bson.D{{Key: "endpoint", Value: 1}}, Options: unique("endpoint")},
+			{Keys: bson.D{{Key: "topic", Value: 1}, {Key: "active", Value: 1}}, Options: named("topic")},
+		}},
 		{s.sessions, []mongo.IndexModel{
 			{Keys: bson.D{{Key: "expires", Value: 1}}, Options: named("expires")},
 			// A user deactivated or whose password is reset: their sessions end at once.

@@ -312,6 +312,10 @@ func Open(dir string) (*Store, error) {
 		w.Close()
 		return nil, fmt.Errorf("%s: second factors: %w", path, err)
 	}
+	if _, err := w.Exec(subscriptionsTable); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("%s: subscriptions: %w", path, err)
+	}
 	r, err := sql.Open("sqlite", dsn("&_pragma=query_only(1)"))
 	if err != nil {
 		w.Close()

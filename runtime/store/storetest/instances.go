@@ -389,3 +389,15 @@ func (p *alternate) SaveSecondFactor(ctx context.Context, f *store.SecondFactor)
 func (p *alternate) DeleteSecondFactor(ctx context.Context, user string) error {
 	return p.next().DeleteSecondFactor(ctx, user)
 }
+func (p *alternate) AddSubscription(ctx context.Context, sub *store.Subscription) (*store.Subscription, error) {
+	return p.next().AddSubscription(ctx, sub)
+}
+func (p *alternate) Subscriptions(ctx context.Context, q store.SubscriptionQuery) ([]store.Subscription, error) {
+	return p.next().Subscriptions(ctx, q)
+}
+func (p *alternate) DeleteSubscription(ctx context.Context, owner, id string) error {
+	return p.next().DeleteSubscription(ctx, owner, id)
+}
+func (p *alternate) ConfirmSubscription(ctx context.Context, owner, token string) (*store.Subscription, error) {
+	return p.next().ConfirmSubscription(ctx, owner, token)
+}

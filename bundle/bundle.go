@@ -145,7 +145,26 @@ type Event struct {
 	// Assignment says which actions need the record assigned to the user who takes them;
 	// nil: no action does, and records of the event are not assigned.
 	Assignment *Assignment `json:"assignment,omitempty"`
+	// Notifications are the messages sent when an action is taken, by action (see
+	// runtime/outbox); nil: none.
+	Notifications map[string][]Notification `json:"notifications,omitempty"`
 }
+
+// Notification is a message sent through the outbox when an action is taken on a record:
+// by Channel ("email", "sms") to the answer of field To, with the translation Message (and
+// Subject, for an email) formatted with With (placeholder -> field id) and the known names,
+// in the language the answer of field Language names, else the default language.
+type Notification struct {
+	Channel  string            `json:"channel"`
+	To       string            `json:"to"`
+	Message  string            `json:"message"`
+	Subject  string            `json:"subject,omitempty"`
+	With     map[string]string `json:"with,omitempty"`
+	Language string            `json:"language,omitempty"`
+}
+
+// NotificationNames are the placeholders a notification's texts may use besides those of With.
+var NotificationNames = []string{"trackingId", "number", "reason", "event", "action", "status"}
 
 // Migration is how the records of an event's previous version move to this one (see
 // schema/package.cue, #Migration). A record kept on an older version moves through each

@@ -95,6 +95,7 @@ func check(src *cueSource, pkg *pkgModel, l *diag.List) *checker {
 	c.answerable(c.tb)
 	c.migrations(c.tb)
 	c.assignments()
+	c.notifications(c.tb)
 	c.statistics = c.population(c.tb)
 	c.checkKeys(c.tb)
 	c.fontCoverage(c.tb)

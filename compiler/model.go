@@ -89,6 +89,8 @@ type event struct {
 	Statistics   *eventStatistics       `json:"statistics"`
 	Migration    *migrationMap          `json:"migration"`
 	Assignment   *assignment            `json:"assignment"`
+	// Notifications by action (see notifications.go).
+	Notifications map[string][]notification `json:"notifications"`
 }
 
 // assignment is an event's #Assignment.

@@ -1,0 +1,54 @@
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"os"
+
+	"github.com/crvsctl/crvsctl/runtime/outbox"
+	"github.com/crvsctl/crvsctl/runtime/store"
+)
+
+// Outbox is what a server delivers through the outbox (see runtime/outbox), given at serve
+// time: subscribers and transports hold credentials, never in the package.
+type Outbox struct {
+	// Instance names this server in the outbox's leases ("": the host name and a random
+	// suffix, unique among the instances on one store).
+	Instance string
+	Webhooks []*outbox.Subscriber
+	// Transports deliver the other kinds: store.OutboxEmail, store.OutboxSMS.
+	Transports map[string]outbox.Transport
+	// MaxAttempts are the tries before a message is parked (0: the package's, or
+	// outbox.DefaultMaxAttempts).
+	MaxAttempts int
+}
+
+// UseOutbox has every action enqueue its webhooks and notifications with its write, and
+// Serve deliver them. Call it before serving.
+func (s *Server) UseOutbox(o Outbox) {
+	if o.Instance == "" {
+		host, _ := os.Hostname()
+		b := make([]byte, 4)
+		rand.Read(b)
+		o.Instance = host + "-" + hex.EncodeToString(b)
+	}
+	transports := map[string]outbox.Transport{}
+	for k, t := range o.Transports {
+		transports[k] = t
+	}
+	if len(o.Webhooks) > 0 {
+		transports[store.OutboxWebhook] = &outbox.Webhooks{Subscribers: o.Webhooks}
+	}
+	planner := &outbox.Planner{Model: s.Model, Webhooks: o.Webhooks}
+	s.records.Outbox = planner.Messages
+	s.dispatcher = &outbox.Dispatcher{Store: s.Store, Transports: transports, Instance: o.Instance, Log: s.Log,
+		MaxAttempts: o.MaxAttempts}
+}
+
+// deliver runs the outbox's dispatcher until ctx ends (nothing without UseOutbox).
+func (s *Server) deliver(ctx context.Context) {
+	if s.dispatcher != nil {
+		s.dispatcher.Run(ctx)
+	}
+}

@@ -94,11 +94,15 @@ func (c *checker) languageField(event string, fields map[string]field, ids []str
 			"the language of a notification is a choice, not a %s field", f.Type)
 		return
 	}
+	var wrong []string
 	for _, o := range c.bundleOptions(f) {
 		if !slices.Contains(c.pkg.Country.Languages, o.Value) {
-			c.l.Errorf(c.pos(path...), CodeNotification, "give the choices the values "+strings.Join(c.pkg.Country.Languages, ", "),
-				"field %s's choice %s is not a language of the country", id, o.Value)
+			wrong = append(wrong, o.Value)
 		}
+	}
+	if len(wrong) > 0 {
+		c.l.Errorf(c.pos(path...), CodeNotification, "give the choices the values "+strings.Join(c.pkg.Country.Languages, ", "),
+			"field %s's choices %s are not languages of the country", id, strings.Join(wrong, ", "))
 	}
 }
 
@@ -116,7 +120,11 @@ func (c *checker) placeholders(tb *tables, n notification, key string, path []an
 	names := slices.Concat(slices.Sorted(maps.Keys(n.With)), bundle.NotificationNames)
 	for _, a := range m.Args() {
 		if !slices.Contains(names, a) {
-			c.l.Errorf(c.pos(path...), CodeNotification, hintFor(a, names)+fmt.Sprintf(" (or name it in with: %s: \"a.field\")", a),
+			hint := fmt.Sprintf("name it in with (%s: \"a.field\")", a)
+			if h := hintFor(a, names); h != "" {
+				hint = h + ", or " + hint
+			}
+			c.l.Errorf(c.pos(path...), CodeNotification, hint,
 				"the text of %s uses the placeholder {%s}, which is no name of with nor one of %s", key, a, strings.Join(bundle.NotificationNames, ", "))
 		}
 	}

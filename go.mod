@@ -31,8 +31,8 @@ require github.com/pquerna/otp v1.5.0
 require github.com/go-text/typesetting v0.3.5
 
 require (
-	github.com/emersion/go-sasl v0.0.0-20241020182733-b788ff22d5a6 // indirect
-	github.com/emersion/go-smtp v0.26.0 // indirect
+	github.com/emersion/go-sasl v0.0.0-20241020182733-b788ff22d5a6
+	github.com/emersion/go-smtp v0.26.0
 )
 
 require (

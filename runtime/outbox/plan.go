@@ -64,8 +64,14 @@ func (p *Planner) Notifications(r *store.Record, e *store.Entry) []store.OutboxM
 			continue
 		}
 		if n.Channel == "sms" {
+			// E.164, as gateways take it: +251911234567.
 			if norm, ok := bundle.NormalPhone(to, p.Model.Bundle.Country.CallingCode); ok {
-				to = norm
+				to = strings.Map(func(r rune) rune {
+					if r == '+' || r >= '0' && r <= '9' {
+						return r
+					}
+					return -1
+				}, norm)
 			}
 		}
 		lang := p.Model.Bundle.Country.DefaultLanguage

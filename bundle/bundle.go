@@ -39,6 +39,14 @@ type Bundle struct {
 	// Files the certificates use (backgrounds, images, fonts), by their path in the package:
 	// in the bundle, so that it is all a runtime needs, and covered by its hash.
 	Files map[string][]byte `json:"files,omitempty"`
+	// Outbox says how the outbox delivers (see runtime/outbox); nil: its defaults.
+	Outbox *Outbox `json:"outbox,omitempty"`
+}
+
+// Outbox is how the outbox delivers: MaxAttempts tries before a message is parked (0: the
+// runtime's default).
+type Outbox struct {
+	MaxAttempts int `json:"maxAttempts,omitempty"`
 }
 
 // Country is what the runtime needs to know of the country.

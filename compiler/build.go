@@ -25,6 +25,7 @@ func (c *checker) bundle() *bundle.Bundle {
 		Users:        c.tb.users,
 		Translations: c.tb.texts,
 		Statistics:   c.statistics,
+		Outbox:       bundleOutbox(c.pkg),
 	}
 	if len(c.tb.sorted) > 0 {
 		b.Areas = make([]bundle.Area, len(c.tb.sorted))

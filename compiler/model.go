@@ -14,6 +14,9 @@ type pkgModel struct {
 	Events       map[string]event    `json:"events"`
 	Statistics   *statistics         `json:"statistics"`
 	Ignore       []string            `json:"ignore"`
+	Outbox       *struct {
+		MaxAttempts int `json:"maxAttempts"`
+	} `json:"outbox"`
 }
 
 type statistics struct {

@@ -164,3 +164,11 @@ func bundleNotifications(ev event) map[string][]bundle.Notification {
 	}
 	return out
 }
+
+// bundleOutbox is the package's outbox settings as the bundle holds them; nil for none.
+func bundleOutbox(p *pkgModel) *bundle.Outbox {
+	if p.Outbox == nil || p.Outbox.MaxAttempts == 0 {
+		return nil
+	}
+	return &bundle.Outbox{MaxAttempts: p.Outbox.MaxAttempts}
+}

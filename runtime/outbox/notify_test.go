@@ -51,6 +51,9 @@ func model(t *testing.T) *records.Model {
 	if diags.HasErrors() {
 		t.Fatalf("%v", diags)
 	}
+	if b.Outbox == nil || b.Outbox.MaxAttempts != 5 {
+		t.Errorf("the bundle's outbox: %+v", b.Outbox)
+	}
 	m, err := records.NewModel(b)
 	if err != nil {
 		t.Fatal(err)

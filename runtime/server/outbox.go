@@ -40,6 +40,9 @@ func (s *Server) UseOutbox(o Outbox) {
 	if len(o.Webhooks) > 0 {
 		transports[store.OutboxWebhook] = &outbox.Webhooks{Subscribers: o.Webhooks}
 	}
+	if o.MaxAttempts == 0 && s.Model.Bundle.Outbox != nil {
+		o.MaxAttempts = s.Model.Bundle.Outbox.MaxAttempts
+	}
 	planner := &outbox.Planner{Model: s.Model, Webhooks: o.Webhooks}
 	s.records.Outbox = planner.Messages
 	s.dispatcher = &outbox.Dispatcher{Store: s.Store, Transports: transports, Instance: o.Instance, Log: s.Log,

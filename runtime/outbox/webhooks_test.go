@@ -72,7 +72,7 @@ func TestSignVector(t *testing.T) {
 
 const secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 
-func open(t *testing.T, dir string) *sqlitestore.Store {
+func open(t testing.TB, dir string) *sqlitestore.Store {
 	t.Helper()
 	s, err := sqlitestore.Open(dir)
 	if err != nil {

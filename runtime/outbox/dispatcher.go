@@ -31,7 +31,7 @@ type Transport interface {
 // Defaults of a Dispatcher.
 const (
 	DefaultBatch       = 100
-	DefaultWorkers     = 16
+	DefaultWorkers     = 32
 	DefaultLease       = time.Minute
 	DefaultMaxAttempts = 10
 	DefaultBaseDelay   = 2 * time.Second
@@ -111,18 +111,50 @@ func (d *Dispatcher) Backoff(attempts int) time.Duration {
 	return half + rand.N(delay-half+1)
 }
 
-// Run delivers messages until ctx ends.
+// Run delivers messages until ctx ends, then lets the sends under way finish. Workers send
+// from a queue that Run keeps filled: it leases more as soon as half of it is taken, so that
+// sending never waits for a lease, nor a lease for the slowest send of a batch.
 func (d *Dispatcher) Run(ctx context.Context) {
 	d.init()
 	poll := or(d.Poll, DefaultPoll)
+	batch := or(d.Batch, DefaultBatch)
+	queue := make(chan store.OutboxMessage, batch)
+	freed := make(chan struct{}, 1)
+	var wg sync.WaitGroup
+	for range or(d.Workers, DefaultWorkers) {
+		wg.Go(func() {
+			for m := range queue {
+				d.deliver(context.WithoutCancel(ctx), &m)
+				select {
+				case freed <- struct{}{}:
+				default:
+				}
+			}
+		})
+	}
+	defer func() {
+		close(queue)
+		wg.Wait()
+	}()
 	timer := time.NewTimer(poll)
 	defer timer.Stop()
 	for ctx.Err() == nil {
-		n, err := d.RunOnce(ctx)
+		room := cap(queue) - len(queue)
+		if room < cap(queue)/2 {
+			select {
+			case <-ctx.Done():
+			case <-freed:
+			}
+			continue
+		}
+		msgs, err := d.Store.Lease(ctx, room, d.now(), or(d.Lease, DefaultLease), d.Instance)
 		if err != nil && ctx.Err() == nil {
 			d.Log.Error("outbox: leasing messages", "err", err)
 		}
-		if n > 0 && err == nil {
+		for _, m := range msgs {
+			queue <- m // room was made for them
+		}
+		if len(msgs) > 0 {
 			continue // more may be due
 		}
 		timer.Reset(poll)
@@ -130,6 +162,7 @@ func (d *Dispatcher) Run(ctx context.Context) {
 		case <-ctx.Done():
 		case <-d.wake:
 		case <-timer.C:
+		case <-freed: // a message delivered may let the next of its order go
 		}
 	}
 }

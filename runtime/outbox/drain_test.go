@@ -45,18 +45,18 @@ func drain(t testing.TB, n int) time.Duration {
 	d := &outbox.Dispatcher{Store: st, Instance: "bench", Poll: 10 * time.Millisecond,
 		Transports: map[string]outbox.Transport{store.OutboxWebhook: &outbox.Webhooks{Subscribers: []*outbox.Subscriber{sub}}}}
 	start := time.Now()
-	for {
-		k, err := d.RunOnce(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if k == 0 {
-			if pending, _, _ := st.OutboxPending(ctx); pending == 0 {
-				break
-			}
-		}
+	rctx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		d.Run(rctx)
+	}()
+	for got.Load() < int64(n) && time.Since(start) < 10*time.Minute {
+		time.Sleep(time.Millisecond)
 	}
 	took := time.Since(start)
+	stop()
+	<-done
 	if got.Load() != int64(n) {
 		t.Errorf("%d deliveries of %d messages", got.Load(), n)
 	}

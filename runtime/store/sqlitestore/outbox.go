@@ -3,6 +3,7 @@ package sqlitestore
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"time"
 
 	"github.com/crvsctl/crvsctl/runtime/store"
@@ -27,23 +28,31 @@ CREATE TABLE IF NOT EXISTS outbox (
 	leased_by   TEXT NOT NULL,
 	last_error  TEXT NOT NULL,
 	parked      INTEGER NOT NULL,
+	head        INTEGER NOT NULL,  -- 1: the first left of its order (see enqueue, OutboxDone)
 	payload     BLOB NOT NULL
 ) WITHOUT ROWID;
--- What Lease walks: the messages not parked, due first.
-CREATE INDEX IF NOT EXISTS outbox_due ON outbox (next_at) WHERE parked = 0;
--- Whether a message is the first left of its order.
+-- What Lease walks: the first message left of each order, not parked, due first. Only heads
+-- are in it, so that a lease never walks past the messages that wait behind others (a walk
+-- past them made draining 100,000 messages of 20,000 records quadratic).
+CREATE INDEX IF NOT EXISTS outbox_ready ON outbox (next_at) WHERE parked = 0 AND head = 1;
+-- The messages of an order, by seq: which one is its head.
 CREATE INDEX IF NOT EXISTS outbox_order ON outbox (ord, seq);
 CREATE INDEX IF NOT EXISTS outbox_parked ON outbox (created) WHERE parked = 1;
 `
 
 const (
-	insertOutbox = `INSERT INTO outbox (id, key, kind, target, ord, seq, created, attempts, next_at, lease_until, leased_by, last_error, parked, payload)
-		VALUES (?,?,?,?,?,?,?,0,?,0,'','',0,?) ON CONFLICT DO NOTHING`
+	// A message is its order's head when none of its order comes before it; one inserted
+	// before the head (a lower seq, enqueued late) takes its place.
+	insertOutbox = `INSERT INTO outbox (id, key, kind, target, ord, seq, created, attempts, next_at, lease_until, leased_by, last_error, parked, head, payload)
+		VALUES (?1,?2,?3,?4,?5,?6,?7,0,?8,0,'','',0, NOT EXISTS (SELECT 1 FROM outbox WHERE ord = ?5 AND seq < ?6), ?9)
+		ON CONFLICT DO NOTHING RETURNING head`
+	unhead = `UPDATE outbox SET head = 0 WHERE ord = ?1 AND seq > ?2 AND head = 1`
+	// The next of an order becomes its head once the one before is delivered.
+	nextHead = `UPDATE outbox SET head = 1 WHERE id = (SELECT id FROM outbox WHERE ord = ?1 ORDER BY seq LIMIT 1) AND head = 0`
 	// The messages due, each the first left of its order (an earlier one, leased or parked,
 	// holds it back), oldest due first.
-	dueOutbox = `SELECT id FROM outbox AS o INDEXED BY outbox_due
-		WHERE parked = 0 AND next_at <= ?1 AND lease_until <= ?1
-		AND NOT EXISTS (SELECT 1 FROM outbox AS e WHERE e.ord = o.ord AND e.seq < o.seq)
+	dueOutbox = `SELECT id FROM outbox INDEXED BY outbox_ready
+		WHERE parked = 0 AND head = 1 AND next_at <= ?1 AND lease_until <= ?1
 		ORDER BY next_at LIMIT ?2`
 	leaseOutbox = `UPDATE outbox SET lease_until = ?, leased_by = ? WHERE id = ?
 		RETURNING id, key, kind, target, ord, seq, created, attempts, next_at, lease_until, leased_by, last_error, parked, payload`
@@ -58,9 +67,18 @@ func (s *Store) enqueue(ctx context.Context, tx *sql.Tx, msgs []store.OutboxMess
 		if payload == nil {
 			payload = []byte{}
 		}
-		if _, err := s.stmt(tx, insertOutbox).ExecContext(ctx, m.ID, m.Key, m.Kind, m.Target, m.Order, m.Seq,
-			millis(m.Created), millis(m.NextAt), payload); err != nil {
+		var head int
+		err := s.stmt(tx, insertOutbox).QueryRowContext(ctx, m.ID, m.Key, m.Kind, m.Target, m.Order, m.Seq,
+			millis(m.Created), millis(m.NextAt), payload).Scan(&head)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			continue // enqueued already
+		case err != nil:
 			return err
+		case head == 1:
+			if _, err := s.stmt(tx, unhead).ExecContext(ctx, m.Order, m.Seq); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
@@ -142,8 +160,16 @@ func (s *Store) Lease(ctx context.Context, n int, now time.Time, ttl time.Durati
 
 func (s *Store) OutboxDone(ctx context.Context, id string) error {
 	return s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM outbox WHERE id = ?`, id)
-		return outboxAffected(res, err)
+		var ord string
+		err := tx.QueryRowContext(ctx, `DELETE FROM outbox WHERE id = ? RETURNING ord`, id).Scan(&ord)
+		if errors.Is(err, sql.ErrNoRows) {
+			return store.ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		_, err = s.stmt(tx, nextHead).ExecContext(ctx, ord)
+		return err
 	})
 }
 

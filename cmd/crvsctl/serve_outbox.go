@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -21,6 +22,7 @@ type outboxFlags struct {
 	smsTmpl    string
 	smsHeaders []string
 	instance   string
+	lease      time.Duration
 }
 
 func (f *outboxFlags) add(cmd *cobra.Command) {
@@ -30,13 +32,14 @@ func (f *outboxFlags) add(cmd *cobra.Command) {
 	fl.StringVar(&f.smsURL, "sms-url", "", "send SMS notifications by POSTing to this HTTP gateway")
 	fl.StringVar(&f.smsTmpl, "sms-template", "", "the gateway's JSON request, with {{to}}, {{body}}, {{id}}, {{language}} (default "+outbox.DefaultSMSTemplate+")")
 	fl.StringArrayVar(&f.smsHeaders, "sms-header", nil, "a header of the gateway's requests, \"Name: value\" (repeatable; or $CRVSCTL_SMS_HEADER for one secret)")
+	fl.DurationVar(&f.lease, "outbox-lease", outbox.DefaultLease, "how long a server holds a message it sends: after a crash, its messages are sent again once this has passed")
 	fl.StringVar(&f.instance, "instance", "", "this server's name in the outbox's leases, unique among the servers of one store (default: host name and a random suffix)")
 }
 
 // apply gives srv its outbox; every action then enqueues its webhooks and the package's
 // notifications, and the server delivers them.
 func (f *outboxFlags) apply(srv *server.Server, log *slog.Logger) error {
-	o := server.Outbox{Instance: f.instance, Transports: map[string]outbox.Transport{}}
+	o := server.Outbox{Instance: f.instance, Lease: f.lease, Transports: map[string]outbox.Transport{}}
 	for _, w := range f.webhooks {
 		s, err := outbox.ParseSubscriber(w)
 		if err != nil {

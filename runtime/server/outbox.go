@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"os"
+	"time"
 
 	"github.com/crvsctl/crvsctl/runtime/outbox"
 	"github.com/crvsctl/crvsctl/runtime/store"
@@ -22,6 +23,9 @@ type Outbox struct {
 	// MaxAttempts are the tries before a message is parked (0: the package's, or
 	// outbox.DefaultMaxAttempts).
 	MaxAttempts int
+	// Lease is how long this server holds a message it sends (0: outbox.DefaultLease): after
+	// a crash, the messages it held are sent again, by any server, once it has passed.
+	Lease time.Duration
 }
 
 // UseOutbox has every action enqueue its webhooks and notifications with its write, and
@@ -46,7 +50,7 @@ func (s *Server) UseOutbox(o Outbox) {
 	planner := &outbox.Planner{Model: s.Model, Webhooks: o.Webhooks}
 	s.records.Outbox = planner.Messages
 	s.dispatcher = &outbox.Dispatcher{Store: s.Store, Transports: transports, Instance: o.Instance, Log: s.Log,
-		MaxAttempts: o.MaxAttempts}
+		MaxAttempts: o.MaxAttempts, Lease: o.Lease}
 }
 
 // deliver runs the outbox's dispatcher until ctx ends (nothing without UseOutbox).

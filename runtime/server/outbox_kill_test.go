@@ -71,8 +71,20 @@ func TestOutboxKill(t *testing.T) {
 	hooks := &hookReceiver{t: t, versions: map[string][]int64{}, ids: map[string]string{}}
 	recv := httptest.NewServer(hooks)
 	defer recv.Close()
+	// The SMS gateway: nerovia tells the mother when the birth is registered.
+	var smsMu sync.Mutex
+	var sms []string
+	gateway := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var m struct{ To, Text string }
+		json.NewDecoder(r.Body).Decode(&m)
+		smsMu.Lock()
+		sms = append(sms, m.To+" "+m.Text)
+		smsMu.Unlock()
+	}))
+	defer gateway.Close()
 	data := t.TempDir()
-	flags := []string{"--webhook", recv.URL + "," + hookSecret, "--outbox-lease", "2s"}
+	flags := []string{"--webhook", recv.URL + "," + hookSecret, "--outbox-lease", "2s",
+		"--sms-url", gateway.URL, "--sms-template", `{"to": "{{to}}", "text": "{{body}}"}`}
 	first := startServer(t, "first", data, flags...)
 	s := login(t, first.URL, "lidya.verhane")
 	s.uploadDocuments(t)
@@ -80,6 +92,7 @@ func TestOutboxKill(t *testing.T) {
 	var (
 		mu      sync.Mutex
 		acked   []string // record/version of every action acknowledged
+		numbers []string // the registration numbers given
 		killing atomic.Bool
 		wg      sync.WaitGroup
 	)
@@ -89,6 +102,7 @@ func TestOutboxKill(t *testing.T) {
 				var d map[string]any
 				json.Unmarshal(birthJSON(t), &d)
 				d["child.name"] = map[string]any{"given": fmt.Sprintf("Hook%dn%d", g, i), "family": "Kill"}
+				d["mother.phone"] = "+999912345678"
 				d["child.dob"] = time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, -6*((g*7+i)%50)).Format(time.DateOnly)
 				raw, _ := json.Marshal(d)
 				a, err := s.send("POST", "/api/v1/records", declaration(raw), "Idempotency-Key", fmt.Sprintf("hook-%d-%d", g, i))
@@ -111,8 +125,13 @@ func TestOutboxKill(t *testing.T) {
 						}
 						return
 					}
+					var after record
+					json.Unmarshal(a.Body, &after)
 					mu.Lock()
 					acked = append(acked, fmt.Sprintf("%s/%d", r.ID, v+2))
+					if after.Number != "" {
+						numbers = append(numbers, after.Number)
+					}
 					mu.Unlock()
 				}
 			}
@@ -145,6 +164,32 @@ func TestOutboxKill(t *testing.T) {
 	}
 	if m := missing(); len(m) > 0 {
 		t.Fatalf("%d of %d acknowledged actions never reached the subscriber, such as %v", len(m), len(acked), m[:min(5, len(m))])
+	}
+	// Every registration acknowledged was told to the mother, by SMS, in the country's
+	// international form without spaces (E.164).
+	unsent := func() []string {
+		smsMu.Lock()
+		defer smsMu.Unlock()
+		var out []string
+		for _, n := range numbers {
+			found := false
+			for _, m := range sms {
+				if strings.HasPrefix(m, "+999912345678 ") && strings.Contains(m, n) {
+					found = true
+					break
+				}
+			}
+			if !found {
+				out = append(out, n)
+			}
+		}
+		return out
+	}
+	for len(unsent()) > 0 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if u := unsent(); len(u) > 0 || len(numbers) == 0 {
+		t.Errorf("%d of %d registrations told by no SMS, such as %v", len(u), len(numbers), u[:min(3, len(u))])
 	}
 	hooks.mu.Lock()
 	defer hooks.mu.Unlock()

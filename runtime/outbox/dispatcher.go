@@ -124,7 +124,10 @@ func (d *Dispatcher) Run(ctx context.Context) {
 	for range or(d.Workers, DefaultWorkers) {
 		wg.Go(func() {
 			for m := range queue {
-				d.deliver(context.WithoutCancel(ctx), &m)
+				if ctx.Err() != nil {
+					continue // stopping: left to its lease's end, then sent again by any server
+				}
+				d.deliver(ctx, &m)
 				select {
 				case freed <- struct{}{}:
 				default:
@@ -181,16 +184,21 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (int, error) {
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			d.deliver(context.WithoutCancel(ctx), &msgs[i])
+			d.deliver(ctx, &msgs[i])
 		})
 	}
 	wg.Wait()
 	return len(msgs), nil
 }
 
-// deliver sends m, and tells the store how it went.
+// deliver sends m, and tells the store how it went. A send cut short because ctx ended (the
+// server stopping) is no failure: the message is sent again once its lease ends.
 func (d *Dispatcher) deliver(ctx context.Context, m *store.OutboxMessage) {
 	err := d.send(ctx, m)
+	if err != nil && ctx.Err() != nil {
+		return
+	}
+	ctx = context.WithoutCancel(ctx) // what the store is told is told whatever happens next
 	if err == nil {
 		if err := d.Store.OutboxDone(ctx, m.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
 			d.Log.Error("outbox: a message delivered was not marked so (it will be sent again)", "id", m.ID, "err", err)
@@ -207,7 +215,7 @@ func (d *Dispatcher) deliver(ctx context.Context, m *store.OutboxMessage) {
 	if park {
 		d.Log.Warn("outbox: a message parked", "id", m.ID, "kind", m.Kind, "target", m.Target, "attempts", attempts, "err", reason)
 	}
-	if err := d.Store.OutboxFail(ctx, m.ID, d.Instance, reason, retry, park); err != nil && !errors.Is(err, store.ErrConflict) {
+	if err := d.Store.OutboxFail(ctx, m.ID, d.Instance, reason, retry, park); err != nil && !errors.Is(err, store.ErrConflict) && !errors.Is(err, store.ErrNotFound) {
 		d.Log.Error("outbox: a failure not recorded", "id", m.ID, "err", err)
 	}
 }

@@ -51,6 +51,34 @@ func (s *Server) UseOutbox(o Outbox) {
 	s.records.Outbox = planner.Messages
 	s.dispatcher = &outbox.Dispatcher{Store: s.Store, Transports: transports, Instance: o.Instance, Log: s.Log,
 		MaxAttempts: o.MaxAttempts, Lease: o.Lease}
+	s.records.Store = &waking{Store: s.records.Store, wake: s.dispatcher.Wake}
+}
+
+// waking is the records' store, which wakes this server's dispatcher once an action's write
+// (and so its messages) is committed: they go out at once rather than at its next poll. (Other
+// servers' dispatchers find them at theirs.)
+type waking struct {
+	store.Store
+	wake func()
+}
+
+func (w *waking) CreateRecord(ctx context.Context, r *store.Record) error {
+	return w.woken(w.Store.CreateRecord(ctx, r))
+}
+
+func (w *waking) UpdateRecord(ctx context.Context, r *store.Record, e store.Entry) error {
+	return w.woken(w.Store.UpdateRecord(ctx, r, e))
+}
+
+func (w *waking) NumberRecord(ctx context.Context, r *store.Record, e store.Entry, counter string, number func(int64) string) error {
+	return w.woken(w.Store.NumberRecord(ctx, r, e, counter, number))
+}
+
+func (w *waking) woken(err error) error {
+	if err == nil {
+		w.wake()
+	}
+	return err
 }
 
 // deliver runs the outbox's dispatcher until ctx ends (nothing without UseOutbox).

@@ -29,7 +29,7 @@ lint:
 # of 100,000 births, the national statistics counts over 100,000 births), the duplicate rules'
 # accuracy, then the browser evaluator's on the rules' form.
 bench:
-	go test ./rules ./sheets ./compiler ./runtime/records ./runtime/store/sqlitestore ./runtime/web ./certificates/seal ./certificates/pdf ./runtime/duplicates/names -run '^$$' -bench . -benchmem -count 5
+	go test ./rules ./sheets ./compiler ./runtime/records ./runtime/store/sqlitestore ./runtime/web ./certificates/seal ./certificates/pdf ./runtime/duplicates/names ./runtime/outbox -run '^$$' -bench . -benchmem -count 5
 	go test ./runtime/duplicates -run TestAccuracy -v
 	node rules/js/bench.js
 

@@ -39,6 +39,14 @@ type Bundle struct {
 	// Files the certificates use (backgrounds, images, fonts), by their path in the package:
 	// in the bundle, so that it is all a runtime needs, and covered by its hash.
 	Files map[string][]byte `json:"files,omitempty"`
+	// Outbox says how the outbox delivers (see runtime/outbox); nil: its defaults.
+	Outbox *Outbox `json:"outbox,omitempty"`
+}
+
+// Outbox is how the outbox delivers: MaxAttempts tries before a message is parked (0: the
+// runtime's default).
+type Outbox struct {
+	MaxAttempts int `json:"maxAttempts,omitempty"`
 }
 
 // Country is what the runtime needs to know of the country.
@@ -148,6 +156,9 @@ type Event struct {
 	// OSIA says how records of the event are served through OSIA's Data Access and
 	// Notification interfaces (see runtime/osia); nil: they are not.
 	OSIA *OSIA `json:"osia,omitempty"`
+	// Notifications are the messages sent when an action is taken, by action (see
+	// runtime/outbox); nil: none.
+	Notifications map[string][]Notification `json:"notifications,omitempty"`
 }
 
 // OSIA is an event's OSIA mapping (see schema/package.cue, #OSIA).
@@ -162,6 +173,22 @@ type OSIA struct {
 	// Message: members of a published message besides source and uin, each a field id.
 	Message map[string]string `json:"message,omitempty"`
 }
+
+// Notification is a message sent through the outbox when an action is taken on a record:
+// by Channel ("email", "sms") to the answer of field To, with the translation Message (and
+// Subject, for an email) formatted with With (placeholder -> field id) and the known names,
+// in the language the answer of field Language names, else the default language.
+type Notification struct {
+	Channel  string            `json:"channel"`
+	To       string            `json:"to"`
+	Message  string            `json:"message"`
+	Subject  string            `json:"subject,omitempty"`
+	With     map[string]string `json:"with,omitempty"`
+	Language string            `json:"language,omitempty"`
+}
+
+// NotificationNames are the placeholders a notification's texts may use besides those of With.
+var NotificationNames = []string{"trackingId", "number", "reason", "event", "action", "status"}
 
 // Migration is how the records of an event's previous version move to this one (see
 // schema/package.cue, #Migration). A record kept on an older version moves through each

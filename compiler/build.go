@@ -25,6 +25,7 @@ func (c *checker) bundle() *bundle.Bundle {
 		Users:        c.tb.users,
 		Translations: c.tb.texts,
 		Statistics:   c.statistics,
+		Outbox:       bundleOutbox(c.pkg),
 	}
 	if len(c.tb.sorted) > 0 {
 		b.Areas = make([]bundle.Area, len(c.tb.sorted))
@@ -86,6 +87,7 @@ func (c *checker) bundleEvent(id string, ev event) bundle.Event {
 	}
 	e.PayloadSchema = payloadSchema(e)
 	e.Migration = bundleMigration(ev.Migration)
+	e.Notifications = bundleNotifications(ev)
 	if a := ev.Assignment; a != nil {
 		e.Assignment = &bundle.Assignment{Actions: a.Actions, ExpiresAfter: a.ExpiresAfter, ReleasedBy: a.ReleasedBy}
 		if len(a.ReleasedBy) == 0 {

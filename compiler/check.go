@@ -96,6 +96,7 @@ func check(src *cueSource, pkg *pkgModel, l *diag.List) *checker {
 	c.migrations(c.tb)
 	c.assignments()
 	c.osia()
+	c.notifications(c.tb)
 	c.statistics = c.population(c.tb)
 	c.checkKeys(c.tb)
 	c.fontCoverage(c.tb)

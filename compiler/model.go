@@ -14,6 +14,9 @@ type pkgModel struct {
 	Events       map[string]event    `json:"events"`
 	Statistics   *statistics         `json:"statistics"`
 	Ignore       []string            `json:"ignore"`
+	Outbox       *struct {
+		MaxAttempts int `json:"maxAttempts"`
+	} `json:"outbox"`
 }
 
 type statistics struct {
@@ -90,6 +93,8 @@ type event struct {
 	Migration    *migrationMap          `json:"migration"`
 	Assignment   *assignment            `json:"assignment"`
 	OSIA         *osiaMap               `json:"osia"`
+	// Notifications by action (see notifications.go).
+	Notifications map[string][]notification `json:"notifications"`
 }
 
 // osiaMap is an event's #OSIA.

@@ -853,7 +853,7 @@ func (c *checker) usedKeys() []keyUse {
 			}
 		}
 	}
-	return uses
+	return append(uses, c.notificationKeys()...)
 }
 
 // checkKeys reports every key the package uses that the translations lack, and warns of the

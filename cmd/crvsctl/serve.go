@@ -63,6 +63,7 @@ func newServeCommand() *cobra.Command {
 	var downgrade bool
 	var keyFiles, trusted []string
 	var sf storeFlags
+	var of outboxFlags
 	cmd := &cobra.Command{
 		Use:   "serve PACKAGE_DIR | bundle.json",
 		Short: "Serve a country package or bundle as a civil registration system",
@@ -87,7 +88,13 @@ public half crvsctl audit verify is given) every 1,000 entries or 5 minutes, and
 Behind a reverse proxy or load balancer, name it with --trusted-proxy (an address or a CIDR
 prefix, repeatable): login limits then count each client under the address it forwards in
 X-Forwarded-For, read from the right and past trusted proxies only. From any other peer,
-X-Forwarded-For is ignored.`,
+X-Forwarded-For is ignored.
+
+Each action enqueues, in its own write, a webhook for each --webhook subscriber that hears of it
+(signed as Standard Webhooks say) and the notifications the package declares (sent by --smtp
+and --sms-url). Delivery is at least once, retried with backoff, and a message that fails too
+often is parked for an administrator (GET /api/v1/outbox). Servers sharing a store share the
+outbox: each message is sent by one.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			log := slog.New(slog.NewJSONHandler(cmd.ErrOrStderr(), nil))
@@ -133,6 +140,9 @@ X-Forwarded-For is ignored.`,
 				return err
 			}
 			srv.TrustProxies(proxies)
+			if err := of.apply(srv, log); err != nil {
+				return usageError{err}
+			}
 			if auditKey != "" {
 				k, err := seal.ReadPrivateKey(auditKey)
 				if err != nil {
@@ -164,6 +174,7 @@ X-Forwarded-For is ignored.`,
 	cmd.Flags().BoolVar(&downgrade, "downgrade", false, "serve a bundle older than the newest this store has served")
 	cmd.Flags().StringArrayVar(&trusted, "trusted-proxy", nil, "a reverse proxy (address or CIDR) whose X-Forwarded-For names the client (repeatable)")
 	sf.add(cmd)
+	of.add(cmd)
 	return cmd
 }
 

@@ -91,6 +91,7 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/v1/audit/export", s.authed(s.auditExport))
 	s.secondFactorRoutes(mux)
 	s.osiaRoutes(mux)
+	s.outboxRoutes(mux)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "", "not-found", "no such API endpoint: "+r.Method+" "+r.URL.Path)
 	})

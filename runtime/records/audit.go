@@ -49,6 +49,11 @@ func audited(ctx context.Context, user, role string, e *store.Entry) context.Con
 }
 
 func (s *Service) auditedBy(ctx context.Context, actor *Actor, e *store.Entry) context.Context {
+	if s.Outbox != nil {
+		// r is the record as the store writes it: its number drawn, for the action that
+		// numbers it.
+		ctx = store.WithOutbox(ctx, func(r *store.Record) []store.OutboxMessage { return s.Outbox(r, e) })
+	}
 	return audited(ctx, actor.User.Username, actor.User.Role, e)
 }
 

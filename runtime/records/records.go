@@ -78,6 +78,10 @@ type Service struct {
 	// with their own forms (its Current is Model and Printer); nil: every record is read with
 	// Model.
 	Versions *Versions
+	// Outbox makes the messages an action owes the outside world (webhooks, notifications:
+	// see runtime/outbox), given the record as stored by it and its history entry; the store
+	// enqueues them in the action's own write (store.WithOutbox). nil: none.
+	Outbox func(r *store.Record, e *store.Entry) []store.OutboxMessage
 }
 
 func (s *Service) now() time.Time {

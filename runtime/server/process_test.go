@@ -135,9 +135,9 @@ type proc struct {
 // startServer starts crvsctl serve of nerovia on a free port of loopback with the store in
 // dataDir, and returns once /readyz answers 200. The process is killed when the test ends, if
 // it is still running; its output is logged if the test failed.
-func startServer(t *testing.T, name, dataDir string) *proc {
+func startServer(t *testing.T, name, dataDir string, extra ...string) *proc {
 	t.Helper()
-	p, err := launch(t, crvsctlBinary(t), name, dataDir)
+	p, err := launch(t, crvsctlBinary(t), name, dataDir, extra...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,9 +145,9 @@ func startServer(t *testing.T, name, dataDir string) *proc {
 }
 
 // launch is startServer for any goroutine: it reports failure rather than ending the test.
-func launch(t *testing.T, bin, name, dataDir string) (*proc, error) {
+func launch(t *testing.T, bin, name, dataDir string, extra ...string) (*proc, error) {
 	p := &proc{t: t, name: name, stdout: &syncBuffer{url: make(chan string, 1)}, stderr: &syncBuffer{}, exited: make(chan struct{})}
-	p.cmd = exec.Command(bin, "serve", nerovia, "--addr", "127.0.0.1:0", "--data", dataDir, "--dev-password", devPassword)
+	p.cmd = exec.Command(bin, append([]string{"serve", nerovia, "--addr", "127.0.0.1:0", "--data", dataDir, "--dev-password", devPassword}, extra...)...)
 	p.cmd.Stdout, p.cmd.Stderr = p.stdout, p.stderr
 	if err := p.cmd.Start(); err != nil {
 		return nil, fmt.Errorf("starting %s: %v", name, err)

@@ -32,6 +32,7 @@ import (
 	"github.com/crvsctl/crvsctl/runtime/audit"
 	"github.com/crvsctl/crvsctl/runtime/auth"
 	"github.com/crvsctl/crvsctl/runtime/osia"
+	"github.com/crvsctl/crvsctl/runtime/outbox"
 	"github.com/crvsctl/crvsctl/runtime/records"
 	"github.com/crvsctl/crvsctl/runtime/store"
 	"github.com/crvsctl/crvsctl/runtime/store/mongostore"
@@ -148,6 +149,8 @@ type Server struct {
 	records *records.Service
 	// checkpoints signs the audit log's head (see SignAudit).
 	checkpoints *audit.Checkpointer
+	// dispatcher delivers the outbox (see UseOutbox); nil: nothing is delivered.
+	dispatcher *outbox.Dispatcher
 }
 
 // TrustProxies names the reverse proxies whose X-Forwarded-For tells the client's address,
@@ -331,6 +334,11 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 		defer close(rekeyed)
 		s.rekey(pctx)
 	}()
+	delivered := make(chan struct{})
+	go func() {
+		defer close(delivered)
+		s.deliver(pctx)
+	}()
 	// The audit log's checkpoints run until the requests in flight are done (their entries
 	// are then in), and sign the head once more when they stop.
 	cctx, stopCheckpoints := context.WithCancel(context.WithoutCancel(ctx))
@@ -343,6 +351,7 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 		stopPruning()
 		<-pruned
 		<-rekeyed
+		<-delivered
 		stopCheckpoints()
 		<-checkpointed
 	}()

@@ -486,4 +486,28 @@ type Store interface {
 	// ConfirmSubscription makes active the owner's subscription whose token this is, and
 	// returns it (ErrNotFound when the owner has none with that token).
 	ConfirmSubscription(ctx context.Context, owner, token string) (*Subscription, error)
+	// Enqueue adds messages to the outbox (see OutboxMessage), each completed as
+	// CompleteOutbox does with now; one whose Key a message not yet delivered holds is left
+	// out, silently. Messages of a record's action ride in its write instead (WithOutbox).
+	Enqueue(ctx context.Context, now time.Time, msgs []OutboxMessage) error
+	// Lease gives instance up to n messages (at most MaxOutboxLease) due at now: not parked,
+	// NextAt at or before now, leased by nobody or by a lease that ended at now or before, and
+	// the first left of their Order. Each is leased to instance until now+ttl in the same
+	// atomic write that chooses it, so that two instances never hold one message, and a
+	// message of an Order is leased only once those before it are done. Oldest due first.
+	Lease(ctx context.Context, n int, now time.Time, ttl time.Duration, instance string) ([]OutboxMessage, error)
+	// OutboxDone forgets a delivered message, whoever holds it. ErrNotFound when there is none (another instance, whose lease it outlived, did).
+	OutboxDone(ctx context.Context, id string) error
+	// OutboxFail records a failed try of the message instance holds: Attempts one more,
+	// LastError reason, the lease ended, and either due again at retryAt or, with park, parked.
+	// ErrConflict when instance no longer holds it (its lease ended and another took it),
+	// ErrNotFound when there is none; nothing changes then.
+	OutboxFail(ctx context.Context, id, instance, reason string, retryAt time.Time, park bool) error
+	// Parked are the parked messages, oldest first, at most limit (capped at MaxOutboxLease).
+	Parked(ctx context.Context, limit int) ([]OutboxMessage, error)
+	// OutboxRetry unparks a parked message: due at now, its tries counted from 0, its last
+	// error kept until the next try. ErrNotFound when no parked message has id.
+	OutboxRetry(ctx context.Context, id string, now time.Time) error
+	// OutboxPending counts the messages not yet delivered, parked or not.
+	OutboxPending(ctx context.Context) (pending, parked int64, err error)
 }

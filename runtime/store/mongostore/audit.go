@@ -107,15 +107,19 @@ func nonNil(s []string) []string {
 // recordAudit appends the entry ctx carries for the write of r, once that write succeeded:
 // MongoDB has no atomic write of two documents without a transaction, so a crash between the
 // two loses the entry. It runs whatever the caller's context says, the record being written.
+//
+// The outbox's messages the context asks for (store.WithOutbox) are enqueued first, in the
+// same way: see recordOutbox.
 func (s *Store) recordAudit(ctx context.Context, r *store.Record, number string) error {
+	oerr := s.recordOutbox(ctx, r)
 	e := store.AuditOf(ctx, r, number)
 	if e == nil {
-		return nil
+		return oerr
 	}
 	if err := s.AppendAudit(context.WithoutCancel(ctx), e); err != nil {
-		return fmt.Errorf("record %s was written, but not its audit entry: %w", r.ID, err)
+		return errors.Join(oerr, fmt.Errorf("record %s was written, but not its audit entry: %w", r.ID, err))
 	}
-	return nil
+	return oerr
 }
 
 func (s *Store) AuditLog(ctx context.Context, q store.AuditQuery) (store.AuditPage, error) {

@@ -172,6 +172,9 @@ func open(ctx context.Context, client *mongo.Client, key, database string) (*Sto
 	if err := s.auditIndexes(ctx); err != nil {
 		return nil, err
 	}
+	if err := s.outboxIndexes(ctx); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 

@@ -316,6 +316,10 @@ func Open(dir string) (*Store, error) {
 		w.Close()
 		return nil, fmt.Errorf("%s: subscriptions: %w", path, err)
 	}
+	if _, err := w.Exec(outboxSchema); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("%s: the outbox: %w", path, err)
+	}
 	r, err := sql.Open("sqlite", dsn("&_pragma=query_only(1)"))
 	if err != nil {
 		w.Close()
@@ -324,7 +328,7 @@ func Open(dir string) (*Store, error) {
 	r.SetMaxOpenConns(8)
 	r.SetMaxIdleConns(8)
 	s := &Store{path: path, w: w, r: r, writes: make(chan *write), quit: make(chan struct{}), done: make(chan struct{}), stmts: map[string]*sql.Stmt{}}
-	for _, q := range []string{insertRecord, insertTerms, insertWord, insertHistory, insertKeys, deleteKeys, addCounts, subtractCounts, dropCounts, auditHead, insertAudit} {
+	for _, q := range []string{insertRecord, insertTerms, insertWord, insertHistory, insertKeys, deleteKeys, addCounts, subtractCounts, dropCounts, auditHead, insertAudit, insertOutbox, leaseOutbox, unhead, nextHead} {
 		st, err := w.Prepare(q)
 		if err != nil {
 			w.Close()
@@ -701,8 +705,12 @@ func (s *Store) CreateRecord(ctx context.Context, r *store.Record) error {
 		return err
 	}
 	ae := store.AuditOf(ctx, r, "")
+	actx := ctx // the caller's, carrying the outbox's messages; the write runs with the committer's
 	return s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		if err := s.create(tx, r, ix); err != nil {
+			return err
+		}
+		if err := s.recordOutbox(ctx, tx, actx, r); err != nil {
 			return err
 		}
 		return s.recordAudit(ctx, tx, ae)
@@ -835,8 +843,12 @@ func (s *Store) UpdateRecord(ctx context.Context, r *store.Record, e store.Entry
 		return err
 	}
 	ae := store.AuditOf(ctx, r, "")
+	actx := ctx // the caller's, carrying the outbox's messages; the write runs with the committer's
 	return s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		if err := s.update(ctx, tx, r, e, ix); err != nil {
+			return err
+		}
+		if err := s.recordOutbox(ctx, tx, actx, r); err != nil {
 			return err
 		}
 		return s.recordAudit(ctx, tx, ae)
@@ -962,6 +974,9 @@ func (s *Store) NumberRecord(ctx context.Context, r *store.Record, e store.Entry
 			e.Number = next.Number
 			err := s.update(ctx, tx, &next, e, ix)
 			if err == nil {
+				if err := s.recordOutbox(ctx, tx, actx, &next); err != nil {
+					return err
+				}
 				return s.recordAudit(ctx, tx, store.AuditOf(actx, &next, next.Number))
 			}
 			if !errors.Is(err, store.ErrDuplicate) {

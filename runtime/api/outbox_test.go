@@ -1,0 +1,54 @@
+package api_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/crvsctl/crvsctl/runtime/store"
+)
+
+// The outbox's parked messages are read, and retried, by nationwide administrators only.
+func TestOutboxAdministration(t *testing.T) {
+	s := newAdminSite(t)
+	ctx := context.Background()
+	now := time.Now()
+	if err := s.st.Enqueue(ctx, now, []store.OutboxMessage{{Key: "B1/1/sms/0", Kind: store.OutboxSMS, Target: "+999926619408"}}); err != nil {
+		t.Fatal(err)
+	}
+	m, err := s.st.Lease(ctx, 1, now, time.Minute, "i1")
+	if err != nil || len(m) != 1 {
+		t.Fatalf("lease: %v %v", m, err)
+	}
+	if err := s.st.OutboxFail(ctx, m[0].ID, "i1", "the gateway answered 503", now, true); err != nil {
+		t.Fatal(err)
+	}
+	district := s.login("fenna.albrecq", adminPassword).Token
+	if w := s.do(district, "GET", "/api/v1/outbox", nil); w.Code != http.StatusForbidden {
+		t.Errorf("a district administrator reads the outbox: %d %s", w.Code, w.Body)
+	}
+	if w := s.do(district, "POST", "/api/v1/outbox/"+m[0].ID+"/retry", nil); w.Code != http.StatusForbidden {
+		t.Errorf("a district administrator retries: %d %s", w.Code, w.Body)
+	}
+	national := s.login("nadia.ferrow", adminPassword).Token
+	w := s.do(national, "GET", "/api/v1/outbox", nil)
+	var got struct {
+		Pending, Parked int
+		ParkedMessages  []struct{ ID, Kind, LastError string }
+	}
+	if w.Code != http.StatusOK || json.Unmarshal(w.Body.Bytes(), &got) != nil || got.Pending != 1 || got.Parked != 1 ||
+		len(got.ParkedMessages) != 1 || got.ParkedMessages[0].ID != m[0].ID || got.ParkedMessages[0].LastError != "the gateway answered 503" {
+		t.Fatalf("outbox: %d %s", w.Code, w.Body)
+	}
+	if w := s.do(national, "POST", "/api/v1/outbox/"+m[0].ID+"/retry", nil); w.Code != http.StatusNoContent {
+		t.Errorf("retry: %d %s", w.Code, w.Body)
+	}
+	if w := s.do(national, "POST", "/api/v1/outbox/"+m[0].ID+"/retry", nil); w.Code != http.StatusNotFound {
+		t.Errorf("retry of a message no longer parked: %d %s", w.Code, w.Body)
+	}
+	if again, _ := s.st.Lease(ctx, 1, time.Now(), time.Minute, "i2"); len(again) != 1 {
+		t.Errorf("the message retried is not due")
+	}
+}

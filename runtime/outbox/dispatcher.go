@@ -1,0 +1,231 @@
+// Package outbox delivers what the register owes the outside world: webhooks to subscribers
+// and notifications (email, SMS) to informants. Messages are written to the store's outbox in
+// the same write as the action that causes them (store.WithOutbox, through
+// records.Service.Outbox, which a Planner makes); a Dispatcher in each server instance leases
+// them (one instance per message, one message at a time per record and target), hands each to
+// the Transport of its kind, and deletes it once delivered, or counts the failure and tries
+// again after an exponential backoff with jitter, parking it after MaxAttempts for an
+// administrator to retry.
+//
+// Delivery is at least once: a server that dies after a receiver accepted a message, before
+// the store heard so, sends it again once its lease ends. Receivers drop repeats by the
+// message's ID (the webhook-id header, the Message-ID of an email).
+package outbox
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/crvsctl/crvsctl/runtime/store"
+)
+
+// Transport delivers messages of one kind.
+type Transport interface {
+	Send(ctx context.Context, m *store.OutboxMessage) error
+}
+
+// Defaults of a Dispatcher.
+const (
+	DefaultBatch       = 100
+	DefaultWorkers     = 32
+	DefaultLease       = time.Minute
+	DefaultMaxAttempts = 10
+	DefaultBaseDelay   = 2 * time.Second
+	DefaultMaxDelay    = time.Hour
+	DefaultPoll        = time.Second
+	DefaultSendTimeout = 30 * time.Second
+)
+
+// Dispatcher delivers the outbox's messages. Several, one per server instance, share a store.
+type Dispatcher struct {
+	Store      store.Store
+	Transports map[string]Transport // by store.OutboxMessage.Kind
+	// Instance names this dispatcher in leases: unique among the instances on the store.
+	Instance string
+	Log      *slog.Logger
+
+	Batch       int           // messages leased at once (DefaultBatch)
+	Workers     int           // messages sent at once (DefaultWorkers)
+	Lease       time.Duration // how long a message is held (DefaultLease): more than a send takes
+	MaxAttempts int           // tries before a message is parked (DefaultMaxAttempts)
+	BaseDelay   time.Duration // the delay after the first failure, doubled after each (DefaultBaseDelay)
+	MaxDelay    time.Duration // the longest delay (DefaultMaxDelay)
+	Poll        time.Duration // how often an idle dispatcher looks (DefaultPoll)
+	SendTimeout time.Duration // one send's limit (DefaultSendTimeout)
+	Now         func() time.Time
+
+	wake chan struct{}
+	once sync.Once
+}
+
+func (d *Dispatcher) init() {
+	d.once.Do(func() {
+		d.wake = make(chan struct{}, 1)
+		if d.Log == nil {
+			d.Log = slog.New(slog.DiscardHandler)
+		}
+	})
+}
+
+func or[T comparable](v, def T) T {
+	var zero T
+	if v == zero {
+		return def
+	}
+	return v
+}
+
+func (d *Dispatcher) now() time.Time {
+	if d.Now != nil {
+		return d.Now()
+	}
+	return time.Now()
+}
+
+// Wake tells the dispatcher that messages were enqueued, so that it looks now rather than at
+// its next poll. It never blocks.
+func (d *Dispatcher) Wake() {
+	d.init()
+	select {
+	case d.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Backoff is the delay before the try after attempts failures: BaseDelay doubled for each
+// failure after the first, at most MaxDelay, then a random part of it taken off ("equal
+// jitter": between half of it and all of it), so that messages that failed together (a
+// receiver down) do not come back together.
+func (d *Dispatcher) Backoff(attempts int) time.Duration {
+	base, most := or(d.BaseDelay, DefaultBaseDelay), or(d.MaxDelay, DefaultMaxDelay)
+	delay := base
+	for i := 1; i < attempts && delay < most; i++ {
+		delay *= 2
+	}
+	delay = min(delay, most)
+	half := delay / 2
+	return half + rand.N(delay-half+1)
+}
+
+// Run delivers messages until ctx ends, then lets the sends under way finish. Workers send
+// from a queue that Run keeps filled: it leases more as soon as half of it is taken, so that
+// sending never waits for a lease, nor a lease for the slowest send of a batch.
+func (d *Dispatcher) Run(ctx context.Context) {
+	d.init()
+	poll := or(d.Poll, DefaultPoll)
+	batch := or(d.Batch, DefaultBatch)
+	queue := make(chan store.OutboxMessage, batch)
+	freed := make(chan struct{}, 1)
+	var wg sync.WaitGroup
+	for range or(d.Workers, DefaultWorkers) {
+		wg.Go(func() {
+			for m := range queue {
+				if ctx.Err() != nil {
+					continue // stopping: left to its lease's end, then sent again by any server
+				}
+				d.deliver(ctx, &m)
+				select {
+				case freed <- struct{}{}:
+				default:
+				}
+			}
+		})
+	}
+	defer func() {
+		close(queue)
+		wg.Wait()
+	}()
+	timer := time.NewTimer(poll)
+	defer timer.Stop()
+	for ctx.Err() == nil {
+		room := cap(queue) - len(queue)
+		if room < cap(queue)/2 {
+			select {
+			case <-ctx.Done():
+			case <-freed:
+			}
+			continue
+		}
+		msgs, err := d.Store.Lease(ctx, room, d.now(), or(d.Lease, DefaultLease), d.Instance)
+		if err != nil && ctx.Err() == nil {
+			d.Log.Error("outbox: leasing messages", "err", err)
+		}
+		for _, m := range msgs {
+			queue <- m // room was made for them
+		}
+		if len(msgs) > 0 {
+			continue // more may be due
+		}
+		timer.Reset(poll)
+		select {
+		case <-ctx.Done():
+		case <-d.wake:
+		case <-timer.C:
+		case <-freed: // a message delivered may let the next of its order go
+		}
+	}
+}
+
+// RunOnce leases one batch of the messages due and tries each (Workers at once), returning
+// how many it leased.
+func (d *Dispatcher) RunOnce(ctx context.Context) (int, error) {
+	d.init()
+	msgs, err := d.Store.Lease(ctx, or(d.Batch, DefaultBatch), d.now(), or(d.Lease, DefaultLease), d.Instance)
+	if err != nil || len(msgs) == 0 {
+		return 0, err
+	}
+	sem := make(chan struct{}, or(d.Workers, DefaultWorkers))
+	var wg sync.WaitGroup
+	for i := range msgs {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			d.deliver(ctx, &msgs[i])
+		})
+	}
+	wg.Wait()
+	return len(msgs), nil
+}
+
+// deliver sends m, and tells the store how it went. A send cut short because ctx ended (the
+// server stopping) is no failure: the message is sent again once its lease ends.
+func (d *Dispatcher) deliver(ctx context.Context, m *store.OutboxMessage) {
+	err := d.send(ctx, m)
+	if err != nil && ctx.Err() != nil {
+		return
+	}
+	ctx = context.WithoutCancel(ctx) // what the store is told is told whatever happens next
+	if err == nil {
+		if err := d.Store.OutboxDone(ctx, m.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
+			d.Log.Error("outbox: a message delivered was not marked so (it will be sent again)", "id", m.ID, "err", err)
+		}
+		return
+	}
+	attempts := m.Attempts + 1
+	park := attempts >= or(d.MaxAttempts, DefaultMaxAttempts)
+	retry := d.now().Add(d.Backoff(attempts))
+	reason := err.Error()
+	if len(reason) > 1000 {
+		reason = reason[:1000]
+	}
+	if park {
+		d.Log.Warn("outbox: a message parked", "id", m.ID, "kind", m.Kind, "target", m.Target, "attempts", attempts, "err", reason)
+	}
+	if err := d.Store.OutboxFail(ctx, m.ID, d.Instance, reason, retry, park); err != nil && !errors.Is(err, store.ErrConflict) && !errors.Is(err, store.ErrNotFound) {
+		d.Log.Error("outbox: a failure not recorded", "id", m.ID, "err", err)
+	}
+}
+
+func (d *Dispatcher) send(ctx context.Context, m *store.OutboxMessage) error {
+	t := d.Transports[m.Kind]
+	if t == nil {
+		return errors.New("no transport for " + m.Kind + " messages is configured")
+	}
+	ctx, cancel := context.WithTimeout(ctx, or(d.SendTimeout, DefaultSendTimeout))
+	defer cancel()
+	return t.Send(ctx, m)
+}

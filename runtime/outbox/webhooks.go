@@ -1,0 +1,179 @@
+package outbox
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/crvsctl/crvsctl/runtime/store"
+)
+
+// Subscriber receives record events as webhooks, signed as the Standard Webhooks
+// specification says (https://www.standardwebhooks.com): given at serve time, never in the
+// package.
+type Subscriber struct {
+	URL    string
+	Secret []byte   // the key: the base64 after "whsec_"
+	Events []string // the actions it hears of ("declare", "register"...); empty: all
+}
+
+// ParseSubscriber reads a subscriber as crvsctl serve --webhook takes it:
+// "URL,whsec_<base64>[,action...]".
+func ParseSubscriber(s string) (*Subscriber, error) {
+	parts := strings.Split(s, ",")
+	if len(parts) < 2 {
+		return nil, fmt.Errorf("a webhook is URL,secret[,action...]: %q", s)
+	}
+	u, err := url.Parse(parts[0])
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("webhook URL %q: want an http or https URL", parts[0])
+	}
+	secret, err := ParseSecret(parts[1])
+	if err != nil {
+		return nil, err
+	}
+	var events []string
+	for _, e := range parts[2:] {
+		if e = strings.TrimSpace(e); e != "" && e != "*" {
+			events = append(events, e)
+		}
+	}
+	return &Subscriber{URL: parts[0], Secret: secret, Events: events}, nil
+}
+
+// ParseSecret reads a Standard Webhooks secret: "whsec_" and the base64 of the key.
+func ParseSecret(s string) ([]byte, error) {
+	b64, ok := strings.CutPrefix(s, "whsec_")
+	if !ok {
+		return nil, fmt.Errorf("a webhook secret begins with whsec_")
+	}
+	key, err := base64.StdEncoding.DecodeString(b64)
+	if err != nil || len(key) < 24 {
+		return nil, fmt.Errorf("a webhook secret is whsec_ and the base64 of at least 24 random bytes")
+	}
+	return key, nil
+}
+
+// Hears tells whether s is told of action.
+func (s *Subscriber) Hears(action string) bool {
+	return len(s.Events) == 0 || slices.Contains(s.Events, action)
+}
+
+// Event is the body of a webhook: the Standard Webhooks payload, naming the record and what
+// happened to it, never its personal data (a receiver that needs them reads the record
+// through the API, with its own credentials).
+type Event struct {
+	Type      string    `json:"type"` // "record." and the action
+	Timestamp time.Time `json:"timestamp"`
+	Data      EventData `json:"data"`
+}
+
+type EventData struct {
+	Record  string   `json:"record"` // the tracking ID
+	Event   string   `json:"event"`  // birth, death...
+	Action  string   `json:"action"`
+	Version int64    `json:"version"`
+	Status  string   `json:"status"`
+	Flags   []string `json:"flags"`
+	Number  string   `json:"number,omitempty"`
+	Office  string   `json:"office"`
+	User    string   `json:"user"`
+	Comment string   `json:"comment,omitempty"`
+}
+
+// WebhookMessages are the outbox's messages of an action for the subscribers who hear of it:
+// one each, in order per record and subscriber (by version).
+func WebhookMessages(subs []*Subscriber, r *store.Record, e *store.Entry) []store.OutboxMessage {
+	var out []store.OutboxMessage
+	var body []byte
+	for _, s := range subs {
+		if !s.Hears(e.Action) {
+			continue
+		}
+		if body == nil {
+			flags := r.Flags
+			if flags == nil {
+				flags = []string{}
+			}
+			body, _ = json.Marshal(Event{Type: "record." + e.Action, Timestamp: e.At.UTC(), Data: EventData{
+				Record: r.ID, Event: r.Event, Action: e.Action, Version: r.Version, Status: r.Status, Flags: flags,
+				Number: r.Number, Office: r.Office, User: e.User, Comment: e.Comment}})
+		}
+		out = append(out, store.OutboxMessage{
+			Key:  fmt.Sprintf("%s/%d/webhook/%s", r.ID, r.Version, s.URL),
+			Kind: store.OutboxWebhook, Target: s.URL,
+			Order: r.ID + "/webhook/" + s.URL, Seq: r.Version, Payload: body,
+		})
+	}
+	return out
+}
+
+// Sign is the webhook-signature of a message: "v1," and the base64 of the HMAC-SHA256, keyed
+// by secret, of id "." timestamp "." body.
+func Sign(secret []byte, id string, timestamp int64, body []byte) string {
+	mac := hmac.New(sha256.New, secret)
+	mac.Write([]byte(id + "." + strconv.FormatInt(timestamp, 10) + "."))
+	mac.Write(body)
+	return "v1," + base64.StdEncoding.EncodeToString(mac.Sum(nil))
+}
+
+// Webhooks is the transport of webhook messages: a POST of the payload to the subscriber's
+// URL, signed; a 2xx answer is a delivery, anything else a failure.
+type Webhooks struct {
+	Subscribers []*Subscriber
+	Client      *http.Client // nil: one with no redirects followed
+	Now         func() time.Time
+}
+
+func (w *Webhooks) Send(ctx context.Context, m *store.OutboxMessage) error {
+	i := slices.IndexFunc(w.Subscribers, func(s *Subscriber) bool { return s.URL == m.Target })
+	if i < 0 {
+		return fmt.Errorf("no webhook subscriber %s is configured", m.Target)
+	}
+	sub := w.Subscribers[i]
+	now := time.Now
+	if w.Now != nil {
+		now = w.Now
+	}
+	ts := now().Unix()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, sub.URL, bytes.NewReader(m.Payload))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("webhook-id", m.ID)
+	req.Header.Set("webhook-timestamp", strconv.FormatInt(ts, 10))
+	req.Header.Set("webhook-signature", Sign(sub.Secret, m.ID, ts, m.Payload))
+	client := w.Client
+	if client == nil {
+		client = defaultClient
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	snippet, _ := io.ReadAll(io.LimitReader(resp.Body, 200))
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	if resp.StatusCode/100 != 2 {
+		return fmt.Errorf("%s answered %s: %s", sub.URL, resp.Status, strings.TrimSpace(string(snippet)))
+	}
+	return nil
+}
+
+// defaultClient follows no redirect: a subscriber answers where it was registered.
+var defaultClient = &http.Client{
+	CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	Transport:     &http.Transport{MaxIdleConnsPerHost: 64, IdleConnTimeout: 90 * time.Second},
+}

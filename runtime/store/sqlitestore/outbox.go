@@ -1,0 +1,253 @@
+package sqlitestore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"github.com/crvsctl/crvsctl/runtime/store"
+)
+
+// outboxSchema is the outbox (see store.OutboxMessage): one row per message not yet
+// delivered, deleted once it is. Made by Open when a file lacks it, outside the file's layout
+// number, as the audit log's tables are: an earlier crvsctl still opens the file (and
+// enqueues nothing).
+const outboxSchema = `
+CREATE TABLE IF NOT EXISTS outbox (
+	id          TEXT PRIMARY KEY,  -- store.OutboxID(key)
+	key         TEXT NOT NULL UNIQUE,
+	kind        TEXT NOT NULL,
+	target      TEXT NOT NULL,
+	ord         TEXT NOT NULL,     -- Order: delivered one at a time, by seq
+	seq         INTEGER NOT NULL,
+	created     INTEGER NOT NULL,  -- Unix milliseconds
+	attempts    INTEGER NOT NULL,
+	next_at     INTEGER NOT NULL,
+	lease_until INTEGER NOT NULL,  -- 0: not leased
+	leased_by   TEXT NOT NULL,
+	last_error  TEXT NOT NULL,
+	parked      INTEGER NOT NULL,
+	head        INTEGER NOT NULL,  -- 1: the first left of its order (see enqueue, OutboxDone)
+	payload     BLOB NOT NULL
+) WITHOUT ROWID;
+-- What Lease walks: the first message left of each order, not parked, due first. Only heads
+-- are in it, so that a lease never walks past the messages that wait behind others (a walk
+-- past them made draining 100,000 messages of 20,000 records quadratic).
+CREATE INDEX IF NOT EXISTS outbox_ready ON outbox (next_at) WHERE parked = 0 AND head = 1;
+-- The messages of an order, by seq: which one is its head.
+CREATE INDEX IF NOT EXISTS outbox_order ON outbox (ord, seq);
+CREATE INDEX IF NOT EXISTS outbox_parked ON outbox (created) WHERE parked = 1;
+`
+
+const (
+	// A message is its order's head when none of its order comes before it; one inserted
+	// before the head (a lower seq, enqueued late) takes its place.
+	insertOutbox = `INSERT INTO outbox (id, key, kind, target, ord, seq, created, attempts, next_at, lease_until, leased_by, last_error, parked, head, payload)
+		VALUES (?1,?2,?3,?4,?5,?6,?7,0,?8,0,'','',0, NOT EXISTS (SELECT 1 FROM outbox WHERE ord = ?5 AND seq < ?6), ?9)
+		ON CONFLICT DO NOTHING RETURNING head`
+	unhead = `UPDATE outbox SET head = 0 WHERE ord = ?1 AND seq > ?2 AND head = 1`
+	// The next of an order becomes its head once the one before is delivered.
+	nextHead = `UPDATE outbox SET head = 1 WHERE id = (SELECT id FROM outbox WHERE ord = ?1 ORDER BY seq LIMIT 1) AND head = 0`
+	// The messages due, each the first left of its order (an earlier one, leased or parked,
+	// holds it back), oldest due first.
+	dueOutbox = `SELECT id FROM outbox INDEXED BY outbox_ready
+		WHERE parked = 0 AND head = 1 AND next_at <= ?1 AND lease_until <= ?1
+		ORDER BY next_at LIMIT ?2`
+	leaseOutbox = `UPDATE outbox SET lease_until = ?, leased_by = ? WHERE id = ?
+		RETURNING id, key, kind, target, ord, seq, created, attempts, next_at, lease_until, leased_by, last_error, parked, payload`
+)
+
+const outboxColumns = `id, key, kind, target, ord, seq, created, attempts, next_at, lease_until, leased_by, last_error, parked, payload`
+
+// enqueue inserts msgs (completed) in tx.
+func (s *Store) enqueue(ctx context.Context, tx *sql.Tx, msgs []store.OutboxMessage) error {
+	for _, m := range msgs {
+		payload := []byte(m.Payload)
+		if payload == nil {
+			payload = []byte{}
+		}
+		var head int
+		err := s.stmt(tx, insertOutbox).QueryRowContext(ctx, m.ID, m.Key, m.Kind, m.Target, m.Order, m.Seq,
+			millis(m.Created), millis(m.NextAt), payload).Scan(&head)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			continue // enqueued already
+		case err != nil:
+			return err
+		case head == 1:
+			if _, err := s.stmt(tx, unhead).ExecContext(ctx, m.Order, m.Seq); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (s *Store) Enqueue(ctx context.Context, now time.Time, msgs []store.OutboxMessage) error {
+	if len(msgs) == 0 {
+		return nil
+	}
+	c := make([]store.OutboxMessage, len(msgs))
+	for i, m := range msgs {
+		store.CompleteOutbox(&m, now)
+		c[i] = m
+	}
+	return s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error { return s.enqueue(ctx, tx, c) })
+}
+
+func scanOutbox(sc scanner) (store.OutboxMessage, error) {
+	var m store.OutboxMessage
+	var created, next, lease int64
+	var parked int
+	var payload []byte
+	if err := sc.Scan(&m.ID, &m.Key, &m.Kind, &m.Target, &m.Order, &m.Seq, &created, &m.Attempts, &next, &lease,
+		&m.LeasedBy, &m.LastError, &parked, &payload); err != nil {
+		return m, err
+	}
+	m.Created, m.NextAt = fromMillis(created), fromMillis(next)
+	if lease != 0 {
+		m.LeaseUntil = fromMillis(lease)
+	}
+	m.Parked = parked != 0
+	m.Payload = payload
+	return m, nil
+}
+
+// Lease chooses and leases in one write of the writer: writes take turns (one connection in
+// this process, SQLite's write lock between processes), so no two instances choose one
+// message.
+func (s *Store) Lease(ctx context.Context, n int, now time.Time, ttl time.Duration, instance string) ([]store.OutboxMessage, error) {
+	if n <= 0 {
+		return nil, nil
+	}
+	n = min(n, store.MaxOutboxLease)
+	var out []store.OutboxMessage
+	err := s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		out = out[:0]
+		rows, err := tx.QueryContext(ctx, dueOutbox, millis(now), n)
+		if err != nil {
+			return err
+		}
+		var ids []string
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return err
+			}
+			ids = append(ids, id)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		until := millis(now.Add(ttl))
+		for _, id := range ids {
+			m, err := scanOutbox(tx.StmtContext(ctx, s.stmts[leaseOutbox]).QueryRowContext(ctx, until, instance, id))
+			if err != nil {
+				return err
+			}
+			out = append(out, m)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (s *Store) OutboxDone(ctx context.Context, id string) error {
+	return s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		var ord string
+		err := tx.QueryRowContext(ctx, `DELETE FROM outbox WHERE id = ? RETURNING ord`, id).Scan(&ord)
+		if errors.Is(err, sql.ErrNoRows) {
+			return store.ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		_, err = s.stmt(tx, nextHead).ExecContext(ctx, ord)
+		return err
+	})
+}
+
+func outboxAffected(res sql.Result, err error) error {
+	if err != nil {
+		return err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return store.ErrNotFound
+	}
+	return nil
+}
+
+func (s *Store) OutboxFail(ctx context.Context, id, instance, reason string, retryAt time.Time, park bool) error {
+	parked := 0
+	if park {
+		parked = 1
+	}
+	return s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		var by string
+		err := tx.QueryRowContext(ctx, `SELECT leased_by FROM outbox WHERE id = ?`, id).Scan(&by)
+		switch {
+		case err == sql.ErrNoRows:
+			return store.ErrNotFound
+		case err != nil:
+			return err
+		case by != instance:
+			return store.ErrConflict
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE outbox SET attempts = attempts + 1, last_error = ?, lease_until = 0, leased_by = '',
+			next_at = ?, parked = ? WHERE id = ?`, reason, millis(retryAt), parked, id)
+		return err
+	})
+}
+
+func (s *Store) Parked(ctx context.Context, limit int) ([]store.OutboxMessage, error) {
+	if limit <= 0 || limit > store.MaxOutboxLease {
+		limit = store.MaxOutboxLease
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT `+outboxColumns+` FROM outbox WHERE parked = 1 ORDER BY created, id LIMIT ?`, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []store.OutboxMessage
+	for rows.Next() {
+		m, err := scanOutbox(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+func (s *Store) OutboxRetry(ctx context.Context, id string, now time.Time) error {
+	return s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE outbox SET parked = 0, attempts = 0, next_at = ?, lease_until = 0, leased_by = ''
+			WHERE id = ? AND parked = 1`, millis(now), id)
+		return outboxAffected(res, err)
+	})
+}
+
+func (s *Store) OutboxPending(ctx context.Context) (pending, parked int64, err error) {
+	err = s.r.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(parked), 0) FROM outbox`).Scan(&pending, &parked)
+	return pending, parked, err
+}
+
+// recordOutbox enqueues the messages the caller's context asks for the write of r (see
+// store.WithOutbox), in the write's transaction.
+func (s *Store) recordOutbox(ctx context.Context, tx *sql.Tx, actx context.Context, r *store.Record) error {
+	msgs := store.OutboxOf(actx, r)
+	if len(msgs) == 0 {
+		return nil
+	}
+	return s.enqueue(ctx, tx, msgs)
+}

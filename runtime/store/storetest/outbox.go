@@ -1,0 +1,328 @@
+package storetest
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/crvsctl/crvsctl/runtime/store"
+)
+
+// outboxCases are the conformance cases of the outbox.
+var outboxCases = []struct {
+	name string
+	fn   func(*testing.T, store.Store)
+}{
+	{"OutboxWithRecords", testOutboxWithRecords},
+	{"OutboxLease", testOutboxLease},
+	{"OutboxOrder", testOutboxOrder},
+	{"OutboxFailParkRetry", testOutboxFailParkRetry},
+	{"OutboxAtOnce", testOutboxAtOnce},
+}
+
+func init() {
+	extraCases = append(extraCases, outboxCases...)
+	concurrent = append(concurrent, struct {
+		name string
+		fn   func(*testing.T, store.Store)
+	}{"OutboxAtOnce", testOutboxAtOnce})
+}
+
+// hook is a webhook message for each write of a record, keyed by its ID and version, with its
+// number.
+func hook(r *store.Record) []store.OutboxMessage {
+	payload, _ := json.Marshal(map[string]any{"record": r.ID, "version": r.Version, "number": r.Number})
+	return []store.OutboxMessage{{
+		Key: fmt.Sprintf("%s/%d/hook", r.ID, r.Version), Kind: store.OutboxWebhook, Target: "hook",
+		Order: r.ID + "/hook", Seq: r.Version, Payload: payload,
+	}}
+}
+
+func leaseAll(t *testing.T, s store.Store, now time.Time, instance string) []store.OutboxMessage {
+	t.Helper()
+	got, err := s.Lease(ctx, 100, now, time.Minute, instance)
+	must(t, err)
+	return got
+}
+
+func keys(msgs []store.OutboxMessage) []string {
+	var out []string
+	for _, m := range msgs {
+		out = append(out, m.Key)
+	}
+	return out
+}
+
+// Messages ride in the record's writes: one per write that succeeds, none for one refused;
+// NumberRecord's carries the number drawn.
+func testOutboxWithRecords(t *testing.T, s store.Store) {
+	hctx := store.WithOutbox(ctx, hook)
+	r := record("B1", 1)
+	must(t, s.CreateRecord(hctx, r))
+	if err := s.CreateRecord(hctx, record("B1", 1)); !errors.Is(err, store.ErrDuplicate) {
+		t.Fatalf("duplicate: %v", err)
+	}
+	u, e := next(r, "validate", "validated", 2)
+	must(t, s.UpdateRecord(hctx, u, e))
+	stale, e2 := next(r, "validate", "validated", 2)
+	if err := s.UpdateRecord(hctx, stale, e2); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("stale update: %v", err)
+	}
+	n, e3 := next(u, "register", "registered", 3)
+	must(t, s.NumberRecord(hctx, n, e3, "birth", func(seq int64) string { return fmt.Sprint("N", seq) }))
+	c, e4 := next(n, "print", "certified", 4)
+	must(t, s.UpdateRecord(ctx, c, e4)) // no outbox asked
+
+	pending, parked, err := s.OutboxPending(ctx)
+	must(t, err)
+	if pending != 3 || parked != 0 {
+		t.Fatalf("pending %d parked %d, want 3 and 0", pending, parked)
+	}
+	// One order: one at a time.
+	var got []store.OutboxMessage
+	for range 3 {
+		m := leaseAll(t, s, at(10), "i1")
+		if len(m) != 1 {
+			t.Fatalf("leased %v, want one message at a time", keys(m))
+		}
+		got = append(got, m[0])
+		must(t, s.OutboxDone(ctx, m[0].ID))
+	}
+	if k := keys(got); !slices.Equal(k, []string{"B1/1/hook", "B1/2/hook", "B1/3/hook"}) {
+		t.Fatalf("delivered %v", k)
+	}
+	m := got[2]
+	if m.ID != store.OutboxID(m.Key) || m.Kind != store.OutboxWebhook || m.Target != "hook" || m.Seq != 3 ||
+		!m.Created.Equal(at(3)) || m.LeasedBy != "i1" || !m.LeaseUntil.Equal(at(11)) {
+		t.Errorf("message %+v", m)
+	}
+	var p struct{ Number string }
+	must(t, json.Unmarshal(m.Payload, &p))
+	if p.Number != "N1" {
+		t.Errorf("payload %s: want the number drawn", m.Payload)
+	}
+	if err := s.OutboxDone(ctx, m.ID); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("done twice: %v", err)
+	}
+}
+
+func testOutboxLease(t *testing.T, s store.Store) {
+	var msgs []store.OutboxMessage
+	for i := range 5 {
+		msgs = append(msgs, store.OutboxMessage{Key: fmt.Sprint("k", i), Kind: store.OutboxEmail, Target: "a@example.org",
+			Payload: json.RawMessage(`{"i":1}`), NextAt: at(i)})
+	}
+	must(t, s.Enqueue(ctx, at(0), msgs))
+	must(t, s.Enqueue(ctx, at(0), msgs[:1])) // enqueued already: left out
+	if pending, _, err := s.OutboxPending(ctx); err != nil || pending != 5 {
+		t.Fatalf("pending %d, %v", pending, err)
+	}
+	// Due at 2: k0..k2, two of them to i1, the third to i2.
+	a, err := s.Lease(ctx, 2, at(2), 10*time.Minute, "i1")
+	must(t, err)
+	b, err := s.Lease(ctx, 5, at(2), 10*time.Minute, "i2")
+	must(t, err)
+	if !slices.Equal(keys(a), []string{"k0", "k1"}) || !slices.Equal(keys(b), []string{"k2"}) {
+		t.Fatalf("leased %v and %v", keys(a), keys(b))
+	}
+	if string(a[0].Payload) != `{"i":1}` || a[0].Order != "k0" {
+		t.Errorf("leased %+v", a[0])
+	}
+	// At 5: k3, k4; the others are held until 12.
+	if c, err := s.Lease(ctx, 5, at(5), 10*time.Minute, "i2"); err != nil || !slices.Equal(keys(c), []string{"k3", "k4"}) {
+		t.Fatalf("at 5: %v", keys(c))
+	}
+	if c := leaseAll(t, s, at(11), "i2"); len(c) != 0 {
+		t.Fatalf("at 11: %v", keys(c))
+	}
+	// i1's lease ended: i2 takes k0 and k1, and i1 can no longer fail them.
+	if c := leaseAll(t, s, at(12), "i2"); !slices.Equal(keys(c), []string{"k0", "k1", "k2"}) {
+		t.Fatalf("at 12: %v", keys(c))
+	}
+	if err := s.OutboxFail(ctx, a[0].ID, "i1", "late", at(13), false); !errors.Is(err, store.ErrConflict) {
+		t.Errorf("fail of a lease lost: %v", err)
+	}
+	if err := s.OutboxFail(ctx, store.OutboxID("nope"), "i1", "x", at(13), false); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("fail of no message: %v", err)
+	}
+}
+
+// A message is leased only when the earlier ones of its order are delivered; other orders
+// go on.
+func testOutboxOrder(t *testing.T, s store.Store) {
+	var msgs []store.OutboxMessage
+	for i := range 3 {
+		for _, o := range []string{"R1", "R2"} {
+			msgs = append(msgs, store.OutboxMessage{Key: fmt.Sprint(o, "/", i), Kind: store.OutboxWebhook, Target: "h",
+				Order: o, Seq: int64(i), NextAt: at(3 - i)}) // later ones due first
+		}
+	}
+	must(t, s.Enqueue(ctx, at(0), msgs))
+	var got []string
+	for range 4 {
+		m := leaseAll(t, s, at(10), "i1")
+		slices.SortFunc(m, func(a, b store.OutboxMessage) int { return cmpString(a.Key, b.Key) })
+		if len(m) == 0 {
+			break
+		}
+		if len(m) != 2 {
+			t.Fatalf("leased %v, want one of each order", keys(m))
+		}
+		for _, x := range m {
+			got = append(got, x.Key)
+			must(t, s.OutboxDone(ctx, x.ID))
+		}
+	}
+	if want := []string{"R1/0", "R2/0", "R1/1", "R2/1", "R1/2", "R2/2"}; !slices.Equal(got, want) {
+		t.Errorf("delivered %v, want %v", got, want)
+	}
+}
+
+func cmpString(a, b string) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+func testOutboxFailParkRetry(t *testing.T, s store.Store) {
+	must(t, s.Enqueue(ctx, at(0), []store.OutboxMessage{
+		{Key: "a1", Kind: store.OutboxSMS, Target: "+251900000000", Order: "a", Seq: 1},
+		{Key: "a2", Kind: store.OutboxSMS, Target: "+251900000000", Order: "a", Seq: 2},
+	}))
+	m := leaseAll(t, s, at(1), "i1")
+	if len(m) != 1 {
+		t.Fatalf("leased %v", keys(m))
+	}
+	id := m[0].ID
+	must(t, s.OutboxFail(ctx, id, "i1", "connection refused", at(5), false))
+	if c := leaseAll(t, s, at(4), "i1"); len(c) != 0 {
+		t.Fatalf("before its retry: %v", keys(c))
+	}
+	m = leaseAll(t, s, at(5), "i2")
+	if len(m) != 1 || m[0].Attempts != 1 || m[0].LastError != "connection refused" {
+		t.Fatalf("retried: %+v", m)
+	}
+	must(t, s.OutboxFail(ctx, id, "i2", "503 busy", at(6), true))
+	if c := leaseAll(t, s, at(30), "i1"); len(c) != 0 {
+		t.Fatalf("parked, and a2 behind it: leased %v", keys(c))
+	}
+	p, err := s.Parked(ctx, 10)
+	must(t, err)
+	if len(p) != 1 || p[0].ID != id || !p[0].Parked || p[0].Attempts != 2 || p[0].LastError != "503 busy" {
+		t.Fatalf("parked: %+v", p)
+	}
+	if _, parked, _ := s.OutboxPending(ctx); parked != 1 {
+		t.Errorf("parked count %d", parked)
+	}
+	if err := s.OutboxRetry(ctx, store.OutboxID("a2"), at(30)); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("retry of a message not parked: %v", err)
+	}
+	must(t, s.OutboxRetry(ctx, id, at(30)))
+	m = leaseAll(t, s, at(30), "i1")
+	if len(m) != 1 || m[0].ID != id || m[0].Attempts != 0 || m[0].Parked {
+		t.Fatalf("after retry: %+v", m)
+	}
+	must(t, s.OutboxDone(ctx, id))
+	if m = leaseAll(t, s, at(30), "i1"); !slices.Equal(keys(m), []string{"a2"}) {
+		t.Fatalf("after a1: %v", keys(m))
+	}
+	if p, _ = s.Parked(ctx, 10); len(p) != 0 {
+		t.Errorf("parked after retry: %v", keys(p))
+	}
+}
+
+// Eight workers lease and deliver 200 messages of 20 orders at once: each is delivered once,
+// each order in its order. Run with two instances too (RunInstances).
+func testOutboxAtOnce(t *testing.T, s store.Store) {
+	const orders, per = 20, 10
+	var msgs []store.OutboxMessage
+	for i := range per {
+		for o := range orders {
+			msgs = append(msgs, store.OutboxMessage{Key: fmt.Sprint(o, "/", i), Kind: store.OutboxWebhook, Target: "h",
+				Order: fmt.Sprint(o), Seq: int64(i)})
+		}
+	}
+	must(t, s.Enqueue(ctx, at(0), msgs))
+	var mu sync.Mutex
+	delivered := map[string][]int64{}
+	count := 0
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for w := range 8 {
+		wg.Go(func() {
+			instance := fmt.Sprint("i", w)
+			// Until every message is delivered, or a minute passes (a slow store).
+			for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); {
+				m, err := s.Lease(context.Background(), 7, at(10), time.Hour, instance)
+				if err != nil {
+					errs <- err
+					return
+				}
+				if len(m) == 0 {
+					mu.Lock()
+					finished := count == orders*per
+					mu.Unlock()
+					if finished {
+						return
+					}
+					time.Sleep(5 * time.Millisecond)
+					continue
+				}
+				for _, x := range m {
+					mu.Lock()
+					delivered[x.Order] = append(delivered[x.Order], x.Seq)
+					count++
+					mu.Unlock()
+					if err := s.OutboxDone(context.Background(), x.ID); err != nil {
+						errs <- err
+						return
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	if count != orders*per {
+		t.Errorf("%d deliveries of %d messages", count, orders*per)
+	}
+	for o, seqs := range delivered {
+		if !slices.Equal(seqs, []int64{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}) {
+			t.Errorf("order %s delivered %v", o, seqs)
+		}
+	}
+}
+
+func (p *alternate) Enqueue(ctx context.Context, now time.Time, msgs []store.OutboxMessage) error {
+	return p.next().Enqueue(ctx, now, msgs)
+}
+func (p *alternate) Lease(ctx context.Context, n int, now time.Time, ttl time.Duration, instance string) ([]store.OutboxMessage, error) {
+	return p.next().Lease(ctx, n, now, ttl, instance)
+}
+func (p *alternate) OutboxDone(ctx context.Context, id string) error {
+	return p.next().OutboxDone(ctx, id)
+}
+func (p *alternate) OutboxFail(ctx context.Context, id, instance, reason string, retryAt time.Time, park bool) error {
+	return p.next().OutboxFail(ctx, id, instance, reason, retryAt, park)
+}
+func (p *alternate) Parked(ctx context.Context, limit int) ([]store.OutboxMessage, error) {
+	return p.next().Parked(ctx, limit)
+}
+func (p *alternate) OutboxRetry(ctx context.Context, id string, now time.Time) error {
+	return p.next().OutboxRetry(ctx, id, now)
+}
+func (p *alternate) OutboxPending(ctx context.Context) (pending, parked int64, err error) {
+	return p.next().OutboxPending(ctx)
+}

@@ -170,7 +170,9 @@ func TestReadExportErrors(t *testing.T) {
 	for _, tc := range []struct{ in, want string }{
 		{`{"entry":{"seq":1},"checkpoint":{"seq":1}}`, "line 1: neither an entry nor a checkpoint"},
 		{"\n{}", "line 2: neither an entry nor a checkpoint"},
-		{`{"entry":{"seq":"1"}}`, `line 1: json: cannot unmarshal JSON string into Go int64 within "/entry/seq"`},
+		// The JSON library words its own errors one way or another depending on what else
+		// the binary links (its v1 compatibility): only the line and the path are ours.
+		{`{"entry":{"seq":"1"}}`, `line 1: json: * JSON string into Go int64 within "/entry/seq"`},
 		{`{"entry":{"seq":1}}` + "\n" + `{"checkpoint":{"seq":1}}`, "line 2: a checkpoint after the entries (checkpoints come first)"},
 		{`{"entry":{"seq":1}} {}`, "line 1: jsontext: invalid character '{' after top-level value after offset 20"},
 	} {
@@ -181,10 +183,19 @@ func TestReadExportErrors(t *testing.T) {
 				break
 			}
 		}
-		if err == nil || err.Error() != tc.want {
+		if err == nil || !matches(err.Error(), tc.want) {
 			t.Errorf("%q: %v, want %s", tc.in, err, tc.want)
 		}
 	}
+}
+
+// matches tells whether got is want, where a "*" in want stands for any text.
+func matches(got, want string) bool {
+	before, after, wild := strings.Cut(want, "*")
+	if !wild {
+		return got == want
+	}
+	return len(got) >= len(before)+len(after) && strings.HasPrefix(got, before) && strings.HasSuffix(got, after)
 }
 
 func FuzzReadExport(f *testing.F) {

@@ -18,6 +18,9 @@ import (
 type Planner struct {
 	Model    *records.Model
 	Webhooks []*Subscriber
+	// Others make the messages of an action for other receivers (OSIA's subscribers), in
+	// the action's write as the others; nil: none.
+	Others func(r *store.Record, e *store.Entry) []store.OutboxMessage
 }
 
 // Notice is the payload of a notification: what a transport sends, rendered when the action
@@ -32,7 +35,11 @@ type Notice struct {
 // Messages are the messages of the action e made on r (r as stored by it).
 func (p *Planner) Messages(r *store.Record, e *store.Entry) []store.OutboxMessage {
 	msgs := WebhookMessages(p.Webhooks, r, e)
-	return append(msgs, p.Notifications(r, e)...)
+	msgs = append(msgs, p.Notifications(r, e)...)
+	if p.Others != nil {
+		msgs = append(msgs, p.Others(r, e)...)
+	}
+	return msgs
 }
 
 // Notifications are the notifications the package declares for e's action on r, by the

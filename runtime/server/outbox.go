@@ -7,6 +7,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/crvsctl/crvsctl/runtime/osia"
 	"github.com/crvsctl/crvsctl/runtime/outbox"
 	"github.com/crvsctl/crvsctl/runtime/store"
 )
@@ -48,6 +49,16 @@ func (s *Server) UseOutbox(o Outbox) {
 		o.MaxAttempts = s.Model.Bundle.Outbox.MaxAttempts
 	}
 	planner := &outbox.Planner{Model: s.Model, Webhooks: o.Webhooks}
+	if s.OSIA != nil {
+		// OSIA's subscribers hear of births and deaths through the outbox, as webhooks do;
+		// a new subscription's confirmation too.
+		transports[osia.OutboxKind] = &osia.Sender{}
+		planner.Others = func(r *store.Record, e *store.Entry) []store.OutboxMessage { return s.OSIA.RecordMessages(r, e.Action) }
+		s.OSIA.Deliver = func(ctx context.Context, n osia.Notification) error {
+			m := osia.OutboxMessage(n, "osia-confirm/"+n.Subscription, "osia/"+n.Subscription, 0)
+			return s.Store.Enqueue(ctx, time.Now(), []store.OutboxMessage{m})
+		}
+	}
 	s.records.Outbox = planner.Messages
 	s.dispatcher = &outbox.Dispatcher{Store: s.Store, Transports: transports, Instance: o.Instance, Log: s.Log,
 		MaxAttempts: o.MaxAttempts, Lease: o.Lease}

@@ -207,35 +207,23 @@ func New(t testing.TB, opts ...Option) *Browser {
 		t.Skipf("browsertest: %v; to run this test install one (apt-get install -y --no-install-recommends chromium) or set $%s", err, EnvChromium)
 	}
 
-	var output syncBuffer
-	allocOpts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(path),
-		chromedp.WindowSize(WindowWidth, WindowHeight),
-		chromedp.CombinedOutput(&output),
-	)
-	if os.Geteuid() == 0 {
-		// Chromium's sandbox refuses to run as root.
-		allocOpts = append(allocOpts, chromedp.NoSandbox)
-	}
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), allocOpts...)
-	ctx, cancel := chromedp.NewContext(allocCtx)
-	t.Cleanup(func() {
-		cancel()
-		cancelAlloc() // waits for the process to end and removes its profile
-	})
-
-	// The first Do starts the process. It has no timeout, because the
-	// context of the first Do owns the browser.
-	started := make(chan error, 1)
-	go func() { started <- chromedp.Do(ctx) }()
-	select {
-	case err = <-started:
-	case <-time.After(StartTimeout):
-		cancel()
-		err = fmt.Errorf("not started after %v (browsertest.StartTimeout)", StartTimeout)
-	}
-	if err != nil {
-		t.Fatalf("browsertest: starting %s: %v\n%s", path, err, output.String())
+	// Chromium now and then dies while starting (on a loaded CI machine: it
+	// exits before it listens, its crash handler says "no stack mapping"). That
+	// is the browser's failure, not the page's, so a start is tried again, and
+	// the test fails only when every try failed, with each try's output.
+	var ctx context.Context
+	var failures []string
+	for try := 1; ; try++ {
+		var output *syncBuffer
+		ctx, output, err = start(t, path)
+		if err == nil {
+			break
+		}
+		failures = append(failures, fmt.Sprintf("try %d: %v\n%s", try, err, output.String()))
+		if try == startTries {
+			t.Fatalf("browsertest: starting %s failed %d times:\n%s", path, startTries, strings.Join(failures, "\n"))
+		}
+		t.Logf("browsertest: starting %s failed (try %d of %d), trying again: %v", path, try, startTries, err)
 	}
 	vctx, vcancel := context.WithTimeout(ctx, DefaultTimeout)
 	defer vcancel()
@@ -244,6 +232,48 @@ func New(t testing.TB, opts ...Option) *Browser {
 		t.Fatalf("browsertest: asking %s its version: %v", path, err)
 	}
 	return &Browser{ctx: ctx, path: path, product: version.Product, userAgent: version.UserAgent, opts: opts}
+}
+
+// startTries is how many times [New] tries to start the browser.
+const startTries = 3
+
+// start starts a browser process and returns the context that owns it. The
+// process and its profile go when the test ends, or at once when it failed
+// to start.
+func start(t testing.TB, path string) (context.Context, *syncBuffer, error) {
+	output := new(syncBuffer)
+	allocOpts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(path),
+		chromedp.WindowSize(WindowWidth, WindowHeight),
+		chromedp.CombinedOutput(output),
+	)
+	if os.Geteuid() == 0 {
+		// Chromium's sandbox refuses to run as root.
+		allocOpts = append(allocOpts, chromedp.NoSandbox)
+	}
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), allocOpts...)
+	ctx, cancel := chromedp.NewContext(allocCtx)
+	stop := func() {
+		cancel()
+		cancelAlloc() // waits for the process to end and removes its profile
+	}
+
+	// The first Do starts the process. It has no timeout, because the
+	// context of the first Do owns the browser.
+	started := make(chan error, 1)
+	go func() { started <- chromedp.Do(ctx) }()
+	var err error
+	select {
+	case err = <-started:
+	case <-time.After(StartTimeout):
+		err = fmt.Errorf("not started after %v (browsertest.StartTimeout)", StartTimeout)
+	}
+	if err != nil {
+		stop()
+		return nil, output, err
+	}
+	t.Cleanup(stop)
+	return ctx, output, nil
 }
 
 // Version returns the browser's product name and version, such as

@@ -524,3 +524,33 @@ func (f *failedTB) end() {
 		f.cleanups[i]()
 	}
 }
+
+// TestStartIsTriedAgain: a browser that dies while starting, as Chromium now
+// and then does on a loaded machine, is started again, and the test goes on
+// with the second one.
+func TestStartIsTriedAgain(t *testing.T) {
+	real, err := browsertest.FindBrowser()
+	if err != nil {
+		t.Skip(err)
+	}
+	dir := t.TempDir()
+	marker := filepath.Join(dir, "crashed-once")
+	wrapper := filepath.Join(dir, "flaky-browser")
+	script := fmt.Sprintf("#!/bin/sh\nif [ ! -e %q ]; then touch %q; echo 'no stack mapping' >&2; exit 1; fi\nexec %q \"$@\"\n", marker, marker, real)
+	if err := os.WriteFile(wrapper, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv(browsertest.EnvChromium, wrapper)
+	logged := &failedTB{TB: t}
+	t.Cleanup(logged.end) // after the tab's cleanup, which needs the browser
+	b := browsertest.New(logged)
+	if _, err := os.Stat(marker); err != nil {
+		t.Fatalf("the first start did not run the wrapper: %v", err)
+	}
+	if len(logged.logs) != 1 || !strings.Contains(logged.logs[0], "try 1 of 3") {
+		t.Errorf("logs %q, want one about the failed first try", logged.logs)
+	}
+	srv := server(t)
+	tab := b.Tab(t)
+	tab.Navigate(srv.URL + "/")
+}

@@ -159,6 +159,24 @@ type Event struct {
 	// Notifications are the messages sent when an action is taken, by action (see
 	// runtime/outbox); nil: none.
 	Notifications map[string][]Notification `json:"notifications,omitempty"`
+	// Hooks are the systems outside called when an action is taken, before it completes,
+	// by action (see runtime/hooks); nil: none.
+	Hooks map[string]Hook `json:"hooks,omitempty"`
+}
+
+// Hook is a call to a system outside made when an action is taken, before it completes (see
+// schema/package.cue, #Hook): crvsctl serve --hook gives the system's address and secret.
+type Hook struct {
+	System string `json:"system"`
+	// Sends: the fields whose answers the system is sent; empty: every answer.
+	Sends []string `json:"sends,omitempty"`
+	// Stores: the fields the system may fill in its answer.
+	Stores []string `json:"stores,omitempty"`
+	// Timeout: how long the action waits for the system's answer, in seconds.
+	Timeout int `json:"timeout"`
+	// Waiting: the flag a record carries while the system works on it after answering 202;
+	// "": a 202 is not an answer the action can take.
+	Waiting string `json:"waiting,omitempty"`
 }
 
 // OSIA is an event's OSIA mapping (see schema/package.cue, #OSIA).

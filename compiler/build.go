@@ -88,6 +88,7 @@ func (c *checker) bundleEvent(id string, ev event) bundle.Event {
 	e.PayloadSchema = payloadSchema(e)
 	e.Migration = bundleMigration(ev.Migration)
 	e.Notifications = bundleNotifications(ev)
+	e.Hooks = bundleHooks(ev)
 	if a := ev.Assignment; a != nil {
 		e.Assignment = &bundle.Assignment{Actions: a.Actions, ExpiresAfter: a.ExpiresAfter, ReleasedBy: a.ReleasedBy}
 		if len(a.ReleasedBy) == 0 {

@@ -97,6 +97,7 @@ func check(src *cueSource, pkg *pkgModel, l *diag.List) *checker {
 	c.assignments()
 	c.osia()
 	c.notifications(c.tb)
+	c.hooks()
 	c.statistics = c.population(c.tb)
 	c.checkKeys(c.tb)
 	c.fontCoverage(c.tb)
@@ -1126,6 +1127,11 @@ func (c *checker) workflow(id string, ev event, rule func(string, rules.Kind, ..
 	}
 	if ev.Duplicates != nil {
 		raised[ev.Duplicates.Flag] = true // by the actions that compare the record with the register
+	}
+	for _, h := range ev.Hooks {
+		if h.Waiting != "" {
+			raised[h.Waiting] = true // by the runtime, while the hook's system works
+		}
 	}
 	for _, f := range flags {
 		if !raised[f] {

@@ -95,6 +95,8 @@ type event struct {
 	OSIA         *osiaMap               `json:"osia"`
 	// Notifications by action (see notifications.go).
 	Notifications map[string][]notification `json:"notifications"`
+	// Hooks by action (see hooks.go).
+	Hooks map[string]hook `json:"hooks"`
 }
 
 // osiaMap is an event's #OSIA.

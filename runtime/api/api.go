@@ -79,6 +79,7 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/v1/queues/{event}/{action}", s.authed(s.queue))
 	mux.HandleFunc("POST /api/v1/queues/{event}/{action}/print", s.authed(s.printQueue))
 	mux.HandleFunc("POST /api/v1/verify", s.verify)
+	mux.HandleFunc("POST "+HookResultPath, s.hookResult)
 	mux.HandleFunc("GET "+KeysPath, s.keys)
 	mux.HandleFunc("GET /api/v1/drafts", s.authed(s.drafts))
 	mux.HandleFunc("GET /api/v1/drafts/{id}", s.authed(s.draft))
@@ -130,7 +131,8 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	switch {
 	case errors.As(err, &re):
 		status := map[records.Kind]int{records.BadRequest: 400, records.Forbidden: 403, records.NotFound: 404,
-			records.Conflict: 409, records.Invalid: 422, records.TooLarge: 413, records.Unsupported: 415}[re.Kind]
+			records.Conflict: 409, records.Invalid: 422, records.TooLarge: 413, records.Unsupported: 415,
+			records.Unavailable: 503, records.BadGateway: 502}[re.Kind]
 		writeJSON(w, status, errorBody{Errors: re.Details})
 	case errors.Is(err, errTooLarge):
 		writeError(w, http.StatusRequestEntityTooLarge, "", "too-large", "the request body is larger than this endpoint takes")
@@ -526,7 +528,12 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request, c *caller) {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, v)
+	status := http.StatusOK
+	if _, waits := s.Records.WaitingOn(r.Context(), rec); waits {
+		// A record that waits takes no action: this one's hook made it wait.
+		status = http.StatusAccepted
+	}
+	writeJSON(w, status, v)
 }
 
 // candidateView is a possible duplicate as the API shows it.

@@ -160,7 +160,11 @@ func (s *Server) openAPIDocument() obj {
 				"responses": with(obj{"200": answer("the record", ref("Record"))}, refusals("401", "404"))}},
 			"/api/v1/records/{id}/actions/{action}": obj{"post": obj{"summary": "Take an action on a record",
 				"description": "An action that prints (the package says prints: true) answers with the certificate's PDF " +
-					"(X-Record-Version, X-Certificate-Serial): send template (or language) and copies.",
+					"(X-Record-Version, X-Certificate-Serial): send template (or language) and copies. " +
+					"An action with a hook (the package's hooks) calls its system outside first: a refusal by the system is a 409 (code refused-by-system, args system and reason); " +
+					"no answer in time or a failure of the system a 503 (code system-unavailable), an answer the form does not take a 502 (code system-answer): " +
+					"the action was not taken, and may be tried again. When the system needs time (it answered 202), the answer is 202 with the record, " +
+					"flagged with the hook's waiting flag: no action can be taken on it (409, code waiting) until the system posts its result.",
 				"parameters": []any{pathParam("id"), pathParam("action")}, "requestBody": jsonBody(ref("Action")),
 				"responses": with(obj{"200": obj{"description": "the record after the action, or the PDF of an action that prints",
 					"content": obj{"application/json": obj{"schema": ref("Record")}, "application/pdf": obj{"schema": obj{"type": "string", "format": "binary"}}}}},

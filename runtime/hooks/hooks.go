@@ -23,7 +23,6 @@ package hooks
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -34,7 +33,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/crvsctl/crvsctl/runtime/outbox"
+	"github.com/crvsctl/crvsctl/runtime/webhooksig"
 )
 
 // System is a system outside that actions call, as crvsctl serve --hook gives it.
@@ -59,7 +58,7 @@ func ParseSystem(s string) (*System, error) {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("hook system %s: URL %q: want an http or https URL", name, target)
 	}
-	key, err := outbox.ParseSecret(secret)
+	key, err := webhooksig.ParseSecret(secret)
 	if err != nil {
 		return nil, fmt.Errorf("hook system %s: %w", name, err)
 	}
@@ -133,12 +132,9 @@ func (s *System) Do(ctx context.Context, c *Call, timeout time.Duration, now tim
 	if err != nil {
 		return nil, err
 	}
-	ts := now.Unix()
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Idempotency-Key", c.Key)
-	req.Header.Set("webhook-id", c.Key)
-	req.Header.Set("webhook-timestamp", strconv.FormatInt(ts, 10))
-	req.Header.Set("webhook-signature", outbox.Sign(s.Secret, c.Key, ts, body))
+	webhooksig.SetHeaders(req.Header, s.Secret, c.Key, now, body)
 	client := s.Client
 	if client == nil {
 		client = defaultClient
@@ -225,34 +221,11 @@ type Result struct {
 	Reason string         `json:"reason"`
 }
 
-// Tolerance is how far a callback's webhook-timestamp may be from now: the Standard
-// Webhooks' advice against replays.
-const Tolerance = 5 * time.Minute
-
-// ErrSignature is a callback whose signature does not check.
-var ErrSignature = errors.New("the callback's signature does not check")
-
 // ReadResult checks a callback's signature (the Standard Webhooks headers, keyed by the
 // system's secret, its timestamp within Tolerance of now) and reads its result.
 func (s *System) ReadResult(h http.Header, body []byte, now time.Time) (*Result, *Answer, error) {
-	id, ts := h.Get("webhook-id"), h.Get("webhook-timestamp")
-	sec, err := strconv.ParseInt(ts, 10, 64)
-	if id == "" || err != nil {
-		return nil, nil, fmt.Errorf("%w: want the headers webhook-id, webhook-timestamp and webhook-signature", ErrSignature)
-	}
-	if d := now.Sub(time.Unix(sec, 0)); d > Tolerance || d < -Tolerance {
-		return nil, nil, fmt.Errorf("%w: its timestamp is %v from now, over %v", ErrSignature, d.Round(time.Second), Tolerance)
-	}
-	want := outbox.Sign(s.Secret, id, sec, body)
-	ok := false
-	// The header may hold several signatures, separated by spaces (a key being changed).
-	for _, sig := range strings.Fields(h.Get("webhook-signature")) {
-		if hmac.Equal([]byte(sig), []byte(want)) {
-			ok = true
-		}
-	}
-	if !ok {
-		return nil, nil, ErrSignature
+	if _, err := webhooksig.Verify(s.Secret, h, body, now); err != nil {
+		return nil, nil, err
 	}
 	var r Result
 	if err := decode(body, &r); err != nil {

@@ -3,20 +3,17 @@ package outbox
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/crvsctl/crvsctl/runtime/store"
+	"github.com/crvsctl/crvsctl/runtime/webhooksig"
 )
 
 // Subscriber receives record events as webhooks, signed as the Standard Webhooks
@@ -39,7 +36,7 @@ func ParseSubscriber(s string) (*Subscriber, error) {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("webhook URL %q: want an http or https URL", parts[0])
 	}
-	secret, err := ParseSecret(parts[1])
+	secret, err := webhooksig.ParseSecret(parts[1])
 	if err != nil {
 		return nil, err
 	}
@@ -50,19 +47,6 @@ func ParseSubscriber(s string) (*Subscriber, error) {
 		}
 	}
 	return &Subscriber{URL: parts[0], Secret: secret, Events: events}, nil
-}
-
-// ParseSecret reads a Standard Webhooks secret: "whsec_" and the base64 of the key.
-func ParseSecret(s string) ([]byte, error) {
-	b64, ok := strings.CutPrefix(s, "whsec_")
-	if !ok {
-		return nil, fmt.Errorf("a webhook secret begins with whsec_")
-	}
-	key, err := base64.StdEncoding.DecodeString(b64)
-	if err != nil || len(key) < 24 {
-		return nil, fmt.Errorf("a webhook secret is whsec_ and the base64 of at least 24 random bytes")
-	}
-	return key, nil
 }
 
 // Hears tells whether s is told of action.
@@ -119,15 +103,6 @@ func WebhookMessages(subs []*Subscriber, r *store.Record, e *store.Entry) []stor
 	return out
 }
 
-// Sign is the webhook-signature of a message: "v1," and the base64 of the HMAC-SHA256, keyed
-// by secret, of id "." timestamp "." body.
-func Sign(secret []byte, id string, timestamp int64, body []byte) string {
-	mac := hmac.New(sha256.New, secret)
-	mac.Write([]byte(id + "." + strconv.FormatInt(timestamp, 10) + "."))
-	mac.Write(body)
-	return "v1," + base64.StdEncoding.EncodeToString(mac.Sum(nil))
-}
-
 // Webhooks is the transport of webhook messages: a POST of the payload to the subscriber's
 // URL, signed; a 2xx answer is a delivery, anything else a failure.
 type Webhooks struct {
@@ -146,15 +121,12 @@ func (w *Webhooks) Send(ctx context.Context, m *store.OutboxMessage) error {
 	if w.Now != nil {
 		now = w.Now
 	}
-	ts := now().Unix()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, sub.URL, bytes.NewReader(m.Payload))
 	if err != nil {
 		return err
 	}
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("webhook-id", m.ID)
-	req.Header.Set("webhook-timestamp", strconv.FormatInt(ts, 10))
-	req.Header.Set("webhook-signature", Sign(sub.Secret, m.ID, ts, m.Payload))
+	webhooksig.SetHeaders(req.Header, sub.Secret, m.ID, now(), m.Payload)
 	client := w.Client
 	if client == nil {
 		client = defaultClient

@@ -20,6 +20,7 @@ import (
 
 	"github.com/crvsctl/crvsctl/certificates"
 	"github.com/crvsctl/crvsctl/rules"
+	"github.com/crvsctl/crvsctl/runtime/hooks"
 	"github.com/crvsctl/crvsctl/runtime/store"
 )
 
@@ -34,6 +35,8 @@ const (
 	Invalid                 // the declaration breaks the form's rules: 422
 	TooLarge                // a document over store.MaxDocumentSize: 413
 	Unsupported             // a document of a type not accepted: 415
+	Unavailable             // a system outside the action waits on did not answer (a hook): 503
+	BadGateway              // a system outside answered what the action cannot take: 502
 )
 
 // Detail is one problem, at a path of the request (such as /data/child.dob).
@@ -82,6 +85,12 @@ type Service struct {
 	// see runtime/outbox), given the record as stored by it and its history entry; the store
 	// enqueues them in the action's own write (store.WithOutbox). nil: none.
 	Outbox func(r *store.Record, e *store.Entry) []store.OutboxMessage
+	// Systems are the systems outside that the package's action hooks call, by name (crvsctl
+	// serve --hook): an action whose hook's system is not here is refused.
+	Systems map[string]*hooks.System
+	// CallbackURL is where the system named posts its result after answering 202; nil: calls
+	// carry no callback address.
+	CallbackURL func(system string) string
 }
 
 func (s *Service) now() time.Time {
@@ -709,6 +718,10 @@ type ActionRequest struct {
 	// DuplicateOf is the record this one is a duplicate of, for the event's confirm action
 	// (one of its possible duplicates).
 	DuplicateOf string
+	// resuming: the action is taken as it was asked before its hook's system answered 202
+	// (HookResult): the record's wait does not refuse it, its assignment is not asked for
+	// again, and the hook is not called again.
+	resuming bool
 }
 
 // Act takes an action on a record. An action that prints is taken with Print.
@@ -716,6 +729,12 @@ func (s *Service) Act(ctx context.Context, actor *Actor, id string, req ActionRe
 	p, err := s.prepare(ctx, actor, id, req, nil)
 	if err != nil {
 		return nil, err
+	}
+	if h := hookOf(p.ev, p.entry.Action); h != nil {
+		waiting, err := s.callHook(ctx, actor, p, h, req)
+		if err != nil || waiting != nil {
+			return waiting, err
+		}
 	}
 	rec, err := s.commit(ctx, actor, p)
 	if err == nil {
@@ -735,6 +754,7 @@ type prepared struct {
 	ver   *Version // the version the record is at once the action is taken
 	now   time.Time
 	data  map[string]any // next's data, decoded
+	rctx  *rules.Context
 }
 
 // prepare decides an action: every check, and the record and history entry it leads to, with
@@ -744,6 +764,9 @@ func (s *Service) prepare(ctx context.Context, actor *Actor, id string, req Acti
 	r, err := s.Get(ctx, actor, id)
 	if err != nil {
 		return nil, err
+	}
+	if w, ok := s.WaitingOn(ctx, r); ok && !req.resuming {
+		return nil, waitingRefusal(w)
 	}
 	ev, ver, err := s.EventOf(ctx, r)
 	if err != nil {
@@ -791,7 +814,10 @@ func (s *Service) prepare(ctx context.Context, actor *Actor, id string, req Acti
 	if !act.Holds(data, rctx) {
 		return nil, &Error{Kind: Conflict, Details: []Detail{s.unmet(act, data, rctx, "record")}}
 	}
-	if err := s.checkAssigned(ctx, actor, r, act.ID, now); err != nil {
+	if req.resuming {
+		// Taken as asked before the hook's system answered 202, by a user who held the
+		// record then.
+	} else if err := s.checkAssigned(ctx, actor, r, act.ID, now); err != nil {
 		return nil, err
 	}
 	if act.Prints != (before != nil) {
@@ -888,7 +914,7 @@ func (s *Service) prepare(ctx context.Context, actor *Actor, id string, req Acti
 			return nil, err
 		}
 	}
-	return &prepared{old: r, next: next, entry: entry, ev: ev, ver: ver, now: now, data: current}, nil
+	return &prepared{old: r, next: next, entry: entry, ev: ev, ver: ver, now: now, data: current, rctx: rctx}, nil
 }
 
 // commit stores an action prepared: ErrConflict's refusal when the record changed since.

@@ -36,11 +36,17 @@ func inProcess(t *testing.T) (base string, log *syncBuffer) {
 // it serves.
 func inProcessWith(t *testing.T, configure func(*server.Server)) (base string, log *syncBuffer) {
 	t.Helper()
-	b, diags := compiler.Build(nerovia)
+	return inProcessOf(t, nerovia, configure)
+}
+
+// inProcessOf is inProcessWith of the package in dir.
+func inProcessOf(t *testing.T, dir string, configure func(*server.Server)) (base string, log *syncBuffer) {
+	t.Helper()
+	b, diags := compiler.Build(dir)
 	if b == nil {
 		var sb strings.Builder
 		diags.WriteText(&sb)
-		t.Fatalf("building nerovia:\n%s", sb.String())
+		t.Fatalf("building %s:\n%s", dir, sb.String())
 	}
 	raw, err := b.Encode()
 	if err != nil {

@@ -21,6 +21,7 @@ import (
 	"github.com/crvsctl/crvsctl/certificates/seal"
 	"github.com/crvsctl/crvsctl/compiler"
 	"github.com/crvsctl/crvsctl/runtime/api"
+	"github.com/crvsctl/crvsctl/runtime/hooks"
 	"github.com/crvsctl/crvsctl/runtime/auth"
 	"github.com/crvsctl/crvsctl/runtime/server"
 	"github.com/crvsctl/crvsctl/runtime/store"
@@ -61,7 +62,8 @@ func newServeCommand() *cobra.Command {
 	var addr, devPassword, signingKey, auditKey string
 	var allow []string
 	var downgrade bool
-	var keyFiles, trusted []string
+	var keyFiles, trusted, hookSystems []string
+	var publicURL string
 	var sf storeFlags
 	var of outboxFlags
 	cmd := &cobra.Command{
@@ -94,7 +96,13 @@ Each action enqueues, in its own write, a webhook for each --webhook subscriber 
 (signed as Standard Webhooks say) and the notifications the package declares (sent by --smtp
 and --sms-url). Delivery is at least once, retried with backoff, and a message that fails too
 often is parked for an administrator (GET /api/v1/outbox). Servers sharing a store share the
-outbox: each message is sent by one.`,
+outbox: each message is sent by one.
+
+An action the package gives a hook calls a system outside before it completes (a national ID
+system issuing an identity number at registration): --hook NAME=URL,whsec_<secret> says where
+each system the package names is, and the secret that signs the calls and the results it posts
+back. serve refuses to start while a hook's system is not given. --public-url is the address
+systems reach this server at, sent with each call for the results of those that answer 202.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			log := slog.New(slog.NewJSONHandler(cmd.ErrOrStderr(), nil))
@@ -143,6 +151,17 @@ outbox: each message is sent by one.`,
 			if err := of.apply(srv, log); err != nil {
 				return usageError{err}
 			}
+			var systems []*hooks.System
+			for _, h := range hookSystems {
+				sys, err := hooks.ParseSystem(h)
+				if err != nil {
+					return usageError{err}
+				}
+				systems = append(systems, sys)
+			}
+			if err := srv.UseHooks(systems, publicURL); err != nil {
+				return usageError{err}
+			}
 			if auditKey != "" {
 				k, err := seal.ReadPrivateKey(auditKey)
 				if err != nil {
@@ -173,6 +192,8 @@ outbox: each message is sent by one.`,
 	cmd.Flags().StringSliceVar(&allow, "allow", nil, "serve the changes of these crvsctl diff rules even where records would be stranded (comma-separated)")
 	cmd.Flags().BoolVar(&downgrade, "downgrade", false, "serve a bundle older than the newest this store has served")
 	cmd.Flags().StringArrayVar(&trusted, "trusted-proxy", nil, "a reverse proxy (address or CIDR) whose X-Forwarded-For names the client (repeatable)")
+	cmd.Flags().StringArrayVar(&hookSystems, "hook", nil, "a system the package's action hooks call: NAME=URL,whsec_<base64 secret> (repeatable)")
+	cmd.Flags().StringVar(&publicURL, "public-url", "", "the address systems outside reach this server at (https://crvs.example.gov), for the results of action hooks")
 	sf.add(cmd)
 	of.add(cmd)
 	return cmd

@@ -83,7 +83,7 @@ func (s *Service) WaitingOn(ctx context.Context, r *store.Record) (*HookWait, bo
 	}
 	for i := len(r.History) - 1; i >= 0; i-- {
 		e := r.History[i]
-		d := hookDetailOf(e)
+		d := HookDetailOf(e)
 		if d == nil {
 			continue
 		}
@@ -99,8 +99,8 @@ func (s *Service) WaitingOn(ctx context.Context, r *store.Record) (*HookWait, bo
 	return nil, false
 }
 
-// hookDetailOf is the hook detail of an entry; nil when it has none.
-func hookDetailOf(e store.Entry) *HookDetail {
+// HookDetailOf is the hook detail of an entry; nil when it has none.
+func HookDetailOf(e store.Entry) *HookDetail {
 	if len(e.Details) == 0 {
 		return nil
 	}
@@ -288,7 +288,7 @@ func (s *Service) HookResult(ctx context.Context, system string, res *hooks.Resu
 	w, ok := s.WaitingOn(ctx, r)
 	if !ok || w.Key != res.Key || w.System != system {
 		for _, e := range r.History {
-			if d := hookDetailOf(e); d != nil && d.Key == res.Key && d.System == system && e.Action != HookWaitingAction {
+			if d := HookDetailOf(e); d != nil && d.Key == res.Key && d.System == system && e.Action != HookWaitingAction {
 				return r, HookAlready, d.Reason, nil
 			}
 		}

@@ -1079,6 +1079,9 @@ func (s *Service) Available(ctx context.Context, actor *Actor, r *store.Record) 
 	if err != nil || !actor.InJurisdiction(r.Office, r.Areas) {
 		return nil
 	}
+	if _, waits := s.WaitingOn(ctx, r); waits {
+		return nil // until its hook's system answers
+	}
 	var data map[string]any
 	if json.Unmarshal(r.Data, &data) != nil {
 		return nil

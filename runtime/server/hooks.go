@@ -3,6 +3,7 @@ package server
 import (
 	"fmt"
 	"maps"
+	"net/url"
 	"slices"
 	"strings"
 
@@ -48,6 +49,9 @@ func (s *Server) UseHooks(systems []*hooks.System, publicURL string) error {
 	}
 	s.records.Systems = byName
 	if publicURL != "" {
+		if u, err := url.Parse(publicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("--public-url %q: want the http or https address systems reach this server at", publicURL)
+		}
 		base := strings.TrimSuffix(publicURL, "/")
 		s.records.CallbackURL = func(system string) string {
 			return base + strings.Replace(api.HookResultPath, "{system}", system, 1)

@@ -10,61 +10,18 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/crvsctl/crvsctl/internal/pkgvariant"
 	"github.com/crvsctl/crvsctl/runtime/hooks"
 	"github.com/crvsctl/crvsctl/runtime/server"
 	"github.com/crvsctl/crvsctl/runtime/webhooksig"
 )
 
 const nidSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
-
-// neroviaWithHook writes nerovia with a national ID system called at registration: it is
-// sent the child's name, date of birth and sex, and gives the child's identity number
-// (a new field), or takes its time with the record flagged awaiting-nid.
-func neroviaWithHook(t *testing.T) string {
-	t.Helper()
-	dir := t.TempDir()
-	if err := os.CopyFS(dir, os.DirFS(nerovia)); err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(dir, "birth.cue")
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := string(b)
-	for _, p := range [][2]string{
-		{`{id: "child.sex", type: "select", optionList: "sex", required: true},`,
-			`{id: "child.sex", type: "select", optionList: "sex", required: true},
-			{id: "child.nid", type: "idnumber", pattern: "NID-[0-9]+"},`},
-		{"\tflags: {\n", "\tflags: {\n\t\t\"awaiting-nid\": {}\n"},
-		{"events: birth: {\n", `events: birth: {
-	hooks: register: {system: "national-id", sends: ["child.name", "child.dob", "child.sex"], stores: ["child.nid"], waiting: "awaiting-nid", timeout: 2}
-`},
-	} {
-		if !strings.Contains(s, p[0]) {
-			t.Fatalf("birth.cue has no %q", p[0])
-		}
-		s = strings.Replace(s, p[0], p[1], 1)
-	}
-	if err := os.WriteFile(path, []byte(s), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.OpenFile(filepath.Join(dir, "translations.csv"), os.O_APPEND|os.O_WRONLY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.WriteString("birth.child.nid,Field label,National ID number,Numéro d'identité,የብሔራዊ መታወቂያ ቁጥር\n" +
-		"flag.awaiting-nid,Mark on a record the national ID system works on,Waiting for the ID system,En attente du registre d'identité,መታወቂያ በመጠባበቅ ላይ\n")
-	f.Close()
-	return dir
-}
 
 // nidSystem is the national ID system: it checks each call's signature with its own reading
 // of Standard Webhooks, and answers by the child's given name.
@@ -159,7 +116,7 @@ func TestActionHooks(t *testing.T) {
 	sysSrv := httptest.NewServer(nid)
 	defer sysSrv.Close()
 	var base string
-	base, _ = inProcessOf(t, neroviaWithHook(t), func(s *server.Server) {
+	base, _ = inProcessOf(t, pkgvariant.WithHook(t), func(s *server.Server) {
 		sys, err := hooks.ParseSystem("national-id=" + sysSrv.URL + "," + nidSecret)
 		if err != nil {
 			t.Fatal(err)

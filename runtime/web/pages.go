@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -296,6 +297,10 @@ func (s *Server) showRecordWith(rq *request, r *store.Record, status int, proble
 			label = s.Catalog.Text(rq.lang, "ui.duplicates.found")
 		} else if e.Action == records.MoveAction {
 			label = s.Catalog.Text(rq.lang, "ui.history.moved")
+		} else if key, ok := hookEntryKeys[e.Action]; ok {
+			if d := records.HookDetailOf(e); d != nil {
+				label = s.Catalog.Text(rq.lang, key, "action", s.actionLabel(rq, r, d.Action), "system", d.System)
+			}
 		}
 		office := s.officeName(e.Office, rq.lang)
 		user := s.nameOf(rq, e.User)
@@ -310,6 +315,10 @@ func (s *Server) showRecordWith(rq *request, r *store.Record, status int, proble
 		history = append(history, he)
 	}
 	var waiting []string
+	if w, ok := s.Records.WaitingOn(rq.r.Context(), r); ok {
+		waiting = append(waiting, s.Catalog.Text(rq.lang, "ui.record.hookWaiting", "action", s.actionLabel(rq, r, w.Action),
+			"system", w.System, "at", s.when(rq.lang, w.Since)))
+	}
 	for _, w := range s.Records.Waiting(rq.r.Context(), rq.actor, r) {
 		var roles []string
 		for _, role := range w.Roles {
@@ -356,6 +365,15 @@ func (s *Server) showRecordWith(rq *request, r *store.Record, status int, proble
 	}{s.newView(rq.lang, r.Title, rq), s.lines(rq.lang, store.Page{Records: []store.Record{*r}})[0], r.Version, office,
 		f.answered(), actions, waiting, history, problem, review, of, changed, s.versioned(rq, r, ver, f), assignment})
 }
+
+// hookProblems are the refusals of an action for its hook (see records/hooks.go), by code,
+// with the status of the page that tells them.
+var hookProblems = map[string]int{"refused-by-system": http.StatusConflict, "system-unavailable": http.StatusServiceUnavailable,
+	"system-answer": http.StatusBadGateway, "waiting": http.StatusConflict}
+
+// hookEntryKeys are the labels of the history entries of a hook's system, by their action.
+var hookEntryKeys = map[string]string{records.HookWaitingAction: "ui.history.hookWaiting",
+	records.HookRefusedAction: "ui.history.hookRefused", records.HookFailedAction: "ui.history.hookFailed"}
 
 // act takes an action from the record page's buttons. A page of an older version of the
 // record (changed by someone else since it was shown) is answered with the record as it is
@@ -438,8 +456,29 @@ func (s *Server) act(rq *request) {
 	if s.holdRefused(rq, id, err) {
 		return
 	}
+	if errors.As(err, &re) && len(re.Details) > 0 && hookProblems[re.Details[0].Code] != 0 {
+		// The action's hook: its system refused the action, failed, or the record waits for
+		// it. The record as it is, with why in the user's language.
+		cur, gerr := s.Records.Get(rq.r.Context(), rq.actor, id)
+		if gerr != nil {
+			s.fail(rq, gerr)
+			return
+		}
+		d := re.Details[0]
+		var args []string
+		for _, k := range slices.Sorted(maps.Keys(d.Args)) {
+			args = append(args, k, d.Args[k])
+		}
+		s.showRecord(rq, cur, hookProblems[d.Code], s.Catalog.Text(rq.lang, d.Key, args...))
+		return
+	}
 	if err != nil {
 		s.fail(rq, err)
+		return
+	}
+	if w, ok := s.Records.WaitingOn(rq.r.Context(), r); ok {
+		flash(rq.w, s.Catalog.Text(rq.lang, "ui.record.sentToSystem", "action", s.actionLabel(rq, r, action), "system", w.System))
+		http.Redirect(rq.w, rq.r, "/records/"+r.ID, http.StatusSeeOther)
 		return
 	}
 	flash(rq.w, s.Catalog.Text(rq.lang, "ui.record.done", "action", s.actionLabel(rq, r, action)))

@@ -51,9 +51,16 @@ var logTo = func() io.Writer {
 // newSiteIn serves nerovia from the embedded store in dir.
 func newSiteIn(t testing.TB, dir string) *site {
 	t.Helper()
-	b, diags := compiler.Build("../../countries/nerovia")
+	return newSiteOf(t, dir, "../../countries/nerovia", nil)
+}
+
+// newSiteOf serves the package pkg from the embedded store in dir, the server configured by
+// configure (when not nil) before it serves.
+func newSiteOf(t testing.TB, dir, pkg string, configure func(*server.Server)) *site {
+	t.Helper()
+	b, diags := compiler.Build(pkg)
 	if diags.HasErrors() {
-		t.Fatalf("nerovia: %v", diags)
+		t.Fatalf("%s: %v", pkg, diags)
 	}
 	st, err := sqlitestore.Open(dir)
 	if err != nil {
@@ -70,6 +77,9 @@ func newSiteIn(t testing.TB, dir string) *site {
 	srv, err := server.New(b, st, slog.New(slog.NewTextHandler(logTo, nil)), server.Signing{Key: key})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if configure != nil {
+		configure(srv)
 	}
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)

@@ -21,8 +21,8 @@ import (
 	"github.com/crvsctl/crvsctl/certificates/seal"
 	"github.com/crvsctl/crvsctl/compiler"
 	"github.com/crvsctl/crvsctl/runtime/api"
-	"github.com/crvsctl/crvsctl/runtime/hooks"
 	"github.com/crvsctl/crvsctl/runtime/auth"
+	"github.com/crvsctl/crvsctl/runtime/hooks"
 	"github.com/crvsctl/crvsctl/runtime/server"
 	"github.com/crvsctl/crvsctl/runtime/store"
 )

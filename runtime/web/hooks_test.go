@@ -61,7 +61,7 @@ func TestHookOnTheRecordPage(t *testing.T) {
 	register(id)
 	registrar.has("Sent to national-id: Register is done when it answers.",
 		"Register: waiting for the answer of national-id since", "Register: sent to national-id, waiting for its answer")
-	registrar.lacks(`action="/records/` + id + `/actions/reject"`, `action="/records/`+id+`/actions/register"`)
+	registrar.lacks(`action="/records/`+id+`/actions/reject"`, `action="/records/`+id+`/actions/register"`)
 	fr := s.login("lidya.verhane", "fr")
 	fr.get("/records/" + id)
 	fr.has("en attente de la réponse de national-id depuis le")

@@ -124,6 +124,12 @@ func (s *Service) QueueRecords(ctx context.Context, actor *Actor, event, action,
 	if ev.reviews(action) {
 		q.Flags = []string{ev.Duplicates.Flag}
 	}
+	// A record that waits for a hook's system takes no action until it answers.
+	for _, h := range ev.Hooks {
+		if h.Waiting != "" && !slices.Contains(q.NoFlags, h.Waiting) {
+			q.NoFlags = append(slices.Clip(q.NoFlags), h.Waiting)
+		}
+	}
 	if !s.limit(actor, &q) {
 		return store.Page{}, nil
 	}

@@ -207,6 +207,12 @@ func TestActionHooks(t *testing.T) {
 	if held.Errors[0].Code != "waiting" {
 		t.Errorf("an action on a waiting record: %+v", held)
 	}
+	if q := lidya.expect(t, http.StatusOK, "GET", "/api/v1/queues/birth/register", nil); strings.Contains(string(q.Body), r.ID) {
+		t.Errorf("a waiting record is in the register queue: %s", q)
+	}
+	if q := lidya.expect(t, http.StatusOK, "GET", "/api/v1/queues/birth/reject", nil); strings.Contains(string(q.Body), r.ID) {
+		t.Errorf("a waiting record is in the reject queue: %s", q)
+	}
 	resultURL := base + "/api/v1/hooks/national-id/result"
 	result := map[string]any{"record": r.ID, "key": r.ID + "/1/register", "status": 200, "data": map[string]any{"child.nid": "NID-2000002"}}
 	// Unsigned, signed with another key, for another key of the call, for a system not

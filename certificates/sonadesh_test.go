@@ -52,7 +52,7 @@ func TestSonadeshCertificate(t *testing.T) {
 	pdftools.Artifact(t, "sonadesh-birth.png", pdftools.PNG(t, pdfPath, 1, 100))
 	text := pdftools.Words(pdftools.Text(t, pdfPath, false))
 	for _, w := range []string{"গণপ্রজাতন্ত্রী সোনাদেশ", "জন্ম নিবন্ধন সনদ", "Certificate of Birth", "শিশুর নাম", "Name of the child",
-		"শ্রাবন্তী চক্রবর্তী", "লক্ষ্মী চক্রবর্তী", "মহিলা", "মার্চ", "লক্ষ্মীগঞ্জ প্রসূতি ক্লিনিক", "B2026O1000001"} {
+		"শ্রাবন্তী চক্রবর্তী", "লক্ষ্মী চক্রবর্তী", "মহিলা", "১৪ মার্চ ২০২৬", "২ এপ্রিল ২০২৬", "লক্ষ্মীগঞ্জ প্রসূতি ক্লিনিক", "B2026O1000001"} {
 		if !strings.Contains(text, w) {
 			t.Errorf("%q is not printed:\n%s", w, text)
 		}

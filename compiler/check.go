@@ -634,6 +634,9 @@ func (c *checker) fontCoverage(tb *tables) {
 			}
 			fonts = append(fonts, goCmap())
 			for _, lang := range cert.Languages {
+				if !slices.Contains(c.pkg.Country.Languages, lang) {
+					continue // reported as not the country's: what it prints is not known
+				}
 				printed := newRuneSet()
 				printed.addText(cat.LongDate(lang, "2026-01-01"))
 				for m := 1; m <= 12; m++ {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"golang.org/x/text/language"
+	"golang.org/x/text/number"
 )
 
 //go:embed messages.csv
@@ -271,12 +272,20 @@ func Shipped() []string {
 // text). The pattern is the text of date.long, the months' names those of month.1 to month.12,
 // which a package may reword. Always the Gregorian calendar. A date that is not one is
 // returned as it is. x/text has no date formatting: the Amharic month names shipped are
-// CLDR's for the Gregorian calendar (ጃንዩወሪ ...), with ቀን after the day.
+// CLDR's for the Gregorian calendar (ጃንዩወሪ ...), with ቀን after the day. The day and the
+// year are written in the language's own digits, CLDR's default numbering system for it:
+// Bengali ১ নভেম্বর ২০২৬, Arabic ١ ... ٢٠٢٦, Nepali २०२६; Latin digits for most languages.
 func (c *Catalog) LongDate(lang, date string) string {
 	t, err := time.Parse(time.DateOnly, date)
 	if err != nil {
 		return date
 	}
-	return c.Text(lang, "date.long", "day", strconv.Itoa(t.Day()), "month", c.Text(lang, "month."+strconv.Itoa(int(t.Month()))),
-		"year", strconv.Itoa(t.Year()))
+	return c.Text(lang, "date.long", "day", Digits(lang, t.Day()), "month", c.Text(lang, "month."+strconv.Itoa(int(t.Month()))),
+		"year", Digits(lang, t.Year()))
+}
+
+// Digits writes a whole number in the digits a language writes numbers in (CLDR's default
+// numbering system for it), with no grouping separator: 2026 is ২০২৬ in Bengali.
+func Digits(lang string, n int) string {
+	return printer(tagOf(lang)).Sprint(number.Decimal(n, number.NoSeparator()))
 }

@@ -85,8 +85,13 @@ func TestRightToLeft(t *testing.T) {
 }
 
 func TestLongDate(t *testing.T) {
-	c := New([]string{"en", "fr", "am"}, "en", map[string]map[string]string{"fr": {"month.11": "Novembre"}})
+	c := New([]string{"en", "fr", "am", "bn", "ar"}, "en", map[string]map[string]string{"fr": {"month.11": "Novembre"},
+		"bn": {"date.long": "{day} {month} {year}", "month.11": "নভেম্বর"},
+		"ar": {"date.long": "{day} {month} {year}", "month.11": "نوفمبر"}})
 	for _, tt := range []struct{ lang, date, want string }{
+		// In the language's own digits: Bengali's and Arabic's, not 1 and 2026.
+		{"bn", "2026-11-01", "১ নভেম্বর ২০২৬"},
+		{"ar", "2026-11-21", "٢١ نوفمبر ٢٠٢٦"},
 		{"en", "2026-11-01", "November 1, 2026"},
 		{"fr", "2026-03-09", "9 mars 2026"},
 		{"fr", "2026-11-01", "1er Novembre 2026"}, // the package's word

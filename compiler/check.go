@@ -639,6 +639,7 @@ func (c *checker) fontCoverage(tb *tables) {
 				}
 				printed := newRuneSet()
 				printed.addText(cat.LongDate(lang, "2026-01-01"))
+				printed.addText(i18n.Digits(lang, 1234567890)) // every digit of a date
 				for m := 1; m <= 12; m++ {
 					printed.addText(cat.Text(lang, fmt.Sprintf("month.%d", m)))
 				}

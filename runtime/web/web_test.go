@@ -51,9 +51,16 @@ var logTo = func() io.Writer {
 // newSiteIn serves nerovia from the embedded store in dir.
 func newSiteIn(t testing.TB, dir string) *site {
 	t.Helper()
-	b, diags := compiler.Build("../../countries/nerovia")
+	return newPackageSite(t, "../../countries/nerovia", dir)
+}
+
+// newPackageSite serves the country package pkg from the embedded store in dir, every user's
+// password set to password.
+func newPackageSite(t testing.TB, pkg, dir string) *site {
+	t.Helper()
+	b, diags := compiler.Build(pkg)
 	if diags.HasErrors() {
-		t.Fatalf("nerovia: %v", diags)
+		t.Fatalf("%s: %v", pkg, diags)
 	}
 	st, err := sqlitestore.Open(dir)
 	if err != nil {

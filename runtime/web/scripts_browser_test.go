@@ -137,7 +137,7 @@ func textBox(tab *browsertest.Tab, selector, part string) box {
 			if (i < 0) continue;
 			const r = document.createRange();
 			r.setStart(n, i);
-			r.setEnd(n, i + `+strconv.Itoa(len([]rune(part)))+`);
+			r.setEnd(n, i + `+strconv.Quote(part)+`.length);
 			return r;
 		}
 		throw new Error("no text " + `+strconv.Quote(part)+` + " in " + `+strconv.Quote(selector)+`);
@@ -179,11 +179,11 @@ func checkInOrder(t *testing.T, tab *browsertest.Tab, selector string, rtl bool,
 			t.Errorf("%s: %q and %q are not on one line (%+v, %+v)", selector, parts[i-1], parts[i], a, b)
 			continue
 		}
-		if ok := a.Right <= b.Left+0.5; rtl && !(b.Right <= a.Left+0.5) || !rtl && !ok {
-			dir := "left to right"
-			if rtl {
-				dir = "right to left"
-			}
+		dir, inOrder := "left to right", a.Right <= b.Left+0.5
+		if rtl {
+			dir, inOrder = "right to left", b.Right <= a.Left+0.5
+		}
+		if !inOrder {
 			t.Errorf("%s: %q (%.0f–%.0f px) and %q (%.0f–%.0f px) are not drawn %s", selector, parts[i-1], a.Left, a.Right, parts[i], b.Left, b.Right, dir)
 		}
 	}
@@ -191,16 +191,23 @@ func checkInOrder(t *testing.T, tab *browsertest.Tab, selector string, rtl bool,
 
 // scriptCase is one language's walk.
 type scriptCase struct {
-	sc       script
-	pkg      string
-	user     string
-	place    string // a health facility's code
-	answers  url.Values
-	typed    map[string]string // names' parts typed key by key, as the registrar types them
-	drawn    [][]string        // texts of the record page as they must be drawn, from left to right
-	notLatin []string          // keys whose text must be in the script, not Latin
+	sc      script
+	pkg     string
+	user    string
+	place   string // a health facility's code
+	answers url.Values
+	typed   map[string]string // names' parts, typed as the registrar types them
+	drawn   [][]string        // texts of the review and the record page, from left to right
 }
 
+// TestArabicAndBengaliForms walks a registrar through the login page, the birth form (a
+// validation message as they type, the server's problems when sent empty), the review and the
+// record page, in Arabic then in Bengali, and checks on each: the page's lang and dir; the
+// layout mirrored in Arabic (a label and its input at the right, the header and its navigation
+// starting at the right) and not in Bengali; every text in the language (no English of any
+// key, see walker); every label of the form drawn with a Noto face of its script, no letter
+// left to another font; Latin names and numbers drawn in their order in a right-to-left page;
+// and names typed in the script kept, in NFC, on the record page and from the API.
 func TestArabicAndBengaliForms(t *testing.T) {
 	b := browsertest.New(t)
 	for _, c := range []scriptCase{{
@@ -340,6 +347,7 @@ func testScript(t *testing.T, b *browsertest.Browser, c scriptCase) {
 	w.walkPages(tab, "birth", "a birth in 2099")
 	sendWrong(t, tab)
 	w.check(tab, "/declare/birth (sent empty)")
+	waitShown(tab, `#problems`)
 	checkDrawn(t, tab, sc, `#problems`)
 
 	// Answered: the names typed key by key.
@@ -373,6 +381,9 @@ func testScript(t *testing.T, b *browsertest.Browser, c scriptCase) {
 		tab.WaitFor(`(document.querySelector("form.declare section.page:not(.off), #p-review:not(.off)") || {}).id !== "` + page + `"`)
 	}
 	w.check(tab, "/declare/birth #p-review (answered)")
+	for _, v := range c.typed {
+		tab.WaitFor(`document.getElementById("p-review").innerText.includes(` + strconv.Quote(v) + `)`)
+	}
 	review := shownText(tab, `#p-review`)
 	for field, v := range c.typed {
 		if !strings.Contains(review, v) && !strings.Contains(review, norm.NFC.String(v)) {

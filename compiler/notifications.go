@@ -137,9 +137,9 @@ func (c *checker) notificationKeys() []keyUse {
 		ev := c.pkg.Events[id]
 		for _, action := range slices.Sorted(maps.Keys(ev.Notifications)) {
 			for i, n := range ev.Notifications[action] {
-				uses = append(uses, keyUse{n.Message, "a notification's message", c.pos("events", id, "notifications", action, i, "message")})
+				uses = append(uses, keyUse{key: n.Message, what: "a notification's message", pos: c.pos("events", id, "notifications", action, i, "message")})
 				if n.Subject != "" {
-					uses = append(uses, keyUse{n.Subject, "a notification's subject", c.pos("events", id, "notifications", action, i, "subject")})
+					uses = append(uses, keyUse{key: n.Subject, what: "a notification's subject", pos: c.pos("events", id, "notifications", action, i, "subject")})
 				}
 			}
 		}

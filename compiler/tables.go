@@ -774,10 +774,13 @@ func cellOffset(p diag.Pos, text string, off int) diag.Pos {
 	return p
 }
 
-// keyUse is a translation key the package uses, what it is for, and where it is used.
+// keyUse is a translation key the package uses, what it is for, and where it is used; bare
+// when its text is shown as written, given no arguments (a validation's or a condition's
+// message).
 type keyUse struct {
 	key, what string
 	pos       diag.Pos
+	bare      bool
 }
 
 // usedKeys lists every translation key the package uses, explicitly or by default.
@@ -788,7 +791,7 @@ func (c *checker) usedKeys() []keyUse {
 		if k == "" {
 			k = def
 		}
-		uses = append(uses, keyUse{k, what, c.pos(path...)})
+		uses = append(uses, keyUse{key: k, what: what, pos: c.pos(path...)})
 	}
 	add(c.pkg.Country.Name, "", "the country's name", "country", "name")
 	for _, id := range slices.Sorted(maps.Keys(c.pkg.Roles)) {
@@ -818,6 +821,7 @@ func (c *checker) usedKeys() []keyUse {
 				}
 				for j, v := range f.Validations {
 					add(v.Message, "", "a validation message of field "+f.ID, append(path, "validations", j, "message")...)
+					uses[len(uses)-1].bare = true
 				}
 			}
 		}
@@ -829,6 +833,7 @@ func (c *checker) usedKeys() []keyUse {
 			for i, cond := range e.Workflow.Actions[a].conditions() {
 				if cond.Message != "" {
 					add(cond.Message, "", "a condition message of action "+a, "events", ev, "workflow", "actions", a, "if", i, "message")
+					uses[len(uses)-1].bare = true
 				}
 			}
 		}
@@ -856,6 +861,25 @@ func (c *checker) usedKeys() []keyUse {
 	return append(uses, c.notificationKeys()...)
 }
 
+// checkBare reports a placeholder in the texts of a key shown as written (a validation's or a
+// condition's message): the pages and the API give it no arguments, so the registrar would read
+// {today} where a date was meant.
+func (c *checker) checkBare(tb *tables, u keyUse) {
+	for _, lang := range c.pkg.Country.Languages {
+		m, err := i18n.Parse(tb.texts[lang][u.key])
+		if err != nil || len(m.Args()) == 0 {
+			continue
+		}
+		var args []string
+		for _, a := range m.Args() {
+			args = append(args, "{"+a+"}")
+		}
+		c.l.Errorf(tb.keys[u.key], CodePlaceholder, "write the message without them (a rule's message is shown as written)",
+			"key %s is %s, which is given no arguments, and its %s text uses %s", u.key, u.what, lang, listOr(args))
+		return
+	}
+}
+
 // checkKeys reports every key the package uses that the translations lack, and warns of the
 // keys no one uses.
 func (c *checker) checkKeys(tb *tables) {
@@ -869,8 +893,13 @@ func (c *checker) checkKeys(tb *tables) {
 		known = append(known, k)
 	}
 	slices.Sort(known)
+	bare := map[string]bool{}
 	for _, u := range c.usedKeys() {
 		used[u.key] = true
+		if _, ok := tb.keys[u.key]; ok && u.bare && !bare[u.key] {
+			bare[u.key] = true
+			c.checkBare(tb, u)
+		}
 		if _, ok := tb.keys[u.key]; ok || reported[u.key] {
 			continue
 		}

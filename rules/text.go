@@ -88,9 +88,15 @@ var joinScripts = []*unicode.RangeTable{
 	unicode.Tamil, unicode.Telugu, unicode.Kannada, unicode.Malayalam, unicode.Sinhala,
 }
 
+// viramas are the signs that join two letters in a conjunct (canonical combining class 9) in
+// the scripts of joinScripts. Bengali writes ra and the ya-phala with ZWJ before the virama
+// (র\u200d্য, as in র\u200d্যাচেল, Rachel), so that the ra is not drawn as a reph.
+const viramas = "\u094d\u09cd\u0a4d\u0acd\u0b4d\u0bcd\u0c4d\u0ccd\u0d3b\u0d3c\u0d4d\u0dca"
+
 // joins tells whether a ZWNJ or ZWJ between before and after shapes a word: it follows a
 // letter or combining mark (prev), the nearest letter before it (past the combining marks) is
-// of a script of joinScripts, and the character after it is a letter of the same script.
+// of a script of joinScripts, and the character after it is a letter of the same script, or
+// a virama of the same script followed by one.
 // Anywhere else (between Latin letters, at the start, before a space, doubled) it is
 // invisible: "Ama" and "A\u200dma" would print alike.
 func joins(before, after string, prev rune) bool {
@@ -106,13 +112,18 @@ func joins(before, after string, prev rune) bool {
 			break
 		}
 	}
-	next, _ := utf8.DecodeRuneInString(after)
+	next, size := utf8.DecodeRuneInString(after)
+	virama := rune(-1)
+	if strings.ContainsRune(viramas, next) {
+		virama = next
+		next, _ = utf8.DecodeRuneInString(after[size:])
+	}
 	if base < 0 || !unicode.Is(unicode.L, base) || !unicode.Is(unicode.L, next) {
 		return false
 	}
 	for _, sc := range joinScripts {
 		if unicode.Is(sc, base) {
-			return unicode.Is(sc, next)
+			return unicode.Is(sc, next) && (virama < 0 || unicode.Is(sc, virama))
 		}
 	}
 	return false

@@ -270,19 +270,28 @@ const JOIN_SCRIPTS = ['Arabic', 'Syriac', 'Nko', 'Mongolian', 'Devanagari', 'Ben
   'Tamil', 'Telugu', 'Kannada', 'Malayalam', 'Sinhala'].map((sc) => new RegExp('^\\p{sc=' + sc + '}$', 'u'));
 const PLAIN_SPACES = /[ \u00A0\u2000-\u200A\u205F]+/g;
 
+// The viramas of JOIN_SCRIPTS (viramas in ../text.go): Bengali writes ra and the ya-phala with
+// ZWJ before the virama.
+const VIRAMAS = '\u094D\u09CD\u0A4D\u0ACD\u0B4D\u0BCD\u0C4D\u0CCD\u0D3B\u0D3C\u0D4D\u0DCA';
+
 // Whether the ZWNJ or ZWJ at cps[i] (an array of code points as strings) shapes a word: after a
 // letter or mark, the nearest letter before it of a script of JOIN_SCRIPTS, and a letter of
-// the same script after it.
+// the same script after it, or a virama of the same script followed by one.
 function joins(cps, i) {
   if (i === 0 || !LETTER_OR_MARK.test(cps[i - 1])) return false;
   let j = i - 1;
   while (j >= 0 && MARK.test(cps[j])) j--;
   if (j < 0 || i + 1 >= cps.length) return false;
   const base = cps[j];
-  const next = cps[i + 1];
+  let next = cps[i + 1];
+  let virama = null;
+  if (VIRAMAS.includes(next)) {
+    virama = next;
+    next = i + 2 < cps.length ? cps[i + 2] : '';
+  }
   if (!LETTER.test(base) || !LETTER.test(next)) return false;
   for (const sc of JOIN_SCRIPTS) {
-    if (sc.test(base)) return sc.test(next);
+    if (sc.test(base)) return sc.test(next) && (virama === null || sc.test(virama));
   }
   return false;
 }

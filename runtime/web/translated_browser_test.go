@@ -59,7 +59,7 @@ func readCatalogue(t *testing.T, files ...string) *catalogue {
 				c.texts[key] = map[string]string{}
 			}
 			for i, col := range header {
-				if col != "en" && col != "fr" && col != "am" || i >= len(row) || row[i] == "" {
+				if i == 0 || col == "description" || i >= len(row) || row[i] == "" {
 					continue
 				}
 				c.texts[key][col] = row[i]
@@ -110,7 +110,13 @@ var keyShaped = regexp.MustCompile(`^(?:[a-z][a-zA-Z0-9-]*(?:\.[a-zA-Z0-9-]+)+|[
 var (
 	frenchPunctuation  = regexp.MustCompile(`[\p{L}\p{N})»][:;?!](\s|$)`)
 	amharicPunctuation = regexp.MustCompile(`\p{Ethiopic}\s*[,:;]|[,:;]\s*\p{Ethiopic}`)
+	// Arabic has its own comma, semicolon and question mark (، ؛ ؟).
+	arabicPunctuation = regexp.MustCompile(`\p{Arabic}\s*[,;?]|[,;?]\s*\p{Arabic}`)
 )
+
+// nonLatin are the languages of the tests written in another script than Latin: lower-case
+// Latin words on their pages are English in no catalogue.
+var nonLatin = map[string]bool{"am": true, "ar": true, "bn": true}
 
 // English that no catalogue has, written by code.
 var (
@@ -126,13 +132,16 @@ func (c *catalogue) untranslated(lang, text string) string {
 	if lang == "am" && amharicPunctuation.MatchString(text) && !c.of["am"][text] {
 		return "punctuated in English (Amharic writes ፣ and ፦)"
 	}
+	if lang == "ar" && arabicPunctuation.MatchString(text) && !c.of["ar"][text] {
+		return "punctuated in English (Arabic writes ، ؛ ؟)"
+	}
 	if lang != "en" && !c.of[lang][text] {
 		// English written by code, in no catalogue: a sentence with English's small words on a
 		// French page, lower-case Latin words on an Amharic one.
 		if n := len(englishWords.FindAllString(text, -1)); lang == "fr" && n >= 2 {
 			return "English words, in no catalogue"
 		}
-		if lang == "am" && latinWords.MatchString(text) {
+		if nonLatin[lang] && latinWords.MatchString(text) {
 			return "Latin words, in no catalogue"
 		}
 	}
@@ -512,6 +521,8 @@ func TestUntranslated(t *testing.T) {
 		{"am", "ባብሮ፣ ቬልሞራ አሮጌ ከተማ", false},                            // the Amharic one
 		{"fr", "the condition of action declare does not hold", true}, // English in no catalogue
 		{"am", "the condition does not hold", true},
+		{"ar", "مستشفى النخلة, النخلة", true},     // an English comma in Arabic
+		{"ar", "مستشفى النخلة، النخلة", false},    // the Arabic one
 		{"fr", "Velmora General Hospital", false}, // a proper name
 		{"fr", "2026-11-20", false},
 	} {

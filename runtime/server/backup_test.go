@@ -48,6 +48,9 @@ func TestBackupUnderLoad(t *testing.T) {
 		stop  atomic.Bool
 		wg    sync.WaitGroup
 		first = time.Now()
+		// A store given in CRVSCTL_BACKUP_STORE is declared into again by the next run:
+		// its keys are this run's.
+		run = first.UnixNano()
 	)
 	for g := range workers {
 		wg.Go(func() {
@@ -58,7 +61,7 @@ func TestBackupUnderLoad(t *testing.T) {
 				// Six days apart or more: none of the load is a duplicate of another.
 				d["child.dob"] = time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, -6*((g*7+i)%50)).Format(time.DateOnly)
 				raw, _ := json.Marshal(d)
-				a, err := s.send("POST", "/api/v1/records", declaration(raw), "Idempotency-Key", fmt.Sprintf("backup-%d-%d", g, i))
+				a, err := s.send("POST", "/api/v1/records", declaration(raw), "Idempotency-Key", fmt.Sprintf("backup-%d-%d-%d", run, g, i))
 				if err != nil || a.Status != http.StatusCreated {
 					t.Errorf("declare: %v %v", a, err)
 					return

@@ -13,6 +13,14 @@ package sqlitestore
 // VACUUM INTO makes the same consistent copy, compacted, but rebuilds every table and index
 // to do so: 2.7 times as long as copying the pages (5.5 s against 2.1 s for a store of
 // 110,000 records, 0.75 GB, on the development machine).
+//
+// The copy is written with no journal and no sync of its own (a copy cut short is a temporary
+// file that never gets its name), then synced once: a quarter faster than through a rollback
+// journal (6.3 s against 8.1 s for 1,000,000 records, 5 GB). It is checked with PRAGMA
+// quick_check, which reads every page and every b-tree and record as integrity_check does but
+// leaves out whether each index holds what its table does (9 s against 13 s for those 5 GB):
+// a page-for-page copy of the store cannot disagree with itself there unless the store did.
+// Restoring runs the whole integrity_check, before the copy replaces anything.
 
 import (
 	"context"
@@ -70,7 +78,7 @@ func (s *Store) Backup(ctx context.Context, path string) error {
 	err = c.Raw(func(dc any) error {
 		b, err := dc.(interface {
 			NewBackup(string) (*sqlite.Backup, error)
-		}).NewBackup(dsn(name, ""))
+		}).NewBackup(dsn(name, "_pragma=journal_mode(OFF)&_pragma=synchronous(OFF)"))
 		if err != nil {
 			return err
 		}
@@ -86,7 +94,7 @@ func (s *Store) Backup(ctx context.Context, path string) error {
 	if err := syncFile(name); err != nil {
 		return err
 	}
-	if _, err := Check(ctx, name); err != nil {
+	if _, err := check(ctx, name, "quick_check"); err != nil {
 		return fmt.Errorf("the copy does not check: %w", err)
 	}
 	// A link, not a rename: it fails if path was made meanwhile, rather than replacing it. A
@@ -121,11 +129,12 @@ func (e *NotAStoreError) Error() string { return e.Path + " is not a crvsctl sto
 // layout if it is a crvsctl store this crvsctl can open (Open brings an earlier layout up to
 // date) that passes PRAGMA integrity_check; a *NotAStoreError if it is not. It writes nothing.
 func Check(ctx context.Context, path string) (layout int, err error) {
-	return check(ctx, path, true)
+	return check(ctx, path, "integrity_check")
 }
 
-// check is Check, with SQLite's integrity check (which reads every page) only if integrity.
-func check(ctx context.Context, path string, integrity bool) (layout int, err error) {
+// check is Check, with SQLite's check named (integrity_check, quick_check; both read every
+// page), or none when "".
+func check(ctx context.Context, path, pragma string) (layout int, err error) {
 	defer func() {
 		// SQLite's word for a file it cannot read as a database.
 		var se *sqlite.Error
@@ -163,10 +172,10 @@ func check(ctx context.Context, path string, integrity bool) (layout int, err er
 		return 0, &NotAStoreError{path, "an SQLite database without the tables of a crvsctl store"}
 	case layout > schemaVersion:
 		return 0, &NotAStoreError{path, fmt.Sprintf("layout %d, made by a newer crvsctl (this one knows layout %d)", layout, schemaVersion)}
-	case !integrity:
+	case pragma == "":
 		return layout, nil
 	}
-	rows, err := db.QueryContext(ctx, `PRAGMA integrity_check`)
+	rows, err := db.QueryContext(ctx, `PRAGMA `+pragma)
 	if err != nil {
 		return 0, err
 	}
@@ -185,7 +194,7 @@ func check(ctx context.Context, path string, integrity bool) (layout int, err er
 		return 0, err
 	}
 	if len(problems) > 0 {
-		return 0, &NotAStoreError{path, "PRAGMA integrity_check: " + strings.Join(problems, "; ")}
+		return 0, &NotAStoreError{path, "PRAGMA " + pragma + ": " + strings.Join(problems, "; ")}
 	}
 	return layout, nil
 }
@@ -226,7 +235,7 @@ func InUse(dir string) (bool, error) {
 // goes with its log.
 func Restore(ctx context.Context, from, dir string, force bool) error {
 	// What from is, before anything is written; its integrity is checked on the copy.
-	if _, err := check(ctx, from, false); err != nil {
+	if _, err := check(ctx, from, ""); err != nil {
 		return err
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {

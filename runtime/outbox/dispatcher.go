@@ -38,6 +38,7 @@ const (
 	DefaultMaxDelay    = time.Hour
 	DefaultPoll        = time.Second
 	DefaultSendTimeout = 30 * time.Second
+	DefaultGather      = 20 * time.Millisecond
 )
 
 // Dispatcher delivers the outbox's messages. Several, one per server instance, share a store.
@@ -56,7 +57,11 @@ type Dispatcher struct {
 	MaxDelay    time.Duration // the longest delay (DefaultMaxDelay)
 	Poll        time.Duration // how often an idle dispatcher looks (DefaultPoll)
 	SendTimeout time.Duration // one send's limit (DefaultSendTimeout)
-	Now         func() time.Time
+	// Gather is how long the dispatcher, woken by messages enqueued or delivered, waits for
+	// more before it leases (DefaultGather): under load, one lease of a batch rather than one
+	// per action, each a write of the store.
+	Gather time.Duration
+	Now    func() time.Time
 
 	wake chan struct{}
 	once sync.Once
@@ -157,15 +162,24 @@ func (d *Dispatcher) Run(ctx context.Context) {
 		for _, m := range msgs {
 			queue <- m // room was made for them
 		}
-		if len(msgs) > 0 {
-			continue // more may be due
+		if len(msgs) == room {
+			continue // a full lease: more may be due
 		}
 		timer.Reset(poll)
 		select {
 		case <-ctx.Done():
-		case <-d.wake:
+			continue
 		case <-timer.C:
+			continue
+		case <-d.wake:
 		case <-freed: // a message delivered may let the next of its order go
+		}
+		// Woken: more messages are likely to come in the next moments (each action of a
+		// busy server enqueues its own); they are leased together.
+		timer.Reset(or(d.Gather, DefaultGather))
+		select {
+		case <-ctx.Done():
+		case <-timer.C:
 		}
 	}
 }

@@ -282,3 +282,53 @@ func withoutGSUB(t testing.TB, font []byte) []byte {
 	copy(out[i:], "GSUA")
 	return out
 }
+
+// TestBoldConjuncts: what a certificate prints in bold (nerovia's title) is shaped with the
+// bold faces, which may lack the conjuncts of the regular ones: a bold face without them is
+// refused, naming the bold text; the regular face's texts are not blamed on it.
+func TestBoldConjuncts(t *testing.T) {
+	devanagari, err := os.ReadFile("/usr/share/fonts/truetype/noto/NotoSansDevanagari-Regular.ttf")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("%v: CI must install Debian's fonts-noto-core", err)
+		}
+		t.Skipf("%v: apt-get install fonts-noto-core", err)
+	}
+	for _, c := range []struct {
+		name string
+		bold []byte
+		want string
+	}{
+		{"whole", devanagari, ""},
+		{"bold without conjuncts", withoutGSUB(t, devanagari), `certificate birth-certificate: its bold fonts cannot print what its hi texts print in bold, once shaped: "जन्म प्रमाणपत्र": no conjunct for`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := nerovia(t, "hi", map[string][2]string{"birth.cue": {"languages: [\"en\", \"fr\"]\n\t\t\tfonts: [_ethiopic]",
+				"languages: [\"en\", \"hi\"]\n\t\t\tfonts: [{regular: \"certificates/fonts/deva.ttf\", bold: \"certificates/fonts/deva-bold.ttf\"}, _ethiopic]"}})
+			for name, font := range map[string][]byte{"deva.ttf": devanagari, "deva-bold.ttf": c.bold} {
+				if err := os.WriteFile(filepath.Join(dir, "certificates/fonts", name), font, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			f := filepath.Join(dir, "translations.csv")
+			b, _ := os.ReadFile(f)
+			for _, r := range [][2]string{
+				{"Republic of Nerovia,République de Nérovie,የኔሮቪያ ሪፐብሊክ,Republic of Nerovia", "Republic of Nerovia,République de Nérovie,የኔሮቪያ ሪፐብሊክ,भारत गणराज्य"},
+				{"Certificate of Birth,Acte de naissance,የልደት የምስክር ወረቀት,Certificate of Birth", "Certificate of Birth,Acte de naissance,የልደት የምስክር ወረቀት,जन्म प्रमाणपत्र"},
+			} {
+				if !bytes.Contains(b, []byte(r[0])) {
+					t.Fatalf("translations.csv has no %q", r[0])
+				}
+				b = bytes.Replace(b, []byte(r[0]), []byte(r[1]), 1)
+			}
+			os.WriteFile(f, b, 0o644)
+			got := errorsAbout(Validate(dir), "once shaped")
+			switch {
+			case c.want == "" && len(got) != 0:
+				t.Errorf("errors: %q", got)
+			case c.want != "" && (len(got) != 1 || !strings.Contains(got[0], c.want)):
+				t.Errorf("errors: %q, want %q", got, c.want)
+			}
+		})
+	}
+}

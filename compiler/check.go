@@ -643,21 +643,37 @@ func (c *checker) fontCoverage(tb *tables) {
 				for m := 1; m <= 12; m++ {
 					printed.addText(cat.Text(lang, fmt.Sprintf("month.%d", m)))
 				}
+				// What prints in bold, shaped again with the bold faces: a bold face may
+				// lack a conjunct its regular has.
+				bold := newRuneSet()
 				for _, e := range cert.Elements {
 					if e.Text != "" {
 						printed.addText(cat.Text(lang, e.Text))
+						if e.Bold {
+							bold.addText(cat.Text(lang, e.Text))
+						}
 					}
 					if e.Watermark != "" {
 						printed.addText(cat.Text(lang, e.Watermark))
 					}
+					if e.Issued && e.Bold {
+						bold.addText(cat.LongDate(lang, "2026-01-01"))
+						for m := 1; m <= 12; m++ {
+							bold.addText(cat.Text(lang, fmt.Sprintf("month.%d", m)))
+						}
+					}
 				}
-				c.printedAnswers(printed, id, name, lang, cat, names)
+				c.printedAnswers(printed, id, name, lang, cat, names, false)
+				c.printedAnswers(bold, id, name, lang, cat, names, true)
 				if missing := missingRunes(fonts, printed.runes); len(missing) > 0 {
 					c.l.Errorf(c.pos("events", id, "certificates", name, "languages"), CodeInvalid, "add a font of the package that has them (fonts: [{regular: \"fonts/....ttf\"}])",
 						"certificate %s: none of its fonts has %s, which its %s texts print", name, runeList(missing), lang)
-				} else if bad := c.shapedCoverage(cert, lang, printed.shaped); len(bad) > 0 {
+				} else if bad := c.shapedCoverage(cert, lang, printed.shaped, false); len(bad) > 0 {
 					c.l.Errorf(c.pos("events", id, "certificates", name, "languages"), CodeInvalid, "use a font of the package that has the script's conjuncts (its OpenType substitutions), such as Noto Sans for the script",
 						"certificate %s: its fonts cannot print what its %s texts print, once shaped: %s", name, lang, unprintedList(bad))
+				} else if bad := c.shapedCoverage(cert, lang, bold.shaped, true); len(bad) > 0 {
+					c.l.Errorf(c.pos("events", id, "certificates", name, "fonts"), CodeInvalid, "use a bold face that has the script's conjuncts, or print those elements in the regular weight",
+						"certificate %s: its bold fonts cannot print what its %s texts print in bold, once shaped: %s", name, lang, unprintedList(bad))
 				}
 			}
 			// Names are typed in any of the country's languages: a certificate whose fonts
@@ -681,16 +697,23 @@ func (c *checker) fontCoverage(tb *tables) {
 // (Arabic, the Indic scripts...) with its fonts, and returns those that would not print whole:
 // a conjunct the font lacks prints as a visible virama, which a font's character map does not
 // show. Each text is shaped once per set of fonts and language, whichever certificates print it.
-func (c *checker) shapedCoverage(cert certificate, lang string, texts []string) []*pdf.Unprinted {
+// bold: with the fonts' bold faces.
+func (c *checker) shapedCoverage(cert certificate, lang string, texts []string, bold bool) []*pdf.Unprinted {
 	if len(texts) == 0 {
 		return nil
 	}
 	var files [][]byte
 	key := lang
 	for _, f := range cert.Fonts {
-		if data, ok := c.files[f.Regular]; ok && c.cmaps[f.Regular] != nil {
+		// The renderer prints bold with a font's bold face, or its regular one when it has
+		// none.
+		file := f.Regular
+		if bold && f.Bold != "" {
+			file = f.Bold
+		}
+		if data, ok := c.files[file]; ok && c.cmaps[file] != nil {
 			files = append(files, data)
-			key += "\x00" + f.Regular
+			key += "\x00" + file
 		}
 	}
 	if c.chains == nil {
@@ -772,8 +795,9 @@ func missingRunes(fonts []*pdf.Cmap, rs []rune) []rune {
 }
 
 // printedAnswers adds what a certificate's values straight from a field can print in a
-// language, as far as the package knows it: a choice's labels, a place's names.
-func (c *checker) printedAnswers(printed *runeSet, event, cert, lang string, cat *i18n.Catalog, names *nameRunes) {
+// language, as far as the package knows it: a choice's labels, a place's names; boldOnly: those of
+// the values printed in bold.
+func (c *checker) printedAnswers(printed *runeSet, event, cert, lang string, cat *i18n.Catalog, names *nameRunes, boldOnly bool) {
 	fields := map[string]field{}
 	for _, pg := range c.pkg.Events[event].Form.Pages {
 		for _, f := range pg.Fields {
@@ -787,7 +811,7 @@ func (c *checker) printedAnswers(printed *runeSet, event, cert, lang string, cat
 		}
 		for _, e := range bc.Elements {
 			f, ok := fields[e.Field]
-			if !ok || seen[f.ID] {
+			if !ok || seen[f.ID] || (boldOnly && !e.Bold) {
 				continue
 			}
 			seen[f.ID] = true

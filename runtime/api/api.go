@@ -308,22 +308,33 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	token, sess, err := s.Auth.Login(r.Context(), req.Username, req.Password, s.Auth.ClientAddr(r))
-	switch {
-	case errors.Is(err, auth.ErrSecondFactorRequired):
+	if errors.Is(err, auth.ErrSecondFactorRequired) {
 		loginChallenge(w, token, sess.Expires)
 		return
-	case errors.Is(err, auth.ErrBadCredentials):
-		writeError(w, http.StatusUnauthorized, "", "bad-credentials", err.Error())
-		return
-	case errors.Is(err, auth.ErrRateLimited):
-		w.Header().Set("Retry-After", "900")
-		writeError(w, http.StatusTooManyRequests, "", "rate-limited", err.Error())
-		return
-	case err != nil:
-		s.fail(w, r, err)
+	}
+	if s.loginRefused(w, r, err) {
 		return
 	}
 	s.loggedIn(w, r, token, sess.User, sess.CSRF, sess.Expires)
+}
+
+// loginRefused answers a step of a login that opened no session (a password or a code that
+// does not check, too many tries), and tells whether there was one to answer.
+func (s *Server) loginRefused(w http.ResponseWriter, r *http.Request, err error) bool {
+	switch {
+	case err == nil:
+		return false
+	case errors.Is(err, auth.ErrBadCredentials):
+		writeError(w, http.StatusUnauthorized, "", "bad-credentials", err.Error())
+	case errors.Is(err, auth.ErrBadCode):
+		writeError(w, http.StatusUnauthorized, "/code", "bad-code", err.Error())
+	case errors.Is(err, auth.ErrRateLimited):
+		w.Header().Set("Retry-After", "900")
+		writeError(w, http.StatusTooManyRequests, "", "rate-limited", err.Error())
+	default:
+		s.fail(w, r, err)
+	}
+	return true
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request, c *caller) {

@@ -70,16 +70,7 @@ func (s *Server) loginCode(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	token, sess, err := s.Auth.CompleteLogin(r.Context(), req.Challenge, req.Code, s.Auth.ClientAddr(r))
-	switch {
-	case errors.Is(err, auth.ErrBadCode):
-		writeError(w, http.StatusUnauthorized, "/code", "bad-code", err.Error())
-		return
-	case errors.Is(err, auth.ErrRateLimited):
-		w.Header().Set("Retry-After", "900")
-		writeError(w, http.StatusTooManyRequests, "", "rate-limited", err.Error())
-		return
-	case err != nil:
-		s.fail(w, r, err)
+	if s.loginRefused(w, r, err) {
 		return
 	}
 	s.loggedIn(w, r, token, sess.User, sess.CSRF, sess.Expires)

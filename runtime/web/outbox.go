@@ -153,7 +153,7 @@ func (s *Server) outboxRetry(rq *request) {
 //   - an email: its first character and its domain (n•••@registry.example): the domain is
 //     what delivery fails on, the first character tells two messages apart; the rest, its
 //     length included, is hidden;
-//   - a phone number: its first four characters (the + and the calling code, as E.164
+//   - a phone number: its first four characters (the + and, mostly, the calling code, as E.164
 //     starts) and its last two digits, the others each a dot, so that a number too short or
 //     too long shows;
 //   - a web address (a webhook's subscriber, an OSIA subscription): its scheme and host only,

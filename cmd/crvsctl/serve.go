@@ -95,8 +95,8 @@ X-Forwarded-For is ignored.
 Each action enqueues, in its own write, a webhook for each --webhook subscriber that hears of it
 (signed as Standard Webhooks say) and the notifications the package declares (sent by --smtp
 and --sms-url). Delivery is at least once, retried with backoff, and a message that fails too
-often is parked for an administrator (GET /api/v1/outbox). Servers sharing a store share the
-outbox: each message is sent by one.
+often is parked for an administrator (the Outbox page, GET /api/v1/outbox). Servers sharing a
+store share the outbox: each message is sent by one.
 
 An action the package gives a hook calls a system outside before it completes (a national ID
 system issuing an identity number at registration): --hook NAME=URL,whsec_<secret> says where

@@ -5,9 +5,8 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/crvsctl/crvsctl/runtime/records"
+	"github.com/crvsctl/crvsctl/runtime/outbox"
 	"github.com/crvsctl/crvsctl/runtime/store"
-	"github.com/crvsctl/crvsctl/runtime/users"
 )
 
 // outboxRoutes are the outbox's administration: what is pending, the messages parked after
@@ -17,23 +16,18 @@ func (s *Server) outboxRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/v1/outbox/{id}/retry", s.authed(s.outboxRetry))
 }
 
-// outboxAdmin: the outbox is the whole register's, and its messages hold informants' addresses:
-// administrators of nationwide jurisdiction only.
-func outboxAdmin(a *records.Actor) bool {
-	return users.Administers(a) && a.Role.Jurisdiction == "nation"
-}
-
 type parkedView struct {
 	ID        string    `json:"id"`
 	Kind      string    `json:"kind"`
 	Target    string    `json:"target"`
+	Record    string    `json:"record,omitempty"` // the tracking ID of the record it is about
 	Attempts  int       `json:"attempts"`
 	LastError string    `json:"lastError"`
 	Created   time.Time `json:"created"`
 }
 
 func (s *Server) outboxState(w http.ResponseWriter, r *http.Request, c *caller) {
-	if !outboxAdmin(c.actor) {
+	if !outbox.Administers(c.actor) {
 		writeError(w, http.StatusForbidden, "", "forbidden", "only administrators of the whole country read the outbox")
 		return
 	}
@@ -50,17 +44,14 @@ func (s *Server) outboxState(w http.ResponseWriter, r *http.Request, c *caller) 
 	}
 	out := make([]parkedView, 0, len(msgs))
 	for _, m := range msgs {
-		out = append(out, parkedView{m.ID, m.Kind, m.Target, m.Attempts, m.LastError, m.Created})
+		out = append(out, parkedView{m.ID, m.Kind, m.Target, outbox.RecordOf(&m), m.Attempts, m.LastError, m.Created})
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"pending": pending, "parked": parked, "parkedMessages": out})
 }
 
 func (s *Server) outboxRetry(w http.ResponseWriter, r *http.Request, c *caller) {
-	if !outboxAdmin(c.actor) {
-		writeError(w, http.StatusForbidden, "", "forbidden", "only administrators of the whole country retry the outbox's messages")
-		return
-	}
-	err := s.Records.Store.OutboxRetry(r.Context(), r.PathValue("id"), time.Now())
+	// outbox.Retry refuses anyone else (403) and writes the audit entry, as the pages' retry.
+	err := outbox.Retry(r.Context(), s.Records, c.actor, r.PathValue("id"), time.Now(), s.Log)
 	if errors.Is(err, store.ErrNotFound) {
 		writeError(w, http.StatusNotFound, "", "not-found", "no parked message has this id")
 		return
@@ -68,10 +59,6 @@ func (s *Server) outboxRetry(w http.ResponseWriter, r *http.Request, c *caller) 
 	if err != nil {
 		s.fail(w, r, err)
 		return
-	}
-	if err := s.Records.Store.AppendAudit(r.Context(), &store.AuditEntry{Time: time.Now(), User: c.actor.User.Username,
-		Role: c.actor.User.Role, Kind: store.AuditUserAdmin, Action: "outbox-retry", Office: c.actor.Office.Code}); err != nil {
-		s.Log.Error("an audit entry was not written", "kind", "outbox-retry", "err", err)
 	}
 	w.WriteHeader(http.StatusNoContent)
 }

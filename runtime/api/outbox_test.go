@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -36,14 +37,19 @@ func TestOutboxAdministration(t *testing.T) {
 	w := s.do(national, "GET", "/api/v1/outbox", nil)
 	var got struct {
 		Pending, Parked int
-		ParkedMessages  []struct{ ID, Kind, LastError string }
+		ParkedMessages  []struct{ ID, Kind, LastError, Record string }
 	}
 	if w.Code != http.StatusOK || json.Unmarshal(w.Body.Bytes(), &got) != nil || got.Pending != 1 || got.Parked != 1 ||
-		len(got.ParkedMessages) != 1 || got.ParkedMessages[0].ID != m[0].ID || got.ParkedMessages[0].LastError != "the gateway answered 503" {
+		len(got.ParkedMessages) != 1 || got.ParkedMessages[0].ID != m[0].ID || got.ParkedMessages[0].LastError != "the gateway answered 503" ||
+		got.ParkedMessages[0].Record != "B1" {
 		t.Fatalf("outbox: %d %s", w.Code, w.Body)
 	}
 	if w := s.do(national, "POST", "/api/v1/outbox/"+m[0].ID+"/retry", nil); w.Code != http.StatusNoContent {
 		t.Errorf("retry: %d %s", w.Code, w.Body)
+	}
+	log, err := s.st.AuditLog(ctx, store.AuditQuery{User: "nadia.ferrow", Kind: store.AuditUserAdmin})
+	if err != nil || len(log.Entries) == 0 || log.Entries[0].Action != "outbox-retry" || !strings.Contains(string(log.Entries[0].Details), m[0].ID) {
+		t.Errorf("the retry's audit entry: %+v %v", log.Entries, err)
 	}
 	if w := s.do(national, "POST", "/api/v1/outbox/"+m[0].ID+"/retry", nil); w.Code != http.StatusNotFound {
 		t.Errorf("retry of a message no longer parked: %d %s", w.Code, w.Body)

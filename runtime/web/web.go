@@ -37,6 +37,7 @@ import (
 	"github.com/crvsctl/crvsctl/rules"
 	"github.com/crvsctl/crvsctl/runtime/api"
 	"github.com/crvsctl/crvsctl/runtime/auth"
+	"github.com/crvsctl/crvsctl/runtime/outbox"
 	"github.com/crvsctl/crvsctl/runtime/records"
 	"github.com/crvsctl/crvsctl/runtime/store"
 	"github.com/crvsctl/crvsctl/runtime/users"
@@ -153,6 +154,7 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /verify", s.verifyPage)
 	mux.HandleFunc("GET /static/{name}", s.static)
 	s.auditRoutes(mux)
+	s.outboxRoutes(mux)
 }
 
 // request is what every page of a logged-in user knows.
@@ -179,6 +181,7 @@ type view struct {
 	Stats     bool        // the user reads statistics
 	Admin     bool        // the user administers users
 	Audit     bool        // the user reads the audit log
+	Outbox    bool        // the user administers the outbox (outbox.Administers)
 	Flash     string
 	t         func(key string, args ...string) string
 }
@@ -221,6 +224,7 @@ func (s *Server) newView(lang, title string, rq *request) view {
 		v.Stats = len(s.Records.StatisticsEvents(rq.actor)) > 0
 		v.Admin = s.Users != nil && users.Administers(rq.actor)
 		v.Audit = rq.actor.Role.AuditLog
+		v.Outbox = outbox.Administers(rq.actor)
 		if c, err := rq.r.Cookie("crvsctl_flash"); err == nil {
 			v.Flash, _ = url.QueryUnescape(c.Value)
 			http.SetCookie(rq.w, &http.Cookie{Name: "crvsctl_flash", Path: "/", MaxAge: -1})

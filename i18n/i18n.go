@@ -267,6 +267,22 @@ func Shipped() []string {
 	return out
 }
 
+// List joins items as the text of key in lang joins two, {a} and {b}, from the first: "x, y
+// and z" is not made by it, but "x, y, z" (ui.list.items: "{a}, {b}") and "x or y or z"
+// (ui.list.or: "{a} or {b}") are, with each language's own separators and spaces (Arabic's
+// "{a}، {b}", Amharic's "{a}፣ {b}"), which a package may reword: a pattern keeps its spaces
+// where a spreadsheet's cell would lose them.
+func (c *Catalog) List(lang, key string, items []string) string {
+	if len(items) == 0 {
+		return ""
+	}
+	out := items[0]
+	for _, it := range items[1:] {
+		out = c.Text(lang, key, "a", out, "b", it)
+	}
+	return out
+}
+
 // LongDate writes a date (YYYY-MM-DD) out in a language, as certificates print it: "November
 // 1, 2026", "1er novembre 2026" (French writes the first of a month 1er, by a select in its
 // text). The pattern is the text of date.long, the months' names those of month.1 to month.12,

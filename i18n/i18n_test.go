@@ -104,3 +104,26 @@ func TestLongDate(t *testing.T) {
 		}
 	}
 }
+
+// TestList: items joined by a language's pattern for two, spaces and all, as a package may
+// reword it in a spreadsheet whose cells lose the spaces around a bare separator.
+func TestList(t *testing.T) {
+	c := New([]string{"en", "ar", "am"}, "en", map[string]map[string]string{"ar": {"ui.list.items": "{a}، {b}", "ui.list.or": "{a} أو {b}"}})
+	for _, tt := range []struct {
+		lang, key string
+		items     []string
+		want      string
+	}{
+		{"en", "ui.list.items", []string{"x", "y", "z"}, "x, y, z"},
+		{"en", "ui.list.or", []string{"registrar", "clerk"}, "registrar or clerk"},
+		{"ar", "ui.list.items", []string{"س", "ص", "ع"}, "س، ص، ع"},
+		{"ar", "ui.list.or", []string{"س", "ص"}, "س أو ص"},
+		{"am", "ui.list.items", []string{"ሀ", "ለ"}, "ሀ፣ ለ"},
+		{"en", "ui.list.items", []string{"alone"}, "alone"},
+		{"en", "ui.list.items", nil, ""},
+	} {
+		if got := c.List(tt.lang, tt.key, tt.items); got != tt.want {
+			t.Errorf("List(%s, %s, %q) = %q, want %q", tt.lang, tt.key, tt.items, got, tt.want)
+		}
+	}
+}

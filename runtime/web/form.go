@@ -120,7 +120,10 @@ func (f *form) text(fl bundle.Field, v any) string {
 		for _, e := range x {
 			parts = append(parts, f.text(fl, e))
 		}
-		return strings.Join(parts, f.t("ui.list.items"))
+		if f.ev != nil && f.ev.Texts != nil {
+			return f.ev.Texts.List(f.lang, "ui.list.items", parts)
+		}
+		return f.s.Catalog.List(f.lang, "ui.list.items", parts)
 	case map[string]any:
 		var parts []string
 		for _, p := range fl.Parts {

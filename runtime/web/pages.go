@@ -328,7 +328,7 @@ func (s *Server) showRecordWith(rq *request, r *store.Record, status int, proble
 		// The roles are a count for the text's grammar ("du rôle X", "de l'un de ces rôles : X ou
 		// Y"), so that no article is left to agree with a role's name.
 		text := s.Catalog.Text(rq.lang, "ui.record.waiting", "action", actionLabel,
-			"roles", strings.Join(roles, s.Catalog.Text(rq.lang, "ui.list.or")), "count", strconv.Itoa(len(roles)))
+			"roles", s.Catalog.List(rq.lang, "ui.list.or", roles), "count", strconv.Itoa(len(roles)))
 		if w.Why != "" {
 			text = s.Catalog.Text(rq.lang, "ui.record.waitingWhy", "waiting", text, "why", ev.Texts.Text(rq.lang, w.Why))
 		}
@@ -527,7 +527,7 @@ func (s *Server) versioned(rq *request, r *store.Record, ver *records.Version, f
 		reasons = append(reasons, f.label(strings.TrimPrefix(d.Path, "/data/"))+": "+f.general(d))
 	}
 	return text + " " + s.Catalog.Text(rq.lang, "ui.record.stays", "version", ver.Model.Bundle.Version,
-		"why", strings.Join(reasons, s.Catalog.Text(rq.lang, "ui.list.items")))
+		"why", s.Catalog.List(rq.lang, "ui.list.items", reasons))
 }
 
 // movedText is a record's move to another version, as its history tells it.

@@ -251,7 +251,7 @@ func (s *Server) resolvePlaceOn(fl bundle.Field, typed, lang, day string) (code,
 	for _, p := range exact {
 		names = append(names, s.placeName(fl.Of, p.code, lang))
 	}
-	return "", s.Catalog.Text(lang, "ui.form.placeAmbiguous", "places", strings.Join(names, s.Catalog.Text(lang, "ui.list.places")))
+	return "", s.Catalog.Text(lang, "ui.form.placeAmbiguous", "places", s.Catalog.List(lang, "ui.list.places", names))
 }
 
 type placeAnswer struct {

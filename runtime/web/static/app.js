@@ -382,7 +382,7 @@ function longDate(iso) {
 // between the language's list separator (Amharic's is "፣ ").
 function answerText(el, cfg) {
   const chosen = [...el.querySelectorAll('input:checked')].map((i) => i.parentElement.textContent.trim());
-  if (chosen.length > 0) return chosen.join(text(cfg, 'ui.list.items'));
+  if (chosen.length > 0) return chosen.reduce((a, b) => format(cfg, 'ui.list.items', {a: a, b: b}));
   const select = el.querySelector('select');
   if (select) return select.value === '' ? '' : select.selectedOptions[0].textContent;
   return [...el.querySelectorAll('input:not([type=radio]):not([type=checkbox]):not([type=file]), textarea')]

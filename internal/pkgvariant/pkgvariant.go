@@ -58,7 +58,7 @@ func WithHook(t testing.TB) string {
 	return Nerovia(t,
 		Edit{"birth.cue", `{id: "child.sex", type: "select", optionList: "sex", required: true},`,
 			`{id: "child.sex", type: "select", optionList: "sex", required: true},
-			{id: "child.nid", type: "idnumber", pattern: "NID-[0-9]+"},`},
+			{id: "child.nid", type: "idnumber", pattern: "NID-[0-9]+", enabledIf: "false"}, // filled by the system alone`},
 		Edit{"birth.cue", "\tflags: {\n", "\tflags: {\n\t\t\"awaiting-nid\": {}\n"},
 		Edit{"birth.cue", "events: birth: {\n", `events: birth: {
 	hooks: register: {system: "` + HookSystem + `", sends: ["child.name", "child.dob", "child.sex"], stores: ["child.nid"], waiting: "awaiting-nid", timeout: 2}

@@ -23,6 +23,7 @@ import (
 	"maps"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/crvsctl/crvsctl/bundle"
@@ -209,7 +210,18 @@ func (s *Service) stored(p *prepared, h *bundle.Hook, answers map[string]any, de
 		rctx := p.rctx
 		checked, verr := s.validate(p.ev, raw)
 		if verr == nil {
-			verr = s.evaluate(p.ev, checked, p.data, rctx)
+			var readOnly []string
+			verr, readOnly = systemsFields(s.evaluate(p.ev, checked, p.data, rctx), h.Stores)
+			// A field users may not change is passed over by the rules' check (see above):
+			// its answer is checked here as any answer is.
+			for _, f := range readOnly {
+				if msg, key := s.Model.checkAnswer(p.ev.checks, f, checked[f]); msg != "" {
+					if verr == nil {
+						verr = &Error{Kind: Invalid}
+					}
+					verr.Details = append(verr.Details, Detail{Path: "/data/" + f, Code: "invalid-value", Message: msg, Key: key})
+				}
+			}
 		}
 		if verr != nil {
 			return hookProblem(BadGateway, "system-answer", "ui.problem.hookFailed", h.System,
@@ -224,6 +236,29 @@ func (s *Service) stored(p *prepared, h *bundle.Hook, answers map[string]any, de
 	}
 	p.entry.Details = withDetails(p.entry.Details, HookDetails{Hook: detail})
 	return nil
+}
+
+// systemsFields is err without its refusals of changes to fields that users may not change
+// (a rule enables them for no one) among those a hook's system fills, which it returns: a
+// package makes the field the system fills read-only so, and the system's answer is not a
+// user's. The error is nil when nothing else is refused.
+func systemsFields(err *Error, stores []string) (*Error, []string) {
+	if err == nil {
+		return nil, nil
+	}
+	var kept []Detail
+	var readOnly []string
+	for _, d := range err.Details {
+		if f := strings.TrimPrefix(d.Path, "/data/"); d.Code == "disabled" && slices.Contains(stores, f) {
+			readOnly = append(readOnly, f)
+			continue
+		}
+		kept = append(kept, d)
+	}
+	if len(kept) == 0 {
+		return nil, readOnly
+	}
+	return &Error{Kind: err.Kind, Details: kept}, readOnly
 }
 
 // mergeChanges is the changes a, with those of b in place of a's of the same field, sorted.

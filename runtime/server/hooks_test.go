@@ -149,6 +149,17 @@ func TestActionHooks(t *testing.T) {
 		return lidya.expect(t, status, "POST", "/api/v1/records/"+r.ID+"/actions/register", map[string]any{"version": r.Version})
 	}
 
+	// The identity number is the system's to give: the package makes the field read-only,
+	// and a declaration that types one is refused.
+	var typed map[string]any
+	json.Unmarshal(birth(t, "Typed"), &typed)
+	typed["child.nid"] = "NID-666"
+	var refusedTyped errorBody
+	lidya.expect(t, http.StatusUnprocessableEntity, "POST", "/api/v1/records", map[string]any{"event": "birth", "data": typed}).decode(t, &refusedTyped)
+	if len(refusedTyped.Errors) != 1 || refusedTyped.Errors[0].Code != "disabled" {
+		t.Errorf("a declaration typing the identity number: %+v", refusedTyped)
+	}
+
 	// 200: registered, with the number the system gave, in one step of the history.
 	r := declare("Abebe")
 	var done recordView

@@ -135,8 +135,8 @@ func TestReceiverDown(t *testing.T) {
 		most = max(most, n)
 	}
 	tr.mu.Unlock()
-	t.Logf("down 1.5 s, %d messages pending to it: %d tries (of %d messages, at most %d of one), %d failures written, %d writes putting off %d messages",
-		records, n, msgs, most, fails, defers, deferred)
+	t.Logf("down 1.5 s, %d messages pending to it (%d first of their records'): %d tries (of %d messages, at most %d of one), %d failures written, %d writes putting off %d messages",
+		records*versions, records, n, msgs, most, fails, defers, deferred)
 	if most > 2 {
 		t.Errorf("a message tried %d times: the tries of an outage go to one message", most)
 	}

@@ -2,6 +2,7 @@ package outbox_test
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -22,6 +23,14 @@ type counted struct {
 	fails    map[string]int
 	defers   int
 	deferred int
+	leases   int
+}
+
+func (c *counted) Lease(ctx context.Context, n int, now time.Time, ttl time.Duration, instance string) ([]store.OutboxMessage, error) {
+	c.mu.Lock()
+	c.leases++
+	c.mu.Unlock()
+	return c.Store.Lease(ctx, n, now, ttl, instance)
 }
 
 func (c *counted) OutboxFail(ctx context.Context, id, instance, reason string, retryAt time.Time, park bool) error {
@@ -280,5 +289,67 @@ func TestHalfOpen(t *testing.T) {
 		if n > 2 {
 			t.Errorf("message %s: %d failures", id, n)
 		}
+	}
+}
+
+// With only a receiver down getting messages, a dispatcher woken by each action does not
+// lease (and put off) each action's messages: once a lease's messages were all put off, it
+// leases at its polls.
+func TestReceiverDownQuiet(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	down := subscribers(t, "http://"+l.Addr().String())[0]
+	l.Close()
+	st := &counted{Store: open(t, t.TempDir()), fails: map[string]int{}}
+	d := &outbox.Dispatcher{Store: st, Transports: map[string]outbox.Transport{store.OutboxWebhook: &outbox.Webhooks{Subscribers: []*outbox.Subscriber{down}}},
+		Instance: "i1", Poll: 100 * time.Millisecond, Gather: time.Millisecond, BaseDelay: time.Minute}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		d.Run(ctx)
+	}()
+	defer func() {
+		cancel()
+		<-done
+	}()
+	action := func(i int) {
+		if err := st.Enqueue(ctx, time.Now(), []store.OutboxMessage{{Key: fmt.Sprint(i), Kind: store.OutboxWebhook,
+			Target: down.URL, Payload: []byte(`{}`)}}); err != nil {
+			t.Fatal(err)
+		}
+		d.Wake()
+	}
+	action(0)
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		st.mu.Lock()
+		n := len(st.fails)
+		st.mu.Unlock()
+		if n == 1 {
+			break
+		}
+	}
+	st.mu.Lock()
+	leases0 := st.leases
+	st.mu.Unlock()
+	start := time.Now()
+	const actions = 100
+	for i := 1; i <= actions; i++ {
+		action(i)
+		time.Sleep(10 * time.Millisecond)
+	}
+	took := time.Since(start)
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	leases := st.leases - leases0
+	t.Logf("%d actions in %v, their messages to a receiver down: %d leases, %d put-offs of %d messages, %d failures",
+		actions, took.Round(time.Millisecond), leases, st.defers, st.deferred, len(st.fails))
+	if polls := int(took / d.Poll); leases > 2*polls+5 {
+		t.Errorf("%d leases in %d polls", leases, polls)
+	}
+	if len(st.fails) != 1 {
+		t.Errorf("%d messages failed, want 1 (the others put off)", len(st.fails))
 	}
 }

@@ -166,12 +166,20 @@ func (d *Dispatcher) Run(ctx context.Context) {
 		if err != nil && ctx.Err() == nil {
 			d.Log.Error("outbox: leasing messages", "err", err)
 		}
-		for _, m := range d.route(msgs, now) {
+		send := d.route(msgs, now)
+		for _, m := range send {
 			queue <- m // room was made for them
 		}
 		d.flush(ctx) // those of receivers down, with those workers held
 		if len(msgs) == room {
 			continue // a full lease: more may be due
+		}
+		wake := d.wake
+		if len(msgs) > 0 && len(send) == 0 {
+			// Every message leased was put off, its receiver down: the next actions'
+			// messages are likely for it too. They are leased at the next poll, not at each
+			// wake: a lease and a put-off a poll, rather than two writes every few actions.
+			wake = nil
 		}
 		timer.Reset(poll)
 		select {
@@ -179,7 +187,7 @@ func (d *Dispatcher) Run(ctx context.Context) {
 			continue
 		case <-timer.C:
 			continue
-		case <-d.wake:
+		case <-wake:
 		case <-freed: // a message delivered may let the next of its order go
 		}
 		// Woken: more messages are likely to come in the next moments (each action of a

@@ -52,6 +52,20 @@ type breakers struct {
 	m       map[string]*breaker
 	putOff  map[time.Time][]string // IDs, by when they are due again
 	pending int
+	// answered is told when a probe's answer comes.
+	answered chan struct{}
+}
+
+// probing tells whether a receiver's probe is out, its answer awaited.
+func (d *Dispatcher) probing(now time.Time) bool {
+	d.brk.mu.Lock()
+	defer d.brk.mu.Unlock()
+	for _, b := range d.brk.m {
+		if b.probe != "" && !d.probeLost(b, now) {
+			return true
+		}
+	}
+	return false
 }
 
 // route holds the messages of a lease whose receivers are down, to be put off (see flush),
@@ -164,6 +178,12 @@ func (d *Dispatcher) settle(m *store.OutboxMessage, err error, now time.Time) ti
 		d.brk.m = map[string]*breaker{}
 	}
 	b := d.brk.m[key]
+	if b != nil && b.probe == m.ID {
+		select {
+		case d.brk.answered <- struct{}{}:
+		default:
+		}
+	}
 	switch {
 	case err == nil:
 		if b != nil {

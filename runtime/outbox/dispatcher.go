@@ -72,6 +72,7 @@ type Dispatcher struct {
 func (d *Dispatcher) init() {
 	d.once.Do(func() {
 		d.wake = make(chan struct{}, 1)
+		d.brk.answered = make(chan struct{}, 1)
 		if d.Log == nil {
 			d.Log = slog.New(slog.DiscardHandler)
 		}
@@ -172,6 +173,19 @@ func (d *Dispatcher) Run(ctx context.Context) {
 		}
 		d.flush(ctx) // those of receivers down, with those workers held
 		if len(msgs) == room {
+			if len(send) == 0 && d.probing(now) {
+				// A full lease, all put off, while a receiver's probe is out: what is due
+				// next is likely more of that receiver's backlog. It is leased once the
+				// probe's answer is known (sent if it is back, put off once, to the
+				// breaker's end, if not), rather than put off now until the answer, then
+				// again; a second at most (a receiver that hangs holds no one up).
+				timer.Reset(min(or(d.SendTimeout, DefaultSendTimeout), time.Second))
+				select {
+				case <-ctx.Done():
+				case <-d.brk.answered:
+				case <-timer.C:
+				}
+			}
 			continue // a full lease: more may be due
 		}
 		wake := d.wake

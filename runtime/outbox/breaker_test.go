@@ -152,6 +152,12 @@ func TestReceiverDown(t *testing.T) {
 	if n > records/4 || fails > records/4 || defers > records/2 {
 		t.Errorf("%d tries and %d failures and %d put-offs written for %d messages to a receiver down", n, fails, defers, records)
 	}
+	// Those of the subscriber up, accepted, are soon forgotten; the others are all pending.
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		if pending, _, _ := st.OutboxPending(ctx); pending <= records*versions {
+			break
+		}
+	}
 	if pending, parked, err := st.OutboxPending(ctx); err != nil || pending != records*versions || parked != 0 {
 		t.Errorf("pending %d (want %d), parked %d, %v", pending, records*versions, parked, err)
 	}
@@ -351,5 +357,41 @@ func TestReceiverDownQuiet(t *testing.T) {
 	}
 	if len(st.fails) != 1 {
 		t.Errorf("%d messages failed, want 1 (the others put off)", len(st.fails))
+	}
+}
+
+// A receiver's backlog is put off once per breaker delay: while the probe is out (a receiver
+// slow to fail: 100 ms, then 503), the dispatcher waits for its answer before leasing more of
+// it, rather than putting it off until the answer and again after.
+func TestBacklogPutOffOnce(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(100 * time.Millisecond)
+		http.Error(w, "overloaded", http.StatusServiceUnavailable)
+	}))
+	t.Cleanup(srv.Close)
+	down := subscribers(t, srv.URL)[0]
+	st := &counted{Store: open(t, t.TempDir()), fails: map[string]int{}}
+	const backlog = 1000
+	var msgs []store.OutboxMessage
+	for i := range backlog {
+		msgs = append(msgs, store.OutboxMessage{Key: fmt.Sprint(i), Kind: store.OutboxWebhook, Target: down.URL, Payload: []byte(`{}`)})
+	}
+	if err := st.Enqueue(context.Background(), time.Now(), msgs); err != nil {
+		t.Fatal(err)
+	}
+	d := &outbox.Dispatcher{Store: st, Transports: map[string]outbox.Transport{store.OutboxWebhook: &outbox.Webhooks{Subscribers: []*outbox.Subscriber{down}}},
+		Instance: "i1", Workers: 1, Poll: 10 * time.Millisecond, BaseDelay: 300 * time.Millisecond, MaxDelay: 300 * time.Millisecond}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	d.Run(ctx)
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	tries := len(st.fails) // one each: the first, then a probe per delay
+	t.Logf("%d messages to a receiver down for 2 s: %d tries, %d put-offs of %d messages", backlog, tries, st.defers, st.deferred)
+	if tries < 3 {
+		t.Fatalf("%d tries: want a probe at the end of each delay", tries)
+	}
+	if st.deferred > tries*backlog*3/2 {
+		t.Errorf("%d messages put off in %d delays: the backlog put off twice a delay", st.deferred, tries)
 	}
 }

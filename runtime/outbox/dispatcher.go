@@ -5,7 +5,8 @@
 // them (one instance per message, one message at a time per record and target), hands each to
 // the Transport of its kind, and deletes it once delivered, or counts the failure and tries
 // again after an exponential backoff with jitter, parking it after MaxAttempts for an
-// administrator to retry.
+// administrator to retry. A receiver that fails is held as down for a while, by a circuit
+// breaker (see breaker.go): its messages are put off meanwhile, with no try counted.
 //
 // Delivery is at least once: a server that dies after a receiver accepted a message, before
 // the store heard so, sends it again once its lease ends. Receivers drop repeats by the
@@ -65,11 +66,13 @@ type Dispatcher struct {
 
 	wake chan struct{}
 	once sync.Once
+	brk  breakers
 }
 
 func (d *Dispatcher) init() {
 	d.once.Do(func() {
 		d.wake = make(chan struct{}, 1)
+		d.brk.answered = make(chan struct{}, 1)
 		if d.Log == nil {
 			d.Log = slog.New(slog.DiscardHandler)
 		}
@@ -143,10 +146,14 @@ func (d *Dispatcher) Run(ctx context.Context) {
 	defer func() {
 		close(queue)
 		wg.Wait()
+		d.flush(ctx)
 	}()
 	timer := time.NewTimer(poll)
 	defer timer.Stop()
 	for ctx.Err() == nil {
+		if d.held() {
+			d.flush(ctx)
+		}
 		room := cap(queue) - len(queue)
 		if room < cap(queue)/2 {
 			select {
@@ -155,15 +162,38 @@ func (d *Dispatcher) Run(ctx context.Context) {
 			}
 			continue
 		}
-		msgs, err := d.Store.Lease(ctx, room, d.now(), or(d.Lease, DefaultLease), d.Instance)
+		now := d.now()
+		msgs, err := d.Store.Lease(ctx, room, now, or(d.Lease, DefaultLease), d.Instance)
 		if err != nil && ctx.Err() == nil {
 			d.Log.Error("outbox: leasing messages", "err", err)
 		}
-		for _, m := range msgs {
+		send := d.route(msgs, now)
+		for _, m := range send {
 			queue <- m // room was made for them
 		}
+		d.flush(ctx) // those of receivers down, with those workers held
 		if len(msgs) == room {
+			if len(send) == 0 && d.probing(now) {
+				// A full lease, all put off, while a receiver's probe is out: what is due
+				// next is likely more of that receiver's backlog. It is leased once the
+				// probe's answer is known (sent if it is back, put off once, to the
+				// breaker's end, if not), rather than put off now until the answer, then
+				// again; a second at most (a receiver that hangs holds no one up).
+				timer.Reset(min(or(d.SendTimeout, DefaultSendTimeout), time.Second))
+				select {
+				case <-ctx.Done():
+				case <-d.brk.answered:
+				case <-timer.C:
+				}
+			}
 			continue // a full lease: more may be due
+		}
+		wake := d.wake
+		if len(msgs) > 0 && len(send) == 0 {
+			// Every message leased was put off, its receiver down: the next actions'
+			// messages are likely for it too. They are leased at the next poll, not at each
+			// wake: a lease and a put-off a poll, rather than two writes every few actions.
+			wake = nil
 		}
 		timer.Reset(poll)
 		select {
@@ -171,7 +201,7 @@ func (d *Dispatcher) Run(ctx context.Context) {
 			continue
 		case <-timer.C:
 			continue
-		case <-d.wake:
+		case <-wake:
 		case <-freed: // a message delivered may let the next of its order go
 		}
 		// Woken: more messages are likely to come in the next moments (each action of a
@@ -188,10 +218,14 @@ func (d *Dispatcher) Run(ctx context.Context) {
 // how many it leased.
 func (d *Dispatcher) RunOnce(ctx context.Context) (int, error) {
 	d.init()
-	msgs, err := d.Store.Lease(ctx, or(d.Batch, DefaultBatch), d.now(), or(d.Lease, DefaultLease), d.Instance)
+	now := d.now()
+	msgs, err := d.Store.Lease(ctx, or(d.Batch, DefaultBatch), now, or(d.Lease, DefaultLease), d.Instance)
 	if err != nil || len(msgs) == 0 {
 		return 0, err
 	}
+	n := len(msgs)
+	defer d.flush(ctx)
+	msgs = d.route(msgs, now)
 	sem := make(chan struct{}, or(d.Workers, DefaultWorkers))
 	var wg sync.WaitGroup
 	for i := range msgs {
@@ -202,16 +236,23 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (int, error) {
 		})
 	}
 	wg.Wait()
-	return len(msgs), nil
+	return n, nil
 }
 
 // deliver sends m, and tells the store how it went. A send cut short because ctx ended (the
-// server stopping) is no failure: the message is sent again once its lease ends.
+// server stopping) is no failure: the message is sent again once its lease ends. A message
+// whose receiver is held as down (it failed since m was leased) is not sent but held, to be
+// put off with others.
 func (d *Dispatcher) deliver(ctx context.Context, m *store.OutboxMessage) {
+	if wait := d.admit(m, d.now()); !wait.IsZero() {
+		d.hold(m, wait)
+		return
+	}
 	err := d.send(ctx, m)
 	if err != nil && ctx.Err() != nil {
 		return
 	}
+	down := d.settle(m, err, d.now())
 	ctx = context.WithoutCancel(ctx) // what the store is told is told whatever happens next
 	if err == nil {
 		if err := d.Store.OutboxDone(ctx, m.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
@@ -222,6 +263,9 @@ func (d *Dispatcher) deliver(ctx context.Context, m *store.OutboxMessage) {
 	attempts := m.Attempts + 1
 	park := attempts >= or(d.MaxAttempts, DefaultMaxAttempts)
 	retry := d.now().Add(d.Backoff(attempts))
+	if retry.Before(down) {
+		retry = down // not leased again only to be put off
+	}
 	reason := err.Error()
 	if len(reason) > 1000 {
 		reason = reason[:1000]

@@ -510,4 +510,9 @@ type Store interface {
 	OutboxRetry(ctx context.Context, id string, now time.Time) error
 	// OutboxPending counts the messages not yet delivered, parked or not.
 	OutboxPending(ctx context.Context) (pending, parked int64, err error)
+	// OutboxDefer puts off messages instance holds without counting a try (their receiver
+	// was not tried: a dispatcher's circuit breaker holds it as down): the leases ended, due
+	// again at until, Attempts and LastError unchanged, in one write. Ids instance no longer
+	// holds (delivered, or their lease ended and another took them) are left alone.
+	OutboxDefer(ctx context.Context, ids []string, instance string, until time.Time) error
 }

@@ -218,6 +218,19 @@ func (s *Store) OutboxFail(ctx context.Context, id, instance, reason string, ret
 	})
 }
 
+// OutboxDefer is one UpdateMany, guarded by the lease's holder.
+func (s *Store) OutboxDefer(ctx context.Context, ids []string, instance string, until time.Time) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	return s.exclusive(func() error {
+		_, err := s.outbox().UpdateMany(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}, {Key: "leasedBy", Value: instance}},
+			bson.D{{Key: "$set", Value: bson.D{{Key: "leaseUntil", Value: bson.DateTime(0)}, {Key: "leasedBy", Value: ""},
+				{Key: "nextAt", Value: bson.NewDateTimeFromTime(until)}}}})
+		return err
+	})
+}
+
 func (s *Store) Parked(ctx context.Context, limit int) ([]store.OutboxMessage, error) {
 	if limit <= 0 || limit > store.MaxOutboxLease {
 		limit = store.MaxOutboxLease

@@ -58,6 +58,9 @@ const (
 		RETURNING id, key, kind, target, ord, seq, created, attempts, next_at, lease_until, leased_by, last_error, parked, payload`
 )
 
+// deferOutbox puts a message off without a try counted, if instance holds it.
+const deferOutbox = `UPDATE outbox SET lease_until = 0, leased_by = '', next_at = ? WHERE id = ? AND leased_by = ?`
+
 const outboxColumns = `id, key, kind, target, ord, seq, created, attempts, next_at, lease_until, leased_by, last_error, parked, payload`
 
 // enqueue inserts msgs (completed) in tx.
@@ -206,6 +209,23 @@ func (s *Store) OutboxFail(ctx context.Context, id, instance, reason string, ret
 		_, err = tx.ExecContext(ctx, `UPDATE outbox SET attempts = attempts + 1, last_error = ?, lease_until = 0, leased_by = '',
 			next_at = ?, parked = ? WHERE id = ?`, reason, millis(retryAt), parked, id)
 		return err
+	})
+}
+
+// OutboxDefer is one transaction of the writer, one update per message.
+func (s *Store) OutboxDefer(ctx context.Context, ids []string, instance string, until time.Time) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	return s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		st := s.stmt(tx, deferOutbox)
+		at := millis(until)
+		for _, id := range ids {
+			if _, err := st.ExecContext(ctx, at, id, instance); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 }
 

@@ -23,6 +23,7 @@ var outboxCases = []struct {
 	{"OutboxOrder", testOutboxOrder},
 	{"OutboxFailParkRetry", testOutboxFailParkRetry},
 	{"OutboxAtOnce", testOutboxAtOnce},
+	{"OutboxDefer", testOutboxDefer},
 }
 
 func init() {
@@ -240,6 +241,58 @@ func testOutboxFailParkRetry(t *testing.T, s store.Store) {
 	}
 }
 
+// OutboxDefer puts off the messages an instance holds, in one call, with no try counted:
+// their leases end, they are due again at the time given (and hold back their orders until
+// then), their Attempts and LastError as they were; a message another instance holds, or
+// none, is left alone.
+func testOutboxDefer(t *testing.T, s store.Store) {
+	must(t, s.Enqueue(ctx, at(0), []store.OutboxMessage{
+		{Key: "a1", Kind: store.OutboxWebhook, Target: "https://down.example/", Order: "a", Seq: 1, NextAt: at(0)},
+		{Key: "a2", Kind: store.OutboxWebhook, Target: "https://down.example/", Order: "a", Seq: 2, NextAt: at(0)},
+		{Key: "b1", Kind: store.OutboxWebhook, Target: "https://down.example/", Order: "b", Seq: 1, NextAt: at(0)},
+		{Key: "c1", Kind: store.OutboxWebhook, Target: "https://down.example/", Order: "c", Seq: 1, NextAt: at(1)},
+	}))
+	m, err := s.Lease(ctx, 10, at(0), 10*time.Minute, "i1")
+	must(t, err)
+	slices.SortFunc(m, func(a, b store.OutboxMessage) int { return cmpString(a.Key, b.Key) })
+	if !slices.Equal(keys(m), []string{"a1", "b1"}) {
+		t.Fatalf("leased %v", keys(m))
+	}
+	a1, b1 := m[0], m[1]
+	c, err := s.Lease(ctx, 10, at(1), time.Hour, "i2")
+	must(t, err)
+	if !slices.Equal(keys(c), []string{"c1"}) {
+		t.Fatalf("i2 leased %v", keys(c))
+	}
+	must(t, s.OutboxFail(ctx, a1.ID, "i1", "connection refused", at(2), false))
+	if m = leaseAll(t, s, at(2), "i1"); !slices.Equal(keys(m), []string{"a1"}) || m[0].Attempts != 1 {
+		t.Fatalf("after a1's failure: %+v", m)
+	}
+	must(t, s.OutboxDefer(ctx, nil, "i1", at(20)))
+	must(t, s.OutboxDefer(ctx, []string{a1.ID, b1.ID, c[0].ID, store.OutboxID("nope")}, "i1", at(20)))
+	if err := s.OutboxFail(ctx, b1.ID, "i1", "late", at(21), false); !errors.Is(err, store.ErrConflict) {
+		t.Errorf("fail of a message put off: %v", err)
+	}
+	if m = leaseAll(t, s, at(19), "i3"); len(m) != 0 {
+		t.Fatalf("before the time put off to: %v", keys(m))
+	}
+	must(t, s.OutboxFail(ctx, c[0].ID, "i2", "still i2's", at(90), false)) // i2 still held c1
+	m = leaseAll(t, s, at(20), "i3")
+	slices.SortFunc(m, func(a, b store.OutboxMessage) int { return cmpString(a.Key, b.Key) })
+	if !slices.Equal(keys(m), []string{"a1", "b1"}) {
+		t.Fatalf("at 20: %v", keys(m))
+	}
+	if m[0].Attempts != 1 || m[0].LastError != "connection refused" || !m[0].NextAt.Equal(at(20)) || m[0].LeasedBy != "i3" {
+		t.Errorf("a1 put off: %+v", m[0])
+	}
+	if m[1].Attempts != 0 || m[1].LastError != "" || m[1].Parked {
+		t.Errorf("b1 put off: %+v", m[1])
+	}
+	if pending, parked, err := s.OutboxPending(ctx); err != nil || pending != 4 || parked != 0 {
+		t.Errorf("pending %d parked %d, %v", pending, parked, err)
+	}
+}
+
 // Eight workers lease and deliver 200 messages of 20 orders at once: each is delivered once,
 // each order in its order. Run with two instances too (RunInstances).
 func testOutboxAtOnce(t *testing.T, s store.Store) {
@@ -325,4 +378,7 @@ func (p *alternate) OutboxRetry(ctx context.Context, id string, now time.Time) e
 }
 func (p *alternate) OutboxPending(ctx context.Context) (pending, parked int64, err error) {
 	return p.next().OutboxPending(ctx)
+}
+func (p *alternate) OutboxDefer(ctx context.Context, ids []string, instance string, until time.Time) error {
+	return p.next().OutboxDefer(ctx, ids, instance, until)
 }

@@ -186,6 +186,31 @@ func (tab *Tab) URL() string {
 	return Run(tab, chromedp.Location())
 }
 
+// TextOf waits, as [Tab.WaitFor] does, for an element of the selector in the
+// page, and returns its text as shown (innerText). The element is found and
+// read in one evaluation, again if the page was replaced meanwhile: a read by
+// node, as chromedp.Text makes, fails with "No node with given id found" when
+// a navigation or a script replaced the page between finding the element and
+// reading it.
+func (tab *Tab) TextOf(selector string) string {
+	tab.t.Helper()
+	find := `document.querySelector(` + strconv.Quote(selector) + `)`
+	read := chromedp.Evaluate[[]string](`(e => e === null ? [] : [e.innerText])(` + find + `)`)
+	var last error
+	for range 5 {
+		tab.WaitFor(find + ` !== null`)
+		ctx, cancel := context.WithTimeout(tab.ctx, tab.cfg.timeout)
+		text, err := chromedp.Run(ctx, read)
+		cancel()
+		if err == nil && len(text) == 1 {
+			return text[0]
+		}
+		last = err
+	}
+	tab.fatalf("reading the text of %s: the page kept changing (%v)", selector, last)
+	return ""
+}
+
 // PollInterval is how long [Tab.WaitFor] lets pass between two evaluations of
 // its expression.
 const PollInterval = 50 * time.Millisecond

@@ -118,7 +118,7 @@ func TestDeclareAndRegister(t *testing.T) {
 		t.Run(c.lang, func(t *testing.T) {
 			tab := b.Tab(t, browsertest.Language(c.lang))
 			tab.Navigate(s.url + "/work")
-			if got := browsertest.Run(tab, chromedp.Text(`h1`)); got != c.login {
+			if got := tab.TextOf(`h1`); got != c.login {
 				t.Errorf("login page title %q, want %q", got, c.login)
 			}
 			tab.Screenshot("login-" + c.lang)
@@ -156,7 +156,7 @@ func TestDeclareAndRegister(t *testing.T) {
 				}
 				tab.Do(chromedp.Click(`#next`))
 			}
-			if got := browsertest.Run(tab, chromedp.Text(`#p-review`)); !strings.Contains(got, "Tarek-"+c.lang) || !strings.Contains(got, "3,2") {
+			if got := tab.TextOf(`#p-review`); !strings.Contains(got, "Tarek-"+c.lang) || !strings.Contains(got, "3,2") {
 				t.Errorf("the review lacks the answers:\n%s", got)
 			}
 			tab.Screenshot("review-" + c.lang)
@@ -168,7 +168,7 @@ func TestDeclareAndRegister(t *testing.T) {
 			// The local registrar of the district finds it in a queue and registers it.
 			reg := b.Tab(t, browsertest.Language(c.lang))
 			loginIn(t, reg, s, "lidya.verhane")
-			if got := browsertest.Run(reg, chromedp.Text(`#q-birth-validate`)); !strings.Contains(got, id) {
+			if got := reg.TextOf(`#q-birth-validate`); !strings.Contains(got, id) {
 				t.Errorf("the validate queue lacks %s:\n%s", id, got)
 			}
 			reg.Screenshot("work-" + c.lang)
@@ -179,7 +179,7 @@ func TestDeclareAndRegister(t *testing.T) {
 				t.Errorf("registering is not held for confirmation")
 			}
 			reg.Do(chromedp.Click(`#a-register input[name=confirm]`), chromedp.Click(`#a-register button`), chromedp.WaitVisible(`.flash`))
-			if got := browsertest.Run(reg, chromedp.Text(`dl.summary`)); !strings.Contains(got, "B-2026-CR0101-") {
+			if got := reg.TextOf(`dl.summary`); !strings.Contains(got, "B-2026-CR0101-") {
 				t.Errorf("registered, but the number is not shown:\n%s", got)
 			}
 			reg.Screenshot("record-registered-" + c.lang)
@@ -285,7 +285,7 @@ func TestWithoutJavaScript(t *testing.T) {
 	id := waitRecord(t, tab)
 	tab.Do(chromedp.Click(`#a-validate button`))
 	tab.WaitFor(`(document.querySelector(".flash") || {}).textContent === "Done: Validate."`)
-	if got := browsertest.Run(tab, chromedp.Text(`#status`)); got != "Validated" {
+	if got := tab.TextOf(`#status`); got != "Validated" {
 		t.Errorf("record %s after validate: %q", id, got)
 	}
 }
@@ -302,7 +302,7 @@ func TestMarkupRunsNothing(t *testing.T) {
 			t.Errorf("%s ran the markup of a name", path)
 		}
 	}
-	if got := browsertest.Run(tab, chromedp.Text(`.lines`)); !strings.Contains(got, `<img src=x onerror="window.pwned=1">`) {
+	if got := tab.TextOf(`.lines`); !strings.Contains(got, `<img src=x onerror="window.pwned=1">`) {
 		t.Errorf("the name is not shown as written: %q", got)
 	}
 }
@@ -434,7 +434,7 @@ func TestDraftSavedOnTheServer(t *testing.T) {
 	deadline := time.Now().Add(45 * time.Second)
 	for {
 		other.Navigate(s.url + "/work")
-		if strings.Contains(browsertest.Run(other, chromedp.Text(`main`)), "Helen Elsewhere") {
+		if strings.Contains(other.TextOf(`main`), "Helen Elsewhere") {
 			break
 		}
 		if time.Now().After(deadline) {

@@ -77,7 +77,7 @@ func TestChangedMeanwhileInTheBrowser(t *testing.T) {
 			// Sent again, deliberately, it is taken.
 			tab.Do(chromedp.Click(`#submit`))
 			tab.WaitFor(`document.querySelector(".flash") !== null`)
-			if got := browsertest.Run(tab, chromedp.Text(`.flash`)); !strings.Contains(got, tt.done) {
+			if got := tab.TextOf(`.flash`); !strings.Contains(got, tt.done) {
 				t.Errorf("sent again: %q", got)
 			}
 			if !strings.HasSuffix(tab.URL(), "/records/"+id) {

@@ -65,7 +65,7 @@ func TestCalculatedAndDefaultsInTheBrowser(t *testing.T) {
 				}
 				tab.Do(chromedp.Click(`#next`))
 			}
-			if got := browsertest.Run(tab, chromedp.Text(`#p-review`)); strings.Contains(got, "[object Object]") {
+			if got := tab.TextOf(`#p-review`); strings.Contains(got, "[object Object]") {
 				t.Errorf("the review shows [object Object]:\n%s", got)
 			}
 			tab.Do(chromedp.Click(`#submit`))

@@ -31,7 +31,7 @@ func TestFrenchFormattingInTheBrowser(t *testing.T) {
 		}
 		tab.Do(chromedp.Click(`#next`))
 	}
-	if got := browsertest.Run(tab, chromedp.Text(`#p-review`)); !strings.Contains(got, "1 novembre 2026") || strings.Contains(got, "2026-11-01") {
+	if got := tab.TextOf(`#p-review`); !strings.Contains(got, "1 novembre 2026") || strings.Contains(got, "2026-11-01") {
 		t.Errorf("the review does not write the date of birth out:\n%s", got)
 	}
 	send(t, tab)

@@ -123,17 +123,17 @@ func TestVerifyPage(t *testing.T) {
 	check := func() (verdict, standing string) {
 		fill(t, tab, url.Values{"seal": {sealText}})
 		tab.Do(chromedp.Click(`#verify button`), chromedp.WaitVisible(`#standing`))
-		return browsertest.Run(tab, chromedp.Text(`#verdict`)), browsertest.Run(tab, chromedp.Text(`#standing`))
+		return tab.TextOf(`#verdict`), tab.TextOf(`#standing`)
 	}
 	verdict, standing := check()
 	if !strings.Contains(verdict, "Genuine: signed by key NV-TEST-1 (Nerovia).") || standing != "The register stands by this certificate." {
 		t.Errorf("online: %q, %q", verdict, standing)
 	}
-	if got := browsertest.Run(tab, chromedp.Text(`#result dl`)); !strings.Contains(got, "Hana") || !strings.Contains(got, "Verified") {
+	if got := tab.TextOf(`#result dl`); !strings.Contains(got, "Hana") || !strings.Contains(got, "Verified") {
 		t.Errorf("the names are not shown: %q", got)
 	}
 	// The event by its label in the page's language, not its id.
-	if got := browsertest.Run(tab, chromedp.Text(`#result dl dt:nth-of-type(2) + dd`)); got != "Birth" {
+	if got := tab.TextOf(`#result dl dt:nth-of-type(2) + dd`); got != "Birth" {
 		t.Errorf("the event is shown as %q, want its label Birth", got)
 	}
 	tab.Screenshot("verify-online")
@@ -143,10 +143,10 @@ func TestVerifyPage(t *testing.T) {
 	fr.Navigate(s.url + "/verify")
 	fill(t, fr, url.Values{"seal": {sealText}})
 	fr.Do(chromedp.Click(`#verify button`), chromedp.WaitVisible(`#standing`))
-	if got := browsertest.Run(fr, chromedp.Text(`#verdict`)); got != "Authentique : signé par la clé NV-TEST-1 (Nerovia)." {
+	if got := fr.TextOf(`#verdict`); got != "Authentique : signé par la clé NV-TEST-1 (Nerovia)." {
 		t.Errorf("in French, the verdict: %q", got)
 	}
-	if got := browsertest.Run(fr, chromedp.Text(`#result dl dt:nth-of-type(2) + dd`)); got != "Naissance" {
+	if got := fr.TextOf(`#result dl dt:nth-of-type(2) + dd`); got != "Naissance" {
 		t.Errorf("in French, the event is shown as %q, want Naissance", got)
 	}
 	fr.Screenshot("verify-fr")

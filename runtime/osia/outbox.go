@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/crvsctl/crvsctl/runtime/outbox"
 	"github.com/crvsctl/crvsctl/runtime/store"
 )
 
@@ -73,9 +74,10 @@ func (s *Sender) Send(ctx context.Context, m *store.OutboxMessage) error {
 		return err
 	}
 	defer resp.Body.Close()
+	snippet, _ := io.ReadAll(io.LimitReader(resp.Body, 200))
 	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return fmt.Errorf("osia: %s answered %d", n.Address, resp.StatusCode)
+		return outbox.Refusal("osia: "+n.Address, resp.StatusCode, resp.Status, string(snippet))
 	}
 	return nil
 }

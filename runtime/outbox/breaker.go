@@ -2,7 +2,11 @@ package outbox
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"net/http"
 	"net/url"
+	"strings"
 	"sync"
 	"time"
 
@@ -166,10 +170,35 @@ func (d *Dispatcher) held() bool {
 	return d.brk.pending > 0
 }
 
+// Rejected is a receiver's answer that refuses one message — a 4xx other than 408 (it timed
+// out) and 429 (too many): the receiver is up and the message failed. Transports return it so
+// that a message a receiver will never take (a poison message) fails and is parked in its turn
+// without holding the receiver's other messages back.
+type Rejected struct {
+	Receiver string
+	Status   string // "400 Bad Request"
+	Body     string // the start of the answer
+}
+
+func (r *Rejected) Error() string {
+	return strings.TrimSpace(fmt.Sprintf("%s answered %s: %s", r.Receiver, r.Status, r.Body))
+}
+
+// Refusal is the error of a receiver's answer other than 2xx: a *Rejected when the answer
+// refuses the message (see Rejected), else an error that opens the receiver's breaker.
+func Refusal(receiver string, code int, status, body string) error {
+	r := &Rejected{Receiver: receiver, Status: status, Body: strings.TrimSpace(body)}
+	if code >= 400 && code < 500 && code != http.StatusRequestTimeout && code != http.StatusTooManyRequests {
+		return r
+	}
+	return errors.New(r.Error())
+}
+
 // settle tells m's receiver's breaker how m's try went (err nil: delivered), and returns
 // until when the receiver is held as down (zero: it is not). A failure opens the breaker (or
 // opens it again, for longer, when it was the probe's); one of a message sent before the
-// breaker opened changes nothing; a delivery closes it.
+// breaker opened changes nothing; a delivery, or a refusal of the message alone (Rejected),
+// closes it.
 func (d *Dispatcher) settle(m *store.OutboxMessage, err error, now time.Time) time.Time {
 	key := Receiver(m)
 	d.brk.mu.Lock()
@@ -184,8 +213,9 @@ func (d *Dispatcher) settle(m *store.OutboxMessage, err error, now time.Time) ti
 		default:
 		}
 	}
+	var rejected *Rejected
 	switch {
-	case err == nil:
+	case err == nil || errors.As(err, &rejected): // the receiver answered
 		if b != nil {
 			delete(d.brk.m, key)
 			d.Log.Info("outbox: a receiver is back: its messages go", "receiver", key,

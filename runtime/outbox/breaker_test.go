@@ -2,6 +2,7 @@ package outbox_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -393,5 +394,57 @@ func TestBacklogPutOffOnce(t *testing.T) {
 	}
 	if st.deferred > tries*backlog*3/2 {
 		t.Errorf("%d messages put off in %d delays: the backlog put off twice a delay", st.deferred, tries)
+	}
+}
+
+// TestPoisonMessage: a receiver that refuses one message (a 4xx) is up: that message fails
+// (and is parked in its turn), the receiver's other messages go on at once; a 429 or a 5xx
+// holds the receiver back as down.
+func TestPoisonMessage(t *testing.T) {
+	for _, c := range []struct {
+		status   int
+		putOff   bool
+		receiver string
+	}{
+		{http.StatusBadRequest, false, "up"},
+		{http.StatusUnprocessableEntity, false, "up"},
+		{http.StatusTooManyRequests, true, "down"},
+		{http.StatusServiceUnavailable, true, "down"},
+	} {
+		t.Run(http.StatusText(c.status), func(t *testing.T) {
+			var mu sync.Mutex
+			delivered := 0
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				var body struct {
+					Data struct{ Record string } `json:"data"`
+				}
+				json.NewDecoder(r.Body).Decode(&body)
+				if body.Data.Record == "R0" {
+					http.Error(w, "no such office", c.status)
+					return
+				}
+				mu.Lock()
+				delivered++
+				mu.Unlock()
+			}))
+			t.Cleanup(srv.Close)
+			subs := subscribers(t, srv.URL)
+			st := &counted{Store: open(t, t.TempDir()), fails: map[string]int{}}
+			enqueue(t, st, subs, 10, 1)
+			d := &outbox.Dispatcher{Store: st, Transports: map[string]outbox.Transport{store.OutboxWebhook: &outbox.Webhooks{Subscribers: subs}},
+				Instance: "i1", Workers: 1, BaseDelay: time.Minute, MaxDelay: time.Hour}
+			if n, err := d.RunOnce(context.Background()); err != nil || n != 10 {
+				t.Fatalf("leased %d, %v", n, err)
+			}
+			if len(st.fails) != 1 {
+				t.Errorf("%d messages failed, want the one refused", len(st.fails))
+			}
+			if got := st.deferred > 0; got != c.putOff {
+				t.Errorf("receiver answering %d: %d messages put off (%d delivered); want it %s", c.status, st.deferred, delivered, c.receiver)
+			}
+			if !c.putOff && delivered != 9 {
+				t.Errorf("%d delivered, want the 9 others", delivered)
+			}
+		})
 	}
 }

@@ -197,7 +197,7 @@ func (g *SMSGateway) Send(ctx context.Context, msg *store.OutboxMessage) error {
 	snippet, _ := io.ReadAll(io.LimitReader(resp.Body, 200))
 	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	if resp.StatusCode/100 != 2 {
-		return fmt.Errorf("the SMS gateway answered %s: %s", resp.Status, strings.TrimSpace(string(snippet)))
+		return Refusal("the SMS gateway", resp.StatusCode, resp.Status, string(snippet))
 	}
 	return nil
 }

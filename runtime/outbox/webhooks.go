@@ -139,7 +139,7 @@ func (w *Webhooks) Send(ctx context.Context, m *store.OutboxMessage) error {
 	snippet, _ := io.ReadAll(io.LimitReader(resp.Body, 200))
 	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	if resp.StatusCode/100 != 2 {
-		return fmt.Errorf("%s answered %s: %s", sub.URL, resp.Status, strings.TrimSpace(string(snippet)))
+		return Refusal(sub.URL, resp.StatusCode, resp.Status, string(snippet))
 	}
 	return nil
 }

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/crvsctl/crvsctl/runtime/records"
 	"github.com/crvsctl/crvsctl/runtime/store"
@@ -196,5 +195,6 @@ func (s *Server) reviewersText(lang string, rs []records.Reviewer) string {
 		}
 		parts = append(parts, s.Catalog.Text(lang, "ui.duplicates.reviewer", "role", role, "office", office))
 	}
-	return strings.Join(parts, s.Catalog.Text(lang, "ui.duplicates.or"))
+	// ui.list.or's pattern keeps its spaces: a package's translations.csv trims a bare " or ".
+	return s.Catalog.List(lang, "ui.list.or", parts)
 }

@@ -329,15 +329,41 @@ func event(oe, ne *bundle.Event) []Change {
 				"certificate %s is gone", c.ID)
 		}
 	}
-	if o, n := oe.Numbering, ne.Numbering; o.Format != n.Format || o.Scope != n.Scope {
-		if why := collides(oe.ID, o, n); why != "" {
-			add("NUMBERING_CHANGED", "keep the format and scope, or change the format's fixed text (a new prefix, \"B2-\") so that no new number can be an old one",
-				at("numbering", "format"), "registration numbers %s (scope %s) become %s (scope %s): %s",
-				o.Format, o.Scope, n.Format, n.Scope, why)
-			out[len(out)-1].Subject = ne.ID
+	if c := numbering(oe.ID, oe.Numbering, ne.Numbering); c != nil {
+		out = append(out, *c)
+	}
+	return out
+}
+
+// Numbering lists the events whose registration numbers under new could be numbers old gave
+// (NUMBERING_CHANGED). Check tells them with the rest; a server that kept older versions than
+// the last one asks it of each, since a format given up and taken again would repeat the
+// numbers it gave before.
+func Numbering(old, new *bundle.Bundle) []Change {
+	var out []Change
+	for _, oe := range old.Events {
+		for _, ne := range new.Events {
+			if ne.ID == oe.ID {
+				if c := numbering(oe.ID, oe.Numbering, ne.Numbering); c != nil {
+					out = append(out, *c)
+				}
+			}
 		}
 	}
 	return out
+}
+
+func numbering(event string, o, n bundle.Numbering) *Change {
+	if o.Format == n.Format && o.Scope == n.Scope {
+		return nil
+	}
+	why := collides(event, o, n)
+	if why == "" {
+		return nil
+	}
+	return &Change{Rule: "NUMBERING_CHANGED", Subject: event, Path: []any{"events", event, "numbering", "format"},
+		Message: fmt.Sprintf("registration numbers %s (scope %s) become %s (scope %s): %s", o.Format, o.Scope, n.Format, n.Scope, why),
+		Fix:     "keep the format and scope, or change the format's fixed text (a new prefix, \"B2-\") so that no new number can be an old one"}
 }
 
 // removedFix is the mapping that drops a field's answers on purpose.

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -69,8 +70,26 @@ func Admit(ctx context.Context, st store.Store, b *bundle.Bundle, data []byte, a
 	if err != nil {
 		return nil, fmt.Errorf("the store's bundle %s (version %s) is damaged (%v): restore the store from a backup", newest.Hash, newest.Version, err)
 	}
+	changes := breaking.Check(prev, b)
+	// A numbering given up and taken again would give the numbers it gave before: the new
+	// one is checked against every numbering served, not only the last.
+	for _, k := range kept[:len(kept)-1] {
+		if k.Hash == b.Hash {
+			continue
+		}
+		numbered, err := numberingOf(ctx, st, k)
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range breaking.Numbering(numbered, b) {
+			if !slices.ContainsFunc(changes, func(x breaking.Change) bool { return x.Rule == c.Rule && x.Subject == c.Subject }) {
+				c.Message = fmt.Sprintf("version %s, served from %s: %s", k.Version, k.Served.UTC().Format(time.DateOnly), c.Message)
+				changes = append(changes, c)
+			}
+		}
+	}
 	var others []breaking.Change
-	for _, c := range breaking.Check(prev, b) {
+	for _, c := range changes {
 		if slices.Contains(a.Allow, c.Rule) {
 			continue
 		}
@@ -88,6 +107,29 @@ func Admit(ctx context.Context, st store.Store, b *bundle.Bundle, data []byte, a
 		return others, refused
 	}
 	return others, keep()
+}
+
+// numberingOf is a kept bundle's events with their numbering only: reading that much of each
+// older version keeps serving a new one quick however many the store has kept.
+func numberingOf(ctx context.Context, st store.Store, k store.BundleInfo) (*bundle.Bundle, error) {
+	data, err := st.BundleData(ctx, k.Hash)
+	if err != nil {
+		return nil, fmt.Errorf("the store's bundle %s: %w", k.Hash, err)
+	}
+	var numbered struct {
+		Events []struct {
+			ID        string           `json:"id"`
+			Numbering bundle.Numbering `json:"numbering"`
+		} `json:"events"`
+	}
+	if err := json.Unmarshal(data, &numbered); err != nil {
+		return nil, fmt.Errorf("the store's bundle %s (version %s) is damaged (%v): restore the store from a backup", k.Hash, k.Version, err)
+	}
+	b := &bundle.Bundle{}
+	for _, e := range numbered.Events {
+		b.Events = append(b.Events, bundle.Event{ID: e.ID, Numbering: e.Numbering})
+	}
+	return b, nil
 }
 
 // strands says which records a change would strand or number again, "" when none would.

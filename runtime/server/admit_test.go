@@ -143,3 +143,61 @@ func TestAdmit(t *testing.T) {
 		t.Errorf("after a damaged bundle: %v", err)
 	}
 }
+
+// TestAdmitNumberingOfEveryVersion: a numbering given up and taken again in another scope is
+// refused for the numbers its first time gave, though the version just before used another
+// format; the same numbering taken again in its own scope goes on from its sequences.
+func TestAdmitNumberingOfEveryVersion(t *testing.T) {
+	ctx := context.Background()
+	st, err := sqlitestore.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	now := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	admit := func(b *bundle.Bundle, data []byte) error {
+		t.Helper()
+		now = now.Add(24 * time.Hour)
+		_, err := server.Admit(ctx, st, b, data, server.Admission{Now: now})
+		return err
+	}
+	numbered := func(version, format, scope string) func(*bundle.Bundle) {
+		return func(b *bundle.Bundle) {
+			b.Version = version
+			for i := range b.Events {
+				if b.Events[i].ID == "birth" {
+					b.Events[i].Numbering = bundle.Numbering{Format: format, Scope: scope}
+				}
+			}
+		}
+	}
+	v1, d1 := version(t, numbered("1.0.0", "B-{year}-{office}-{seq:6}", "office-year"))
+	if err := admit(v1, d1); err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := json.Marshal(map[string]any{})
+	if err := st.CreateRecord(ctx, &store.Record{ID: "NUMBER0001", Event: "birth", Bundle: v1.Hash, Status: "registered", Data: raw,
+		Office: "CR0101", Version: 1, Created: now, Updated: now, CreatedBy: "lidya.verhane"}); err != nil {
+		t.Fatal(err)
+	}
+	// A new prefix cannot give an old number: served.
+	v2, d2 := version(t, numbered("2.0.0", "N-{year}-{office}-{seq:6}", "year"))
+	if err := admit(v2, d2); err != nil {
+		t.Fatalf("v2: %v", err)
+	}
+	// Back to version 1's format, numbered per year: nothing like version 2's numbers, but
+	// version 1's office sequences gave B-2026-CR0101-000001 and the new year's sequence would
+	// give it again.
+	v3, d3 := version(t, numbered("3.0.0", "B-{year}-{office}-{seq:6}", "year"))
+	err = admit(v3, d3)
+	var refused *server.Refused
+	if !errors.As(err, &refused) || !strings.Contains(err.Error(), "NUMBERING_CHANGED: version 1.0.0, served from 2026-03-02: registration numbers B-{year}-{office}-{seq:6} (scope office-year) become B-{year}-{office}-{seq:6} (scope year)") ||
+		!strings.Contains(err.Error(), "NUMBER0001") {
+		t.Fatalf("v3: %v, want refused for version 1's numbers", err)
+	}
+	// Version 1's numbering itself again goes on from its own sequences: served.
+	v4, d4 := version(t, numbered("4.0.0", "B-{year}-{office}-{seq:6}", "office-year"))
+	if err := admit(v4, d4); err != nil {
+		t.Fatalf("v4: %v", err)
+	}
+}

@@ -91,6 +91,25 @@ func (e *Error) Error() string {
 // new form, as it does any edit, before it stores them; Missing says cheaply which answers the
 // new version requires of every record and the moved one lacks.
 func Move(old, new *bundle.Event, data map[string]any) (map[string]any, error) {
+	out, e := move(old, new, data)
+	if len(e.Problems) > 0 {
+		return nil, e
+	}
+	return out, nil
+}
+
+// Project is a record's answers as the new version would hold them, for reading only: what
+// Move would move, moved the same way, and what it cannot move left out rather than failing.
+// The runtime deduplicates and counts every record in the terms of the version served
+// (one register, one set of duplicate rules and statistics), whatever version it stays at;
+// a record is never stored projected.
+func Project(old, new *bundle.Event, data map[string]any) map[string]any {
+	out, _ := move(old, new, data)
+	return out
+}
+
+// move is Move, the answers it could move and the problems of the others.
+func move(old, new *bundle.Event, data map[string]any) (map[string]any, *Error) {
 	m := new.Migration
 	if m == nil {
 		m = &bundle.Migration{}
@@ -176,10 +195,7 @@ func Move(old, new *bundle.Event, data map[string]any) (map[string]any, error) {
 		}
 		out[f.ID] = v
 	}
-	if len(e.Problems) > 0 {
-		return nil, e
-	}
-	return out, nil
+	return out, e
 }
 
 // Missing lists, in the form's order, the fields of ev every record must answer (required

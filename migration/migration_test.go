@@ -315,3 +315,21 @@ func TestDefaultOnlyForNewFields(t *testing.T) {
 		t.Errorf("a new field did not get its default: %v", got["child.order"])
 	}
 }
+
+// TestProject: what Move cannot move is left out, and the rest moved as Move moves it.
+func TestProject(t *testing.T) {
+	old, new := v1(), v2()
+	new.Migration.Removed = nil                     // child.religion: unmapped
+	delete(new.Migration.Options["child.sex"], "f") // "f": an option not mapped
+	got := Project(old, new, record())
+	want := record()
+	delete(want, "child.religion")
+	delete(want, "child.gender")
+	want["child.order"] = float64(1)
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("Project = %v, want %v", got, want)
+	}
+	if _, err := Move(old, new, record()); err == nil {
+		t.Error("Move moved what Project left out")
+	}
+}

@@ -47,8 +47,9 @@ type DuplicateDetails struct {
 // with a weak one), and the check stops there rather than read the register.
 const maxCandidates = 2000
 
-// findDuplicates is the records rec may be the same event as, by the event's rules: rec
-// itself, records already marked duplicates and pairs reviewed as distinct excluded. self is
+// findDuplicates is the records rec may be the same event as, by the event's rules (ev is the
+// event as the version served has it, rec's answers in its terms, and so are each
+// candidate's): rec itself, records already marked duplicates and pairs reviewed as distinct excluded. self is
 // rec's tracking ID ("" for a new declaration), keys the links rec holds.
 func (s *Service) findDuplicates(ctx context.Context, ev *Event, rec *duplicates.Record, self string, links []string) ([]Candidate, error) {
 	lookup := ev.dup.Lookup(rec)
@@ -71,8 +72,11 @@ func (s *Service) findDuplicates(ctx context.Context, ev *Event, rec *duplicates
 					continue
 				}
 				seen[c.ID] = true
-				data, err := ev.dup.Decode(c.Data)
+				data, err := s.candidateAnswers(ctx, ev, &c)
 				if err != nil {
+					if ctx.Err() != nil {
+						return nil, ctx.Err()
+					}
 					continue
 				}
 				if rule, ok := ev.dup.Match(rec, duplicates.Prepare(c.ID, data)); ok {
@@ -100,9 +104,10 @@ func (s *Service) FindDuplicates(ctx context.Context, event string, data map[str
 	return s.findDuplicates(ctx, ev, duplicates.Prepare("", data), "", nil)
 }
 
-// Rekey gives every record of an event the keys the bundle's duplicate rules make of it and
-// those that find its names with a typo (store.FuzzyKeys), and the statistics cells its
-// statistics make of it, where it holds others: records stored
+// Rekey gives every record of an event the keys the served bundle's duplicate rules make of
+// it and those that find its names with a typo (store.FuzzyKeys), and the statistics cells its
+// statistics make of it — whatever version the record is at, its answers read in the served
+// version's terms (index.go) — where it holds others: records stored
 // before the event had rules (or statistics), or under rules whose blocks were other (a field
 // renamed, a matcher added), would otherwise never be found as candidates, or counted, and a
 // country would lose deduplication or statistics without a word. A record keeps its links,
@@ -110,8 +115,8 @@ func (s *Service) FindDuplicates(ctx context.Context, event string, data map[str
 // first; one changed meanwhile is passed over (the action that changed it wrote its keys and
 // cells). Returns how many records were read, and how many got new keys or cells.
 func (s *Service) Rekey(ctx context.Context, event string) (read, changed int, err error) {
-	ev := s.Model.Events[event]
-	if ev == nil || (ev.dup == nil && ev.Statistics == nil && len(ev.nameField) == 0) {
+	cur := s.Model.Events[event]
+	if cur == nil || (cur.dup == nil && cur.Statistics == nil && len(cur.nameField) == 0) {
 		return 0, 0, nil
 	}
 	q := store.Query{Event: event, Oldest: true, Limit: 100}
@@ -122,37 +127,12 @@ func (s *Service) Rekey(ctx context.Context, event string) (read, changed int, e
 		}
 		for _, r := range page.Records {
 			read++
-			// A record is keyed and counted by the rules of its own version.
-			ev, ver, err := s.EventOf(ctx, &r)
+			keys, counted, err := s.index(ctx, cur, &r)
 			if err != nil {
 				if ctx.Err() != nil {
 					return read, changed, ctx.Err()
 				}
 				continue
-			}
-			keys := r.Keys
-			if ev.dup != nil {
-				keys = duplicates.Links(r.Keys)
-				if !hasPrefix(r.Keys, duplicates.DuplicateOf) {
-					data, err := ev.dup.Decode(r.Data)
-					if err != nil {
-						continue
-					}
-					keys = ev.dupKeys(r.ID, data, r.Keys)
-				}
-			}
-			keys = store.WithFuzzyKeys(keys, titleWords(&r))
-			counted := r.Stats
-			if ev.Statistics != nil {
-				counted = nil
-				// Only a registered record counts: the others are not decoded.
-				if r.Number != "" || !r.Registered.IsZero() {
-					var data map[string]any
-					if json.Unmarshal(r.Data, &data) != nil {
-						continue
-					}
-					counted = cells(ver.Model, &r, data)
-				}
 			}
 			if slices.Equal(sortedCopy(keys), sortedCopy(r.Keys)) && slices.Equal(sortedCopy(counted), sortedCopy(r.Stats)) {
 				continue
@@ -170,6 +150,33 @@ func (s *Service) Rekey(ctx context.Context, event string) (read, changed int, e
 		}
 		q.After = page.Next
 	}
+}
+
+// index is the keys and statistics cells a stored record should hold by the version served
+// (cur, its event there): those an action would give it now. Only what they need of its
+// answers is decoded: a record of the version served not counted is read for the answers the
+// duplicate rules read.
+func (s *Service) index(ctx context.Context, cur *Event, r *store.Record) (keys, counted []string, err error) {
+	ver, err := s.VersionOf(ctx, r)
+	if err != nil {
+		return nil, nil, err
+	}
+	counts := cur.Statistics != nil && (r.Number != "" || !r.Registered.IsZero())
+	var data map[string]any
+	switch {
+	case ver.Model == s.Model && !counts && cur.dup != nil:
+		data, err = cur.dup.Decode(r.Data)
+	case ver.Model == s.Model && !counts:
+		// Only the title's words are read.
+	default:
+		if err = json.Unmarshal(r.Data, &data); err == nil {
+			data, err = s.inCurrentTerms(ctx, r.Event, ver, data)
+		}
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	return s.keysOf(r, data, r.Keys), cells(s.Model, r, data), nil
 }
 
 func sortedCopy(keys []string) []string {
@@ -288,15 +295,22 @@ func whoReviews(rs []Reviewer) string {
 	return strings.Join(parts, " or ")
 }
 
-// checkDuplicates runs an action's duplicate check on the record as the action leaves it:
-// the candidates found raise the flag (in next.Flags: the caller lists the flags the entry
-// adds) and are listed in the entry. blocked tells that the
-// action's condition no longer holds with the flag raised.
-func (s *Service) checkDuplicates(ctx context.Context, ev *Event, act *Action, next *store.Record, entry *store.Entry, data map[string]any, rctx *rules.Context) (found []Candidate, blocked bool, err error) {
-	if !ev.runsDuplicates(act.ID) {
+// checkDuplicates runs an action's duplicate check on the record as the action leaves it
+// (data, its answers at version ver): the candidates found raise the flag (in next.Flags: the
+// caller lists the flags the entry adds) and are listed in the entry. blocked tells that the
+// action's condition no longer holds with the flag raised. Whether the action runs the check,
+// and the flag, are the record's version's (its workflow); the rules that find candidates are
+// the version served's (see index.go).
+func (s *Service) checkDuplicates(ctx context.Context, ev *Event, ver *Version, act *Action, next *store.Record, entry *store.Entry, data map[string]any, rctx *rules.Context) (found []Candidate, blocked bool, err error) {
+	cur := s.Model.Events[ev.ID]
+	if !ev.runsDuplicates(act.ID) || cur == nil || cur.dup == nil {
 		return nil, false, nil
 	}
-	found, err = s.findDuplicates(ctx, ev, duplicates.Prepare(next.ID, data), next.ID, next.Keys)
+	inCurrent, err := s.inCurrentTerms(ctx, ev.ID, ver, data)
+	if err != nil {
+		return nil, false, err
+	}
+	found, err = s.findDuplicates(ctx, cur, duplicates.Prepare(next.ID, inCurrent), next.ID, next.Keys)
 	if err != nil || len(found) == 0 {
 		return nil, false, err
 	}

@@ -167,7 +167,7 @@ func (s *Service) callHook(ctx context.Context, actor *Actor, p *prepared, h *bu
 		detail.Comment, detail.Data, detail.DuplicateOf = req.Comment, req.Data, req.DuplicateOf
 		return s.wait(ctx, actor, p, h, detail)
 	}
-	if err := s.stored(p, h, ans.Data, detail); err != nil {
+	if err := s.stored(ctx, p, h, ans.Data, detail); err != nil {
 		return nil, err
 	}
 	return nil, nil
@@ -190,7 +190,7 @@ func hookProblem(k Kind, code, key, system, format string, args ...any) *Error {
 // stored adds to p the answers a system gave: only fields its hook stores, each checked with
 // the whole declaration as a user's answer is. An answer that does not fit refuses the action
 // as the system's failure.
-func (s *Service) stored(p *prepared, h *bundle.Hook, answers map[string]any, detail *HookDetail) error {
+func (s *Service) stored(ctx context.Context, p *prepared, h *bundle.Hook, answers map[string]any, detail *HookDetail) error {
 	if len(answers) > 0 {
 		for _, f := range slices.Sorted(maps.Keys(answers)) {
 			if !slices.Contains(h.Stores, f) {
@@ -230,7 +230,11 @@ func (s *Service) stored(p *prepared, h *bundle.Hook, answers map[string]any, de
 		p.entry.Changes = mergeChanges(p.entry.Changes, changes(p.data, checked))
 		p.next.Data, _ = json.Marshal(checked)
 		s.describe(p.ev, &p.next, checked, rctx)
-		p.next.Keys = store.WithFuzzyKeys(p.ev.dupKeys(p.old.ID, checked, p.next.Keys), titleWords(&p.next))
+		inCurrent, err := s.inCurrentTerms(ctx, p.ev.ID, p.ver, checked)
+		if err != nil {
+			return err
+		}
+		p.next.Keys = s.keysOf(&p.next, inCurrent, p.next.Keys)
 		p.data = checked
 		detail.Stored = slices.Sorted(maps.Keys(answers))
 	}
@@ -352,7 +356,7 @@ func (s *Service) HookResult(ctx context.Context, system string, res *hooks.Resu
 			p.next.Flags = sortedSet(p.next.Flags, nil, []string{h.Waiting})
 			p.entry.DelFlags = added(p.next.Flags, r.Flags)
 			p.entry.AddFlags = added(r.Flags, p.next.Flags)
-			err = s.stored(p, h, ans.Data, &detail)
+			err = s.stored(ctx, p, h, ans.Data, &detail)
 		}
 	}
 	var refused *Error

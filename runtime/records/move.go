@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"slices"
 
 	"github.com/crvsctl/crvsctl/migration"
 	"github.com/crvsctl/crvsctl/rules"
@@ -102,7 +101,7 @@ func (s *Service) moved(next *store.Record, entry *store.Entry, ev *Event, data 
 	next.Bundle = s.Model.Bundle.Hash
 	next.Data, _ = json.Marshal(data)
 	s.describe(ev, next, data, rctx)
-	next.Keys = store.WithFuzzyKeys(ev.dupKeys(next.ID, data, next.Keys), titleWords(next))
+	next.Keys = s.keysOf(next, data, next.Keys)
 	next.Documents = withDocuments(next.Documents, ev, data)
 	entry.Details = withDetails(entry.Details, movedDetails{m})
 }
@@ -111,26 +110,19 @@ func (s *Service) moved(next *store.Record, entry *store.Entry, ev *Event, data 
 // were served, up to the current one (which ends the list). A hash the store does not list
 // (a store that kept no bundles when the record was declared) goes straight to the current.
 func (s *Service) versionsAfter(ctx context.Context, hash string) ([]*Version, error) {
-	cur := s.current()
-	kept, err := s.Store.Bundles(ctx)
+	hashes, err := s.Versions.after(ctx, hash)
 	if err != nil {
 		return nil, err
 	}
-	at := slices.IndexFunc(kept, func(b store.BundleInfo) bool { return b.Hash == hash })
-	var out []*Version
-	if at >= 0 {
-		for _, b := range kept[at+1:] {
-			if b.Hash == cur.Model.Bundle.Hash {
-				break
-			}
-			v, err := s.Versions.Get(ctx, b.Hash)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, v)
+	out := make([]*Version, 0, len(hashes))
+	for _, h := range hashes {
+		v, err := s.Versions.Get(ctx, h)
+		if err != nil {
+			return nil, err
 		}
+		out = append(out, v)
 	}
-	return append(out, cur), nil
+	return out, nil
 }
 
 // Movable says whether a record of an older version would move to the current one with the

@@ -221,11 +221,11 @@ func (s *Service) Declare(ctx context.Context, actor *Actor, d Declaration) (rec
 		r.RequestHash = hash
 	}
 	s.describe(ev, r, data, rctx)
-	r.Keys = store.WithFuzzyKeys(ev.dupKeys(r.ID, data, nil), titleWords(r))
+	r.Keys = s.keysOf(r, data, nil)
 	r.Stats = cells(s.Model, r, data)
 	r.History = []store.Entry{{Version: 1, Action: act.ID, User: actor.User.Username, Role: actor.User.Role, Office: actor.Office.Code,
 		At: now, Status: r.Status, AddFlags: act.AddFlags, Comment: d.Comment}}
-	found, blocked, err := s.checkDuplicates(ctx, ev, act, r, &r.History[0], data, rctx)
+	found, blocked, err := s.checkDuplicates(ctx, ev, s.current(), act, r, &r.History[0], data, rctx)
 	if err != nil {
 		return nil, false, err
 	}
@@ -877,7 +877,11 @@ func (s *Service) prepare(ctx context.Context, actor *Actor, id string, req Acti
 		if act.Edits != "proposal" {
 			next.Data, _ = json.Marshal(checked)
 			s.describe(ev, &next, checked, rctx)
-			next.Keys = store.WithFuzzyKeys(ev.dupKeys(r.ID, checked, r.Keys), titleWords(&next))
+			inCurrent, err := s.inCurrentTerms(ctx, r.Event, ver, checked)
+			if err != nil {
+				return nil, err
+			}
+			next.Keys = s.keysOf(&next, inCurrent, r.Keys)
 			current = checked
 			raised = raisedBy(ev, data, checked, rctx)
 		}
@@ -894,7 +898,7 @@ func (s *Service) prepare(ctx context.Context, actor *Actor, id string, req Acti
 	} else if req.DuplicateOf != "" {
 		return nil, refuse(BadRequest, "/duplicateOf", "not-allowed", "action %s decides nothing about duplicates: send no duplicateOf", act.ID)
 	}
-	found, blocked, err := s.checkDuplicates(ctx, ev, act, &next, &entry, current, rctx)
+	found, blocked, err := s.checkDuplicates(ctx, ev, ver, act, &next, &entry, current, rctx)
 	if err != nil {
 		return nil, err
 	}
@@ -933,7 +937,11 @@ func (s *Service) commit(ctx context.Context, actor *Actor, p *prepared) (*store
 	}
 	// The statistics move with the record, in the same write: a correction of the sex or
 	// the date moves the count, a record leaving the counted statuses leaves it.
-	next.Stats = cells(p.ver.Model, &next, p.data)
+	inCurrent, err := s.inCurrentTerms(ctx, p.ev.ID, p.ver, p.data)
+	if err != nil {
+		return nil, err
+	}
+	next.Stats = cells(s.Model, &next, inCurrent)
 	if numbering {
 		return s.register(ctx, actor, num, &next, p.entry, p.now)
 	}

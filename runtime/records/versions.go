@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
 	"sync"
 
 	"github.com/crvsctl/crvsctl/bundle"
@@ -40,6 +41,42 @@ type Versions struct {
 	mu     sync.Mutex
 	loaded map[string]*loading
 	used   []string // hashes of loaded, least recently used first
+	// kept remembers, per older bundle, the bundles kept after it (see after).
+	kept map[string][]string
+}
+
+// after are the hashes of the bundles the store kept after the one with the hash, in the order
+// they were served, up to the current one (which ends the list; alone for a hash the store
+// does not list). What the store keeps changes only when a server starts with a new version:
+// reading it once per older bundle spares a pass over the register a store read per record.
+func (vs *Versions) after(ctx context.Context, hash string) ([]string, error) {
+	vs.mu.Lock()
+	hs, ok := vs.kept[hash]
+	vs.mu.Unlock()
+	if ok {
+		return hs, nil
+	}
+	kept, err := vs.Store.Bundles(ctx)
+	if err != nil {
+		return nil, err
+	}
+	cur := vs.Current.Model.Bundle.Hash
+	if at := slices.IndexFunc(kept, func(b store.BundleInfo) bool { return b.Hash == hash }); at >= 0 {
+		for _, b := range kept[at+1:] {
+			if b.Hash == cur {
+				break
+			}
+			hs = append(hs, b.Hash)
+		}
+	}
+	hs = append(hs, cur)
+	vs.mu.Lock()
+	if vs.kept == nil {
+		vs.kept = map[string][]string{}
+	}
+	vs.kept[hash] = hs
+	vs.mu.Unlock()
+	return hs, nil
 }
 
 // loading is an older version being read, or read: whoever needs it meanwhile waits for it

@@ -40,24 +40,7 @@ func nerovia2(t *testing.T) string {
 	if err := os.CopyFS(dir, os.DirFS(nerovia)); err != nil {
 		t.Fatal(err)
 	}
-	edit := func(name string, pairs ...string) {
-		t.Helper()
-		path := filepath.Join(dir, name)
-		b, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		s := string(b)
-		for i := 0; i < len(pairs); i += 2 {
-			if !strings.Contains(s, pairs[i]) {
-				t.Fatalf("%s has no %q to change", name, pairs[i])
-			}
-			s = strings.Replace(s, pairs[i], pairs[i+1], 1)
-		}
-		if err := os.WriteFile(path, []byte(s), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	edit := func(name string, pairs ...string) { t.Helper(); editFile(t, dir, name, pairs...) }
 	edit("country.cue", `version: "1.0.0"`, `version: "2.0.0"`)
 	edit("birth.cue",
 		`{id: "mother.occupation", type: "text"},`, `{id: "mother.profession", type: "text"},`,
@@ -84,8 +67,29 @@ func nerovia2(t *testing.T) string {
 	return dir
 }
 
+// editFile replaces, in the file of dir, each first text of pairs by the text after it, each
+// of which must be there.
+func editFile(t *testing.T, dir, name string, pairs ...string) {
+	t.Helper()
+	path := filepath.Join(dir, name)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(b)
+	for i := 0; i < len(pairs); i += 2 {
+		if !strings.Contains(s, pairs[i]) {
+			t.Fatalf("%s has no %q to change", name, pairs[i])
+		}
+		s = strings.Replace(s, pairs[i], pairs[i+1], 1)
+	}
+	if err := os.WriteFile(path, []byte(s), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // served is a server of a package over a store, kept by Admit as crvsctl serve does.
-func served(t *testing.T, st store.Store, dir string, key *seal.PrivateKey) (*bundle.Bundle, string, func()) {
+func served(t *testing.T, st store.Store, dir string, key *seal.PrivateKey) (*bundle.Bundle, string, func(), *server.Server) {
 	t.Helper()
 	b, diags := compiler.Build(dir)
 	if b == nil {
@@ -109,7 +113,7 @@ func served(t *testing.T, st store.Store, dir string, key *seal.PrivateKey) (*bu
 		t.Fatal(err)
 	}
 	hs := httptest.NewServer(srv.Handler())
-	return b, hs.URL, hs.Close
+	return b, hs.URL, hs.Close, srv
 }
 
 // TestRecordsKeepTheirVersion serves version 1, declares and registers births, then serves
@@ -131,7 +135,7 @@ func TestRecordsKeepTheirVersion(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	v1, base, stop := served(t, st, nerovia, key)
+	v1, base, stop, _ := served(t, st, nerovia, key)
 	lidya := login(t, base, "lidya.verhane")
 	lidya.uploadDocuments(t)
 	var ids []string
@@ -151,7 +155,7 @@ func TestRecordsKeepTheirVersion(t *testing.T) {
 	}
 	stop()
 
-	v2, base, stop := served(t, st, nerovia2(t), key)
+	v2, base, stop, _ := served(t, st, nerovia2(t), key)
 	defer stop()
 	if v2.Hash == v1.Hash {
 		t.Fatal("version 2 is version 1")

@@ -1,0 +1,110 @@
+package server_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"slices"
+	"testing"
+
+	"github.com/crvsctl/crvsctl/certificates/seal"
+	"github.com/crvsctl/crvsctl/runtime/stats"
+	"github.com/crvsctl/crvsctl/runtime/store/sqlitestore"
+)
+
+// TestOneRegisterAcrossVersions: records that stay on version 1 are still found as duplicates
+// and counted by the rules and statistics of version 2, which renamed the field a duplicate
+// rule reads (the mother's identity number) and mapped away a choice the statistics tabulate
+// (the traditional birth attendant, now "other"). Without reading old records in the new
+// version's terms, the mother of a version-1 birth declaring another child under version 2
+// would not be found, and the report would count a value version 2 no longer has.
+func TestOneRegisterAcrossVersions(t *testing.T) {
+	st, err := sqlitestore.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	key, err := seal.GenerateKey("NV-TEST-1", "2020-01-01", "2099-12-31", "Nerovia")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// Version 1: a birth registered, attended by a traditional birth attendant.
+	_, base, stop, _ := served(t, st, nerovia, key)
+	lidya := login(t, base, "lidya.verhane")
+	lidya.uploadDocuments(t)
+	var first map[string]any
+	json.Unmarshal(birthJSON(t), &first)
+	first["child.attendant"] = "traditional-birth-attendant"
+	var old record
+	lidya.expect(t, http.StatusCreated, "POST", "/api/v1/records", map[string]any{"event": "birth", "data": first}).decode(t, &old)
+	lidya.expect(t, http.StatusOK, "POST", "/api/v1/records/"+old.ID+"/actions/validate", map[string]any{"version": 1})
+	lidya.expect(t, http.StatusOK, "POST", "/api/v1/records/"+old.ID+"/actions/register", map[string]any{"version": 2})
+	stop()
+
+	// Version 2, and the identity number renamed too: the rule "same-mother-id" reads
+	// mother.idNumber now.
+	dir := nerovia2(t)
+	editFile(t, dir, "birth.cue",
+		`id:       "mother.nid"`, `id:       "mother.idNumber"`,
+		`{same: "mother.nid"},`, `{same: "mother.idNumber"},`,
+		`renamed: {"mother.occupation": "mother.profession"}`, `renamed: {"mother.occupation": "mother.profession", "mother.nid": "mother.idNumber"}`)
+	editFile(t, dir, "osia.cue", `uin1: "mother.nid"`, `uin1: "mother.idNumber"`)
+	editFile(t, dir, "translations.csv", "birth.mother.nid,", "birth.mother.idNumber,", "birth.mother.nid.hint,", "birth.mother.idNumber.hint,")
+	_, base, stop, srv := served(t, st, dir, key)
+	defer stop()
+	// What serve does in the background at start.
+	if _, _, err := srv.Records().Rekey(context.Background(), "birth"); err != nil {
+		t.Fatal(err)
+	}
+	var kept record
+	lidya = login(t, base, "lidya.verhane")
+	lidya.expect(t, http.StatusOK, "GET", "/api/v1/records/"+old.ID, nil).decode(t, &kept)
+	var keptData map[string]any
+	json.Unmarshal(kept.Data, &keptData)
+	if keptData["mother.nid"] != first["mother.nid"] {
+		t.Fatalf("the version-1 record does not keep its answers: %v", keptData)
+	}
+
+	// The same mother, by her identity number alone (every name differs), declares a child.
+	lidya.uploadDocuments(t)
+	var second map[string]any
+	json.Unmarshal(birthJSON(t), &second)
+	delete(second, "mother.nid")
+	second["mother.idNumber"] = first["mother.nid"]
+	second["child.foundling"] = false
+	second["child.name"] = map[string]any{"given": "Dawit", "family": "Oumer"}
+	second["mother.name"] = map[string]any{"given": "Hiwot", "family": "Gebre"}
+	second["child.dob"] = first["child.dob"]
+	var declared record
+	lidya.expect(t, http.StatusCreated, "POST", "/api/v1/records", map[string]any{"event": "birth", "data": second}).decode(t, &declared)
+	if !slices.Contains(declared.Flags, "possible-duplicate") {
+		t.Errorf("a declaration of version 2 by the mother's identity number does not find the version-1 record %s: flags %v", old.ID, declared.Flags)
+	}
+
+	// The statistics of version 2 count the version-1 birth under "other".
+	yara := login(t, base, "yara.belcourt")
+	var rep stats.Report
+	yara.expect(t, http.StatusOK, "GET", "/api/v1/statistics/birth?year=2026", nil).decode(t, &rep)
+	found := false
+	for _, tb := range rep.Tables {
+		keys, at := tb.Columns, func(i int) int64 { return tb.ColumnTotals[i] }
+		if tb.Row == stats.DimAttendant {
+			keys, at = tb.Rows, func(i int) int64 { return tb.RowTotals[i] }
+		} else if tb.Column != stats.DimAttendant {
+			continue
+		}
+		found = true
+		for i, k := range keys {
+			if want := map[string]int64{"other": 1}[k]; at(i) != want {
+				t.Errorf("table %s: attendant %s counts %d, want %d", tb.ID, k, at(i), want)
+			}
+		}
+		if !slices.Contains(keys, "other") {
+			t.Errorf("table %s has no attendant other: %v", tb.ID, keys)
+		}
+	}
+	if !found {
+		t.Fatalf("no table by attendant in %+v", rep.Tables)
+	}
+}

@@ -94,7 +94,8 @@ func Check(old, new *bundle.Bundle) []Change {
 	for _, or := range old.Roles {
 		nr := newRoles[or.ID]
 		if nr == nil {
-			add("ROLE_REMOVED", "give its users another role first (users sheet), then remove it", []any{"roles"}, "role %s is gone", or.ID)
+			add("ROLE_REMOVED", "give its users another role, in the users sheet and, for those an administrator created or changed, on the users page; then allow ROLE_REMOVED",
+				[]any{"roles"}, "role %s is gone", or.ID)
 			continue
 		}
 		for _, ev := range slices.Sorted(maps.Keys(or.Grants)) {
@@ -104,7 +105,7 @@ func Check(old, new *bundle.Bundle) []Change {
 			for _, a := range or.Grants[ev] {
 				if !slices.Contains(nr.Grants[ev], a) && hasAction(newEvents[ev], a) {
 					add("GRANT_REMOVED", "grant it again, or allow GRANT_REMOVED if the role is meant to lose it",
-						[]any{"roles", or.ID, "grants"}, "role %s may no longer take action %s on %s records", or.ID, a, ev)
+						[]any{"roles", or.ID, "grants", ev}, "role %s may no longer take action %s on %s records", or.ID, a, ev)
 				}
 			}
 		}
@@ -116,8 +117,12 @@ func Check(old, new *bundle.Bundle) []Change {
 	}
 	for _, a := range old.Areas {
 		if !newAreas[a.Code] {
-			add("AREA_REMOVED", "keep the area while records name it (an area merged away stays, with its successor named)",
-				[]any{"places", "areas"}, "area %s (%s) is gone", a.Code, a.Name)
+			path := []any{"places", "areas"} // the sheet, or the row of the area it was in
+			if a.Parent != "" && newAreas[a.Parent] {
+				path = append(path, a.Parent)
+			}
+			add("AREA_REMOVED", "keep its row while records name it: an area split or merged away ends (validTo) and names the areas that took its place (successors)",
+				path, "area %s (%s) is gone", a.Code, a.Name)
 			out[len(out)-1].Subject = a.Code
 		}
 	}
@@ -127,7 +132,7 @@ func Check(old, new *bundle.Bundle) []Change {
 	}
 	for _, o := range old.Offices {
 		if !newOffices[o.Code] {
-			add("OFFICE_REMOVED", "keep the office while records were declared at it and users work there",
+			add("OFFICE_REMOVED", "keep its row while records were declared at it and users work there",
 				[]any{"places", "offices"}, "office %s (%s) is gone", o.Code, o.Name)
 			out[len(out)-1].Subject = o.Code
 		}
@@ -193,7 +198,7 @@ func event(oe, ne *bundle.Event) []Change {
 				fix = fmt.Sprintf("keep the field (it may be hidden) while records hold answers to it; if it is %s now, say so: migration: renamed: {%q: %q}; or drop its answers on purpose: %s",
 					to, of.ID, to, removedFix(of.ID))
 			}
-			add("FIELD_REMOVED", fix, at("form"), "field %s of %s is gone", of.ID, ne.ID)
+			add("FIELD_REMOVED", fix, pageOf(oe, ne, op.page, at), "field %s of %s is gone", of.ID, ne.ID)
 			continue
 		}
 		nf := np.f
@@ -204,11 +209,11 @@ func event(oe, ne *bundle.Event) []Change {
 		path := at("form", "pages", np.page, "fields", np.at)
 		if migration.Kind(of) != migration.Kind(nf) {
 			if renamed {
-				mismatch(of.ID, "rename it to a field of the same kind, or drop its answers on purpose ("+removedFix(of.ID)+")", at("migration", "renamed", of.ID),
+				mismatch(of.ID, "rename it to a field of the same kind, or drop its answers on purpose: "+removedFix(of.ID)+" instead of the rename", at("migration", "renamed", of.ID),
 					"field %s is renamed to %s, which asks for %s, not %s as %s did", of.ID, nid, migration.Kind(nf), migration.Kind(of), of.ID)
 				continue
 			}
-			add("FIELD_TYPE_CHANGED", "give the new kind of answer a new field id, and keep the old field while records hold it", append(path, "type"),
+			add("FIELD_TYPE_CHANGED", "give the new kind of answer a new field id, and keep the old field while records hold answers to it (or drop them on purpose: "+removedFix(of.ID)+")", append(path, "type"),
 				"field %s asks for %s, not %s as before", of.ID, migration.Kind(nf), migration.Kind(of))
 			continue
 		}
@@ -230,32 +235,39 @@ func event(oe, ne *bundle.Event) []Change {
 			if to, mapped := m.Options[nid][o.Value]; newValues[o.Value] || mapped && newValues[to] {
 				continue
 			}
-			add("OPTION_REMOVED", fmt.Sprintf("keep the option (records hold it), or say what it becomes when records move: migration: options: {%q: {%q: %q}}",
+			add("OPTION_REMOVED", fmt.Sprintf("keep the option (records hold it), or say what it becomes when records move: migration: options: {%q: {%q: %s}}",
 				nid, o.Value, optionFor(o.Value, nf, oldValues)), append(path, "options"),
 				"option %s of field %s is gone", o.Value, name)
 		}
-		switch {
-		case of.Min == nil && nf.Min != nil, of.Min != nil && nf.Min != nil && *nf.Min > *of.Min:
-			add("FIELD_NARROWED", "keep the old bounds, or check that no record holds an answer outside the new ones", append(path, "min"),
-				"field %s: min %v was %s", name, *nf.Min, bound(of.Min))
-		case of.Max == nil && nf.Max != nil, of.Max != nil && nf.Max != nil && *nf.Max < *of.Max:
-			add("FIELD_NARROWED", "keep the old bounds, or check that no record holds an answer outside the new ones", append(path, "max"),
-				"field %s: max %v was %s", name, *nf.Max, bound(of.Max))
-		case !of.Integer && nf.Integer:
-			add("FIELD_NARROWED", "keep decimals allowed while records may hold them", append(path, "integer"),
+		// Each narrowing on its own: a field whose min and max both close in says both.
+		if of.Min == nil && nf.Min != nil || of.Min != nil && nf.Min != nil && *nf.Min > *of.Min {
+			add("FIELD_NARROWED", "keep the old min, or check that no record holds an answer below the new one, then allow FIELD_NARROWED", append(path, "min"),
+				"field %s: its min changed from %s to %v", name, bound(of.Min), *nf.Min)
+		}
+		if of.Max == nil && nf.Max != nil || of.Max != nil && nf.Max != nil && *nf.Max < *of.Max {
+			add("FIELD_NARROWED", "keep the old max, or check that no record holds an answer above the new one, then allow FIELD_NARROWED", append(path, "max"),
+				"field %s: its max changed from %s to %v", name, bound(of.Max), *nf.Max)
+		}
+		if !of.Integer && nf.Integer {
+			add("FIELD_NARROWED", "keep decimals allowed, or check that no record holds one, then allow FIELD_NARROWED", append(path, "integer"),
 				"field %s takes whole numbers only now", name)
-		case of.Pattern != nf.Pattern && nf.Pattern != "":
-			add("FIELD_NARROWED", "check that every identity number records hold matches the new pattern, then allow FIELD_NARROWED", append(path, "pattern"),
+		}
+		if of.Pattern != nf.Pattern && nf.Pattern != "" && !widens(of.Pattern, nf.Pattern) {
+			fix := "check that every identity number records hold matches the new pattern, then allow FIELD_NARROWED"
+			if of.Pattern != "" {
+				fix = fmt.Sprintf("let the old numbers match too (pattern: %q), or ", of.Pattern+"|"+nf.Pattern) + fix
+			}
+			add("FIELD_NARROWED", fix, append(path, "pattern"),
 				"field %s: its pattern changed from %q to %q", name, of.Pattern, nf.Pattern)
 		}
 		if np.required && !op.required && !hasDefault(nf, m) {
-			add("FIELD_NOW_REQUIRED", "give records without an answer a default ("+defaultFix(nf)+"), or make it required only for new declarations (a rule)", append(path, "required"),
+			add("FIELD_NOW_REQUIRED", "give records without an answer a default ("+defaultFix(nf)+"), or "+requireFrom(ne), append(path, "required"),
 				"field %s is required now: records without an answer, and integrators that do not send one, are refused", name)
 		}
 	}
 	for _, np := range orderedFields(ne) {
 		if !covered[np.f.ID] && np.required && !hasDefault(np.f, m) {
-			add("FIELD_NOW_REQUIRED", "give records without an answer a default ("+defaultFix(np.f)+"), or make it required by a rule that new declarations meet",
+			add("FIELD_NOW_REQUIRED", "give records without an answer a default ("+defaultFix(np.f)+"), or "+requireFrom(ne),
 				at("form", "pages", np.page, "fields", np.at, "required"),
 				"new field %s is required: records without an answer, and integrators that do not send one, are refused", np.f.ID)
 		}
@@ -325,7 +337,7 @@ func event(oe, ne *bundle.Event) []Change {
 	}
 	for _, c := range oe.Certificates {
 		if !slices.ContainsFunc(ne.Certificates, func(x bundle.Certificate) bool { return x.ID == c.ID }) {
-			add("CERTIFICATE_REMOVED", "keep the template while records printed on it may be reprinted", at("certificates"),
+			add("CERTIFICATE_REMOVED", "keep the certificate while records printed on it may be reprinted", at("certificates"),
 				"certificate %s is gone", c.ID)
 		}
 	}
@@ -361,13 +373,32 @@ func numbering(event string, o, n bundle.Numbering) *Change {
 	if why == "" {
 		return nil
 	}
-	return &Change{Rule: "NUMBERING_CHANGED", Subject: event, Path: []any{"events", event, "numbering", "format"},
+	fix := "keep the format and scope, or change the format's fixed text so that no new number can be an old one"
+	if f := apartFormat(event, o, n); f != "" {
+		fix += fmt.Sprintf(" (such as format: %q)", f)
+	}
+	changed := "format"
+	if o.Format == n.Format {
+		changed = "scope"
+	}
+	return &Change{Rule: "NUMBERING_CHANGED", Subject: event, Path: []any{"events", event, "numbering", changed},
 		Message: fmt.Sprintf("registration numbers %s (scope %s) become %s (scope %s): %s", o.Format, o.Scope, n.Format, n.Scope, why),
-		Fix:     "keep the format and scope, or change the format's fixed text (a new prefix, \"B2-\") so that no new number can be an old one"}
+		Fix:     fix}
 }
 
 // removedFix is the mapping that drops a field's answers on purpose.
 func removedFix(id string) string { return fmt.Sprintf("migration: removed: [%q]", id) }
+
+// pageOf is where a field of the old form's page p was: the fields of the new form's page of
+// the same id, else the form.
+func pageOf(oe, ne *bundle.Event, p int, at func(...any) []any) []any {
+	for i := range ne.Pages {
+		if ne.Pages[i].ID == oe.Pages[p].ID {
+			return at("form", "pages", i, "fields")
+		}
+	}
+	return at("form")
+}
 
 // becameOf is the field of the new form an old field may have become: one that is new (not
 // in the old form, no rename's target) and of the same kind, the closest by name, or the only
@@ -389,7 +420,9 @@ func becameOf(of *bundle.Field, ne *bundle.Event, covered map[string]bool) strin
 }
 
 // optionFor is the value of a new field an old value may have become: the closest of the
-// values the old field did not have by name, else of them all, else the first.
+// values the old field did not have by name, else of them all, else the one value added.
+// Else a placeholder listing the values: a record's answer is not to be changed to a value
+// picked at random (an unknown sex to female).
 func optionFor(value string, nf *bundle.Field, oldValues map[string]bool) string {
 	var added []string
 	for _, o := range nf.Options {
@@ -400,16 +433,24 @@ func optionFor(value string, nf *bundle.Field, oldValues map[string]bool) string
 	values := optionValues(nf)
 	for _, c := range []string{suggest.Closest(value, added), suggest.Closest(value, values)} {
 		if c != "" {
-			return c
+			return fmt.Sprintf("%q", c)
 		}
 	}
-	if len(added) > 0 {
-		return added[0]
+	if len(added) == 1 {
+		return fmt.Sprintf("%q", added[0])
 	}
-	if len(values) > 0 {
-		return values[0]
+	return oneOf(values)
+}
+
+// oneOf is a placeholder for one of a field's values, for a fix to fill in.
+func oneOf(values []string) string {
+	switch len(values) {
+	case 0:
+		return "<a value>"
+	case 1:
+		return "<" + values[0] + " or a new option>"
 	}
-	return "..."
+	return "<one of " + strings.Join(values, ", ") + ">"
 }
 
 func optionValues(f *bundle.Field) []string {
@@ -427,17 +468,37 @@ func hasDefault(f *bundle.Field, m *bundle.Migration) bool {
 	return ok || f.Default != nil
 }
 
-// defaultFix is the mapping that gives records a default answer to f: a choice's first
-// option, no for a yes or no, else a placeholder saying what kind of answer.
+// defaultFix is the mapping that gives records a default answer to f: a choice's option that
+// says the answer is not known, when it has one; else a placeholder saying what kind of answer.
+// Never an answer of its own (a choice's first option, no): records that never answered
+// would say what nobody said.
 func defaultFix(f *bundle.Field) string {
 	v := "<" + migration.Kind(f) + ">"
 	switch {
-	case (f.Type == "select" || f.Type == "radio") && len(f.Options) > 0:
-		v = fmt.Sprintf("%q", f.Options[0].Value)
+	case f.Type == "select" || f.Type == "radio":
+		v = oneOf(optionValues(f))
+		for _, o := range f.Options {
+			if unknown[strings.ToLower(o.Value)] {
+				v = fmt.Sprintf("%q", o.Value)
+				break
+			}
+		}
 	case f.Type == "yesno":
-		v = "false"
+		v = "<true or false>"
 	}
 	return fmt.Sprintf("migration: defaults: {%q: %s}", f.ID, v)
+}
+
+// unknown are the values of an option that says the answer is not known.
+var unknown = map[string]bool{"unknown": true, "not-known": true, "not-stated": true, "unspecified": true, "not-recorded": true}
+
+// requireFrom is the other way to require an answer: of the events from a day on, which
+// records of the old version, and late declarations of earlier events, are not.
+func requireFrom(ev *bundle.Event) string {
+	if ev.DateField == "" {
+		return "require it by a rule that records without an answer do not meet"
+	}
+	return fmt.Sprintf("require it only of events from the day it applies (required: \"%s >= date('YYYY-MM-DD')\")", ev.DateField)
 }
 
 // notInOld is the fix of a mapping that names a field the old version does not have.
@@ -450,6 +511,48 @@ func hint(name string, candidates []string) string {
 		return fmt.Sprintf(" (did you mean %s?)", c)
 	}
 	return ""
+}
+
+// widens tells whether pattern new matches every number old does, as far as their text tells:
+// each alternative of old is one of new's ("[0-9]{10}" -> "[0-9]{10}|[0-9]{12}").
+func widens(old, new string) bool {
+	if old == "" {
+		return false
+	}
+	alts := alternatives(new)
+	for _, a := range alternatives(old) {
+		if !slices.Contains(alts, a) {
+			return false
+		}
+	}
+	return true
+}
+
+// alternatives splits a pattern at its top-level |s: those outside groups and classes.
+func alternatives(pattern string) []string {
+	var out []string
+	depth, class, start := 0, false, 0
+	for i := 0; i < len(pattern); i++ {
+		switch c := pattern[i]; {
+		case c == '\\':
+			i++
+		case class:
+			class = c != ']'
+		case c == '[':
+			class = true
+			if strings.HasPrefix(pattern[i+1:], "]") || strings.HasPrefix(pattern[i+1:], "^]") {
+				i += strings.Index(pattern[i+1:], "]") + 1 // a ] first in a class is one of its characters
+			}
+		case c == '(':
+			depth++
+		case c == ')':
+			depth--
+		case c == '|' && depth == 0:
+			out = append(out, pattern[start:i])
+			start = i + 1
+		}
+	}
+	return append(out, pattern[start:])
 }
 
 func bound(v *float64) string {

@@ -57,7 +57,7 @@ func TestEveryRule(t *testing.T) {
 		{"FIELD_TYPE_CHANGED", func(b *bundle.Bundle) { b.Events[0].Pages[0].Fields[3].Level = "village" }, "field child.place asks for an area at level village, not an area at level district as before"},
 		{"FIELD_PART_REMOVED", func(b *bundle.Bundle) { b.Events[0].Pages[0].Fields[0].Parts = []string{"given", "family"} }, "field child.name has no part middle any more"},
 		{"OPTION_REMOVED", func(b *bundle.Bundle) { drop(&b.Events[0].Pages[0].Fields[1].Options, 1) }, "option male of field child.sex is gone"},
-		{"FIELD_NARROWED", func(b *bundle.Bundle) { b.Events[0].Pages[0].Fields[2].Max = f64(7) }, "field child.weight: max 7 was 10"},
+		{"FIELD_NARROWED", func(b *bundle.Bundle) { b.Events[0].Pages[0].Fields[2].Max = f64(7) }, "field child.weight: its max changed from 10 to 7"},
 		{"FIELD_NARROWED", func(b *bundle.Bundle) { b.Events[0].Pages[0].Fields[5].Pattern = "[0-9]{12}" }, `field child.nid: its pattern changed from "[0-9]{10}" to "[0-9]{12}"`},
 		{"FIELD_NOW_REQUIRED", func(b *bundle.Bundle) { b.Events[0].Rules.Fields[1].Required = &rules.Requirement{Always: true} }, "field child.notes is required now"},
 		{"FIELD_NOW_REQUIRED", func(b *bundle.Bundle) {
@@ -101,7 +101,10 @@ func TestCompatibleChanges(t *testing.T) {
 		"an option added": func(b *bundle.Bundle) {
 			b.Events[0].Pages[0].Fields[1].Options = append(b.Events[0].Pages[0].Fields[1].Options, bundle.Option{Value: "x"})
 		},
-		"bounds widened":        func(b *bundle.Bundle) { b.Events[0].Pages[0].Fields[2].Max = f64(12) },
+		"bounds widened": func(b *bundle.Bundle) { b.Events[0].Pages[0].Fields[2].Max = f64(12) },
+		"a pattern that still matches the old numbers": func(b *bundle.Bundle) {
+			b.Events[0].Pages[0].Fields[5].Pattern = "[0-9]{10}|[0-9]{12}"
+		},
 		"a field made optional": func(b *bundle.Bundle) { b.Events[0].Rules.Fields[0].Required = nil },
 		"a field moved to a page": func(b *bundle.Bundle) {
 			b.Events[0].Pages = append(b.Events[0].Pages, bundle.Page{ID: "more", Fields: []bundle.Field{b.Events[0].Pages[0].Fields[4]}})
@@ -182,11 +185,23 @@ func TestMigration(t *testing.T) {
 		{"a renamed field's option gone", func(b *bundle.Bundle) {
 			rename(b, 1, "child.gender")
 			field(b, 1).Options = []bundle.Option{{Value: "female"}}
-		}, []string{`OPTION_REMOVED: option male of field child.sex (renamed child.gender) is gone: migration: options: {"child.gender": {"male": "female"}}`}},
+		}, []string{`OPTION_REMOVED: option male of field child.sex (renamed child.gender) is gone: migration: options: {"child.gender": {"male": <female or a new option>}}`}},
+		{"an option gone, nothing like it left: no value picked for the records", func(b *bundle.Bundle) {
+			field(b, 1).Options = []bundle.Option{{Value: "female"}, {Value: "intersex"}, {Value: "unknown"}}
+		}, []string{`OPTION_REMOVED: option male of field child.sex is gone: migration: options: {"child.sex": {"male": <one of female, intersex, unknown>}}`}},
 		{"a new required field: give it a default", func(b *bundle.Bundle) {
 			b.Events[0].Pages[0].Fields = append(b.Events[0].Pages[0].Fields, bundle.Field{ID: "child.kind", Type: "radio", Options: []bundle.Option{{Value: "single"}}})
 			required(b, "child.kind")
-		}, []string{`FIELD_NOW_REQUIRED: new field child.kind is required: migration: defaults: {"child.kind": "single"}`}},
+		}, []string{`FIELD_NOW_REQUIRED: new field child.kind is required: migration: defaults: {"child.kind": <single or a new option>}`}},
+		{"a new required choice that can say unknown: default to it", func(b *bundle.Bundle) {
+			b.Events[0].Pages[0].Fields = append(b.Events[0].Pages[0].Fields, bundle.Field{ID: "child.kind", Type: "radio",
+				Options: []bundle.Option{{Value: "single"}, {Value: "twin"}, {Value: "not-stated"}}})
+			required(b, "child.kind")
+		}, []string{`FIELD_NOW_REQUIRED: new field child.kind is required: migration: defaults: {"child.kind": "not-stated"}`}},
+		{"a new required yes or no: no answer made up", func(b *bundle.Bundle) {
+			b.Events[0].Pages[0].Fields = append(b.Events[0].Pages[0].Fields, bundle.Field{ID: "child.twin", Type: "yesno"})
+			required(b, "child.twin")
+		}, []string{`FIELD_NOW_REQUIRED: new field child.twin is required: migration: defaults: {"child.twin": <true or false>}`}},
 		{"a field required now: give it a default", func(b *bundle.Bundle) { b.Events[0].Rules.Fields[1].Required = &rules.Requirement{Always: true} },
 			[]string{`FIELD_NOW_REQUIRED: field child.notes is required now: migration: defaults: {"child.notes": <a text (text)>}`}},
 
@@ -253,6 +268,92 @@ func TestCollides(t *testing.T) {
 		if (why == "") != c.apart {
 			t.Errorf("%s -> %s: %q, want apart %v", c.old, c.new, why, c.apart)
 		}
+	}
+}
+
+func TestWidens(t *testing.T) {
+	for _, c := range []struct {
+		old, new string
+		want     bool
+	}{
+		{"[0-9]{10}", "[0-9]{10}|[0-9]{12}", true},
+		{"[0-9]{10}", "[A-Z]{2}[0-9]{8}|[0-9]{10}", true},
+		{"A[0-9]{9}|B[0-9]{9}", "B[0-9]{9}|C[0-9]{9}|A[0-9]{9}", true},
+		{"[0-9]{10}", "[0-9]{12}", false},
+		{"[0-9]{10}", "([0-9]{10}|[0-9]{12})x", false}, // the | is inside a group
+		{"[0-9]{10}", "[0-9|]{10}", false},             // and here inside a class
+		{"[]|]", "[]|]|x", true},                       // a ] first in a class is a character
+		{`a\|b`, `a\|b|c`, true},                       // an escaped | is a character
+		{`a`, `a\|b`, false},
+	} {
+		if got := widens(c.old, c.new); got != c.want {
+			t.Errorf("widens(%q, %q) = %v, want %v (alternatives %q)", c.old, c.new, got, c.want, alternatives(c.new))
+		}
+	}
+}
+
+// The fix of a numbering that could repeat numbers suggests a format that cannot.
+func TestApartFormat(t *testing.T) {
+	for _, c := range []struct{ old, new, want string }{
+		{"B{year}{seq:6}", "B{year}{seq:6}", "B2-{year}{seq:6}"},
+		{"B{year}{seq:6}", "B{year}{seq:7}", "B2-{year}{seq:7}"},
+		{"{year}{seq:6}", "{year}{seq:6}", "2-{year}{seq:6}"},
+		{"{office}/{year}/{seq:6}", "{office}/{seq:6}", "{office}/{seq:6}-2"}, // a prefix cannot tell: an office's code could start with it
+	} {
+		o, n := bundle.Numbering{Format: c.old, Scope: "year"}, bundle.Numbering{Format: c.new, Scope: "national"}
+		got := apartFormat("birth", o, n)
+		if got != c.want {
+			t.Errorf("%s -> %s: %q, want %q", c.old, c.new, got, c.want)
+		}
+		if why := collides("birth", o, bundle.Numbering{Format: got, Scope: "national"}); why != "" {
+			t.Errorf("%s -> %s: %s still collides: %s", c.old, c.new, got, why)
+		}
+	}
+}
+
+// A change is placed where the thing changed is in the new version, or was: the nearest
+// thing still there.
+func TestWhere(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		change func(old, new *bundle.Bundle)
+		want   []string // each change's path
+	}{
+		{"a field gone: its page's fields", func(_, b *bundle.Bundle) { drop(&b.Events[0].Pages[0].Fields, 4) },
+			[]string{"[events birth form pages 0 fields]"}},
+		{"a field gone with its page: the form", func(_, b *bundle.Bundle) {
+			b.Events[0].Pages[0].ID = "baby"
+			drop(&b.Events[0].Pages[0].Fields, 4)
+		}, []string{"[events birth form]"}},
+		{"min and max both closing in: both", func(_, b *bundle.Bundle) {
+			f := &b.Events[0].Pages[0].Fields[2]
+			f.Min, f.Max = f64(1), f64(9)
+		}, []string{"[events birth form pages 0 fields 2 min]", "[events birth form pages 0 fields 2 max]"}},
+		{"a grant gone: the role's grants of the event", func(_, b *bundle.Bundle) { b.Roles[1].Grants["birth"] = []string{} },
+			[]string{"[roles clerk grants birth]"}},
+		{"the numbering's scope: the scope", func(_, b *bundle.Bundle) { b.Events[0].Numbering.Scope = "national" },
+			[]string{"[events birth numbering scope]"}},
+		{"the numbering's format: the format", func(_, b *bundle.Bundle) { b.Events[0].Numbering.Format = "B{year}{seq:7}" },
+			[]string{"[events birth numbering format]"}},
+		{"an area gone: the row of the area it was in", func(old, _ *bundle.Bundle) {
+			old.Areas = append(old.Areas, bundle.Area{Code: "D21", Name: "Hills", Parent: "R2"})
+		}, []string{"[places areas R2]"}},
+		{"an area gone with the area it was in: the sheet", func(old, b *bundle.Bundle) {
+			old.Areas = append(old.Areas, bundle.Area{Code: "D21", Name: "Hills", Parent: "R2"})
+			b.Areas = b.Areas[:1]
+		}, []string{"[places areas]", "[places areas]"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			old, new := version(), version()
+			c.change(old, new)
+			var got []string
+			for _, ch := range Check(old, new) {
+				got = append(got, fmt.Sprint(ch.Path))
+			}
+			if !slices.Equal(got, c.want) {
+				t.Errorf("got %v, want %v", got, c.want)
+			}
+		})
 	}
 }
 

@@ -112,3 +112,20 @@ func collides(event string, o, n bundle.Numbering) string {
 	}
 	return "nothing in the two formats' fixed text tells their numbers apart, so a new number could be one already given"
 }
+
+// apartFormat is the new format with fixed text added that tells its numbers from the old
+// format's for certain: "2-" after its leading text ("B2-{year}{seq:6}"), else "-2" at its
+// end (a format that starts with an office's code, whose numbers could start with anything);
+// "" when neither does.
+func apartFormat(event string, o, n bundle.Numbering) string {
+	lead := n.Format
+	if i := numberPart.FindStringIndex(n.Format); i != nil {
+		lead = n.Format[:i[0]]
+	}
+	for _, f := range []string{lead + "2-" + n.Format[len(lead):], n.Format + "-2"} {
+		if collides(event, o, bundle.Numbering{Format: f, Scope: n.Scope}) == "" {
+			return f
+		}
+	}
+	return ""
+}

@@ -8,6 +8,8 @@
 package compiler
 
 import (
+	"fmt"
+
 	"github.com/crvsctl/crvsctl/bundle"
 	"github.com/crvsctl/crvsctl/diag"
 )
@@ -59,5 +61,26 @@ func Compile(dir string) (*Compiled, diag.List) {
 }
 
 // Pos is where the package writes what path names, as the package is written ("events",
-// "birth", "form", "pages", 0, "fields", 3), or the nearest thing around it.
-func (p *Compiled) Pos(path ...any) diag.Pos { return p.c.pos(path...) }
+// "birth", "form", "pages", 0, "fields", 3), or the nearest thing around it. The places are in
+// their sheets: "places", "areas" is the areas' sheet, "places", "areas", "D11" the row of
+// area D11; "places", "offices" the offices' sheet.
+func (p *Compiled) Pos(path ...any) diag.Pos {
+	if len(path) >= 2 && path[0] == "places" && p.c.tb != nil {
+		switch tb := p.c.tb; path[1] {
+		case "areas":
+			if len(path) > 2 {
+				if a := tb.areas[fmt.Sprint(path[2])]; a != nil {
+					return a.pos
+				}
+			}
+			if tb.areasAt.File != "" {
+				return tb.areasAt
+			}
+		case "offices":
+			if tb.officesAt.File != "" {
+				return tb.officesAt
+			}
+		}
+	}
+	return p.c.pos(path...)
+}

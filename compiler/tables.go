@@ -63,6 +63,8 @@ type tables struct {
 
 	officeRows []officeRow // the offices in the sheet's order, with where each one's area is
 
+	areasAt, officesAt diag.Pos // the sheets of areas and offices (a file, and a workbook's sheet)
+
 	// For the bundle.
 	officeList []bundle.Office
 	users      []bundle.User
@@ -83,6 +85,9 @@ func (c *checker) read(s sheet, cols sheets.Columns) *sheets.Table {
 	*c.l = append(*c.l, l...)
 	return t
 }
+
+// sheetPos is where a sheet is: its file, and its name in a workbook.
+func sheetPos(t *sheets.Table) diag.Pos { return diag.Pos{File: t.File, Sheet: t.Sheet} }
 
 // tables reads and checks places, offices, users and translations.
 func (c *checker) tables() *tables {
@@ -108,6 +113,7 @@ func (c *checker) normalisedAreas(tb *tables, s sheet, levels []string) {
 	if t == nil {
 		return
 	}
+	tb.areasAt = sheetPos(t)
 	langs := c.nameColumns(t)
 	code, name, parent, typ := t.Col("code"), t.Col("name"), t.Col("parent"), t.Col("type")
 
@@ -189,6 +195,7 @@ func (c *checker) ochaAreas(tb *tables, s sheet, levels []string) {
 	if t == nil {
 		return
 	}
+	tb.areasAt = sheetPos(t)
 	type levelCols struct {
 		pcode int
 		names map[string]int // by language
@@ -404,6 +411,7 @@ func (c *checker) offices(tb *tables) {
 	if t == nil {
 		return
 	}
+	tb.officesAt = sheetPos(t)
 	langs := c.nameColumns(t)
 	code, name, typ, ar := t.Col("code"), t.Col("name"), t.Col("type"), t.Col("area")
 	if opencrvs {

@@ -21,6 +21,11 @@ type Planner struct {
 	// Others make the messages of an action for other receivers (OSIA's subscribers), in
 	// the action's write as the others; nil: none.
 	Others func(r *store.Record, e *store.Entry) []store.OutboxMessage
+	// Answers are a record's answers in the terms of Model, the version served, whose
+	// notifications name the fields they read (records.Service.AnswersNow: a record of an
+	// older version may hold the phone under the field's old id); nil: as the record holds
+	// them.
+	Answers func(r *store.Record) (map[string]any, error)
 }
 
 // Notice is the payload of a notification: what a transport sends, rendered when the action
@@ -43,7 +48,8 @@ func (p *Planner) Messages(r *store.Record, e *store.Entry) []store.OutboxMessag
 }
 
 // Notifications are the notifications the package declares for e's action on r, by the
-// bundle served (a record declared under an older one is told with today's texts): one for
+// bundle served (a record declared under an older one is told with today's texts, its answers
+// read in today's terms: see Answers): one for
 // each whose recipient field is answered. They are delivered in order per record and channel.
 func (p *Planner) Notifications(r *store.Record, e *store.Entry) []store.OutboxMessage {
 	if p.Model == nil {
@@ -54,7 +60,12 @@ func (p *Planner) Notifications(r *store.Record, e *store.Entry) []store.OutboxM
 		return nil
 	}
 	var data map[string]any
-	if err := json.Unmarshal(r.Data, &data); err != nil {
+	if p.Answers != nil {
+		var err error
+		if data, err = p.Answers(r); err != nil {
+			return nil
+		}
+	} else if err := json.Unmarshal(r.Data, &data); err != nil {
 		return nil
 	}
 	fields := map[string]bundle.Field{}

@@ -3,6 +3,7 @@ package records
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 
 	"github.com/crvsctl/crvsctl/migration"
 	"github.com/crvsctl/crvsctl/runtime/duplicates"
@@ -36,6 +37,20 @@ func (s *Service) inCurrentTerms(ctx context.Context, event string, ver *Version
 		prev = next
 	}
 	return data, nil
+}
+
+// AnswersNow are a record's answers in the terms of the version served: what the package's
+// notifications, which the version served declares, read of a record of any version.
+func (s *Service) AnswersNow(ctx context.Context, r *store.Record) (map[string]any, error) {
+	var data map[string]any
+	if err := json.Unmarshal(r.Data, &data); err != nil {
+		return nil, fmt.Errorf("record %s: stored data: %w", r.ID, err)
+	}
+	ver, err := s.VersionOf(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	return s.inCurrentTerms(ctx, r.Event, ver, data)
 }
 
 // keysOf are the keys a record is stored with: the keys the duplicate rules of the version

@@ -48,7 +48,13 @@ func (s *Server) UseOutbox(o Outbox) {
 	if o.MaxAttempts == 0 && s.Model.Bundle.Outbox != nil {
 		o.MaxAttempts = s.Model.Bundle.Outbox.MaxAttempts
 	}
-	planner := &outbox.Planner{Model: s.Model, Webhooks: o.Webhooks}
+	planner := &outbox.Planner{Model: s.Model, Webhooks: o.Webhooks, Answers: func(r *store.Record) (map[string]any, error) {
+		// In the action's write: an older version is parsed already (the action read the
+		// record with it), or read from the store's other connections.
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		return s.records.AnswersNow(ctx, r)
+	}}
 	if s.OSIA != nil {
 		// OSIA's subscribers hear of births and deaths through the outbox, as webhooks do;
 		// a new subscription's confirmation too.

@@ -5,10 +5,15 @@ import (
 	"encoding/json"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/crvsctl/crvsctl/certificates/seal"
+	"github.com/crvsctl/crvsctl/runtime/outbox"
+	"github.com/crvsctl/crvsctl/runtime/server"
 	"github.com/crvsctl/crvsctl/runtime/stats"
+	"github.com/crvsctl/crvsctl/runtime/store"
 	"github.com/crvsctl/crvsctl/runtime/store/sqlitestore"
 )
 
@@ -17,7 +22,9 @@ import (
 // rule reads (the mother's identity number) and mapped away a choice the statistics tabulate
 // (the traditional birth attendant, now "other"). Without reading old records in the new
 // version's terms, the mother of a version-1 birth declaring another child under version 2
-// would not be found, and the report would count a value version 2 no longer has.
+// would not be found, and the report would count a value version 2 no longer has. Likewise the
+// notifications version 2 declares reach the phone a version-1 record holds under the field's
+// old id.
 func TestOneRegisterAcrossVersions(t *testing.T) {
 	st, err := sqlitestore.Open(t.TempDir())
 	if err != nil {
@@ -40,19 +47,32 @@ func TestOneRegisterAcrossVersions(t *testing.T) {
 	lidya.expect(t, http.StatusCreated, "POST", "/api/v1/records", map[string]any{"event": "birth", "data": first}).decode(t, &old)
 	lidya.expect(t, http.StatusOK, "POST", "/api/v1/records/"+old.ID+"/actions/validate", map[string]any{"version": 1})
 	lidya.expect(t, http.StatusOK, "POST", "/api/v1/records/"+old.ID+"/actions/register", map[string]any{"version": 2})
+	// And one validated, with the mother's phone, to be registered under version 2.
+	var pending record
+	var third map[string]any
+	json.Unmarshal(birthJSON(t), &third)
+	third["mother.phone"] = "0911234567"
+	lidya.expect(t, http.StatusCreated, "POST", "/api/v1/records", map[string]any{"event": "birth", "data": third}).decode(t, &pending)
+	lidya.expect(t, http.StatusOK, "POST", "/api/v1/records/"+pending.ID+"/actions/validate", map[string]any{"version": 1})
 	stop()
 
-	// Version 2, and the identity number renamed too: the rule "same-mother-id" reads
-	// mother.idNumber now.
+	// Version 2, with the identity number and the phone renamed too: the rule
+	// "same-mother-id" reads mother.idNumber now, the notifications go to mother.mobile.
 	dir := nerovia2(t)
 	editFile(t, dir, "birth.cue",
 		`id:       "mother.nid"`, `id:       "mother.idNumber"`,
 		`{same: "mother.nid"},`, `{same: "mother.idNumber"},`,
-		`renamed: {"mother.occupation": "mother.profession"}`, `renamed: {"mother.occupation": "mother.profession", "mother.nid": "mother.idNumber"}`)
+		`id:   "mother.phone"`, `id:   "mother.mobile"`,
+		`matches(mother.phone,`, `matches(mother.mobile,`,
+		`renamed: {"mother.occupation": "mother.profession"}`,
+		`renamed: {"mother.occupation": "mother.profession", "mother.nid": "mother.idNumber", "mother.phone": "mother.mobile"}`)
 	editFile(t, dir, "osia.cue", `uin1: "mother.nid"`, `uin1: "mother.idNumber"`)
-	editFile(t, dir, "translations.csv", "birth.mother.nid,", "birth.mother.idNumber,", "birth.mother.nid.hint,", "birth.mother.idNumber.hint,")
+	editFile(t, dir, "notifications.cue", `to: "mother.phone"`, `to: "mother.mobile"`, `to: "mother.phone"`, `to: "mother.mobile"`)
+	editFile(t, dir, "translations.csv", "birth.mother.nid,", "birth.mother.idNumber,", "birth.mother.nid.hint,", "birth.mother.idNumber.hint,",
+		"birth.mother.phone,", "birth.mother.mobile,")
 	_, base, stop, srv := served(t, st, dir, key)
 	defer stop()
+	srv.UseOutbox(server.Outbox{Instance: "test"})
 	// What serve does in the background at start.
 	if _, _, err := srv.Records().Rekey(context.Background(), "birth"); err != nil {
 		t.Fatal(err)
@@ -106,5 +126,25 @@ func TestOneRegisterAcrossVersions(t *testing.T) {
 	}
 	if !found {
 		t.Fatalf("no table by attendant in %+v", rep.Tables)
+	}
+
+	// The version-1 record registered under version 2 stays on version 1 (registering edits
+	// nothing), and its family is told at the phone it gave, which version 2 calls
+	// mother.mobile.
+	var registered record
+	lidya.expect(t, http.StatusOK, "POST", "/api/v1/records/"+pending.ID+"/actions/register", map[string]any{"version": 2}).decode(t, &registered)
+	msgs, err := st.Lease(context.Background(), 100, time.Now(), time.Minute, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	told := false
+	for _, m := range msgs {
+		var n outbox.Notice
+		if m.Kind == store.OutboxSMS && json.Unmarshal(m.Payload, &n) == nil && strings.HasSuffix(n.To, "911234567") && strings.Contains(n.Body, registered.Number) {
+			told = true
+		}
+	}
+	if !told {
+		t.Errorf("registering a version-1 record under version 2 sent no SMS to the phone it holds: %d messages", len(msgs))
 	}
 }

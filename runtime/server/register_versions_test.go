@@ -102,6 +102,13 @@ func TestOneRegisterAcrossVersions(t *testing.T) {
 		t.Errorf("a declaration of version 2 by the mother's identity number does not find the version-1 record %s: flags %v", old.ID, declared.Flags)
 	}
 
+	// The reviewer compares them on version 2's form: the version-1 record's identity number
+	// is on the row of mother.idNumber, as the rule compared it.
+	page := webPage(t, base, "lidya.verhane", "/records/"+declared.ID+"/duplicates")
+	if n := strings.Count(page, first["mother.nid"].(string)); n != 2 {
+		t.Errorf("the comparison shows the mother's identity number %d times, want once for each record", n)
+	}
+
 	// The statistics of version 2 count the version-1 birth under "other".
 	yara := login(t, base, "yara.belcourt")
 	var rep stats.Report

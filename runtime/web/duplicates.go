@@ -1,7 +1,6 @@
 package web
 
 import (
-	"encoding/json"
 	"net/http"
 	"strconv"
 
@@ -59,10 +58,17 @@ func (s *Server) duplicates(rq *request) {
 		cols = append(cols, c)
 		recs = append(recs, it.Record)
 	}
+	// Every record side by side on the current form, its answers in the current version's
+	// terms, as the duplicate rules compared them: a record of an older version shows its
+	// answer to a field renamed since on the field's row, not an empty cell that seems to
+	// differ.
 	forms := make([]*form, len(recs))
 	for i, rec := range recs {
-		var data map[string]any
-		json.Unmarshal(rec.Data, &data)
+		data, err := s.Records.AnswersNow(rq.r.Context(), rec)
+		if err != nil {
+			s.fail(rq, err)
+			return
+		}
 		forms[i] = s.newForm(rq.lang, ev, data, nil)
 	}
 	var rows []compareRow

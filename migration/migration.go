@@ -91,11 +91,7 @@ func (e *Error) Error() string {
 // new form, as it does any edit, before it stores them; Missing says cheaply which answers the
 // new version requires of every record and the moved one lacks.
 func Move(old, new *bundle.Event, data map[string]any) (map[string]any, error) {
-	out, e := move(old, new, data)
-	if len(e.Problems) > 0 {
-		return nil, e
-	}
-	return out, nil
+	return NewStep(old, new).Move(data)
 }
 
 // Project is a record's answers as the new version would hold them, for reading only: what
@@ -104,17 +100,46 @@ func Move(old, new *bundle.Event, data map[string]any) (map[string]any, error) {
 // (one register, one set of duplicate rules and statistics), whatever version it stays at;
 // a record is never stored projected.
 func Project(old, new *bundle.Event, data map[string]any) map[string]any {
-	out, _ := move(old, new, data)
-	return out
+	return NewStep(old, new).Project(data)
 }
 
-// move is Move, the answers it could move and the problems of the others.
-func move(old, new *bundle.Event, data map[string]any) (map[string]any, *Error) {
+// Step is the move from one version of an event to the next, prepared once for the many
+// records that take it (a pass over the register reads every record of an older version in
+// the current version's terms).
+type Step struct {
+	new                  *bundle.Event
+	m                    *bundle.Migration
+	oldFields, newFields map[string]*bundle.Field
+	form                 []*bundle.Field // the new form's fields, in its order
+}
+
+// NewStep prepares the move from old to new by new's mapping.
+func NewStep(old, new *bundle.Event) *Step {
 	m := new.Migration
 	if m == nil {
 		m = &bundle.Migration{}
 	}
-	oldFields, newFields := fields(old), fields(new)
+	return &Step{new: new, m: m, oldFields: fields(old), newFields: fields(new), form: formFields(new)}
+}
+
+// Move is Move of the step's two versions.
+func (st *Step) Move(data map[string]any) (map[string]any, error) {
+	out, e := st.move(data)
+	if len(e.Problems) > 0 {
+		return nil, e
+	}
+	return out, nil
+}
+
+// Project is Project of the step's two versions.
+func (st *Step) Project(data map[string]any) map[string]any {
+	out, _ := st.move(data)
+	return out
+}
+
+// move is Move, the answers it could move and the problems of the others.
+func (st *Step) move(data map[string]any) (map[string]any, *Error) {
+	new, m, oldFields, newFields := st.new, st.m, st.oldFields, st.newFields
 	out := make(map[string]any, len(data))
 	from := map[string]string{} // new id -> the old id whose answer moved there
 	e := &Error{Event: new.ID}
@@ -172,7 +197,7 @@ func move(old, new *bundle.Event, data map[string]any) (map[string]any, *Error) 
 		}
 		out[target], from[target] = v, id
 	}
-	for _, f := range formFields(new) {
+	for _, f := range st.form {
 		if answered(out[f.ID]) {
 			continue
 		}

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"github.com/crvsctl/crvsctl/migration"
 	"github.com/crvsctl/crvsctl/runtime/duplicates"
 	"github.com/crvsctl/crvsctl/runtime/store"
 )
@@ -28,13 +27,12 @@ func (s *Service) inCurrentTerms(ctx context.Context, event string, ver *Version
 	if err != nil {
 		return nil, err
 	}
-	prev := ver.Model.Events[event]
+	prev := ver
 	for _, v := range steps {
-		next := v.Model.Events[event]
-		if prev != nil && next != nil {
-			data = migration.Project(&prev.Event, &next.Event, data)
+		if st := s.Versions.step(prev, v, event); st != nil {
+			data = st.Project(data)
 		}
-		prev = next
+		prev = v
 	}
 	return data, nil
 }

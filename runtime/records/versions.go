@@ -12,6 +12,7 @@ import (
 	"github.com/crvsctl/crvsctl/certificates"
 	"github.com/crvsctl/crvsctl/certificates/seal"
 	"github.com/crvsctl/crvsctl/i18n"
+	"github.com/crvsctl/crvsctl/migration"
 	"github.com/crvsctl/crvsctl/runtime/store"
 )
 
@@ -43,6 +44,30 @@ type Versions struct {
 	used   []string // hashes of loaded, least recently used first
 	// kept remembers, per older bundle, the bundles kept after it (see after).
 	kept map[string][]string
+	// steps are the moves between two versions of an event, prepared (see step).
+	steps map[stepKey]*migration.Step
+}
+
+type stepKey struct{ from, to, event string }
+
+// step is the move of an event's records from version from to version to, prepared once for
+// every record that takes it; nil when either version lacks the event.
+func (vs *Versions) step(from, to *Version, event string) *migration.Step {
+	k := stepKey{from.Model.Bundle.Hash, to.Model.Bundle.Hash, event}
+	vs.mu.Lock()
+	defer vs.mu.Unlock()
+	if st, ok := vs.steps[k]; ok {
+		return st
+	}
+	var st *migration.Step
+	if old, new := from.Model.Events[event], to.Model.Events[event]; old != nil && new != nil {
+		st = migration.NewStep(&old.Event, &new.Event)
+	}
+	if vs.steps == nil {
+		vs.steps = map[stepKey]*migration.Step{}
+	}
+	vs.steps[k] = st
+	return st
 }
 
 // after are the hashes of the bundles the store kept after the one with the hash, in the order

@@ -34,7 +34,7 @@ import (
 // renamed her profession, the traditional birth attendant no longer an answer (mapped to
 // "other"), a new required question with a default for the records of before, and the birth
 // certificate's title changed, with the migration that moves records to it.
-func nerovia2(t *testing.T) string {
+func nerovia2(t testing.TB) string {
 	t.Helper()
 	dir := t.TempDir()
 	if err := os.CopyFS(dir, os.DirFS(nerovia)); err != nil {
@@ -69,7 +69,7 @@ func nerovia2(t *testing.T) string {
 
 // editFile replaces, in the file of dir, each first text of pairs by the text after it, each
 // of which must be there.
-func editFile(t *testing.T, dir, name string, pairs ...string) {
+func editFile(t testing.TB, dir, name string, pairs ...string) {
 	t.Helper()
 	path := filepath.Join(dir, name)
 	b, err := os.ReadFile(path)

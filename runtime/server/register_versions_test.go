@@ -9,12 +9,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/crvsctl/crvsctl/certificates/seal"
 	"github.com/crvsctl/crvsctl/runtime/outbox"
 	"github.com/crvsctl/crvsctl/runtime/server"
 	"github.com/crvsctl/crvsctl/runtime/stats"
 	"github.com/crvsctl/crvsctl/runtime/store"
-	"github.com/crvsctl/crvsctl/runtime/store/sqlitestore"
 )
 
 // TestOneRegisterAcrossVersions: records that stay on version 1 are still found as duplicates
@@ -26,15 +24,7 @@ import (
 // notifications version 2 declares reach the phone a version-1 record holds under the field's
 // old id.
 func TestOneRegisterAcrossVersions(t *testing.T) {
-	st, err := sqlitestore.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	key, err := seal.GenerateKey("NV-TEST-1", "2020-01-01", "2099-12-31", "Nerovia")
-	if err != nil {
-		t.Fatal(err)
-	}
+	st, key := versionsStore(t)
 
 	// Version 1: a birth registered, attended by a traditional birth attendant.
 	_, base, stop, _ := served(t, st, nerovia, key)

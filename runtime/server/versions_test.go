@@ -67,6 +67,22 @@ func nerovia2(t testing.TB) string {
 	return dir
 }
 
+// versionsStore is an embedded store for serving versions one after the other, closed when the
+// test ends, and the key their certificates are sealed with.
+func versionsStore(t *testing.T) (*sqlitestore.Store, *seal.PrivateKey) {
+	t.Helper()
+	st, err := sqlitestore.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	key, err := seal.GenerateKey("NV-TEST-1", "2020-01-01", "2099-12-31", "Nerovia")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st, key
+}
+
 // editFile replaces, in the file of dir, each first text of pairs by the text after it, each
 // of which must be there.
 func editFile(t testing.TB, dir, name string, pairs ...string) {
@@ -125,15 +141,7 @@ func TestRecordsKeepTheirVersion(t *testing.T) {
 	if _, err := exec.LookPath("pdftotext"); err != nil {
 		t.Skip("pdftotext (poppler-utils) is not installed")
 	}
-	st, err := sqlitestore.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	key, err := seal.GenerateKey("NV-TEST-1", "2020-01-01", "2099-12-31", "Nerovia")
-	if err != nil {
-		t.Fatal(err)
-	}
+	st, key := versionsStore(t)
 
 	v1, base, stop, _ := served(t, st, nerovia, key)
 	lidya := login(t, base, "lidya.verhane")

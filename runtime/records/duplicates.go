@@ -48,9 +48,9 @@ type DuplicateDetails struct {
 const maxCandidates = 2000
 
 // findDuplicates is the records rec may be the same event as, by the event's rules (ev is the
-// event as the version served has it, rec's answers in its terms, and so are each
-// candidate's): rec itself, records already marked duplicates and pairs reviewed as distinct excluded. self is
-// rec's tracking ID ("" for a new declaration), keys the links rec holds.
+// event as the version served has it; rec's answers are in its terms, and so are each
+// candidate's): rec itself, records already marked duplicates and pairs reviewed as distinct
+// excluded. self is rec's tracking ID ("" for a new declaration), keys the links rec holds.
 func (s *Service) findDuplicates(ctx context.Context, ev *Event, rec *duplicates.Record, self string, links []string) ([]Candidate, error) {
 	lookup := ev.dup.Lookup(rec)
 	var found []Candidate

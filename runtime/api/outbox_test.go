@@ -23,7 +23,7 @@ func TestOutboxAdministration(t *testing.T) {
 	if err != nil || len(m) != 1 {
 		t.Fatalf("lease: %v %v", m, err)
 	}
-	if err := s.st.OutboxFail(ctx, m[0].ID, "i1", "the gateway answered 503", now, true); err != nil {
+	if err := s.st.OutboxFail(ctx, m[0].ID, "i1", "the gateway answered 503", now, now, true); err != nil {
 		t.Fatal(err)
 	}
 	district := s.login("fenna.albrecq", adminPassword).Token

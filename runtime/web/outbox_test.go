@@ -32,7 +32,7 @@ func park(t *testing.T, st store.Store, msgs []store.OutboxMessage, reason func(
 		t.Fatalf("leased %d of %d: %v", len(leased), len(msgs), err)
 	}
 	for _, m := range leased {
-		if err := st.OutboxFail(ctx, m.ID, "test", reason(m), now, true); err != nil {
+		if err := st.OutboxFail(ctx, m.ID, "test", reason(m), now, now, true); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -82,6 +82,53 @@ func TestFailuresPruned(t *testing.T) {
 	})
 }
 
+// A message an earlier crvsctl parked, whose document has neither parkedAt nor lastTry, is
+// listed with neither time, after those parked since, and retried as before.
+func TestOutboxParkedBefore(t *testing.T) {
+	servers(t, func(t *testing.T, uri string) {
+		ctx := context.Background()
+		name := database(t, uri)
+		s := open(t, uri, name)
+		defer s.Close()
+		created := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+		old := store.OutboxID("A1/1/sms/0")
+		if _, err := client(t, uri).Database(name).Collection("outbox").InsertOne(ctx, bson.D{
+			{Key: "_id", Value: old}, {Key: "key", Value: "A1/1/sms/0"}, {Key: "kind", Value: "sms"}, {Key: "target", Value: "+999926619408"},
+			{Key: "ord", Value: "A1/sms"}, {Key: "seq", Value: int64(1)}, {Key: "created", Value: bson.NewDateTimeFromTime(created)},
+			{Key: "attempts", Value: 1}, {Key: "nextAt", Value: bson.NewDateTimeFromTime(created.Add(2 * time.Second))},
+			{Key: "leaseUntil", Value: bson.DateTime(0)}, {Key: "leasedBy", Value: ""}, {Key: "lastError", Value: "the gateway answered 503"},
+			{Key: "parked", Value: true}, {Key: "payload", Value: []byte(`{}`)},
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Enqueue(ctx, created, []store.OutboxMessage{{Key: "A2/1/webhook/h", Kind: store.OutboxWebhook, Target: "https://hooks.example.org/in"}}); err != nil {
+			t.Fatal(err)
+		}
+		m, err := s.Lease(ctx, 10, created, time.Minute, "i1")
+		if err != nil || len(m) != 1 {
+			t.Fatalf("leased %+v, %v", m, err)
+		}
+		parkedAt := created.Add(31 * time.Second)
+		if err := s.OutboxFail(ctx, m[0].ID, "i1", "connection refused", parkedAt, parkedAt, true); err != nil {
+			t.Fatal(err)
+		}
+		p, err := s.Parked(ctx, 10)
+		if err != nil || len(p) != 2 || p[0].ID != m[0].ID || p[1].ID != old {
+			t.Fatalf("parked %+v, %v", p, err)
+		}
+		if !p[0].ParkedAt.Equal(parkedAt) || !p[1].ParkedAt.IsZero() || !p[1].LastTry.IsZero() || !p[1].Created.Equal(created) ||
+			p[1].LastError != "the gateway answered 503" || p[1].Attempts != 1 {
+			t.Errorf("parked %+v", p)
+		}
+		if err := s.OutboxRetry(ctx, old, parkedAt); err != nil {
+			t.Fatal(err)
+		}
+		if m, err := s.Lease(ctx, 10, parkedAt, time.Minute, "i1"); err != nil || len(m) != 1 || m[0].ID != old || !m[0].ParkedAt.IsZero() {
+			t.Errorf("after the retry, leased %+v, %v", m, err)
+		}
+	})
+}
+
 // servers runs fn on FerretDB, and on the MongoDB server of CRVSCTL_TEST_MONGODB_URI if set.
 func servers(t *testing.T, fn func(t *testing.T, uri string)) {
 	t.Run("FerretDB", func(t *testing.T) { fn(t, startFerretDB(t)) })

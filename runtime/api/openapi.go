@@ -105,6 +105,20 @@ func (s *Server) openAPIDocument() obj {
 			"type": obj{"enum": docTypes, "description": "found from the content, whatever the Content-Type sent"},
 			"name": obj{"type": "string", "description": "the name sent, cleaned: no path, no control characters, an extension of its type"},
 			"size": obj{"type": "integer"}}},
+		"Outbox": obj{"type": "object", "required": []string{"pending", "parked", "parkedMessages"}, "properties": obj{
+			"pending": obj{"type": "integer", "description": "the messages not yet delivered, parked ones included"},
+			"parked":  obj{"type": "integer", "description": "the messages parked after too many failed tries"},
+			"parkedMessages": obj{"type": "array", "description": "the parked messages, most recently parked first (those with no parkedAt last), 100 at most",
+				"items": obj{"type": "object", "required": []string{"id", "kind", "target", "attempts", "lastError", "created"}, "properties": obj{
+					"id":        obj{"type": "string", "description": "the message's ID, the same at every try (POST /api/v1/outbox/{id}/retry)"},
+					"kind":      obj{"type": "string", "description": "webhook, email, sms or osia"},
+					"target":    obj{"type": "string", "description": "the receiver: a subscriber's name, an email address, a phone number, a web address"},
+					"record":    obj{"type": "string", "description": "the tracking ID of the record the message is about; absent when it is about none"},
+					"attempts":  obj{"type": "integer", "description": "the failed tries"},
+					"lastError": obj{"type": "string", "description": "why the last try failed"},
+					"lastTry":   obj{"type": "string", "format": "date-time", "description": "when the last try was made; absent when unknown (a message last tried by a crvsctl that kept no such time)"},
+					"parkedAt":  obj{"type": "string", "format": "date-time", "description": "when the message was parked: the time of the try that parked it; absent when unknown (a message parked by a crvsctl that kept no such time)"},
+					"created":   obj{"type": "string", "format": "date-time", "description": "when the message was written"}}}}}},
 	}
 	for _, ev := range b.Events {
 		var payload any
@@ -213,8 +227,8 @@ func (s *Server) openAPIDocument() obj {
 				"parameters": []any{query("user", "a username"), query("record", "a tracking ID"), query("kind", "an entry's kind"),
 					query("from", "YYYY-MM-DD, included"), query("to", "YYYY-MM-DD, included")},
 				"responses": with(obj{"200": answer("text/csv", nil)}, refusals("400", "401", "403"))}},
-			"/api/v1/outbox": obj{"get": obj{"summary": "The outbox: messages pending and parked, with the parked ones' last errors (nationwide administrators)",
-				"responses": with(obj{"200": answer("pending, parked, parkedMessages", nil)}, refusals("401", "403"))}},
+			"/api/v1/outbox": obj{"get": obj{"summary": "The outbox: messages pending and parked, with the parked ones' last errors and when they were parked (nationwide administrators)",
+				"responses": with(obj{"200": answer("the counts, and the 100 messages parked most recently", ref("Outbox"))}, refusals("401", "403"))}},
 			"/api/v1/outbox/{id}/retry": obj{"post": obj{"summary": "Try a parked message again, its tries counted from 0 (nationwide administrators)",
 				"parameters": []any{pathParam("id")},
 				"responses":  with(obj{"204": obj{"description": "due now"}}, refusals("401", "403", "404"))}},

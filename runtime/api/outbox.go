@@ -10,12 +10,16 @@ import (
 )
 
 // outboxRoutes are the outbox's administration: what is pending, the messages parked after
-// too many failed tries (with their last error), and a retry of one.
+// too many failed tries (with their last error and when they were parked, most recently
+// parked first), and a retry of one.
 func (s *Server) outboxRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/v1/outbox", s.authed(s.outboxState))
 	mux.HandleFunc("POST /api/v1/outbox/{id}/retry", s.authed(s.outboxRetry))
 }
 
+// parkedView is a parked message as the API shows it (the schema Outbox of openapi.go).
+// LastTry and ParkedAt are left out when unknown: a message parked by a crvsctl that kept no
+// such time.
 type parkedView struct {
 	ID        string    `json:"id"`
 	Kind      string    `json:"kind"`
@@ -23,6 +27,8 @@ type parkedView struct {
 	Record    string    `json:"record,omitempty"` // the tracking ID of the record it is about
 	Attempts  int       `json:"attempts"`
 	LastError string    `json:"lastError"`
+	LastTry   time.Time `json:"lastTry,omitzero"`
+	ParkedAt  time.Time `json:"parkedAt,omitzero"`
 	Created   time.Time `json:"created"`
 }
 
@@ -44,7 +50,7 @@ func (s *Server) outboxState(w http.ResponseWriter, r *http.Request, c *caller) 
 	}
 	out := make([]parkedView, 0, len(msgs))
 	for _, m := range msgs {
-		out = append(out, parkedView{m.ID, m.Kind, m.Target, outbox.RecordOf(&m), m.Attempts, m.LastError, m.Created})
+		out = append(out, parkedView{m.ID, m.Kind, m.Target, outbox.RecordOf(&m), m.Attempts, m.LastError, m.LastTry, m.ParkedAt, m.Created})
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"pending": pending, "parked": parked, "parkedMessages": out})
 }

@@ -11,11 +11,13 @@ import (
 	"github.com/crvsctl/crvsctl/runtime/store"
 )
 
-// The outbox's parked messages are read, and retried, by nationwide administrators only.
+// The outbox's parked messages are read, with when they were parked, and retried, by
+// nationwide administrators only; the OpenAPI document describes them.
 func TestOutboxAdministration(t *testing.T) {
 	s := newAdminSite(t)
 	ctx := context.Background()
 	now := time.Now()
+	tried := time.Date(2026, 3, 1, 6, 5, 1, 234_000_000, time.UTC)
 	if err := s.st.Enqueue(ctx, now, []store.OutboxMessage{{Key: "B1/1/sms/0", Kind: store.OutboxSMS, Target: "+999926619408"}}); err != nil {
 		t.Fatal(err)
 	}
@@ -23,7 +25,7 @@ func TestOutboxAdministration(t *testing.T) {
 	if err != nil || len(m) != 1 {
 		t.Fatalf("lease: %v %v", m, err)
 	}
-	if err := s.st.OutboxFail(ctx, m[0].ID, "i1", "the gateway answered 503", now, true); err != nil {
+	if err := s.st.OutboxFail(ctx, m[0].ID, "i1", "the gateway answered 503", tried, now, true); err != nil {
 		t.Fatal(err)
 	}
 	district := s.login("fenna.albrecq", adminPassword).Token
@@ -37,12 +39,27 @@ func TestOutboxAdministration(t *testing.T) {
 	w := s.do(national, "GET", "/api/v1/outbox", nil)
 	var got struct {
 		Pending, Parked int
-		ParkedMessages  []struct{ ID, Kind, LastError, Record string }
+		ParkedMessages  []struct {
+			ID, Kind, LastError, Record string
+			ParkedAt, LastTry, Created  time.Time
+		}
 	}
 	if w.Code != http.StatusOK || json.Unmarshal(w.Body.Bytes(), &got) != nil || got.Pending != 1 || got.Parked != 1 ||
 		len(got.ParkedMessages) != 1 || got.ParkedMessages[0].ID != m[0].ID || got.ParkedMessages[0].LastError != "the gateway answered 503" ||
 		got.ParkedMessages[0].Record != "B1" {
 		t.Fatalf("outbox: %d %s", w.Code, w.Body)
+	}
+	if p := got.ParkedMessages[0]; !p.ParkedAt.Equal(tried) || !p.LastTry.Equal(tried) || !p.Created.Equal(now.Truncate(time.Millisecond)) {
+		t.Errorf("parked at %v, last tried at %v, created %v: want %v, %v, %v", p.ParkedAt, p.LastTry, p.Created, tried, tried, now)
+	}
+	if !strings.Contains(w.Body.String(), `"parkedAt":"2026-03-01T06:05:01.234Z"`) {
+		t.Errorf("parkedAt not in UTC to the millisecond: %s", w.Body)
+	}
+	doc := s.do("", "GET", "/api/openapi.json", nil).Body.String()
+	for _, want := range []string{`"$ref":"#/components/schemas/Outbox"`, `"parkedAt":{`, `"lastTry":{`} {
+		if !strings.Contains(doc, want) {
+			t.Errorf("the OpenAPI document has no %s", want)
+		}
 	}
 	if w := s.do(national, "POST", "/api/v1/outbox/"+m[0].ID+"/retry", nil); w.Code != http.StatusNoContent {
 		t.Errorf("retry: %d %s", w.Code, w.Body)

@@ -34,11 +34,11 @@ func (c *counted) Lease(ctx context.Context, n int, now time.Time, ttl time.Dura
 	return c.Store.Lease(ctx, n, now, ttl, instance)
 }
 
-func (c *counted) OutboxFail(ctx context.Context, id, instance, reason string, retryAt time.Time, park bool) error {
+func (c *counted) OutboxFail(ctx context.Context, id, instance, reason string, now, retryAt time.Time, park bool) error {
 	c.mu.Lock()
 	c.fails[id]++
 	c.mu.Unlock()
-	return c.Store.OutboxFail(ctx, id, instance, reason, retryAt, park)
+	return c.Store.OutboxFail(ctx, id, instance, reason, now, retryAt, park)
 }
 
 func (c *counted) OutboxDefer(ctx context.Context, ids []string, instance string, until time.Time) error {

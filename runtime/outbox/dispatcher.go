@@ -252,7 +252,8 @@ func (d *Dispatcher) deliver(ctx context.Context, m *store.OutboxMessage) {
 	if err != nil && ctx.Err() != nil {
 		return
 	}
-	down := d.settle(m, err, d.now())
+	now := d.now() // when the try ended: the time of the try the store keeps
+	down := d.settle(m, err, now)
 	ctx = context.WithoutCancel(ctx) // what the store is told is told whatever happens next
 	if err == nil {
 		if err := d.Store.OutboxDone(ctx, m.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
@@ -262,7 +263,7 @@ func (d *Dispatcher) deliver(ctx context.Context, m *store.OutboxMessage) {
 	}
 	attempts := m.Attempts + 1
 	park := attempts >= or(d.MaxAttempts, DefaultMaxAttempts)
-	retry := d.now().Add(d.Backoff(attempts))
+	retry := now.Add(d.Backoff(attempts))
 	if retry.Before(down) {
 		retry = down // not leased again only to be put off
 	}
@@ -273,7 +274,7 @@ func (d *Dispatcher) deliver(ctx context.Context, m *store.OutboxMessage) {
 	if park {
 		d.Log.Warn("outbox: a message parked", "id", m.ID, "kind", m.Kind, "target", m.Target, "attempts", attempts, "err", reason)
 	}
-	if err := d.Store.OutboxFail(ctx, m.ID, d.Instance, reason, retry, park); err != nil && !errors.Is(err, store.ErrConflict) && !errors.Is(err, store.ErrNotFound) {
+	if err := d.Store.OutboxFail(ctx, m.ID, d.Instance, reason, now, retry, park); err != nil && !errors.Is(err, store.ErrConflict) && !errors.Is(err, store.ErrNotFound) {
 		d.Log.Error("outbox: a failure not recorded", "id", m.ID, "err", err)
 	}
 }

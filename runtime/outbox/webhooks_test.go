@@ -185,8 +185,8 @@ func TestFailsFiveTimes(t *testing.T) {
 	}
 }
 
-// A message that keeps failing is parked with its last error after MaxAttempts, then
-// delivered once an administrator retries it.
+// A message that keeps failing is parked with its last error after MaxAttempts, and the time
+// of the try that parked it, then delivered once an administrator retries it.
 func TestParkedThenRetried(t *testing.T) {
 	st := open(t, t.TempDir())
 	rc, srv := newReceiver(t, 3)
@@ -195,6 +195,7 @@ func TestParkedThenRetried(t *testing.T) {
 	d := &outbox.Dispatcher{Store: st, Transports: map[string]outbox.Transport{store.OutboxWebhook: &outbox.Webhooks{Subscribers: subs}},
 		Instance: "i1", BaseDelay: time.Millisecond, MaxDelay: time.Millisecond, MaxAttempts: 3}
 	ctx := context.Background()
+	start := time.Now().Truncate(time.Millisecond)
 	for range 100 {
 		d.RunOnce(ctx)
 		time.Sleep(2 * time.Millisecond)
@@ -202,6 +203,9 @@ func TestParkedThenRetried(t *testing.T) {
 	parked, err := st.Parked(ctx, 10)
 	if err != nil || len(parked) != 1 || parked[0].Attempts != 3 || !strings.Contains(parked[0].LastError, "503") {
 		t.Fatalf("parked %+v, %v", parked, err)
+	}
+	if p := parked[0].ParkedAt; p.Before(start) || p.After(time.Now()) || !parked[0].LastTry.Equal(p) {
+		t.Errorf("parked at %v, last tried at %v: want the same time, after %v", p, parked[0].LastTry, start)
 	}
 	if len(rc.accepted) != 0 {
 		t.Fatalf("version 2 delivered before version 1")

@@ -42,10 +42,16 @@ type OutboxMessage struct {
 	// LeaseUntil and LeasedBy: the instance delivering it, until when (zero: nobody).
 	LeaseUntil time.Time
 	LeasedBy   string
-	LastError  string
+	// LastError is why the last try failed, LastTry when it was made (zero before the first
+	// failed try, and for a message last tried by a crvsctl that kept no such time).
+	LastError string
+	LastTry   time.Time
 	// Parked: it failed too often; it waits for an administrator (OutboxRetry), holding back
-	// the messages after it of its Order.
-	Parked bool
+	// the messages after it of its Order. ParkedAt is when: the time of the try that parked
+	// it, so LastTry too; zero when it is not parked, and for a message parked by a crvsctl
+	// that kept no such time.
+	Parked   bool
+	ParkedAt time.Time
 }
 
 // OutboxID is the ID of the message of key: "msg_" and the first 24 hex digits of its sha256.
@@ -103,5 +109,5 @@ func CompleteOutbox(m *OutboxMessage, at time.Time) {
 	}
 	m.Created = m.Created.UTC().Truncate(time.Millisecond)
 	m.NextAt = m.NextAt.UTC().Truncate(time.Millisecond)
-	m.Attempts, m.LeaseUntil, m.LeasedBy, m.LastError, m.Parked = 0, time.Time{}, "", "", false
+	m.Attempts, m.LeaseUntil, m.LeasedBy, m.LastError, m.LastTry, m.Parked, m.ParkedAt = 0, time.Time{}, "", "", time.Time{}, false, time.Time{}
 }

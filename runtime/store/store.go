@@ -498,21 +498,25 @@ type Store interface {
 	Lease(ctx context.Context, n int, now time.Time, ttl time.Duration, instance string) ([]OutboxMessage, error)
 	// OutboxDone forgets a delivered message, whoever holds it. ErrNotFound when there is none (another instance, whose lease it outlived, did).
 	OutboxDone(ctx context.Context, id string) error
-	// OutboxFail records a failed try of the message instance holds: Attempts one more,
-	// LastError reason, the lease ended, and either due again at retryAt or, with park, parked.
-	// ErrConflict when instance no longer holds it (its lease ended and another took it),
-	// ErrNotFound when there is none; nothing changes then.
-	OutboxFail(ctx context.Context, id, instance, reason string, retryAt time.Time, park bool) error
-	// Parked are the parked messages, oldest first, at most limit (capped at MaxOutboxLease).
+	// OutboxFail records a try of the message instance holds, made at now, that failed:
+	// Attempts one more, LastError reason and LastTry now, the lease ended, and either due
+	// again at retryAt or, with park, parked, ParkedAt now (to the millisecond). ErrConflict
+	// when instance no longer holds it (its lease ended and another took it), ErrNotFound when
+	// there is none; nothing changes then.
+	OutboxFail(ctx context.Context, id, instance, reason string, now, retryAt time.Time, park bool) error
+	// Parked are the parked messages, most recently parked first (by ParkedAt, then by ID,
+	// both descending: those parked by a crvsctl that kept no time, ParkedAt zero, last), at
+	// most limit (capped at MaxOutboxLease).
 	Parked(ctx context.Context, limit int) ([]OutboxMessage, error)
-	// OutboxRetry unparks a parked message: due at now, its tries counted from 0, its last
-	// error kept until the next try. ErrNotFound when no parked message has id.
+	// OutboxRetry unparks a parked message: due at now, its tries counted from 0, ParkedAt
+	// zero, its last error and LastTry kept until the next try. ErrNotFound when no parked
+	// message has id.
 	OutboxRetry(ctx context.Context, id string, now time.Time) error
 	// OutboxPending counts the messages not yet delivered, parked or not.
 	OutboxPending(ctx context.Context) (pending, parked int64, err error)
 	// OutboxDefer puts off messages instance holds without counting a try (their receiver
 	// was not tried: a dispatcher's circuit breaker holds it as down): the leases ended, due
-	// again at until, Attempts and LastError unchanged, in one write. Ids instance no longer
-	// holds (delivered, or their lease ended and another took them) are left alone.
+	// again at until, Attempts, LastError and LastTry unchanged, in one write. Ids instance no
+	// longer holds (delivered, or their lease ended and another took them) are left alone.
 	OutboxDefer(ctx context.Context, ids []string, instance string, until time.Time) error
 }

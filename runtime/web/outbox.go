@@ -14,13 +14,13 @@ import (
 	"github.com/crvsctl/crvsctl/runtime/store"
 )
 
-// The outbox's page: what is pending and parked, and the parked messages, oldest first, each
-// with its last error and a button that tries it again (the audit log says who did). For the
-// administrators the API lets read the outbox (outbox.Administers); the retry is the API's
-// (outbox.Retry), audit entry included.
+// The outbox's page: what is pending and parked, and the parked messages, most recently parked
+// first, each with its last error, when it was parked (by its last try) and a button that
+// tries it again (the audit log says who did). For the administrators the API lets read the
+// outbox (outbox.Administers); the retry is the API's (outbox.Retry), audit entry included.
 
-// outboxPageSize is the parked messages a page lists. The store lists the oldest
-// store.MaxOutboxLease at most, so a page beyond them is never shown.
+// outboxPageSize is the parked messages a page lists. The store lists the
+// store.MaxOutboxLease most recently parked at most, so a page beyond them is never shown.
 const outboxPageSize = 50
 
 func (s *Server) outboxRoutes(mux *http.ServeMux) {
@@ -28,10 +28,11 @@ func (s *Server) outboxRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /outbox/{id}/retry", s.page(s.outboxRetry))
 }
 
-// parkedRow is a parked message as the page shows it.
+// parkedRow is a parked message as the page shows it. Parked is when it was parked, which is
+// when it was last tried: the try that failed once too many parked it.
 type parkedRow struct {
-	ID, Kind, Receiver, Record, Error, Created string
-	Attempts                                   int
+	ID, Kind, Receiver, Record, Error, Parked, Created string
+	Attempts                                           int
 }
 
 func (s *Server) noOutbox(rq *request) bool {
@@ -71,8 +72,8 @@ func (s *Server) outboxPage(rq *request) {
 		return
 	}
 	page := outboxPageOf(rq.r.URL.Query().Get("page"))
-	// The store lists from the oldest: this page's messages and one more, to know whether
-	// another page follows.
+	// The store lists from the most recently parked: this page's messages and one more, to
+	// know whether another page follows.
 	msgs, err := st.Parked(ctx, min(page*outboxPageSize+1, store.MaxOutboxLease))
 	if err != nil {
 		s.fail(rq, err)
@@ -95,8 +96,12 @@ func (s *Server) outboxPage(rq *request) {
 		if m.Target != "" {
 			errText = strings.ReplaceAll(errText, m.Target, shown) // the error may quote the address
 		}
+		parkedAt := t("ui.outbox.parkedUnknown") // parked by a crvsctl that kept no time
+		if !m.ParkedAt.IsZero() {
+			parkedAt = s.when(rq.lang, m.ParkedAt)
+		}
 		rows = append(rows, parkedRow{ID: m.ID, Kind: kind, Receiver: shown, Record: outbox.RecordOf(m), Error: errText,
-			Created: s.when(rq.lang, m.Created), Attempts: m.Attempts})
+			Parked: parkedAt, Created: s.when(rq.lang, m.Created), Attempts: m.Attempts})
 	}
 	data := struct {
 		view

@@ -28,17 +28,27 @@ type outboxDoc struct {
 	LeaseUntil bson.DateTime `bson:"leaseUntil"` // 0: not leased
 	LeasedBy   string        `bson:"leasedBy"`
 	LastError  string        `bson:"lastError"`
-	Parked     bool          `bson:"parked"`
-	Payload    []byte        `bson:"payload"`
+	// LastTry and ParkedAt: 0, or absent from a document an earlier crvsctl wrote, when none
+	// (store.OutboxMessage).
+	LastTry  bson.DateTime `bson:"lastTry"`
+	Parked   bool          `bson:"parked"`
+	ParkedAt bson.DateTime `bson:"parkedAt"`
+	Payload  []byte        `bson:"payload"`
+}
+
+// orZero is a time kept as a DateTime, 0 standing for none.
+func orZero(t bson.DateTime) time.Time {
+	if t == 0 {
+		return time.Time{}
+	}
+	return t.Time().UTC()
 }
 
 func (d *outboxDoc) message() store.OutboxMessage {
 	m := store.OutboxMessage{ID: d.ID, Key: d.Key, Kind: d.Kind, Target: d.Target, Order: d.Order, Seq: d.Seq,
 		Created: d.Created.Time().UTC(), Attempts: d.Attempts, NextAt: d.NextAt.Time().UTC(), LeasedBy: d.LeasedBy,
-		LastError: d.LastError, Parked: d.Parked, Payload: d.Payload}
-	if d.LeaseUntil != 0 {
-		m.LeaseUntil = d.LeaseUntil.Time().UTC()
-	}
+		LastError: d.LastError, LastTry: orZero(d.LastTry), Parked: d.Parked, ParkedAt: orZero(d.ParkedAt), Payload: d.Payload,
+		LeaseUntil: orZero(d.LeaseUntil)}
 	return m
 }
 
@@ -199,12 +209,17 @@ func (s *Store) OutboxDone(ctx context.Context, id string) error {
 	return nil
 }
 
-func (s *Store) OutboxFail(ctx context.Context, id, instance, reason string, retryAt time.Time, park bool) error {
+func (s *Store) OutboxFail(ctx context.Context, id, instance, reason string, now, retryAt time.Time, park bool) error {
+	parkedAt := bson.DateTime(0)
+	if park {
+		parkedAt = bson.NewDateTimeFromTime(now)
+	}
 	return s.exclusive(func() error {
 		res, err := s.outbox().UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "leasedBy", Value: instance}},
 			bson.D{{Key: "$inc", Value: bson.D{{Key: "attempts", Value: 1}}},
-				{Key: "$set", Value: bson.D{{Key: "lastError", Value: reason}, {Key: "leaseUntil", Value: bson.DateTime(0)},
-					{Key: "leasedBy", Value: ""}, {Key: "nextAt", Value: bson.NewDateTimeFromTime(retryAt)}, {Key: "parked", Value: park}}}})
+				{Key: "$set", Value: bson.D{{Key: "lastError", Value: reason}, {Key: "lastTry", Value: bson.NewDateTimeFromTime(now)},
+					{Key: "leaseUntil", Value: bson.DateTime(0)}, {Key: "leasedBy", Value: ""}, {Key: "nextAt", Value: bson.NewDateTimeFromTime(retryAt)},
+					{Key: "parked", Value: park}, {Key: "parkedAt", Value: parkedAt}}}})
 		if err != nil {
 			return err
 		}
@@ -235,8 +250,12 @@ func (s *Store) Parked(ctx context.Context, limit int) ([]store.OutboxMessage, e
 	if limit <= 0 || limit > store.MaxOutboxLease {
 		limit = store.MaxOutboxLease
 	}
+	// Found through the index due (parked its first key) and sorted in memory, as they were by
+	// created before: the parked messages are few, and a sort with a limit keeps only the
+	// limit's. A document parked by an earlier crvsctl has no parkedAt, which sorts below
+	// every date, so last.
 	cur, err := s.outbox().Find(ctx, bson.D{{Key: "parked", Value: true}},
-		options.Find().SetSort(bson.D{{Key: "created", Value: 1}, {Key: "_id", Value: 1}}).SetLimit(int64(limit)))
+		options.Find().SetSort(bson.D{{Key: "parkedAt", Value: -1}, {Key: "_id", Value: -1}}).SetLimit(int64(limit)))
 	if err != nil {
 		return nil, err
 	}
@@ -254,7 +273,7 @@ func (s *Store) Parked(ctx context.Context, limit int) ([]store.OutboxMessage, e
 func (s *Store) OutboxRetry(ctx context.Context, id string, now time.Time) error {
 	return s.exclusive(func() error {
 		res, err := s.outbox().UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "parked", Value: true}},
-			bson.D{{Key: "$set", Value: bson.D{{Key: "parked", Value: false}, {Key: "attempts", Value: 0},
+			bson.D{{Key: "$set", Value: bson.D{{Key: "parked", Value: false}, {Key: "parkedAt", Value: bson.DateTime(0)}, {Key: "attempts", Value: 0},
 				{Key: "nextAt", Value: bson.NewDateTimeFromTime(now)}, {Key: "leaseUntil", Value: bson.DateTime(0)}, {Key: "leasedBy", Value: ""}}}})
 		if err != nil {
 			return err

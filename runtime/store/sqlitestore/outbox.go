@@ -4,16 +4,17 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/crvsctl/crvsctl/runtime/store"
 )
 
-// outboxSchema is the outbox (see store.OutboxMessage): one row per message not yet
-// delivered, deleted once it is. Made by Open when a file lacks it, outside the file's layout
-// number, as the audit log's tables are: an earlier crvsctl still opens the file (and
+// outboxTable is the outbox (see store.OutboxMessage): one row per message not yet delivered,
+// deleted once it is. Made by Open when a file lacks it (makeOutbox), outside the file's
+// layout number, as the audit log's tables are: an earlier crvsctl still opens the file (and
 // enqueues nothing).
-const outboxSchema = `
+const outboxTable = `
 CREATE TABLE IF NOT EXISTS outbox (
 	id          TEXT PRIMARY KEY,  -- store.OutboxID(key)
 	key         TEXT NOT NULL UNIQUE,
@@ -27,18 +28,81 @@ CREATE TABLE IF NOT EXISTS outbox (
 	lease_until INTEGER NOT NULL,  -- 0: not leased
 	leased_by   TEXT NOT NULL,
 	last_error  TEXT NOT NULL,
+	last_try    INTEGER NOT NULL DEFAULT 0, -- 0: none, or made by a crvsctl that kept no time
 	parked      INTEGER NOT NULL,
+	parked_at   INTEGER NOT NULL DEFAULT 0, -- 0: not parked, or parked by a crvsctl that kept no time
 	head        INTEGER NOT NULL,  -- 1: the first left of its order (see enqueue, OutboxDone)
 	payload     BLOB NOT NULL
 ) WITHOUT ROWID;
+`
+
+// outboxAdded are the outbox's columns a file made before them lacks, each with what adds it:
+// ALTER TABLE puts them after payload, where a table made since has them before; their
+// defaults are what the rows kept have, and what an earlier crvsctl, which names the columns
+// it writes, gives those it enqueues. (That crvsctl neither sets nor clears parked_at: a
+// message it retries and parks again keeps the time of its parking before.)
+var outboxAdded = []struct{ column, add string }{
+	{"last_try", `ALTER TABLE outbox ADD COLUMN last_try INTEGER NOT NULL DEFAULT 0`},
+	{"parked_at", `ALTER TABLE outbox ADD COLUMN parked_at INTEGER NOT NULL DEFAULT 0`},
+}
+
+// outboxIndexes are the outbox's indexes, made once its columns are all there.
+const outboxIndexes = `
 -- What Lease walks: the first message left of each order, not parked, due first. Only heads
 -- are in it, so that a lease never walks past the messages that wait behind others (a walk
 -- past them made draining 100,000 messages of 20,000 records quadratic).
 CREATE INDEX IF NOT EXISTS outbox_ready ON outbox (next_at) WHERE parked = 0 AND head = 1;
 -- The messages of an order, by seq: which one is its head.
 CREATE INDEX IF NOT EXISTS outbox_order ON outbox (ord, seq);
-CREATE INDEX IF NOT EXISTS outbox_parked ON outbox (created) WHERE parked = 1;
+-- What Parked walks, backwards: the parked messages by the time they were parked (the rows of
+-- a table WITHOUT ROWID end with its key, id). It replaces outbox_parked, by created.
+DROP INDEX IF EXISTS outbox_parked;
+CREATE INDEX IF NOT EXISTS outbox_parked_at ON outbox (parked_at) WHERE parked = 1;
 `
+
+// makeOutbox makes the outbox, if the file lacks it, adds the columns a file made before them
+// lacks, and the indexes, in one transaction of the writer: it holds the file's write lock
+// from its start (_txlock=immediate), so two processes opening one file at once do not both
+// add a column.
+func makeOutbox(w *sql.DB) error {
+	tx, err := w.Begin()
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.Exec(outboxTable); err != nil {
+		return err
+	}
+	has := map[string]bool{}
+	rows, err := tx.Query(`SELECT name FROM pragma_table_info('outbox')`)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			rows.Close()
+			return err
+		}
+		has[name] = true
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, c := range outboxAdded {
+		if has[c.column] {
+			continue
+		}
+		if _, err := tx.Exec(c.add); err != nil {
+			return fmt.Errorf("adding %s: %w", c.column, err)
+		}
+	}
+	if _, err := tx.Exec(outboxIndexes); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
 
 const (
 	// A message is its order's head when none of its order comes before it; one inserted
@@ -55,13 +119,18 @@ const (
 		WHERE parked = 0 AND head = 1 AND next_at <= ?1 AND lease_until <= ?1
 		ORDER BY next_at LIMIT ?2`
 	leaseOutbox = `UPDATE outbox SET lease_until = ?, leased_by = ? WHERE id = ?
-		RETURNING id, key, kind, target, ord, seq, created, attempts, next_at, lease_until, leased_by, last_error, parked, payload`
+		RETURNING ` + outboxColumns
 )
 
 // deferOutbox puts a message off without a try counted, if instance holds it.
 const deferOutbox = `UPDATE outbox SET lease_until = 0, leased_by = '', next_at = ? WHERE id = ? AND leased_by = ?`
 
-const outboxColumns = `id, key, kind, target, ord, seq, created, attempts, next_at, lease_until, leased_by, last_error, parked, payload`
+// parkedOutbox lists the parked messages, most recently parked first, walking outbox_parked_at
+// backwards (no sort: the index's rows are in (parked_at, id) order).
+const parkedOutbox = `SELECT ` + outboxColumns + ` FROM outbox INDEXED BY outbox_parked_at
+	WHERE parked = 1 ORDER BY parked_at DESC, id DESC LIMIT ?`
+
+const outboxColumns = `id, key, kind, target, ord, seq, created, attempts, next_at, lease_until, leased_by, last_error, last_try, parked, parked_at, payload`
 
 // enqueue inserts msgs (completed) in tx.
 func (s *Store) enqueue(ctx context.Context, tx *sql.Tx, msgs []store.OutboxMessage) error {
@@ -101,17 +170,15 @@ func (s *Store) Enqueue(ctx context.Context, now time.Time, msgs []store.OutboxM
 
 func scanOutbox(sc scanner) (store.OutboxMessage, error) {
 	var m store.OutboxMessage
-	var created, next, lease int64
+	var created, next, lease, tried, parkedAt int64
 	var parked int
 	var payload []byte
 	if err := sc.Scan(&m.ID, &m.Key, &m.Kind, &m.Target, &m.Order, &m.Seq, &created, &m.Attempts, &next, &lease,
-		&m.LeasedBy, &m.LastError, &parked, &payload); err != nil {
+		&m.LeasedBy, &m.LastError, &tried, &parked, &parkedAt, &payload); err != nil {
 		return m, err
 	}
 	m.Created, m.NextAt = fromMillis(created), fromMillis(next)
-	if lease != 0 {
-		m.LeaseUntil = fromMillis(lease)
-	}
+	m.LeaseUntil, m.LastTry, m.ParkedAt = orZero(lease), orZero(tried), orZero(parkedAt)
 	m.Parked = parked != 0
 	m.Payload = payload
 	return m, nil
@@ -190,10 +257,18 @@ func outboxAffected(res sql.Result, err error) error {
 	return nil
 }
 
-func (s *Store) OutboxFail(ctx context.Context, id, instance, reason string, retryAt time.Time, park bool) error {
-	parked := 0
+// orZero is a time kept in Unix milliseconds, 0 standing for none.
+func orZero(ms int64) time.Time {
+	if ms == 0 {
+		return time.Time{}
+	}
+	return fromMillis(ms)
+}
+
+func (s *Store) OutboxFail(ctx context.Context, id, instance, reason string, now, retryAt time.Time, park bool) error {
+	parked, parkedAt := 0, int64(0)
 	if park {
-		parked = 1
+		parked, parkedAt = 1, millis(now)
 	}
 	return s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var by string
@@ -206,8 +281,8 @@ func (s *Store) OutboxFail(ctx context.Context, id, instance, reason string, ret
 		case by != instance:
 			return store.ErrConflict
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE outbox SET attempts = attempts + 1, last_error = ?, lease_until = 0, leased_by = '',
-			next_at = ?, parked = ? WHERE id = ?`, reason, millis(retryAt), parked, id)
+		_, err = tx.ExecContext(ctx, `UPDATE outbox SET attempts = attempts + 1, last_error = ?, last_try = ?, lease_until = 0, leased_by = '',
+			next_at = ?, parked = ?, parked_at = ? WHERE id = ?`, reason, millis(now), millis(retryAt), parked, parkedAt, id)
 		return err
 	})
 }
@@ -233,7 +308,7 @@ func (s *Store) Parked(ctx context.Context, limit int) ([]store.OutboxMessage, e
 	if limit <= 0 || limit > store.MaxOutboxLease {
 		limit = store.MaxOutboxLease
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT `+outboxColumns+` FROM outbox WHERE parked = 1 ORDER BY created, id LIMIT ?`, limit)
+	rows, err := s.r.QueryContext(ctx, parkedOutbox, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -251,7 +326,7 @@ func (s *Store) Parked(ctx context.Context, limit int) ([]store.OutboxMessage, e
 
 func (s *Store) OutboxRetry(ctx context.Context, id string, now time.Time) error {
 	return s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE outbox SET parked = 0, attempts = 0, next_at = ?, lease_until = 0, leased_by = ''
+		res, err := tx.ExecContext(ctx, `UPDATE outbox SET parked = 0, parked_at = 0, attempts = 0, next_at = ?, lease_until = 0, leased_by = ''
 			WHERE id = ? AND parked = 1`, millis(now), id)
 		return outboxAffected(res, err)
 	})

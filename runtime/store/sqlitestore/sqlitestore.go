@@ -316,7 +316,7 @@ func Open(dir string) (*Store, error) {
 		w.Close()
 		return nil, fmt.Errorf("%s: subscriptions: %w", path, err)
 	}
-	if _, err := w.Exec(outboxSchema); err != nil {
+	if err := makeOutbox(w); err != nil {
 		w.Close()
 		return nil, fmt.Errorf("%s: the outbox: %w", path, err)
 	}

@@ -22,6 +22,7 @@ var outboxCases = []struct {
 	{"OutboxLease", testOutboxLease},
 	{"OutboxOrder", testOutboxOrder},
 	{"OutboxFailParkRetry", testOutboxFailParkRetry},
+	{"OutboxParkedOrder", testOutboxParkedOrder},
 	{"OutboxAtOnce", testOutboxAtOnce},
 	{"OutboxDefer", testOutboxDefer},
 }
@@ -145,10 +146,10 @@ func testOutboxLease(t *testing.T, s store.Store) {
 	if c := leaseAll(t, s, at(12), "i2"); !slices.Equal(keys(c), []string{"k0", "k1", "k2"}) {
 		t.Fatalf("at 12: %v", keys(c))
 	}
-	if err := s.OutboxFail(ctx, a[0].ID, "i1", "late", at(13), false); !errors.Is(err, store.ErrConflict) {
+	if err := s.OutboxFail(ctx, a[0].ID, "i1", "late", at(12), at(13), false); !errors.Is(err, store.ErrConflict) {
 		t.Errorf("fail of a lease lost: %v", err)
 	}
-	if err := s.OutboxFail(ctx, store.OutboxID("nope"), "i1", "x", at(13), false); !errors.Is(err, store.ErrNotFound) {
+	if err := s.OutboxFail(ctx, store.OutboxID("nope"), "i1", "x", at(12), at(13), false); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("fail of no message: %v", err)
 	}
 }
@@ -204,15 +205,22 @@ func testOutboxFailParkRetry(t *testing.T, s store.Store) {
 		t.Fatalf("leased %v", keys(m))
 	}
 	id := m[0].ID
-	must(t, s.OutboxFail(ctx, id, "i1", "connection refused", at(5), false))
+	if !m[0].LastTry.IsZero() || !m[0].ParkedAt.IsZero() {
+		t.Errorf("never tried: %+v", m[0])
+	}
+	must(t, s.OutboxFail(ctx, id, "i1", "connection refused", at(1), at(5), false))
 	if c := leaseAll(t, s, at(4), "i1"); len(c) != 0 {
 		t.Fatalf("before its retry: %v", keys(c))
 	}
 	m = leaseAll(t, s, at(5), "i2")
-	if len(m) != 1 || m[0].Attempts != 1 || m[0].LastError != "connection refused" {
+	if len(m) != 1 || m[0].Attempts != 1 || m[0].LastError != "connection refused" || !m[0].LastTry.Equal(at(1)) ||
+		m[0].Parked || !m[0].ParkedAt.IsZero() {
 		t.Fatalf("retried: %+v", m)
 	}
-	must(t, s.OutboxFail(ctx, id, "i2", "503 busy", at(6), true))
+	// Parked by its try at 9:05:01.234 (and some nanoseconds, which no store keeps).
+	parkedAt := at(5).Add(1234*time.Millisecond + 567)
+	must(t, s.OutboxFail(ctx, id, "i2", "503 busy", parkedAt, at(6), true))
+	parkedAt = parkedAt.Truncate(time.Millisecond)
 	if c := leaseAll(t, s, at(30), "i1"); len(c) != 0 {
 		t.Fatalf("parked, and a2 behind it: leased %v", keys(c))
 	}
@@ -220,6 +228,9 @@ func testOutboxFailParkRetry(t *testing.T, s store.Store) {
 	must(t, err)
 	if len(p) != 1 || p[0].ID != id || !p[0].Parked || p[0].Attempts != 2 || p[0].LastError != "503 busy" {
 		t.Fatalf("parked: %+v", p)
+	}
+	if !p[0].ParkedAt.Equal(parkedAt) || !p[0].LastTry.Equal(parkedAt) || !p[0].Created.Equal(at(0)) {
+		t.Errorf("parked at %v, last tried at %v, created %v: want %v, %v and %v", p[0].ParkedAt, p[0].LastTry, p[0].Created, parkedAt, parkedAt, at(0))
 	}
 	if _, parked, _ := s.OutboxPending(ctx); parked != 1 {
 		t.Errorf("parked count %d", parked)
@@ -232,12 +243,61 @@ func testOutboxFailParkRetry(t *testing.T, s store.Store) {
 	if len(m) != 1 || m[0].ID != id || m[0].Attempts != 0 || m[0].Parked {
 		t.Fatalf("after retry: %+v", m)
 	}
+	// No longer parked, so no time of parking; its last try, as its last error, kept until
+	// the next.
+	if !m[0].ParkedAt.IsZero() || !m[0].LastTry.Equal(parkedAt) || m[0].LastError != "503 busy" {
+		t.Errorf("after retry: parked at %v, last tried at %v (%q)", m[0].ParkedAt, m[0].LastTry, m[0].LastError)
+	}
 	must(t, s.OutboxDone(ctx, id))
 	if m = leaseAll(t, s, at(30), "i1"); !slices.Equal(keys(m), []string{"a2"}) {
 		t.Fatalf("after a1: %v", keys(m))
 	}
 	if p, _ = s.Parked(ctx, 10); len(p) != 0 {
 		t.Errorf("parked after retry: %v", keys(p))
+	}
+}
+
+// Parked lists the most recently parked first, whatever their creation: by the time they
+// were parked, then by ID, both descending; within the limit. A message retried and parked
+// again is listed at its new time.
+func testOutboxParkedOrder(t *testing.T, s store.Store) {
+	// p0 created first, p4 last; parked at minutes 13, 11, 12, 12 and 14.
+	parkedAt := []int{13, 11, 12, 12, 14}
+	var msgs []store.OutboxMessage
+	for i := range parkedAt {
+		msgs = append(msgs, store.OutboxMessage{Key: fmt.Sprint("p", i), Kind: store.OutboxEmail, Target: "a@example.org", Created: at(i)})
+	}
+	must(t, s.Enqueue(ctx, at(0), msgs))
+	fail := func(instance string, when func(key string) time.Time) {
+		t.Helper()
+		for _, m := range leaseAll(t, s, at(10), instance) {
+			must(t, s.OutboxFail(ctx, m.ID, instance, "550", when(m.Key), at(10), true))
+		}
+	}
+	fail("i1", func(key string) time.Time { return at(parkedAt[key[1]-'0']) })
+	tie := []string{"p3", "p2"} // both parked at 12: by ID, descending
+	if store.OutboxID("p2") > store.OutboxID("p3") {
+		tie = []string{"p2", "p3"}
+	}
+	want := append(append([]string{"p4", "p0"}, tie...), "p1")
+	p, err := s.Parked(ctx, 10)
+	must(t, err)
+	if !slices.Equal(keys(p), want) {
+		t.Fatalf("parked %v, want %v", keys(p), want)
+	}
+	for _, m := range p {
+		if i := m.Key[1] - '0'; !m.ParkedAt.Equal(at(parkedAt[i])) || !m.Created.Equal(at(int(i))) {
+			t.Errorf("%s parked at %v, created %v", m.Key, m.ParkedAt, m.Created)
+		}
+	}
+	if p, err = s.Parked(ctx, 2); err != nil || !slices.Equal(keys(p), want[:2]) {
+		t.Errorf("the 2 most recent: %v, %v", keys(p), err)
+	}
+	// p1, retried and parked again at 15, comes first.
+	must(t, s.OutboxRetry(ctx, store.OutboxID("p1"), at(10)))
+	fail("i2", func(string) time.Time { return at(15) })
+	if p, err = s.Parked(ctx, 10); err != nil || !slices.Equal(keys(p), append([]string{"p1"}, want[:4]...)) || !p[0].ParkedAt.Equal(at(15)) {
+		t.Errorf("after p1 parked again: %v, %v", keys(p), err)
 	}
 }
 
@@ -264,28 +324,28 @@ func testOutboxDefer(t *testing.T, s store.Store) {
 	if !slices.Equal(keys(c), []string{"c1"}) {
 		t.Fatalf("i2 leased %v", keys(c))
 	}
-	must(t, s.OutboxFail(ctx, a1.ID, "i1", "connection refused", at(2), false))
+	must(t, s.OutboxFail(ctx, a1.ID, "i1", "connection refused", at(1), at(2), false))
 	if m = leaseAll(t, s, at(2), "i1"); !slices.Equal(keys(m), []string{"a1"}) || m[0].Attempts != 1 {
 		t.Fatalf("after a1's failure: %+v", m)
 	}
 	must(t, s.OutboxDefer(ctx, nil, "i1", at(20)))
 	must(t, s.OutboxDefer(ctx, []string{a1.ID, b1.ID, c[0].ID, store.OutboxID("nope")}, "i1", at(20)))
-	if err := s.OutboxFail(ctx, b1.ID, "i1", "late", at(21), false); !errors.Is(err, store.ErrConflict) {
+	if err := s.OutboxFail(ctx, b1.ID, "i1", "late", at(20), at(21), false); !errors.Is(err, store.ErrConflict) {
 		t.Errorf("fail of a message put off: %v", err)
 	}
 	if m = leaseAll(t, s, at(19), "i3"); len(m) != 0 {
 		t.Fatalf("before the time put off to: %v", keys(m))
 	}
-	must(t, s.OutboxFail(ctx, c[0].ID, "i2", "still i2's", at(90), false)) // i2 still held c1
+	must(t, s.OutboxFail(ctx, c[0].ID, "i2", "still i2's", at(20), at(90), false)) // i2 still held c1
 	m = leaseAll(t, s, at(20), "i3")
 	slices.SortFunc(m, func(a, b store.OutboxMessage) int { return cmpString(a.Key, b.Key) })
 	if !slices.Equal(keys(m), []string{"a1", "b1"}) {
 		t.Fatalf("at 20: %v", keys(m))
 	}
-	if m[0].Attempts != 1 || m[0].LastError != "connection refused" || !m[0].NextAt.Equal(at(20)) || m[0].LeasedBy != "i3" {
+	if m[0].Attempts != 1 || m[0].LastError != "connection refused" || !m[0].LastTry.Equal(at(1)) || !m[0].NextAt.Equal(at(20)) || m[0].LeasedBy != "i3" {
 		t.Errorf("a1 put off: %+v", m[0])
 	}
-	if m[1].Attempts != 0 || m[1].LastError != "" || m[1].Parked {
+	if m[1].Attempts != 0 || m[1].LastError != "" || !m[1].LastTry.IsZero() || m[1].Parked || !m[1].ParkedAt.IsZero() {
 		t.Errorf("b1 put off: %+v", m[1])
 	}
 	if pending, parked, err := s.OutboxPending(ctx); err != nil || pending != 4 || parked != 0 {
@@ -367,8 +427,8 @@ func (p *alternate) Lease(ctx context.Context, n int, now time.Time, ttl time.Du
 func (p *alternate) OutboxDone(ctx context.Context, id string) error {
 	return p.next().OutboxDone(ctx, id)
 }
-func (p *alternate) OutboxFail(ctx context.Context, id, instance, reason string, retryAt time.Time, park bool) error {
-	return p.next().OutboxFail(ctx, id, instance, reason, retryAt, park)
+func (p *alternate) OutboxFail(ctx context.Context, id, instance, reason string, now, retryAt time.Time, park bool) error {
+	return p.next().OutboxFail(ctx, id, instance, reason, now, retryAt, park)
 }
 func (p *alternate) Parked(ctx context.Context, limit int) ([]store.OutboxMessage, error) {
 	return p.next().Parked(ctx, limit)

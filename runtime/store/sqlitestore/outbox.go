@@ -176,20 +176,6 @@ func (s *Store) OutboxDone(ctx context.Context, id string) error {
 	})
 }
 
-func outboxAffected(res sql.Result, err error) error {
-	if err != nil {
-		return err
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return err
-	}
-	if n == 0 {
-		return store.ErrNotFound
-	}
-	return nil
-}
-
 func (s *Store) OutboxFail(ctx context.Context, id, instance, reason string, retryAt time.Time, park bool) error {
 	parked := 0
 	if park {
@@ -253,7 +239,7 @@ func (s *Store) OutboxRetry(ctx context.Context, id string, now time.Time) error
 	return s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE outbox SET parked = 0, attempts = 0, next_at = ?, lease_until = 0, leased_by = ''
 			WHERE id = ? AND parked = 1`, millis(now), id)
-		return outboxAffected(res, err)
+		return affected(res, err)
 	})
 }
 

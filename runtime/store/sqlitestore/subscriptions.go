@@ -30,7 +30,7 @@ CREATE INDEX IF NOT EXISTS subscriptions_topic ON subscriptions (topic, active);
 
 const subscriptionColumns = `id, owner, topic, protocol, address, policy, token, active, created`
 
-func scanSubscription(row interface{ Scan(...any) error }) (*store.Subscription, error) {
+func scanSubscription(row scanner) (*store.Subscription, error) {
 	var sub store.Subscription
 	var created int64
 	if err := row.Scan(&sub.ID, &sub.Owner, &sub.Topic, &sub.Protocol, &sub.Address, &sub.Policy, &sub.Token, &sub.Active, &created); err != nil {
@@ -105,16 +105,7 @@ func (s *Store) Subscriptions(ctx context.Context, q store.SubscriptionQuery) ([
 
 func (s *Store) DeleteSubscription(ctx context.Context, owner, id string) error {
 	return s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM subscriptions WHERE owner = ? AND id = ?`, owner, id)
-		if err != nil {
-			return err
-		}
-		if n, err := res.RowsAffected(); err != nil {
-			return err
-		} else if n == 0 {
-			return store.ErrNotFound
-		}
-		return nil
+		return affected(tx.ExecContext(ctx, `DELETE FROM subscriptions WHERE owner = ? AND id = ?`, owner, id))
 	})
 }
 

@@ -300,25 +300,16 @@ func Open(dir string) (*Store, error) {
 		w.Close()
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	if _, err := w.Exec(usersTables); err != nil {
-		w.Close()
-		return nil, fmt.Errorf("%s: users: %w", path, err)
-	}
-	if _, err := w.Exec(auditSchema); err != nil {
-		w.Close()
-		return nil, fmt.Errorf("%s: the audit log's tables: %w", path, err)
-	}
-	if _, err := w.Exec(secondFactorTable); err != nil {
-		w.Close()
-		return nil, fmt.Errorf("%s: second factors: %w", path, err)
-	}
-	if _, err := w.Exec(subscriptionsTable); err != nil {
-		w.Close()
-		return nil, fmt.Errorf("%s: subscriptions: %w", path, err)
-	}
-	if _, err := w.Exec(outboxSchema); err != nil {
-		w.Close()
-		return nil, fmt.Errorf("%s: the outbox: %w", path, err)
+	// The tables made IF NOT EXISTS at every open, outside the file's layout number: a file
+	// from before them gains them, and an earlier crvsctl still opens it.
+	for _, t := range []struct{ what, schema string }{
+		{"users", usersTables}, {"the audit log's tables", auditSchema}, {"second factors", secondFactorTable},
+		{"subscriptions", subscriptionsTable}, {"the outbox", outboxSchema},
+	} {
+		if _, err := w.Exec(t.schema); err != nil {
+			w.Close()
+			return nil, fmt.Errorf("%s: %s: %w", path, t.what, err)
+		}
 	}
 	r, err := sql.Open("sqlite", dsn("&_pragma=query_only(1)"))
 	if err != nil {

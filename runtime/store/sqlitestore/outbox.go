@@ -99,14 +99,14 @@ func (s *Store) Enqueue(ctx context.Context, now time.Time, msgs []store.OutboxM
 	return s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error { return s.enqueue(ctx, tx, c) })
 }
 
-func scanOutbox(sc scanner) (store.OutboxMessage, error) {
+func scanOutbox(sc scanner) (*store.OutboxMessage, error) {
 	var m store.OutboxMessage
 	var created, next, lease int64
 	var parked int
 	var payload []byte
 	if err := sc.Scan(&m.ID, &m.Key, &m.Kind, &m.Target, &m.Order, &m.Seq, &created, &m.Attempts, &next, &lease,
 		&m.LeasedBy, &m.LastError, &parked, &payload); err != nil {
-		return m, err
+		return nil, err
 	}
 	m.Created, m.NextAt = fromMillis(created), fromMillis(next)
 	if lease != 0 {
@@ -114,7 +114,7 @@ func scanOutbox(sc scanner) (store.OutboxMessage, error) {
 	}
 	m.Parked = parked != 0
 	m.Payload = payload
-	return m, nil
+	return &m, nil
 }
 
 // Lease chooses and leases in one write of the writer: writes take turns (one connection in
@@ -151,7 +151,7 @@ func (s *Store) Lease(ctx context.Context, n int, now time.Time, ttl time.Durati
 			if err != nil {
 				return err
 			}
-			out = append(out, m)
+			out = append(out, *m)
 		}
 		return nil
 	})
@@ -220,19 +220,7 @@ func (s *Store) Parked(ctx context.Context, limit int) ([]store.OutboxMessage, e
 		limit = store.MaxOutboxLease
 	}
 	rows, err := s.r.QueryContext(ctx, `SELECT `+outboxColumns+` FROM outbox WHERE parked = 1 ORDER BY created, id LIMIT ?`, limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []store.OutboxMessage
-	for rows.Next() {
-		m, err := scanOutbox(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, m)
-	}
-	return out, rows.Err()
+	return scanAll(rows, err, scanOutbox)
 }
 
 func (s *Store) OutboxRetry(ctx context.Context, id string, now time.Time) error {

@@ -994,6 +994,25 @@ const columns = `r.id, r.event, r.bundle, r.status, r.flags, r.office, r.areas, 
 
 type scanner interface{ Scan(...any) error }
 
+// scanAll reads every row of a listing with scan, the scanner of its type, and closes rows:
+// the one loop of the store's listings. rows and err are a query's answer as QueryContext
+// gives them.
+func scanAll[T any](rows *sql.Rows, err error, scan func(scanner) (*T, error)) ([]T, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *v)
+	}
+	return out, rows.Err()
+}
+
 func scanRecord(sc scanner) (*store.Record, error) {
 	var r store.Record
 	var flags, areas, names, documents, keys, stats string
@@ -1478,19 +1497,7 @@ func (s *Store) Draft(ctx context.Context, user, id string) (*store.Draft, error
 
 func (s *Store) Drafts(ctx context.Context, user string) ([]store.Draft, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT user, id, event, data, updated FROM drafts WHERE user = ? ORDER BY updated DESC, id`, user)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []store.Draft
-	for rows.Next() {
-		d, err := scanDraft(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, *d)
-	}
-	return out, rows.Err()
+	return scanAll(rows, err, scanDraft)
 }
 
 func (s *Store) DeleteDraft(ctx context.Context, user, id string) error {

@@ -88,19 +88,7 @@ func (s *Store) Subscriptions(ctx context.Context, q store.SubscriptionQuery) ([
 		query += ` WHERE ` + strings.Join(where, " AND ")
 	}
 	rows, err := s.r.QueryContext(ctx, query+` ORDER BY created, id`, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []store.Subscription
-	for rows.Next() {
-		sub, err := scanSubscription(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, *sub)
-	}
-	return out, rows.Err()
+	return scanAll(rows, err, scanSubscription)
 }
 
 func (s *Store) DeleteSubscription(ctx context.Context, owner, id string) error {

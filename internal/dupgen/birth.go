@@ -212,18 +212,10 @@ func (b *birth) dobOK(dob, today time.Time) bool {
 		(b.father.dob.IsZero() || yearsBetween(b.father.dob, dob) >= 12)
 }
 
-func (b *birth) shiftDate(days int, today time.Time) bool {
-	d := addDays(b.dob, days)
-	if !b.dobOK(d, today) {
-		return false
-	}
-	b.dob = d
-	return true
-}
+func (b *birth) eventDate() time.Time { return b.dob }
 
-func (b *birth) swapDayMonth(today time.Time) bool {
-	d, ok := swapped(b.dob)
-	if !ok || !b.dobOK(d, today) {
+func (b *birth) setEventDate(d, today time.Time) bool {
+	if !b.dobOK(d, today) {
 		return false
 	}
 	b.dob = d

@@ -307,18 +307,10 @@ func (d *death) dateOK(date, today time.Time) bool {
 	return dateOK(date, today) && (d.estimated || !date.Before(d.deceased.dob))
 }
 
-func (d *death) shiftDate(days int, today time.Time) bool {
-	date := addDays(d.date, days)
-	if !d.dateOK(date, today) {
-		return false
-	}
-	d.date = date
-	return true
-}
+func (d *death) eventDate() time.Time { return d.date }
 
-func (d *death) swapDayMonth(today time.Time) bool {
-	date, ok := swapped(d.date)
-	if !ok || !d.dateOK(date, today) {
+func (d *death) setEventDate(date, today time.Time) bool {
+	if !d.dateOK(date, today) {
 		return false
 	}
 	d.date = date

@@ -385,10 +385,10 @@ type decl interface {
 	ruleNames() []*name
 	allNames() []*name
 	culture() *culture
-	// shiftDate moves the date of the event by days, swapDayMonth swaps its day and month;
-	// false when the form would refuse the date.
-	shiftDate(days int, today time.Time) bool
-	swapDayMonth(today time.Time) bool
+	// eventDate is the date of the event; setEventDate changes it, or gives false when the
+	// form would refuse the date.
+	eventDate() time.Time
+	setEventDate(d, today time.Time) bool
 	// leaveOut leaves optional answers out, and says which; nil when there are none.
 	leaveOut(r *rand.Rand) []string
 	// data is the declaration as the runtime stores it, on today.
@@ -419,6 +419,18 @@ func build(event string, seed uint64, id int, today time.Time, c *culture, g, ba
 
 // dateOK tells whether a date is one the form takes: not after today.
 func dateOK(d, today time.Time) bool { return !d.After(today) }
+
+// shiftDate moves the date of d's event by days; false when the form would refuse it.
+func shiftDate(d decl, days int, today time.Time) bool {
+	return d.setEventDate(addDays(d.eventDate(), days), today)
+}
+
+// swapDayMonth swaps the day and month of d's event; false when they cannot be swapped, or
+// the form would refuse the date.
+func swapDayMonth(d decl, today time.Time) bool {
+	date, ok := swapped(d.eventDate())
+	return ok && d.setEventDate(date, today)
+}
 
 // swapped is a date with its day and month exchanged, when both are months and differ.
 func swapped(d time.Time) (time.Time, bool) {

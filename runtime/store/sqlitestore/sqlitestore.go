@@ -691,6 +691,13 @@ func nullTime(t time.Time) any {
 }
 
 func (s *Store) CreateRecord(ctx context.Context, r *store.Record) error {
+	return s.writeRecord(ctx, r, func(ctx context.Context, tx *sql.Tx, ix index) error { return s.create(tx, r, ix) })
+}
+
+// writeRecord runs write, CreateRecord's or UpdateRecord's, in one transaction with the
+// outbox's messages and the audit entry the caller's context asks for: all are written, or
+// none. write is given the transaction's context and indexOf(r).
+func (s *Store) writeRecord(ctx context.Context, r *store.Record, write func(ctx context.Context, tx *sql.Tx, ix index) error) error {
 	ix, err := indexOf(r)
 	if err != nil {
 		return err
@@ -698,7 +705,7 @@ func (s *Store) CreateRecord(ctx context.Context, r *store.Record) error {
 	ae := store.AuditOf(ctx, r, "")
 	actx := ctx // the caller's, carrying the outbox's messages; the write runs with the committer's
 	return s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		if err := s.create(tx, r, ix); err != nil {
+		if err := write(ctx, tx, ix); err != nil {
 			return err
 		}
 		if err := s.recordOutbox(ctx, tx, actx, r); err != nil {
@@ -829,21 +836,7 @@ func (s *Store) insertEntry(tx *sql.Tx, id string, e store.Entry) error {
 }
 
 func (s *Store) UpdateRecord(ctx context.Context, r *store.Record, e store.Entry) error {
-	ix, err := indexOf(r)
-	if err != nil {
-		return err
-	}
-	ae := store.AuditOf(ctx, r, "")
-	actx := ctx // the caller's, carrying the outbox's messages; the write runs with the committer's
-	return s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		if err := s.update(ctx, tx, r, e, ix); err != nil {
-			return err
-		}
-		if err := s.recordOutbox(ctx, tx, actx, r); err != nil {
-			return err
-		}
-		return s.recordAudit(ctx, tx, ae)
-	})
+	return s.writeRecord(ctx, r, func(ctx context.Context, tx *sql.Tx, ix index) error { return s.update(ctx, tx, r, e, ix) })
 }
 
 // update is UpdateRecord's write, in a transaction; ix is indexOf(r). The record's version

@@ -662,13 +662,23 @@ func (p *page) textBox(b []byte, e *element, name, text string) ([]byte, error) 
 	if err != nil {
 		return b, err
 	}
+	return layOut(p, b, e, func(maxW float64) [][]placed { return wrap(ps, maxW) }, width, p.show), nil
+}
+
+// layOut writes a text box's lines, whether of placed glyphs (textBox) or shaped ones
+// (shapedBox): wrapAt breaks the text into lines no wider than W (given in ems), at smaller
+// sizes until they fit H when the box shrinks (to half its size at the most); each line is
+// aligned by widthOf (in ems) and drawn by show. One function for both, so that a box is laid
+// out alike whether or not its text needed shaping.
+func layOut[L any](p *page, b []byte, e *element, wrapAt func(maxW float64) []L, widthOf func(L) float64,
+	show func(b []byte, line L, x, baseline, size float64) []byte) []byte {
 	size := e.Size
 	maxW := e.W * mm
-	lines := wrap(ps, maxW/size)
+	lines := wrapAt(maxW / size)
 	if e.Shrink {
 		for float64(len(lines))*size*e.LineHeight > e.H*mm && size > e.Size/2 {
 			size = max(size*0.95, e.Size/2)
-			lines = wrap(ps, maxW/size)
+			lines = wrapAt(maxW / size)
 		}
 	}
 	f := e.family.regular.font
@@ -682,10 +692,9 @@ func (p *page) textBox(b []byte, e *element, name, text string) ([]byte, error) 
 	}
 	for i, line := range lines {
 		baseline := top - float64(i)*lh - (lh-(asc-desc)*size)/2 - asc*size
-		lw := width(line) * size
-		b = p.show(b, line, e.X*mm+p.r.indent(e.Align, maxW, lw), baseline, size)
+		b = show(b, line, e.X*mm+p.r.indent(e.Align, maxW, widthOf(line)*size), baseline, size)
 	}
-	return append(b, "ET\n"...), nil
+	return append(b, "ET\n"...)
 }
 
 // show writes a line of glyphs from x on the baseline, a run for each face.

@@ -754,11 +754,21 @@ func (p *page) watermark(b []byte, e *element, name, text string) ([]byte, error
 	if err != nil {
 		return b, err
 	}
-	r := p.r
 	w := width(ps)
 	if w == 0 {
 		return b, nil
 	}
+	return p.placeWatermark(b, e, w, func(b []byte, x, baseline, size float64) []byte {
+		return p.show(b, ps, x, baseline, size)
+	}), nil
+}
+
+// placeWatermark writes a watermark, one line w ems wide, whether of placed glyphs
+// (watermark) or shaped ones (shapedWatermark): centred on the page and turned by its angle,
+// at its size or, without one, filling 80% of the diagonal; show draws the line from x on
+// the baseline. One function for both, as layOut is for text boxes.
+func (p *page) placeWatermark(b []byte, e *element, w float64, show func(b []byte, x, baseline, size float64) []byte) []byte {
+	r := p.r
 	size := e.Size
 	if size == 0 { // fill 80% of the diagonal
 		size = 0.8 * math.Hypot(r.pageW, r.pageH) / w
@@ -775,8 +785,8 @@ func (p *page) watermark(b []byte, e *element, name, text string) ([]byte, error
 	if e.Bold {
 		b = appendNums(b, "RG", e.color[0], e.color[1], e.color[2])
 	}
-	b = p.show(b, ps, -w*size/2, -capH/2, size)
-	return append(b, "ET Q\n"...), nil
+	b = show(b, -w*size/2, -capH/2, size)
+	return append(b, "ET Q\n"...)
 }
 
 // finish writes what the pages use — fonts subset to the glyphs printed, images, transparency

@@ -378,26 +378,9 @@ func (p *page) shapedWatermark(b []byte, e *element, name, text string) ([]byte,
 	if len(lines) == 0 || lines[0].width == 0 {
 		return b, nil
 	}
-	line := lines[0]
-	r := p.r
-	size := e.Size
-	if size == 0 { // fill 80% of the diagonal
-		size = 0.8 * math.Hypot(r.pageW, r.pageH) / line.width
-	}
-	f := e.family.regular.font
-	capH := float64(f.capHeight) / f.unitsPerEm * size
-	a := e.Angle * math.Pi / 180
-	cos, sin := math.Cos(a), math.Sin(a)
-	p.opacities[e.opacity] = true
-	b = fmt.Appendf(b, "q /GS%d gs\n", e.opacity)
-	b = appendNums(b, "cm", cos, sin, -sin, cos, r.pageW/2, r.pageH/2)
-	b = append(b, "BT\n"...)
-	b = appendNums(b, "rg", e.color[0], e.color[1], e.color[2])
-	if e.Bold {
-		b = appendNums(b, "RG", e.color[0], e.color[1], e.color[2])
-	}
-	b = p.showShaped(b, line, -line.width*size/2, -capH/2, size)
-	return append(b, "ET Q\n"...), nil
+	return p.placeWatermark(b, e, lines[0].width, func(b []byte, x, baseline, size float64) []byte {
+		return p.showShaped(b, lines[0], x, baseline, size)
+	}), nil
 }
 
 // showShaped writes a shaped line from x on the baseline: a run of glyphs for each face, each

@@ -839,13 +839,10 @@ func (s *Store) UpdateRecord(ctx context.Context, r *store.Record, e store.Entry
 	return s.writeRecord(ctx, r, func(ctx context.Context, tx *sql.Tx, ix index) error { return s.update(ctx, tx, r, e, ix) })
 }
 
-// update is UpdateRecord's write, in a transaction; ix is indexOf(r). The record's version
-// is checked, and its keys and cells read, in the transaction, before it is written: they say
-// which rows of record_keys to replace and which counts to move.
-func (s *Store) update(ctx context.Context, tx *sql.Tx, r *store.Record, e store.Entry, ix index) error {
-	var seq, version int64
-	var was, wasStats string
-	err := tx.QueryRowContext(ctx, `SELECT seq, version, keys, stats FROM records WHERE id = ?`, r.ID).Scan(&seq, &version, &was, &wasStats)
+// basedOn checks that r, a record's next version, is based on the version the store holds
+// (version, read with err): ErrConflict when another write came first, ErrNotFound when there
+// is no such record.
+func basedOn(r *store.Record, version int64, err error) error {
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return store.ErrNotFound
@@ -853,6 +850,19 @@ func (s *Store) update(ctx context.Context, tx *sql.Tx, r *store.Record, e store
 		return err
 	case version != r.Version-1:
 		return store.ErrConflict
+	}
+	return nil
+}
+
+// update is UpdateRecord's write, in a transaction; ix is indexOf(r). The record's version
+// is checked, and its keys and cells read, in the transaction, before it is written: they say
+// which rows of record_keys to replace and which counts to move.
+func (s *Store) update(ctx context.Context, tx *sql.Tx, r *store.Record, e store.Entry, ix index) error {
+	var seq, version int64
+	var was, wasStats string
+	err := tx.QueryRowContext(ctx, `SELECT seq, version, keys, stats FROM records WHERE id = ?`, r.ID).Scan(&seq, &version, &was, &wasStats)
+	if err := basedOn(r, version, err); err != nil {
+		return err
 	}
 	_, err = tx.ExecContext(ctx, `UPDATE records SET event=?, bundle=?, status=?, flags=?, office=?, areas=?,
 		number=?, title=?, names=?, event_date=?, documents=?, keys=?, stats=?, registered=?, version=?, updated=?, data=? WHERE seq=?`,
@@ -941,13 +951,8 @@ func (s *Store) NumberRecord(ctx context.Context, r *store.Record, e store.Entry
 	err = s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var version int64
 		err := tx.QueryRowContext(ctx, `SELECT version FROM records WHERE id = ?`, r.ID).Scan(&version)
-		switch {
-		case errors.Is(err, sql.ErrNoRows):
-			return store.ErrNotFound
-		case err != nil:
+		if err := basedOn(r, version, err); err != nil {
 			return err
-		case version != r.Version-1:
-			return store.ErrConflict
 		}
 		for range maxTaken {
 			var seq int64

@@ -120,7 +120,10 @@ func (c *Catalog) Format(lang, key string, args map[string]any) string {
 	return c.format(lang, key, args)
 }
 
-func (c *Catalog) format(lang, key string, args map[string]any) string {
+// find is the text of key in lang, else in the first language of the fallback that has it,
+// and the language it is in: a text taken from another language is formatted by that
+// language's rules (its plural categories), not lang's.
+func (c *Catalog) find(lang, key string) (text, in string, ok bool) {
 	t, ok := c.texts[lang][key]
 	for _, l := range c.fallback {
 		if ok {
@@ -129,6 +132,11 @@ func (c *Catalog) format(lang, key string, args map[string]any) string {
 		t, ok = c.texts[l][key]
 		lang = l
 	}
+	return t, lang, ok
+}
+
+func (c *Catalog) format(lang, key string, args map[string]any) string {
+	t, lang, ok := c.find(lang, key)
 	if !ok {
 		return key
 	}
@@ -146,14 +154,7 @@ func (c *Catalog) format(lang, key string, args map[string]any) string {
 // left as {arg}, to be replaced once the script knows the number and picks the category with
 // Intl.PluralRules. Nil when the text has no plural of arg.
 func (c *Catalog) PluralForms(lang, key, arg string) map[string]string {
-	_, ok := c.texts[lang][key]
-	for _, l := range c.fallback {
-		if ok {
-			break
-		}
-		_, ok = c.texts[l][key]
-		lang = l
-	}
+	_, lang, ok := c.find(lang, key)
 	m := c.parsed[lang][key]
 	if !ok || m == nil {
 		return nil
@@ -177,14 +178,7 @@ func (c *Catalog) PluralForms(lang, key, arg string) map[string]string {
 // PluralArg is the argument of the first plural of key's text in lang (as Text finds the
 // text, falling back), "" when it has none: the number a script picks the key's PluralForms by.
 func (c *Catalog) PluralArg(lang, key string) string {
-	_, ok := c.texts[lang][key]
-	for _, l := range c.fallback {
-		if ok {
-			break
-		}
-		_, ok = c.texts[l][key]
-		lang = l
-	}
+	_, lang, ok := c.find(lang, key)
 	if m := c.parsed[lang][key]; ok && m != nil {
 		for _, pl := range m.Plurals() {
 			if !pl.Ordinal {

@@ -662,13 +662,23 @@ func (p *page) textBox(b []byte, e *element, name, text string) ([]byte, error) 
 	if err != nil {
 		return b, err
 	}
+	return layOut(p, b, e, func(maxW float64) [][]placed { return wrap(ps, maxW) }, width, p.show), nil
+}
+
+// layOut writes a text box's lines, whether of placed glyphs (textBox) or shaped ones
+// (shapedBox): wrapAt breaks the text into lines no wider than W (given in ems), at smaller
+// sizes until they fit H when the box shrinks (to half its size at the most); each line is
+// aligned by widthOf (in ems) and drawn by show. One function for both, so that a box is laid
+// out alike whether or not its text needed shaping.
+func layOut[L any](p *page, b []byte, e *element, wrapAt func(maxW float64) []L, widthOf func(L) float64,
+	show func(b []byte, line L, x, baseline, size float64) []byte) []byte {
 	size := e.Size
 	maxW := e.W * mm
-	lines := wrap(ps, maxW/size)
+	lines := wrapAt(maxW / size)
 	if e.Shrink {
 		for float64(len(lines))*size*e.LineHeight > e.H*mm && size > e.Size/2 {
 			size = max(size*0.95, e.Size/2)
-			lines = wrap(ps, maxW/size)
+			lines = wrapAt(maxW / size)
 		}
 	}
 	f := e.family.regular.font
@@ -682,10 +692,9 @@ func (p *page) textBox(b []byte, e *element, name, text string) ([]byte, error) 
 	}
 	for i, line := range lines {
 		baseline := top - float64(i)*lh - (lh-(asc-desc)*size)/2 - asc*size
-		lw := width(line) * size
-		b = p.show(b, line, e.X*mm+p.r.indent(e.Align, maxW, lw), baseline, size)
+		b = show(b, line, e.X*mm+p.r.indent(e.Align, maxW, widthOf(line)*size), baseline, size)
 	}
-	return append(b, "ET\n"...), nil
+	return append(b, "ET\n"...)
 }
 
 // show writes a line of glyphs from x on the baseline, a run for each face.
@@ -745,11 +754,21 @@ func (p *page) watermark(b []byte, e *element, name, text string) ([]byte, error
 	if err != nil {
 		return b, err
 	}
-	r := p.r
 	w := width(ps)
 	if w == 0 {
 		return b, nil
 	}
+	return p.placeWatermark(b, e, w, func(b []byte, x, baseline, size float64) []byte {
+		return p.show(b, ps, x, baseline, size)
+	}), nil
+}
+
+// placeWatermark writes a watermark, one line w ems wide, whether of placed glyphs
+// (watermark) or shaped ones (shapedWatermark): centred on the page and turned by its angle,
+// at its size or, without one, filling 80% of the diagonal; show draws the line from x on
+// the baseline. One function for both, as layOut is for text boxes.
+func (p *page) placeWatermark(b []byte, e *element, w float64, show func(b []byte, x, baseline, size float64) []byte) []byte {
+	r := p.r
 	size := e.Size
 	if size == 0 { // fill 80% of the diagonal
 		size = 0.8 * math.Hypot(r.pageW, r.pageH) / w
@@ -766,8 +785,8 @@ func (p *page) watermark(b []byte, e *element, name, text string) ([]byte, error
 	if e.Bold {
 		b = appendNums(b, "RG", e.color[0], e.color[1], e.color[2])
 	}
-	b = p.show(b, ps, -w*size/2, -capH/2, size)
-	return append(b, "ET Q\n"...), nil
+	b = show(b, -w*size/2, -capH/2, size)
+	return append(b, "ET Q\n"...)
 }
 
 // finish writes what the pages use — fonts subset to the glyphs printed, images, transparency

@@ -364,30 +364,8 @@ func (p *page) shapedBox(b []byte, e *element, name, text string) ([]byte, error
 	if err != nil {
 		return b, err
 	}
-	size := e.Size
-	maxW := e.W * mm
-	lines := p.shaper.lines(paras, maxW/size)
-	if e.Shrink {
-		for float64(len(lines))*size*e.LineHeight > e.H*mm && size > e.Size/2 {
-			size = max(size*0.95, e.Size/2)
-			lines = p.shaper.lines(paras, maxW/size)
-		}
-	}
-	f := e.family.regular.font
-	lh := size * e.LineHeight
-	asc, desc := float64(f.ascent)/f.unitsPerEm, float64(f.descent)/f.unitsPerEm
-	top := p.r.pageH - e.Y*mm
-	b = append(b, "BT\n"...)
-	b = appendNums(b, "rg", e.color[0], e.color[1], e.color[2])
-	if e.Bold {
-		b = appendNums(b, "RG", e.color[0], e.color[1], e.color[2])
-	}
-	for i, line := range lines {
-		baseline := top - float64(i)*lh - (lh-(asc-desc)*size)/2 - asc*size
-		x := e.X*mm + p.r.indent(e.Align, maxW, line.width*size)
-		b = p.showShaped(b, line, x, baseline, size)
-	}
-	return append(b, "ET\n"...), nil
+	return layOut(p, b, e, func(maxW float64) []shapedLine { return p.shaper.lines(paras, maxW) },
+		func(l shapedLine) float64 { return l.width }, p.showShaped), nil
 }
 
 // shapedWatermark is watermark for text that needs shaping.
@@ -400,26 +378,9 @@ func (p *page) shapedWatermark(b []byte, e *element, name, text string) ([]byte,
 	if len(lines) == 0 || lines[0].width == 0 {
 		return b, nil
 	}
-	line := lines[0]
-	r := p.r
-	size := e.Size
-	if size == 0 { // fill 80% of the diagonal
-		size = 0.8 * math.Hypot(r.pageW, r.pageH) / line.width
-	}
-	f := e.family.regular.font
-	capH := float64(f.capHeight) / f.unitsPerEm * size
-	a := e.Angle * math.Pi / 180
-	cos, sin := math.Cos(a), math.Sin(a)
-	p.opacities[e.opacity] = true
-	b = fmt.Appendf(b, "q /GS%d gs\n", e.opacity)
-	b = appendNums(b, "cm", cos, sin, -sin, cos, r.pageW/2, r.pageH/2)
-	b = append(b, "BT\n"...)
-	b = appendNums(b, "rg", e.color[0], e.color[1], e.color[2])
-	if e.Bold {
-		b = appendNums(b, "RG", e.color[0], e.color[1], e.color[2])
-	}
-	b = p.showShaped(b, line, -line.width*size/2, -capH/2, size)
-	return append(b, "ET Q\n"...), nil
+	return p.placeWatermark(b, e, lines[0].width, func(b []byte, x, baseline, size float64) []byte {
+		return p.showShaped(b, lines[0], x, baseline, size)
+	}), nil
 }
 
 // showShaped writes a shaped line from x on the baseline: a run of glyphs for each face, each

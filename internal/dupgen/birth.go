@@ -2,7 +2,6 @@ package dupgen
 
 import (
 	"math/rand/v2"
-	"slices"
 	"time"
 )
 
@@ -205,30 +204,15 @@ func (b *birth) clone() decl {
 	return &c
 }
 
-// dobOK tells whether the form takes a child's date of birth: not in the future, the mother
-// at least 10 and the father 12 on the day.
-func (b *birth) dobOK(dob, today time.Time) bool {
+// eventDateOK tells whether the form takes a child's date of birth: not in the future, the
+// mother at least 10 and the father 12 on the day.
+func (b *birth) eventDateOK(dob, today time.Time) bool {
 	return dateOK(dob, today) && yearsBetween(b.mother.dob, dob) >= 10 &&
 		(b.father.dob.IsZero() || yearsBetween(b.father.dob, dob) >= 12)
 }
 
-func (b *birth) shiftDate(days int, today time.Time) bool {
-	d := addDays(b.dob, days)
-	if !b.dobOK(d, today) {
-		return false
-	}
-	b.dob = d
-	return true
-}
-
-func (b *birth) swapDayMonth(today time.Time) bool {
-	d, ok := swapped(b.dob)
-	if !ok || !b.dobOK(d, today) {
-		return false
-	}
-	b.dob = d
-	return true
-}
+func (b *birth) eventDate() time.Time     { return b.dob }
+func (b *birth) setEventDate(d time.Time) { b.dob = d }
 
 func (b *birth) leaveOut(r *rand.Rand) []string {
 	var can []string
@@ -250,12 +234,7 @@ func (b *birth) leaveOut(r *rand.Rand) []string {
 	if b.landmark != "" || b.mother.landmark != "" {
 		can = append(can, "addresses")
 	}
-	if len(can) == 0 {
-		return nil
-	}
-	r.Shuffle(len(can), func(i, j int) { can[i], can[j] = can[j], can[i] })
-	can = can[:1+r.IntN(min(3, len(can)))]
-	slices.Sort(can)
+	can = drawSome(r, can)
 	for _, what := range can {
 		switch what {
 		case "mother.nid":

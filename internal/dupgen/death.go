@@ -2,7 +2,6 @@ package dupgen
 
 import (
 	"math/rand/v2"
-	"slices"
 	"time"
 )
 
@@ -303,27 +302,14 @@ func (d *death) clone() decl {
 	return &c
 }
 
-func (d *death) dateOK(date, today time.Time) bool {
+// eventDateOK tells whether the form takes a date of death: not in the future, nor before the
+// deceased's birth when it is known.
+func (d *death) eventDateOK(date, today time.Time) bool {
 	return dateOK(date, today) && (d.estimated || !date.Before(d.deceased.dob))
 }
 
-func (d *death) shiftDate(days int, today time.Time) bool {
-	date := addDays(d.date, days)
-	if !d.dateOK(date, today) {
-		return false
-	}
-	d.date = date
-	return true
-}
-
-func (d *death) swapDayMonth(today time.Time) bool {
-	date, ok := swapped(d.date)
-	if !ok || !d.dateOK(date, today) {
-		return false
-	}
-	d.date = date
-	return true
-}
+func (d *death) eventDate() time.Time        { return d.date }
+func (d *death) setEventDate(date time.Time) { d.date = date }
 
 func (d *death) leaveOut(r *rand.Rand) []string {
 	var can []string
@@ -342,12 +328,7 @@ func (d *death) leaveOut(r *rand.Rand) []string {
 	if d.code != "" {
 		can = append(can, "cause.underlyingCode")
 	}
-	if len(can) == 0 {
-		return nil
-	}
-	r.Shuffle(len(can), func(i, j int) { can[i], can[j] = can[j], can[i] })
-	can = can[:1+r.IntN(min(3, len(can)))]
-	slices.Sort(can)
+	can = drawSome(r, can)
 	for _, what := range can {
 		switch what {
 		case "deceased.dob":

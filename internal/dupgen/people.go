@@ -385,10 +385,11 @@ type decl interface {
 	ruleNames() []*name
 	allNames() []*name
 	culture() *culture
-	// shiftDate moves the date of the event by days, swapDayMonth swaps its day and month;
-	// false when the form would refuse the date.
-	shiftDate(days int, today time.Time) bool
-	swapDayMonth(today time.Time) bool
+	// eventDate is the date of the event; eventDateOK tells whether the form takes another
+	// date for it, on today; setEventDate changes it, unchecked (see moveDate).
+	eventDate() time.Time
+	eventDateOK(d, today time.Time) bool
+	setEventDate(d time.Time)
 	// leaveOut leaves optional answers out, and says which; nil when there are none.
 	leaveOut(r *rand.Rand) []string
 	// data is the declaration as the runtime stores it, on today.
@@ -419,6 +420,40 @@ func build(event string, seed uint64, id int, today time.Time, c *culture, g, ba
 
 // dateOK tells whether a date is one the form takes: not after today.
 func dateOK(d, today time.Time) bool { return !d.After(today) }
+
+// shiftDate moves the date of d's event by days; false when the form would refuse it.
+func shiftDate(d decl, days int, today time.Time) bool {
+	return moveDate(d, addDays(d.eventDate(), days), today)
+}
+
+// swapDayMonth swaps the day and month of d's event; false when they cannot be swapped, or
+// the form would refuse the date.
+func swapDayMonth(d decl, today time.Time) bool {
+	date, ok := swapped(d.eventDate())
+	return ok && moveDate(d, date, today)
+}
+
+// drawSome draws 1 to 3 of can (all when it has fewer), for leaveOut, sorted so that the
+// answers left out are named alike however they were drawn; nil when can is empty.
+func drawSome(r *rand.Rand, can []string) []string {
+	if len(can) == 0 {
+		return nil
+	}
+	r.Shuffle(len(can), func(i, j int) { can[i], can[j] = can[j], can[i] })
+	can = can[:1+r.IntN(min(3, len(can)))]
+	slices.Sort(can)
+	return can
+}
+
+// moveDate sets the date of d's event to date when the form takes it: a variation is of a
+// declaration the form accepts.
+func moveDate(d decl, date, today time.Time) bool {
+	if !d.eventDateOK(date, today) {
+		return false
+	}
+	d.setEventDate(date)
+	return true
+}
 
 // swapped is a date with its day and month exchanged, when both are months and differ.
 func swapped(d time.Time) (time.Time, bool) {

@@ -43,7 +43,7 @@ var variations = []variation{
 	{"other-script", groupSpelling, otherScript},
 	{"transliteration", groupSpelling, transliterate},
 	{"date-days", groupDate, dateDays},
-	{"day-month-swapped", groupDate, func(d decl, _ *rand.Rand, today time.Time) bool { return d.swapDayMonth(today) }},
+	{"day-month-swapped", groupDate, func(d decl, _ *rand.Rand, today time.Time) bool { return swapDayMonth(d, today) }},
 	{"missing-answers", groupMissing, func(d decl, r *rand.Rand, _ time.Time) bool { return d.leaveOut(r) != nil }},
 }
 
@@ -389,5 +389,5 @@ func dateDays(d decl, r *rand.Rand, today time.Time) bool {
 	if r.IntN(2) == 0 {
 		n = -n
 	}
-	return d.shiftDate(n, today) || d.shiftDate(-n, today)
+	return shiftDate(d, n, today) || shiftDate(d, -n, today)
 }

@@ -282,6 +282,26 @@ type userInfo struct {
 	Office   string `json:"office"`
 }
 
+// decodeLogin reads the body of a step of a login (login, loginCode) into v, or answers a
+// refusal and gives false. Read before anyone is known, a login takes JSON only, from no other
+// site (the pages' Origin rule), and a small body: otherwise a page elsewhere could log a
+// visitor in as the attacker (login CSRF), or anyone could make the server read without end.
+func (s *Server) decodeLogin(w http.ResponseWriter, r *http.Request, v any) bool {
+	if !auth.SameOrigin(r) {
+		writeError(w, http.StatusForbidden, "", "cross-site", "a login from another site is refused")
+		return false
+	}
+	if !isJSON(r) {
+		writeError(w, http.StatusUnsupportedMediaType, "", "unsupported-media-type", "a login is JSON: Content-Type: application/json")
+		return false
+	}
+	if err := decodeAtMost(w, r, v, MaxLoginBody); err != nil {
+		s.fail(w, r, err)
+		return false
+	}
+	return true
+}
+
 // isJSON tells whether a request's body says it is JSON. A page of another site can make a
 // browser send a form (urlencoded, multipart or text/plain) anywhere without asking, but not
 // JSON: that takes a CORS preflight, which this server never grants.
@@ -290,21 +310,11 @@ func isJSON(r *http.Request) bool {
 	return err == nil && mt == "application/json"
 }
 
-// login opens a session. Read before anyone is known, it takes JSON only, from no other site
-// (the pages' Origin rule), and a small body: otherwise a page elsewhere could log a visitor in
-// as the attacker (login CSRF), or anyone could make the server read without end.
+// login opens a session, or answers a challenge when the user has a second factor. Its body
+// is guarded as decodeLogin says.
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
-	if !auth.SameOrigin(r) {
-		writeError(w, http.StatusForbidden, "", "cross-site", "a login from another site is refused")
-		return
-	}
-	if !isJSON(r) {
-		writeError(w, http.StatusUnsupportedMediaType, "", "unsupported-media-type", "a login is JSON: Content-Type: application/json")
-		return
-	}
 	var req loginRequest
-	if err := decodeAtMost(w, r, &req, MaxLoginBody); err != nil {
-		s.fail(w, r, err)
+	if !s.decodeLogin(w, r, &req) {
 		return
 	}
 	token, sess, err := s.Auth.Login(r.Context(), req.Username, req.Password, s.Auth.ClientAddr(r))

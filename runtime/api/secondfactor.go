@@ -51,22 +51,13 @@ func loginChallenge(w http.ResponseWriter, challenge string, expires time.Time) 
 }
 
 // loginCode is a login's second step: the challenge and a code of the app, or a recovery
-// code. Like login, JSON only and from no other site.
+// code. Like login, JSON only and from no other site (decodeLogin).
 func (s *Server) loginCode(w http.ResponseWriter, r *http.Request) {
-	if !auth.SameOrigin(r) {
-		writeError(w, http.StatusForbidden, "", "cross-site", "a login from another site is refused")
-		return
-	}
-	if !isJSON(r) {
-		writeError(w, http.StatusUnsupportedMediaType, "", "unsupported-media-type", "a login is JSON: Content-Type: application/json")
-		return
-	}
 	var req struct {
 		Challenge string `json:"challenge"`
 		Code      string `json:"code"`
 	}
-	if err := decodeAtMost(w, r, &req, MaxLoginBody); err != nil {
-		s.fail(w, r, err)
+	if !s.decodeLogin(w, r, &req) {
 		return
 	}
 	token, sess, err := s.Auth.CompleteLogin(r.Context(), req.Challenge, req.Code, s.Auth.ClientAddr(r))

@@ -271,6 +271,16 @@ func (a *Authenticator) StartEnrolment(ctx context.Context, user string) (*Enrol
 // PendingEnrolment is the enrolment of user begun and not confirmed: ErrNotEnrolled when
 // there is none, ErrEnrolled when it is confirmed (its secret is never shown again).
 func (a *Authenticator) PendingEnrolment(ctx context.Context, user string) (*Enrolment, error) {
+	f, err := a.pendingFactor(ctx, user)
+	if err != nil {
+		return nil, err
+	}
+	return &Enrolment{Secret: f.Secret, URL: totpURL(a.issuer(), user, f.Secret)}, nil
+}
+
+// pendingFactor is user's second factor while its enrolment waits to be confirmed:
+// ErrNotEnrolled when none is begun, ErrEnrolled when it is confirmed already.
+func (a *Authenticator) pendingFactor(ctx context.Context, user string) (*store.SecondFactor, error) {
 	f, err := a.Store.SecondFactor(ctx, user)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
@@ -280,7 +290,7 @@ func (a *Authenticator) PendingEnrolment(ctx context.Context, user string) (*Enr
 	case f.Enrolled:
 		return nil, ErrEnrolled
 	}
-	return &Enrolment{Secret: f.Secret, URL: totpURL(a.issuer(), user, f.Secret)}, nil
+	return f, nil
 }
 
 // totpURL is the otpauth:// URL of a secret, as authenticator apps read it from a QR code
@@ -297,14 +307,9 @@ func totpURL(issuer, user, secret string) string {
 // hashes kept. ErrBadCode when the code is wrong, ErrNotEnrolled when no enrolment is under
 // way, ErrEnrolled when it is done already.
 func (a *Authenticator) ConfirmEnrolment(ctx context.Context, user, code string) ([]string, error) {
-	f, err := a.Store.SecondFactor(ctx, user)
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		return nil, ErrNotEnrolled
-	case err != nil:
-		return nil, fmt.Errorf("auth: reading the second factor of %q: %w", user, err)
-	case f.Enrolled:
-		return nil, ErrEnrolled
+	f, err := a.pendingFactor(ctx, user)
+	if err != nil {
+		return nil, err
 	}
 	s, ok := matchTOTP(f.Secret, code, a.now())
 	if !ok {

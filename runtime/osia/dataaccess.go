@@ -29,16 +29,10 @@ func (s *Service) ReadPersonAttributes(w http.ResponseWriter, r *http.Request, a
 		writeError(w, http.StatusBadRequest, CodeInvalidParameter, fmt.Sprintf("give from 1 to %d attributeNames", maxNames))
 		return
 	}
-	if len(s.served(actor)) == 0 {
-		w.WriteHeader(http.StatusForbidden)
+	ev, values, ok := s.personAttributes(w, r, actor)
+	if !ok {
 		return
 	}
-	rec, ev, m, err := s.person(r.Context(), actor, r.PathValue("uin"))
-	if err != nil {
-		s.fail(w, err)
-		return
-	}
-	values := s.attributes(m, ev, rec)
 	out := map[string]any{}
 	for _, name := range names {
 		if v, ok := values[name]; ok {
@@ -68,23 +62,15 @@ func (s *Service) MatchPersonAttributes(w http.ResponseWriter, r *http.Request, 
 		return
 	}
 	for name, v := range sent {
-		switch v.(type) {
-		case string, float64, bool:
-		default:
+		if !scalar(v) {
 			writeError(w, http.StatusBadRequest, CodeInvalidParameter, "attribute "+name+" is not a string, number or boolean")
 			return
 		}
 	}
-	if len(s.served(actor)) == 0 {
-		w.WriteHeader(http.StatusForbidden)
+	_, values, ok := s.personAttributes(w, r, actor)
+	if !ok {
 		return
 	}
-	rec, ev, m, err := s.person(r.Context(), actor, r.PathValue("uin"))
-	if err != nil {
-		s.fail(w, err)
-		return
-	}
-	values := s.attributes(m, ev, rec)
 	out := []MatchingError{}
 	for _, name := range slices.Sorted(maps.Keys(sent)) {
 		have, ok := values[name]
@@ -120,23 +106,15 @@ func (s *Service) VerifyPersonAttributes(w http.ResponseWriter, r *http.Request,
 			writeError(w, http.StatusBadRequest, CodeInvalidParameter, "operator "+e.Operator+" is not one of <, >, =, >=, <=")
 			return
 		}
-		switch e.Value.(type) {
-		case string, float64, bool:
-		default:
+		if !scalar(e.Value) {
 			writeError(w, http.StatusBadRequest, CodeInvalidParameter, "the value of "+e.AttributeName+" is not a string, number or boolean")
 			return
 		}
 	}
-	if len(s.served(actor)) == 0 {
-		w.WriteHeader(http.StatusForbidden)
+	ev, values, ok := s.personAttributes(w, r, actor)
+	if !ok {
 		return
 	}
-	rec, ev, m, err := s.person(r.Context(), actor, r.PathValue("uin"))
-	if err != nil {
-		s.fail(w, err)
-		return
-	}
-	values := s.attributes(m, ev, rec)
 	holds := true
 	for _, e := range exprs {
 		if _, known := ev.OSIA.Attributes[e.AttributeName]; !known {
@@ -163,6 +141,33 @@ func (s *Service) VerifyPersonAttributes(w http.ResponseWriter, r *http.Request,
 		}
 	}
 	writeJSON(w, http.StatusOK, holds)
+}
+
+// personAttributes is the step every request of the data access API begins with: the person
+// the request names (the uin of its path), read for the actor, and their attributes. When
+// there is none to read it answers the request itself (403 to an actor served no event, 404
+// when there is no such person...) and gives ok false.
+func (s *Service) personAttributes(w http.ResponseWriter, r *http.Request, actor *records.Actor) (ev *records.Event, values map[string]any, ok bool) {
+	if len(s.served(actor)) == 0 {
+		w.WriteHeader(http.StatusForbidden)
+		return nil, nil, false
+	}
+	rec, ev, m, err := s.person(r.Context(), actor, r.PathValue("uin"))
+	if err != nil {
+		s.fail(w, err)
+		return nil, nil, false
+	}
+	return ev, s.attributes(m, ev, rec), true
+}
+
+// scalar tells whether a value sent to be matched or verified is of a kind compare takes:
+// text, a number or a boolean (JSON's null, arrays and objects are refused).
+func scalar(v any) bool {
+	switch v.(type) {
+	case string, float64, bool:
+		return true
+	}
+	return false
 }
 
 // compare orders the register's value a and a sent value b: -1, 0, 1, or 2 when they are of

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"time"
@@ -69,15 +68,5 @@ func (s *Sender) Send(ctx context.Context, m *store.OutboxMessage) error {
 	if client == nil {
 		client = senderClient
 	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	snippet, _ := io.ReadAll(io.LimitReader(resp.Body, 200))
-	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return outbox.Refusal("osia: "+n.Address, resp.StatusCode, resp.Status, string(snippet))
-	}
-	return nil
+	return outbox.Deliver(client, req, "osia: "+n.Address)
 }

@@ -3,10 +3,7 @@ package outbox
 import (
 	"context"
 	"errors"
-	"fmt"
-	"net/http"
 	"net/url"
-	"strings"
 	"sync"
 	"time"
 
@@ -168,30 +165,6 @@ func (d *Dispatcher) held() bool {
 	d.brk.mu.Lock()
 	defer d.brk.mu.Unlock()
 	return d.brk.pending > 0
-}
-
-// Rejected is a receiver's answer that refuses one message — a 4xx other than 408 (it timed
-// out) and 429 (too many): the receiver is up and the message failed. Transports return it so
-// that a message a receiver will never take (a poison message) fails and is parked in its turn
-// without holding the receiver's other messages back.
-type Rejected struct {
-	Receiver string
-	Status   string // "400 Bad Request"
-	Body     string // the start of the answer
-}
-
-func (r *Rejected) Error() string {
-	return strings.TrimSpace(fmt.Sprintf("%s answered %s: %s", r.Receiver, r.Status, r.Body))
-}
-
-// Refusal is the error of a receiver's answer other than 2xx: a *Rejected when the answer
-// refuses the message (see Rejected), else an error that opens the receiver's breaker.
-func Refusal(receiver string, code int, status, body string) error {
-	r := &Rejected{Receiver: receiver, Status: status, Body: strings.TrimSpace(body)}
-	if code >= 400 && code < 500 && code != http.StatusRequestTimeout && code != http.StatusTooManyRequests {
-		return r
-	}
-	return errors.New(r.Error())
 }
 
 // settle tells m's receiver's breaker how m's try went (err nil: delivered), and returns

@@ -6,7 +6,6 @@ import (
 	"crypto/tls"
 	"encoding/json"
 	"fmt"
-	"io"
 	"mime"
 	"mime/quotedprintable"
 	"net"
@@ -189,15 +188,5 @@ func (g *SMSGateway) Send(ctx context.Context, msg *store.OutboxMessage) error {
 	if client == nil {
 		client = defaultClient
 	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	snippet, _ := io.ReadAll(io.LimitReader(resp.Body, 200))
-	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-	if resp.StatusCode/100 != 2 {
-		return Refusal("the SMS gateway", resp.StatusCode, resp.Status, string(snippet))
-	}
-	return nil
+	return Deliver(client, req, "the SMS gateway")
 }

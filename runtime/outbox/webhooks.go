@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -131,17 +130,7 @@ func (w *Webhooks) Send(ctx context.Context, m *store.OutboxMessage) error {
 	if client == nil {
 		client = defaultClient
 	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	snippet, _ := io.ReadAll(io.LimitReader(resp.Body, 200))
-	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-	if resp.StatusCode/100 != 2 {
-		return Refusal(sub.URL, resp.StatusCode, resp.Status, string(snippet))
-	}
-	return nil
+	return Deliver(client, req, sub.URL)
 }
 
 // defaultClient follows no redirect: a subscriber answers where it was registered.

@@ -134,24 +134,16 @@ func (s *Server) editChanged(rq *request, cur *store.Record, action string, vers
 	before := s.newForm(rq.lang, ev, opened, rctx)
 	kept := maps.Clone(now)
 	var mine []string
-	for _, p := range ev.Pages {
-		for _, fl := range p.Fields {
-			if fl.Type == "heading" || fl.Type == "paragraph" {
-				continue
-			}
-			if st, ok := before.state[fl.ID]; ok && !st.Enabled {
-				continue
-			}
-			_, typed := f.raw[fl.ID]
-			if !typed && sameAnswer(f.data[fl.ID], opened[fl.ID]) {
-				continue
-			}
-			mine = append(mine, fl.ID)
-			if v, ok := f.data[fl.ID]; ok {
-				kept[fl.ID] = v
-			} else {
-				delete(kept, fl.ID)
-			}
+	for _, id := range before.postable() {
+		_, typed := f.raw[id]
+		if !typed && sameAnswer(f.data[id], opened[id]) {
+			continue
+		}
+		mine = append(mine, id)
+		if v, ok := f.data[id]; ok {
+			kept[id] = v
+		} else {
+			delete(kept, id)
 		}
 	}
 	changed := &changedView{Entries: s.changedSince(rq, cur, version)}

@@ -142,19 +142,11 @@ func (s *Server) edit(rq *request) {
 	// the form shows disabled to this user is not sent (its input posts nothing), and keeps
 	// its value.
 	changed := map[string]any{}
-	for _, p := range ev.Pages {
-		for _, fl := range p.Fields {
-			if fl.Type == "heading" || fl.Type == "paragraph" {
-				continue
-			}
-			if st, ok := before.state[fl.ID]; ok && !st.Enabled {
-				continue
-			}
-			was, _ := json.Marshal(old[fl.ID])
-			now, _ := json.Marshal(f.data[fl.ID])
-			if !bytes.Equal(was, now) {
-				changed[fl.ID] = f.data[fl.ID] // nil: taken away
-			}
+	for _, id := range before.postable() {
+		was, _ := json.Marshal(old[id])
+		now, _ := json.Marshal(f.data[id])
+		if !bytes.Equal(was, now) {
+			changed[id] = f.data[id] // nil: taken away
 		}
 	}
 	req := records.ActionRequest{Action: a.ID, Version: version, Comment: comment}

@@ -173,6 +173,25 @@ type optionView struct {
 	Checked      bool
 }
 
+// postable are the ids of the fields the user may change through the form as it was shown:
+// those that take an answer and that it did not show disabled (a disabled input posts
+// nothing, so its field keeps its value), in the order of the pages.
+func (f *form) postable() []string {
+	var out []string
+	for _, p := range f.ev.Pages {
+		for _, fl := range p.Fields {
+			if fl.Type == "heading" || fl.Type == "paragraph" {
+				continue
+			}
+			if st, ok := f.state[fl.ID]; ok && !st.Enabled {
+				continue
+			}
+			out = append(out, fl.ID)
+		}
+	}
+	return out
+}
+
 type partView struct{ Name, Label, Value string }
 
 // answered is the pages with the fields that have an answer, for the record page.

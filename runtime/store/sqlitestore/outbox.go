@@ -168,20 +168,20 @@ func (s *Store) Enqueue(ctx context.Context, now time.Time, msgs []store.OutboxM
 	return s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error { return s.enqueue(ctx, tx, c) })
 }
 
-func scanOutbox(sc scanner) (store.OutboxMessage, error) {
+func scanOutbox(sc scanner) (*store.OutboxMessage, error) {
 	var m store.OutboxMessage
 	var created, next, lease, tried, parkedAt int64
 	var parked int
 	var payload []byte
 	if err := sc.Scan(&m.ID, &m.Key, &m.Kind, &m.Target, &m.Order, &m.Seq, &created, &m.Attempts, &next, &lease,
 		&m.LeasedBy, &m.LastError, &tried, &parked, &parkedAt, &payload); err != nil {
-		return m, err
+		return nil, err
 	}
 	m.Created, m.NextAt = fromMillis(created), fromMillis(next)
 	m.LeaseUntil, m.LastTry, m.ParkedAt = orZero(lease), orZero(tried), orZero(parkedAt)
 	m.Parked = parked != 0
 	m.Payload = payload
-	return m, nil
+	return &m, nil
 }
 
 // Lease chooses and leases in one write of the writer: writes take turns (one connection in
@@ -218,7 +218,7 @@ func (s *Store) Lease(ctx context.Context, n int, now time.Time, ttl time.Durati
 			if err != nil {
 				return err
 			}
-			out = append(out, m)
+			out = append(out, *m)
 		}
 		return nil
 	})
@@ -241,20 +241,6 @@ func (s *Store) OutboxDone(ctx context.Context, id string) error {
 		_, err = s.stmt(tx, nextHead).ExecContext(ctx, ord)
 		return err
 	})
-}
-
-func outboxAffected(res sql.Result, err error) error {
-	if err != nil {
-		return err
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return err
-	}
-	if n == 0 {
-		return store.ErrNotFound
-	}
-	return nil
 }
 
 // orZero is a time kept in Unix milliseconds, 0 standing for none.
@@ -309,26 +295,14 @@ func (s *Store) Parked(ctx context.Context, limit int) ([]store.OutboxMessage, e
 		limit = store.MaxOutboxLease
 	}
 	rows, err := s.r.QueryContext(ctx, parkedOutbox, limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []store.OutboxMessage
-	for rows.Next() {
-		m, err := scanOutbox(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, m)
-	}
-	return out, rows.Err()
+	return scanAll(rows, err, scanOutbox)
 }
 
 func (s *Store) OutboxRetry(ctx context.Context, id string, now time.Time) error {
 	return s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE outbox SET parked = 0, parked_at = 0, attempts = 0, next_at = ?, lease_until = 0, leased_by = ''
 			WHERE id = ? AND parked = 1`, millis(now), id)
-		return outboxAffected(res, err)
+		return affected(res, err)
 	})
 }
 

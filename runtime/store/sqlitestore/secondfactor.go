@@ -74,15 +74,6 @@ func (s *Store) SaveSecondFactor(ctx context.Context, f *store.SecondFactor) err
 
 func (s *Store) DeleteSecondFactor(ctx context.Context, user string) error {
 	return s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM second_factors WHERE user = ?`, user)
-		if err != nil {
-			return err
-		}
-		if n, err := res.RowsAffected(); err != nil {
-			return err
-		} else if n == 0 {
-			return store.ErrNotFound
-		}
-		return nil
+		return affected(tx.ExecContext(ctx, `DELETE FROM second_factors WHERE user = ?`, user))
 	})
 }

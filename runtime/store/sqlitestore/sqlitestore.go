@@ -300,21 +300,16 @@ func Open(dir string) (*Store, error) {
 		w.Close()
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	if _, err := w.Exec(usersTables); err != nil {
-		w.Close()
-		return nil, fmt.Errorf("%s: users: %w", path, err)
-	}
-	if _, err := w.Exec(auditSchema); err != nil {
-		w.Close()
-		return nil, fmt.Errorf("%s: the audit log's tables: %w", path, err)
-	}
-	if _, err := w.Exec(secondFactorTable); err != nil {
-		w.Close()
-		return nil, fmt.Errorf("%s: second factors: %w", path, err)
-	}
-	if _, err := w.Exec(subscriptionsTable); err != nil {
-		w.Close()
-		return nil, fmt.Errorf("%s: subscriptions: %w", path, err)
+	// The tables made IF NOT EXISTS at every open, outside the file's layout number: a file
+	// from before them gains them, and an earlier crvsctl still opens it.
+	for _, t := range []struct{ what, schema string }{
+		{"users", usersTables}, {"the audit log's tables", auditSchema}, {"second factors", secondFactorTable},
+		{"subscriptions", subscriptionsTable},
+	} {
+		if _, err := w.Exec(t.schema); err != nil {
+			w.Close()
+			return nil, fmt.Errorf("%s: %s: %w", path, t.what, err)
+		}
 	}
 	if err := makeOutbox(w); err != nil {
 		w.Close()
@@ -700,6 +695,13 @@ func nullTime(t time.Time) any {
 }
 
 func (s *Store) CreateRecord(ctx context.Context, r *store.Record) error {
+	return s.writeRecord(ctx, r, func(ctx context.Context, tx *sql.Tx, ix index) error { return s.create(tx, r, ix) })
+}
+
+// writeRecord runs write, CreateRecord's or UpdateRecord's, in one transaction with the
+// outbox's messages and the audit entry the caller's context asks for: all are written, or
+// none. write is given the transaction's context and indexOf(r).
+func (s *Store) writeRecord(ctx context.Context, r *store.Record, write func(ctx context.Context, tx *sql.Tx, ix index) error) error {
 	ix, err := indexOf(r)
 	if err != nil {
 		return err
@@ -707,7 +709,7 @@ func (s *Store) CreateRecord(ctx context.Context, r *store.Record) error {
 	ae := store.AuditOf(ctx, r, "")
 	actx := ctx // the caller's, carrying the outbox's messages; the write runs with the committer's
 	return s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		if err := s.create(tx, r, ix); err != nil {
+		if err := write(ctx, tx, ix); err != nil {
 			return err
 		}
 		if err := s.recordOutbox(ctx, tx, actx, r); err != nil {
@@ -838,21 +840,22 @@ func (s *Store) insertEntry(tx *sql.Tx, id string, e store.Entry) error {
 }
 
 func (s *Store) UpdateRecord(ctx context.Context, r *store.Record, e store.Entry) error {
-	ix, err := indexOf(r)
-	if err != nil {
+	return s.writeRecord(ctx, r, func(ctx context.Context, tx *sql.Tx, ix index) error { return s.update(ctx, tx, r, e, ix) })
+}
+
+// basedOn checks that r, a record's next version, is based on the version the store holds
+// (version, read with err): ErrConflict when another write came first, ErrNotFound when there
+// is no such record.
+func basedOn(r *store.Record, version int64, err error) error {
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return store.ErrNotFound
+	case err != nil:
 		return err
+	case version != r.Version-1:
+		return store.ErrConflict
 	}
-	ae := store.AuditOf(ctx, r, "")
-	actx := ctx // the caller's, carrying the outbox's messages; the write runs with the committer's
-	return s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		if err := s.update(ctx, tx, r, e, ix); err != nil {
-			return err
-		}
-		if err := s.recordOutbox(ctx, tx, actx, r); err != nil {
-			return err
-		}
-		return s.recordAudit(ctx, tx, ae)
-	})
+	return nil
 }
 
 // update is UpdateRecord's write, in a transaction; ix is indexOf(r). The record's version
@@ -862,13 +865,8 @@ func (s *Store) update(ctx context.Context, tx *sql.Tx, r *store.Record, e store
 	var seq, version int64
 	var was, wasStats string
 	err := tx.QueryRowContext(ctx, `SELECT seq, version, keys, stats FROM records WHERE id = ?`, r.ID).Scan(&seq, &version, &was, &wasStats)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		return store.ErrNotFound
-	case err != nil:
+	if err := basedOn(r, version, err); err != nil {
 		return err
-	case version != r.Version-1:
-		return store.ErrConflict
 	}
 	_, err = tx.ExecContext(ctx, `UPDATE records SET event=?, bundle=?, status=?, flags=?, office=?, areas=?,
 		number=?, title=?, names=?, event_date=?, documents=?, keys=?, stats=?, registered=?, version=?, updated=?, data=? WHERE seq=?`,
@@ -957,13 +955,8 @@ func (s *Store) NumberRecord(ctx context.Context, r *store.Record, e store.Entry
 	err = s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var version int64
 		err := tx.QueryRowContext(ctx, `SELECT version FROM records WHERE id = ?`, r.ID).Scan(&version)
-		switch {
-		case errors.Is(err, sql.ErrNoRows):
-			return store.ErrNotFound
-		case err != nil:
+		if err := basedOn(r, version, err); err != nil {
 			return err
-		case version != r.Version-1:
-			return store.ErrConflict
 		}
 		for range maxTaken {
 			var seq int64
@@ -1002,6 +995,25 @@ const columns = `r.id, r.event, r.bundle, r.status, r.flags, r.office, r.areas, 
 	r.event_date, r.documents, r.keys, r.stats, r.registered, r.version, r.created, r.updated, r.created_by, r.idem_key, r.idem_hash, r.data`
 
 type scanner interface{ Scan(...any) error }
+
+// scanAll reads every row of a listing with scan, the scanner of its type, and closes rows:
+// the one loop of the store's listings. rows and err are a query's answer as QueryContext
+// gives them.
+func scanAll[T any](rows *sql.Rows, err error, scan func(scanner) (*T, error)) ([]T, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *v)
+	}
+	return out, rows.Err()
+}
 
 func scanRecord(sc scanner) (*store.Record, error) {
 	var r store.Record
@@ -1487,19 +1499,7 @@ func (s *Store) Draft(ctx context.Context, user, id string) (*store.Draft, error
 
 func (s *Store) Drafts(ctx context.Context, user string) ([]store.Draft, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT user, id, event, data, updated FROM drafts WHERE user = ? ORDER BY updated DESC, id`, user)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []store.Draft
-	for rows.Next() {
-		d, err := scanDraft(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, *d)
-	}
-	return out, rows.Err()
+	return scanAll(rows, err, scanDraft)
 }
 
 func (s *Store) DeleteDraft(ctx context.Context, user, id string) error {

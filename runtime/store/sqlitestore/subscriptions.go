@@ -30,7 +30,7 @@ CREATE INDEX IF NOT EXISTS subscriptions_topic ON subscriptions (topic, active);
 
 const subscriptionColumns = `id, owner, topic, protocol, address, policy, token, active, created`
 
-func scanSubscription(row interface{ Scan(...any) error }) (*store.Subscription, error) {
+func scanSubscription(row scanner) (*store.Subscription, error) {
 	var sub store.Subscription
 	var created int64
 	if err := row.Scan(&sub.ID, &sub.Owner, &sub.Topic, &sub.Protocol, &sub.Address, &sub.Policy, &sub.Token, &sub.Active, &created); err != nil {
@@ -88,33 +88,12 @@ func (s *Store) Subscriptions(ctx context.Context, q store.SubscriptionQuery) ([
 		query += ` WHERE ` + strings.Join(where, " AND ")
 	}
 	rows, err := s.r.QueryContext(ctx, query+` ORDER BY created, id`, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []store.Subscription
-	for rows.Next() {
-		sub, err := scanSubscription(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, *sub)
-	}
-	return out, rows.Err()
+	return scanAll(rows, err, scanSubscription)
 }
 
 func (s *Store) DeleteSubscription(ctx context.Context, owner, id string) error {
 	return s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM subscriptions WHERE owner = ? AND id = ?`, owner, id)
-		if err != nil {
-			return err
-		}
-		if n, err := res.RowsAffected(); err != nil {
-			return err
-		} else if n == 0 {
-			return store.ErrNotFound
-		}
-		return nil
+		return affected(tx.ExecContext(ctx, `DELETE FROM subscriptions WHERE owner = ? AND id = ?`, owner, id))
 	})
 }
 

@@ -74,19 +74,11 @@ func (s *Store) User(ctx context.Context, username string) (*store.User, error) 
 
 func (s *Store) Users(ctx context.Context) ([]store.User, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT `+userColumns+` FROM users ORDER BY username`)
-	if err != nil {
-		return nil, err
+	out, err := scanAll(rows, err, scanUser)
+	if out == nil && err == nil {
+		out = []store.User{} // no users is an empty list, as in the other stores
 	}
-	defer rows.Close()
-	out := []store.User{}
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, *u)
-	}
-	return out, rows.Err()
+	return out, err
 }
 
 func (s *Store) UpdateUser(ctx context.Context, u *store.User) error {

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"unicode"
@@ -334,11 +335,14 @@ func (f *ttf) subset(used []uint16, chars map[uint16]rune) []byte {
 }
 
 // cmapTable writes a character map (Windows, Unicode BMP, format 4) of the characters used: a
-// segment each, and the final one format 4 asks for.
+// segment each, and the final one format 4 asks for. A character printed by several glyphs
+// (Arabic's joining forms) maps to the lowest of them, its nominal form in the fonts we know,
+// so that one certificate is always the same bytes.
 func cmapTable(chars map[uint16]rune) []byte {
 	type pair struct{ c, g uint16 }
 	var pairs []pair
-	for g, c := range chars {
+	for _, g := range slices.Sorted(maps.Keys(chars)) {
+		c := chars[g]
 		if c > 0 && c < 0xFFFF && !slices.ContainsFunc(pairs, func(p pair) bool { return p.c == uint16(c) }) {
 			pairs = append(pairs, pair{uint16(c), g})
 		}

@@ -88,7 +88,10 @@ func Admit(ctx context.Context, st store.Store, b *bundle.Bundle, data []byte, a
 			}
 		}
 	}
-	var others []breaking.Change
+	var others, places []breaking.Change
+	refuse := func(c breaking.Change, held string) {
+		refused.Reasons = append(refused.Reasons, fmt.Sprintf("%s: %s, and %s; %s (or give --allow %s)", c.Rule, c.Message, held, c.Fix, c.Rule))
+	}
 	for _, c := range changes {
 		if slices.Contains(a.Allow, c.Rule) {
 			continue
@@ -97,11 +100,32 @@ func Admit(ctx context.Context, st store.Store, b *bundle.Bundle, data []byte, a
 		if err != nil {
 			return nil, err
 		}
-		if held == "" {
+		switch {
+		case held != "":
+			refuse(c, held)
+		case c.Rule == "AREA_REMOVED" || c.Rule == "OFFICE_REMOVED":
+			places = append(places, c)
+		default:
 			others = append(others, c)
-			continue
 		}
-		refused.Reasons = append(refused.Reasons, fmt.Sprintf("%s: %s, and %s; %s (or give --allow %s)", c.Rule, c.Message, held, c.Fix, c.Rule))
+	}
+	if len(places) > 0 {
+		// No record was declared there; one may still name the place in an answer (born in
+		// that district, at that hospital), which its form could no longer show.
+		codes := map[string]string{}
+		for _, c := range places {
+			codes[c.Subject] = ""
+		}
+		if err := namedIn(ctx, st, kept, codes); err != nil {
+			return nil, err
+		}
+		for _, c := range places {
+			if held := codes[c.Subject]; held != "" {
+				refuse(c, "records name it ("+held+" among them)")
+			} else {
+				others = append(others, c)
+			}
+		}
 	}
 	if len(refused.Reasons) > 0 {
 		return others, refused
@@ -169,4 +193,82 @@ func eventOf(c breaking.Change) string {
 		}
 	}
 	return ""
+}
+
+// namedIn finds, for each place code in codes (an area's or an office's), a record that names
+// it in an answer to a location field of its own version's form: codes[code] becomes "ID's
+// field". The whole register is read, a page at a time, until every code is found: this is
+// done only when a new version removes places no record was declared at, which is rare, and
+// no index holds what the answers name.
+func namedIn(ctx context.Context, st store.Store, kept []store.BundleInfo, codes map[string]string) error {
+	fields := map[string]map[string][]string{} // bundle hash, event: its location fields
+	left := len(codes)
+	q := store.Query{Oldest: true, Limit: 100}
+	for left > 0 {
+		page, err := st.Search(ctx, q)
+		if err != nil {
+			return err
+		}
+		for _, r := range page.Records {
+			byEvent, ok := fields[r.Bundle]
+			if !ok {
+				if byEvent, err = locationFields(ctx, st, kept, r.Bundle); err != nil {
+					return err
+				}
+				fields[r.Bundle] = byEvent
+			}
+			if len(byEvent[r.Event]) == 0 {
+				continue
+			}
+			var data map[string]any
+			if err := json.Unmarshal(r.Data, &data); err != nil {
+				continue // a record the store cannot read is reported where it is read
+			}
+			for _, f := range byEvent[r.Event] {
+				code, _ := data[f].(string)
+				if held, ok := codes[code]; ok && held == "" {
+					codes[code] = r.ID + "'s " + f
+					left--
+				}
+			}
+		}
+		if page.Next == "" {
+			return nil
+		}
+		q.After = page.Next
+	}
+	return nil
+}
+
+// locationFields are the location fields of each event of a kept bundle, read from its JSON
+// without building it; none for a bundle the store does not hold.
+func locationFields(ctx context.Context, st store.Store, kept []store.BundleInfo, hash string) (map[string][]string, error) {
+	i := slices.IndexFunc(kept, func(k store.BundleInfo) bool { return k.Hash == hash })
+	if i < 0 {
+		return nil, nil
+	}
+	data, err := st.BundleData(ctx, hash)
+	if err != nil {
+		return nil, fmt.Errorf("the store's bundle %s: %w", hash, err)
+	}
+	var forms struct {
+		Events []struct {
+			ID    string        `json:"id"`
+			Pages []bundle.Page `json:"pages"`
+		} `json:"events"`
+	}
+	if err := json.Unmarshal(data, &forms); err != nil {
+		return nil, fmt.Errorf("the store's bundle %s (version %s) is damaged (%v): restore the store from a backup", hash, kept[i].Version, err)
+	}
+	out := map[string][]string{}
+	for _, e := range forms.Events {
+		for _, p := range e.Pages {
+			for _, f := range p.Fields {
+				if f.Type == "location" {
+					out[e.ID] = append(out[e.ID], f.ID)
+				}
+			}
+		}
+	}
+	return out, nil
 }

@@ -201,3 +201,77 @@ func TestAdmitNumberingOfEveryVersion(t *testing.T) {
 		t.Fatalf("v4: %v", err)
 	}
 }
+
+// TestAdmitPlacesNamed: an area or an office no record was declared at is still refused when
+// a record names it in an answer (a mother's village, the hospital a child was born at),
+// whatever version the record is at; one nobody names may go, its change returned.
+func TestAdmitPlacesNamed(t *testing.T) {
+	ctx := context.Background()
+	st, err := sqlitestore.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	now := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	admit := func(b *bundle.Bundle, data []byte) ([]string, error) {
+		t.Helper()
+		now = now.Add(24 * time.Hour)
+		others, err := server.Admit(ctx, st, b, data, server.Admission{Now: now})
+		var rules []string
+		for _, c := range others {
+			rules = append(rules, c.Rule+" "+c.Subject)
+		}
+		return rules, err
+	}
+	without := func(version string, areas, offices []string) func(*bundle.Bundle) {
+		return func(b *bundle.Bundle) {
+			b.Version = version
+			b.Areas = slices.DeleteFunc(b.Areas, func(a bundle.Area) bool { return slices.Contains(areas, a.Code) })
+			b.Offices = slices.DeleteFunc(b.Offices, func(o bundle.Office) bool { return slices.Contains(offices, o.Code) })
+		}
+	}
+	v1, d1 := version(t, func(b *bundle.Bundle) { b.Version = "1.0.0" })
+	if _, err := admit(v1, d1); err != nil {
+		t.Fatal(err)
+	}
+	// Version 1.1 changes nothing of places: the record below stays at version 1.
+	v11, d11 := version(t, func(b *bundle.Bundle) { b.Version = "1.1.0" })
+	if _, err := admit(v11, d11); err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range []*store.Record{
+		{ID: "PLACE00001", Bundle: v1.Hash, Data: []byte(`{"mother.residence": "NV05030101", "child.facility": "HF068", "child.birthDistrict": "NV0504"}`)},
+		{ID: "PLACE00002", Bundle: v11.Hash, Data: []byte(`{"child.birthDistrict": "NV0503", "mother.residence": "NV05030201"}`)},
+	} {
+		r.Event, r.Status, r.Office, r.Areas = "birth", "declared", "CR0101", []string{"NV0101", "NV01"}
+		r.Version, r.Created, r.Updated, r.CreatedBy = 1, now.Add(time.Duration(i)*time.Minute), now, "lidya.verhane"
+		if err := st.CreateRecord(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	v2, d2 := version(t, without("2.0.0", []string{"NV05030101", "NV05030201", "NV05030202"}, []string{"HF068"}))
+	_, err = admit(v2, d2)
+	var refused *server.Refused
+	if !errors.As(err, &refused) {
+		t.Fatalf("v2: %v, want refused", err)
+	}
+	want := []string{
+		"AREA_REMOVED: area NV05030101 (Lirro) is gone, and records name it (PLACE00001's mother.residence among them)",
+		"AREA_REMOVED: area NV05030201 (Kodka) is gone, and records name it (PLACE00002's mother.residence among them)",
+		"OFFICE_REMOVED: office HF068 (Sesholel Health Centre) is gone, and records name it (PLACE00001's child.facility among them)",
+	}
+	for _, w := range want {
+		if !slices.ContainsFunc(refused.Reasons, func(r string) bool { return strings.HasPrefix(r, w) }) {
+			t.Errorf("v2 refused for\n  %s\nnot for\n  %s", strings.Join(refused.Reasons, "\n  "), w)
+		}
+	}
+	if len(refused.Reasons) != len(want) {
+		t.Errorf("v2 refused for\n  %s\nwant %d reasons: Ramalo (NV05030202) nobody names", strings.Join(refused.Reasons, "\n  "), len(want))
+	}
+
+	// Ramalo alone, which nobody names, goes.
+	v3, d3 := version(t, without("3.0.0", []string{"NV05030202"}, nil))
+	if others, err := admit(v3, d3); err != nil || !slices.Contains(others, "AREA_REMOVED NV05030202") {
+		t.Fatalf("v3: %v, %v, want served with the change", others, err)
+	}
+}

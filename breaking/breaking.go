@@ -207,7 +207,7 @@ func event(oe, ne *bundle.Event) []Change {
 			name = of.ID + " (renamed " + nid + ")"
 		}
 		path := at("form", "pages", np.page, "fields", np.at)
-		if migration.Kind(of) != migration.Kind(nf) {
+		if !migration.Holds(nf, of) {
 			if renamed {
 				mismatch(of.ID, "rename it to a field of the same kind, or drop its answers on purpose: "+removedFix(of.ID)+" instead of the rename", at("migration", "renamed", of.ID),
 					"field %s is renamed to %s, which asks for %s, not %s as %s did", of.ID, nid, migration.Kind(nf), migration.Kind(of), of.ID)

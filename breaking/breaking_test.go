@@ -55,6 +55,7 @@ func TestEveryRule(t *testing.T) {
 		{"FIELD_REMOVED", func(b *bundle.Bundle) { drop(&b.Events[0].Pages[0].Fields, 4) }, "field child.notes of birth is gone"},
 		{"FIELD_TYPE_CHANGED", func(b *bundle.Bundle) { b.Events[0].Pages[0].Fields[1].Type = "text" }, "field child.sex asks for a text (text), not one choice as before"},
 		{"FIELD_TYPE_CHANGED", func(b *bundle.Bundle) { b.Events[0].Pages[0].Fields[3].Level = "village" }, "field child.place asks for an area at level village, not an area at level district as before"},
+		{"FIELD_TYPE_CHANGED", func(b *bundle.Bundle) { b.Events[0].Pages[0].Fields[4].Type = "phone" }, "field child.notes asks for a text (phone), not a text (text) as before"},
 		{"FIELD_PART_REMOVED", func(b *bundle.Bundle) { b.Events[0].Pages[0].Fields[0].Parts = []string{"given", "family"} }, "field child.name has no part middle any more"},
 		{"OPTION_REMOVED", func(b *bundle.Bundle) { drop(&b.Events[0].Pages[0].Fields[1].Options, 1) }, "option male of field child.sex is gone"},
 		{"FIELD_NARROWED", func(b *bundle.Bundle) { b.Events[0].Pages[0].Fields[2].Max = f64(7) }, "field child.weight: its max changed from 10 to 7"},
@@ -106,6 +107,11 @@ func TestCompatibleChanges(t *testing.T) {
 			b.Events[0].Pages[0].Fields[5].Pattern = "[0-9]{10}|[0-9]{12}"
 		},
 		"a field made optional": func(b *bundle.Bundle) { b.Events[0].Rules.Fields[0].Required = nil },
+		"a text that may take several lines now": func(b *bundle.Bundle) { b.Events[0].Pages[0].Fields[4].Type = "longtext" },
+		"an identity number that takes any text now": func(b *bundle.Bundle) {
+			b.Events[0].Pages[0].Fields[5].Type, b.Events[0].Pages[0].Fields[5].Pattern = "text", ""
+		},
+		"an area at any level now": func(b *bundle.Bundle) { b.Events[0].Pages[0].Fields[3].Level = "" },
 		"a field moved to a page": func(b *bundle.Bundle) {
 			b.Events[0].Pages = append(b.Events[0].Pages, bundle.Page{ID: "more", Fields: []bundle.Field{b.Events[0].Pages[0].Fields[4]}})
 			drop(&b.Events[0].Pages[0].Fields, 4)

@@ -148,7 +148,7 @@ type Event struct {
 	// runtime's API and for integrators.
 	PayloadSchema json.RawMessage `json:"payloadSchema"`
 	// Migration says how records of the version before this one move to it (package
-	// migration applies it); nil: only answers to fields unchanged in kind move.
+	// migration applies it); nil: only answers to fields whose kind still holds them move (migration.Holds).
 	Migration *Migration `json:"migration,omitempty"`
 	// Assignment says which actions need the record assigned to the user who takes them;
 	// nil: no action does, and records of the event are not assigned.
@@ -212,7 +212,7 @@ var NotificationNames = []string{"trackingId", "number", "reason", "event", "act
 // schema/package.cue, #Migration). A record kept on an older version moves through each
 // version's mapping in turn.
 type Migration struct {
-	// Renamed: an old field id, the new field id its answers move to (the same kind).
+	// Renamed: an old field id, the new field id its answers move to (of a kind that holds them).
 	Renamed map[string]string `json:"renamed,omitempty"`
 	// Removed: old field ids whose answers are dropped on purpose, in the package's order.
 	Removed []string `json:"removed,omitempty"`

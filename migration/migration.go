@@ -173,7 +173,7 @@ func (st *Step) move(data map[string]any) (map[string]any, *Error) {
 			problem(id, Taken, "its answer and the answer to %s would both move to %s", from[target], target)
 			continue
 		}
-		if of := oldFields[id]; of != nil && Kind(of) != Kind(nf) {
+		if of := oldFields[id]; of != nil && !Holds(nf, of) {
 			to := ""
 			if renamed {
 				to = " (renamed " + target + ")"
@@ -265,6 +265,25 @@ func Kind(f *bundle.Field) string {
 		return "several choices"
 	}
 	return "a " + f.Type
+}
+
+// Holds says whether every answer a field of old's kind holds is an answer of nf's kind, so that
+// it moves as it is: the same kind; or a wider one — one line of text (a phone number, an
+// email, an identity number) into a text or a long text, an area at a level into an area at
+// any level. The answer is still checked against the new field (Fits).
+func Holds(nf, old *bundle.Field) bool {
+	if Kind(nf) == Kind(old) {
+		return true
+	}
+	switch {
+	case nf.Type == "longtext":
+		return slices.Contains([]string{"text", "phone", "email", "idnumber"}, old.Type)
+	case nf.Type == "text":
+		return slices.Contains([]string{"phone", "email", "idnumber"}, old.Type)
+	case nf.Type == "location" && old.Type == "location":
+		return nf.Of != "office" && old.Of != "office" && nf.Level == ""
+	}
+	return false
 }
 
 // documentID is a document's id as the runtime gives it on upload.

@@ -104,6 +104,12 @@ func TestMove(t *testing.T) {
 			errs: []string{"child.place: " + KindChanged}},
 		{name: "renamed to a radio: one choice still", change: func(ev *bundle.Event, _ map[string]any) { ev.Pages[0].Fields[3].Type = "radio" },
 			want: map[string]any{"child.gender": nil, "child.religion": nil, "child.sex": "female", "child.order": float64(1)}},
+		{name: "renamed into a long text, which holds one line too", change: func(ev *bundle.Event, _ map[string]any) {
+			ev.Pages[0].Fields = append(ev.Pages[0].Fields, bundle.Field{ID: "child.faith", Type: "longtext"})
+			ev.Migration.Removed, ev.Migration.Renamed["child.religion"] = nil, "child.faith"
+		}, want: map[string]any{"child.gender": nil, "child.religion": nil, "child.sex": "female", "child.order": float64(1), "child.faith": "none"}},
+		{name: "an area at any level holds one at a level", change: func(ev *bundle.Event, _ map[string]any) { ev.Pages[0].Fields[5].Level = "" },
+			want: map[string]any{"child.gender": nil, "child.religion": nil, "child.sex": "female", "child.order": float64(1)}},
 		{name: "renamed into a text", change: func(ev *bundle.Event, _ map[string]any) { ev.Pages[0].Fields[3].Type = "text" },
 			errs: []string{"child.gender: " + KindChanged}},
 		{name: "two answers into one field", change: func(_ *bundle.Event, d map[string]any) { d["child.sex"] = "male" },

@@ -106,7 +106,7 @@ func TestCompatibleChanges(t *testing.T) {
 		"a pattern that still matches the old numbers": func(b *bundle.Bundle) {
 			b.Events[0].Pages[0].Fields[5].Pattern = "[0-9]{10}|[0-9]{12}"
 		},
-		"a field made optional": func(b *bundle.Bundle) { b.Events[0].Rules.Fields[0].Required = nil },
+		"a field made optional":                  func(b *bundle.Bundle) { b.Events[0].Rules.Fields[0].Required = nil },
 		"a text that may take several lines now": func(b *bundle.Bundle) { b.Events[0].Pages[0].Fields[4].Type = "longtext" },
 		"an identity number that takes any text now": func(b *bundle.Bundle) {
 			b.Events[0].Pages[0].Fields[5].Type, b.Events[0].Pages[0].Fields[5].Pattern = "text", ""

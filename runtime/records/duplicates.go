@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/crvsctl/crvsctl/rules"
@@ -111,39 +112,57 @@ func (s *Service) FindDuplicates(ctx context.Context, event string, data map[str
 // before the event had rules (or statistics), or under rules whose blocks were other (a field
 // renamed, a matcher added), would otherwise never be found as candidates, or counted, and a
 // country would lose deduplication or statistics without a word. A record keeps its links,
-// and a record marked a duplicate keeps only them. Records are read a page at a time, oldest
-// first; one changed meanwhile is passed over (the action that changed it wrote its keys and
-// cells). Returns how many records were read, and how many got new keys or cells.
+// and a record marked a duplicate keeps only them. Only the records whose keys and cells
+// another version made, or another way of making them (store.Record.IndexedBy), are read —
+// none, when serve starts again with the version it served — a page at a time, oldest
+// first, and each is stamped with this version's; one changed meanwhile is passed over (the
+// action that changed it wrote its keys and cells). Returns how many records were read, and
+// how many got new keys or cells.
 func (s *Service) Rekey(ctx context.Context, event string) (read, changed int, err error) {
 	cur := s.Model.Events[event]
 	if cur == nil || (cur.dup == nil && cur.Statistics == nil && len(cur.nameField) == 0) {
 		return 0, 0, nil
 	}
-	q := store.Query{Event: event, Oldest: true, Limit: 100}
+	stamp := s.indexStamp()
+	q := store.Query{Event: event, NotIndexedBy: stamp, Oldest: true, Limit: 100}
 	for {
 		page, err := s.Store.Search(ctx, q)
 		if err != nil {
 			return read, changed, err
 		}
+		// A page's records are indexed one after the other, and written all at once: the
+		// store commits writes that wait together in one transaction (SQLite's committer), so
+		// stamping a register a new version serves costs a commit a page, not one a record.
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		var failed error
 		for _, r := range page.Records {
 			read++
 			keys, counted, err := s.index(ctx, cur, &r)
 			if err != nil {
 				if ctx.Err() != nil {
+					wg.Wait()
 					return read, changed, ctx.Err()
 				}
 				continue
 			}
-			if slices.Equal(sortedCopy(keys), sortedCopy(r.Keys)) && slices.Equal(sortedCopy(counted), sortedCopy(r.Stats)) {
-				continue
-			}
-			switch err := s.Store.SetIndex(ctx, r.ID, r.Version, keys, counted); {
-			case errors.Is(err, store.ErrConflict), errors.Is(err, store.ErrNotFound):
-			case err != nil:
-				return read, changed, err
-			default:
-				changed++
-			}
+			same := slices.Equal(sortedCopy(keys), sortedCopy(r.Keys)) && slices.Equal(sortedCopy(counted), sortedCopy(r.Stats))
+			wg.Go(func() {
+				err := s.Store.SetIndex(ctx, r.ID, r.Version, keys, counted, stamp)
+				mu.Lock()
+				defer mu.Unlock()
+				switch {
+				case errors.Is(err, store.ErrConflict), errors.Is(err, store.ErrNotFound):
+				case err != nil:
+					failed = err
+				case !same:
+					changed++
+				}
+			})
+		}
+		wg.Wait()
+		if failed != nil {
+			return read, changed, failed
 		}
 		if page.Next == "" {
 			return read, changed, nil

@@ -231,7 +231,7 @@ func TestRekeyFindsOlderRecords(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	must(e.st.SetIndex(e.ctx, old.ID, old.Version, nil, nil))
+	must(e.st.SetIndex(e.ctx, old.ID, old.Version, nil, nil, ""))
 	if read, n, err := e.svc.Rekey(e.ctx, "birth"); err != nil || read != 1 || n != 1 {
 		t.Fatalf("Rekey: %d of %d records, %v; want 1 of 1", n, read, err)
 	}

@@ -63,6 +63,24 @@ func (s *Service) keysOf(r *store.Record, data map[string]any, old []string) []s
 	return store.WithFuzzyKeys(keys, titleWords(r))
 }
 
+// indexScheme names the way keysOf and cells make a record's keys and cells, in the stamp a
+// record is stored with (store.Record.IndexedBy): change it with any change to what they give
+// a record (TestIndexSchemeHolds says when), so that serve brings the records stored before
+// up to date.
+const indexScheme = "index-1"
+
+// indexStamp is the IndexedBy of a record whose keys and cells the version served made.
+func (s *Service) indexStamp() string { return s.Model.Bundle.Hash + " " + indexScheme }
+
+// reindex gives a record the keys and the statistics cells the version served makes of its
+// answers (data, in that version's terms), and says so (IndexedBy): what every write that has
+// its answers in those terms stores, so that the pass of Rekey at start passes it over.
+func (s *Service) reindex(r *store.Record, data map[string]any) {
+	r.Keys = s.keysOf(r, data, r.Keys)
+	r.Stats = cells(s.Model, r, data)
+	r.IndexedBy = s.indexStamp()
+}
+
 // candidateAnswers are the answers of a record found by its keys that the current duplicate
 // rules read (ev is the event as the version served has it), in that version's terms.
 func (s *Service) candidateAnswers(ctx context.Context, ev *Event, c *store.Record) (map[string]any, error) {

@@ -173,7 +173,7 @@ func (s *Service) Move(ctx context.Context, id, user string) (moved bool, why []
 	next.Updated = now
 	entry := store.Entry{Version: next.Version, Action: MoveAction, User: user, At: now}
 	s.moved(&next, &entry, s.Model.Events[r.Event], data, m, rctx)
-	next.Stats = cells(s.Model, &next, data)
+	s.reindex(&next, data)
 	if err := s.Store.UpdateRecord(audited(ctx, user, "", &entry), &next, entry); err != nil {
 		return false, nil, s.storeError(err)
 	}

@@ -221,8 +221,7 @@ func (s *Service) Declare(ctx context.Context, actor *Actor, d Declaration) (rec
 		r.RequestHash = hash
 	}
 	s.describe(ev, r, data, rctx)
-	r.Keys = s.keysOf(r, data, nil)
-	r.Stats = cells(s.Model, r, data)
+	s.reindex(r, data)
 	r.History = []store.Entry{{Version: 1, Action: act.ID, User: actor.User.Username, Role: actor.User.Role, Office: actor.Office.Code,
 		At: now, Status: r.Status, AddFlags: act.AddFlags, Comment: d.Comment}}
 	found, blocked, err := s.checkDuplicates(ctx, ev, s.current(), act, r, &r.History[0], data, rctx)
@@ -936,12 +935,13 @@ func (s *Service) commit(ctx context.Context, actor *Actor, p *prepared) (*store
 		next.Registered = p.now
 	}
 	// The statistics move with the record, in the same write: a correction of the sex or
-	// the date moves the count, a record leaving the counted statuses leaves it.
+	// the date moves the count, a record leaving the counted statuses leaves it. Its keys
+	// are made again too, by the version served, whichever version made them.
 	inCurrent, err := s.inCurrentTerms(ctx, p.ev.ID, p.ver, p.data)
 	if err != nil {
 		return nil, err
 	}
-	next.Stats = cells(s.Model, &next, inCurrent)
+	s.reindex(&next, inCurrent)
 	if numbering {
 		return s.register(ctx, actor, num, &next, p.entry, p.now)
 	}

@@ -467,7 +467,7 @@ func TestSearchWithATypo(t *testing.T) {
 	r := e.get(dubreuil)
 	if err := e.svc.Store.SetIndex(e.ctx, r.ID, r.Version, slices.DeleteFunc(slices.Clone(r.Keys), func(k string) bool {
 		return strings.HasPrefix(k, store.FuzzyPrefix)
-	}), r.Stats); err != nil {
+	}), r.Stats, ""); err != nil {
 		t.Fatal(err)
 	}
 	if p, _ := e.svc.Search(e.ctx, clerk, store.Query{}, "marc dubreil"); !slices.Equal(ids(p), []string{dubreil}) {

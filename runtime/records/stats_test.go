@@ -1,7 +1,10 @@
 package records
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/crvsctl/crvsctl/runtime/stats"
@@ -185,7 +188,7 @@ func TestRekeyGivesCells(t *testing.T) {
 	reg := e.setupAt("CR0101")
 	r := e.act(reg, e.declare(reg, "birth", completeData("birth")), "register", nil)
 	stored := e.get(r.ID)
-	if err := e.st.SetIndex(e.ctx, r.ID, stored.Version, stored.Keys, nil); err != nil {
+	if err := e.st.SetIndex(e.ctx, r.ID, stored.Version, stored.Keys, nil, ""); err != nil {
 		t.Fatal(err)
 	}
 	if got := e.statsOf("yara.belcourt", "birth", "", 2026); got.Registered != 0 {
@@ -200,5 +203,23 @@ func TestRekeyGivesCells(t *testing.T) {
 	}
 	if _, changed, _ := e.svc.Rekey(e.ctx, "birth"); changed != 0 {
 		t.Errorf("a second Rekey changed %d records", changed)
+	}
+}
+
+// TestIndexSchemeHolds pins the keys and cells a record of the example country is given.
+// When it fails, what a record is indexed with changed: if the code that makes keys or cells
+// changed (runtime/duplicates, store.FuzzyKeys, runtime/stats, keysOf, cells), change
+// indexScheme too, or serve would never bring the records stored before up to date (their
+// stamp would still say they are); a change of the example country's rules alone changes its
+// bundle's hash, which does that already. Then pin the new digest.
+func TestIndexSchemeHolds(t *testing.T) {
+	const want = "2e9ad37427ad4af4"
+	e := newEnv(t)
+	reg := e.setupAt("CR0101")
+	r := e.get(e.act(reg, e.declare(reg, "birth", sameData("birth")), "register", nil).ID)
+	keys := slices.Sorted(slices.Values(r.Keys))
+	sum := sha256.Sum256([]byte(strings.Join(keys, "\n") + "\n\n" + strings.Join(r.Stats, "\n")))
+	if got := hex.EncodeToString(sum[:8]); got != want || r.IndexedBy != e.svc.indexStamp() {
+		t.Errorf("a birth is indexed with digest %s (%d keys, %d cells) by %q, was %s (%s): see the comment of this test", got, len(keys), len(r.Stats), r.IndexedBy, want, indexScheme)
 	}
 }

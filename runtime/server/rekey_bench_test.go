@@ -14,14 +14,21 @@ import (
 	"github.com/crvsctl/crvsctl/runtime/store/sqlitestore"
 )
 
-// BenchmarkRekey is the pass serve makes over the register at start (records.Service.Rekey)
-// when every record is already up to date, per record: over records of the version served,
-// and over records of the version before it, whose answers are read in the served version's
-// terms (migration.Project) to be keyed and counted by its rules and statistics.
+// BenchmarkRekey is the pass serve makes over the register at start (records.Service.Rekey),
+// per record of the register. restamped: every record was keyed and counted by another
+// version (a new version served, or records written by an instance serving another): each is
+// read and its keys and cells made again, though they come out as they were — over records of
+// the version served, and over records of the version before it, whose answers are read in
+// the served version's terms (migration.Project). restart: serve starts again with the
+// version that keyed every record, and has nothing to read.
 func BenchmarkRekey(b *testing.B) {
 	const n = 2000
-	for _, older := range []bool{false, true} {
-		b.Run(fmt.Sprintf("older=%v", older), func(b *testing.B) {
+	for _, c := range []struct {
+		name           string
+		older, restamp bool
+	}{{"restamped/older=false", false, true}, {"restamped/older=true", true, true}, {"restart", false, false}} {
+		older := c.older
+		b.Run(c.name, func(b *testing.B) {
 			st, err := sqlitestore.Open(b.TempDir())
 			if err != nil {
 				b.Fatal(err)
@@ -65,10 +72,26 @@ func BenchmarkRekey(b *testing.B) {
 			if read, changed, err := svc.Rekey(ctx, "birth"); err != nil || read != n || changed != n {
 				b.Fatalf("first pass: %d read, %d changed, %v; want every record keyed", read, changed, err)
 			}
-			b.ResetTimer()
+			if read, _, err := svc.Rekey(ctx, "birth"); err != nil || read != 0 {
+				b.Fatalf("second pass: %d read, %v; want none", read, err)
+			}
 			for b.Loop() {
-				if _, changed, err := svc.Rekey(ctx, "birth"); err != nil || changed != 0 {
-					b.Fatalf("%d changed, %v: the pass is not stable", changed, err)
+				if c.restamp {
+					b.StopTimer()
+					for i := range n {
+						r, err := st.Record(ctx, fmt.Sprintf("R%09d", i))
+						if err != nil {
+							b.Fatal(err)
+						}
+						if err := st.SetIndex(ctx, r.ID, r.Version, r.Keys, r.Stats, "another version"); err != nil {
+							b.Fatal(err)
+						}
+					}
+					b.StartTimer()
+				}
+				read, changed, err := svc.Rekey(ctx, "birth")
+				if err != nil || changed != 0 || c.restamp && read != n {
+					b.Fatalf("%d read, %d changed, %v: the pass is not stable", read, changed, err)
 				}
 			}
 			b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*n), "µs/record")

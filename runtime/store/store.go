@@ -76,6 +76,11 @@ type Record struct {
 	// Registered is when the record was given its registration number (zero before): set by
 	// the action that numbers it and kept by every later update.
 	Registered time.Time
+	// IndexedBy says what gave the record its Keys and Stats: the stamp of the version served
+	// and of the way keys and cells are made, as the runtime writes it (records.Service), ""
+	// when none is known. A record written by another version has others to come
+	// (Query.NotIndexedBy finds it).
+	IndexedBy string
 	// Documents are the IDs of the documents the record's data references, or referenced
 	// in an earlier version or a proposal (sorted): who may read the record may read them
 	// (see Query.Document).
@@ -133,6 +138,9 @@ type Query struct {
 	From, To string
 	// Document: records whose Documents hold this document ID.
 	Document string
+	// NotIndexedBy: records whose IndexedBy is not this stamp (see Record.IndexedBy), those
+	// whose keys and cells another version made: what serve brings up to date at start.
+	NotIndexedBy string
 	// Keys: records holding at least one of these keys (at most MaxQueryKeys), through an
 	// index: how possible duplicates are found among millions of records.
 	Keys []string
@@ -337,14 +345,14 @@ type Store interface {
 	UpdateRecord(ctx context.Context, r *Record, e Entry) error
 	// Search finds records, a page at a time.
 	Search(ctx context.Context, q Query) (Page, error)
-	// SetIndex replaces a record's keys and statistics cells, if it is at version: those the
-	// bundle served gives it, when they differ from those it was stored with (see
-	// records.Service.Rekey). Keys and cells are an index of the record, not part of it: its
+	// SetIndex replaces a record's keys and statistics cells, and its IndexedBy with by, if it
+	// is at version: those the bundle served gives it, when they differ from those it was
+	// stored with (see records.Service.Rekey). Keys and cells are an index of the record, not part of it: its
 	// version and history stay as they are, and the counts move with its cells in the same
 	// atomic write. ErrConflict when the record changed since version (the action that
 	// changed it wrote its keys and cells), ErrNotFound when there is none; ErrTooManyKeys or
 	// ErrTooManyStats past the limits, and nothing changes.
-	SetIndex(ctx context.Context, id string, version int64, keys, stats []string) error
+	SetIndex(ctx context.Context, id string, version int64, keys, stats []string, by string) error
 
 	// Counts are the number of records holding each statistics cell (Record.Stats) that
 	// starts with one of prefixes (at most MaxCountPrefixes: else ErrTooManyStats); cells no

@@ -245,8 +245,11 @@ type state struct {
 	// (multikey), and counted by Counts.
 	Stats      []string       `bson:"stats"`
 	Registered *bson.DateTime `bson:"registered,omitempty"` // absent until registered
-	Version    int64          `bson:"version"`
-	Updated    bson.DateTime  `bson:"updated"`
+	// IndexedBy: store.Record.IndexedBy; absent in a record stored before it, which $ne
+	// finds as it finds another stamp.
+	IndexedBy string        `bson:"indexedBy"`
+	Version   int64         `bson:"version"`
+	Updated   bson.DateTime `bson:"updated"`
 }
 
 // recordDoc is a record as stored. Searches read it without its history.
@@ -296,8 +299,8 @@ func stateOf(r *store.Record) state {
 		Event: r.Event, Bundle: r.Bundle, Status: r.Status, Flags: list(r.Flags), Data: r.Data,
 		Office: r.Office, Areas: list(r.Areas), Number: r.Number, Title: r.Title, Names: list(r.Names),
 		Prefixes: prefixes(r.Names), EventDate: r.EventDate, Documents: list(r.Documents), Keys: list(r.Keys),
-		Stats: list(store.StatsSet(r.Stats)), Registered: dateOrNil(r.Registered), Version: r.Version,
-		Updated: bson.NewDateTimeFromTime(r.Updated),
+		Stats: list(store.StatsSet(r.Stats)), Registered: dateOrNil(r.Registered), IndexedBy: r.IndexedBy,
+		Version: r.Version, Updated: bson.NewDateTimeFromTime(r.Updated),
 	}
 }
 
@@ -372,7 +375,7 @@ func (d *recordDoc) record() *store.Record {
 		ID: d.ID, Event: st.Event, Bundle: st.Bundle, Status: st.Status, Flags: list(st.Flags),
 		Data: json.RawMessage(st.Data), Office: st.Office, Areas: nonEmpty(st.Areas), Number: st.Number,
 		Title: st.Title, Names: nonEmpty(st.Names), EventDate: st.EventDate, Documents: nonEmpty(st.Documents), Keys: nonEmpty(st.Keys),
-		Stats: nonEmpty(st.Stats), Version: st.Version,
+		Stats: nonEmpty(st.Stats), IndexedBy: st.IndexedBy, Version: st.Version,
 		Created: d.Created.Time().UTC(), Updated: st.Updated.Time().UTC(), CreatedBy: d.CreatedBy,
 		IdempotencyKey: d.Key, RequestHash: d.KeyHash,
 	}
@@ -488,14 +491,14 @@ func (s *Store) UpdateRecord(ctx context.Context, r *store.Record, e store.Entry
 
 // SetIndex replaces the record's keys and cells in one update guarded by its version: the
 // counts, aggregated from the records' cells (see Counts), move with it.
-func (s *Store) SetIndex(ctx context.Context, id string, version int64, keys, stats []string) error {
+func (s *Store) SetIndex(ctx context.Context, id string, version int64, keys, stats []string, by string) error {
 	if err := check(&store.Record{ID: id, Keys: keys, Stats: stats}); err != nil {
 		return err
 	}
 	var res *mongo.UpdateResult
 	err := s.exclusive(func() (err error) {
 		res, err = s.records.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "version", Value: version}},
-			bson.D{{Key: "$set", Value: bson.D{{Key: "keys", Value: list(keys)}, {Key: "stats", Value: list(store.StatsSet(stats))}}}})
+			bson.D{{Key: "$set", Value: bson.D{{Key: "keys", Value: list(keys)}, {Key: "stats", Value: list(store.StatsSet(stats))}, {Key: "indexedBy", Value: by}}}})
 		return err
 	})
 	switch {
@@ -655,6 +658,9 @@ func find(q store.Query) (search, error) {
 	}
 	if q.Number != "" {
 		is("number", q.Number)
+	}
+	if q.NotIndexedBy != "" {
+		op("indexedBy", "$ne", q.NotIndexedBy)
 	}
 	// Each word begins one of the names.
 	for _, w := range q.Name {

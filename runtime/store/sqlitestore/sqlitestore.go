@@ -114,7 +114,7 @@ var _ store.Store = (*Store)(nil)
 // schemaVersion is the layout of the file, kept in PRAGMA user_version: a file of a later
 // layout is refused rather than misread, one of an earlier layout brought up to this one (see
 // create).
-const schemaVersion = 4
+const schemaVersion = 5
 
 const schema = `
 CREATE TABLE IF NOT EXISTS records (
@@ -134,6 +134,7 @@ CREATE TABLE IF NOT EXISTS records (
 	keys       TEXT NOT NULL DEFAULT '[]', -- the duplicate keys, a JSON array (see record_keys)
 	stats      TEXT NOT NULL DEFAULT '[]', -- the statistics cells, a JSON array, sorted, each once (see stat_counts)
 	registered INTEGER,       -- Unix milliseconds; NULL until registered
+	indexed_by TEXT NOT NULL DEFAULT '', -- what gave it its keys and stats (store.Record.IndexedBy)
 	version    INTEGER NOT NULL,
 	created    INTEGER NOT NULL, -- Unix milliseconds
 	updated    INTEGER NOT NULL,
@@ -323,7 +324,7 @@ func Open(dir string) (*Store, error) {
 	r.SetMaxOpenConns(8)
 	r.SetMaxIdleConns(8)
 	s := &Store{path: path, w: w, r: r, writes: make(chan *write), quit: make(chan struct{}), done: make(chan struct{}), stmts: map[string]*sql.Stmt{}}
-	for _, q := range []string{insertRecord, insertTerms, insertWord, insertHistory, insertKeys, deleteKeys, addCounts, subtractCounts, dropCounts, auditHead, insertAudit, insertOutbox, leaseOutbox, unhead, nextHead, deferOutbox} {
+	for _, q := range []string{insertRecord, insertTerms, indexRead, indexWrite, insertWord, insertHistory, insertKeys, deleteKeys, addCounts, subtractCounts, dropCounts, auditHead, insertAudit, insertOutbox, leaseOutbox, unhead, nextHead, deferOutbox} {
 		st, err := w.Prepare(q)
 		if err != nil {
 			w.Close()
@@ -378,6 +379,11 @@ func create(w *sql.DB) error {
 		// Layout 4 keeps the bundles served. A file of an earlier layout has served some,
 		// which were not kept: the next one served is the first the file knows.
 		3: {bundles},
+		// Layout 5 says what gave each record its keys and cells, so that serve brings up to
+		// date only the records another version indexed. The records kept say nothing: serve
+		// indexes each once more. An earlier crvsctl, which would write records without
+		// saying, refuses the file from now on.
+		4: {`ALTER TABLE records ADD COLUMN indexed_by TEXT NOT NULL DEFAULT ''`},
 	}
 	switch {
 	case version == schemaVersion:
@@ -581,11 +587,15 @@ const (
 	// index orders by.
 	insertRecord = `INSERT INTO records
 			(seq, id, event, bundle, status, flags, office, areas, number, title, names, event_date, documents, keys, stats, registered,
-				version, created, updated, created_by, idem_key, idem_hash, data)
+				indexed_by, version, created, updated, created_by, idem_key, idem_hash, data)
 			VALUES ((SELECT coalesce(max(seq) + 1, ?1) FROM records WHERE seq >= ?1 AND seq < ?1 + 65536),
-				?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+				?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
 			RETURNING seq`
-	insertTerms   = `INSERT INTO terms (rowid, words) VALUES (?, ?)`
+	insertTerms = `INSERT INTO terms (rowid, words) VALUES (?, ?)`
+	// SetIndex's read and write, prepared once: serve's pass over the register at start
+	// makes one of each for every record a new version indexes.
+	indexRead     = `SELECT seq, version, keys, stats, indexed_by FROM records WHERE id = ?`
+	indexWrite    = `UPDATE records SET keys = ?, stats = ?, indexed_by = ? WHERE seq = ?`
 	insertWord    = `INSERT OR IGNORE INTO name_words (word) VALUES (?)`
 	insertHistory = `INSERT INTO history (record, version, entry) VALUES (?, ?, ?)`
 	// A record's rows of record_keys are written and deleted by one statement each, given
@@ -726,7 +736,7 @@ func (s *Store) create(tx *sql.Tx, r *store.Record, ix index) error {
 	err := s.stmt(tx, insertRecord).QueryRow(
 		millis(r.Created)<<16, r.ID, r.Event, r.Bundle, r.Status, strings.Join(r.Flags, " "), r.Office, strings.Join(r.Areas, " "),
 		nullable(r.Number), r.Title, strings.Join(r.Names, " "), r.EventDate, strings.Join(r.Documents, " "), ix.keys, ix.stats, nullTime(r.Registered),
-		r.Version, millis(r.Created), millis(r.Updated),
+		r.IndexedBy, r.Version, millis(r.Created), millis(r.Updated),
 		r.CreatedBy, nullable(r.IdempotencyKey), nullable(r.RequestHash), []byte(r.Data)).Scan(&seq)
 	if isUnique(err) {
 		return store.ErrDuplicate
@@ -869,10 +879,10 @@ func (s *Store) update(ctx context.Context, tx *sql.Tx, r *store.Record, e store
 		return err
 	}
 	_, err = tx.ExecContext(ctx, `UPDATE records SET event=?, bundle=?, status=?, flags=?, office=?, areas=?,
-		number=?, title=?, names=?, event_date=?, documents=?, keys=?, stats=?, registered=?, version=?, updated=?, data=? WHERE seq=?`,
+		number=?, title=?, names=?, event_date=?, documents=?, keys=?, stats=?, registered=?, indexed_by=?, version=?, updated=?, data=? WHERE seq=?`,
 		r.Event, r.Bundle, r.Status, strings.Join(r.Flags, " "), r.Office, strings.Join(r.Areas, " "), nullable(r.Number),
 		r.Title, strings.Join(r.Names, " "), r.EventDate, strings.Join(r.Documents, " "), ix.keys, ix.stats, nullTime(r.Registered),
-		r.Version, millis(r.Updated), []byte(r.Data), seq)
+		r.IndexedBy, r.Version, millis(r.Updated), []byte(r.Data), seq)
 	if isUnique(err) {
 		return store.ErrDuplicate
 	}
@@ -916,15 +926,15 @@ func (s *Store) reindex(tx *sql.Tx, id string, seq int64, was, wasStats string, 
 	return nil
 }
 
-func (s *Store) SetIndex(ctx context.Context, id string, version int64, keys, stats []string) error {
+func (s *Store) SetIndex(ctx context.Context, id string, version int64, keys, stats []string, by string) error {
 	ix, err := makeIndex(id, keys, stats)
 	if err != nil {
 		return err
 	}
 	return s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var seq, v int64
-		var was, wasStats string
-		err := tx.QueryRowContext(ctx, `SELECT seq, version, keys, stats FROM records WHERE id = ?`, id).Scan(&seq, &v, &was, &wasStats)
+		var was, wasStats, wasBy string
+		err := s.stmt(tx, indexRead).QueryRowContext(ctx, id).Scan(&seq, &v, &was, &wasStats, &wasBy)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			return store.ErrNotFound
@@ -932,10 +942,10 @@ func (s *Store) SetIndex(ctx context.Context, id string, version int64, keys, st
 			return err
 		case v != version:
 			return store.ErrConflict
-		case was == ix.keys && wasStats == ix.stats:
+		case was == ix.keys && wasStats == ix.stats && wasBy == by:
 			return nil
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE records SET keys = ?, stats = ? WHERE seq = ?`, ix.keys, ix.stats, seq); err != nil {
+		if _, err := s.stmt(tx, indexWrite).ExecContext(ctx, ix.keys, ix.stats, by, seq); err != nil {
 			return err
 		}
 		return s.reindex(tx, id, seq, was, wasStats, keys, ix)
@@ -992,7 +1002,7 @@ const nextValue = `INSERT INTO counters (name, value) VALUES (?, 1)
 		ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value`
 
 const columns = `r.id, r.event, r.bundle, r.status, r.flags, r.office, r.areas, r.number, r.title, r.names,
-	r.event_date, r.documents, r.keys, r.stats, r.registered, r.version, r.created, r.updated, r.created_by, r.idem_key, r.idem_hash, r.data`
+	r.event_date, r.documents, r.keys, r.stats, r.registered, r.indexed_by, r.version, r.created, r.updated, r.created_by, r.idem_key, r.idem_hash, r.data`
 
 type scanner interface{ Scan(...any) error }
 
@@ -1023,7 +1033,7 @@ func scanRecord(sc scanner) (*store.Record, error) {
 	var created, updated int64
 	var registered sql.NullInt64
 	err := sc.Scan(&r.ID, &r.Event, &r.Bundle, &r.Status, &flags, &r.Office, &areas, &number, &r.Title, &names,
-		&r.EventDate, &documents, &keys, &stats, &registered, &r.Version, &created, &updated, &r.CreatedBy, &key, &hash, &data)
+		&r.EventDate, &documents, &keys, &stats, &registered, &r.IndexedBy, &r.Version, &created, &updated, &r.CreatedBy, &key, &hash, &data)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, store.ErrNotFound
 	}
@@ -1191,6 +1201,9 @@ func (s *Store) searchQuery(ctx context.Context, q store.Query) (string, []any, 
 	}
 	if q.Number != "" {
 		add(`r.number = ?`, q.Number)
+	}
+	if q.NotIndexedBy != "" {
+		add(`r.indexed_by <> ?`, q.NotIndexedBy)
 	}
 	if q.From != "" {
 		add(`r.event_date >= ? AND r.event_date <> ''`, q.From)

@@ -350,7 +350,7 @@ func TestLayout2(t *testing.T) {
 				t.Errorf("the counts of a file of layout 2: %v, %v", c, err)
 			}
 			// Rekey's SetIndex gives the record its cells; an update then dates it.
-			if err := s.SetIndex(ctx, "A1", 2, r.Keys, []string{"birth\x1fR1\x1ff", "birth\x1fR1"}); err != nil {
+			if err := s.SetIndex(ctx, "A1", 2, r.Keys, []string{"birth\x1fR1\x1ff", "birth\x1fR1"}, ""); err != nil {
 				t.Fatal(err)
 			}
 			r.History, r.Version, r.Registered, r.Stats = nil, 3, registered, []string{"birth\x1fR1", "birth\x1fR1\x1ff"}

@@ -289,8 +289,8 @@ func (p *alternate) UpdateRecord(ctx context.Context, r *store.Record, e store.E
 func (p *alternate) Search(ctx context.Context, q store.Query) (store.Page, error) {
 	return p.next().Search(ctx, q)
 }
-func (p *alternate) SetIndex(ctx context.Context, id string, version int64, keys, stats []string) error {
-	return p.next().SetIndex(ctx, id, version, keys, stats)
+func (p *alternate) SetIndex(ctx context.Context, id string, version int64, keys, stats []string, by string) error {
+	return p.next().SetIndex(ctx, id, version, keys, stats, by)
 }
 func (p *alternate) NextSequence(ctx context.Context, name string) (int64, error) {
 	return p.next().NextSequence(ctx, name)

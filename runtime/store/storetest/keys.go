@@ -20,6 +20,7 @@ func RunKeys(t *testing.T, open Open) {
 		{"Keys", testKeys},
 		{"KeysUpdated", testKeysUpdated},
 		{"KeysSet", testKeysSet},
+		{"IndexedBy", testIndexedBy},
 		{"KeysPages", testKeysPages},
 		{"KeyLimits", testKeyLimits},
 		{"KeysAtOnce", testKeysAtOnce},
@@ -168,7 +169,7 @@ func testKeysSet(t *testing.T, s store.Store) {
 	s1 := keyed("S1", 1, "a", "b")
 	s1.Stats = []string{"cell"}
 	must(t, s.CreateRecord(ctx, s1))
-	must(t, s.SetIndex(ctx, "S1", 1, []string{"b", "c"}, s1.Stats))
+	must(t, s.SetIndex(ctx, "S1", 1, []string{"b", "c"}, s1.Stats, ""))
 	got, err := s.Record(ctx, "S1")
 	must(t, err)
 	if !slices.Equal(got.Keys, []string{"b", "c"}) || got.Version != 1 || len(got.History) != 1 || !slices.Equal(got.Stats, s1.Stats) {
@@ -182,24 +183,74 @@ func testKeysSet(t *testing.T, s store.Store) {
 			t.Errorf("key %q finds %v, want %v", k, f, want)
 		}
 	}
-	must(t, s.SetIndex(ctx, "S1", 1, nil, nil))
+	must(t, s.SetIndex(ctx, "S1", 1, nil, nil, ""))
 	if f := found(t, s, store.Query{Keys: []string{"b", "c"}}); len(f) != 0 {
 		t.Errorf("keys removed still find %v", f)
 	}
 	v2, e := next(got, "validate", "validated", 2)
 	v2.Keys = []string{"d"}
 	must(t, s.UpdateRecord(ctx, v2, e))
-	if err := s.SetIndex(ctx, "S1", 1, []string{"stale"}, nil); !errors.Is(err, store.ErrConflict) {
+	if err := s.SetIndex(ctx, "S1", 1, []string{"stale"}, nil, ""); !errors.Is(err, store.ErrConflict) {
 		t.Errorf("SetIndex at an old version: %v, want ErrConflict", err)
 	}
 	if f := found(t, s, store.Query{Keys: []string{"d"}}); !slices.Equal(f, []string{"S1"}) {
 		t.Errorf("the update's keys find %v", f)
 	}
-	if err := s.SetIndex(ctx, "NOPE", 1, []string{"x"}, nil); !errors.Is(err, store.ErrNotFound) {
+	if err := s.SetIndex(ctx, "NOPE", 1, []string{"x"}, nil, ""); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("SetIndex of no record: %v, want ErrNotFound", err)
 	}
-	if err := s.SetIndex(ctx, "S1", 2, make([]string, store.MaxRecordKeys+1), nil); !errors.Is(err, store.ErrTooManyKeys) {
+	if err := s.SetIndex(ctx, "S1", 2, make([]string, store.MaxRecordKeys+1), nil, ""); !errors.Is(err, store.ErrTooManyKeys) {
 		t.Errorf("SetIndex of too many: %v, want ErrTooManyKeys", err)
+	}
+}
+
+// A record keeps what says who indexed it (IndexedBy) through each write, and SetIndex
+// replaces it even when the keys and cells stay as they were; a search for the records
+// another stamp indexed finds those of every other stamp, and those that have none, in
+// order, a page at a time, and with the other conditions of a search.
+func testIndexedBy(t *testing.T, s store.Store) {
+	for i, by := range []string{"v1", "", "v2", "v1"} {
+		r := keyed(fmt.Sprintf("I%d", i+1), i+1, "k")
+		r.IndexedBy = by
+		must(t, s.CreateRecord(ctx, r))
+	}
+	if got, err := s.Record(ctx, "I1"); err != nil || got.IndexedBy != "v1" {
+		t.Fatalf("created with v1: %q, %v", got.IndexedBy, err)
+	}
+	if got := found(t, s, store.Query{NotIndexedBy: "v2", Oldest: true}); !slices.Equal(got, []string{"I1", "I2", "I4"}) {
+		t.Errorf("not by v2: %v, want I1 I2 I4", got)
+	}
+	p, err := s.Search(ctx, store.Query{NotIndexedBy: "v2", Oldest: true, Limit: 2})
+	must(t, err)
+	if got := ids(p); !slices.Equal(got, []string{"I1", "I2"}) || p.Next == "" {
+		t.Fatalf("a page of 2: %v, next %q", got, p.Next)
+	}
+	// The first two stamped meanwhile: the next page goes on after them.
+	for _, id := range []string{"I1", "I2"} {
+		r, err := s.Record(ctx, id)
+		must(t, err)
+		must(t, s.SetIndex(ctx, id, r.Version, r.Keys, r.Stats, "v2"))
+	}
+	if got := found(t, s, store.Query{NotIndexedBy: "v2", Oldest: true, After: p.Next}); !slices.Equal(got, []string{"I4"}) {
+		t.Errorf("the next page: %v, want I4", got)
+	}
+	if got := found(t, s, store.Query{NotIndexedBy: "v2", Keys: []string{"k"}, Statuses: []string{"declared"}}); !slices.Equal(got, []string{"I4"}) {
+		t.Errorf("not by v2, with keys and a status: %v, want I4", got)
+	}
+	got, err := s.Record(ctx, "I2")
+	must(t, err)
+	if got.IndexedBy != "v2" || got.Version != 1 || !slices.Equal(got.Keys, []string{"k"}) {
+		t.Errorf("after SetIndex with the same keys: by %q, version %d, keys %q", got.IndexedBy, got.Version, got.Keys)
+	}
+	// An update writes what it is given: another stamp, or none.
+	v2, e := next(got, "validate", "validated", 9)
+	v2.IndexedBy = "v3"
+	must(t, s.UpdateRecord(ctx, v2, e))
+	if got, err := s.Record(ctx, "I2"); err != nil || got.IndexedBy != "v3" {
+		t.Errorf("updated with v3: %q, %v", got.IndexedBy, err)
+	}
+	if got := found(t, s, store.Query{NotIndexedBy: "v2", Oldest: true}); !slices.Equal(got, []string{"I2", "I4"}) {
+		t.Errorf("not by v2 after the update: %v, want I2 I4", got)
 	}
 }
 

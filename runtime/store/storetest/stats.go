@@ -159,9 +159,9 @@ func testStatsMoved(t *testing.T, s store.Store) {
 
 	// SetIndex: the cells only, the keys kept; then the keys only, the cells kept.
 	v5.Keys = []string{"k"}
-	must(t, s.SetIndex(ctx, "M1", 5, v5.Keys, []string{"x\x1fe", "x\x1ff"}))
+	must(t, s.SetIndex(ctx, "M1", 5, v5.Keys, []string{"x\x1fe", "x\x1ff"}, ""))
 	wantCounts(t, s, "set", all, map[string]int64{"x\x1fb": 1, "x\x1fc": 1, "x\x1fe": 1, "x\x1ff": 1})
-	must(t, s.SetIndex(ctx, "M1", 5, []string{"k2"}, []string{"x\x1ff", "x\x1fe"}))
+	must(t, s.SetIndex(ctx, "M1", 5, []string{"k2"}, []string{"x\x1ff", "x\x1fe"}, ""))
 	wantCounts(t, s, "set again, the same cells", all, map[string]int64{"x\x1fb": 1, "x\x1fc": 1, "x\x1fe": 1, "x\x1ff": 1})
 	got, err = s.Record(ctx, "M1")
 	must(t, err)
@@ -170,7 +170,7 @@ func testStatsMoved(t *testing.T, s store.Store) {
 		t.Errorf("after SetIndex: version %d, %d entries, stats %q, keys %q, registered %v", got.Version, len(got.History), got.Stats, got.Keys, got.Registered)
 	}
 	// None at all.
-	must(t, s.SetIndex(ctx, "M1", 5, nil, nil))
+	must(t, s.SetIndex(ctx, "M1", 5, nil, nil, ""))
 	wantCounts(t, s, "removed", all, map[string]int64{"x\x1fb": 1, "x\x1fc": 1})
 	v6, e := next(v5, "correct", "registered", 6)
 	v6.Stats, v6.Keys = []string{"x\x1fb"}, nil
@@ -198,10 +198,10 @@ func testStatsRefused(t *testing.T, s store.Store) {
 	if err := s.NumberRecord(ctx, stale, e, "number/birth", func(seq int64) string { return fmt.Sprint("R", seq) }); !errors.Is(err, store.ErrConflict) {
 		t.Errorf("a stale registration: %v", err)
 	}
-	if err := s.SetIndex(ctx, "F1", 1, nil, []string{"y\x1fstale"}); !errors.Is(err, store.ErrConflict) {
+	if err := s.SetIndex(ctx, "F1", 1, nil, []string{"y\x1fstale"}, ""); !errors.Is(err, store.ErrConflict) {
 		t.Errorf("a stale SetIndex: %v", err)
 	}
-	if err := s.SetIndex(ctx, "NOPE", 1, nil, []string{"y\x1fnone"}); !errors.Is(err, store.ErrNotFound) {
+	if err := s.SetIndex(ctx, "NOPE", 1, nil, []string{"y\x1fnone"}, ""); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("SetIndex of no record: %v", err)
 	}
 	o2, e := next(o, "register", "registered", 3)
@@ -301,7 +301,7 @@ func testStatsLimits(t *testing.T, s store.Store) {
 		if err := s.NumberRecord(ctx, u, e, "number/birth", func(seq int64) string { return fmt.Sprint("N", seq) }); err == nil {
 			t.Errorf("a registration with cells %.40q was taken", bad)
 		}
-		if err := s.SetIndex(ctx, "L1", 1, []string{"k"}, bad); err == nil {
+		if err := s.SetIndex(ctx, "L1", 1, []string{"k"}, bad, ""); err == nil {
 			t.Errorf("SetIndex of cells %.40q was taken", bad)
 		}
 	}
@@ -309,7 +309,7 @@ func testStatsLimits(t *testing.T, s store.Store) {
 	if err := s.CreateRecord(ctx, counted("L3", 1, over...)); !errors.Is(err, store.ErrTooManyStats) {
 		t.Errorf("a record of %d cells: %v", len(over), err)
 	}
-	if err := s.SetIndex(ctx, "L1", 1, nil, over); !errors.Is(err, store.ErrTooManyStats) {
+	if err := s.SetIndex(ctx, "L1", 1, nil, over, ""); !errors.Is(err, store.ErrTooManyStats) {
 		t.Errorf("SetIndex of %d cells: %v", len(over), err)
 	}
 	for _, id := range []string{"L2", "L3"} {

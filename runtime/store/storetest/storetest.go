@@ -52,6 +52,7 @@ func Run(t *testing.T, open Open) {
 		{"Keys", testKeys},
 		{"KeysUpdated", testKeysUpdated},
 		{"KeysSet", testKeysSet},
+		{"IndexedBy", testIndexedBy},
 		{"KeysPages", testKeysPages},
 		{"KeyLimits", testKeyLimits},
 		{"KeysAtOnce", testKeysAtOnce},

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -203,6 +204,11 @@ func eventOf(c breaking.Change) string {
 func namedIn(ctx context.Context, st store.Store, kept []store.BundleInfo, codes map[string]string) error {
 	fields := map[string]map[string][]string{} // bundle hash, event: its location fields
 	left := len(codes)
+	var quoted [][]byte // each code as JSON writes it
+	for code := range codes {
+		q, _ := json.Marshal(code)
+		quoted = append(quoted, q)
+	}
 	q := store.Query{Oldest: true, Limit: 100}
 	for left > 0 {
 		page, err := st.Search(ctx, q)
@@ -217,7 +223,8 @@ func namedIn(ctx context.Context, st store.Store, kept []store.BundleInfo, codes
 				}
 				fields[r.Bundle] = byEvent
 			}
-			if len(byEvent[r.Event]) == 0 {
+			// Most records name none of the places: their JSON is not decoded.
+			if len(byEvent[r.Event]) == 0 || !slices.ContainsFunc(quoted, func(q []byte) bool { return bytes.Contains(r.Data, q) }) {
 				continue
 			}
 			var data map[string]any

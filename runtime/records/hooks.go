@@ -230,12 +230,7 @@ func (s *Service) stored(ctx context.Context, p *prepared, h *bundle.Hook, answe
 		p.entry.Changes = mergeChanges(p.entry.Changes, changes(p.data, checked))
 		p.next.Data, _ = json.Marshal(checked)
 		s.describe(p.ev, &p.next, checked, rctx)
-		inCurrent, err := s.inCurrentTerms(ctx, p.ev.ID, p.ver, checked)
-		if err != nil {
-			return err
-		}
-		p.next.Keys = s.keysOf(&p.next, inCurrent, p.next.Keys)
-		p.data = checked
+		p.data = checked // its keys and cells are made in commit
 		detail.Stored = slices.Sorted(maps.Keys(answers))
 	}
 	p.entry.Details = withDetails(p.entry.Details, HookDetails{Hook: detail})

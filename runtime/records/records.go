@@ -876,12 +876,7 @@ func (s *Service) prepare(ctx context.Context, actor *Actor, id string, req Acti
 		if act.Edits != "proposal" {
 			next.Data, _ = json.Marshal(checked)
 			s.describe(ev, &next, checked, rctx)
-			inCurrent, err := s.inCurrentTerms(ctx, r.Event, ver, checked)
-			if err != nil {
-				return nil, err
-			}
-			next.Keys = s.keysOf(&next, inCurrent, r.Keys)
-			current = checked
+			current = checked // its keys and cells are made in commit
 			raised = raisedBy(ev, data, checked, rctx)
 		}
 		next.Documents = withDocuments(r.Documents, ev, checked)

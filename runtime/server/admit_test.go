@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/crvsctl/crvsctl/breaking"
 	"github.com/crvsctl/crvsctl/bundle"
 	"github.com/crvsctl/crvsctl/compiler"
 	"github.com/crvsctl/crvsctl/runtime/server"
@@ -149,16 +150,11 @@ func TestAdmit(t *testing.T) {
 // format; the same numbering taken again in its own scope goes on from its sequences.
 func TestAdmitNumberingOfEveryVersion(t *testing.T) {
 	ctx := context.Background()
-	st, err := sqlitestore.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	now := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	st, admitted := admitDaily(t)
+	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC) // the records' times
 	admit := func(b *bundle.Bundle, data []byte) error {
 		t.Helper()
-		now = now.Add(24 * time.Hour)
-		_, err := server.Admit(ctx, st, b, data, server.Admission{Now: now})
+		_, err := admitted(b, data)
 		return err
 	}
 	numbered := func(version, format, scope string) func(*bundle.Bundle) {
@@ -189,7 +185,7 @@ func TestAdmitNumberingOfEveryVersion(t *testing.T) {
 	// version 1's office sequences gave B-2026-CR0101-000001 and the new year's sequence would
 	// give it again.
 	v3, d3 := version(t, numbered("3.0.0", "B-{year}-{office}-{seq:6}", "year"))
-	err = admit(v3, d3)
+	err := admit(v3, d3)
 	var refused *server.Refused
 	if !errors.As(err, &refused) || !strings.Contains(err.Error(), "NUMBERING_CHANGED: version 1.0.0, served from 2026-03-02: registration numbers B-{year}-{office}-{seq:6} (scope office-year) become B-{year}-{office}-{seq:6} (scope year)") ||
 		!strings.Contains(err.Error(), "NUMBER0001") {
@@ -207,16 +203,11 @@ func TestAdmitNumberingOfEveryVersion(t *testing.T) {
 // whatever version the record is at; one nobody names may go, its change returned.
 func TestAdmitPlacesNamed(t *testing.T) {
 	ctx := context.Background()
-	st, err := sqlitestore.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	now := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	st, admitted := admitDaily(t)
+	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC) // the records' times
 	admit := func(b *bundle.Bundle, data []byte) ([]string, error) {
 		t.Helper()
-		now = now.Add(24 * time.Hour)
-		others, err := server.Admit(ctx, st, b, data, server.Admission{Now: now})
+		others, err := admitted(b, data)
 		var rules []string
 		for _, c := range others {
 			rules = append(rules, c.Rule+" "+c.Subject)
@@ -250,7 +241,7 @@ func TestAdmitPlacesNamed(t *testing.T) {
 		}
 	}
 	v2, d2 := version(t, without("2.0.0", []string{"NV05030101", "NV05030201", "NV05030202"}, []string{"HF068"}))
-	_, err = admit(v2, d2)
+	_, err := admit(v2, d2)
 	var refused *server.Refused
 	if !errors.As(err, &refused) {
 		t.Fatalf("v2: %v, want refused", err)
@@ -273,5 +264,21 @@ func TestAdmitPlacesNamed(t *testing.T) {
 	v3, d3 := version(t, without("3.0.0", []string{"NV05030202"}, nil))
 	if others, err := admit(v3, d3); err != nil || !slices.Contains(others, "AREA_REMOVED NV05030202") {
 		t.Fatalf("v3: %v, %v, want served with the change", others, err)
+	}
+}
+
+// admitDaily is a new store and a function that admits a bundle to it as crvsctl serve does,
+// each a day after the one before (from 2026-03-02), returning the changes to log.
+func admitDaily(t *testing.T) (store.Store, func(*bundle.Bundle, []byte) ([]breaking.Change, error)) {
+	t.Helper()
+	st, err := sqlitestore.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	now := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	return st, func(b *bundle.Bundle, data []byte) ([]breaking.Change, error) {
+		now = now.Add(24 * time.Hour)
+		return server.Admit(context.Background(), st, b, data, server.Admission{Now: now})
 	}
 }
